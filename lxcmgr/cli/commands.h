@@ -1,0 +1,19 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/* The command table: matched exactly, never by prefix. */
+#pragma once
+
+#include "cli/context.h"
+
+struct lxm_command {
+	const char *name;
+	/* argv[0] is the command name; returns an exit code (>= 0) or -errno. */
+	int (*run)(struct lxm_context *ctx, int argc, char **argv);
+	const char *summary;
+	const char *usage; /* text after "Usage: lxcmgr NAME", options included */
+};
+
+const struct lxm_command *lxm_command_find(const char *name);
+void lxm_commands_print(FILE *f);
+void lxm_command_print_usage(const struct lxm_command *c, FILE *f);
+
+int lxm_cmd_help(struct lxm_context *ctx, int argc, char **argv);

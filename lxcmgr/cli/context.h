@@ -1,0 +1,24 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/* What every command receives: the paths of this world and the global configuration. */
+#pragma once
+
+#include <confuse.h>
+
+#include "core/paths.h"
+
+/* Exit codes, documented in README.md and lxcmgr(1). exec/shell return the command's own code. */
+enum {
+	LXM_EXIT_OK = 0,
+	LXM_EXIT_FAILURE = 1,   /* anything else that went wrong */
+	LXM_EXIT_USAGE = 2,     /* bad arguments, bad name, invalid config value */
+	LXM_EXIT_NOT_FOUND = 3, /* no such container, network, template or snapshot */
+	LXM_EXIT_STATE = 4,     /* exists already, running / not running, locked by another command */
+};
+
+struct lxm_context {
+	struct lxm_paths paths;
+	cfg_t *global; /* the global config (defaults when the file is absent); may be NULL in early code */
+};
+
+/* Maps a command's result (>= 0: exit code, < 0: -errno) to the process exit code. */
+int lxm_exit_code(int r);

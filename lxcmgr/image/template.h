@@ -1,0 +1,40 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/*
+ * Templates build a root filesystem; see templates/CONTRACT.md. The cache keeps one tar.zst per
+ * (template, release, arch, init) under PATHS->cache_dir/templates/KEY/{rootfs.tar.zst,meta}.
+ */
+#pragma once
+
+#include <stdbool.h>
+
+#include "core/paths.h"
+
+struct lxm_template_request {
+	const char *template_name; /* "busybox", "debian", ... (a script in templates_dir) */
+	const char *release;       /* NULL: the template's default */
+	const char *arch;          /* NULL: the host's */
+	const char *init;          /* NULL: the template's default */
+	const char *mirror;        /* NULL: the host's apt configuration */
+	const char *name;          /* container name (hostname) */
+	bool no_cache;
+	bool progress;
+};
+
+/* What was produced, filled in from the template's output / the cache metadata. */
+struct lxm_template_result {
+	char *release;
+	char *arch;
+	char *init_system;
+	bool from_cache;
+};
+
+/* Fills rootfs (an existing empty directory) from the cache or by running the template (and then
+ * storing the result in the cache unless no_cache). */
+int lxm_template_build(const struct lxm_paths *paths, const struct lxm_template_request *req,
+		       const char *rootfs, struct lxm_template_result *ret);
+void lxm_template_result_done(struct lxm_template_result *r);
+
+/* Applies per-container settings after unpacking (hostname, /etc/hosts, empty machine-id) by
+ * running the template's "configure" phase. */
+int lxm_template_configure(const struct lxm_paths *paths, const char *template_name, const char *rootfs,
+			   const char *name);

@@ -1,0 +1,94 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+#include <getopt.h>
+
+#include "cli/commands.h"
+#include "util/log.h"
+
+static bool wants_help(int argc, char **argv)
+{
+	for (int i = 1; i < argc; i++) {
+		if (STREQ(argv[i], "--"))
+			return false;
+		if (STREQ(argv[i], "--help") || STREQ(argv[i], "-h"))
+			return true;
+	}
+	return false;
+}
+
+int main(int argc, char **argv)
+{
+	static const struct option options[] = {
+		{ "root", required_argument, NULL, 'r' },
+		{ "log-level", required_argument, NULL, 'l' },
+		{ "version", no_argument, NULL, 'V' },
+		{ "help", no_argument, NULL, 'h' },
+		{},
+	};
+	const char *root = NULL;
+	struct lxm_context ctx = {};
+	int c, r;
+
+	const char *env_level = getenv("LXCMGR_LOG_LEVEL");
+	if (env_level) {
+		enum lxm_log_level lvl;
+		if (lxm_log_parse_level(env_level, &lvl) >= 0)
+			lxm_log_set_level(lvl);
+	}
+
+	while ((c = getopt_long(argc, argv, "+h", options, NULL)) != -1) {
+		switch (c) {
+		case 'r':
+			root = optarg;
+			break;
+		case 'l': {
+			enum lxm_log_level lvl;
+			if (lxm_log_parse_level(optarg, &lvl) < 0) {
+				log_error("Invalid log level '%s' (error, warning, info, debug, trace)", optarg);
+				return LXM_EXIT_USAGE;
+			}
+			lxm_log_set_level(lvl);
+			break;
+		}
+		case 'V':
+			printf("lxcmgr %s\n", PACKAGE_VERSION);
+			return 0;
+		case 'h':
+			return lxm_cmd_help(&ctx, 1, argv);
+		default:
+			return LXM_EXIT_USAGE;
+		}
+	}
+
+	if (optind >= argc) {
+		lxm_cmd_help(&ctx, 1, argv);
+		return LXM_EXIT_USAGE;
+	}
+
+	const char *name = argv[optind];
+	const struct lxm_command *cmd = lxm_command_find(name);
+	if (!cmd) {
+		log_error("Unknown command '%s', see 'lxcmgr help'", name);
+		return LXM_EXIT_USAGE;
+	}
+
+	int cargc = argc - optind;
+	char **cargv = argv + optind;
+	if (wants_help(cargc, cargv)) {
+		lxm_command_print_usage(cmd, stdout);
+		return 0;
+	}
+
+	r = lxm_paths_init(&ctx.paths, root);
+	if (r < 0) {
+		log_error_errno(r, "Invalid root directory '%s': must be an absolute path", root ? root : "");
+		return LXM_EXIT_USAGE;
+	}
+
+	optind = 0; /* commands parse their own options with getopt_long() from argv[0] */
+	r = cmd->run(&ctx, cargc, cargv);
+
+	if (ctx.global)
+		cfg_free(ctx.global);
+	lxm_paths_done(&ctx.paths);
+	return lxm_exit_code(r);
+}

@@ -1,0 +1,3 @@
+# lxcmgr/runtime: sources go into liblxcmgr_a_SOURCES, commands into lxcmgr_lxcmgr_SOURCES, tests into UNIT_TESTS / INTEGRATION_TESTS
+liblxcmgr_a_SOURCES += \
+	lxcmgr/runtime/state.c lxcmgr/runtime/state.h

@@ -1,0 +1,61 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/*
+ * The container store: PATHS->containers_dir/NAME/{config,rootfs/}. New containers are built
+ * in a hidden temporary directory (".tmp-NAME-XXXXXX") and renamed into place, so a create
+ * killed at any point leaves nothing visible; stale temporaries are removed by the next command.
+ */
+#pragma once
+
+#include <confuse.h>
+#include <stdbool.h>
+
+#include "core/paths.h"
+
+/* Container names: 1-63 chars of [a-z0-9-], not starting or ending with '-'. Logs why and returns
+ * -EINVAL otherwise. */
+int lxm_name_validate(const char *name);
+
+struct lxm_container {
+	char *name;
+	char *dir;         /* containers_dir/NAME */
+	char *config_path; /* dir/config */
+	char *rootfs;      /* dir/rootfs */
+	cfg_t *config;     /* parsed and validated */
+};
+
+/* Loads NAME: -ENOENT (logged) when there is no such container, -EINVAL for a broken config. */
+int lxm_container_load(const struct lxm_paths *paths, const char *name, struct lxm_container **ret);
+void lxm_container_free(struct lxm_container *c);
+DEFINE_TRIVIAL_CLEANUP_FUNC(struct lxm_container *, lxm_container_free)
+#define _cleanup_container_free_ _cleanup_(lxm_container_freep)
+
+/* Sorted names of all containers (hidden temporaries excluded). *ret NULL-terminated, owned. */
+int lxm_store_list(const struct lxm_paths *paths, char ***ret);
+
+/* Takes the per-container lock (flock on run_dir/locks/NAME.lock). Non-blocking: -EBUSY (logged,
+ * "Container 'NAME' is busy: another lxcmgr command holds its lock") when held elsewhere.
+ * *ret_fd is the lock; closing it releases. */
+int lxm_container_lock(const struct lxm_paths *paths, const char *name, int *ret_fd);
+
+/* A create in progress: a temporary directory next to the final one. */
+struct lxm_store_txn {
+	char *name;
+	char *tmp_dir;    /* containers_dir/.tmp-NAME-XXXXXX */
+	char *tmp_rootfs; /* tmp_dir/rootfs (created, mode 0755) */
+	char *final_dir;
+};
+/* Starts creating NAME: -EEXIST (logged) when it exists. Caller holds the lock. */
+int lxm_store_txn_begin(const struct lxm_paths *paths, const char *name, struct lxm_store_txn *ret);
+/* Writes config_text as tmp_dir/config and renames tmp_dir into place. */
+int lxm_store_txn_commit(struct lxm_store_txn *t, const char *config_text);
+/* Removes the temporary directory (safe to call after commit: does nothing then). */
+void lxm_store_txn_abort(struct lxm_store_txn *t);
+
+/* Removes hidden temporaries whose creator is gone (their lock is free). */
+int lxm_store_gc(const struct lxm_paths *paths);
+
+/* Removes a container directory tree (rootfs included), not crossing mount points. */
+int lxm_store_remove(const struct lxm_paths *paths, const char *name);
+
+/* rm -rf that stays on one filesystem and never follows symlinks. */
+int lxm_rm_rf(const char *path);

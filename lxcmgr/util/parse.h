@@ -1,0 +1,33 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/* Parsers for values in configs and on the command line; all return -EINVAL on bad input. */
+#pragma once
+
+#include <netinet/in.h>
+#include <stdbool.h>
+#include <stdint.h>
+
+/* "512M", "1G", "1024", "0": K/M/G/T (binary, optional trailing B/iB), or "max"/"unlimited" -> UINT64_MAX. */
+int lxm_parse_size(const char *s, uint64_t *ret);
+/* "SIGRTMIN+3", "RTMIN+3", "SIGPWR", "PWR", "15" -> signal number. */
+int lxm_parse_signal(const char *s, int *ret);
+/* Writes "SIGRTMIN+3" etc. into buf. */
+const char *lxm_signal_to_string(int sig, char *buf, size_t size);
+/* "02:00:0a:00:03:0a" -> 6 bytes. Refuses multicast and all-zero addresses. */
+int lxm_parse_mac(const char *s, uint8_t ret[6]);
+
+struct lxm_cidr {
+	int family; /* AF_INET or AF_INET6 */
+	union {
+		struct in_addr v4;
+		struct in6_addr v6;
+	} addr;
+	unsigned prefix;
+};
+/* "10.0.3.10/24", "fd42::10/64"; plain addresses get /32 or /128 when allow_plain. */
+int lxm_parse_cidr(const char *s, bool allow_plain, struct lxm_cidr *ret);
+/* "0-1,3" -> bitmask of CPUs (up to 1024 CPUs, bits in ret[0..15]). */
+int lxm_parse_cpuset(const char *s, uint64_t ret[16]);
+/* Non-negative decimal integer within [min, max]. */
+int lxm_parse_uint(const char *s, uint64_t min, uint64_t max, uint64_t *ret);
+/* "true|yes|1|on" / "false|no|0|off". */
+int lxm_parse_bool(const char *s, bool *ret);

@@ -1,0 +1,16 @@
+# Unit tests (cmocka): each module's local.mk adds its test-*.c programs to UNIT_TESTS.
+# Integration tests (root, real containers): TAP shell scripts in tests/integration/.
+UNIT_TESTS =
+LXM_UNIT_LIBS = $(LXM_LIBS) $(CMOCKA_LIBS)
+LXM_UNIT_CFLAGS = $(AM_CFLAGS) $(CMOCKA_CFLAGS)
+
+INTEGRATION_TESTS =
+
+if HAVE_CMOCKA
+check_PROGRAMS += $(UNIT_TESTS)
+TESTS += $(UNIT_TESTS)
+endif
+if INTEGRATION_TESTS
+TESTS += $(INTEGRATION_TESTS)
+endif
+EXTRA_DIST += $(INTEGRATION_TESTS) tests/integration/lib.sh
