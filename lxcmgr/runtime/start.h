@@ -1,0 +1,62 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/*
+ * Creating a container's processes: the named start steps (cgroup, clone with namespaces, id maps,
+ * network, limits; then in the child: rootfs, mounts, proc, sys, cgroupfs, dev, console,
+ * pivot_root, hostname, capabilities, LSM, seccomp, exec). Called by the monitor.
+ */
+#pragma once
+
+#include <stdint.h>
+#include <sys/types.h>
+
+#include "cgroup/cgroup.h"
+#include "core/paths.h"
+#include "store/store.h"
+
+enum lxm_init_system {
+	LXM_INIT_UNKNOWN = 0,
+	LXM_INIT_SYSTEMD,
+	LXM_INIT_SYSVINIT,
+	LXM_INIT_OPENRC,
+	LXM_INIT_RUNIT,
+	LXM_INIT_BUSYBOX,
+	LXM_INIT_SHIM, /* init-shims/lxcmgr-init */
+};
+const char *lxm_init_system_to_string(enum lxm_init_system i);
+int lxm_init_system_from_string(const char *s, enum lxm_init_system *ret);
+
+/* Detects the init from ROOTFS/sbin/init (and what it points to), resolved inside the rootfs. */
+int lxm_init_detect(const char *rootfs, enum lxm_init_system *ret);
+
+/* Halt and reboot signals for an init (config overrides are applied by the caller). For runit
+ * halt is SIGCONT and the caller must first make /etc/runit/stopit executable inside. */
+void lxm_init_signals(enum lxm_init_system i, int *ret_halt, int *ret_reboot);
+
+#define LXM_MAX_TTYS 6
+
+struct lxm_start_params {
+	const struct lxm_paths *paths;
+	const struct lxm_container *container; /* loaded, validated */
+	struct lxm_cgroup *payload;            /* created by the caller; start attaches init to it */
+	unsigned n_ttys;                       /* /dev/tty1..N inside (<= LXM_MAX_TTYS) */
+};
+
+struct lxm_started {
+	pid_t init_pid;            /* host pid of the container's PID 1 */
+	int init_pidfd;            /* pidfd_open() of it, O_CLOEXEC */
+	int console_master;        /* pty master behind /dev/console */
+	int tty_masters[LXM_MAX_TTYS];
+	unsigned n_ttys;
+	enum lxm_init_system init;
+};
+
+/* Runs every start step. On success init is running (execve done) and *ret holds its pid and the
+ * pty masters (owned by the caller). On failure nothing is left running, the error was logged as
+ * "Child failed at step 'STEP': MESSAGE" (or the parent step's own message), and -errno is
+ * returned. */
+int lxm_start(const struct lxm_start_params *p, struct lxm_started *ret);
+
+/* The capability bounding set every container process keeps (init and exec): the default drop
+ * list minus/plus config cap_drop/cap_keep. Applies to the calling process (bounding, inheritable,
+ * ambient cleared). */
+int lxm_caps_apply(const struct lxm_container *c);
