@@ -22,3 +22,11 @@ tests_unit_test_json_LDADD = $(LXM_UNIT_LIBS)
 tests_unit_test_store_SOURCES = tests/unit/test-store.c
 tests_unit_test_store_CFLAGS = $(LXM_UNIT_CFLAGS)
 tests_unit_test_store_LDADD = $(LXM_UNIT_LIBS)
+
+lxcmgr_lxcmgr_SOURCES += \
+	lxcmgr/cli/cli-common.c lxcmgr/cli/cli-common.h \
+	lxcmgr/cli/cmd-create.c \
+	lxcmgr/cli/cmd-list.c \
+	lxcmgr/cli/cmd-info.c \
+	lxcmgr/cli/cmd-destroy.c \
+	lxcmgr/cli/cmd-check.c
