@@ -34,19 +34,21 @@ lxm_check_rootfs() {
 	[[ $1 == /* ]] || lxm_usage_error "--rootfs must be an absolute path: '$1'"
 	[[ -d $1 ]] || lxm_usage_error "rootfs '$1' is not a directory"
 	[[ $(cd "$1" && pwd -P) != / ]] || lxm_usage_error "refusing to work on '/'"
+	# Contract: a rootfs whose /etc is a symlink is refused (it could point anywhere on the host).
+	[[ ! -L $1/etc ]] || lxm_die 1 "'$1/etc' is a symlink, refusing"
 }
 
 # lxm_parse_args ARGS...: the options of templates/CONTRACT.md into ROOTFS NAME RELEASE ARCH INIT
 # MIRROR CACHE_DIR (empty when not given). Calls usage() for --help.
 lxm_parse_args() {
-	ROOTFS="" NAME="" RELEASE="" ARCH="" INIT="" MIRROR="" CACHE_DIR=""
+	ROOTFS="" NAME="" RELEASE="" ARCH="" INIT="" MIRROR="" CACHE_DIR="" RESULT=""
 	while [[ $# -gt 0 ]]; do
 		case $1 in
 		-h | --help)
 			usage
 			exit 0
 			;;
-		--rootfs | --name | --release | --arch | --init | --mirror | --cache-dir)
+		--rootfs | --name | --release | --arch | --init | --mirror | --cache-dir | --result)
 			[[ $# -ge 2 ]] || lxm_usage_error "option '$1' needs a value"
 			case $1 in
 			--rootfs) ROOTFS=$2 ;;
@@ -56,6 +58,7 @@ lxm_parse_args() {
 			--init) INIT=$2 ;;
 			--mirror) MIRROR=$2 ;;
 			--cache-dir) CACHE_DIR=$2 ;;
+			--result) RESULT=$2 ;;
 			esac
 			shift 2
 			;;
@@ -66,19 +69,26 @@ lxm_parse_args() {
 	true
 }
 
-# lxm_result KEY VALUE: one line of the machine-readable result on stdout.
+# lxm_result KEY VALUE: one line of the machine-readable result: on stdout (defaults) or appended
+# to the --result file (build).
 lxm_result() {
-	printf '%s=%s\n' "$1" "$2"
+	if [[ -n ${RESULT:-} ]]; then
+		printf '%s=%s\n' "$1" "$2" >>"$RESULT"
+	else
+		printf '%s=%s\n' "$1" "$2"
+	fi
+}
+
+# lxm_unsupported MESSAGE: unsupported release, arch or init (exit 3).
+lxm_unsupported() {
+	lxm_die 3 "$*"
 }
 
 # lxm_write_hostname ROOTFS NAME: /etc/hostname and /etc/hosts for NAME.
 lxm_write_hostname() {
 	local rootfs=$1 name=$2
-	mkdir -p "$rootfs/etc"
-	lxm_safe_target "$rootfs" etc/hostname
-	lxm_safe_target "$rootfs" etc/hosts
-	printf '%s\n' "$name" >"$rootfs/etc/hostname"
-	cat >"$rootfs/etc/hosts" <<-EOF
+	printf '%s\n' "$name" | lxm_write_file "$rootfs" etc/hostname 0644
+	lxm_write_file "$rootfs" etc/hosts 0644 <<-EOF
 		127.0.0.1	localhost
 		127.0.1.1	$name
 		::1		localhost ip6-localhost ip6-loopback
@@ -87,27 +97,34 @@ lxm_write_hostname() {
 	EOF
 }
 
-# lxm_safe_target ROOTFS RELPATH: refuse to write through a symlink that a rootfs (possibly from an
-# untrusted tarball) placed at RELPATH or at one of its parent directories, which would redirect
-# the host-side write outside the rootfs (symlink attack on the host).
+# lxm_safe_target ROOTFS RELPATH: makes ROOTFS/RELPATH safe to create from the host. The rootfs may
+# come from an untrusted tarball or a compromised container: a symlink at a parent directory would
+# redirect the host-side write outside the rootfs (symlink attack on the host), so such a path is
+# refused; a symlink or file at RELPATH itself is removed first, never written through.
 lxm_safe_target() {
-	local rootfs=$1 rel=$2 p=""
-	local IFS=/
-	local part
-	for part in $rel; do
-		[[ -n $part ]] || continue
+	local rootfs=$1 rel=$2 p="" part
+	local -a parts
+	IFS=/ read -r -a parts <<<"$rel"
+	local n=${#parts[@]} i
+	for ((i = 0; i < n; i++)); do
+		part=${parts[$i]}
+		[[ -n $part && $part != . ]] || continue
+		[[ $part != .. ]] || lxm_die 1 "refusing path with '..': '$rel'"
 		p="$p/$part"
-		if [[ -L $rootfs$p ]]; then
-			lxm_die 1 "refusing to write through symlink '$rootfs$p'"
+		if ((i < n - 1)); then
+			[[ ! -L $rootfs$p ]] || lxm_die 1 "refusing to write through symlink '$rootfs$p'"
+			[[ -e $rootfs$p ]] || mkdir -m 0755 "$rootfs$p"
+			[[ -d $rootfs$p ]] || lxm_die 1 "'$rootfs$p' is not a directory"
+		elif [[ -L $rootfs$p || -e $rootfs$p ]]; then
+			rm -f "$rootfs$p" || lxm_die 1 "cannot replace '$rootfs$p'"
 		fi
 	done
 }
 
-# lxm_write_file ROOTFS RELPATH MODE: stdin to ROOTFS/RELPATH (no symlinks followed, see above).
+# lxm_write_file ROOTFS RELPATH MODE: stdin to ROOTFS/RELPATH (replaced, see lxm_safe_target).
 lxm_write_file() {
 	local rootfs=$1 rel=$2 mode=$3
 	lxm_safe_target "$rootfs" "$rel"
-	mkdir -p "$(dirname "$rootfs/$rel")"
 	cat >"$rootfs/$rel"
 	chmod "$mode" "$rootfs/$rel"
 }
@@ -116,10 +133,7 @@ lxm_write_file() {
 # first boot (systemd generates a transient one) and clones do not share one.
 lxm_empty_machine_id() {
 	local rootfs=$1
-	lxm_safe_target "$rootfs" etc/machine-id
-	rm -f "$rootfs/etc/machine-id"
-	: >"$rootfs/etc/machine-id"
-	chmod 0444 "$rootfs/etc/machine-id"
+	: | lxm_write_file "$rootfs" etc/machine-id 0444
 	if [[ -d $rootfs/var/lib/dbus && ! -L $rootfs/var/lib/dbus ]]; then
 		rm -f "$rootfs/var/lib/dbus/machine-id"
 		ln -s /etc/machine-id "$rootfs/var/lib/dbus/machine-id"
