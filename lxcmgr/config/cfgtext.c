@@ -16,10 +16,14 @@ enum tok_type {
 	T_ERROR,
 };
 
+/* Far deeper than any schema: only a hostile file nests more, and recursion must stay bounded. */
+#define MAX_NESTING 16
+
 struct lexer {
 	const char *text;
 	size_t pos;
 	unsigned line;
+	unsigned depth;
 	char *blank; /* when set: a copy of text whose comment characters are overwritten with spaces */
 };
 
@@ -209,10 +213,14 @@ static int parse_section(struct lexer *l, struct lxm_cfgtext_stmt *st, struct to
 {
 	st->kind = LXM_CFGTEXT_SECTION;
 	st->open = open.start;
+	if (l->depth >= MAX_NESTING)
+		return -EINVAL;
 	st->body = calloc(1, sizeof(*st->body));
 	if (!st->body)
 		return -ENOMEM;
+	l->depth++;
 	int r = parse_block(l, st->body, true, &st->close);
+	l->depth--;
 	if (r < 0)
 		return r;
 	st->end = st->close + 1;

@@ -167,6 +167,11 @@ static void test_bad_keys(void **state)
 	assert_logged("Invalid value 'lots' for 'limits.cpu_weight': expected an integer");
 	assert_int_equal(lxm_config_edit_text(base, "limits.cpus", "1.5x", &out), -EINVAL);
 	assert_int_equal(lxm_config_edit_text(base, "security.privileged", "perhaps", &out), -EINVAL);
+	/* Nesting is bounded (the parser recurses). */
+	char deep[256] = "";
+	for (int i = 0; i < 40; i++)
+		strcat(deep, "a {");
+	assert_int_equal(lxm_config_edit_text(deep, "hostname", "a", &out), -EINVAL);
 	/* Text that does not tokenize. */
 	assert_int_equal(lxm_config_edit_text("limits { memory = }\n", "hostname", "a", &out), -EINVAL);
 	lxm_log_set_fd(-1);
