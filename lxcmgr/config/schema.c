@@ -136,7 +136,9 @@ static cfg_opt_t global_opts[] = {
 	STR("run_dir"),
 	STR_DEF("default_template", "busybox"),
 	STR("default_release"),
-	STR_DEF("default_init", "systemd"),
+	/* No default here: each template has its own (debian: systemd, busybox: busybox), and a
+	 * global "systemd" would be passed to templates that cannot install it. */
+	STR("default_init"),
 	CFG_SEC("defaults", defaults_opts, CFGF_NONE),
 	CFG_END(),
 };

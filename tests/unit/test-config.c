@@ -297,7 +297,7 @@ static void test_global(void **state)
 	/* Absent file: defaults. */
 	assert_int_equal(lxm_global_config_load(&paths, &g), 0);
 	assert_string_equal(cfg_getstr(g, "default_template"), "busybox");
-	assert_string_equal(cfg_getstr(g, "default_init"), "systemd");
+	assert_null(cfg_getstr(g, "default_init")); /* the template's own default applies */
 	assert_null(cfg_getstr(g, "default_release"));
 	cfg_free(g);
 
@@ -329,6 +329,9 @@ static void test_global(void **state)
 	assert_int_equal(lxm_config_get(cfg, "restart.policy", &v), 0);
 	assert_string_equal(v, "always");
 	free(v);
+	assert_non_null(strstr(text, "\nnetwork eth0 {\n  bridge = \"br9\"\n"));
+	assert_null(strstr(text, "# limits {"));   /* no hint for a section the defaults set */
+	assert_non_null(strstr(text, "# mount data {"));
 	/* Schema defaults are not copied: only what the global file set. */
 	assert_null(strstr(text, "\n  idmap ="));
 	assert_null(strstr(text, "\n  seccomp ="));
