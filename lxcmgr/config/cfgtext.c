@@ -321,7 +321,7 @@ void lxm_cfgtext_free(struct lxm_cfgtext_block *b)
 	free(b);
 }
 
-int lxm_cfgtext_blank_comments(const char *text, char **ret)
+int lxm_cfgtext_blank_comments(const char *text, char **ret, unsigned *ret_line)
 {
 	struct lexer l = { .text = text, .line = 1 };
 
@@ -329,9 +329,18 @@ int lxm_cfgtext_blank_comments(const char *text, char **ret)
 	if (!l.blank)
 		return -ENOMEM;
 	for (;;) {
+		unsigned line = l.line;
 		struct tok t = next(&l);
 		if (t.type == T_EOF)
 			break;
+		if (t.type == T_ERROR && (text[t.start] == '"' || text[t.start] == '\'')) {
+			/* libconfuse's lexer would echo a dangling backslash of an unterminated string to
+			 * stdout; refuse such text here. */
+			free(l.blank);
+			if (ret_line)
+				*ret_line = line;
+			return -EBADMSG;
+		}
 		/* Like libconfuse's lexer, step over what does not lex and go on. */
 		if (t.type == T_ERROR && l.text[l.pos])
 			l.pos++;

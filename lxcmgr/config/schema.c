@@ -282,7 +282,10 @@ int lxm_schema_parse(cfg_t *cfg, const char *text, const char *source)
 	_cleanup_free_ char *plain = NULL;
 	int r;
 
-	r = lxm_cfgtext_blank_comments(text, &plain);
+	unsigned line = 0;
+	r = lxm_cfgtext_blank_comments(text, &plain, &line);
+	if (r == -EBADMSG)
+		return log_error_errno(-EINVAL, "%s:%u: Unterminated string", source ? source : "config", line);
 	if (r < 0)
 		return r;
 	current_source = source ? source : "config";
@@ -299,7 +302,6 @@ int lxm_schema_parse(cfg_t *cfg, const char *text, const char *source)
 
 	/* libconfuse accepts a file that ends inside a section; a truncated file must not load. */
 	_cleanup_cfgtext_free_ struct lxm_cfgtext_block *b = NULL;
-	unsigned line = 0;
 	r = lxm_cfgtext_parse(text, &b, &line);
 	if (r == -ENODATA)
 		return log_error_errno(-EINVAL, "%s:%u: Unexpected end of file: a section is missing its '}'",

@@ -308,9 +308,10 @@ static void test_mutations(void **state)
 			free(out);
 		if (lxm_config_edit_text(buf, "network.eth0", NULL, &out) == 0)
 			free(out);
-		assert_int_equal(lxm_cfgtext_blank_comments(buf, &plain), 0);
-		assert_int_equal(strlen(plain), strlen(buf));
-		free(plain);
+		if (lxm_cfgtext_blank_comments(buf, &plain, NULL) == 0) {
+			assert_int_equal(strlen(plain), strlen(buf));
+			free(plain);
+		}
 		/* Keep the captured log small. */
 		assert_int_equal(ftruncate(capture_fd, 0), 0);
 		assert_int_equal(lseek(capture_fd, 0, SEEK_SET), 0);

@@ -171,7 +171,8 @@ static const struct {
 	{ "hostname = {\"a\"}\n", "t:1:" },
 	{ "limits {\n memory = \"1G\"\n", "t:3: Unexpected end of file: a section is missing its '}'" },
 	{ "limits {\n memory = \"1G\"\n}\n}\n", "t:4:" },
-	{ "hostname = \"unterminated\n", "t:" },
+	{ "name = \"a\"\nhostname = \"unterminated\n", "t:2: Unterminated string" },
+	{ "\ninit = '/sbin/init \\", "t:2: Unterminated string" },
 	/* libconfuse 3.3 counts comment lines two or three times: lines must stay right after comments. */
 	{ "# one\n# two\n// three\n/* four\n five */\nhalt_signal = \"bad\" # six\n", "t:6: Invalid value 'bad'" },
 	{ "name = \"a\" # x\nlimits {\n  # y\n  memory = \"1G\" // z\n  /* w */ pids = 0\n}\n", "t:5: Invalid value '0'" },
