@@ -8,7 +8,6 @@
 
 #include "config/config.h"
 #include "config/global.h"
-#include "image/archive.h"
 #include "image/template.h"
 #include "util/log.h"
 
@@ -31,12 +30,6 @@ __attribute__((weak)) int lxm_global_config_load(struct lxm_paths *paths, cfg_t 
 {
 	*ret = NULL;
 	return 0;
-}
-
-__attribute__((weak)) int lxm_archive_extract(const char *archive_path, const char *dest,
-					      const struct lxm_extract_opts *opts)
-{
-	return log_error_errno(-EOPNOTSUPP, "Archive extraction is not merged yet");
 }
 
 __attribute__((weak)) int lxm_template_build(const struct lxm_paths *paths, const struct lxm_template_request *req,

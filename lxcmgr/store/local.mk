@@ -30,3 +30,9 @@ lxcmgr_lxcmgr_SOURCES += \
 	lxcmgr/cli/cmd-info.c \
 	lxcmgr/cli/cmd-destroy.c \
 	lxcmgr/cli/cmd-check.c
+
+INTEGRATION_TESTS += \
+	tests/integration/store.sh \
+	tests/integration/store-kill.sh \
+	tests/integration/store-hostile.sh \
+	tests/integration/store-debian.sh
