@@ -4,6 +4,9 @@
 
 static const struct lxm_command commands[] = {
 	{ "help", lxm_cmd_help, "Show help for lxcmgr or one command", "[COMMAND]" },
+	{ "template", lxm_cmd_template, "List, build, refresh or remove cached templates",
+	  "list [--format table|json] | build TEMPLATE [--release R] [--arch A] [--init I] [--mirror URL] "
+	  "[--rootfs DIR] [--no-cache] | refresh KEY | remove KEY" },
 };
 
 const struct lxm_command *lxm_command_find(const char *name)

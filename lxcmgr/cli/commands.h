@@ -17,3 +17,4 @@ void lxm_commands_print(FILE *f);
 void lxm_command_print_usage(const struct lxm_command *c, FILE *f);
 
 int lxm_cmd_help(struct lxm_context *ctx, int argc, char **argv);
+int lxm_cmd_template(struct lxm_context *ctx, int argc, char **argv);

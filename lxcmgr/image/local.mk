@@ -17,3 +17,5 @@ liblxcmgr_a_SOURCES += \
 	lxcmgr/image/cache.c lxcmgr/image/cache.h \
 	lxcmgr/image/template-run.c lxcmgr/image/template-run.h \
 	lxcmgr/image/template.c lxcmgr/image/template.h
+lxcmgr_lxcmgr_SOURCES += lxcmgr/cli/cmd-template.c
+INTEGRATION_TESTS += tests/integration/template-cache.sh

@@ -176,7 +176,8 @@ static int exit_to_errno(const char *name, int status, struct tail *t)
 		return 0;
 	log_error("Template '%s' failed with exit code %d", name, code);
 	tail_print(t, name);
-	return code == 2 ? -EINVAL : code == 3 ? -EOPNOTSUPP : -EIO;
+	/* Bad arguments and unsupported release/arch/init are the user's to fix: usage errors. */
+	return code == 2 || code == 3 ? -EINVAL : -EIO;
 }
 
 int lxm_template_run(const char *name, char *const argv[], bool progress, char **ret_stdout)
