@@ -65,6 +65,7 @@ fail() { n=$((n + 1)); echo "not ok $n - $1"; FAILED=1; }
 check() { local d=$1; shift; if "$@"; then ok "$d"; else fail "$d"; fi; }
 builds() { grep -c "^build $1\$" "$MARK" 2>/dev/null || true; }
 lx() { "$LXCMGR" --root "$ROOT" "$@"; }
+quiet() { "$@" >/dev/null; }
 FAILED=0
 
 echo "1..18"
@@ -109,7 +110,7 @@ mkdir "$WORK/r4"
 err=$(lx template build fake --rootfs "$WORK/r4" 2>&1 >/dev/null)
 check "corrupt cache entry is detected and rebuilt" \
 	[ "$(builds default)" = 4 -a -n "$(grep -i corrupt <<<"$err")" -a -f "$WORK/r4/etc/hostname" ]
-check "rebuilt entry verifies again" lx template build fake --rootfs "$(mkdir "$WORK/r5" && echo "$WORK/r5")" >/dev/null
+check "rebuilt entry verifies again" quiet lx template build fake --rootfs "$(mkdir "$WORK/r5" && echo "$WORK/r5")"
 
 set +e
 err=$(lx template build fake --release fail --rootfs "$(mkdir "$WORK/r6" && echo "$WORK/r6")" 2>&1)
