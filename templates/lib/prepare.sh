@@ -19,8 +19,6 @@
 # distribution's DHCP client runs for IFACE (systemd-networkd through a generator, udhcpc for the
 # other inits).
 
-LXM_NETWORK_MARKER=etc/lxcmgr/network
-
 # lxm_resolve_in ROOTFS PATH: prints PATH resolved inside ROOTFS (symlinks are followed relative to
 # ROOTFS, never to the host's /), as a path relative to the rootfs starting with '/'.
 lxm_resolve_in() {
@@ -203,6 +201,7 @@ lxm_prepare_openrc() {
 	# rc_sys=lxc makes OpenRC skip every service marked "keyword -lxc" (hwclock, modules, fsck,
 	# root remount, sysctl, ...): the runtime's container is LXC-like in every respect that matters.
 	if [[ -f $rootfs/etc/rc.conf ]]; then
+		# shellcheck disable=SC2016 # sed's $ (last line)
 		lxm_edit_file "$rootfs" etc/rc.conf -e '/^[[:space:]]*rc_sys=/d' -e '$a rc_sys="lxc"'
 	else
 		echo 'rc_sys="lxc"' | lxm_write_file "$rootfs" etc/rc.conf 0644
