@@ -153,6 +153,7 @@ lxm_prepare_inittab() {
 	# exist: SIGPWR would do nothing and a stop would wait for its timeout.
 	lxm_edit_file "$rootfs" etc/inittab \
 		-e '/^p0::powerfail:/d' \
+		-e '/^# lxcmgr: /d' \
 		-e 's/^\(pf::powerwait:.*\)/#\1/' \
 		-e 's/^\(pn::powerfailnow:.*\)/#\1/' \
 		-e 's/^\(po::powerokwait:.*\)/#\1/' \
@@ -165,8 +166,7 @@ lxm_prepare_inittab() {
 	cat >>"$rootfs/etc/inittab" <<-'EOF'
 		# lxcmgr: SIGPWR from the container manager halts.
 		p0::powerfail:/sbin/init 0
-		# lxcmgr: a login prompt on the console only (no /dev/ttyN gettys: which ttys exist is a
-		# container setting).
+		# lxcmgr: a login prompt on the console only (which /dev/ttyN exist is a container setting).
 		co:2345:respawn:/sbin/getty --noclear 38400 console
 	EOF
 }
