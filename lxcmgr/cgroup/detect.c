@@ -22,14 +22,18 @@ const char *lxm_cgroup_layout_to_string(enum lxm_cgroup_layout l)
 	return layout_names[l];
 }
 
+static void mount_done(struct lxm_cgroup_mount *m)
+{
+	free(m->mountpoint);
+	free(m->name);
+	free(m->root);
+	free(m->controllers);
+}
+
 void lxm_cgroup_mounts_done(struct lxm_cgroup_mounts *ms)
 {
-	for (size_t i = 0; i < ms->n; i++) {
-		free(ms->m[i].mountpoint);
-		free(ms->m[i].name);
-		free(ms->m[i].root);
-		free(ms->m[i].controllers);
-	}
+	for (size_t i = 0; i < ms->n; i++)
+		mount_done(&ms->m[i]);
 	free(ms->m);
 	ms->m = NULL;
 	ms->n = 0;
@@ -159,7 +163,6 @@ int lxm_cgroup_parse_mountinfo(const char *path, struct lxm_cgroup_mounts *ret)
 		return log_debug_errno(negative_errno(), "Failed to open '%s': %m", path);
 	while (getline(&line, &size, f) >= 0) {
 		struct lxm_cgroup_mount m = {}, *n;
-		struct lxm_cgroup_mounts one;
 
 		r = parse_line(line, &m);
 		if (r > 0 && !have_hierarchy(&ms, &m)) {
@@ -171,8 +174,7 @@ int lxm_cgroup_parse_mountinfo(const char *path, struct lxm_cgroup_mounts *ret)
 			}
 			r = -ENOMEM;
 		}
-		one = (struct lxm_cgroup_mounts){ .m = &m, .n = 1 };
-		lxm_cgroup_mounts_done(&one);
+		mount_done(&m);
 		if (r < 0)
 			break;
 	}
