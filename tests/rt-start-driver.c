@@ -37,8 +37,8 @@ static void copy_console(struct driver *d, struct pollfd *p)
 
 	if (n > 0 && d->console_log >= 0)
 		(void)!write(d->console_log, buf, (size_t)n);
-	if (n <= 0 && errno != EAGAIN && errno != EINTR)
-		p->fd = -1; /* EIO: no slave left open */
+	if (n == 0 || (n < 0 && errno != EAGAIN && errno != EINTR))
+		p->fd = -1; /* cannot happen while we hold a slave open */
 }
 
 static void on_signal(struct driver *d, int sfd)
@@ -82,10 +82,17 @@ static int supervise(struct driver *d, int sfd)
 	}
 	if (waitid((idtype_t)P_PIDFD, (id_t)d->st.init_pidfd, &si, WEXITED) < 0)
 		return -errno;
-	/* What init wrote last is still in the pty. */
+	/* What init wrote last is still in the pty; then our own slave is the last one. */
+	close(d->st.console_slave);
 	(void)fcntl(d->st.console_master, F_SETFL, O_NONBLOCK);
-	while (p[2].fd >= 0)
-		copy_console(d, &p[2]);
+	for (;;) {
+		char buf[4096];
+		ssize_t n = read(d->st.console_master, buf, sizeof(buf));
+		if (n <= 0)
+			break; /* EAGAIN or EIO: nothing left */
+		if (d->console_log >= 0)
+			(void)!write(d->console_log, buf, (size_t)n);
+	}
 	if (si.si_code == CLD_EXITED)
 		printf("exit %d\n", si.si_status);
 	else
@@ -178,8 +185,10 @@ int main(int argc, char **argv)
 	if (lxm_cgroup_destroy(d.cg) < 0)
 		fprintf(stderr, "rt-start-driver: cgroup not removed\n");
 	lxm_cgroup_free(d.cg);
-	for (unsigned i = 0; i < d.st.n_ttys; i++)
+	for (unsigned i = 0; i < d.st.n_ttys; i++) {
 		close(d.st.tty_masters[i]);
+		close(d.st.tty_slaves[i]);
+	}
 	close(d.st.console_master);
 	close(d.st.init_pidfd);
 	lxm_paths_done(&paths);

@@ -212,9 +212,9 @@ int lxm_start(const struct lxm_start_params *p, struct lxm_started *ret)
 	if (!p || !p->container || !p->container->rootfs || p->n_ttys > LXM_MAX_TTYS)
 		return -EINVAL;
 	lxm_start_ctx_init(&ctx, p);
-	*ret = (struct lxm_started){ .init_pid = 0, .init_pidfd = -EBADF, .console_master = -EBADF };
+	*ret = (struct lxm_started){ .init_pidfd = -EBADF, .console_master = -EBADF, .console_slave = -EBADF };
 	for (unsigned i = 0; i < LXM_MAX_TTYS; i++)
-		ret->tty_masters[i] = -EBADF;
+		ret->tty_masters[i] = ret->tty_slaves[i] = -EBADF;
 
 	r = lxm_init_detect(p->container->rootfs, &ret->init);
 	if (r < 0)
@@ -243,9 +243,6 @@ int lxm_start(const struct lxm_start_params *p, struct lxm_started *ret)
 	}
 	/* Only the child may hold its end: end-of-file must mean it exec'd or died. */
 	close(fds[1]);
-	closep(&ctx.console_slave);
-	for (unsigned i = 0; i < ctx.n_ttys; i++)
-		closep(&ctx.tty_slaves[i]);
 
 	r = parent_steps(&ctx);
 	if (r < 0)
@@ -254,9 +251,12 @@ int lxm_start(const struct lxm_start_params *p, struct lxm_started *ret)
 	ret->init_pid = ctx.pid;
 	ret->init_pidfd = TAKE_FD(ctx.pidfd);
 	ret->console_master = TAKE_FD(ctx.console_master);
+	ret->console_slave = TAKE_FD(ctx.console_slave);
 	ret->n_ttys = ctx.n_ttys;
-	for (unsigned i = 0; i < ctx.n_ttys; i++)
+	for (unsigned i = 0; i < ctx.n_ttys; i++) {
 		ret->tty_masters[i] = TAKE_FD(ctx.tty_masters[i]);
+		ret->tty_slaves[i] = TAKE_FD(ctx.tty_slaves[i]);
+	}
 	log_debug("Container '%s' init running as pid %d", p->container->name, (int)ret->init_pid);
 	lxm_start_ctx_done(&ctx);
 	return 0;
