@@ -41,3 +41,4 @@ tests_unit_test_start_sync_LDADD = $(LXM_UNIT_LIBS)
 check_PROGRAMS += tests/rt-start-driver
 tests_rt_start_driver_SOURCES = tests/rt-start-driver.c
 tests_rt_start_driver_LDADD = $(LXM_LIBS)
+INTEGRATION_TESTS += tests/integration/rt-start.sh
