@@ -16,11 +16,25 @@ enum tok_type {
 	T_ERROR,
 };
 
+/* Far deeper than any schema: only a hostile file nests more, and recursion must stay bounded. */
+#define MAX_NESTING 16
+
 struct lexer {
 	const char *text;
 	size_t pos;
 	unsigned line;
+	unsigned depth;
+	char *blank; /* when set: a copy of text whose comment characters are overwritten with spaces */
 };
+
+static void blank_to(struct lexer *l, size_t from)
+{
+	if (!l->blank)
+		return;
+	for (size_t i = from; i < l->pos; i++)
+		if (l->blank[i] != '\n')
+			l->blank[i] = ' ';
+}
 
 struct tok {
 	enum tok_type type;
@@ -39,9 +53,12 @@ static void skip_space_and_comments(struct lexer *l)
 		} else if (c == ' ' || c == '\t' || c == '\r')
 			l->pos++;
 		else if (c == '#' || (c == '/' && t[l->pos + 1] == '/')) {
+			size_t from = l->pos;
 			while (t[l->pos] && t[l->pos] != '\n')
 				l->pos++;
+			blank_to(l, from);
 		} else if (c == '/' && t[l->pos + 1] == '*') {
+			size_t from = l->pos;
 			l->pos += 2;
 			while (t[l->pos] && !(t[l->pos] == '*' && t[l->pos + 1] == '/')) {
 				if (t[l->pos] == '\n')
@@ -50,6 +67,7 @@ static void skip_space_and_comments(struct lexer *l)
 			}
 			if (t[l->pos])
 				l->pos += 2;
+			blank_to(l, from);
 		} else
 			return;
 	}
@@ -195,10 +213,14 @@ static int parse_section(struct lexer *l, struct lxm_cfgtext_stmt *st, struct to
 {
 	st->kind = LXM_CFGTEXT_SECTION;
 	st->open = open.start;
+	if (l->depth >= MAX_NESTING)
+		return -EINVAL;
 	st->body = calloc(1, sizeof(*st->body));
 	if (!st->body)
 		return -ENOMEM;
+	l->depth++;
 	int r = parse_block(l, st->body, true, &st->close);
+	l->depth--;
 	if (r < 0)
 		return r;
 	st->end = st->close + 1;
@@ -255,6 +277,8 @@ static int parse_block(struct lexer *l, struct lxm_cfgtext_block *b, bool nested
 			*ret_close = t.start;
 			return 0;
 		}
+		if (t.type == T_EOF)
+			return -ENODATA; /* a section was never closed */
 		if (t.type != T_WORD && t.type != T_STRING)
 			return -EINVAL;
 		struct lxm_cfgtext_stmt *st = add_stmt(b);
@@ -295,4 +319,32 @@ void lxm_cfgtext_free(struct lxm_cfgtext_block *b)
 	}
 	free(b->items);
 	free(b);
+}
+
+int lxm_cfgtext_blank_comments(const char *text, char **ret, unsigned *ret_line)
+{
+	struct lexer l = { .text = text, .line = 1 };
+
+	l.blank = strdup(text);
+	if (!l.blank)
+		return -ENOMEM;
+	for (;;) {
+		unsigned line = l.line;
+		struct tok t = next(&l);
+		if (t.type == T_EOF)
+			break;
+		if (t.type == T_ERROR && (text[t.start] == '"' || text[t.start] == '\'')) {
+			/* libconfuse's lexer would echo a dangling backslash of an unterminated string to
+			 * stdout; refuse such text here. */
+			free(l.blank);
+			if (ret_line)
+				*ret_line = line;
+			return -EBADMSG;
+		}
+		/* Like libconfuse's lexer, step over what does not lex and go on. */
+		if (t.type == T_ERROR && l.text[l.pos])
+			l.pos++;
+	}
+	*ret = l.blank;
+	return 0;
 }

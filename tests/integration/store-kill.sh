@@ -4,7 +4,7 @@
 # makes the timing deterministic: it waits for a "go" file.
 . "$(dirname "$0")/lib.sh"
 require_root
-plan 14
+plan 12
 
 new_root
 tpl="$ROOT/templates"
