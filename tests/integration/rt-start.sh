@@ -5,7 +5,7 @@
 # must reach "running" (or "degraded"): the proof that /sys/fs/cgroup and /dev/console are right.
 . "$(dirname "$0")/lib.sh"
 require_root "starts containers"
-plan 48
+plan 50
 
 : "${top_builddir:=$top_srcdir}"
 DRIVER=$top_builddir/tests/rt-start-driver
@@ -136,6 +136,15 @@ check "symlinked target confined to the rootfs" grep -q " $T/hostile-host " /pro
 check "host path behind the symlink untouched" sh -c "[ ! -e '$T/hostile-host/file' ] && ! grep -q ' $T/hostile-host ' /proc/self/mountinfo"
 check "halt signal stops busybox init" stop_ct bb 10
 like "$(cat "$T/bb.out")" "signal 2" "init ended through reboot(2) halt (SIGINT from the kernel)"
+
+# Reboot: init must have installed its handler first (a PID 1 ignores signals it does not
+# handle), which SigCgt in its status shows.
+caught() { local m; m=$(awk '/^SigCgt/{print $2}' /proc/$1/status 2>/dev/null) && [ -n "$m" ] && (( (0x$m >> ($2 - 1)) & 1 )); }
+check "busybox container starts again" start_ct bb
+for ((i = 0; i < 200; i++)); do caught "$PID" 15 && break; sleep 0.05; done
+kill -USR1 "$DPID"
+for ((i = 0; i < 200; i++)); do kill -0 "$DPID" 2>/dev/null || break; sleep 0.05; done
+like "$(cat "$T/bb.out")" "signal 1" "reboot signal: init ended through reboot(2) restart (SIGHUP from the kernel)"
 
 # ---- failure paths ----
 fail_case() {
