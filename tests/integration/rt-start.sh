@@ -5,7 +5,7 @@
 # must reach "running" (or "degraded"): the proof that /sys/fs/cgroup and /dev/console are right.
 . "$(dirname "$0")/lib.sh"
 require_root "starts containers"
-plan 50
+plan 51
 
 : "${top_builddir:=$top_srcdir}"
 DRIVER=$top_builddir/tests/rt-start-driver
@@ -31,7 +31,7 @@ new_ct() {
 start_ct() {
 	local name=$1 i
 	: >"$T/$name.out"
-	"$DRIVER" --root "$ROOT" --console-log "$T/$name.console" "$name" >"$T/$name.out" 2>"$T/$name.err" &
+	"$DRIVER" --root "$ROOT" --console-log "$T/$name.console" ${DRIVER_ARGS:-} "$name" >"$T/$name.out" 2>"$T/$name.err" &
 	DPID=$!
 	defer "kill -HUP $DPID 2>/dev/null; wait $DPID 2>/dev/null"
 	for ((i = 0; i < 200; i++)); do
@@ -92,7 +92,7 @@ mount evil {
 mkdir -p "$CT/bb/rootfs/srv" "$CT/bb/rootfs$T/hostile-host"
 ln -s "/../../../..$T/hostile-host" "$CT/bb/rootfs/srv/evil"
 
-check "driver starts the busybox container" start_ct bb
+DRIVER_ARGS="--ttys 2" check "driver starts the busybox container" start_ct bb
 if [ -z "${PID:-}" ]; then diag "$(cat "$T/bb.err")"; fi
 like "$(cat "$T/bb.out")" "init busybox" "init detected as busybox"
 like "$(in_ct cat /proc/1/cmdline | tr '\0' ' ')" "^init" "init is PID 1 in its pid namespace"
@@ -115,6 +115,7 @@ check "/dev has the standard character devices" in_ct sh -c 'for n in null zero 
 check "/dev is a tmpfs without host disks" in_ct sh -c 'grep -q " /dev tmpfs " /proc/mounts && ! ls /dev | grep -q -e "^sd" -e "^vd" -e "^loop"'
 check "/dev/pts is a new devpts instance, /dev/shm and /dev/mqueue mounted" in_ct sh -c 'grep -q " /dev/pts devpts .*ptmxmode=666" /proc/mounts && grep -q " /dev/shm tmpfs" /proc/mounts && grep -q " /dev/mqueue mqueue" /proc/mounts'
 is "$(in_ct stat -c %t /dev/console)" "88" "/dev/console is a pty (major 136)"
+check "/dev/tty1 and /dev/tty2 are ptys, no /dev/tty3" in_ct sh -c '[ "$(stat -c %t /dev/tty1)$(stat -c %t /dev/tty2)" = 8888 ] && [ ! -e /dev/tty3 ]'
 check "init's stdio is the console" test "$(readlink /proc/$PID/fd/0)" = "$(readlink /proc/$PID/fd/1)"
 env=$(tr '\0' '\n' </proc/$PID/environ)
 like "$env" "container=lxcmgr" "container=lxcmgr in init's environment"
