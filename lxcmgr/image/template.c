@@ -194,6 +194,7 @@ int lxm_template_build(const struct lxm_paths *paths, const struct lxm_template_
 		r = lxm_cache_lock(paths, m.key, &lock);
 		if (r < 0)
 			return log_error_errno(r, "Failed to lock template cache entry '%s': %m", m.key);
+		lxm_cache_clean_stale(paths, m.key);
 		r = from_cache(paths, m.key, rootfs, req->progress, ret);
 		if (r != -ENOENT && r != -EBADMSG)
 			return r;
@@ -239,6 +240,7 @@ int lxm_template_refresh(const struct lxm_paths *paths, const char *key, bool pr
 	r = lxm_cache_lock(paths, key, &lock);
 	if (r < 0)
 		return log_error_errno(r, "Failed to lock template cache entry '%s': %m", key);
+	lxm_cache_clean_stale(paths, key);
 	r = lxm_cache_read(paths, key, &m);
 	if (r == -ENOENT)
 		return log_error_errno(r, "No cached template '%s'", key);
@@ -252,7 +254,7 @@ int lxm_template_refresh(const struct lxm_paths *paths, const char *key, bool pr
 	r = lxm_cache_dir(paths, true, &dir);
 	if (r < 0)
 		return r;
-	if (asprintf(&tmp, "%s/%s.tmp-XXXXXX", dir, key) < 0)
+	if (asprintf(&tmp, "%s/%s.build-XXXXXX", dir, key) < 0)
 		return -ENOMEM;
 	if (!mkdtemp(tmp))
 		return log_error_errno(negative_errno(), "Failed to create '%s': %m", tmp);
@@ -282,6 +284,7 @@ int lxm_template_remove(const struct lxm_paths *paths, const char *key)
 	r = lxm_cache_lock(paths, key, &lock);
 	if (r < 0)
 		return log_error_errno(r, "Failed to lock template cache entry '%s': %m", key);
+	lxm_cache_clean_stale(paths, key);
 	r = lxm_cache_remove(paths, key);
 	if (r == -ENOENT)
 		return log_error_errno(r, "No cached template '%s'", key);
