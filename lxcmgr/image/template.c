@@ -41,9 +41,9 @@ static int resolve_defaults(const char *path, const struct lxm_template_request 
 	r = lxm_template_parse_result(out, &rel, &arch, &init);
 	if (r < 0)
 		return r;
-	/* The request wins over the template's echo; the template fills in only what is missing. */
-	if (!(*ret_release = strdup(req->release ?: rel ?: "")) || !(*ret_arch = strdup(req->arch ?: arch ?: "")) ||
-	    !(*ret_init = strdup(req->init ?: init ?: "")))
+	/* The template's echo wins: it knows its own names ("12" and "bookworm" share one cache key). */
+	if (!(*ret_release = strdup(rel ?: req->release ?: "")) || !(*ret_arch = strdup(arch ?: req->arch ?: "")) ||
+	    !(*ret_init = strdup(init ?: req->init ?: "")))
 		return -ENOMEM;
 	if (!**ret_release || !**ret_arch || !**ret_init)
 		return log_error_errno(-EPROTO, "Template '%s' printed no release, arch or init default",
