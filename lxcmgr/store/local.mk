@@ -34,6 +34,7 @@ INTEGRATION_TESTS += \
 	tests/integration/store.sh \
 	tests/integration/store-kill.sh \
 	tests/integration/store-hostile.sh \
-	tests/integration/store-debian.sh
+	tests/integration/store-debian.sh \
+	tests/integration/store-destroy.sh
 
 EXTRA_DIST += scripts/test scripts/quickstart
