@@ -473,7 +473,7 @@ int lxm_config_edit_text(const char *text, const char *key, const char *value, c
 	}
 	r = lxm_cfgtext_parse(text, &root, &line);
 	if (r < 0) {
-		log_error("Line %u: cannot make sense of the config's syntax", line);
+		log_error("Cannot edit the config: syntax error near line %u (fix it with 'config NAME edit')", line);
 		goto out;
 	}
 	if (value) {
