@@ -68,7 +68,7 @@ lx() { "$LXCMGR" --root "$ROOT" "$@"; }
 quiet() { "$@" >/dev/null; }
 FAILED=0
 
-echo "1..18"
+echo "1..19"
 
 mkdir "$WORK/r1"
 out=$(lx template build fake --rootfs "$WORK/r1")
@@ -100,8 +100,10 @@ mkdir "$WORK/r3"
 lx template build fake --no-cache --rootfs "$WORK/r3" >/dev/null
 check "--no-cache runs the template again" [ "$(builds default)" = 2 ]
 
+mkdir -p "$ROOT/var/cache/lxcmgr/templates/$KEY.tmp-stale/x"
 lx template refresh "$KEY"
 check "refresh rebuilds" [ "$(builds default)" = 3 -a -f "$ROOT/var/cache/lxcmgr/templates/$KEY/meta" ]
+check "a crashed store's temporary directory is removed" [ ! -e "$ROOT/var/cache/lxcmgr/templates/$KEY.tmp-stale" ]
 
 # Corrupt the cached tarball (same size, different bytes): detected, removed, rebuilt.
 tb=$ROOT/var/cache/lxcmgr/templates/$KEY/rootfs.tar.zst
