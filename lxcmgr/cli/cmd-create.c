@@ -227,9 +227,6 @@ int lxm_cmd_create(struct lxm_context *ctx, int argc, char **argv)
 	r = lxm_name_validate(a.name);
 	if (r < 0)
 		return r;
-	r = lxm_cli_load_global(ctx);
-	if (r < 0)
-		return r;
 	if (a.from) {
 		if (access(a.from, R_OK) < 0)
 			return log_error_errno(negative_errno(), "Cannot read '%s': %m", a.from);
