@@ -35,6 +35,7 @@ INTEGRATION_TESTS += \
 	tests/integration/store-kill.sh \
 	tests/integration/store-hostile.sh \
 	tests/integration/store-debian.sh \
-	tests/integration/store-destroy.sh
+	tests/integration/store-destroy.sh \
+	tests/integration/check.sh
 
 EXTRA_DIST += scripts/test scripts/quickstart
