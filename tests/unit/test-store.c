@@ -138,6 +138,31 @@ static void test_gc(void **state)
 	assert_int_equal(lxm_store_gc(&w->paths), 0);
 }
 
+/* Temporaries without a .lock file fall back to the container lock: a destroy's leftovers are
+ * removed once nobody holds it, kept while someone does. */
+static void test_gc_container_lock(void **state)
+{
+	struct world *w = *state;
+	_cleanup_free_ char *d1 = NULL, *d2 = NULL, *f = NULL, *odd = NULL;
+	int fd = -1;
+
+	assert_true(asprintf(&d1, "%s/.destroy-foo-abcdef/rootfs/etc", w->paths.containers_dir) > 0);
+	assert_true(asprintf(&d2, "%s/.tmp-bar-ghijkl", w->paths.containers_dir) > 0);
+	assert_true(asprintf(&odd, "%s/.other", w->paths.containers_dir) > 0);
+	assert_int_equal(lxm_mkdir_p(d1, 0755), 0);
+	assert_int_equal(lxm_mkdir_p(d2, 0755), 0);
+	assert_int_equal(lxm_mkdir_p(odd, 0755), 0);
+	assert_true(asprintf(&f, "%s/passwd", d1) > 0);
+	touch(f);
+
+	assert_int_equal(lxm_container_lock(&w->paths, "foo", &fd), 0);
+	assert_int_equal(lxm_store_gc(&w->paths), 1); /* bar: nobody holds its lock */
+	assert_int_equal(count_entries(w->paths.containers_dir), 2);
+	close(fd);
+	assert_int_equal(lxm_store_gc(&w->paths), 1); /* foo now */
+	assert_int_equal(count_entries(w->paths.containers_dir), 1); /* .other is not ours */
+}
+
 static void test_lock(void **state)
 {
 	struct world *w = *state;
@@ -230,6 +255,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_txn_commit_and_list, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_txn_abort, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_gc, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_gc_container_lock, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_lock, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_rm_rf_symlinks, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_rm_rf_mounts, setup, teardown),
