@@ -186,8 +186,7 @@ int lxm_cmd_info(struct lxm_context *ctx, int argc, char **argv)
 		else if (ch != 'f' || (r = lxm_output_format_from_string(optarg, &fmt)) < 0)
 			return -EINVAL;
 	}
-	if ((r = lxm_cli_one_name(argc, argv, "info", &name)) < 0 || (r = lxm_name_validate(name)) < 0 ||
-	    (r = lxm_cli_load_global(ctx)) < 0)
+	if ((r = lxm_cli_one_name(argc, argv, "info", &name)) < 0 || (r = lxm_name_validate(name)) < 0)
 		return r;
 	(void)lxm_store_gc(&ctx->paths);
 	if ((r = lxm_container_load(&ctx->paths, name, &c)) < 0)
