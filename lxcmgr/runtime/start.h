@@ -11,7 +11,8 @@
 
 #include "cgroup/cgroup.h"
 #include "core/paths.h"
-#include "store/store.h"
+#include "util/macros.h"
+#include "store/store.h" /* needs util/macros.h first (DEFINE_TRIVIAL_CLEANUP_FUNC) */
 
 enum lxm_init_system {
 	LXM_INIT_UNKNOWN = 0,
