@@ -20,7 +20,17 @@ struct lexer {
 	const char *text;
 	size_t pos;
 	unsigned line;
+	char *blank; /* when set: a copy of text whose comment characters are overwritten with spaces */
 };
+
+static void blank_to(struct lexer *l, size_t from)
+{
+	if (!l->blank)
+		return;
+	for (size_t i = from; i < l->pos; i++)
+		if (l->blank[i] != '\n')
+			l->blank[i] = ' ';
+}
 
 struct tok {
 	enum tok_type type;
@@ -39,9 +49,12 @@ static void skip_space_and_comments(struct lexer *l)
 		} else if (c == ' ' || c == '\t' || c == '\r')
 			l->pos++;
 		else if (c == '#' || (c == '/' && t[l->pos + 1] == '/')) {
+			size_t from = l->pos;
 			while (t[l->pos] && t[l->pos] != '\n')
 				l->pos++;
+			blank_to(l, from);
 		} else if (c == '/' && t[l->pos + 1] == '*') {
+			size_t from = l->pos;
 			l->pos += 2;
 			while (t[l->pos] && !(t[l->pos] == '*' && t[l->pos + 1] == '/')) {
 				if (t[l->pos] == '\n')
@@ -50,6 +63,7 @@ static void skip_space_and_comments(struct lexer *l)
 			}
 			if (t[l->pos])
 				l->pos += 2;
+			blank_to(l, from);
 		} else
 			return;
 	}
@@ -255,6 +269,8 @@ static int parse_block(struct lexer *l, struct lxm_cfgtext_block *b, bool nested
 			*ret_close = t.start;
 			return 0;
 		}
+		if (t.type == T_EOF)
+			return -ENODATA; /* a section was never closed */
 		if (t.type != T_WORD && t.type != T_STRING)
 			return -EINVAL;
 		struct lxm_cfgtext_stmt *st = add_stmt(b);
@@ -295,4 +311,23 @@ void lxm_cfgtext_free(struct lxm_cfgtext_block *b)
 	}
 	free(b->items);
 	free(b);
+}
+
+int lxm_cfgtext_blank_comments(const char *text, char **ret)
+{
+	struct lexer l = { .text = text, .line = 1 };
+
+	l.blank = strdup(text);
+	if (!l.blank)
+		return -ENOMEM;
+	for (;;) {
+		struct tok t = next(&l);
+		if (t.type == T_EOF)
+			break;
+		/* Like libconfuse's lexer, step over what does not lex and go on. */
+		if (t.type == T_ERROR && l.text[l.pos])
+			l.pos++;
+	}
+	*ret = l.blank;
+	return 0;
 }

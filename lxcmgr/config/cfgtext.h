@@ -38,8 +38,13 @@ struct lxm_cfgtext_block {
 	size_t n;
 };
 
-/* Parses text into *ret (the top level). -EINVAL with the line in *ret_line on a syntax error. */
+/* Parses text into *ret (the top level). -EINVAL with the line in *ret_line on a syntax error,
+ * -ENODATA when the text ends inside a section. */
 int lxm_cfgtext_parse(const char *text, struct lxm_cfgtext_block **ret, unsigned *ret_line);
+/* *ret = text with every comment character replaced by a space (newlines kept). libconfuse 3.3
+ * miscounts lines after comments; parsing this copy keeps its error line numbers right. */
+int lxm_cfgtext_blank_comments(const char *text, char **ret);
+
 void lxm_cfgtext_free(struct lxm_cfgtext_block *b);
 DEFINE_TRIVIAL_CLEANUP_FUNC(struct lxm_cfgtext_block *, lxm_cfgtext_free)
 #define _cleanup_cfgtext_free_ _cleanup_(lxm_cfgtext_freep)

@@ -182,7 +182,10 @@ int lxm_config_get(cfg_t *cfg, const char *key, char **ret)
 		return log_debug_errno(-EINVAL, "'%s' is a section, not a key", key);
 	if (r < 0)
 		return r;
-	if (!sec || !opt || cfg_opt_size(opt) == 0)
+	if (!sec || !opt)
+		return -ENOENT;
+	/* An explicitly empty list ("cap_drop = {}") is set, to nothing. */
+	if (cfg_opt_size(opt) == 0 && !((opt->flags & CFGF_LIST) && (opt->flags & CFGF_MODIFIED)))
 		return -ENOENT;
 
 	FILE *f = open_memstream(&text, &len);

@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 #include <stdarg.h>
 
+#include "config/cfgtext.h"
 #include "config/schema.h"
 #include "config/validate.h"
 #include "util/log.h"
@@ -276,19 +277,34 @@ cfg_t *lxm_schema_global_new(void)
 int lxm_schema_parse(cfg_t *cfg, const char *text, const char *source)
 {
 	const char *saved = current_source;
+	_cleanup_free_ char *plain = NULL;
 	int r;
 
+	r = lxm_cfgtext_blank_comments(text, &plain);
+	if (r < 0)
+		return r;
 	current_source = source ? source : "config";
-	r = cfg_parse_buf(cfg, text);
+	r = cfg_parse_buf(cfg, plain);
 	current_source = saved;
 	switch (r) {
 	case CFG_SUCCESS:
-		return 0;
+		break;
 	case CFG_PARSE_ERROR:
 		return -EINVAL;
 	default:
 		return -ENOMEM;
 	}
+
+	/* libconfuse accepts a file that ends inside a section; a truncated file must not load. */
+	_cleanup_cfgtext_free_ struct lxm_cfgtext_block *b = NULL;
+	unsigned line = 0;
+	r = lxm_cfgtext_parse(text, &b, &line);
+	if (r == -ENODATA)
+		return log_error_errno(-EINVAL, "%s:%u: Unexpected end of file: a section is missing its '}'",
+				       source ? source : "config", line);
+	if (r < 0)
+		return log_error_errno(-EINVAL, "%s:%u: Syntax error", source ? source : "config", line);
+	return 0;
 }
 
 cfg_opt_t *lxm_schema_container_opts(void)
