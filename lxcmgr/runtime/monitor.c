@@ -54,8 +54,8 @@ static uint64_t now_usec(void)
 	return (uint64_t)ts.tv_sec * 1000000 + (uint64_t)ts.tv_nsec / 1000;
 }
 
-/* Signals whose disposition the child of lxm_start() must not inherit as blocked: they are
- * unblocked around lxm_start() and re-blocked after, so init starts with an empty mask. */
+/* The monitor's signals are only read from its signalfd (lxm_start()'s child resets its mask and
+ * dispositions before it executes init). */
 static void block_signals(bool block)
 {
 	sigset_t set;
@@ -82,9 +82,7 @@ int lxm_monitor_start_payload(struct lxm_monitor *m)
 	r = lxm_cgroup_create(m->payload);
 	if (r < 0)
 		return log_error_errno(r, "Failed to create the payload cgroup: %m");
-	block_signals(false);
 	r = lxm_start(&p, &m->started);
-	block_signals(true);
 	if (r < 0) {
 		m->started = (struct lxm_started){ .init_pid = 0, .init_pidfd = -EBADF, .console_master = -EBADF };
 		return r; /* lxm_start logged the child's error */
