@@ -24,6 +24,9 @@ static const struct lxm_command commands[] = {
 	  "NAME [--format table|json] [--disk]" },
 	{ "destroy", lxm_cmd_destroy, "Remove a container and its root filesystem", "NAME [--force]" },
 	{ "check", lxm_cmd_check, "Report what the host kernel and tools support", "[--format table|json]" },
+	{ "template", lxm_cmd_template, "List, build, refresh or remove cached templates",
+	  "list [--format table|json] | build TEMPLATE [--release R] [--arch A] [--init I] [--mirror URL] "
+	  "[--rootfs DIR] [--no-cache] | refresh KEY | remove KEY" },
 };
 
 const struct lxm_command *lxm_command_find(const char *name)
