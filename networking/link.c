@@ -6,6 +6,7 @@
 #include <netlink/route/link/veth.h>
 
 #include "networking/link.h"
+#include "networking/netns.h"
 #include "networking/nl.h"
 #include "util/log.h"
 
@@ -196,14 +197,17 @@ int lxm_link_move_to_netns_fd(struct nl_sock *sk, const char *name, int netns_fd
 	return link_change(sk, name, fill_ns_fd, &netns_fd);
 }
 
-static void fill_ns_pid(struct rtnl_link *l, const void *arg)
-{
-	rtnl_link_set_ns_pid(l, *(const pid_t *)arg);
-}
-
 int lxm_link_move_to_netns_pid(struct nl_sock *sk, const char *name, pid_t pid)
 {
-	return link_change(sk, name, fill_ns_pid, &pid);
+	_cleanup_close_ int fd = -EBADF;
+	int r;
+
+	/* Through the namespace fd: libnl 3.7's IFLA_NET_NS_PID change request is refused with
+	 * EINVAL, and the fd also pins the namespace against the pid being reused. */
+	r = lxm_netns_open_pid(pid, &fd);
+	if (r < 0)
+		return r;
+	return lxm_link_move_to_netns_fd(sk, name, fd);
 }
 
 static void fill_name(struct rtnl_link *l, const void *arg)
