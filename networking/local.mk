@@ -6,7 +6,9 @@ libnetworking_a_SOURCES += \
 	networking/route.c networking/route.h \
 	networking/netns.c networking/netns.h \
 	networking/query.c networking/query.h \
-	networking/ipam.c networking/ipam.h
+	networking/ipam.c networking/ipam.h \
+	networking/nft.c networking/nft.h \
+	networking/dnsmasq.c networking/dnsmasq.h
 
 UNIT_TESTS += tests/unit/test-net-ipam tests/unit/test-net-netlink
 tests_unit_test_net_ipam_SOURCES = tests/unit/test-net-ipam.c
