@@ -8,7 +8,8 @@ libnetworking_a_SOURCES += \
 	networking/query.c networking/query.h \
 	networking/ipam.c networking/ipam.h \
 	networking/nft.c networking/nft.h \
-	networking/dnsmasq.c networking/dnsmasq.h
+	networking/dnsmasq.c networking/dnsmasq.h \
+	networking/managed.c networking/managed.h
 
 UNIT_TESTS += tests/unit/test-net-ipam tests/unit/test-net-netlink
 tests_unit_test_net_ipam_SOURCES = tests/unit/test-net-ipam.c
