@@ -212,7 +212,7 @@ int lxm_network_list(const char *networks_dir, char ***ret)
 	return 0;
 }
 
-static int check_routes(const struct lxm_network *n, const struct lxm_cidr *c)
+static int check_routes(const struct lxm_network *n, const struct lxm_cidr *c, enum lxm_log_level level)
 {
 	_cleanup_nl_sock_ struct nl_sock *sk = NULL;
 	_cleanup_free_ struct lxm_cidr *routes = NULL;
@@ -233,14 +233,14 @@ static int check_routes(const struct lxm_network *n, const struct lxm_cidr *c)
 		if (c->family == AF_INET6 && (routes[i].addr.v6.s6_addr[0] == 0xfe || routes[i].addr.v6.s6_addr[0] == 0xff))
 			continue;
 		if (lxm_ipam_overlap(&routes[i], c))
-			return log_error_errno(-EEXIST, "Subnet %s of network '%s' overlaps the host route %s",
+			return lxm_log_full_errno(level, EEXIST, "Subnet %s of network '%s' overlaps the host route %s",
 					       lxm_ipam_cidr_to_string(c, a), n->name,
 					       lxm_ipam_cidr_to_string(&routes[i], b));
 	}
 	return 0;
 }
 
-int lxm_network_check_conflicts(const char *networks_dir, const struct lxm_network *n)
+static int conflicts(const char *networks_dir, const struct lxm_network *n, enum lxm_log_level level)
 {
 	_cleanup_strv_free_ char **names = NULL;
 	char a[LXM_CIDR_STRLEN], b[LXM_CIDR_STRLEN];
@@ -256,19 +256,45 @@ int lxm_network_check_conflicts(const char *networks_dir, const struct lxm_netwo
 		if (lxm_network_load(networks_dir, *s, &o) < 0)
 			continue;
 		if (STREQ(o->bridge, n->bridge))
-			return log_error_errno(-EEXIST, "Network '%s' already uses bridge '%s'", o->name, n->bridge);
+			return lxm_log_full_errno(level, EEXIST, "Network '%s' already uses bridge '%s'", o->name,
+						  n->bridge);
 		const struct lxm_cidr *mine[] = { &n->ipv4, &n->ipv6 }, *theirs[] = { &o->ipv4, &o->ipv6 };
 		for (size_t i = 0; i < 2; i++)
 			if (mine[i]->family && theirs[i]->family && lxm_ipam_overlap(mine[i], theirs[i]))
-				return log_error_errno(-EEXIST, "Subnet %s overlaps %s of network '%s'",
+				return lxm_log_full_errno(level, EEXIST, "Subnet %s overlaps %s of network '%s'",
 						       lxm_ipam_cidr_to_string(mine[i], a),
 						       lxm_ipam_cidr_to_string(theirs[i], b), o->name);
 	}
-	if (n->ipv4.family && (r = check_routes(n, &n->ipv4)) < 0)
+	if (n->ipv4.family && (r = check_routes(n, &n->ipv4, level)) < 0)
 		return r;
-	if (n->ipv6.family && (r = check_routes(n, &n->ipv6)) < 0)
+	if (n->ipv6.family && (r = check_routes(n, &n->ipv6, level)) < 0)
 		return r;
 	return 0;
+}
+
+int lxm_network_check_conflicts(const char *networks_dir, const struct lxm_network *n)
+{
+	return conflicts(networks_dir, n, LXM_LOG_ERROR);
+}
+
+int lxm_network_pick_subnet(const char *networks_dir, struct lxm_cidr *ret)
+{
+	struct lxm_network probe = { .name = (char *)"", .bridge = (char *)"" };
+
+	/* 10.0.3.0/24 is lxcbr0's (and LXC's); walk up from 10.0.4.0/24. */
+	for (unsigned i = 4; i < 256 * 256; i++) {
+		char s[32];
+		snprintf(s, sizeof(s), "10.%u.%u.1/24", i / 256, i % 256);
+		(void)lxm_ipam_parse_cidr(s, false, &probe.ipv4);
+		int r = conflicts(networks_dir, &probe, LXM_LOG_DEBUG);
+		if (r == 0) {
+			*ret = probe.ipv4;
+			return 0;
+		}
+		if (r != -EEXIST)
+			return r;
+	}
+	return -ENOSPC;
 }
 
 void lxm_network_owner_tag(const char *root, char ret[static 32])

@@ -54,6 +54,9 @@ int lxm_network_list(const char *networks_dir, char ***ret);
  * host's routes (a subnet already reachable elsewhere). Logs the conflict; -EEXIST. */
 int lxm_network_check_conflicts(const char *networks_dir, const struct lxm_network *n);
 
+/* The first 10.x.y.1/24 (from 10.0.4.0) free of definitions and host routes. -ENOSPC. */
+int lxm_network_pick_subnet(const char *networks_dir, struct lxm_cidr *ret);
+
 /* "lxcmgr:" + 12 hex chars of hash(root): the alias marking this root's bridges. */
 void lxm_network_owner_tag(const char *root, char ret[static 32]);
 /* RUN_DIR/networks/NAME, newly allocated. */
