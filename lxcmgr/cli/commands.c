@@ -4,6 +4,16 @@
 
 static const struct lxm_command commands[] = {
 	{ "help", lxm_cmd_help, "Show help for lxcmgr or one command", "[COMMAND]" },
+	{ "config", lxm_cmd_config, "Show, get, set, unset or edit a container's config",
+	  "NAME show | get KEY | set KEY VALUE | unset KEY | edit\n\nKEY is a dotted path: hostname, limits.memory, network.eth0.ipv4" },
+	{ "create", lxm_cmd_create, "Create a container from a template or a rootfs tarball",
+	  "NAME [-t TEMPLATE] [-r RELEASE] [--init INIT] [--arch ARCH] [--mirror URL] [--no-cache]\n"
+	  "       lxcmgr create NAME --from FILE [-r RELEASE] [--init INIT]" },
+	{ "list", lxm_cmd_list, "List containers", "[--format table|json]" },
+	{ "info", lxm_cmd_info, "Show a container's identity, state, paths and config summary",
+	  "NAME [--format table|json] [--disk]" },
+	{ "destroy", lxm_cmd_destroy, "Remove a container and its root filesystem", "NAME [--force]" },
+	{ "check", lxm_cmd_check, "Report what the host kernel and tools support", "[--format table|json]" },
 };
 
 const struct lxm_command *lxm_command_find(const char *name)

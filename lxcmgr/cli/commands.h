@@ -17,3 +17,9 @@ void lxm_commands_print(FILE *f);
 void lxm_command_print_usage(const struct lxm_command *c, FILE *f);
 
 int lxm_cmd_help(struct lxm_context *ctx, int argc, char **argv);
+int lxm_cmd_config(struct lxm_context *ctx, int argc, char **argv);
+int lxm_cmd_create(struct lxm_context *ctx, int argc, char **argv);
+int lxm_cmd_list(struct lxm_context *ctx, int argc, char **argv);
+int lxm_cmd_info(struct lxm_context *ctx, int argc, char **argv);
+int lxm_cmd_destroy(struct lxm_context *ctx, int argc, char **argv);
+int lxm_cmd_check(struct lxm_context *ctx, int argc, char **argv);

@@ -19,6 +19,7 @@
 #pragma once
 
 #include <confuse.h>
+#include <stdint.h>
 
 #include "util/macros.h"
 
@@ -62,3 +63,9 @@ int lxm_write_file_atomic(const char *path, const char *text, unsigned mode);
 
 /* Reads a whole file; *ret NUL-terminated, owned by caller. */
 int lxm_read_file(const char *path, char **ret, size_t *ret_size);
+
+/* Typed readers for the string-typed values: the size (limits.memory, console.ring_size: "max" gives
+ * UINT64_MAX) or signal (halt_signal, reboot_signal) named name in section sec. -ENOENT when the
+ * option is unset and has no default, -EINVAL when unparseable (never after a validated load). */
+int lxm_config_get_size(cfg_t *sec, const char *name, uint64_t *ret);
+int lxm_config_get_signal(cfg_t *sec, const char *name, int *ret);

@@ -1,1 +1,14 @@
 # lxcmgr/image: sources go into liblxcmgr_a_SOURCES, commands into lxcmgr_lxcmgr_SOURCES, tests into UNIT_TESTS / INTEGRATION_TESTS
+liblxcmgr_a_SOURCES += \
+	lxcmgr/util/sha256.c lxcmgr/util/sha256.h \
+	lxcmgr/image/archive.h \
+	lxcmgr/image/archive-extract.c \
+	lxcmgr/image/archive-create.c
+
+UNIT_TESTS += tests/unit/test-archive tests/unit/test-sha256
+tests_unit_test_archive_SOURCES = tests/unit/test-archive.c
+tests_unit_test_archive_CFLAGS = $(LXM_UNIT_CFLAGS)
+tests_unit_test_archive_LDADD = $(LXM_UNIT_LIBS)
+tests_unit_test_sha256_SOURCES = tests/unit/test-sha256.c
+tests_unit_test_sha256_CFLAGS = $(LXM_UNIT_CFLAGS)
+tests_unit_test_sha256_LDADD = $(LXM_UNIT_LIBS)

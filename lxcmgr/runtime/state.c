@@ -24,3 +24,14 @@ void lxm_state_info_done(struct lxm_state_info *s)
 	free(s->last_exit);
 	s->last_exit = NULL;
 }
+
+int lxm_state_force_stop(const struct lxm_paths *paths, const char *name)
+{
+	struct lxm_state_info s;
+	int r = lxm_state_query(paths, name, &s);
+	if (r < 0)
+		return r;
+	enum lxm_state st = s.state;
+	lxm_state_info_done(&s);
+	return st == LXM_STATE_STOPPED ? 0 : -EBUSY;
+}

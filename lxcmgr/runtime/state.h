@@ -28,3 +28,8 @@ struct lxm_state_info {
  * monitor). Never fails for a stopped container. */
 int lxm_state_query(const struct lxm_paths *paths, const char *name, struct lxm_state_info *ret);
 void lxm_state_info_done(struct lxm_state_info *s);
+
+/* Ends a running container for `destroy --force` (stop, then kill after a timeout). Returns 0 when
+ * the container is stopped afterwards. PLACEHOLDER until the monitor lands: 0 for a stopped
+ * container, -EBUSY otherwise. */
+int lxm_state_force_stop(const struct lxm_paths *paths, const char *name);

@@ -1,0 +1,264 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/* lxcmgr create NAME -t TEMPLATE | --from FILE: built in a hidden temporary, renamed into place. */
+#include <fcntl.h>
+#include <getopt.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <uuid/uuid.h>
+
+#include "cli/cli-common.h"
+#include "cli/commands.h"
+#include "config/config.h"
+#include "image/archive.h"
+#include "image/template.h"
+#include "store/store.h"
+#include "util/log.h"
+
+struct create_args {
+	const char *name;
+	const char *template_name;
+	const char *release;
+	const char *init;
+	const char *arch;
+	const char *from;
+	const char *mirror;
+	bool no_cache;
+};
+
+/* What the rootfs turned out to be, for the identity block of the config. */
+struct create_result {
+	char *template_name;
+	char *release;
+	char *arch;
+	char *init_system;
+};
+
+static void create_result_done(struct create_result *r)
+{
+	free(r->template_name);
+	free(r->release);
+	free(r->arch);
+	free(r->init_system);
+}
+
+/* TEMPORARY until rtstart's lxm_init_detect() is merged: names the init behind ROOTFS/sbin/init
+ * from where the link points, without following it out of the rootfs. */
+static const char *guess_init(const char *rootfs)
+{
+	_cleanup_close_ int fd = open(rootfs, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	char target[256];
+	struct stat st;
+
+	if (fd < 0 || fstatat(fd, "sbin/init", &st, AT_SYMLINK_NOFOLLOW) < 0)
+		return "unknown";
+	if (S_ISLNK(st.st_mode)) {
+		ssize_t n = readlinkat(fd, "sbin/init", target, sizeof(target) - 1);
+		if (n < 0)
+			return "unknown";
+		target[n] = '\0';
+		if (strstr(target, "systemd"))
+			return "systemd";
+		if (strstr(target, "busybox"))
+			return "busybox";
+		if (strstr(target, "runit"))
+			return "runit";
+		if (strstr(target, "openrc"))
+			return "openrc";
+		return "unknown";
+	}
+	if (!S_ISREG(st.st_mode))
+		return "unknown";
+	if (faccessat(fd, "sbin/openrc-init", F_OK, AT_SYMLINK_NOFOLLOW) == 0 ||
+	    faccessat(fd, "sbin/openrc", F_OK, AT_SYMLINK_NOFOLLOW) == 0)
+		return "openrc";
+	if (faccessat(fd, "etc/inittab", F_OK, AT_SYMLINK_NOFOLLOW) == 0)
+		return "sysvinit";
+	return "unknown";
+}
+
+static int create_from_template(struct lxm_context *ctx, const struct create_args *a, const char *rootfs,
+				struct create_result *res)
+{
+	struct lxm_template_request req = {
+		.template_name = a->template_name,
+		.release = a->release,
+		.arch = a->arch,
+		.init = a->init,
+		.mirror = a->mirror,
+		.name = a->name,
+		.no_cache = a->no_cache,
+		.progress = isatty(STDERR_FILENO),
+	};
+	struct lxm_template_result tr = {};
+	int r = lxm_template_build(&ctx->paths, &req, rootfs, &tr);
+	if (r < 0)
+		return r;
+	res->template_name = strdup(a->template_name);
+	res->release = tr.release ? strdup(tr.release) : NULL;
+	res->arch = tr.arch ? strdup(tr.arch) : NULL;
+	res->init_system = strdup(!IS_EMPTY(tr.init_system) ? tr.init_system : guess_init(rootfs));
+	lxm_template_result_done(&tr);
+	if (!res->template_name || !res->init_system)
+		return -ENOMEM;
+	return lxm_template_configure(&ctx->paths, a->template_name, rootfs, a->name);
+}
+
+static int create_from_tarball(struct lxm_context *ctx, const struct create_args *a, const char *rootfs,
+			       struct create_result *res)
+{
+	struct lxm_extract_opts opts = { .progress = isatty(STDERR_FILENO) };
+	_cleanup_free_ char *prepare = NULL;
+	int r;
+
+	r = lxm_archive_extract(a->from, rootfs, &opts);
+	if (r < 0)
+		return r;
+
+	/* The tarball's own hostname and machine-id are not this container's. */
+	r = lxm_path_join(&prepare, ctx->paths.templates_dir, "prepare-rootfs");
+	if (r < 0)
+		return r;
+	if (access(prepare, X_OK) == 0) {
+		r = lxm_template_configure(&ctx->paths, "prepare-rootfs", rootfs, a->name);
+		if (r < 0)
+			return r;
+	} else
+		log_warning("No '%s': hostname and machine-id are left as the tarball has them", prepare);
+
+	res->template_name = strdup("tarball");
+	res->release = strdup(a->release ? a->release : "unknown");
+	res->arch = a->arch ? strdup(a->arch) : NULL;
+	res->init_system = strdup(a->init ? a->init : guess_init(rootfs));
+	if (!res->template_name || !res->release || !res->init_system)
+		return -ENOMEM;
+	return 0;
+}
+
+static int render_config(struct lxm_context *ctx, const char *name, const struct create_result *res, char **ret)
+{
+	uuid_t u;
+	char uuid[37], created[32];
+	time_t now = time(NULL);
+	struct tm tm;
+
+	uuid_generate_random(u);
+	uuid_unparse_lower(u, uuid);
+	if (!gmtime_r(&now, &tm) || strftime(created, sizeof(created), "%Y-%m-%dT%H:%M:%SZ", &tm) == 0)
+		return -EINVAL;
+
+	struct lxm_config_identity id = {
+		.name = name,
+		.uuid = uuid,
+		.template_name = res->template_name,
+		.release = res->release,
+		.arch = res->arch,
+		.init_system = res->init_system,
+		.created = created,
+	};
+	return lxm_config_render_new(&id, ctx->global, ret);
+}
+
+static int create_locked(struct lxm_context *ctx, const struct create_args *a)
+{
+	struct lxm_store_txn t = LXM_STORE_TXN_INIT;
+	struct create_result res = {};
+	_cleanup_free_ char *config = NULL;
+	int r;
+
+	(void)lxm_store_gc(&ctx->paths);
+	r = lxm_store_txn_begin(&ctx->paths, a->name, &t);
+	if (r < 0)
+		return r;
+
+	/* From here every failure aborts the transaction: nothing becomes visible. A SIGKILL (or an
+	 * unhandled SIGINT/SIGTERM) leaves the hidden temporary, which the next command's gc removes. */
+	r = a->from ? create_from_tarball(ctx, a, t.tmp_rootfs, &res)
+		    : create_from_template(ctx, a, t.tmp_rootfs, &res);
+	if (r >= 0)
+		r = render_config(ctx, a->name, &res, &config);
+	if (r >= 0)
+		r = lxm_store_txn_commit(&t, config);
+	create_result_done(&res);
+	if (r < 0) {
+		lxm_store_txn_abort(&t);
+		return log_error_errno(r, "Failed to create container '%s': %m", a->name);
+	}
+	return 0;
+}
+
+static int parse_args(struct lxm_context *ctx, int argc, char **argv, struct create_args *a)
+{
+	static const struct option options[] = {
+		{ "template", required_argument, NULL, 't' },
+		{ "release", required_argument, NULL, 'r' },
+		{ "init", required_argument, NULL, 'i' },
+		{ "arch", required_argument, NULL, 'a' },
+		{ "from", required_argument, NULL, 'f' },
+		{ "mirror", required_argument, NULL, 'm' },
+		{ "no-cache", no_argument, NULL, 'n' },
+		{},
+	};
+	int c;
+
+	while ((c = getopt_long(argc, argv, "t:r:", options, NULL)) != -1) {
+		switch (c) {
+		case 't': a->template_name = optarg; break;
+		case 'r': a->release = optarg; break;
+		case 'i': a->init = optarg; break;
+		case 'a': a->arch = optarg; break;
+		case 'f': a->from = optarg; break;
+		case 'm': a->mirror = optarg; break;
+		case 'n': a->no_cache = true; break;
+		default: return -EINVAL;
+		}
+	}
+	int r = lxm_cli_one_name(argc, argv, "create", &a->name);
+	if (r < 0)
+		return r;
+	if (a->from && a->template_name)
+		return log_error_errno(-EINVAL, "Use either --template or --from, not both");
+	return 0;
+}
+
+int lxm_cmd_create(struct lxm_context *ctx, int argc, char **argv)
+{
+	struct create_args a = {};
+	_cleanup_close_ int lock = -EBADF;
+	int r;
+
+	r = parse_args(ctx, argc, argv, &a);
+	if (r < 0)
+		return r;
+	r = lxm_name_validate(a.name);
+	if (r < 0)
+		return r;
+	r = lxm_cli_load_global(ctx);
+	if (r < 0)
+		return r;
+	if (a.from) {
+		if (access(a.from, R_OK) < 0)
+			return log_error_errno(negative_errno(), "Cannot read '%s': %m", a.from);
+	} else if (!a.template_name) {
+		a.template_name = ctx->global ? cfg_getstr(ctx->global, "default_template") : NULL;
+		if (IS_EMPTY(a.template_name))
+			a.template_name = "busybox";
+	}
+	if (!a.from && !a.release && ctx->global)
+		a.release = cfg_getstr(ctx->global, "default_release");
+	if (!a.from && !a.init && ctx->global)
+		a.init = cfg_getstr(ctx->global, "default_init");
+	if (IS_EMPTY(a.release))
+		a.release = NULL;
+	if (IS_EMPTY(a.init))
+		a.init = NULL;
+
+	r = lxm_container_lock(&ctx->paths, a.name, &lock);
+	if (r < 0)
+		return r;
+	r = create_locked(ctx, &a);
+	if (r < 0)
+		return r;
+	if (isatty(STDOUT_FILENO))
+		printf("Created container '%s'\n", a.name);
+	return 0;
+}
