@@ -10,6 +10,7 @@
 #include "cli/commands.h"
 #include "config/config.h"
 #include "image/archive.h"
+#include "image/template-run.h"
 #include "image/template.h"
 #include "store/store.h"
 #include "util/log.h"
@@ -96,39 +97,60 @@ static int create_from_template(struct lxm_context *ctx, const struct create_arg
 	res->template_name = strdup(a->template_name);
 	res->release = tr.release ? strdup(tr.release) : NULL;
 	res->arch = tr.arch ? strdup(tr.arch) : NULL;
-	res->init_system = strdup(!IS_EMPTY(tr.init_system) ? tr.init_system : guess_init(rootfs));
+	/* A template's "none" means: lxcmgr's own init shim runs as PID 1. */
+	const char *init = tr.init_system;
+	if (IS_EMPTY(init))
+		init = guess_init(rootfs);
+	else if (STREQ(init, "none"))
+		init = "shim";
+	res->init_system = strdup(init);
 	lxm_template_result_done(&tr);
 	if (!res->template_name || !res->init_system)
 		return -ENOMEM;
 	return lxm_template_configure(&ctx->paths, a->template_name, rootfs, a->name);
 }
 
+/* Runs templates/prepare-rootfs on an unpacked tarball: per-init preparation, hostname, hosts and
+ * machine-id; returns the init it detected in *ret_init (may stay NULL). */
+static int prepare_rootfs(struct lxm_context *ctx, const char *rootfs, const char *name, char **ret_init)
+{
+	_cleanup_free_ char *path = NULL, *out = NULL, *rel = NULL, *arch = NULL;
+	int r;
+
+	r = lxm_template_find(&ctx->paths, "prepare-rootfs", &path);
+	if (r == -ENOENT) {
+		log_warning("No 'prepare-rootfs' in '%s': only hostname, hosts and machine-id are set",
+			    ctx->paths.templates_dir);
+		return lxm_template_configure(&ctx->paths, NULL, rootfs, name);
+	}
+	if (r < 0)
+		return r;
+	char *argv[] = { path, (char *)"--rootfs", (char *)rootfs, (char *)"--name", (char *)name, NULL };
+	r = lxm_template_run("prepare-rootfs", argv, isatty(STDERR_FILENO), &out);
+	if (r < 0)
+		return r;
+	return lxm_template_parse_result(out, &rel, &arch, ret_init);
+}
+
 static int create_from_tarball(struct lxm_context *ctx, const struct create_args *a, const char *rootfs,
 			       struct create_result *res)
 {
 	struct lxm_extract_opts opts = { .progress = isatty(STDERR_FILENO) };
-	_cleanup_free_ char *prepare = NULL;
+	_cleanup_free_ char *detected = NULL;
 	int r;
 
 	r = lxm_archive_extract(a->from, rootfs, &opts);
 	if (r < 0)
 		return r;
-
 	/* The tarball's own hostname and machine-id are not this container's. */
-	r = lxm_path_join(&prepare, ctx->paths.templates_dir, "prepare-rootfs");
+	r = prepare_rootfs(ctx, rootfs, a->name, &detected);
 	if (r < 0)
 		return r;
-	if (access(prepare, X_OK) == 0) {
-		r = lxm_template_configure(&ctx->paths, "prepare-rootfs", rootfs, a->name);
-		if (r < 0)
-			return r;
-	} else
-		log_warning("No '%s': hostname and machine-id are left as the tarball has them", prepare);
 
 	res->template_name = strdup("tarball");
 	res->release = strdup(a->release ? a->release : "unknown");
 	res->arch = a->arch ? strdup(a->arch) : NULL;
-	res->init_system = strdup(a->init ? a->init : guess_init(rootfs));
+	res->init_system = strdup(a->init ? a->init : !IS_EMPTY(detected) ? detected : guess_init(rootfs));
 	if (!res->template_name || !res->release || !res->init_system)
 		return -ENOMEM;
 	return 0;
@@ -238,15 +260,17 @@ int lxm_cmd_create(struct lxm_context *ctx, int argc, char **argv)
 	if (a.from) {
 		if (access(a.from, R_OK) < 0)
 			return log_error_errno(negative_errno(), "Cannot read '%s': %m", a.from);
-	} else if (!a.template_name) {
-		a.template_name = ctx->global ? cfg_getstr(ctx->global, "default_template") : NULL;
-		if (IS_EMPTY(a.template_name))
-			a.template_name = "busybox";
+	} else if (!a.template_name && ctx->global) {
+		/* default_template, default_release and default_init go together: a release or init
+		 * meant for the default template is never applied to one named with -t. */
+		a.template_name = cfg_getstr(ctx->global, "default_template");
+		if (!a.release)
+			a.release = cfg_getstr(ctx->global, "default_release");
+		if (!a.init)
+			a.init = cfg_getstr(ctx->global, "default_init");
 	}
-	if (!a.from && !a.release && ctx->global)
-		a.release = cfg_getstr(ctx->global, "default_release");
-	if (!a.from && !a.init && ctx->global)
-		a.init = cfg_getstr(ctx->global, "default_init");
+	if (!a.from && IS_EMPTY(a.template_name))
+		a.template_name = "busybox";
 	if (IS_EMPTY(a.release))
 		a.release = NULL;
 	if (IS_EMPTY(a.init))

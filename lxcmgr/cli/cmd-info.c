@@ -187,7 +187,10 @@ int lxm_cmd_info(struct lxm_context *ctx, int argc, char **argv)
 			return -EINVAL;
 	}
 	if ((r = lxm_cli_one_name(argc, argv, "info", &name)) < 0 || (r = lxm_name_validate(name)) < 0 ||
-	    (r = lxm_cli_load_global(ctx)) < 0 || (r = lxm_container_load(&ctx->paths, name, &c)) < 0)
+	    (r = lxm_cli_load_global(ctx)) < 0)
+		return r;
+	(void)lxm_store_gc(&ctx->paths);
+	if ((r = lxm_container_load(&ctx->paths, name, &c)) < 0)
 		return r;
 	in.c = c;
 	r = lxm_state_query(&ctx->paths, name, &in.si);

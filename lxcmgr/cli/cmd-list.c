@@ -143,6 +143,9 @@ int lxm_cmd_list(struct lxm_context *ctx, int argc, char **argv)
 	r = lxm_cli_load_global(ctx);
 	if (r < 0)
 		return r;
+	/* Read-only otherwise, but tidying temporaries of dead creates is cheap and keeps "the next
+	 * command removes them" true; an unprivileged caller simply cannot. */
+	(void)lxm_store_gc(&ctx->paths);
 	r = lxm_store_list(&ctx->paths, &names);
 	if (r < 0)
 		return r;

@@ -12,3 +12,8 @@ tests_unit_test_archive_LDADD = $(LXM_UNIT_LIBS)
 tests_unit_test_sha256_SOURCES = tests/unit/test-sha256.c
 tests_unit_test_sha256_CFLAGS = $(LXM_UNIT_CFLAGS)
 tests_unit_test_sha256_LDADD = $(LXM_UNIT_LIBS)
+liblxcmgr_a_SOURCES += \
+	lxcmgr/image/rmtree.c lxcmgr/image/rmtree.h \
+	lxcmgr/image/cache.c lxcmgr/image/cache.h \
+	lxcmgr/image/template-run.c lxcmgr/image/template-run.h \
+	lxcmgr/image/template.c lxcmgr/image/template.h

@@ -7,10 +7,9 @@ liblxcmgr_a_SOURCES += \
 	lxcmgr/store/gc.c \
 	lxcmgr/store/rmrf.c
 
-# util/json lives with the store's commands (list/info/check); TEMPORARY: fallback-tmp.c goes when config and image are merged
+# util/json lives with the store's commands (list/info/check)
 liblxcmgr_a_SOURCES += \
-	lxcmgr/util/json.c lxcmgr/util/json.h \
-	lxcmgr/store/fallback-tmp.c
+	lxcmgr/util/json.c lxcmgr/util/json.h
 
 UNIT_TESTS += tests/unit/test-name tests/unit/test-json tests/unit/test-store
 tests_unit_test_name_SOURCES = tests/unit/test-name.c
@@ -30,3 +29,9 @@ lxcmgr_lxcmgr_SOURCES += \
 	lxcmgr/cli/cmd-info.c \
 	lxcmgr/cli/cmd-destroy.c \
 	lxcmgr/cli/cmd-check.c
+
+INTEGRATION_TESTS += \
+	tests/integration/store.sh \
+	tests/integration/store-kill.sh \
+	tests/integration/store-hostile.sh \
+	tests/integration/store-debian.sh

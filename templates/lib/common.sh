@@ -121,6 +121,36 @@ lxm_safe_target() {
 	done
 }
 
+# lxm_safe_symlink ROOTFS RELPATH TARGET: (re)creates the symlink ROOTFS/RELPATH -> TARGET.
+lxm_safe_symlink() {
+	lxm_safe_target "$1" "$2"
+	ln -s "$3" "$1/$2"
+}
+
+# lxm_safe_rm ROOTFS RELPATH: removes ROOTFS/RELPATH (a file or link) if its parents are real
+# directories of the rootfs; does nothing when a parent is a symlink or missing.
+lxm_safe_rm() {
+	local dir
+	dir=$(dirname "$2")
+	lxm_is_real_dir "$1" "$dir" || return 0
+	rm -f "$1/$2"
+}
+
+# lxm_is_real_dir ROOTFS RELPATH: true when every component of RELPATH is a directory, not a
+# symlink (so a glob or write below it stays inside the rootfs).
+lxm_is_real_dir() {
+	local rootfs=$1 p="" part
+	local -a parts
+	IFS=/ read -r -a parts <<<"$2"
+	for part in "${parts[@]}"; do
+		[[ -n $part && $part != . ]] || continue
+		[[ $part != .. ]] || return 1
+		p="$p/$part"
+		[[ ! -L $rootfs$p && -d $rootfs$p ]] || return 1
+	done
+	return 0
+}
+
 # lxm_write_file ROOTFS RELPATH MODE: stdin to ROOTFS/RELPATH (replaced, see lxm_safe_target).
 lxm_write_file() {
 	local rootfs=$1 rel=$2 mode=$3
@@ -134,9 +164,8 @@ lxm_write_file() {
 lxm_empty_machine_id() {
 	local rootfs=$1
 	: | lxm_write_file "$rootfs" etc/machine-id 0444
-	if [[ -d $rootfs/var/lib/dbus && ! -L $rootfs/var/lib/dbus ]]; then
-		rm -f "$rootfs/var/lib/dbus/machine-id"
-		ln -s /etc/machine-id "$rootfs/var/lib/dbus/machine-id"
+	if lxm_is_real_dir "$rootfs" var/lib/dbus; then
+		lxm_safe_symlink "$rootfs" var/lib/dbus/machine-id /etc/machine-id
 	fi
 }
 
