@@ -64,3 +64,8 @@ tests_unit_test_init_detect_LDADD = $(LXM_UNIT_LIBS)
 tests_unit_test_start_sync_SOURCES = tests/unit/test-start-sync.c
 tests_unit_test_start_sync_CFLAGS = $(LXM_UNIT_CFLAGS)
 tests_unit_test_start_sync_LDADD = $(LXM_UNIT_LIBS)
+
+# A driver for the start sequence (before the monitor); used by tests/integration/rt-start.sh.
+check_PROGRAMS += tests/rt-start-driver
+tests_rt_start_driver_SOURCES = tests/rt-start-driver.c
+tests_rt_start_driver_LDADD = $(LXM_LIBS)

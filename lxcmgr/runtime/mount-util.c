@@ -207,7 +207,7 @@ static unsigned long statvfs_to_ms(unsigned long f)
 	       (f & ST_RELATIME ? MS_RELATIME : 0);
 }
 
-int lxm_remount_in_root(int root_fd, const char *path, unsigned long flags)
+int lxm_remount_in_root(int root_fd, const char *path, unsigned long set, unsigned long clear)
 {
 	_cleanup_close_ int fd = -EBADF;
 	char target[FD_PATH_MAX];
@@ -223,7 +223,7 @@ int lxm_remount_in_root(int root_fd, const char *path, unsigned long flags)
 	fd_path(target, fd);
 	/* Keep the flags the mount already has: a bind remount replaces them all, and in a user
 	 * namespace dropping a locked nosuid/nodev would fail anyway. */
-	if (mount(NULL, target, NULL, MS_REMOUNT | MS_BIND | statvfs_to_ms(sv.f_flag) | flags, NULL) < 0)
+	if (mount(NULL, target, NULL, MS_REMOUNT | MS_BIND | ((statvfs_to_ms(sv.f_flag) | set) & ~clear), NULL) < 0)
 		return negative_errno();
 	return 0;
 }
@@ -236,9 +236,9 @@ int lxm_bind_in_root(int root_fd, const char *source, const char *path, unsigned
 	r = lxm_mount_in_root(root_fd, source, path, NULL, MS_BIND | (flags & MS_REC), NULL);
 	if (r < 0)
 		return r;
-	if (flags & attrs)
-		return lxm_remount_in_root(root_fd, path, flags & attrs);
-	return 0;
+	/* A new bind mount copies the source mount's flags (a bind of a read-only mount is
+	 * read-only): set exactly what was asked for, read-only or not. */
+	return lxm_remount_in_root(root_fd, path, flags & attrs, MS_RDONLY & ~flags);
 }
 
 int lxm_open_file_in_root(int root_fd, const char *path, int *ret_fd)

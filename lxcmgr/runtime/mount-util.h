@@ -34,9 +34,10 @@ int lxm_mount_in_root(int root_fd, const char *source, const char *path, const c
 		      unsigned long flags, const char *data);
 
 /* Bind-mounts the host path source onto path inside the rootfs (recursively with MS_REC in
- * flags), then applies MS_RDONLY/MS_NOSUID/MS_NODEV/MS_NOEXEC from flags by a bind remount. */
+ * flags), then applies MS_NOSUID/MS_NODEV/MS_NOEXEC from flags by a bind remount; read-only
+ * exactly when flags has MS_RDONLY (whatever the source mount is). */
 int lxm_bind_in_root(int root_fd, const char *source, const char *path, unsigned long flags);
 
-/* Bind-remounts what is mounted at path with extra flags (MS_RDONLY ...), keeping its current
- * per-mount flags. */
-int lxm_remount_in_root(int root_fd, const char *path, unsigned long flags);
+/* Bind-remounts what is mounted at path: its current per-mount flags plus set minus clear
+ * (MS_RDONLY, MS_NOSUID, ...). */
+int lxm_remount_in_root(int root_fd, const char *path, unsigned long set, unsigned long clear);

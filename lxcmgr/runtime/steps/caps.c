@@ -9,35 +9,16 @@
  * Inheritable and ambient sets are cleared so nothing re-grants a dropped capability on exec.
  */
 #include <linux/capability.h>
-#include <strings.h>
 #include <sys/prctl.h>
 #include <sys/syscall.h>
 
 #include "runtime/cfg-get.h"
 #include "runtime/steps/steps.h"
 #include "util/log.h"
-
-static const char *const cap_names[] = {
-	"chown", "dac_override", "dac_read_search", "fowner", "fsetid", "kill", "setgid", "setuid",
-	"setpcap", "linux_immutable", "net_bind_service", "net_broadcast", "net_admin", "net_raw",
-	"ipc_lock", "ipc_owner", "sys_module", "sys_rawio", "sys_chroot", "sys_ptrace", "sys_pacct",
-	"sys_admin", "sys_boot", "sys_nice", "sys_resource", "sys_time", "sys_tty_config", "mknod",
-	"lease", "audit_write", "audit_control", "setfcap", "mac_override", "mac_admin", "syslog",
-	"wake_alarm", "block_suspend", "audit_read", "perfmon", "bpf", "checkpoint_restore",
-};
+#include "util/parse.h"
 
 static const char *const default_drop[] = { "mac_admin", "mac_override", "sys_time", "sys_module",
 					     "sys_rawio" };
-
-static int cap_from_name(const char *s)
-{
-	if (strncasecmp(s, "cap_", 4) == 0)
-		s += 4;
-	for (size_t i = 0; i < ARRAY_SIZE(cap_names); i++)
-		if (strcasecmp(s, cap_names[i]) == 0)
-			return (int)i;
-	return -EINVAL;
-}
 
 static int cap_list_mark(cfg_t *cfg, const char *key, uint64_t *set, bool on)
 {
@@ -47,8 +28,8 @@ static int cap_list_mark(cfg_t *cfg, const char *key, uint64_t *set, bool on)
 	if (r < 0)
 		return r;
 	for (char **s = l; *s; s++) {
-		int c = cap_from_name(*s);
-		if (c < 0)
+		int c;
+		if (lxm_parse_capability(*s, &c) < 0)
 			return log_debug_errno(EINVAL, "Unknown capability '%s' in %s", *s, key);
 		if (on)
 			*set |= UINT64_C(1) << c;
@@ -65,8 +46,11 @@ int lxm_caps_apply(const struct lxm_container *c)
 	uint64_t drop = 0;
 	int r;
 
-	for (size_t i = 0; i < ARRAY_SIZE(default_drop); i++)
-		drop |= UINT64_C(1) << cap_from_name(default_drop[i]);
+	for (size_t i = 0; i < ARRAY_SIZE(default_drop); i++) {
+		int cap;
+		if (lxm_parse_capability(default_drop[i], &cap) == 0)
+			drop |= UINT64_C(1) << cap;
+	}
 	if (c && c->config) {
 		r = cap_list_mark(c->config, "security.cap_drop", &drop, true);
 		if (r < 0)

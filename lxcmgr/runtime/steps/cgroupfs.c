@@ -114,7 +114,7 @@ int lxm_child_step_cgroupfs(struct lxm_start_ctx *ctx)
 		if (r < 0)
 			return r;
 	}
-	r = lxm_remount_in_root(ctx->root_fd, CGROUP_DIR, MS_RDONLY);
+	r = lxm_remount_in_root(ctx->root_fd, CGROUP_DIR, MS_RDONLY, 0);
 	if (r < 0)
 		return lxm_step_fail(ctx, r, "making '/" CGROUP_DIR "' read-only");
 	return 0;

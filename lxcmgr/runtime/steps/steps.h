@@ -25,6 +25,8 @@ struct lxm_start_ctx {
 	int console_slave; /* the parent closes its copy once the child has it */
 	int tty_masters[LXM_MAX_TTYS];
 	int tty_slaves[LXM_MAX_TTYS];
+	char console_name[64];         /* the slaves' paths on the host ("/dev/pts/N") */
+	char tty_names[LXM_MAX_TTYS][64];
 	unsigned n_ttys;
 	char error_text[LXM_SYNC_TEXT_MAX];
 };
