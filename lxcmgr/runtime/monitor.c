@@ -400,6 +400,8 @@ static void detach_log(struct lxm_monitor *m)
 	}
 	if (fd >= 0)
 		lxm_log_set_fd(fd); /* kept open for the monitor's life */
+	if (lxm_log_get_level() < LXM_LOG_INFO)
+		lxm_log_set_level(LXM_LOG_INFO); /* how each run ended belongs in the log */
 }
 
 int lxm_monitor_run(const struct lxm_paths *paths, const char *name, int notify_fd)

@@ -1,8 +1,11 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
+#include <poll.h>
 #include <signal.h>
 #include <stdio.h>
+#include <sys/syscall.h>
 
 #include "runtime/control.h"
+#include "runtime/start.h"
 #include "runtime/state.h"
 #include "runtime/stop.h"
 #include "util/log.h"
@@ -25,15 +28,37 @@ static int wait_done(int fd, char **ret_how)
 	}
 }
 
-static int stop_lost(const struct lxm_paths *paths, const char *name, char **ret_how)
+/* Without a monitor: the init's halt signal straight to init, a wait on its pidfd up to the
+ * timeout, then SIGKILL of whatever is left through the cgroup. */
+static int stop_lost(const struct lxm_paths *paths, const char *name, pid_t init, const char *init_system,
+		     unsigned timeout_sec, char **ret_how)
 {
-	bool killed = false;
+	enum lxm_init_system is = LXM_INIT_UNKNOWN;
+	bool killed = false, clean = false;
+	int halt, reboot;
+
+	if (init > 0 && timeout_sec > 0) {
+		(void)lxm_init_system_from_string(init_system ? init_system : "unknown", &is);
+		lxm_init_signals(is, &halt, &reboot);
+		_cleanup_close_ int pidfd = (int)syscall(SYS_pidfd_open, init, 0);
+		if (pidfd >= 0 && syscall(SYS_pidfd_send_signal, pidfd, halt, NULL, 0) == 0) {
+			struct pollfd p = { .fd = pidfd, .events = POLLIN };
+			int n;
+			do
+				n = poll(&p, 1, (int)(timeout_sec * 1000));
+			while (n < 0 && errno == EINTR);
+			clean = n > 0;
+		}
+	}
 	int r = lxm_state_cleanup(paths, name, &killed);
 	if (r < 0)
 		return r;
-	if (ret_how && !(*ret_how = strdup(killed ? "killed" : "stopped")))
+	if (clean)
+		(void)lxm_state_set_last_exit(paths, name, "clean");
+	const char *how = clean ? "clean" : killed ? "killed" : "stopped";
+	if (ret_how && !(*ret_how = strdup(how)))
 		return -ENOMEM;
-	return killed ? 0 : -ESRCH;
+	return clean || killed ? 0 : -ESRCH;
 }
 
 int lxm_runtime_stop(const struct lxm_paths *paths, const char *name, unsigned timeout_sec, char **ret_how)
@@ -44,6 +69,8 @@ int lxm_runtime_stop(const struct lxm_paths *paths, const char *name, unsigned t
 	if (r < 0)
 		return r;
 	bool lost = s.monitor_lost, stopped = s.state == LXM_STATE_STOPPED, stale = s.stale;
+	pid_t init = s.init_pid;
+	_cleanup_free_ char *init_system = TAKE_PTR(s.init_system);
 	lxm_state_info_done(&s);
 	if (stopped) {
 		if (stale)
@@ -51,8 +78,8 @@ int lxm_runtime_stop(const struct lxm_paths *paths, const char *name, unsigned t
 		return -ESRCH;
 	}
 	if (lost) {
-		log_info("The monitor of '%s' is gone, ending it through its cgroup", name);
-		return stop_lost(paths, name, ret_how);
+		log_warning("The monitor of '%s' was lost, stopping it without one", name);
+		return stop_lost(paths, name, init, init_system, timeout_sec, ret_how);
 	}
 
 	_cleanup_close_ int fd = -EBADF;
@@ -65,7 +92,7 @@ int lxm_runtime_stop(const struct lxm_paths *paths, const char *name, unsigned t
 		r = wait_done(fd, ret_how);
 	if (r == -ECONNRESET || r == -ECONNREFUSED || r == -ENOENT) {
 		/* the monitor died under us: finish the job through the cgroup */
-		r = stop_lost(paths, name, ret_how);
+		r = stop_lost(paths, name, 0, NULL, 0, ret_how);
 		return r == -ESRCH ? 0 : r;
 	}
 	return r;
