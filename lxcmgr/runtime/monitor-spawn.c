@@ -84,6 +84,11 @@ int lxm_monitor_spawn(const struct lxm_paths *paths, const char *name)
 	while (n < 0 && errno == EINTR);
 	if (n != sizeof(result))
 		return log_error_errno(-EIO, "The monitor of '%s' died while starting it", name);
+	if (result < 0) {
+		char c; /* a failed monitor holds the pipe until it has exited */
+		while (read(rfd, &c, 1) < 0 && errno == EINTR)
+			;
+	}
 	if (result < 0)
 		return result; /* the monitor logged the cause on our stderr */
 	return 0;

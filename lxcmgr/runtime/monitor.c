@@ -377,13 +377,17 @@ static int setup(struct lxm_monitor *m)
 	return 0;
 }
 
+/* Reports the start's result to the CLI. On failure the fd stays open until the process exits, so
+ * the CLI, reading to end-of-file, returns only once the monitor is gone. */
 static void notify(int *fd, int r)
 {
 	if (*fd < 0)
 		return;
 	(void)!write(*fd, &r, sizeof(r));
-	close(*fd);
-	*fd = -EBADF;
+	if (r >= 0) {
+		close(*fd);
+		*fd = -EBADF;
+	}
 }
 
 /* After a successful start the CLI's stderr is let go: later messages go to CONTAINERS/NAME/monitor.log. */
@@ -418,6 +422,8 @@ int lxm_monitor_run(const struct lxm_paths *paths, const char *name, int notify_
 		lxm_log_set_ident(ident);
 	(void)prctl(PR_SET_NAME, "lxcmgr-monitor");
 	(void)lxm_proc_starttime(getpid(), &m.monitor_start);
+	if (notify_fd >= 0)
+		(void)fcntl(notify_fd, F_SETFD, FD_CLOEXEC); /* init must not inherit it */
 	for (size_t i = 0; i < ARRAY_SIZE(m.peers); i++)
 		m.peers[i] = -EBADF;
 

@@ -69,7 +69,7 @@ int lxm_runtime_stop(const struct lxm_paths *paths, const char *name, unsigned t
 	if (r < 0)
 		return r;
 	bool lost = s.monitor_lost, stopped = s.state == LXM_STATE_STOPPED, stale = s.stale;
-	pid_t init = s.init_pid;
+	pid_t init = s.init_pid, s_monitor = s.monitor_pid;
 	_cleanup_free_ char *init_system = TAKE_PTR(s.init_system);
 	lxm_state_info_done(&s);
 	if (stopped) {
@@ -82,6 +82,9 @@ int lxm_runtime_stop(const struct lxm_paths *paths, const char *name, unsigned t
 		return stop_lost(paths, name, init, init_system, timeout_sec, ret_how);
 	}
 
+	/* the monitor's pidfd: stop returns only once the monitor itself is gone, so whoever runs
+	 * next (start, destroy, a leak check) finds nothing of this run */
+	_cleanup_close_ int monitor_fd = (int)syscall(SYS_pidfd_open, s_monitor, 0);
 	_cleanup_close_ int fd = -EBADF;
 	r = lxm_control_connect(paths, name, &fd);
 	if (r >= 0) {
@@ -90,6 +93,11 @@ int lxm_runtime_stop(const struct lxm_paths *paths, const char *name, unsigned t
 	}
 	if (r >= 0)
 		r = wait_done(fd, ret_how);
+	if (r >= 0 && monitor_fd >= 0) {
+		struct pollfd p = { .fd = monitor_fd, .events = POLLIN };
+		while (poll(&p, 1, -1) < 0 && errno == EINTR)
+			;
+	}
 	if (r == -ECONNRESET || r == -ECONNREFUSED || r == -ENOENT) {
 		/* the monitor died under us: finish the job through the cgroup */
 		r = stop_lost(paths, name, 0, NULL, 0, ret_how);
