@@ -76,10 +76,11 @@ static void test_log_rotates(void **state)
 	assert_int_equal(st.st_size, 8);
 	assert_int_equal(stat(path, &st), 0);
 	assert_int_equal(st.st_size, 4);
-	lxm_console_log_write(&l, "efghijkl", 8);
-	lxm_console_log_write(&l, "mnop", 4);
+	lxm_console_log_write(&l, "efghijkl", 8); /* 4 + 8 > 10: .1 moves to .2 */
 	assert_int_equal(stat(p2, &st), 0);
 	assert_int_equal(st.st_size, 8);
+	assert_int_equal(stat(p1, &st), 0);
+	assert_int_equal(st.st_size, 4);
 	lxm_console_log_write(&l, "0123456789", 10);
 	assert_int_not_equal(stat(p3, &st), 0); /* only log_rotate files kept */
 	lxm_console_log_close(&l);
