@@ -55,6 +55,8 @@ struct lxm_monitor {
 	bool stop_requested;
 	bool killed;         /* we sent SIGKILL */
 	uint64_t check_delay_ms;
+	bool halt_taken;         /* init could take the halt signal when it was last sent */
+	char halt_init_name[32]; /* init's Name then */
 	bool exit_loop;
 	char *last_exit;
 

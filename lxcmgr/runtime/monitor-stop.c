@@ -47,11 +47,16 @@ static void disarm(int tfd)
 		(void)timerfd_settime(tfd, 0, &its, NULL);
 }
 
-/* Whether init has a handler for sig (SigCgt in /proc/PID/status). */
-static bool init_catches(struct lxm_monitor *m, int sig)
+/* Whether init can take sig now: it has a handler (SigCgt) or holds it blocked (SigBlk: a blocked
+ * signal stays pending). name gets init's Name (an exec changes it). An init sleeping in
+ * sigtimedwait() (busybox) shows neither, though it takes the signal: hence re-sending only on a
+ * change, never on absence. */
+static bool init_takes(struct lxm_monitor *m, int sig, char name[static 32])
 {
 	char path[64], buf[2048];
+	unsigned long long cgt = 0, blk = 0;
 	snprintf(path, sizeof(path), "/proc/%d/status", (int)m->started.init_pid);
+	name[0] = '\0';
 	_cleanup_close_ int fd = open(path, O_RDONLY | O_CLOEXEC);
 	if (fd < 0)
 		return false;
@@ -59,11 +64,14 @@ static bool init_catches(struct lxm_monitor *m, int sig)
 	if (n <= 0)
 		return false;
 	buf[n] = '\0';
-	const char *p = strstr(buf, "SigCgt:");
-	if (!p)
-		return false;
-	unsigned long long mask = strtoull(p + 7, NULL, 16);
-	return sig >= 1 && sig <= 64 && (mask >> (sig - 1)) & 1;
+	const char *p = strstr(buf, "Name:\t");
+	if (p)
+		snprintf(name, 32, "%.*s", (int)strcspn(p + 6, "\n"), p + 6);
+	if ((p = strstr(buf, "SigBlk:")))
+		blk = strtoull(p + 7, NULL, 16);
+	if ((p = strstr(buf, "SigCgt:")))
+		cgt = strtoull(p + 7, NULL, 16);
+	return sig >= 1 && sig <= 64 && ((cgt | blk) >> (sig - 1)) & 1;
 }
 
 /* runit halts on SIGCONT only when /etc/runit/stopit is executable and /etc/runit/reboot is not.
@@ -129,14 +137,14 @@ int lxm_monitor_stop(struct lxm_monitor *m, unsigned timeout_sec)
 	if (m->started.init == LXM_INIT_RUNIT)
 		runit_prepare(m);
 	log_info("Stopping the container with signal %d, timeout %us", m->halt_signal, timeout_sec);
+	m->halt_taken = init_takes(m, m->halt_signal, m->halt_init_name);
 	(void)lxm_monitor_signal_init(m, m->halt_signal);
 	arm(m->kill_timer, (uint64_t)timeout_sec * 1000);
-	if (!init_catches(m, m->halt_signal)) {
-		/* init has not installed its handler yet (still booting): the signal was dropped, as
-		 * the kernel drops unhandled signals to a namespace's init. Watch for the handler. */
-		m->check_delay_ms = CHECK_FIRST_MS;
-		arm(m->check_timer, m->check_delay_ms);
-	}
+	/* The kernel drops a signal to a namespace's init that neither handles nor blocks it: an init
+	 * still booting (or a wrapper script not yet exec'd into init) never sees it. Watch, at
+	 * growing steps and only while stopping, for init to become able to take it, and re-send. */
+	m->check_delay_ms = CHECK_FIRST_MS;
+	arm(m->check_timer, m->check_delay_ms);
 	return 0;
 }
 
@@ -144,10 +152,13 @@ void lxm_monitor_check_timer(struct lxm_monitor *m)
 {
 	if (m->state != LXM_STATE_STOPPING || m->killed)
 		return;
-	if (init_catches(m, m->halt_signal)) {
-		log_info("Init installed its handler for signal %d, sending it again", m->halt_signal);
+	char name[32];
+	bool takes = init_takes(m, m->halt_signal, name);
+	if ((takes && !m->halt_taken) || STRNEQ(name, m->halt_init_name)) {
+		log_info("Init (%s) can take signal %d now, sending it again", name, m->halt_signal);
+		m->halt_taken = takes;
+		snprintf(m->halt_init_name, sizeof(m->halt_init_name), "%s", name);
 		(void)lxm_monitor_signal_init(m, m->halt_signal);
-		return;
 	}
 	m->check_delay_ms = m->check_delay_ms * 2 > CHECK_MAX_MS ? CHECK_MAX_MS : m->check_delay_ms * 2;
 	arm(m->check_timer, m->check_delay_ms);

@@ -8,7 +8,7 @@
 require_root "boots containers"
 
 INITS=${LXCMGR_BOOT_MATRIX:-"busybox systemd sysvinit openrc runit"}
-PER_INIT=9
+PER_INIT=8
 plan $(($(wc -w <<<"$INITS") * PER_INIT))
 
 new_root

@@ -7,7 +7,7 @@
 require_root "boots containers"
 command -v tmux >/dev/null || { echo "1..0 # SKIP needs tmux"; exit 0; }
 
-plan 75
+plan 87
 
 new_root
 NAME=$(unique_name rb)
@@ -137,6 +137,34 @@ run_expect_exit 4 lxcmgr stop "$NAME"
 run_expect_exit 0 lxcmgr start "$NAME"
 run_expect_exit 0 lxcmgr stop "$NAME" -t 20
 is "$(last_exit_of "$NAME")" clean "stop right after start is clean too"
+
+# --- a halt signal dropped by a not-yet-init PID 1 is re-sent once init can take it ---------------
+RF="$ROOT/var/lib/lxcmgr/containers/$NAME/rootfs"
+printf '#!/bin/sh\nsleep 1\nexec /sbin/init\n' >"$RF/sbin/slowinit"
+chmod 755 "$RF/sbin/slowinit"
+lxcmgr config "$NAME" set init /sbin/slowinit >/dev/null
+lxcmgr config "$NAME" set halt_signal SIGUSR1 >/dev/null
+run_expect_exit 0 lxcmgr start "$NAME"
+run_expect_exit 0 lxcmgr stop "$NAME" -t 15
+is "$(last_exit_of "$NAME")" clean "the halt signal was re-sent after the exec into init (no SIGKILL)"
+lxcmgr config "$NAME" unset init >/dev/null
+lxcmgr config "$NAME" unset halt_signal >/dev/null
+
+# --- restart, kill with a signal, ttys -----------------------------------------------------------
+run_expect_exit 0 lxcmgr start "$NAME"
+P1=$(pid_of "$NAME")
+run_expect_exit 0 lxcmgr restart "$NAME" -t 20
+P2=$(pid_of "$NAME")
+[ -n "$P2" ] && [ "$P2" != "$P1" ] && is_state "$NAME" running && ok "restart gives a new init" || not_ok "restart gives a new init" "$P1 -> $P2"
+tmux -L "$TMUX_SOCK" new-session -d -s t1 -x 100 -y 30 "$LXCMGR --root $ROOT console $NAME --tty 1"
+sleep 0.5
+lxcmgr exec "$NAME" -- sh -c 'echo hello-tty1 >/dev/tty1'
+wait_for 50 screen_has t1 "hello-tty1" && ok "console --tty 1 shows /dev/tty1" || not_ok "console --tty 1 shows /dev/tty1" "$(tmux_screen t1)"
+tmux -L "$TMUX_SOCK" kill-session -t t1 2>/dev/null || true
+run_expect_exit 3 lxcmgr console "$NAME" --tty 9
+run_expect_exit 0 lxcmgr kill "$NAME" SIGUSR2
+wait_for 100 is_state "$NAME" stopped && ok "kill NAME SIGUSR2 (busybox poweroff) reaches init" || not_ok "kill NAME SIGUSR2 reaches init"
+is "$(last_exit_of "$NAME")" clean "a poweroff by signal is clean"
 
 # --- killed monitor ------------------------------------------------------------------------------
 run_expect_exit 0 lxcmgr start "$NAME"
