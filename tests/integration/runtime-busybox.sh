@@ -7,7 +7,7 @@
 require_root "boots containers"
 command -v tmux >/dev/null || { echo "1..0 # SKIP needs tmux"; exit 0; }
 
-plan 87
+plan 86
 
 new_root
 NAME=$(unique_name rb)
