@@ -6,16 +6,44 @@
 #include "runtime/attach.h"
 #include "util/log.h"
 
+static const struct option options[] = {
+	{ "user", required_argument, NULL, 'u' },
+	{ "cwd", required_argument, NULL, 'w' },
+	{ "env", required_argument, NULL, 'e' },
+	{ "tty", no_argument, NULL, 't' },
+	{ "no-tty", no_argument, NULL, 'T' },
+	{},
+};
+
+static int apply_option(int c, struct lxm_attach_options *o, char **env, size_t *n_env)
+{
+	switch (c) {
+	case 'u':
+		o->user = optarg;
+		return 0;
+	case 'w':
+		if (optarg[0] != '/')
+			return log_error_errno(-EINVAL, "The working directory must be absolute: '%s'", optarg);
+		o->cwd = optarg;
+		return 0;
+	case 'e':
+		if (!strchr(optarg, '=') || optarg[0] == '=')
+			return log_error_errno(-EINVAL, "Invalid --env '%s': expected KEY=VALUE", optarg);
+		env[(*n_env)++] = optarg;
+		return 0;
+	case 't':
+		o->pty = 1;
+		return 0;
+	case 'T':
+		o->pty = 0;
+		return 0;
+	default:
+		return -EINVAL;
+	}
+}
+
 int lxm_cmd_exec(struct lxm_context *ctx, int argc, char **argv)
 {
-	static const struct option options[] = {
-		{ "user", required_argument, NULL, 'u' },
-		{ "cwd", required_argument, NULL, 'w' },
-		{ "env", required_argument, NULL, 'e' },
-		{ "tty", no_argument, NULL, 't' },
-		{ "no-tty", no_argument, NULL, 'T' },
-		{},
-	};
 	struct lxm_attach_options o = { .pty = -1 };
 	_cleanup_free_ char **env = calloc((size_t)argc + 1, sizeof(char *));
 	size_t n_env = 0;
@@ -23,62 +51,19 @@ int lxm_cmd_exec(struct lxm_context *ctx, int argc, char **argv)
 
 	if (!env)
 		return -ENOMEM;
-	/* "+": options end at the first non-option (the container name) */
-	while ((c = getopt_long(argc, argv, "+u:w:e:tT", options, NULL)) != -1) {
-		switch (c) {
-		case 'u':
-			o.user = optarg;
-			break;
-		case 'w':
-			if (optarg[0] != '/')
-				return log_error_errno(-EINVAL, "The working directory must be absolute: '%s'", optarg);
-			o.cwd = optarg;
-			break;
-		case 'e':
-			if (!strchr(optarg, '=') || optarg[0] == '=')
-				return log_error_errno(-EINVAL, "Invalid --env '%s': expected KEY=VALUE", optarg);
-			env[n_env++] = optarg;
-			break;
-		case 't':
-			o.pty = 1;
-			break;
-		case 'T':
-			o.pty = 0;
-			break;
-		default:
-			return -EINVAL;
-		}
-	}
+	/* "+": options end at the first non-option (the container name); more may follow it */
+	while ((c = getopt_long(argc, argv, "+u:w:e:tT", options, NULL)) != -1)
+		if ((r = apply_option(c, &o, env, &n_env)) < 0)
+			return r;
 	if (optind >= argc)
 		return log_error_errno(-EINVAL, "Usage: lxcmgr exec NAME [OPTIONS] -- COMMAND...");
 	const char *name = argv[optind++];
-	/* options may also follow the name, up to "--" */
-	while (optind < argc && STRNEQ(argv[optind], "--")) {
-		int save = optind;
+	while (optind < argc && STRNEQ(argv[optind], "--") && argv[optind][0] == '-') {
 		c = getopt_long(argc, argv, "+u:w:e:tT", options, NULL);
-		if (c == -1) {
-			optind = save;
+		if (c == -1)
 			break;
-		}
-		switch (c) {
-		case 'u':
-			o.user = optarg;
-			break;
-		case 'w':
-			o.cwd = optarg;
-			break;
-		case 'e':
-			env[n_env++] = optarg;
-			break;
-		case 't':
-			o.pty = 1;
-			break;
-		case 'T':
-			o.pty = 0;
-			break;
-		default:
-			return -EINVAL;
-		}
+		if ((r = apply_option(c, &o, env, &n_env)) < 0)
+			return r;
 	}
 	if (optind < argc && STREQ(argv[optind], "--"))
 		optind++;
