@@ -27,9 +27,12 @@ json_field() { lxcmgr info "$1" --format json | sed -n "s/.*\"$2\":\"\{0,1\}\([a
 is_state() { [ "$(json_field "$1" state)" = "$2" ]; }
 new_init_pid() { local p; p=$(json_field "$1" pid); [ -n "$p" ] && [ "$p" != "$2" ] && is_state "$1" running; }
 console_has() { lxcmgr console "$1" --log 2>/dev/null | tr -d '\r' | grep -q -- "$2"; }
+# login prompts in the console log so far (it keeps earlier boots)
+logins() { lxcmgr console "$1" --log 2>/dev/null | grep -o "login:" | wc -l; }
+more_logins() { [ "$(logins "$1")" -gt "$2" ]; }
 
 boot_one() {
-	local init=$1 name t0 t1 pid
+	local init=$1 name t0 t1 pid n
 	name=$(unique_name "bm-$init")
 	defer "'$LXCMGR' --root '$ROOT' kill '$name' >/dev/null 2>&1 || true"
 	if [ "$init" = busybox ]; then
@@ -65,13 +68,14 @@ boot_one() {
 	t1=$(date +%s%N)
 	is "$(json_field "$name" last_exit)" clean "$init: stop is clean through the init's signal ($(((t1 - t0) / 1000000)) ms)"
 
+	n=$(logins "$name")
 	lxcmgr start "$name" >/dev/null 2>&1 || true
-	wait_for 300 console_has "$name" "login:" || true
+	wait_for 300 more_logins "$name" "$n" || true # booted: init listens for reboot requests
 	pid=$(json_field "$name" pid)
+	n=$(logins "$name")
 	lxcmgr exec "$name" -- reboot >/dev/null 2>&1 || true
-	if wait_for 300 new_init_pid "$name" "$pid"; then ok "$init: reboot inside restarts it"; else not_ok "$init: reboot inside restarts it" "$(lxcmgr info "$name")"; fi
-	wait_for 300 lxcmgr exec "$name" -- true || true
-	sleep 1 # let init install its handlers before it is asked to power off
+	if wait_for 300 new_init_pid "$name" "$pid"; then ok "$init: reboot inside restarts it"; else not_ok "$init: reboot inside restarts it" "$(lxcmgr info "$name"; lxcmgr console "$name" --log | tail -20)"; fi
+	wait_for 300 more_logins "$name" "$n" || true
 	lxcmgr exec "$name" -- poweroff >/dev/null 2>&1 || true
 	if wait_for 300 is_state "$name" stopped; then ok "$init: poweroff inside stops it"; else not_ok "$init: poweroff inside stops it" "$(lxcmgr info "$name")"; fi
 	lxcmgr destroy "$name" >/dev/null 2>&1 || true
