@@ -17,7 +17,10 @@ lxcmgr_lxcmgr_SOURCES += \
 	lxcmgr/cli/cmd-start.c lxcmgr/cli/cmd-stop.c lxcmgr/cli/cmd-restart.c lxcmgr/cli/cmd-kill.c \
 	lxcmgr/cli/cmd-console.c lxcmgr/cli/cmd-exec.c lxcmgr/cli/cmd-shell.c lxcmgr/cli/cmd-monitor.c
 
-UNIT_TESTS += tests/unit/test-console-ring tests/unit/test-attach-user tests/unit/test-state
+UNIT_TESTS += tests/unit/test-console-ring tests/unit/test-attach-user tests/unit/test-state tests/unit/test-control
+tests_unit_test_control_SOURCES = tests/unit/test-control.c
+tests_unit_test_control_CFLAGS = $(LXM_UNIT_CFLAGS)
+tests_unit_test_control_LDADD = $(LXM_UNIT_LIBS)
 tests_unit_test_console_ring_SOURCES = tests/unit/test-console-ring.c
 tests_unit_test_console_ring_CFLAGS = $(LXM_UNIT_CFLAGS)
 tests_unit_test_console_ring_LDADD = $(LXM_UNIT_LIBS)
