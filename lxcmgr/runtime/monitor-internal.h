@@ -58,7 +58,6 @@ struct lxm_monitor {
 	bool halt_taken;         /* init could take the halt signal when it was last sent */
 	char halt_init_name[32]; /* init's Name then */
 	bool exit_loop;
-	char *last_exit;
 
 	struct lxm_mon_client *clients;
 	struct lxm_console_ring ring;

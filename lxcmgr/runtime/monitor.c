@@ -408,6 +408,27 @@ static void detach_log(struct lxm_monitor *m)
 		lxm_log_set_level(LXM_LOG_INFO); /* how each run ended belongs in the log */
 }
 
+static void monitor_done(struct lxm_monitor *m)
+{
+	int *fds[] = { &m->epfd, &m->sigfd, &m->listen_fd, &m->kill_timer, &m->check_timer };
+	for (size_t i = 0; i < ARRAY_SIZE(fds); i++)
+		if (*fds[i] >= 0) {
+			close(*fds[i]);
+			*fds[i] = -EBADF;
+		}
+	if (m->payload)
+		lxm_cgroup_free(m->payload);
+	if (m->monitor_cg)
+		lxm_cgroup_free(m->monitor_cg);
+	if (m->c)
+		lxm_container_free(m->c);
+	free(m->uuid);
+	m->payload = m->monitor_cg = NULL;
+	m->c = NULL;
+	m->uuid = NULL;
+	lxm_log_set_ident(NULL); /* ours is freed with the monitor */
+}
+
 int lxm_monitor_run(const struct lxm_paths *paths, const char *name, int notify_fd)
 {
 	_cleanup_free_ char *ident = NULL;
@@ -430,6 +451,7 @@ int lxm_monitor_run(const struct lxm_paths *paths, const char *name, int notify_
 	r = setup(&m);
 	if (r < 0) {
 		lxm_monitor_teardown(&m, NULL);
+		monitor_done(&m);
 		notify(&notify_fd, r);
 		return r;
 	}
@@ -449,5 +471,6 @@ int lxm_monitor_run(const struct lxm_paths *paths, const char *name, int notify_
 		for (int i = 0; i < n && !m.exit_loop; i++)
 			dispatch(&m, &evs[i]);
 	}
+	monitor_done(&m);
 	return r < 0 ? r : 0;
 }
