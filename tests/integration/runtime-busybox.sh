@@ -7,7 +7,7 @@
 require_root "boots containers"
 command -v tmux >/dev/null || { echo "1..0 # SKIP needs tmux"; exit 0; }
 
-plan 86
+plan 87
 
 new_root
 NAME=$(unique_name rb)
@@ -82,6 +82,13 @@ is "$(lxcmgr exec "$NAME" -- grep CapBnd /proc/self/status)" "$(lxcmgr exec "$NA
 like "$(lxcmgr exec "$NAME" -- ls -l /proc/self/fd/ 2>/dev/null | wc -l)" '^ *[4-6]$' "no host fds leak into the command"
 like "$(lxcmgr exec -t "$NAME" -- tty </dev/null)" "/dev/pts/" "-t gives a pty from the container's devpts"
 run_expect_exit 3 lxcmgr exec "$NAME" -t -- sh -c 'exit 3'
+lxcmgr exec "$NAME" -- sh -c 'trap "echo got-term; exit 7" TERM; echo ready; sleep 5 & wait' >"$ROOT/sig.out" &
+EXEC_PID=$!
+wait_for 50 grep -q ready "$ROOT/sig.out" || true
+kill -TERM "$EXEC_PID"
+rc=0
+wait "$EXEC_PID" || rc=$?
+is "$rc:$(tail -1 "$ROOT/sig.out")" "7:got-term" "SIGTERM to lxcmgr exec reaches the command"
 
 # --- console -------------------------------------------------------------------------------------
 wait_for 50 grep -q "login:" "$ROOT/var/lib/lxcmgr/containers/$NAME/console.log" || true
