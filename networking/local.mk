@@ -23,3 +23,9 @@ tests_unit_test_net_netlink_LDADD = $(LXM_UNIT_LIBS)
 # libnetworking.a: list liblxcmgr.a once more after it so static linking resolves both ways.
 LXM_LIBS += liblxcmgr.a $(NFTABLES_LIBS)
 AM_CFLAGS += $(NFTABLES_CFLAGS)
+
+# Container-aware glue and the commands (lxcmgr/, but owned by the networking work).
+liblxcmgr_a_SOURCES += \
+	lxcmgr/runtime/net-setup.c lxcmgr/runtime/net-setup.h \
+	lxcmgr/runtime/net-forward.c lxcmgr/runtime/net-forward.h
+lxcmgr_lxcmgr_SOURCES += lxcmgr/cli/cmd-net.c lxcmgr/cli/cmd-port.c

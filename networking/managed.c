@@ -5,6 +5,7 @@
 #include <sys/file.h>
 #include <sys/stat.h>
 
+#include "core/paths.h"
 #include "networking/dnsmasq.h"
 #include "networking/addr.h"
 #include "networking/ipam.h"
@@ -154,8 +155,9 @@ int lxm_network_save(const char *networks_dir, const struct lxm_network *n)
 		     n->name, n->bridge, v4, v6, n->nat ? "true" : "false", n->dhcp ? "true" : "false", n->domain,
 		     n->dns_upstream) < 0)
 		return -ENOMEM;
-	if (mkdir(networks_dir, 0755) < 0 && errno != EEXIST)
-		return log_error_errno(-errno, "Failed to create '%s': %m", networks_dir);
+	r = lxm_mkdir_p(networks_dir, 0755);
+	if (r < 0)
+		return log_error_errno(r, "Failed to create '%s': %m", networks_dir);
 	r = write_atomic(path, text);
 	if (r < 0)
 		return log_error_errno(r, "Failed to write '%s': %m", path);
@@ -315,19 +317,18 @@ int lxm_network_run_dir(const char *run_dir, const char *name, char **ret)
 static int network_lock(const char *run_dir, const char *name, int *ret_fd)
 {
 	_cleanup_free_ char *dir = NULL, *path = NULL;
-	int fd;
+	int fd, r;
 
 	if (asprintf(&dir, "%s/networks", run_dir) < 0 || asprintf(&path, "%s/.%s.lock", dir, name) < 0)
 		return -ENOMEM;
-	if (mkdir(run_dir, 0755) < 0 && errno != EEXIST)
-		return -errno;
-	if (mkdir(dir, 0755) < 0 && errno != EEXIST)
-		return -errno;
+	r = lxm_mkdir_p(dir, 0755);
+	if (r < 0)
+		return r;
 	fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0600);
 	if (fd < 0)
 		return -errno;
 	if (flock(fd, LOCK_EX) < 0) {
-		int r = -errno;
+		r = -errno;
 		close(fd);
 		return r;
 	}

@@ -63,7 +63,7 @@ static int net_create(struct lxm_context *ctx, int argc, char **argv)
 	int c, r;
 
 	optind = 0;
-	while ((c = getopt_long(argc, argv, "+", options, NULL)) != -1)
+	while ((c = getopt_long(argc, argv, "", options, NULL)) != -1)
 		if (c == '?')
 			return -EINVAL;
 	if (optind != argc - 1)
@@ -75,7 +75,7 @@ static int net_create(struct lxm_context *ctx, int argc, char **argv)
 	if (r < 0)
 		return r;
 	optind = 0;
-	while ((c = getopt_long(argc, argv, "+", options, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "", options, NULL)) != -1) {
 		char **dst = c == 'o' ? &n->domain : c == 'u' ? &n->dns_upstream : NULL;
 		switch (c) {
 		case '4':
