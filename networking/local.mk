@@ -29,3 +29,4 @@ liblxcmgr_a_SOURCES += \
 	lxcmgr/runtime/net-setup.c lxcmgr/runtime/net-setup.h \
 	lxcmgr/runtime/net-forward.c lxcmgr/runtime/net-forward.h
 lxcmgr_lxcmgr_SOURCES += lxcmgr/cli/cmd-net.c lxcmgr/cli/cmd-port.c
+INTEGRATION_TESTS += tests/integration/net.sh
