@@ -310,7 +310,7 @@ static int rewrite(const char *dir, const char *file, char sep, int field, const
 	f = open_memstream(&out, &n);
 	if (!f)
 		return -ENOMEM;
-	for (char *s = text, *save = NULL, *l; (l = strtok_r(s, "\n", &save)); s = NULL) {
+	for (char *s = text, *save = NULL, *l; text && (l = strtok_r(s, "\n", &save)); s = NULL) {
 		const char *p = l;
 		size_t len;
 		for (int i = 0; i < field && p; i++)
