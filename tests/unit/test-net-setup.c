@@ -1,0 +1,199 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/* Privileged: the runtime's network step (runtime/net-setup.h) against a managed network, in a
+ * private network namespace (bridge, veths, nft table and the dnsmasq all live and die there). */
+#include <stdarg.h>
+#include <stddef.h>
+#include <setjmp.h>
+#include <cmocka.h>
+
+#include <errno.h>
+#include <sched.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "config/config.h"
+#include "networking/dnsmasq.h"
+#include "networking/ipam.h"
+#include "networking/link.h"
+#include "networking/managed.h"
+#include "networking/netns.h"
+#include "networking/nft.h"
+#include "networking/nl.h"
+#include "networking/query.h"
+#include "runtime/net-forward.h"
+#include "runtime/net-setup.h"
+
+#define UUID "6f1c2a3b-4d5e-4f60-8a7b-9c0d1e2f3a4b"
+
+static struct lxm_paths paths;
+static char root[] = "/tmp/lxm-netsetup-XXXXXX";
+
+static cfg_t *parse(const char *text)
+{
+	cfg_t *cfg = NULL;
+
+	assert_int_equal(lxm_config_parse_string(text, "test", &cfg), 0);
+	return cfg;
+}
+
+static int setup(void **state)
+{
+	_cleanup_network_free_ struct lxm_network *n = NULL;
+
+	assert_non_null(mkdtemp(root));
+	assert_int_equal(chmod(root, 0755), 0); /* dnsmasq re-reads its files as its own user */
+	assert_int_equal(lxm_paths_init(&paths, root), 0);
+	assert_int_equal(lxm_network_new("lxmtn0", &n), 0);
+	assert_int_equal(lxm_ipam_parse_cidr("10.251.200.1/24", false, &n->ipv4), 0);
+	free(n->dns_upstream);
+	n->dns_upstream = strdup("none");
+	assert_int_equal(lxm_network_save(paths.networks_dir, n), 0);
+	return 0;
+}
+
+static int teardown(void **state)
+{
+	_cleanup_network_free_ struct lxm_network *n = NULL;
+	char cmd[256];
+
+	if (lxm_network_load(paths.networks_dir, "lxmtn0", &n) >= 0)
+		(void)lxm_network_down(n, paths.root, paths.run_dir);
+	lxm_paths_done(&paths);
+	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", root);
+	return system(cmd) == 0 ? 0 : -1;
+}
+
+static void test_veth_auto(void **state)
+{
+	_cleanup_cfg_free_ cfg_t *cfg = parse("network eth0 {\n bridge = \"lxmtn0\"\n ipv4 = \"auto\"\n mtu = 1400\n}\n"
+					      "forward web {\n proto = \"tcp\"\n host_port = 8080\n container_port = 80\n}\n");
+	_cleanup_nl_sock_ struct nl_sock *host = NULL, *inside = NULL;
+	_cleanup_free_ struct lxm_link_addr *addrs = NULL;
+	_cleanup_free_ struct lxm_nft_forward *fw = NULL;
+	_cleanup_close_ int ns = -EBADF;
+	struct lxm_net_state st;
+	struct lxm_link_info hi, ci, br;
+	char buf[LXM_CIDR_STRLEN], table[LXM_NFT_TABLE_MAX], dir[512];
+	uint8_t mac[6];
+	size_t n = 0;
+
+	assert_true(lxm_net_wants_netns(cfg));
+	assert_int_equal(lxm_netns_create(&ns), 0);
+	assert_int_equal(lxm_net_setup_host(&paths, cfg, "c1", UUID, ns, &st), 0);
+	assert_int_equal(st.n, 1);
+	assert_true(st.ifaces[0].ipv4_allocated);
+	assert_true(st.ifaces[0].managed);
+	assert_string_equal(lxm_ipam_cidr_to_string(&st.ifaces[0].ipv4, buf), "10.251.200.2/24");
+	assert_int_equal(lxm_net_setup_inside(&st, ns), 0);
+	assert_int_equal(lxm_net_forwards_add(&paths, cfg, "c1"), 0);
+
+	/* Host side: vlxm... on the bridge, MTU applied. */
+	assert_int_equal(lxm_nl_open(&host), 0);
+	assert_int_equal(lxm_link_get_info(host, st.ifaces[0].host_ifname, &hi), 0);
+	assert_int_equal(lxm_link_get_info(host, "lxmtn0", &br), 0);
+	assert_int_equal(hi.master, br.ifindex);
+	assert_int_equal(hi.mtu, 1400);
+	/* Inside: eth0 up with the generated MAC, the address and a default route. */
+	assert_int_equal(lxm_nl_open_in_netns(ns, &inside), 0);
+	assert_int_equal(lxm_link_get_info(inside, "eth0", &ci), 0);
+	lxm_ipam_mac_generate(UUID, "eth0", mac);
+	assert_memory_equal(ci.mac, mac, 6);
+	assert_true(ci.up);
+	assert_int_equal(lxm_query_addresses(inside, "eth0", AF_INET, false, &addrs, &n), 0);
+	assert_int_equal(n, 1);
+	assert_string_equal(lxm_ipam_cidr_to_string(&addrs[0].addr, buf), "10.251.200.2/24");
+	assert_int_equal(lxm_link_get_info(inside, "lo", &ci), 0);
+	assert_true(ci.up);
+	/* The lease and the forward. */
+	snprintf(dir, sizeof(dir), "%s/networks/lxmtn0", paths.run_dir);
+	struct lxm_cidr got;
+	assert_int_equal(lxm_dnsmasq_host_lookup(dir, "c1", &got), 0);
+	lxm_nft_table_name(paths.root, "lxmtn0", table);
+	assert_int_equal(lxm_nft_forward_list(table, &fw, &n), 0);
+	assert_int_equal(n, 1);
+	assert_int_equal(fw[0].host_port, 8080);
+	assert_int_equal(fw[0].addr.addr.v4.s_addr, got.addr.v4.s_addr);
+
+	/* Another container asking for c1's address is refused before anything is created. */
+	_cleanup_cfg_free_ cfg_t *dup = parse("network eth0 {\n bridge = \"lxmtn0\"\n ipv4 = \"10.251.200.2/24\"\n}\n");
+	struct lxm_net_state st2;
+	assert_int_equal(lxm_net_setup_host(&paths, dup, "c2", "11111111-2222-4333-8444-555555555555", ns, &st2),
+			 -EADDRINUSE);
+	lxm_net_state_done(&st2);
+
+	assert_int_equal(lxm_net_teardown_host(&paths, cfg, "c1", UUID), 0);
+	assert_int_equal(lxm_link_exists(host, st.ifaces[0].host_ifname), 0);
+	assert_int_equal(lxm_link_exists(inside, "eth0"), 0);
+	assert_int_equal(lxm_dnsmasq_host_lookup(dir, "c1", &got), -ENOENT);
+	free(fw);
+	fw = NULL;
+	assert_int_equal(lxm_nft_forward_list(table, &fw, &n), 0);
+	assert_int_equal(n, 0);
+	assert_int_equal(lxm_net_teardown_host(&paths, cfg, "c1", UUID), 0); /* twice is fine */
+	lxm_net_state_done(&st);
+}
+
+static void test_bad_input(void **state)
+{
+	_cleanup_close_ int ns = -EBADF;
+	struct lxm_net_state st;
+	const struct {
+		const char *text;
+		int want;
+	} cases[] = {
+		{ "network eth0 {\n bridge = \"lxmtn0\"\n ipv4 = \"10.9.9.9/24\"\n}\n", -EINVAL },   /* outside */
+		{ "network eth0 {\n bridge = \"lxmtn0\"\n ipv4 = \"10.251.200.255/24\"\n}\n", -EINVAL }, /* broadcast */
+		{ "network eth0 {\n bridge = \"lxmtn0\"\n ipv4 = \"10.251.200.1/24\"\n}\n", -EINVAL },  /* bridge's */
+		{ "network eth0 {\n bridge = \"nosuchbr0\"\n}\n", -ENODEV },                           /* missing bridge */
+	};
+
+	assert_int_equal(lxm_netns_create(&ns), 0);
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		_cleanup_cfg_free_ cfg_t *cfg = parse(cases[i].text);
+		assert_int_equal(lxm_net_setup_host(&paths, cfg, "c3", UUID, ns, &st), cases[i].want);
+		(void)lxm_net_teardown_host(&paths, cfg, "c3", UUID);
+		lxm_net_state_done(&st);
+	}
+}
+
+static void test_types(void **state)
+{
+	_cleanup_cfg_free_ cfg_t *none = parse("network host {\n type = \"none\"\n}\n");
+	_cleanup_cfg_free_ cfg_t *empty = parse("network lo0 {\n type = \"empty\"\n}\n");
+	_cleanup_nl_sock_ struct nl_sock *inside = NULL;
+	_cleanup_close_ int ns = -EBADF;
+	struct lxm_net_state st;
+	struct lxm_link_info lo;
+
+	assert_false(lxm_net_wants_netns(none));
+	assert_true(lxm_net_wants_netns(empty));
+	assert_int_equal(lxm_netns_create(&ns), 0);
+	assert_int_equal(lxm_net_setup_host(&paths, empty, "c4", UUID, ns, &st), 0);
+	assert_int_equal(lxm_net_setup_inside(&st, ns), 0);
+	assert_int_equal(lxm_nl_open_in_netns(ns, &inside), 0);
+	assert_int_equal(lxm_link_get_info(inside, "lo", &lo), 0);
+	assert_true(lo.up);
+	lxm_net_state_done(&st);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_veth_auto),
+		cmocka_unit_test(test_bad_input),
+		cmocka_unit_test(test_types),
+	};
+
+	if (geteuid() != 0) {
+		printf("test-net-setup: needs root (bridges, veths, dnsmasq in a private network namespace), skipping\n");
+		return 77;
+	}
+	if (unshare(CLONE_NEWNET) < 0) {
+		printf("test-net-setup: unshare(CLONE_NEWNET) failed: %s, skipping\n", strerror(errno));
+		return 77;
+	}
+	return cmocka_run_group_tests(tests, setup, teardown);
+}
