@@ -33,6 +33,7 @@ AM_CFLAGS += $(NFTABLES_CFLAGS)
 # Container-aware glue and the commands (lxcmgr/, but owned by the networking work).
 liblxcmgr_a_SOURCES += \
 	lxcmgr/runtime/net-setup.c lxcmgr/runtime/net-setup.h \
-	lxcmgr/runtime/net-forward.c lxcmgr/runtime/net-forward.h
+	lxcmgr/runtime/net-forward.c lxcmgr/runtime/net-forward.h \
+	lxcmgr/runtime/net-info.c lxcmgr/runtime/net-info.h
 lxcmgr_lxcmgr_SOURCES += lxcmgr/cli/cmd-net.c lxcmgr/cli/cmd-port.c
 INTEGRATION_TESTS += tests/integration/net.sh

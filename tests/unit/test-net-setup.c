@@ -11,7 +11,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <signal.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include "config/config.h"
@@ -24,6 +26,7 @@
 #include "networking/nl.h"
 #include "networking/query.h"
 #include "runtime/net-forward.h"
+#include "runtime/net-info.h"
 #include "runtime/net-setup.h"
 
 #define UUID "6f1c2a3b-4d5e-4f60-8a7b-9c0d1e2f3a4b"
@@ -116,6 +119,40 @@ static void test_veth_auto(void **state)
 	assert_int_equal(n, 1);
 	assert_int_equal(fw[0].host_port, 8080);
 	assert_int_equal(fw[0].addr.addr.v4.s_addr, got.addr.v4.s_addr);
+
+	/* list/info read through a process in the namespace, as they will for a container's init. */
+	int p[2], q[2];
+	char ready;
+	assert_int_equal(pipe(p), 0);
+	assert_int_equal(pipe(q), 0);
+	pid_t pid = fork();
+	assert_true(pid >= 0);
+	if (pid == 0) {
+		char c;
+		if (setns(ns, CLONE_NEWNET) < 0)
+			_exit(1);
+		close(p[1]);
+		(void)!write(q[1], "x", 1);
+		(void)!read(p[0], &c, 1);
+		_exit(0);
+	}
+	close(p[0]);
+	close(q[1]);
+	assert_int_equal(read(q[0], &ready, 1), 1); /* it joined the namespace */
+	close(q[0]);
+	_cleanup_free_ char *v4 = NULL;
+	_cleanup_free_ struct lxm_net_iface_info *info = NULL;
+	assert_int_equal(lxm_net_ipv4_list(pid, &v4), 0);
+	assert_string_equal(v4, "10.251.200.2");
+	assert_int_equal(lxm_net_info(cfg, UUID, pid, &info, &n), 0);
+	assert_int_equal(n, 1);
+	assert_string_equal(info[0].name, "eth0");
+	assert_string_equal(info[0].host_ifname, st.ifaces[0].host_ifname);
+	assert_memory_equal(info[0].mac, mac, 6);
+	assert_true(info[0].n_addrs >= 1);
+	assert_string_equal(lxm_ipam_cidr_to_string(&info[0].addrs[0], buf), "10.251.200.2/24");
+	close(p[1]);
+	assert_int_equal(waitpid(pid, NULL, 0), pid);
 
 	/* Another container asking for c1's address is refused before anything is created. */
 	_cleanup_cfg_free_ cfg_t *dup = parse("network eth0 {\n bridge = \"lxmtn0\"\n ipv4 = \"10.251.200.2/24\"\n}\n");
