@@ -36,4 +36,4 @@ liblxcmgr_a_SOURCES += \
 	lxcmgr/runtime/net-forward.c lxcmgr/runtime/net-forward.h \
 	lxcmgr/runtime/net-info.c lxcmgr/runtime/net-info.h
 lxcmgr_lxcmgr_SOURCES += lxcmgr/cli/cmd-net.c lxcmgr/cli/cmd-port.c
-INTEGRATION_TESTS += tests/integration/net.sh
+INTEGRATION_TESTS += tests/integration/net.sh tests/integration/net-port.sh
