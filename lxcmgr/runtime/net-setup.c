@@ -390,6 +390,30 @@ int lxm_net_setup_host(const struct lxm_paths *paths, cfg_t *cfg, const char *na
 	return 0;
 }
 
+int lxm_net_write_back(const char *config_path, const struct lxm_net_state *s)
+{
+	for (size_t i = 0; i < s->n; i++) {
+		const struct lxm_net_iface *ifc = &s->ifaces[i];
+		char key[64], value[LXM_CIDR_STRLEN];
+		int r;
+
+		if (ifc->hwaddr_generated) {
+			snprintf(key, sizeof(key), "network.%s.hwaddr", ifc->name);
+			r = lxm_config_set_in_file(config_path, key, lxm_ipam_mac_to_string(ifc->mac, value));
+			if (r < 0)
+				return log_error_errno(r, "Failed to write the MAC of '%s' to '%s': %m", ifc->name, config_path);
+		}
+		if (ifc->ipv4_allocated) {
+			snprintf(key, sizeof(key), "network.%s.ipv4", ifc->name);
+			r = lxm_config_set_in_file(config_path, key, lxm_ipam_cidr_to_string(&ifc->ipv4, value));
+			if (r < 0)
+				return log_error_errno(r, "Failed to write the address of '%s' to '%s': %m", ifc->name,
+						       config_path);
+		}
+	}
+	return 0;
+}
+
 static int configure_inside(struct nl_sock *sk, const struct lxm_net_iface *ifc)
 {
 	char a[LXM_CIDR_STRLEN];

@@ -70,6 +70,11 @@ int lxm_net_users(const struct lxm_paths *paths, const char *network, char ***re
 int lxm_net_setup_host(const struct lxm_paths *paths, cfg_t *cfg, const char *name, const char *uuid, int netns_fd,
 		       struct lxm_net_state *ret);
 
+/* Writes what setup_host chose for "auto" values back into the config file (network.NAME.ipv4
+ * and network.NAME.hwaddr), so they stay the same on every later start. Call after a
+ * successful start, with the container's lock held. */
+int lxm_net_write_back(const char *config_path, const struct lxm_net_state *s);
+
 /* Container side, from the host through a netlink socket opened in netns_fd: lo up, each
  * interface up, static addresses (with broadcast) and default routes. Nothing for DHCP. */
 int lxm_net_setup_inside(const struct lxm_net_state *s, int netns_fd);

@@ -93,6 +93,21 @@ static void test_veth_auto(void **state)
 	assert_int_equal(lxm_net_setup_inside(&st, ns), 0);
 	assert_int_equal(lxm_net_forwards_add(&paths, cfg, "c1"), 0);
 
+	/* "auto" values are written back so the next start keeps them. */
+	char cfgpath[512];
+	snprintf(cfgpath, sizeof(cfgpath), "%s/c1.config", root);
+	FILE *cf = fopen(cfgpath, "we");
+	assert_non_null(cf);
+	fputs("network eth0 {\n bridge = \"lxmtn0\"\n ipv4 = \"auto\"\n}\n", cf);
+	fclose(cf);
+	assert_int_equal(lxm_net_write_back(cfgpath, &st), 0);
+	_cleanup_cfg_free_ cfg_t *back = NULL;
+	assert_int_equal(lxm_config_load(cfgpath, &back), 0);
+	assert_string_equal(cfg_getstr(cfg_gettsec(back, "network", "eth0"), "ipv4"), "10.251.200.2/24");
+	lxm_ipam_mac_generate(UUID, "eth0", mac);
+	assert_string_equal(cfg_getstr(cfg_gettsec(back, "network", "eth0"), "hwaddr"),
+			    lxm_ipam_mac_to_string(mac, (char[LXM_MAC_STRLEN]){}));
+
 	/* Host side: vlxm... on the bridge, MTU applied. */
 	assert_int_equal(lxm_nl_open(&host), 0);
 	assert_int_equal(lxm_link_get_info(host, st.ifaces[0].host_ifname, &hi), 0);
@@ -213,6 +228,29 @@ static void test_types(void **state)
 	assert_int_equal(lxm_nl_open_in_netns(ns, &inside), 0);
 	assert_int_equal(lxm_link_get_info(inside, "lo", &lo), 0);
 	assert_true(lo.up);
+	lxm_net_state_done(&st);
+
+	/* macvlan on a host link (not a managed network), static address, no gateway. */
+	_cleanup_cfg_free_ cfg_t *mv = parse("network mv0 {\n type = \"macvlan\"\n bridge = \"lxmtmv0\"\n"
+					     " ipv4 = \"192.168.77.5/24\"\n}\n");
+	_cleanup_nl_sock_ struct nl_sock *host = NULL;
+	_cleanup_free_ struct lxm_link_addr *addrs = NULL;
+	struct lxm_link_info li;
+	char buf[LXM_CIDR_STRLEN];
+	size_t n = 0;
+	assert_int_equal(lxm_nl_open(&host), 0);
+	assert_int_equal(lxm_link_bridge_create(host, "lxmtmv0", 0), 0);
+	assert_int_equal(lxm_net_setup_host(&paths, mv, "c5", UUID, ns, &st), 0);
+	assert_int_equal(lxm_net_setup_inside(&st, ns), 0);
+	assert_int_equal(lxm_link_get_info(inside, "mv0", &li), 0);
+	assert_string_equal(li.kind, "macvlan");
+	assert_true(li.up);
+	assert_int_equal(lxm_query_addresses(inside, "mv0", AF_INET, false, &addrs, &n), 0);
+	assert_int_equal(n, 1);
+	assert_string_equal(lxm_ipam_cidr_to_string(&addrs[0].addr, buf), "192.168.77.5/24");
+	assert_int_equal(lxm_net_teardown_host(&paths, mv, "c5", UUID), 0);
+	assert_int_equal(lxm_link_delete(host, "lxmtmv0"), 0);
+	assert_int_equal(lxm_link_exists(inside, "mv0"), 0); /* a macvlan dies with its parent */
 	lxm_net_state_done(&st);
 }
 
