@@ -1,1 +1,18 @@
-# lxcmgr/cgroup: sources go into liblxcmgr_a_SOURCES, commands into lxcmgr_lxcmgr_SOURCES, tests into UNIT_TESTS / INTEGRATION_TESTS
+# lxcmgr/cgroup: one interface (cgroup.h), two back ends (v1, v2), layout detection.
+liblxcmgr_a_SOURCES += \
+	lxcmgr/cgroup/cgroup.c lxcmgr/cgroup/cgroup.h \
+	lxcmgr/cgroup/cgroup-v1.c lxcmgr/cgroup/cgroup-v2.c \
+	lxcmgr/cgroup/cgroup-util.c lxcmgr/cgroup/internal.h \
+	lxcmgr/cgroup/detect.c lxcmgr/cgroup/detect.h \
+	lxcmgr/cgroup/describe.c
+
+UNIT_TESTS += tests/unit/test-cgroup-detect tests/unit/test-cgroup-v2 tests/unit/test-cgroup-real
+tests_unit_test_cgroup_detect_SOURCES = tests/unit/test-cgroup-detect.c
+tests_unit_test_cgroup_detect_CFLAGS = $(LXM_UNIT_CFLAGS)
+tests_unit_test_cgroup_detect_LDADD = $(LXM_UNIT_LIBS)
+tests_unit_test_cgroup_v2_SOURCES = tests/unit/test-cgroup-v2.c
+tests_unit_test_cgroup_v2_CFLAGS = $(LXM_UNIT_CFLAGS)
+tests_unit_test_cgroup_v2_LDADD = $(LXM_UNIT_LIBS)
+tests_unit_test_cgroup_real_SOURCES = tests/unit/test-cgroup-real.c
+tests_unit_test_cgroup_real_CFLAGS = $(LXM_UNIT_CFLAGS)
+tests_unit_test_cgroup_real_LDADD = $(LXM_UNIT_LIBS)

@@ -81,7 +81,7 @@ static void print_text(const struct info *in)
 	}
 	if (in->si.last_exit)
 		printf("%-13s %s\n", "last_exit", in->si.last_exit);
-	printf("%-13s '%s'\n%-13s '%s'\n%-13s '%s'\n", "dir", in->c->dir, "config", in->c->config_path, "rootfs",
+	printf("%-13s %s\n%-13s %s\n%-13s %s\n", "dir", in->c->dir, "config", in->c->config_path, "rootfs",
 	       in->c->rootfs);
 	if (in->have_disk)
 		printf("%-13s %llu MiB\n", "disk", (unsigned long long)(in->disk >> 20));

@@ -20,6 +20,9 @@ static const struct lxm_command commands[] = {
 	{ "port", lxm_cmd_port, "Add, remove or list a container's port forwards",
 	  "NAME add [tcp|udp] HOST_PORT CONTAINER_PORT | remove [tcp|udp] HOST_PORT | list" },
 	{ "check", lxm_cmd_check, "Report what the host kernel and tools support", "[--format table|json]" },
+	{ "template", lxm_cmd_template, "List, build, refresh or remove cached templates",
+	  "list [--format table|json] | build TEMPLATE [--release R] [--arch A] [--init I] [--mirror URL] "
+	  "[--rootfs DIR] [--no-cache] | refresh KEY | remove KEY" },
 };
 
 const struct lxm_command *lxm_command_find(const char *name)

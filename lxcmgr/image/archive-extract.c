@@ -211,7 +211,7 @@ static int check_entry(int dirfd, struct archive_entry *e)
 	r = verify_parent(dirfd, rel, &reason);
 	if (r >= 0 && archive_entry_hardlink(e))
 		r = verify_hardlink(dirfd, e, &reason);
-	else if (r >= 0)
+	if (r >= 0)
 		r = verify_final(dirfd, rel, ftype, &reason);
 	if (r == -EINVAL)
 		return log_error_errno(r, "Archive member '%s' refused: %s", name, reason);

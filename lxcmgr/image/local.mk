@@ -17,3 +17,9 @@ liblxcmgr_a_SOURCES += \
 	lxcmgr/image/cache.c lxcmgr/image/cache.h \
 	lxcmgr/image/template-run.c lxcmgr/image/template-run.h \
 	lxcmgr/image/template.c lxcmgr/image/template.h
+lxcmgr_lxcmgr_SOURCES += lxcmgr/cli/cmd-template.c
+INTEGRATION_TESTS += tests/integration/template-cache.sh
+UNIT_TESTS += tests/unit/test-template-cache
+tests_unit_test_template_cache_SOURCES = tests/unit/test-template-cache.c
+tests_unit_test_template_cache_CFLAGS = $(LXM_UNIT_CFLAGS)
+tests_unit_test_template_cache_LDADD = $(LXM_UNIT_LIBS)

@@ -2,6 +2,7 @@
 #include <fcntl.h>
 #include <poll.h>
 #include <signal.h>
+#include <sys/prctl.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 
@@ -81,7 +82,8 @@ static void tail_print(struct tail *t, const char *name)
 	}
 }
 
-static _noreturn_ void child(const char *path, char *const argv[], int out_fd, int err_fd, bool progress)
+static _noreturn_ void child(pid_t parent, const char *path, char *const argv[], int out_fd, int err_fd,
+			     bool progress)
 {
 	const char *tmpdir = getenv("TMPDIR");
 	char tmpenv[4096];
@@ -99,6 +101,9 @@ static _noreturn_ void child(const char *path, char *const argv[], int out_fd, i
 
 	if (tmpdir && snprintf(tmpenv, sizeof(tmpenv), "TMPDIR=%s", tmpdir) < (int)sizeof(tmpenv))
 		envp[5] = tmpenv;
+	/* A killed lxcmgr must not leave a template building behind it. */
+	if (prctl(PR_SET_PDEATHSIG, SIGTERM) < 0 || getppid() != parent)
+		_exit(127);
 	sigemptyset(&all);
 	sigprocmask(SIG_SETMASK, &all, NULL);
 	signal(SIGPIPE, SIG_DFL);
@@ -176,7 +181,8 @@ static int exit_to_errno(const char *name, int status, struct tail *t)
 		return 0;
 	log_error("Template '%s' failed with exit code %d", name, code);
 	tail_print(t, name);
-	return code == 2 ? -EINVAL : code == 3 ? -EOPNOTSUPP : -EIO;
+	/* Bad arguments and unsupported release/arch/init are the user's to fix: usage errors. */
+	return code == 2 || code == 3 ? -EINVAL : -EIO;
 }
 
 int lxm_template_run(const char *name, char *const argv[], bool progress, char **ret_stdout)
@@ -185,7 +191,7 @@ int lxm_template_run(const char *name, char *const argv[], bool progress, char *
 	_cleanup_(tail_done) struct tail t = {};
 	bool direct = isatty(STDERR_FILENO) && !ret_stdout;
 	int pipefd[2], status, r;
-	pid_t pid;
+	pid_t pid, parent;
 
 	if (ret_stdout) {
 		if (pipe2(pipefd, O_CLOEXEC) < 0)
@@ -199,13 +205,14 @@ int lxm_template_run(const char *name, char *const argv[], bool progress, char *
 	}
 	log_debug("Running template '%s' phase '%s'", name, argv[1]);
 	fflush(stderr);
+	parent = getpid();
 	pid = fork();
 	if (pid < 0)
 		return log_error_errno(negative_errno(), "Failed to fork: %m");
 	if (pid == 0) {
 		/* On a terminal the user watches the template's own progress output directly. */
 		int e = direct ? STDERR_FILENO : err_w;
-		child(argv[0], argv, ret_stdout ? out_w : e, e, progress);
+		child(parent, argv[0], argv, ret_stdout ? out_w : e, e, progress);
 	}
 	closep(&out_w);
 	closep(&err_w);

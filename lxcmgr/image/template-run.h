@@ -14,7 +14,7 @@ int lxm_template_find(const struct lxm_paths *paths, const char *name, char **re
  * /dev/null. When ret_stdout is set, stdout is captured (up to 64 KiB) and stderr handled like
  * output; otherwise stdout and stderr are the output: passed straight to the terminal when
  * stderr is one, else logged at info level with the last lines kept for the error message.
- * Returns 0, or -EINVAL (exit 2), -EOPNOTSUPP (exit 3), -EIO (other failure), each logged as
+ * Returns 0, or -EINVAL (exit 2 or 3), -EIO (other failure or a signal), each logged as
  * "Template 'NAME' failed with exit code N". */
 int lxm_template_run(const char *name, char *const argv[], bool progress, char **ret_stdout);
 

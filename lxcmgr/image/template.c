@@ -212,6 +212,19 @@ int lxm_template_build(const struct lxm_paths *paths, const struct lxm_template_
 	return result_from(ret, m.release, m.arch, m.init, false);
 }
 
+/* Refuses unknown keys before taking a lock (which would create a lock file for them). */
+static int check_known(const struct lxm_paths *paths, const char *key)
+{
+	_cleanup_free_ char *tarball = NULL;
+
+	if (!lxm_cache_key_is_valid(key) || lxm_cache_tarball(paths, key, &tarball) < 0)
+		return log_error_errno(-ENOENT, "No cached template '%s'", key);
+	*strrchr(tarball, '/') = '\0'; /* the entry's directory: a broken entry can still be removed */
+	if (access(tarball, F_OK) < 0)
+		return log_error_errno(-ENOENT, "No cached template '%s'", key);
+	return 0;
+}
+
 int lxm_template_refresh(const struct lxm_paths *paths, const char *key, bool progress)
 {
 	_cleanup_(lxm_cache_meta_done) struct lxm_cache_meta m = {};
@@ -220,8 +233,9 @@ int lxm_template_refresh(const struct lxm_paths *paths, const char *key, bool pr
 	struct lxm_template_request req = { .progress = progress };
 	int r;
 
-	if (!lxm_cache_key_is_valid(key))
-		return log_error_errno(-ENOENT, "No cached template '%s'", key);
+	r = check_known(paths, key);
+	if (r < 0)
+		return r;
 	r = lxm_cache_lock(paths, key, &lock);
 	if (r < 0)
 		return log_error_errno(r, "Failed to lock template cache entry '%s': %m", key);
@@ -262,8 +276,9 @@ int lxm_template_remove(const struct lxm_paths *paths, const char *key)
 	_cleanup_close_ int lock = -EBADF;
 	int r;
 
-	if (!lxm_cache_key_is_valid(key))
-		return log_error_errno(-ENOENT, "No cached template '%s'", key);
+	r = check_known(paths, key);
+	if (r < 0)
+		return r;
 	r = lxm_cache_lock(paths, key, &lock);
 	if (r < 0)
 		return log_error_errno(r, "Failed to lock template cache entry '%s': %m", key);

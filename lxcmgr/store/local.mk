@@ -35,3 +35,5 @@ INTEGRATION_TESTS += \
 	tests/integration/store-kill.sh \
 	tests/integration/store-hostile.sh \
 	tests/integration/store-debian.sh
+
+EXTRA_DIST += scripts/test scripts/quickstart

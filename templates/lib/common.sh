@@ -1,6 +1,7 @@
 # shellcheck shell=bash
 # Helpers shared by the template scripts (sourced, never run). See templates/CONTRACT.md.
 
+# shellcheck disable=SC2034 # set by the sourcing script
 LXM_TEMPLATE_NAME=${LXM_TEMPLATE_NAME:-${0##*/}}
 
 lxm_log() {
@@ -194,7 +195,7 @@ lxm_host_mirror() {
 
 lxm_suite_is_main() {
 	case $1 in
-	*-security | */updates | *-updates | *-backports | *-proposed-updates | *-proposed) return 1 ;;
+	*-security | */updates | *-updates | *-backports | *-proposed) return 1 ;;
 	esac
 	return 0
 }
@@ -209,7 +210,7 @@ lxm_mirror_from_list() {
 		[[ ${#w[@]} -ge 3 && ${w[0]} == deb ]] || continue
 		local i=1
 		if [[ ${w[1]} == \[* ]]; then
-			while [[ $i -lt ${#w[@]} && ${w[$i]} != *\] ]]; do i=$((i + 1)); done
+			while [[ $i -lt ${#w[@]} && ${w[$i]} != *"]" ]]; do i=$((i + 1)); done
 			i=$((i + 1))
 		fi
 		[[ $((i + 1)) -lt ${#w[@]} ]] || continue

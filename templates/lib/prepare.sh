@@ -8,16 +8,16 @@
 #   systemd   halt SIGRTMIN+3, reboot SIGINT
 #   sysvinit  halt SIGPWR (p0::powerfail:/sbin/init 0), reboot SIGINT (ctrlaltdel: shutdown -r)
 #   openrc    same as sysvinit (Debian's OpenRC runs under sysvinit's PID 1)
-#   runit     halt: chmod 100 /etc/runit/stopit, remove /etc/runit/reboot (mode 0), SIGCONT;
-#             reboot: chmod 100 /etc/runit/stopit and /etc/runit/reboot, SIGCONT
+#   runit     halt SIGINT (our ctrlaltdel marks stopit, not reboot), or: stopit mode 100, reboot
+#             mode 000, SIGCONT; reboot: stopit and reboot mode 100, then SIGCONT. The files are
+#             /run/runit.stopit and /run/runit.reboot on Debian (inside the container's /run),
+#             /etc/runit/stopit and /etc/runit/reboot with upstream runit.
 #   busybox   halt SIGUSR1 (SIGUSR2 powers off), reboot SIGTERM
 #
 # Networking: interfaces other than lo are left alone (lxcmgr sets static addresses before init
 # runs) unless /etc/lxcmgr/network inside the container has a line "IFACE=dhcp"; then the
 # distribution's DHCP client runs for IFACE (systemd-networkd through a generator, udhcpc for the
 # other inits).
-
-LXM_NETWORK_MARKER=etc/lxcmgr/network
 
 # lxm_resolve_in ROOTFS PATH: prints PATH resolved inside ROOTFS (symlinks are followed relative to
 # ROOTFS, never to the host's /), as a path relative to the rootfs starting with '/'.
@@ -153,6 +153,7 @@ lxm_prepare_inittab() {
 	# exist: SIGPWR would do nothing and a stop would wait for its timeout.
 	lxm_edit_file "$rootfs" etc/inittab \
 		-e '/^p0::powerfail:/d' \
+		-e '/^# lxcmgr: /d' \
 		-e 's/^\(pf::powerwait:.*\)/#\1/' \
 		-e 's/^\(pn::powerfailnow:.*\)/#\1/' \
 		-e 's/^\(po::powerokwait:.*\)/#\1/' \
@@ -165,8 +166,7 @@ lxm_prepare_inittab() {
 	cat >>"$rootfs/etc/inittab" <<-'EOF'
 		# lxcmgr: SIGPWR from the container manager halts.
 		p0::powerfail:/sbin/init 0
-		# lxcmgr: a login prompt on the console only (no /dev/ttyN gettys: which ttys exist is a
-		# container setting).
+		# lxcmgr: a login prompt on the console only (which /dev/ttyN exist is a container setting).
 		co:2345:respawn:/sbin/getty --noclear 38400 console
 	EOF
 }
@@ -201,6 +201,7 @@ lxm_prepare_openrc() {
 	# rc_sys=lxc makes OpenRC skip every service marked "keyword -lxc" (hwclock, modules, fsck,
 	# root remount, sysctl, ...): the runtime's container is LXC-like in every respect that matters.
 	if [[ -f $rootfs/etc/rc.conf ]]; then
+		# shellcheck disable=SC2016 # sed's $ (last line)
 		lxm_edit_file "$rootfs" etc/rc.conf -e '/^[[:space:]]*rc_sys=/d' -e '$a rc_sys="lxc"'
 	else
 		echo 'rc_sys="lxc"' | lxm_write_file "$rootfs" etc/rc.conf 0644
@@ -218,18 +219,28 @@ lxm_prepare_openrc() {
 }
 
 lxm_prepare_runit() {
-	local rootfs=$1
-	# runit halts on SIGCONT when /etc/runit/stopit is executable and reboots when
-	# /etc/runit/reboot is executable as well; lxcmgr sets the modes just before the signal.
-	# Both must exist and must not be executable at boot, or any SIGCONT would stop the container.
-	local f
-	for f in stopit reboot; do
-		if [[ -L $rootfs/etc/runit/$f ]]; then
-			# Debian points these at /run/runit/; the runtime then changes the file under /run.
-			continue
-		fi
-		: | lxm_write_file "$rootfs" "etc/runit/$f" 0000
-	done
+	local rootfs=$1 runit stopit=etc/runit/stopit reboot=etc/runit/reboot
+	# runit halts on SIGCONT when its stopit file is executable (mode 100) and reboots when the
+	# reboot file is executable as well. Debian patches the paths to /run/runit.stopit and
+	# /run/runit.reboot, created with mode 000 by its stage 1; upstream uses /etc/runit/. The files
+	# must exist and not be executable at boot, or any SIGCONT would stop the container.
+	runit=$(lxm_resolve_in "$rootfs" /sbin/runit 2>/dev/null) || runit=/sbin/runit
+	if [[ -f $rootfs$runit ]] && LC_ALL=C grep -q -a -m1 '/run/runit.stopit' "$rootfs$runit"; then
+		stopit=run/runit.stopit reboot=run/runit.reboot
+	else
+		local f
+		for f in stopit reboot; do
+			[[ -L $rootfs/etc/runit/$f ]] || : | lxm_write_file "$rootfs" "etc/runit/$f" 0000
+		done
+	fi
+	# SIGINT (ctrl-alt-del) runs this: halt at once. Debian's stock script waits 14 s and wall()s.
+	lxm_write_file "$rootfs" etc/runit/ctrlaltdel 0755 <<-EOF
+		#!/bin/sh
+		# lxcmgr: SIGINT to runit halts the container (no delay). To reboot from outside, make
+		# /$stopit and /$reboot mode 100, then send SIGCONT.
+		chmod 000 /$reboot 2>/dev/null
+		chmod 100 /$stopit
+	EOF
 	# getty on the console only.
 	local sv dir
 	for dir in etc/service etc/runit/runsvdir/default; do
@@ -259,7 +270,9 @@ lxm_prepare_systemd() {
 	local rootfs=$1 u
 	lxm_safe_symlink "$rootfs" etc/systemd/system/default.target /lib/systemd/system/multi-user.target
 	# Nothing in a container reaches out on its own: no time sync, no apt timers.
-	for u in systemd-timesyncd.service apt-daily.timer apt-daily-upgrade.timer; do
+	# e2scrub checks host block devices: meaningless in a container.
+	for u in systemd-timesyncd.service apt-daily.timer apt-daily-upgrade.timer e2scrub_all.timer \
+		e2scrub_reap.service; do
 		lxm_safe_symlink "$rootfs" "etc/systemd/system/$u" /dev/null
 	done
 	lxm_write_file "$rootfs" etc/systemd/system-generators/lxcmgr-network 0755 <<-'EOF'

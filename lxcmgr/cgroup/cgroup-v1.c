@@ -1,0 +1,350 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/*
+ * The legacy/hybrid (v1) back end, written to Documentation/admin-guide/cgroup-v1/. The cgroup
+ * is created in every mounted hierarchy: each v1 controller hierarchy, the named "systemd" one
+ * (systemd inside needs it) and on hybrid the controller-less unified one.
+ */
+#include <errno.h>
+#include <inttypes.h>
+#include <poll.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "cgroup/internal.h"
+#include "util/log.h"
+#include "util/macros.h"
+
+/* A new cpuset cgroup starts with empty cpuset.cpus and cpuset.mems, and attaching a task to it
+ * fails with ENOSPC until both are set: copy them from the parent. */
+static int cpuset_fixup(const char *parent, const char *dir)
+{
+	static const char *const files[] = { "cpuset.cpus", "cpuset.mems" };
+
+	for (size_t i = 0; i < ARRAY_SIZE(files); i++) {
+		_cleanup_free_ char *mine = NULL, *theirs = NULL;
+		int r;
+
+		if (lxm_cg_read(dir, files[i], &mine) < 0 || *mine)
+			continue;
+		r = lxm_cg_read(parent, files[i], &theirs);
+		if (r < 0)
+			return r;
+		r = lxm_cg_write(NULL, dir, files[i], theirs);
+		if (r < 0)
+			return r;
+	}
+	return 0;
+}
+
+static int v1_create(struct lxm_cgroup *cg)
+{
+	for (size_t i = 0; i < cg->n; i++) {
+		struct lxm_cgroup_hier *h = &cg->h[i];
+		int r;
+
+		r = lxm_cg_mkdir_parents(h->mount_path, h->path, cpuset_fixup);
+		/* An existing cgroup (a retry) may still have an empty cpuset. */
+		if (r >= 0)
+			r = cpuset_fixup(h->parent, h->path);
+		if (r < 0)
+			return lxm_cg_set_error(cg, r, "Failed to create cgroup '%s': %m", h->path);
+	}
+	return 0;
+}
+
+static int64_t now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+/* The v1 freezer sends no notification of any kind (no events file, no poll support on
+ * freezer.state); reading freezer.state is what moves FREEZING to FROZEN. So this is the one
+ * place that re-reads with a short back-off (1 ms doubling to 32 ms), bounded by a deadline. */
+static int wait_freezer(const char *dir, const char *want, int timeout_ms)
+{
+	int64_t deadline = now_ms() + timeout_ms;
+	long delay_us = 1000;
+
+	for (;;) {
+		_cleanup_free_ char *s = NULL;
+		struct timespec ts;
+		int r;
+
+		r = lxm_cg_read(dir, "freezer.state", &s);
+		if (r < 0)
+			return r;
+		if (STREQ(s, want))
+			return 0;
+		if (now_ms() >= deadline)
+			return -ETIMEDOUT;
+		ts = (struct timespec){ .tv_nsec = delay_us * 1000 };
+		nanosleep(&ts, NULL);
+		if (delay_us < 32000)
+			delay_us *= 2;
+	}
+}
+
+static int v1_freeze(struct lxm_cgroup *cg, bool freeze)
+{
+	struct lxm_cgroup_hier *h = lxm_cg_hier(cg, "freezer");
+	const char *want = freeze ? "FROZEN" : "THAWED";
+	int r;
+
+	if (!h)
+		return lxm_cg_set_error(cg, -EOPNOTSUPP, "No freezer hierarchy: %m");
+	r = lxm_cg_write(cg, h->path, "freezer.state", want);
+	if (r < 0)
+		return r;
+	r = wait_freezer(h->path, want, LXM_CG_TIMEOUT_MS);
+	if (r < 0)
+		return lxm_cg_set_error(cg, r, "Failed to wait for '%s' in '%s/freezer.state': %m", want, h->path);
+	return 0;
+}
+
+static int v1_is_frozen(struct lxm_cgroup *cg)
+{
+	struct lxm_cgroup_hier *h = lxm_cg_hier(cg, "freezer");
+	_cleanup_free_ char *s = NULL;
+	int r;
+
+	if (!h)
+		return -EOPNOTSUPP;
+	r = lxm_cg_read(h->path, "freezer.state", &s);
+	if (r < 0)
+		return r;
+	return STREQ(s, "FROZEN");
+}
+
+/* Freeze (no forks while we read the list), SIGKILL each pid through a pidfd, thaw (a v1-frozen
+ * task cannot die), then wait on the pidfds. Repeat until a read finds the cgroup empty. */
+static int v1_kill_pids(struct lxm_cgroup *cg)
+{
+	struct lxm_cgroup_hier *fz = lxm_cg_hier(cg, "freezer");
+	struct lxm_cgroup_hier *h = fz ?: &cg->h[0];
+
+	for (unsigned round = 0; round < 64; round++) {
+		_cleanup_free_ struct pollfd *pfd = NULL;
+		_cleanup_free_ pid_t *pids = NULL;
+		size_t n = 0, nfd = 0;
+		int r, k;
+
+		if (fz && v1_freeze(cg, true) < 0)
+			log_debug("Freezing '%s' did not complete, killing anyway", fz->path);
+		r = lxm_cg_pids_recursive(h->path, &pids, &n);
+		if (r >= 0)
+			r = lxm_cg_pidfds_kill(pids, n, &pfd, &nfd);
+		if (fz) {
+			k = v1_freeze(cg, false);
+			if (r >= 0)
+				r = k;
+		}
+		if (r >= 0)
+			r = lxm_cg_pidfds_wait(pfd, nfd, LXM_CG_TIMEOUT_MS);
+		if (r < 0)
+			return lxm_cg_set_error(cg, r, "Failed to kill the processes in '%s': %m", h->path);
+		if (n == 0)
+			return 0;
+	}
+	return lxm_cg_set_error(cg, -EBUSY, "Processes keep appearing in '%s': %m", h->path);
+}
+
+static int v1_kill(struct lxm_cgroup *cg)
+{
+	struct lxm_cgroup_hier *u = lxm_cg_unified(cg);
+
+	/* On hybrid every process is also in the unified hierarchy, whose cgroup.kill and
+	 * cgroup.events do the job atomically and with notification. */
+	if (u && !cg->no_unified_kill && lxm_cg_file_exists(u->path, "cgroup.kill"))
+		return lxm_cg_v2_kill(cg, u);
+	return v1_kill_pids(cg);
+}
+
+static void fmt_v1(char *buf, size_t size, uint64_t v)
+{
+	if (v == LXM_CGROUP_MAX)
+		snprintf(buf, size, "-1");
+	else
+		snprintf(buf, size, "%" PRIu64, v);
+}
+
+/* memory.limit_in_bytes must stay <= memory.memsw.limit_in_bytes at every step, so the order
+ * of the two writes depends on whether the limit goes up or down. */
+static int v1_memory(struct lxm_cg_tx *tx, struct lxm_cgroup_hier *h, const struct lxm_cgroup_limits *l,
+		     char **notes)
+{
+	bool memsw = lxm_cg_file_exists(h->path, "memory.memsw.limit_in_bytes");
+	uint64_t mem = l->memory, sw = LXM_CGROUP_UNSET, cur_sw = UINT64_MAX;
+	char buf[32];
+	int r;
+
+	if (l->swap != LXM_CGROUP_UNSET && !memsw)
+		lxm_cg_note(notes, "swap is ignored: no memory.memsw.limit_in_bytes (kernel without swap accounting)");
+	if (memsw) {
+		(void)lxm_cg_read_u64(h->path, "memory.memsw.limit_in_bytes", &cur_sw);
+		if (l->swap != LXM_CGROUP_UNSET) {
+			uint64_t m = mem;
+
+			if (m == LXM_CGROUP_UNSET && lxm_cg_read_u64(h->path, "memory.limit_in_bytes", &m) < 0)
+				m = LXM_CGROUP_MAX;
+			sw = (m >= (UINT64_MAX >> 2) || l->swap == LXM_CGROUP_MAX) ? LXM_CGROUP_MAX : m + l->swap;
+		} else if (mem != LXM_CGROUP_UNSET && cur_sw < (mem == LXM_CGROUP_MAX ? UINT64_MAX - 2 : mem))
+			sw = LXM_CGROUP_MAX; /* memory above the old memsw: lift memsw, swap unlimited */
+	}
+	/* Raise memsw first when the new memory limit would exceed the current one. */
+	if (sw != LXM_CGROUP_UNSET && mem != LXM_CGROUP_UNSET && (mem == LXM_CGROUP_MAX || mem > cur_sw)) {
+		fmt_v1(buf, sizeof(buf), sw);
+		r = lxm_cg_tx_write(tx, h->path, "memory.memsw.limit_in_bytes", buf);
+		if (r < 0)
+			return r;
+		sw = LXM_CGROUP_UNSET;
+	}
+	if (mem != LXM_CGROUP_UNSET) {
+		fmt_v1(buf, sizeof(buf), mem);
+		r = lxm_cg_tx_write(tx, h->path, "memory.limit_in_bytes", buf);
+		if (r < 0)
+			return r;
+	}
+	if (sw != LXM_CGROUP_UNSET) {
+		fmt_v1(buf, sizeof(buf), sw);
+		return lxm_cg_tx_write(tx, h->path, "memory.memsw.limit_in_bytes", buf);
+	}
+	return 0;
+}
+
+static struct lxm_cgroup_hier *need(struct lxm_cgroup *cg, const char *ctrl, const char *key, char **notes)
+{
+	struct lxm_cgroup_hier *h = lxm_cg_hier(cg, ctrl);
+
+	if (!h)
+		lxm_cg_note(notes, "%s is ignored: no %s hierarchy is mounted", key, ctrl);
+	return h;
+}
+
+static int v1_io_weight(struct lxm_cg_tx *tx, struct lxm_cgroup_hier *h, uint64_t w, char **notes)
+{
+	char buf[32];
+
+	/* blkio.weight belonged to CFQ (gone since 5.0); BFQ offers blkio.bfq.weight 1-1000. */
+	if (lxm_cg_file_exists(h->path, "blkio.weight")) {
+		snprintf(buf, sizeof(buf), "%" PRIu64, lxm_cgroup_io_weight_to_blkio(w));
+		return lxm_cg_tx_write(tx, h->path, "blkio.weight", buf);
+	}
+	if (lxm_cg_file_exists(h->path, "blkio.bfq.weight")) {
+		snprintf(buf, sizeof(buf), "%" PRIu64, lxm_cgroup_io_weight_to_bfq(w));
+		return lxm_cg_tx_write(tx, h->path, "blkio.bfq.weight", buf);
+	}
+	return lxm_cg_note(notes, "io_weight is ignored: no blkio.weight or blkio.bfq.weight (no BFQ scheduler)");
+}
+
+static int v1_apply(struct lxm_cgroup *cg, struct lxm_cg_tx *tx, const struct lxm_cgroup_limits *l, char **notes)
+{
+	struct lxm_cgroup_hier *h;
+	char buf[32];
+	int r = 0;
+
+	if (l->memory_high != LXM_CGROUP_UNSET)
+		lxm_cg_note(notes, "memory_high is ignored on cgroup v1");
+	if ((l->memory != LXM_CGROUP_UNSET || l->swap != LXM_CGROUP_UNSET) && (h = need(cg, "memory", "memory", notes)))
+		r = v1_memory(tx, h, l, notes);
+	if (r >= 0 && l->cpus_milli != LXM_CGROUP_UNSET && (h = need(cg, "cpu", "cpus", notes))) {
+		snprintf(buf, sizeof(buf), "%d", LXM_CGROUP_CPU_PERIOD_US);
+		r = lxm_cg_tx_write(tx, h->path, "cpu.cfs_period_us", buf);
+		if (l->cpus_milli == LXM_CGROUP_MAX)
+			snprintf(buf, sizeof(buf), "-1");
+		else
+			snprintf(buf, sizeof(buf), "%" PRIu64, l->cpus_milli * LXM_CGROUP_CPU_PERIOD_US / 1000);
+		if (r >= 0)
+			r = lxm_cg_tx_write(tx, h->path, "cpu.cfs_quota_us", buf);
+	}
+	if (r >= 0 && l->cpu_weight != LXM_CGROUP_UNSET && (h = need(cg, "cpu", "cpu_weight", notes))) {
+		snprintf(buf, sizeof(buf), "%" PRIu64, lxm_cgroup_cpu_weight_to_shares(l->cpu_weight));
+		r = lxm_cg_tx_write(tx, h->path, "cpu.shares", buf);
+	}
+	if (r >= 0 && l->cpuset && (h = need(cg, "cpuset", "cpuset", notes)))
+		r = lxm_cg_tx_write(tx, h->path, "cpuset.cpus", l->cpuset);
+	if (r >= 0 && l->pids != LXM_CGROUP_UNSET && (h = need(cg, "pids", "pids", notes))) {
+		if (l->pids == LXM_CGROUP_MAX)
+			snprintf(buf, sizeof(buf), "max");
+		else
+			snprintf(buf, sizeof(buf), "%" PRIu64, l->pids);
+		r = lxm_cg_tx_write(tx, h->path, "pids.max", buf);
+	}
+	if (r >= 0 && l->io_weight != LXM_CGROUP_UNSET && (h = need(cg, "blkio", "io_weight", notes)))
+		r = v1_io_weight(tx, h, l->io_weight, notes);
+	return r;
+}
+
+static int v1_set_limits(struct lxm_cgroup *cg, const struct lxm_cgroup_limits *l, char **notes)
+{
+	struct lxm_cg_tx tx = { .cg = cg };
+	int r;
+
+	r = v1_apply(cg, &tx, l, notes);
+	if (r < 0)
+		lxm_cg_tx_rollback(&tx);
+	else
+		lxm_cg_tx_done(&tx);
+	return r;
+}
+
+static int v1_get_usage(struct lxm_cgroup *cg, struct lxm_cgroup_usage *u)
+{
+	struct lxm_cgroup_hier *h;
+	uint64_t v, sw;
+
+	if ((h = lxm_cg_hier(cg, "memory"))) {
+		(void)lxm_cg_read_u64(h->path, "memory.usage_in_bytes", &u->memory_current);
+		(void)lxm_cg_read_u64(h->path, "memory.max_usage_in_bytes", &u->memory_peak);
+		if (lxm_cg_read_u64(h->path, "memory.memsw.usage_in_bytes", &sw) >= 0 &&
+		    u->memory_current != LXM_CGROUP_USAGE_UNKNOWN)
+			u->swap_current = sw > u->memory_current ? sw - u->memory_current : 0;
+	}
+	if ((h = lxm_cg_hier(cg, "cpuacct"))) {
+		/* cpuacct.usage* are nanoseconds; cpuacct.stat is in USER_HZ ticks. */
+		if (lxm_cg_read_u64(h->path, "cpuacct.usage", &v) >= 0)
+			u->cpu_usage_usec = v / 1000;
+		if (lxm_cg_read_u64(h->path, "cpuacct.usage_user", &v) >= 0)
+			u->cpu_user_usec = v / 1000;
+		else if (lxm_cg_read_key(h->path, "cpuacct.stat", "user", &v) >= 0)
+			u->cpu_user_usec = v * 1000000 / (uint64_t)sysconf(_SC_CLK_TCK);
+		if (lxm_cg_read_u64(h->path, "cpuacct.usage_sys", &v) >= 0)
+			u->cpu_system_usec = v / 1000;
+		else if (lxm_cg_read_key(h->path, "cpuacct.stat", "system", &v) >= 0)
+			u->cpu_system_usec = v * 1000000 / (uint64_t)sysconf(_SC_CLK_TCK);
+	}
+	if ((h = lxm_cg_hier(cg, "pids")))
+		(void)lxm_cg_read_u64(h->path, "pids.current", &u->pids_current);
+	return 0;
+}
+
+static int v1_set_devices(struct lxm_cgroup *cg, const char *const *rules)
+{
+	struct lxm_cgroup_hier *h = lxm_cg_hier(cg, "devices");
+	int r;
+
+	if (!h)
+		return lxm_cg_set_error(cg, -EOPNOTSUPP, "No devices hierarchy: %m");
+	/* Deny everything first, so a device nobody listed (a host disk) stays out of reach. */
+	r = lxm_cg_write(cg, h->path, "devices.deny", "a");
+	for (size_t i = 0; r >= 0 && rules && rules[i]; i++)
+		r = lxm_cg_write(cg, h->path, "devices.allow", rules[i]);
+	return r;
+}
+
+const struct lxm_cgroup_ops lxm_cgroup_v1_ops = {
+	.name = "v1",
+	.create = v1_create,
+	.kill = v1_kill,
+	.set_limits = v1_set_limits,
+	.get_usage = v1_get_usage,
+	.freeze = v1_freeze,
+	.is_frozen = v1_is_frozen,
+	.set_devices = v1_set_devices,
+};
