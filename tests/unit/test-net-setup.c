@@ -17,6 +17,7 @@
 #include <unistd.h>
 
 #include "config/config.h"
+#include "networking/addr.h"
 #include "networking/dnsmasq.h"
 #include "networking/ipam.h"
 #include "networking/link.h"
@@ -188,6 +189,74 @@ static void test_veth_auto(void **state)
 	lxm_net_state_done(&st);
 }
 
+/* Runs argv in the network namespace ns; returns its output (owned). */
+static char *run_in(int ns, const char *const argv[])
+{
+	char *out = calloc(1, 8192);
+	int p[2], status;
+	size_t n = 0;
+	ssize_t k;
+	pid_t pid;
+
+	assert_int_equal(pipe(p), 0);
+	pid = fork();
+	assert_true(pid >= 0);
+	if (pid == 0) {
+		dup2(p[1], 1);
+		dup2(p[1], 2);
+		if (setns(ns, CLONE_NEWNET) < 0)
+			_exit(126);
+		execv(argv[0], (char *const *)argv);
+		_exit(127);
+	}
+	close(p[1]);
+	while (n < 8191 && (k = read(p[0], out + n, 8191 - n)) > 0)
+		n += k;
+	close(p[0]);
+	assert_int_equal(waitpid(pid, &status, 0), pid);
+	return out;
+}
+
+static void test_dhcp_dns(void **state)
+{
+	_cleanup_cfg_free_ cfg_t *cfg = parse("network eth0 {\n bridge = \"lxmtn0\"\n ipv4 = \"dhcp\"\n}\n");
+	_cleanup_close_ int ns = -EBADF;
+	struct lxm_net_state st;
+	char want[128], buf[LXM_CIDR_STRLEN];
+
+	if (access("/bin/busybox", X_OK) < 0) {
+		skip();
+		return;
+	}
+	assert_int_equal(lxm_netns_create(&ns), 0);
+	assert_int_equal(lxm_net_setup_host(&paths, cfg, "web", UUID, ns, &st), 0);
+	assert_int_equal(lxm_net_setup_inside(&st, ns), 0);
+	assert_int_equal(st.ifaces[0].ipv4.family, 0); /* nothing static inside */
+	assert_int_equal(st.ifaces[0].ipv4_lease.family, AF_INET);
+
+	/* The container's DHCP client gets the static lease recorded by setup_host... */
+	const char *const udhcpc[] = { "/bin/busybox", "udhcpc", "-i", "eth0", "-n", "-q", "-f", "-t", "10",
+				       "-T", "1", "-s", "/bin/true", NULL };
+	_cleanup_free_ char *lease = run_in(ns, udhcpc);
+	snprintf(want, sizeof(want), "lease of %s obtained", lxm_ipam_addr_to_string(&st.ifaces[0].ipv4_lease, buf));
+	if (!strstr(lease, want))
+		fail_msg("udhcpc: %s (want '%s')", lease, want);
+
+	/* ... and its name resolves as NAME.DOMAIN through the bridge's dnsmasq. */
+	_cleanup_nl_sock_ struct nl_sock *inside = NULL;
+	int index;
+	assert_int_equal(lxm_nl_open_in_netns(ns, &inside), 0);
+	assert_int_equal(lxm_link_get_ifindex(inside, "eth0", &index), 0);
+	assert_int_equal(lxm_addr_add(inside, index, &st.ifaces[0].ipv4_lease), 0);
+	const char *const nslookup[] = { "/bin/busybox", "nslookup", "web.lxcmgr", "10.251.200.1", NULL };
+	_cleanup_free_ char *dns = run_in(ns, nslookup);
+	if (!strstr(dns, buf))
+		fail_msg("nslookup: %s (want %s)", dns, buf);
+
+	assert_int_equal(lxm_net_teardown_host(&paths, cfg, "web", UUID), 0);
+	lxm_net_state_done(&st);
+}
+
 static void test_bad_input(void **state)
 {
 	_cleanup_close_ int ns = -EBADF;
@@ -258,6 +327,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_veth_auto),
+		cmocka_unit_test(test_dhcp_dns),
 		cmocka_unit_test(test_bad_input),
 		cmocka_unit_test(test_types),
 	};
