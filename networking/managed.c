@@ -46,6 +46,37 @@ int lxm_network_name_validate(const char *name)
 	return 0;
 }
 
+int lxm_network_domain_validate(const char *d)
+{
+	size_t n = d ? strlen(d) : 0;
+
+	if (n == 0 || n > 253 || d[0] == '.' || d[0] == '-' || d[n - 1] == '.' || strstr(d, ".."))
+		return -EINVAL;
+	for (const char *p = d; *p; p++)
+		if (!((*p >= 'a' && *p <= 'z') || (*p >= '0' && *p <= '9') || *p == '-' || *p == '.'))
+			return -EINVAL;
+	return 0;
+}
+
+int lxm_network_upstream_validate(const char *s)
+{
+	_cleanup_free_ char *copy = NULL;
+	char *save = NULL;
+	struct lxm_cidr a;
+
+	if (!s)
+		return -EINVAL;
+	if (STREQ(s, "host") || STREQ(s, "none"))
+		return 0;
+	copy = strdup(s);
+	if (!copy)
+		return -ENOMEM;
+	for (char *t = strtok_r(copy, ",", &save); t; t = strtok_r(NULL, ",", &save))
+		if (lxm_ipam_parse_addr(t, &a) < 0)
+			return -EINVAL;
+	return *s ? 0 : -EINVAL;
+}
+
 int lxm_network_new(const char *name, struct lxm_network **ret)
 {
 	_cleanup_network_free_ struct lxm_network *n = calloc(1, sizeof(*n));
@@ -105,6 +136,14 @@ int lxm_network_load(const char *networks_dir, const char *name, struct lxm_netw
 	    dup_or_default(&n->domain, cfg_getstr(cfg, "domain"), "lxcmgr") < 0 ||
 	    dup_or_default(&n->dns_upstream, cfg_getstr(cfg, "dns_upstream"), "host") < 0)
 		return -ENOMEM;
+	/* These values end up as lines of dnsmasq.conf and nft ruleset text: a newline or quote in a
+	 * hand-edited file must not smuggle options (dhcp-script=...) or rules into either. */
+	if (lxm_network_name_validate(n->bridge) < 0)
+		return log_error_errno(-EINVAL, "%s: invalid bridge '%s'", path, n->bridge);
+	if (lxm_network_domain_validate(n->domain) < 0)
+		return log_error_errno(-EINVAL, "%s: invalid domain '%s'", path, n->domain);
+	if (lxm_network_upstream_validate(n->dns_upstream) < 0)
+		return log_error_errno(-EINVAL, "%s: invalid dns_upstream '%s'", path, n->dns_upstream);
 	n->nat = cfg_getbool(cfg, "nat");
 	n->dhcp = cfg_getbool(cfg, "dhcp");
 	s = cfg_getstr(cfg, "ipv4");

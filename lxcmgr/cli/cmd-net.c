@@ -38,18 +38,6 @@ static int parse_subnet(const char *opt, const char *s, int family, struct lxm_c
 	return 0;
 }
 
-static int valid_domain(const char *d)
-{
-	size_t n = strlen(d);
-
-	if (n == 0 || n > 253 || d[0] == '.' || d[0] == '-' || d[n - 1] == '.')
-		return -EINVAL;
-	for (const char *p = d; *p; p++)
-		if (!((*p >= 'a' && *p <= 'z') || (*p >= '0' && *p <= '9') || *p == '-' || *p == '.'))
-			return -EINVAL;
-	return 0;
-}
-
 static int net_create(struct lxm_context *ctx, int argc, char **argv)
 {
 	static const struct option options[] = {
@@ -93,7 +81,7 @@ static int net_create(struct lxm_context *ctx, int argc, char **argv)
 			n->dhcp = c == 'd';
 			break;
 		case 'o': case 'u':
-			if (c == 'o' && valid_domain(optarg) < 0)
+			if (c == 'o' && lxm_network_domain_validate(optarg) < 0)
 				return log_error_errno(-EINVAL, "Invalid domain '%s'", optarg);
 			free(*dst);
 			*dst = strdup(optarg);
@@ -104,15 +92,8 @@ static int net_create(struct lxm_context *ctx, int argc, char **argv)
 		if (r < 0)
 			return r;
 	}
-	if (!STREQ(n->dns_upstream, "host") && !STREQ(n->dns_upstream, "none")) {
-		struct lxm_cidr a;
-		_cleanup_free_ char *copy = strdup(n->dns_upstream);
-		char *save = NULL;
-		for (char *s = strtok_r(copy, ",", &save); s; s = strtok_r(NULL, ",", &save))
-			if (lxm_ipam_parse_addr(s, &a) < 0)
-				return log_error_errno(-EINVAL, "Invalid --dns-upstream '%s': host, none or IP[,IP]",
-						       n->dns_upstream);
-	}
+	if (lxm_network_upstream_validate(n->dns_upstream) < 0)
+		return log_error_errno(-EINVAL, "Invalid --dns-upstream '%s': host, none or IP[,IP]", n->dns_upstream);
 	if (!ipv4 && !n->ipv4.family) {
 		r = lxm_network_pick_subnet(ctx->paths.networks_dir, &n->ipv4);
 		if (r < 0)

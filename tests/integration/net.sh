@@ -4,7 +4,7 @@
 # on the test's own bridge; NAT is checked by its rules only.
 . "$(dirname "$0")/lib.sh"
 require_root "creates bridges, network namespaces and dnsmasq instances"
-plan 37
+plan 39
 
 new_root
 new_root ROOT2
@@ -26,6 +26,12 @@ run_expect_exit 2 lxcmgr net create "$NET" --ipv4 not-a-cidr
 run_expect_exit 2 lxcmgr net create abcdefghijklmnop --ipv4 10.251.$sub.1/24
 like "$ERR" "15 characters" "a bridge name longer than IFNAMSIZ is refused"
 run_expect_exit 3 lxcmgr net delete "$NET"
+# a hand-edited definition cannot smuggle dnsmasq options through a value
+mkdir -p "$ROOT/var/lib/lxcmgr/networks"
+printf 'ipv4 = "10.251.%s.1/24"\ndomain = "x\\ndhcp-script=/bin/sh"\n' "$sub" >"$ROOT/var/lib/lxcmgr/networks/$NET.conf"
+run_expect_exit 2 lxcmgr net up "$NET"
+like "$ERR" "invalid domain" "a newline in a definition's value is refused"
+rm "$ROOT/var/lib/lxcmgr/networks/$NET.conf"
 check "no bridge after the bad input" bash -c "! ip link show $NET 2>/dev/null"
 
 # --- create, with NAT off (the default in this test) and DNS answered locally only
