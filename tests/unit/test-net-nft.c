@@ -33,7 +33,8 @@ static void test_table_and_forwards(void **state)
 	assert_int_equal(lxm_ipam_parse_cidr("10.251.9.1/24", false, &subnet), 0);
 	assert_int_equal(lxm_nft_network_exists(table), 0);
 	assert_int_equal(lxm_nft_network_remove(table), 0); /* absent is fine */
-	struct lxm_nft_network net = { .table = table, .bridge = "lxmtbr9", .subnet = &subnet, .nat = true };
+	struct lxm_nft_network net = { .table = table, .bridge = "lxmtbr9", .subnet = &subnet, .nat = true,
+				       .comment = "root /tmp/a\"b\n}\nflush ruleset" };
 	assert_int_equal(lxm_nft_network_apply(&net), 0);
 	assert_int_equal(lxm_nft_network_apply(&net), 0); /* replace */
 	assert_int_equal(lxm_nft_network_exists(table), 1);
