@@ -17,6 +17,7 @@
 #include <unistd.h>
 
 #include "config/config.h"
+#include "store/store.h"
 #include "networking/addr.h"
 #include "networking/dnsmasq.h"
 #include "networking/ipam.h"
@@ -29,6 +30,7 @@
 #include "runtime/net-forward.h"
 #include "runtime/net-info.h"
 #include "runtime/net-setup.h"
+#include "runtime/net-step.h"
 
 #define UUID "6f1c2a3b-4d5e-4f60-8a7b-9c0d1e2f3a4b"
 
@@ -257,6 +259,77 @@ static void test_dhcp_dns(void **state)
 	lxm_net_state_done(&st);
 }
 
+/* A child in its own network namespace, waiting like a cloned container init. */
+static pid_t spawn_waiting(int *ret_release)
+{
+	int p[2], q[2];
+	char c;
+	pid_t pid;
+
+	assert_int_equal(pipe(p), 0);
+	assert_int_equal(pipe(q), 0);
+	pid = fork();
+	assert_true(pid >= 0);
+	if (pid == 0) {
+		close(p[1]);
+		if (unshare(CLONE_NEWNET) < 0)
+			_exit(1);
+		(void)!write(q[1], "x", 1);
+		(void)!read(p[0], &c, 1);
+		_exit(0);
+	}
+	close(p[0]);
+	close(q[1]);
+	assert_int_equal(read(q[0], &c, 1), 1);
+	close(q[0]);
+	*ret_release = p[1];
+	return pid;
+}
+
+static void test_step(void **state)
+{
+	char path[512], host[IF_NAMESIZE];
+	struct lxm_container c = { .name = (char *)"c9", .config_path = path };
+	_cleanup_free_ char *v4 = NULL;
+	_cleanup_nl_sock_ struct nl_sock *sk = NULL;
+	int release;
+	pid_t pid;
+
+	snprintf(path, sizeof(path), "%s/c9.config", root);
+	FILE *f = fopen(path, "we");
+	assert_non_null(f);
+	fputs("uuid = \"" UUID "\"\nnetwork eth0 {\n bridge = \"lxmtn0\"\n ipv4 = \"auto\"\n}\n", f);
+	fclose(f);
+	assert_int_equal(lxm_config_load(path, &c.config), 0);
+	assert_int_equal(lxm_nl_open(&sk), 0);
+	lxm_ipam_host_ifname(UUID, "eth0", host);
+
+	pid = spawn_waiting(&release);
+	assert_int_equal(lxm_net_start(&paths, &c, pid), 0);
+	assert_int_equal(lxm_net_ipv4_list(pid, &v4), 0);
+	assert_string_equal(v4, "10.251.200.2");
+	assert_int_equal(lxm_link_exists(sk, host), 1);
+	assert_int_equal(lxm_net_stop(&paths, &c), 0);
+	assert_int_equal(lxm_link_exists(sk, host), 0);
+	close(release);
+	assert_int_equal(waitpid(pid, NULL, 0), pid);
+	cfg_free(c.config);
+
+	/* The second interface fails: the first one's host end is removed again. */
+	f = fopen(path, "we");
+	assert_non_null(f);
+	fputs("uuid = \"" UUID "\"\nnetwork eth0 {\n bridge = \"lxmtn0\"\n}\n"
+	      "network eth1 {\n bridge = \"lxmtn0\"\n ipv4 = \"10.1.1.1/24\"\n}\n", f);
+	fclose(f);
+	assert_int_equal(lxm_config_load(path, &c.config), 0);
+	pid = spawn_waiting(&release);
+	assert_int_equal(lxm_net_start(&paths, &c, pid), -EINVAL);
+	assert_int_equal(lxm_link_exists(sk, host), 0);
+	close(release);
+	assert_int_equal(waitpid(pid, NULL, 0), pid);
+	cfg_free(c.config);
+}
+
 static void test_bad_input(void **state)
 {
 	_cleanup_close_ int ns = -EBADF;
@@ -328,6 +401,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_veth_auto),
 		cmocka_unit_test(test_dhcp_dns),
+		cmocka_unit_test(test_step),
 		cmocka_unit_test(test_bad_input),
 		cmocka_unit_test(test_types),
 	};
