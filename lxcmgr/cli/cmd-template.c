@@ -148,10 +148,6 @@ static int template_key_cmd(struct lxm_context *ctx, int argc, char **argv, bool
 
 int lxm_cmd_template(struct lxm_context *ctx, int argc, char **argv)
 {
-	/* The global config may move cache_dir: list what create would use. */
-	int r = lxm_cli_load_global(ctx);
-	if (r < 0)
-		return r;
 	if (argc < 2)
 		return log_error_errno(-EINVAL, "Usage: lxcmgr template list|build|refresh|remove ...");
 	const char *sub = argv[1];
