@@ -55,7 +55,8 @@ else
 	not_ok "busybox build succeeds"
 	ms=99999
 fi
-check "busybox build takes under a second of CPU (${ms} ms)" test "$ms" -lt 1000
+# Speed is measured by bench/, never asserted by a test: report it only.
+echo "# busybox build took ${ms} ms of CPU"
 check "busybox result file" grep -qx 'init=busybox' "$TMP/bb.result"
 check "/sbin/init is busybox" test "$(readlink "$BB/sbin/init")" = /bin/busybox
 check "busybox is executable" test -x "$BB/bin/busybox"
