@@ -14,8 +14,9 @@ containers="$ROOT/var/lib/lxcmgr/containers"
 check "rootfs has busybox init" test -e "$containers/$name/rootfs/sbin/init"
 check "config written" test -s "$containers/$name/config"
 # Regression: a relative LXCMGR_TEMPLATES_DIR broke templates, which run from '/'.
+new_root RELROOT
 check "a relative LXCMGR_TEMPLATES_DIR works" env -C "$(dirname "$LXCMGR_TEMPLATES_DIR")" \
-	LXCMGR_TEMPLATES_DIR="$(basename "$LXCMGR_TEMPLATES_DIR")" "$LXCMGR" --root "$ROOT" create "$name-rel" -t busybox
+	LXCMGR_TEMPLATES_DIR="$(basename "$LXCMGR_TEMPLATES_DIR")" "$LXCMGR" --root "$RELROOT" create "$name" -t busybox
 is "$(ls -A "$containers")" "$name" "nothing but the container in the store"
 is "$(cat "$containers/$name/rootfs/etc/hostname" 2>/dev/null)" "$name" "hostname personalised"
 
