@@ -77,6 +77,10 @@ static inline void lxm_cgroup_freep(struct lxm_cgroup **cg)
 int lxm_cgroup_create(struct lxm_cgroup *cg);
 /* Writes pid (0 = the caller) to cgroup.procs in every hierarchy. */
 int lxm_cgroup_attach(struct lxm_cgroup *cg, pid_t pid);
+/* Moves pid (0 = the caller) out: into the directory the cgroup was created in (the hierarchy
+ * root, or base). The monitor calls it on itself before destroying its own cgroup, since a cgroup
+ * cannot be removed while a process is in it. */
+int lxm_cgroup_leave(struct lxm_cgroup *cg, pid_t pid);
 /* SIGKILLs every process in the cgroup and its children; returns once it is empty (no sleeps:
  * cgroup.kill + cgroup.events, or freezer + pidfds). 0 also when the cgroup does not exist. */
 int lxm_cgroup_kill(struct lxm_cgroup *cg);

@@ -319,6 +319,35 @@ static void test_limits(void **state)
 	assert_string_equal(read_cg(t, v2 ? "cpu.max" : "cpu.cfs_quota_us"), v2 ? "max 100000" : "-1");
 }
 
+/* The monitor pattern: attach itself, leave, destroy. */
+static void test_leave(void **state)
+{
+	struct real *t = *state;
+	_cleanup_free_ pid_t *pids = NULL;
+	size_t n;
+	pid_t pid;
+	int status;
+
+	pid = fork();
+	assert_true(pid >= 0);
+	if (pid == 0) {
+		pid_t *p = NULL;
+		size_t k = 0;
+
+		if (lxm_cgroup_attach(t->cg, 0) < 0 || lxm_cgroup_pids(t->cg, &p, &k) < 0 || k != 1)
+			_exit(1);
+		free(p);
+		if (lxm_cgroup_leave(t->cg, 0) < 0 || lxm_cgroup_destroy(t->cg) < 0)
+			_exit(2);
+		_exit(lxm_cgroup_exists(t->cg) ? 3 : 0);
+	}
+	assert_int_equal(waitpid(pid, &status, 0), pid);
+	assert_true(WIFEXITED(status));
+	assert_int_equal(WEXITSTATUS(status), 0);
+	assert_int_equal(lxm_cgroup_pids(t->cg, &pids, &n), 0);
+	assert_int_equal(n, 0);
+}
+
 static void test_refused(void **state)
 {
 	struct real *t = *state;
@@ -346,6 +375,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_kill_freezer, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_nested, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_limits, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_leave, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_refused, setup, teardown),
 	};
 	enum lxm_cgroup_layout layout;
