@@ -155,6 +155,7 @@ int lxm_cgroup_freeze(struct lxm_cgroup *cg, bool freeze);
 /* 1 frozen, 0 not, -EOPNOTSUPP without a freezer. */
 int lxm_cgroup_is_frozen(struct lxm_cgroup *cg);
 
-/* Device allow-list (issue 6). v1: "a" into devices.deny, then each rule ("c 1:3 rwm") into
- * devices.allow. v2: -EOPNOTSUPP (needs a BPF_CGROUP_DEVICE program; the security work adds it). */
+/* Device allow-list (issue 6), rules as in v1's devices.allow: "c 1:3 rwm", "c 136:* rw",
+ * "b *:* m", "a". Default deny. v1: "a" into devices.deny, then each rule into devices.allow.
+ * v2: a generated BPF_CGROUP_DEVICE program attached to the payload (replacing an earlier one). */
 int lxm_cgroup_set_devices(struct lxm_cgroup *cg, const char *const *allow_rules);

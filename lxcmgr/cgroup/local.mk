@@ -4,6 +4,7 @@ liblxcmgr_a_SOURCES += \
 	lxcmgr/cgroup/cgroup-v1.c lxcmgr/cgroup/cgroup-v2.c \
 	lxcmgr/cgroup/cgroup-util.c lxcmgr/cgroup/internal.h \
 	lxcmgr/cgroup/detect.c lxcmgr/cgroup/detect.h \
+	lxcmgr/cgroup/cgroup-bpf.c lxcmgr/cgroup/cgroup-bpf.h \
 	lxcmgr/cgroup/describe.c
 
 UNIT_TESTS += tests/unit/test-cgroup-detect tests/unit/test-cgroup-v2 tests/unit/test-cgroup-real
