@@ -2,6 +2,7 @@
 #include <getopt.h>
 
 #include "cli/commands.h"
+#include "config/global.h"
 #include "util/log.h"
 
 static bool wants_help(int argc, char **argv)
@@ -82,6 +83,15 @@ int main(int argc, char **argv)
 	if (r < 0) {
 		log_error_errno(r, "Invalid root directory '%s': must be an absolute path", root ? root : "");
 		return LXM_EXIT_USAGE;
+	}
+
+	/* An invalid global config stops every command but help (which must work to explain it). */
+	if (!STREQ(cmd->name, "help")) {
+		r = lxm_global_config_load(&ctx.paths, &ctx.global);
+		if (r < 0) {
+			lxm_paths_done(&ctx.paths);
+			return lxm_exit_code(r);
+		}
 	}
 
 	optind = 0; /* commands parse their own options with getopt_long() from argv[0] */

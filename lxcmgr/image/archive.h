@@ -19,3 +19,12 @@ int lxm_archive_extract(const char *archive_path, const char *dest, const struct
 /* Writes the tree at src_dir as a tar.zst (or by suffix of out_path: .tar, .tar.gz, .tar.xz) to
  * out_path atomically, preserving the same attributes. */
 int lxm_archive_create(const char *src_dir, const char *out_path, bool progress);
+
+/* The member name check lxm_archive_extract() applies: strips leading "./" (and "//", "/./"),
+ * refuses absolute names and ".." components (-EINVAL, *ret_reason set to a static string).
+ * *ret is newly allocated; "" names the root directory itself. */
+int lxm_archive_normalize_path(const char *name, char **ret, const char **ret_reason);
+
+/* True for the device nodes a rootfs normally carries (dev/null, dev/zero, dev/tty*, dev/pts/...);
+ * rel is a normalised member name. */
+bool lxm_archive_device_is_usual(const char *rel);

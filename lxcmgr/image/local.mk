@@ -1,1 +1,25 @@
 # lxcmgr/image: sources go into liblxcmgr_a_SOURCES, commands into lxcmgr_lxcmgr_SOURCES, tests into UNIT_TESTS / INTEGRATION_TESTS
+liblxcmgr_a_SOURCES += \
+	lxcmgr/util/sha256.c lxcmgr/util/sha256.h \
+	lxcmgr/image/archive.h \
+	lxcmgr/image/archive-extract.c \
+	lxcmgr/image/archive-create.c
+
+UNIT_TESTS += tests/unit/test-archive tests/unit/test-sha256
+tests_unit_test_archive_SOURCES = tests/unit/test-archive.c
+tests_unit_test_archive_CFLAGS = $(LXM_UNIT_CFLAGS)
+tests_unit_test_archive_LDADD = $(LXM_UNIT_LIBS)
+tests_unit_test_sha256_SOURCES = tests/unit/test-sha256.c
+tests_unit_test_sha256_CFLAGS = $(LXM_UNIT_CFLAGS)
+tests_unit_test_sha256_LDADD = $(LXM_UNIT_LIBS)
+liblxcmgr_a_SOURCES += \
+	lxcmgr/image/rmtree.c lxcmgr/image/rmtree.h \
+	lxcmgr/image/cache.c lxcmgr/image/cache.h \
+	lxcmgr/image/template-run.c lxcmgr/image/template-run.h \
+	lxcmgr/image/template.c lxcmgr/image/template.h
+lxcmgr_lxcmgr_SOURCES += lxcmgr/cli/cmd-template.c
+INTEGRATION_TESTS += tests/integration/template-cache.sh
+UNIT_TESTS += tests/unit/test-template-cache
+tests_unit_test_template_cache_SOURCES = tests/unit/test-template-cache.c
+tests_unit_test_template_cache_CFLAGS = $(LXM_UNIT_CFLAGS)
+tests_unit_test_template_cache_LDADD = $(LXM_UNIT_LIBS)

@@ -34,7 +34,14 @@ int lxm_template_build(const struct lxm_paths *paths, const struct lxm_template_
 		       const char *rootfs, struct lxm_template_result *ret);
 void lxm_template_result_done(struct lxm_template_result *r);
 
+/* Rebuilds the cache entry KEY with the template, release, arch and init recorded in its meta
+ * (the old entry stays usable until the new one replaces it). -ENOENT (logged) for an unknown key. */
+int lxm_template_refresh(const struct lxm_paths *paths, const char *key, bool progress);
+/* Removes the cache entry KEY. -ENOENT (logged) for an unknown key. */
+int lxm_template_remove(const struct lxm_paths *paths, const char *key);
+
 /* Applies per-container settings after unpacking (hostname, /etc/hosts, empty machine-id) by
- * running the template's "configure" phase. */
+ * running the template's "configure" phase. template_name NULL (a rootfs from a user's tarball):
+ * lxcmgr writes those three files itself, never following symlinks in the rootfs. */
 int lxm_template_configure(const struct lxm_paths *paths, const char *template_name, const char *rootfs,
 			   const char *name);

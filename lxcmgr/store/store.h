@@ -10,10 +10,13 @@
 #include <stdbool.h>
 
 #include "core/paths.h"
+#include "util/macros.h"
 
 /* Container names: 1-63 chars of [a-z0-9-], not starting or ending with '-'. Logs why and returns
  * -EINVAL otherwise. */
 int lxm_name_validate(const char *name);
+/* Same check, without logging. */
+int lxm_name_validate_quiet(const char *name);
 
 struct lxm_container {
 	char *name;
@@ -39,11 +42,13 @@ int lxm_container_lock(const struct lxm_paths *paths, const char *name, int *ret
 
 /* A create in progress: a temporary directory next to the final one. */
 struct lxm_store_txn {
+	int lock_fd;      /* flock on tmp_dir/.lock: held while the create runs (see lxm_store_gc) */
 	char *name;
 	char *tmp_dir;    /* containers_dir/.tmp-NAME-XXXXXX */
 	char *tmp_rootfs; /* tmp_dir/rootfs (created, mode 0755) */
 	char *final_dir;
 };
+#define LXM_STORE_TXN_INIT { .lock_fd = -EBADF }
 /* Starts creating NAME: -EEXIST (logged) when it exists. Caller holds the lock. */
 int lxm_store_txn_begin(const struct lxm_paths *paths, const char *name, struct lxm_store_txn *ret);
 /* Writes config_text as tmp_dir/config and renames tmp_dir into place. */
@@ -51,11 +56,21 @@ int lxm_store_txn_commit(struct lxm_store_txn *t, const char *config_text);
 /* Removes the temporary directory (safe to call after commit: does nothing then). */
 void lxm_store_txn_abort(struct lxm_store_txn *t);
 
-/* Removes hidden temporaries whose creator is gone (their lock is free). */
+/* Removes hidden temporaries whose creator is gone: ".tmp-NAME-XXXXXX" (create) and
+ * ".destroy-NAME-XXXXXX" (destroy). A create holds an flock on tmp_dir/.lock (and the container
+ * lock); a destroy holds the container lock. A temporary whose lock can be taken belongs to a
+ * process that died (kill -9 included: the kernel drops flocks with the last fd). Logs at debug
+ * level; returns the number removed. */
 int lxm_store_gc(const struct lxm_paths *paths);
 
-/* Removes a container directory tree (rootfs included), not crossing mount points. */
+/* Removes a container directory tree (rootfs included), not crossing mount points: first renamed
+ * to a hidden ".destroy-NAME-XXXXXX" so a killed removal never leaves half a container visible.
+ * Caller holds the lock. -ENOENT when missing. */
 int lxm_store_remove(const struct lxm_paths *paths, const char *name);
+
+/* Opens (creating, mode 0600, no symlink following) and flocks path without blocking: -EBUSY when
+ * held elsewhere. Not logged. */
+int lxm_lock_file_try(const char *path, int *ret_fd);
 
 /* rm -rf that stays on one filesystem and never follows symlinks. */
 int lxm_rm_rf(const char *path);

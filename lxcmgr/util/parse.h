@@ -3,6 +3,7 @@
 #pragma once
 
 #include <netinet/in.h>
+#include <stddef.h>
 #include <stdbool.h>
 #include <stdint.h>
 
@@ -31,3 +32,7 @@ int lxm_parse_cpuset(const char *s, uint64_t ret[16]);
 int lxm_parse_uint(const char *s, uint64_t min, uint64_t max, uint64_t *ret);
 /* "true|yes|1|on" / "false|no|0|off". */
 int lxm_parse_bool(const char *s, bool *ret);
+/* "sys_admin", "CAP_SYS_ADMIN" (any case) -> capability number (0..40). */
+int lxm_parse_capability(const char *s, int *ret);
+/* Lower-case name without "cap_", NULL for unknown numbers. */
+const char *lxm_capability_to_string(int cap);

@@ -1,0 +1,258 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/* lxcmgr create NAME -t TEMPLATE | --from FILE: built in a hidden temporary, renamed into place. */
+#include <getopt.h>
+#include <time.h>
+#include <uuid/uuid.h>
+
+#include "cli/cli-common.h"
+#include "cli/commands.h"
+#include "config/config.h"
+#include "image/archive.h"
+#include "image/template-run.h"
+#include "image/template.h"
+#include "runtime/start.h"
+#include "store/store.h"
+#include "util/log.h"
+
+struct create_args {
+	const char *name;
+	const char *template_name;
+	const char *release;
+	const char *init;
+	const char *arch;
+	const char *from;
+	const char *mirror;
+	bool no_cache;
+};
+
+/* What the rootfs turned out to be, for the identity block of the config. */
+struct create_result {
+	char *template_name;
+	char *release;
+	char *arch;
+	char *init_system;
+};
+
+static void create_result_done(struct create_result *r)
+{
+	free(r->template_name);
+	free(r->release);
+	free(r->arch);
+	free(r->init_system);
+}
+
+/* The init the rootfs has, as the runtime will see it ("unknown" when none is recognised). */
+static const char *detect_init(const char *rootfs)
+{
+	enum lxm_init_system i = LXM_INIT_UNKNOWN;
+	if (lxm_init_detect(rootfs, &i) < 0)
+		return "unknown";
+	return lxm_init_system_to_string(i);
+}
+
+static int create_from_template(struct lxm_context *ctx, const struct create_args *a, const char *rootfs,
+				struct create_result *res)
+{
+	struct lxm_template_request req = {
+		.template_name = a->template_name,
+		.release = a->release,
+		.arch = a->arch,
+		.init = a->init,
+		.mirror = a->mirror,
+		.name = a->name,
+		.no_cache = a->no_cache,
+		.progress = isatty(STDERR_FILENO),
+	};
+	struct lxm_template_result tr = {};
+	int r = lxm_template_build(&ctx->paths, &req, rootfs, &tr);
+	if (r < 0)
+		return r;
+	res->template_name = strdup(a->template_name);
+	res->release = tr.release ? strdup(tr.release) : NULL;
+	res->arch = tr.arch ? strdup(tr.arch) : NULL;
+	/* A template's "none" means: lxcmgr's own init shim runs as PID 1. */
+	const char *init = tr.init_system;
+	if (IS_EMPTY(init))
+		init = detect_init(rootfs);
+	else if (STREQ(init, "none"))
+		init = "shim";
+	res->init_system = strdup(init);
+	lxm_template_result_done(&tr);
+	if (!res->template_name || !res->init_system)
+		return -ENOMEM;
+	return lxm_template_configure(&ctx->paths, a->template_name, rootfs, a->name);
+}
+
+/* Runs templates/prepare-rootfs on an unpacked tarball: per-init preparation, hostname, hosts and
+ * machine-id; returns the init it detected in *ret_init (may stay NULL). */
+static int prepare_rootfs(struct lxm_context *ctx, const char *rootfs, const char *name, char **ret_init)
+{
+	_cleanup_free_ char *path = NULL, *out = NULL, *rel = NULL, *arch = NULL;
+	int r;
+
+	r = lxm_template_find(&ctx->paths, "prepare-rootfs", &path);
+	if (r == -ENOENT) {
+		log_warning("No 'prepare-rootfs' in '%s': only hostname, hosts and machine-id are set",
+			    ctx->paths.templates_dir);
+		return lxm_template_configure(&ctx->paths, NULL, rootfs, name);
+	}
+	if (r < 0)
+		return r;
+	char *argv[] = { path, (char *)"--rootfs", (char *)rootfs, (char *)"--name", (char *)name, NULL };
+	r = lxm_template_run("prepare-rootfs", argv, isatty(STDERR_FILENO), &out);
+	if (r < 0)
+		return r;
+	return lxm_template_parse_result(out, &rel, &arch, ret_init);
+}
+
+static int create_from_tarball(struct lxm_context *ctx, const struct create_args *a, const char *rootfs,
+			       struct create_result *res)
+{
+	struct lxm_extract_opts opts = { .progress = isatty(STDERR_FILENO) };
+	_cleanup_free_ char *detected = NULL;
+	int r;
+
+	r = lxm_archive_extract(a->from, rootfs, &opts);
+	if (r < 0)
+		return r;
+	/* The tarball's own hostname and machine-id are not this container's. */
+	r = prepare_rootfs(ctx, rootfs, a->name, &detected);
+	if (r < 0)
+		return r;
+
+	res->template_name = strdup("tarball");
+	res->release = strdup(a->release ? a->release : "unknown");
+	res->arch = a->arch ? strdup(a->arch) : NULL;
+	res->init_system = strdup(a->init ? a->init : !IS_EMPTY(detected) ? detected : detect_init(rootfs));
+	if (!res->template_name || !res->release || !res->init_system)
+		return -ENOMEM;
+	return 0;
+}
+
+static int render_config(struct lxm_context *ctx, const char *name, const struct create_result *res, char **ret)
+{
+	uuid_t u;
+	char uuid[37], created[32];
+	time_t now = time(NULL);
+	struct tm tm;
+
+	uuid_generate_random(u);
+	uuid_unparse_lower(u, uuid);
+	if (!gmtime_r(&now, &tm) || strftime(created, sizeof(created), "%Y-%m-%dT%H:%M:%SZ", &tm) == 0)
+		return -EINVAL;
+
+	struct lxm_config_identity id = {
+		.name = name,
+		.uuid = uuid,
+		.template_name = res->template_name,
+		.release = res->release,
+		.arch = res->arch,
+		.init_system = res->init_system,
+		.created = created,
+	};
+	return lxm_config_render_new(&id, ctx->global, ret);
+}
+
+static int create_locked(struct lxm_context *ctx, const struct create_args *a)
+{
+	struct lxm_store_txn t = LXM_STORE_TXN_INIT;
+	struct create_result res = {};
+	_cleanup_free_ char *config = NULL;
+	int r;
+
+	(void)lxm_store_gc(&ctx->paths);
+	r = lxm_store_txn_begin(&ctx->paths, a->name, &t);
+	if (r < 0)
+		return r;
+
+	/* From here every failure aborts the transaction: nothing becomes visible. A SIGKILL (or an
+	 * unhandled SIGINT/SIGTERM) leaves the hidden temporary, which the next command's gc removes. */
+	r = a->from ? create_from_tarball(ctx, a, t.tmp_rootfs, &res)
+		    : create_from_template(ctx, a, t.tmp_rootfs, &res);
+	if (r >= 0)
+		r = render_config(ctx, a->name, &res, &config);
+	if (r >= 0)
+		r = lxm_store_txn_commit(&t, config);
+	create_result_done(&res);
+	if (r < 0) {
+		lxm_store_txn_abort(&t);
+		return log_error_errno(r, "Failed to create container '%s': %m", a->name);
+	}
+	return 0;
+}
+
+static int parse_args(struct lxm_context *ctx, int argc, char **argv, struct create_args *a)
+{
+	static const struct option options[] = {
+		{ "template", required_argument, NULL, 't' },
+		{ "release", required_argument, NULL, 'r' },
+		{ "init", required_argument, NULL, 'i' },
+		{ "arch", required_argument, NULL, 'a' },
+		{ "from", required_argument, NULL, 'f' },
+		{ "mirror", required_argument, NULL, 'm' },
+		{ "no-cache", no_argument, NULL, 'n' },
+		{},
+	};
+	int c;
+
+	while ((c = getopt_long(argc, argv, "t:r:", options, NULL)) != -1) {
+		switch (c) {
+		case 't': a->template_name = optarg; break;
+		case 'r': a->release = optarg; break;
+		case 'i': a->init = optarg; break;
+		case 'a': a->arch = optarg; break;
+		case 'f': a->from = optarg; break;
+		case 'm': a->mirror = optarg; break;
+		case 'n': a->no_cache = true; break;
+		default: return -EINVAL;
+		}
+	}
+	int r = lxm_cli_one_name(argc, argv, "create", &a->name);
+	if (r < 0)
+		return r;
+	if (a->from && a->template_name)
+		return log_error_errno(-EINVAL, "Use either --template or --from, not both");
+	return 0;
+}
+
+int lxm_cmd_create(struct lxm_context *ctx, int argc, char **argv)
+{
+	struct create_args a = {};
+	_cleanup_close_ int lock = -EBADF;
+	int r;
+
+	r = parse_args(ctx, argc, argv, &a);
+	if (r < 0)
+		return r;
+	r = lxm_name_validate(a.name);
+	if (r < 0)
+		return r;
+	if (a.from) {
+		if (access(a.from, R_OK) < 0)
+			return log_error_errno(negative_errno(), "Cannot read '%s': %m", a.from);
+	} else if (!a.template_name && ctx->global) {
+		/* default_template, default_release and default_init go together: a release or init
+		 * meant for the default template is never applied to one named with -t. */
+		a.template_name = cfg_getstr(ctx->global, "default_template");
+		if (!a.release)
+			a.release = cfg_getstr(ctx->global, "default_release");
+		if (!a.init)
+			a.init = cfg_getstr(ctx->global, "default_init");
+	}
+	if (!a.from && IS_EMPTY(a.template_name))
+		a.template_name = "busybox";
+	if (IS_EMPTY(a.release))
+		a.release = NULL;
+	if (IS_EMPTY(a.init))
+		a.init = NULL;
+
+	r = lxm_container_lock(&ctx->paths, a.name, &lock);
+	if (r < 0)
+		return r;
+	r = create_locked(ctx, &a);
+	if (r < 0)
+		return r;
+	if (isatty(STDOUT_FILENO))
+		printf("Created container '%s'\n", a.name);
+	return 0;
+}

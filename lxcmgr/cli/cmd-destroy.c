@@ -1,0 +1,66 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/* lxcmgr destroy NAME [--force]: removes a stopped container (a running one with --force). */
+#include <getopt.h>
+#include <sys/stat.h>
+
+#include "cli/cli-common.h"
+#include "cli/commands.h"
+#include "runtime/state.h"
+#include "store/store.h"
+#include "util/log.h"
+
+int lxm_cmd_destroy(struct lxm_context *ctx, int argc, char **argv)
+{
+	static const struct option options[] = {
+		{ "force", no_argument, NULL, 'f' },
+		{},
+	};
+	_cleanup_close_ int lock = -EBADF;
+	_cleanup_free_ char *dir = NULL;
+	struct lxm_state_info si;
+	bool force = false;
+	const char *name;
+	struct stat st;
+	int c, r;
+
+	while ((c = getopt_long(argc, argv, "f", options, NULL)) != -1) {
+		if (c != 'f')
+			return -EINVAL;
+		force = true;
+	}
+	if ((r = lxm_cli_one_name(argc, argv, "destroy", &name)) < 0 || (r = lxm_name_validate(name)) < 0)
+		return r;
+
+	/* Existence is checked on the directory, not the config: a container with a broken config
+	 * must still be destroyable. */
+	if ((r = lxm_path_join(&dir, ctx->paths.containers_dir, name)) < 0)
+		return r;
+	if (lstat(dir, &st) < 0 || !S_ISDIR(st.st_mode))
+		return log_error_errno(-ENOENT, "Container '%s' not found", name);
+
+	r = lxm_container_lock(&ctx->paths, name, &lock);
+	if (r < 0)
+		return r;
+	(void)lxm_store_gc(&ctx->paths);
+
+	r = lxm_state_query(&ctx->paths, name, &si);
+	if (r < 0)
+		return log_error_errno(r, "Failed to read the state of '%s': %m", name);
+	enum lxm_state state = si.state;
+	lxm_state_info_done(&si);
+	if (state != LXM_STATE_STOPPED) {
+		if (!force)
+			return log_error_errno(-EBUSY, "Container '%s' is %s: stop it first, or use --force", name,
+					       lxm_state_to_string(state));
+		r = lxm_state_force_stop(&ctx->paths, name);
+		if (r < 0)
+			return log_error_errno(r, "Failed to stop container '%s': %m", name);
+	}
+
+	r = lxm_store_remove(&ctx->paths, name);
+	if (r < 0)
+		return r;
+	if (isatty(STDOUT_FILENO))
+		printf("Destroyed container '%s'\n", name);
+	return 0;
+}

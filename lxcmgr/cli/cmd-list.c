@@ -1,0 +1,171 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/* lxcmgr list [--format table|json]: one line (or object) per container, no process spawned. */
+#include <getopt.h>
+
+#include "cli/cli-common.h"
+#include "cli/commands.h"
+#include "runtime/state.h"
+#include "store/store.h"
+#include "util/json.h"
+#include "util/log.h"
+
+struct list_row {
+	char *name;
+	char *uuid;
+	char *template_name;
+	char *release;
+	char *init;
+	char *ipv4; /* filled by the networking issue */
+	char *autostart;
+	const char *state;
+	pid_t pid;
+	bool broken; /* config could not be loaded */
+};
+
+static void row_done(struct list_row *r)
+{
+	free(r->name);
+	free(r->uuid);
+	free(r->template_name);
+	free(r->release);
+	free(r->init);
+	free(r->ipv4);
+	free(r->autostart);
+}
+
+static int row_load(struct lxm_context *ctx, const char *name, struct list_row *row)
+{
+	_cleanup_container_free_ struct lxm_container *c = NULL;
+	struct lxm_state_info si;
+
+	row->name = strdup(name);
+	if (!row->name)
+		return -ENOMEM;
+	/* A broken config is listed (and reported on stderr) rather than hiding the container. */
+	if (lxm_container_load(&ctx->paths, name, &c) < 0) {
+		row->broken = true;
+		row->state = "broken";
+		return 0;
+	}
+	row->uuid = lxm_cli_config_str(c->config, "uuid");
+	row->template_name = lxm_cli_config_str(c->config, "template");
+	row->release = lxm_cli_config_str(c->config, "release");
+	row->init = lxm_cli_config_str(c->config, "init_system");
+	row->autostart = lxm_cli_config_str(c->config, "autostart.enabled");
+	if (lxm_state_query(&ctx->paths, name, &si) >= 0) {
+		row->state = lxm_state_to_string(si.state);
+		row->pid = si.init_pid;
+		lxm_state_info_done(&si);
+	} else
+		row->state = "unknown";
+	return 0;
+}
+
+static const char *dash(const char *s)
+{
+	return IS_EMPTY(s) ? "-" : s;
+}
+
+static void print_table(const struct list_row *rows, size_t n)
+{
+	int wn = 4, wt = 8;
+	for (size_t i = 0; i < n; i++) {
+		int l = (int)strlen(rows[i].name);
+		wn = l > wn ? l : wn;
+		l = rows[i].template_name ? (int)strlen(rows[i].template_name) : 1;
+		wt = l > wt ? l : wt;
+	}
+	printf("%-*s  %-8s  %-7s  %-15s  %-8s  %-*s  %s\n", wn, "NAME", "STATE", "PID", "IPV4", "INIT", wt,
+	       "TEMPLATE", "RELEASE");
+	for (size_t i = 0; i < n; i++) {
+		const struct list_row *r = &rows[i];
+		char pid[16] = "-";
+		if (r->pid > 0)
+			snprintf(pid, sizeof(pid), "%d", (int)r->pid);
+		printf("%-*s  %-8s  %-7s  %-15s  %-8s  %-*s  %s\n", wn, r->name, r->state, pid, dash(r->ipv4),
+		       dash(r->init), wt, dash(r->template_name), dash(r->release));
+	}
+}
+
+static int print_json(const struct list_row *rows, size_t n)
+{
+	struct lxm_json j;
+	lxm_json_init(&j, stdout, isatty(STDOUT_FILENO));
+	lxm_json_array_begin(&j);
+	for (size_t i = 0; i < n; i++) {
+		const struct list_row *r = &rows[i];
+		lxm_json_object_begin(&j);
+		lxm_json_kv_string(&j, "name", r->name);
+		lxm_json_kv_string(&j, "state", r->state);
+		lxm_json_kv_string(&j, "uuid", r->uuid);
+		lxm_json_kv_string(&j, "template", r->template_name);
+		lxm_json_kv_string(&j, "release", r->release);
+		lxm_json_kv_string(&j, "init", r->init);
+		lxm_json_key(&j, "pid");
+		if (r->pid > 0)
+			lxm_json_int(&j, r->pid);
+		else
+			lxm_json_null(&j);
+		lxm_json_key(&j, "ipv4");
+		lxm_json_array_begin(&j);
+		if (r->ipv4)
+			lxm_json_string(&j, r->ipv4);
+		lxm_json_array_end(&j);
+		lxm_json_key(&j, "autostart");
+		lxm_json_bool(&j, r->autostart && (STREQ(r->autostart, "true") || STREQ(r->autostart, "yes")));
+		lxm_json_object_end(&j);
+	}
+	lxm_json_array_end(&j);
+	return lxm_json_end(&j);
+}
+
+int lxm_cmd_list(struct lxm_context *ctx, int argc, char **argv)
+{
+	static const struct option options[] = {
+		{ "format", required_argument, NULL, 'f' },
+		{},
+	};
+	enum lxm_output_format fmt = LXM_FORMAT_TABLE;
+	_cleanup_strv_free_ char **names = NULL;
+	struct list_row *rows = NULL;
+	size_t n = 0;
+	int c, r;
+
+	while ((c = getopt_long(argc, argv, "f:", options, NULL)) != -1) {
+		if (c != 'f')
+			return -EINVAL;
+		r = lxm_output_format_from_string(optarg, &fmt);
+		if (r < 0)
+			return r;
+	}
+	if (optind < argc)
+		return log_error_errno(-EINVAL, "Unexpected argument '%s'", argv[optind]);
+	/* Read-only otherwise, but tidying temporaries of dead creates is cheap and keeps "the next
+	 * command removes them" true; an unprivileged caller simply cannot. */
+	(void)lxm_store_gc(&ctx->paths);
+	r = lxm_store_list(&ctx->paths, &names);
+	if (r < 0)
+		return r;
+	while (names[n])
+		n++;
+	rows = calloc(n ? n : 1, sizeof(*rows));
+	if (!rows)
+		return -ENOMEM;
+	for (size_t i = 0; i < n && r >= 0; i++)
+		r = row_load(ctx, names[i], &rows[i]);
+	if (r >= 0) {
+		if (fmt == LXM_FORMAT_JSON)
+			r = print_json(rows, n);
+		else
+			print_table(rows, n);
+	}
+	bool broken = false;
+	for (size_t i = 0; i < n; i++) {
+		broken |= rows[i].broken;
+		row_done(&rows[i]);
+	}
+	free(rows);
+	if (r < 0)
+		return r;
+	return fflush(stdout) == 0 ? (broken ? LXM_EXIT_FAILURE : 0) : -EIO;
+}

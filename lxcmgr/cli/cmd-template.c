@@ -1,0 +1,163 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/* lxcmgr template list|build|refresh|remove: the template cache. */
+#include <getopt.h>
+#include <inttypes.h>
+#include <sys/stat.h>
+#include <time.h>
+
+#include "cli/cli-common.h"
+#include "cli/commands.h"
+#include "image/cache.h"
+#include "image/rmtree.h"
+#include "image/template.h"
+#include "util/json.h"
+#include "util/log.h"
+
+static void format_time(uint64_t t, char *buf, size_t size)
+{
+	time_t tt = (time_t)t;
+	struct tm tm;
+
+	if (!localtime_r(&tt, &tm) || strftime(buf, size, "%Y-%m-%d %H:%M", &tm) == 0)
+		snprintf(buf, size, "%" PRIu64, t);
+}
+
+static void print_table(const struct lxm_cache_meta *l, size_t n)
+{
+	printf("%-36s %-10s %-12s %-8s %-9s %9s  %s\n", "KEY", "TEMPLATE", "RELEASE", "ARCH", "INIT", "SIZE",
+	       "CREATED");
+	for (size_t i = 0; i < n; i++) {
+		char when[64];
+		format_time(l[i].created, when, sizeof(when));
+		printf("%-36s %-10s %-12s %-8s %-9s %7.1fM  %s\n", l[i].key, l[i].template_name, l[i].release,
+		       l[i].arch, l[i].init, (double)l[i].size / (1024.0 * 1024.0), when);
+	}
+}
+
+static int print_json(const struct lxm_cache_meta *l, size_t n)
+{
+	struct lxm_json j;
+
+	lxm_json_init(&j, stdout, isatty(STDOUT_FILENO));
+	lxm_json_array_begin(&j);
+	for (size_t i = 0; i < n; i++) {
+		lxm_json_object_begin(&j);
+		lxm_json_kv_string(&j, "key", l[i].key);
+		lxm_json_kv_string(&j, "template", l[i].template_name);
+		lxm_json_kv_string(&j, "release", l[i].release);
+		lxm_json_kv_string(&j, "arch", l[i].arch);
+		lxm_json_kv_string(&j, "init", l[i].init);
+		lxm_json_kv_uint(&j, "size", l[i].size);
+		lxm_json_kv_uint(&j, "created", l[i].created);
+		lxm_json_kv_string(&j, "sha256", l[i].sha256);
+		lxm_json_object_end(&j);
+	}
+	lxm_json_array_end(&j);
+	return lxm_json_end(&j);
+}
+
+static int template_list(struct lxm_context *ctx, int argc, char **argv)
+{
+	static const struct option options[] = { { "format", required_argument, NULL, 'f' }, {} };
+	enum lxm_output_format fmt = LXM_FORMAT_TABLE;
+	struct lxm_cache_meta *l = NULL;
+	size_t n = 0;
+	int c, r;
+
+	while ((c = getopt_long(argc, argv, "f:", options, NULL)) != -1) {
+		if (c != 'f')
+			return -EINVAL;
+		r = lxm_output_format_from_string(optarg, &fmt);
+		if (r < 0)
+			return r;
+	}
+	if (optind < argc)
+		return log_error_errno(-EINVAL, "Usage: lxcmgr template list [--format table|json]");
+	r = lxm_cache_list(&ctx->paths, &l, &n);
+	if (r < 0)
+		return log_error_errno(r, "Failed to list the template cache: %m");
+	if (fmt == LXM_FORMAT_JSON)
+		r = print_json(l, n);
+	else
+		print_table(l, n);
+	lxm_cache_list_free(l, n);
+	return r;
+}
+
+/* template build: fills the cache (and --rootfs DIR when given) without creating a container. */
+static int template_build(struct lxm_context *ctx, int argc, char **argv)
+{
+	static const struct option options[] = {
+		{ "release", required_argument, NULL, 'r' }, { "arch", required_argument, NULL, 'a' },
+		{ "init", required_argument, NULL, 'i' },    { "mirror", required_argument, NULL, 'm' },
+		{ "rootfs", required_argument, NULL, 'R' },  { "name", required_argument, NULL, 'n' },
+		{ "no-cache", no_argument, NULL, 'N' },      {},
+	};
+	struct lxm_template_request req = { .progress = isatty(STDERR_FILENO), .name = "localhost" };
+	_cleanup_(lxm_template_result_done) struct lxm_template_result res = {};
+	_cleanup_free_ char *dir = NULL, *tmp = NULL;
+	const char *rootfs = NULL;
+	int c, r;
+
+	while ((c = getopt_long(argc, argv, "r:", options, NULL)) != -1) {
+		switch (c) {
+		case 'r': req.release = optarg; break;
+		case 'a': req.arch = optarg; break;
+		case 'i': req.init = optarg; break;
+		case 'm': req.mirror = optarg; break;
+		case 'R': rootfs = optarg; break;
+		case 'n': req.name = optarg; break;
+		case 'N': req.no_cache = true; break;
+		default: return -EINVAL;
+		}
+	}
+	if (optind + 1 != argc)
+		return log_error_errno(-EINVAL, "Usage: lxcmgr template build TEMPLATE [--release R] [--arch A] "
+						"[--init I] [--rootfs DIR] [--no-cache]");
+	req.template_name = argv[optind];
+	if (!rootfs) {
+		/* Only the cache is wanted: build in a scratch directory next to it. */
+		r = lxm_cache_dir(&ctx->paths, true, &dir);
+		if (r < 0)
+			return log_error_errno(r, "Failed to create the template cache directory: %m");
+		if (asprintf(&tmp, "%s/.scratch-XXXXXX", dir) < 0)
+			return -ENOMEM;
+		if (!mkdtemp(tmp))
+			return log_error_errno(negative_errno(), "Failed to create '%s': %m", tmp);
+		(void)chmod(tmp, 0755);
+		rootfs = tmp;
+	}
+	r = lxm_template_build(&ctx->paths, &req, rootfs, &res);
+	if (tmp)
+		(void)lxm_image_rm_rf(tmp);
+	if (r < 0)
+		return r;
+	printf("release=%s\narch=%s\ninit=%s\nfrom_cache=%s\n", res.release, res.arch, res.init_system,
+	       res.from_cache ? "yes" : "no");
+	return 0;
+}
+
+static int template_key_cmd(struct lxm_context *ctx, int argc, char **argv, bool refresh)
+{
+	if (argc != 2)
+		return log_error_errno(-EINVAL, "Usage: lxcmgr template %s KEY", argv[0]);
+	if (refresh)
+		return lxm_template_refresh(&ctx->paths, argv[1], isatty(STDERR_FILENO));
+	return lxm_template_remove(&ctx->paths, argv[1]);
+}
+
+int lxm_cmd_template(struct lxm_context *ctx, int argc, char **argv)
+{
+	if (argc < 2)
+		return log_error_errno(-EINVAL, "Usage: lxcmgr template list|build|refresh|remove ...");
+	const char *sub = argv[1];
+	if (STREQ(sub, "list"))
+		return template_list(ctx, argc - 1, argv + 1);
+	if (STREQ(sub, "build"))
+		return template_build(ctx, argc - 1, argv + 1);
+	if (STREQ(sub, "refresh"))
+		return template_key_cmd(ctx, argc - 1, argv + 1, true);
+	if (STREQ(sub, "remove"))
+		return template_key_cmd(ctx, argc - 1, argv + 1, false);
+	return log_error_errno(-EINVAL, "Unknown template command '%s' (list, build, refresh, remove)", sub);
+}

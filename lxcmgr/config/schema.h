@@ -1,0 +1,23 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/*
+ * The libconfuse schemas: the container config (also the `defaults` block of the global config)
+ * and the global config. Every typed value has a validate callback; errors are reported as
+ * "SOURCE:LINE: message" through the log.
+ */
+#pragma once
+
+#include <confuse.h>
+
+/* A fresh, empty container config with validators and the error reporter installed (NULL: OOM). */
+cfg_t *lxm_schema_container_new(void);
+/* Same for the global config. */
+cfg_t *lxm_schema_global_new(void);
+
+/* Parses text into cfg (from one of the constructors); source names it in messages.
+ * 0, -EINVAL (logged, with the line) or -ENOMEM. */
+int lxm_schema_parse(cfg_t *cfg, const char *text, const char *source);
+
+/* Option table of the container schema's top level (sections carry subopts). */
+cfg_opt_t *lxm_schema_container_opts(void);
+/* The option called name in a table, NULL when absent. */
+cfg_opt_t *lxm_schema_find(cfg_opt_t *opts, const char *name);

@@ -1,0 +1,411 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/*
+ * Extraction of root filesystem tarballs. libarchive's own guards (SECURE_SYMLINKS, SECURE_NODOTDOT,
+ * SECURE_NOABSOLUTEPATHS) are switched on, but every member is also checked here before libarchive
+ * sees it, so a gap or regression in one layer does not let a hostile archive write outside dest.
+ * The checks and libarchive's writes are not atomic together: dest must be a directory no one else
+ * writes to meanwhile (a fresh temporary rootfs, as the store and the cache use).
+ */
+#include <archive.h>
+#include <archive_entry.h>
+#include <fcntl.h>
+#include <linux/openat2.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+
+#include "image/archive.h"
+#include "util/log.h"
+
+DEFINE_TRIVIAL_CLEANUP_FUNC(struct archive *, archive_read_free)
+DEFINE_TRIVIAL_CLEANUP_FUNC(struct archive *, archive_write_free)
+
+int lxm_archive_normalize_path(const char *name, char **ret, const char **ret_reason)
+{
+	_cleanup_free_ char *out = NULL;
+	size_t n = 0;
+
+	if (IS_EMPTY(name)) {
+		*ret_reason = "empty name";
+		return -EINVAL;
+	}
+	/* Attack: "/etc/passwd" as a member name writes to the host's file. */
+	if (name[0] == '/') {
+		*ret_reason = "absolute path";
+		return -EINVAL;
+	}
+	out = malloc(strlen(name) + 1);
+	if (!out)
+		return -ENOMEM;
+	for (const char *p = name; *p;) {
+		size_t len = strcspn(p, "/");
+		if (len == 0 || (len == 1 && p[0] == '.')) {
+			/* "./x", "a//b", "a/./b": no-op components. */
+		} else if (len == 2 && p[0] == '.' && p[1] == '.') {
+			/* Attack: "../evil", "dir/../../evil" climb out of dest. */
+			*ret_reason = "'..' path component";
+			return -EINVAL;
+		} else {
+			if (n > 0)
+				out[n++] = '/';
+			memcpy(out + n, p, len);
+			n += len;
+		}
+		p += len;
+		if (*p == '/')
+			p++;
+	}
+	out[n] = '\0';
+	*ret = TAKE_PTR(out);
+	return 0;
+}
+
+bool lxm_archive_device_is_usual(const char *rel)
+{
+	static const char *const usual[] = { "dev/null", "dev/zero",    "dev/full",   "dev/random",
+					     "dev/urandom", "dev/tty", "dev/console", "dev/ptmx" };
+
+	for (size_t i = 0; i < ARRAY_SIZE(usual); i++)
+		if (STREQ(rel, usual[i]))
+			return true;
+	return strncmp(rel, "dev/tty", 7) == 0 || strncmp(rel, "dev/pts/", 8) == 0;
+}
+
+/* Walks the existing components of dir (relative to dirfd) without following anything. */
+static int walk_parent(int dirfd, const char *dir, const char **ret_reason)
+{
+	_cleanup_free_ char *copy = strdup(dir);
+	_cleanup_close_ int fd = -EBADF;
+	char *save = NULL;
+
+	if (!copy)
+		return -ENOMEM;
+	for (char *c = strtok_r(copy, "/", &save); c; c = strtok_r(NULL, "/", &save)) {
+		struct stat st;
+		int cur = fd >= 0 ? fd : dirfd;
+
+		if (fstatat(cur, c, &st, AT_SYMLINK_NOFOLLOW) < 0)
+			return errno == ENOENT ? 0 : negative_errno(); /* the rest gets created as directories */
+		/* Attack: "a -> /etc" (or "a -> ../../..") planted earlier, then "a/passwd". */
+		if (S_ISLNK(st.st_mode)) {
+			*ret_reason = "parent path goes through a symlink";
+			return -EINVAL;
+		}
+		if (!S_ISDIR(st.st_mode))
+			return 0; /* libarchive replaces the non-directory in the way */
+		int nfd = openat(cur, c, O_PATH | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+		if (nfd < 0)
+			return negative_errno();
+		closep(&fd);
+		fd = nfd;
+	}
+	return 0;
+}
+
+/* Verifies that the directory holding rel is a real directory beneath dirfd, reached without any
+ * symlink. libarchive writes by path relative to the working directory, so this is what stops a
+ * member from being redirected by something an earlier member planted. */
+static int verify_parent(int dirfd, const char *rel, const char **ret_reason)
+{
+	const char *slash = strrchr(rel, '/');
+	_cleanup_free_ char *dir = NULL;
+
+	if (!slash)
+		return 0; /* directly in dest */
+	dir = strndup(rel, (size_t)(slash - rel));
+	if (!dir)
+		return -ENOMEM;
+
+#ifdef SYS_openat2
+	struct open_how how = {
+		.flags = O_PATH | O_DIRECTORY | O_CLOEXEC,
+		.resolve = RESOLVE_BENEATH | RESOLVE_NO_SYMLINKS | RESOLVE_NO_MAGICLINKS,
+	};
+	int fd = (int)syscall(SYS_openat2, dirfd, dir, &how, sizeof(how));
+	if (fd >= 0) {
+		close(fd);
+		return 0;
+	}
+	/* Attack: a symlink component (ELOOP) or an escape from dest (EXDEV). */
+	if (errno == ELOOP || errno == EXDEV) {
+		*ret_reason = "parent path goes through a symlink";
+		return -EINVAL;
+	}
+	/* ENOENT (not created yet), ENOTDIR, ENOSYS (old kernel): walk by hand. */
+#endif
+	return walk_parent(dirfd, dir, ret_reason);
+}
+
+/* Prepares the final location of rel for a member of type ftype. */
+static int verify_final(int dirfd, const char *rel, unsigned ftype, const char **ret_reason)
+{
+	struct stat st;
+
+	if (fstatat(dirfd, rel, &st, AT_SYMLINK_NOFOLLOW) < 0)
+		return errno == ENOENT ? 0 : negative_errno();
+	/* Attack: "f -> /etc/shadow" then a regular member "f": remove the symlink so the data lands
+	 * in a new file inside dest instead of being written through the link. Same for a directory
+	 * member, whose mode and owner would otherwise be applied to the link's target. */
+	if (S_ISLNK(st.st_mode)) {
+		if (unlinkat(dirfd, rel, 0) < 0)
+			return negative_errno();
+		return 0;
+	}
+	/* Attack: replacing a directory that libarchive will still chmod/utime at close (its fixup
+	 * list) with a symlink or file, redirecting those deferred operations. */
+	if (S_ISDIR(st.st_mode) && ftype != AE_IFDIR) {
+		*ret_reason = "replaces a directory with a non-directory";
+		return -EINVAL;
+	}
+	return 0;
+}
+
+/* Hard links: the target must be a member name inside dest, reached without symlinks, and exist. */
+static int verify_hardlink(int dirfd, struct archive_entry *e, const char **ret_reason)
+{
+	_cleanup_free_ char *target = NULL;
+	struct stat st;
+	int r;
+
+	/* Attack: hard link to "/etc/passwd" or "../x", then data written into the link. */
+	r = lxm_archive_normalize_path(archive_entry_hardlink(e), &target, ret_reason);
+	if (r < 0)
+		return r;
+	if (!*target) {
+		*ret_reason = "hard link to the root directory";
+		return -EINVAL;
+	}
+	r = verify_parent(dirfd, target, ret_reason);
+	if (r < 0)
+		return r;
+	if (fstatat(dirfd, target, &st, AT_SYMLINK_NOFOLLOW) < 0) {
+		*ret_reason = "hard link target does not exist";
+		return -EINVAL;
+	}
+	/* Attack: hard link to a symlink that points out, with data: libarchive would open the link
+	 * for writing and follow it. Only regular files may carry data through a hard link. */
+	if (S_ISDIR(st.st_mode) || (!S_ISREG(st.st_mode) && archive_entry_size(e) > 0)) {
+		*ret_reason = "hard link to a directory or to a non-regular file with data";
+		return -EINVAL;
+	}
+	archive_entry_copy_hardlink(e, target);
+	return 0;
+}
+
+/* Checks one member and rewrites its names to the normalised relative form. Returns 1 to extract,
+ * 0 to skip, -EINVAL (logged) to refuse the archive. */
+static int check_entry(int dirfd, struct archive_entry *e)
+{
+	const char *name = archive_entry_pathname(e), *reason = NULL;
+	_cleanup_free_ char *rel = NULL;
+	unsigned ftype = archive_entry_filetype(e);
+	int r;
+
+	if (!name)
+		return log_error_errno(-EINVAL, "Archive member with an unreadable name, refusing archive");
+	r = lxm_archive_normalize_path(name, &rel, &reason);
+	if (r == -EINVAL)
+		return log_error_errno(r, "Archive member '%s' refused: %s", name, reason);
+	if (r < 0)
+		return r;
+	if (!*rel)
+		return 0; /* "./": dest itself exists already, keep its owner and mode */
+
+	r = verify_parent(dirfd, rel, &reason);
+	if (r >= 0 && archive_entry_hardlink(e))
+		r = verify_hardlink(dirfd, e, &reason);
+	if (r >= 0)
+		r = verify_final(dirfd, rel, ftype, &reason);
+	if (r == -EINVAL)
+		return log_error_errno(r, "Archive member '%s' refused: %s", name, reason);
+	if (r < 0)
+		return log_error_errno(r, "Failed to check archive member '%s': %m", name);
+
+	if ((ftype == AE_IFCHR || ftype == AE_IFBLK) && !lxm_archive_device_is_usual(rel))
+		log_warning("Archive member '%s' is a %s device %u:%u outside the usual set", rel,
+			    ftype == AE_IFCHR ? "character" : "block", (unsigned)archive_entry_rdevmajor(e),
+			    (unsigned)archive_entry_rdevminor(e));
+
+	archive_entry_copy_pathname(e, rel);
+	return 1;
+}
+
+struct progress {
+	bool enabled;
+	int64_t total; /* compressed size, 0 when unknown */
+	int64_t last;
+};
+
+static void progress_update(struct progress *p, struct archive *a, bool done)
+{
+	int64_t pos = archive_filter_bytes(a, -1);
+
+	if (!p->enabled)
+		return;
+	if (p->total > 0) {
+		int64_t pct = done ? 100 : pos * 100 / p->total;
+		if (pct == p->last && !done)
+			return;
+		p->last = pct;
+		fprintf(stderr, "\rExtracting: %3d%%%s", (int)pct, done ? "\n" : "");
+	} else {
+		if (pos - p->last < (1 << 20) && !done)
+			return;
+		p->last = pos;
+		fprintf(stderr, "\rExtracting: %lld MiB%s", (long long)(pos >> 20), done ? "\n" : "");
+	}
+}
+
+static int archive_to_errno(struct archive *a, int fallback)
+{
+	int e = archive_errno(a);
+	return e > 0 ? -e : fallback;
+}
+
+/* Copies one member's data. Read errors mean a corrupt archive (-EINVAL), write errors are the disk's. */
+static int copy_data(struct archive *in, struct archive *out, const char *name)
+{
+	for (;;) {
+		const void *buf;
+		size_t size;
+		la_int64_t offset;
+		int r = archive_read_data_block(in, &buf, &size, &offset);
+
+		if (r == ARCHIVE_EOF)
+			return 0;
+		if (r < ARCHIVE_WARN)
+			return log_error_errno(-EINVAL, "Archive is corrupt or truncated in member '%s': %s", name,
+					       archive_error_string(in));
+		if (archive_write_data_block(out, buf, size, offset) < ARCHIVE_OK)
+			return log_error_errno(archive_to_errno(out, -EIO), "Failed to write '%s': %s", name,
+					       archive_error_string(out));
+	}
+}
+
+static int extract_entry(struct archive *in, struct archive *out, struct archive_entry *e)
+{
+	const char *name = archive_entry_pathname(e);
+	int r;
+
+	r = archive_write_header(out, e);
+	if (r == ARCHIVE_WARN)
+		log_warning("Archive member '%s': %s, ignoring", name, archive_error_string(out));
+	else if (r < ARCHIVE_WARN)
+		return log_error_errno(archive_to_errno(out, -EINVAL), "Failed to extract '%s': %s", name,
+				       archive_error_string(out));
+	if (archive_entry_size(e) > 0) {
+		r = copy_data(in, out, name);
+		if (r < 0)
+			return r;
+	}
+	r = archive_write_finish_entry(out);
+	if (r == ARCHIVE_WARN)
+		log_warning("Archive member '%s': %s, ignoring", name, archive_error_string(out));
+	else if (r < ARCHIVE_WARN)
+		return log_error_errno(archive_to_errno(out, -EIO), "Failed to finish '%s': %s", name,
+				       archive_error_string(out));
+	return 0;
+}
+
+static int extract_loop(struct archive *in, struct archive *out, int dirfd, const char *path, struct progress *p)
+{
+	struct archive_entry *e;
+	int r;
+
+	for (;;) {
+		r = archive_read_next_header(in, &e);
+		if (r == ARCHIVE_EOF)
+			break;
+		if (r == ARCHIVE_RETRY)
+			continue;
+		if (r == ARCHIVE_WARN)
+			log_debug("Archive '%s': %s", path, archive_error_string(in));
+		else if (r < ARCHIVE_WARN)
+			return log_error_errno(-EINVAL, "Archive '%s' is corrupt or truncated: %s", path,
+					       archive_error_string(in));
+		r = check_entry(dirfd, e);
+		if (r < 0)
+			return r;
+		if (r > 0) {
+			r = extract_entry(in, out, e);
+			if (r < 0)
+				return r;
+		}
+		progress_update(p, in, false);
+	}
+	/* Applies the deferred directory modes and times (still relative to dest). */
+	if (archive_write_close(out) < ARCHIVE_WARN)
+		return log_error_errno(archive_to_errno(out, -EIO), "Failed to finish extraction into dest: %s",
+				       archive_error_string(out));
+	progress_update(p, in, true);
+	return 0;
+}
+
+static struct archive *disk_writer_new(void)
+{
+	struct archive *out = archive_write_disk_new();
+	/* OWNER: numeric ids as stored (no archive_write_disk_set_standard_lookup(): the host's
+	 *   /etc/passwd says nothing about the container's users); only as root, where chown works.
+	 * PERM: modes including setuid/setgid (ping, su need them). TIME: mtimes (package managers
+	 *   and make compare them). XATTR: file capabilities (security.capability) and user xattrs.
+	 * ACL: POSIX ACLs some packages set. SPARSE: keeps sparse files sparse.
+	 * Not FFLAGS: chattr +i/+a from an archive would make the rootfs undeletable by destroy.
+	 * SECURE_*: libarchive's own checks, a second layer behind check_entry(). */
+	int flags = ARCHIVE_EXTRACT_PERM | ARCHIVE_EXTRACT_TIME | ARCHIVE_EXTRACT_XATTR | ARCHIVE_EXTRACT_ACL |
+		    ARCHIVE_EXTRACT_SPARSE | ARCHIVE_EXTRACT_SECURE_SYMLINKS | ARCHIVE_EXTRACT_SECURE_NODOTDOT |
+		    ARCHIVE_EXTRACT_SECURE_NOABSOLUTEPATHS;
+
+	if (!out)
+		return NULL;
+	if (geteuid() == 0)
+		flags |= ARCHIVE_EXTRACT_OWNER;
+	archive_write_disk_set_options(out, flags);
+	return out;
+}
+
+int lxm_archive_extract(const char *archive_path, const char *dest, const struct lxm_extract_opts *opts)
+{
+	_cleanup_(archive_read_freep) struct archive *in = NULL;
+	_cleanup_(archive_write_freep) struct archive *out = NULL;
+	_cleanup_close_ int fd = -EBADF, dirfd = -EBADF, oldcwd = -EBADF;
+	struct progress p = { .enabled = opts && opts->progress, .last = -1 };
+	struct stat st;
+	int r;
+
+	fd = open(archive_path, O_RDONLY | O_CLOEXEC | O_NOCTTY);
+	if (fd < 0)
+		return log_debug_errno(negative_errno(), "Failed to open archive '%s': %m", archive_path);
+	if (fstat(fd, &st) == 0 && S_ISREG(st.st_mode))
+		p.total = st.st_size;
+	dirfd = open(dest, O_PATH | O_DIRECTORY | O_CLOEXEC);
+	if (dirfd < 0)
+		return log_debug_errno(negative_errno(), "Failed to open '%s': %m", dest);
+
+	in = archive_read_new();
+	out = disk_writer_new();
+	if (!in || !out)
+		return -ENOMEM;
+	archive_read_support_filter_all(in);
+	archive_read_support_format_tar(in);
+	archive_read_support_format_gnutar(in);
+	if (archive_read_open_fd(in, fd, 128 * 1024) < ARCHIVE_OK)
+		return log_error_errno(-EINVAL, "Archive '%s' is not a tar archive: %s", archive_path,
+				       archive_error_string(in));
+
+	/* libarchive's disk writer only takes paths relative to the working directory (no *at()
+	 * API), and SECURE_NOABSOLUTEPATHS wants them relative: work from dest's fd for the duration.
+	 * The CLI is single-threaded; the previous directory is restored below. */
+	oldcwd = open(".", O_PATH | O_DIRECTORY | O_CLOEXEC);
+	if (oldcwd < 0)
+		oldcwd = open("/", O_PATH | O_DIRECTORY | O_CLOEXEC);
+	if (oldcwd < 0 || fchdir(dirfd) < 0)
+		return log_debug_errno(negative_errno(), "Failed to enter '%s': %m", dest);
+
+	r = extract_loop(in, out, dirfd, archive_path, &p);
+	if (r < 0)
+		archive_write_free(TAKE_PTR(out)); /* its close runs pending fixups: still inside dest */
+	if (fchdir(oldcwd) < 0)
+		log_warning_errno(negative_errno(), "Failed to return to the previous directory: %m, ignoring");
+	if (p.enabled && r < 0)
+		fputc('\n', stderr);
+	return r;
+}

@@ -1,0 +1,364 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/* Template builds through the cache: defaults -> key -> cached tarball or a fresh build. */
+#include <fcntl.h>
+#include <sys/stat.h>
+
+#include "image/archive.h"
+#include "image/cache.h"
+#include "image/rmtree.h"
+#include "image/template-run.h"
+#include "image/template.h"
+#include "util/log.h"
+
+void lxm_template_result_done(struct lxm_template_result *r)
+{
+	if (!r)
+		return;
+	free(r->release);
+	free(r->arch);
+	free(r->init_system);
+	*r = (struct lxm_template_result){};
+}
+
+/* Runs "NAME defaults [...]" and fills in what the request left open. */
+static int resolve_defaults(const char *path, const struct lxm_template_request *req, char **ret_release,
+			    char **ret_arch, char **ret_init)
+{
+	_cleanup_free_ char *out = NULL, *rel = NULL, *arch = NULL, *init = NULL;
+	char *argv[9] = { (char *)path, (char *)"defaults" };
+	size_t n = 2;
+	int r;
+
+	if (req->release)
+		argv[n++] = (char *)"--release", argv[n++] = (char *)req->release;
+	if (req->arch)
+		argv[n++] = (char *)"--arch", argv[n++] = (char *)req->arch;
+	if (req->init)
+		argv[n++] = (char *)"--init", argv[n++] = (char *)req->init;
+	r = lxm_template_run(req->template_name, argv, false, &out);
+	if (r < 0)
+		return r;
+	r = lxm_template_parse_result(out, &rel, &arch, &init);
+	if (r < 0)
+		return r;
+	/* The template's echo wins: it knows its own names ("12" and "bookworm" share one cache key). */
+	if (!(*ret_release = strdup(rel ?: req->release ?: "")) || !(*ret_arch = strdup(arch ?: req->arch ?: "")) ||
+	    !(*ret_init = strdup(init ?: req->init ?: "")))
+		return -ENOMEM;
+	if (!**ret_release || !**ret_arch || !**ret_init)
+		return log_error_errno(-EPROTO, "Template '%s' printed no release, arch or init default",
+				       req->template_name);
+	return 0;
+}
+
+static int result_from(struct lxm_template_result *ret, const char *rel, const char *arch, const char *init,
+		       bool from_cache)
+{
+	if (!ret)
+		return 0;
+	*ret = (struct lxm_template_result){ .from_cache = from_cache };
+	ret->release = strdup(rel);
+	ret->arch = strdup(arch);
+	ret->init_system = strdup(init);
+	if (!ret->release || !ret->arch || !ret->init_system) {
+		lxm_template_result_done(ret);
+		return -ENOMEM;
+	}
+	return 0;
+}
+
+static int read_file(const char *path, char **ret)
+{
+	_cleanup_fclose_ FILE *f = fopen(path, "re");
+	_cleanup_free_ char *buf = calloc(1, 4097);
+	size_t n;
+
+	if (!f)
+		return negative_errno();
+	if (!buf)
+		return -ENOMEM;
+	n = fread(buf, 1, 4096, f);
+	buf[n] = '\0';
+	*ret = TAKE_PTR(buf);
+	return 0;
+}
+
+/* Runs "NAME build" into rootfs; m holds the resolved parts and gets what the template reports. */
+static int run_build(const struct lxm_paths *paths, const char *path, const struct lxm_template_request *req,
+		     const char *rootfs, struct lxm_cache_meta *m)
+{
+	_cleanup_free_ char *dir = NULL, *result = NULL, *dl = NULL, *text = NULL;
+	_cleanup_free_ char *rel = NULL, *arch = NULL, *init = NULL;
+	_cleanup_close_ int fd = -EBADF;
+	char *argv[20] = { (char *)path, (char *)"build" };
+	size_t n = 2;
+	int r;
+
+	r = lxm_cache_dir(paths, true, &dir);
+	if (r < 0)
+		return r;
+	if (asprintf(&result, "%s/.result-XXXXXX", dir) < 0 || asprintf(&dl, "%s/.downloads/%s", dir, m->template_name) < 0)
+		return -ENOMEM;
+	fd = mkostemp(result, O_CLOEXEC);
+	if (fd < 0)
+		return log_error_errno(negative_errno(), "Failed to create '%s': %m", result);
+	r = lxm_mkdir_p(dl, 0700);
+	if (r < 0)
+		return log_error_errno(r, "Failed to create '%s': %m", dl);
+
+	argv[n++] = (char *)"--rootfs", argv[n++] = (char *)rootfs;
+	argv[n++] = (char *)"--name", argv[n++] = (char *)(req->name ?: "localhost");
+	argv[n++] = (char *)"--result", argv[n++] = result;
+	argv[n++] = (char *)"--release", argv[n++] = m->release;
+	argv[n++] = (char *)"--arch", argv[n++] = m->arch;
+	argv[n++] = (char *)"--init", argv[n++] = m->init;
+	argv[n++] = (char *)"--cache-dir", argv[n++] = dl;
+	if (req->mirror)
+		argv[n++] = (char *)"--mirror", argv[n++] = (char *)req->mirror;
+
+	log_info("Building '%s' with template '%s'", m->key, m->template_name);
+	r = lxm_template_run(m->template_name, argv, req->progress, NULL);
+	if (r >= 0)
+		r = read_file(result, &text);
+	(void)unlink(result);
+	if (r < 0)
+		return r;
+	r = lxm_template_parse_result(text, &rel, &arch, &init);
+	if (r < 0)
+		return r;
+	if (!rel || !arch || !init)
+		return log_error_errno(-EPROTO, "Template '%s' wrote no release, arch and init to its result file",
+				       m->template_name);
+	/* What was really built goes into the metadata (the key stays what was asked for). */
+	free(m->release), m->release = TAKE_PTR(rel);
+	free(m->arch), m->arch = TAKE_PTR(arch);
+	free(m->init), m->init = TAKE_PTR(init);
+	return 0;
+}
+
+/* Unpacks a cache entry into rootfs. -ENOENT: not cached; -EBADMSG: corrupt entry (removed). */
+static int from_cache(const struct lxm_paths *paths, const char *key, const char *rootfs, bool progress,
+		      struct lxm_template_result *ret)
+{
+	_cleanup_(lxm_cache_meta_done) struct lxm_cache_meta m = {};
+	_cleanup_free_ char *tarball = NULL;
+	struct lxm_extract_opts opts = { .progress = progress };
+	int r;
+
+	r = lxm_cache_read(paths, key, &m);
+	if (r == -ENOENT)
+		return r;
+	if (r >= 0)
+		r = lxm_cache_verify(paths, &m);
+	if (r >= 0) {
+		r = lxm_cache_tarball(paths, key, &tarball);
+		if (r >= 0)
+			r = lxm_archive_extract(tarball, rootfs, &opts);
+	}
+	if (r == -EBADMSG || r == -EINVAL) {
+		log_warning("Template cache entry '%s' is corrupt, removing it and building again", key);
+		(void)lxm_cache_remove(paths, key);
+		(void)lxm_image_rm_contents(rootfs);
+		return -EBADMSG;
+	}
+	if (r < 0)
+		return log_error_errno(r, "Failed to unpack template cache entry '%s': %m", key);
+	log_debug("Unpacked '%s' from the template cache", key);
+	return result_from(ret, m.release, m.arch, m.init, true);
+}
+
+int lxm_template_build(const struct lxm_paths *paths, const struct lxm_template_request *req,
+		       const char *rootfs, struct lxm_template_result *ret)
+{
+	_cleanup_(lxm_cache_meta_done) struct lxm_cache_meta m = {};
+	_cleanup_free_ char *path = NULL, *rel = NULL, *arch = NULL, *init = NULL;
+	_cleanup_close_ int lock = -EBADF;
+	int r;
+
+	r = lxm_template_find(paths, req->template_name, &path);
+	if (r < 0)
+		return r;
+	r = resolve_defaults(path, req, &rel, &arch, &init);
+	if (r < 0)
+		return r;
+	r = lxm_cache_key(req->template_name, rel, arch, init, &m.key, &m.release, &m.arch, &m.init);
+	if (r < 0)
+		return log_error_errno(r, "Invalid template parameters '%s' '%s' '%s' '%s'", req->template_name, rel,
+				       arch, init);
+	m.template_name = strdup(req->template_name);
+	if (!m.template_name)
+		return -ENOMEM;
+
+	if (!req->no_cache) {
+		/* One build per key at a time: a second create waits and then finds the cache filled. */
+		r = lxm_cache_lock(paths, m.key, &lock);
+		if (r < 0)
+			return log_error_errno(r, "Failed to lock template cache entry '%s': %m", m.key);
+		lxm_cache_clean_stale(paths, m.key);
+		r = from_cache(paths, m.key, rootfs, req->progress, ret);
+		if (r != -ENOENT && r != -EBADMSG)
+			return r;
+	}
+
+	r = run_build(paths, path, req, rootfs, &m);
+	if (r < 0) {
+		(void)lxm_image_rm_contents(rootfs);
+		return r;
+	}
+	if (!req->no_cache) {
+		r = lxm_cache_store(paths, &m, rootfs, req->progress);
+		if (r < 0)
+			log_warning_errno(r, "Failed to store '%s' in the template cache: %m, ignoring", m.key);
+	}
+	return result_from(ret, m.release, m.arch, m.init, false);
+}
+
+/* Refuses unknown keys before taking a lock (which would create a lock file for them). */
+static int check_known(const struct lxm_paths *paths, const char *key)
+{
+	_cleanup_free_ char *tarball = NULL;
+
+	if (!lxm_cache_key_is_valid(key) || lxm_cache_tarball(paths, key, &tarball) < 0)
+		return log_error_errno(-ENOENT, "No cached template '%s'", key);
+	*strrchr(tarball, '/') = '\0'; /* the entry's directory: a broken entry can still be removed */
+	if (access(tarball, F_OK) < 0)
+		return log_error_errno(-ENOENT, "No cached template '%s'", key);
+	return 0;
+}
+
+int lxm_template_refresh(const struct lxm_paths *paths, const char *key, bool progress)
+{
+	_cleanup_(lxm_cache_meta_done) struct lxm_cache_meta m = {};
+	_cleanup_free_ char *path = NULL, *dir = NULL, *tmp = NULL, *rootfs = NULL;
+	_cleanup_close_ int lock = -EBADF;
+	struct lxm_template_request req = { .progress = progress };
+	int r;
+
+	r = check_known(paths, key);
+	if (r < 0)
+		return r;
+	r = lxm_cache_lock(paths, key, &lock);
+	if (r < 0)
+		return log_error_errno(r, "Failed to lock template cache entry '%s': %m", key);
+	lxm_cache_clean_stale(paths, key);
+	r = lxm_cache_read(paths, key, &m);
+	if (r == -ENOENT)
+		return log_error_errno(r, "No cached template '%s'", key);
+	if (r < 0)
+		return log_error_errno(r, "Failed to read template cache entry '%s': %m", key);
+	req.template_name = m.template_name;
+	r = lxm_template_find(paths, m.template_name, &path);
+	if (r < 0)
+		return r;
+
+	r = lxm_cache_dir(paths, true, &dir);
+	if (r < 0)
+		return r;
+	if (asprintf(&tmp, "%s/%s.build-XXXXXX", dir, key) < 0)
+		return -ENOMEM;
+	if (!mkdtemp(tmp))
+		return log_error_errno(negative_errno(), "Failed to create '%s': %m", tmp);
+	if (asprintf(&rootfs, "%s/rootfs", tmp) < 0 || mkdir(rootfs, 0755) < 0) {
+		r = rootfs ? negative_errno() : -ENOMEM;
+		goto out;
+	}
+	r = run_build(paths, path, &req, rootfs, &m);
+	if (r >= 0) {
+		r = lxm_cache_store(paths, &m, rootfs, progress);
+		if (r < 0)
+			log_error_errno(r, "Failed to store '%s' in the template cache: %m", key);
+	}
+out:
+	(void)lxm_image_rm_rf(tmp);
+	return r;
+}
+
+int lxm_template_remove(const struct lxm_paths *paths, const char *key)
+{
+	_cleanup_close_ int lock = -EBADF;
+	int r;
+
+	r = check_known(paths, key);
+	if (r < 0)
+		return r;
+	r = lxm_cache_lock(paths, key, &lock);
+	if (r < 0)
+		return log_error_errno(r, "Failed to lock template cache entry '%s': %m", key);
+	lxm_cache_clean_stale(paths, key);
+	r = lxm_cache_remove(paths, key);
+	if (r == -ENOENT)
+		return log_error_errno(r, "No cached template '%s'", key);
+	if (r < 0)
+		return log_error_errno(r, "Failed to remove template cache entry '%s': %m", key);
+	return 0;
+}
+
+/* Writes one file in dirfd, replacing whatever is there. */
+static int replace_file_at(int dirfd, const char *file, const char *content)
+{
+	_cleanup_close_ int fd = -EBADF;
+	size_t len = strlen(content);
+
+	/* Attack: "etc/hostname -> /etc/shadow" in an untrusted rootfs: the link is removed, never
+	 * written through (O_EXCL|O_NOFOLLOW on the new file). */
+	if (unlinkat(dirfd, file, 0) < 0 && errno != ENOENT)
+		return negative_errno();
+	fd = openat(dirfd, file, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0644);
+	if (fd < 0)
+		return negative_errno();
+	if (len > 0 && write(fd, content, len) != (ssize_t)len)
+		return errno > 0 ? -errno : -EIO;
+	return 0;
+}
+
+/* The configure phase for a rootfs without a template (a user's tarball). */
+static int configure_builtin(const char *rootfs, const char *name)
+{
+	_cleanup_close_ int root = -EBADF, etc = -EBADF;
+	_cleanup_free_ char *hosts = NULL, *hostname = NULL;
+	int r;
+
+	root = open(rootfs, O_PATH | O_DIRECTORY | O_CLOEXEC);
+	if (root < 0)
+		return log_error_errno(negative_errno(), "Failed to open '%s': %m", rootfs);
+	/* Attack: "etc -> /etc" in a tarball would make us rewrite the host's files. */
+	etc = openat(root, "etc", O_PATH | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+	if (etc < 0 && errno == ENOENT && mkdirat(root, "etc", 0755) == 0)
+		etc = openat(root, "etc", O_PATH | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+	if (etc < 0)
+		return log_error_errno(errno == ELOOP || errno == ENOTDIR ? -EINVAL : negative_errno(),
+				       "'%s/etc' is not a directory: %m", rootfs);
+	if (asprintf(&hosts, "127.0.0.1\tlocalhost\n127.0.1.1\t%s\n::1\tlocalhost ip6-localhost ip6-loopback\n",
+		     name) < 0)
+		return -ENOMEM;
+	if (asprintf(&hostname, "%s\n", name) < 0)
+		return -ENOMEM;
+	r = replace_file_at(etc, "hostname", hostname);
+	if (r >= 0)
+		r = replace_file_at(etc, "hosts", hosts);
+	/* Empty, so each container gets its own id at first boot. */
+	if (r >= 0)
+		r = replace_file_at(etc, "machine-id", "");
+	if (r < 0)
+		return log_error_errno(r, "Failed to configure '%s/etc': %m", rootfs);
+	return 0;
+}
+
+int lxm_template_configure(const struct lxm_paths *paths, const char *template_name, const char *rootfs,
+			   const char *name)
+{
+	_cleanup_free_ char *path = NULL;
+	int r;
+
+	/* Names become file contents and arguments: no newlines or slashes smuggled in. */
+	if (IS_EMPTY(name) || strpbrk(name, "/\n\r \t"))
+		return log_error_errno(-EINVAL, "Invalid container name '%s'", name ? name : "");
+	if (!template_name)
+		return configure_builtin(rootfs, name);
+	r = lxm_template_find(paths, template_name, &path);
+	if (r < 0)
+		return r;
+	char *argv[] = { path, (char *)"configure", (char *)"--rootfs", (char *)rootfs, (char *)"--name",
+			 (char *)name, NULL };
+	return lxm_template_run(template_name, argv, false, NULL);
+}

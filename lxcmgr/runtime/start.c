@@ -1,0 +1,273 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/*
+ * The start sequence: a readable list of steps (one file each under steps/), run by the parent on
+ * the host and by the child inside the new namespaces, in lock-step over the sync socket.
+ */
+#include <signal.h>
+#include <stdarg.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
+
+#include "runtime/start.h"
+#include "runtime/steps/steps.h"
+#include "runtime/sync.h"
+#include "util/log.h"
+
+void lxm_start_ctx_init(struct lxm_start_ctx *ctx, const struct lxm_start_params *p)
+{
+	*ctx = (struct lxm_start_ctx){
+		.params = p,
+		.container = p ? p->container : NULL,
+		.sync_fd = -EBADF,
+		.pidfd = -EBADF,
+		.root_fd = -EBADF,
+		.console_master = -EBADF,
+		.console_slave = -EBADF,
+	};
+	for (unsigned i = 0; i < LXM_MAX_TTYS; i++)
+		ctx->tty_masters[i] = ctx->tty_slaves[i] = -EBADF;
+}
+
+void lxm_start_ctx_done(struct lxm_start_ctx *ctx)
+{
+	closep(&ctx->sync_fd);
+	closep(&ctx->pidfd);
+	closep(&ctx->root_fd);
+	closep(&ctx->console_master);
+	closep(&ctx->console_slave);
+	for (unsigned i = 0; i < LXM_MAX_TTYS; i++) {
+		closep(&ctx->tty_masters[i]);
+		closep(&ctx->tty_slaves[i]);
+	}
+	lxm_start_ctx_init(ctx, ctx->params);
+}
+
+int lxm_step_fail(struct lxm_start_ctx *ctx, int r, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(ctx->error_text, sizeof(ctx->error_text), fmt, ap);
+	va_end(ap);
+	return r;
+}
+
+typedef int (*child_step_fn)(struct lxm_start_ctx *ctx);
+
+/* The child's steps after the parent's cgroup and idmap steps, in order. The parent expects one
+ * record per step, then end-of-file from the exec. */
+static const struct {
+	enum lxm_step step;
+	child_step_fn fn;
+} child_steps[] = {
+	{ LXM_STEP_ROOTFS, lxm_child_step_rootfs },
+	{ LXM_STEP_MOUNTS, lxm_child_step_mounts },
+	{ LXM_STEP_PROC, lxm_child_step_proc },
+	{ LXM_STEP_SYS, lxm_child_step_sys },
+	{ LXM_STEP_CGROUPFS, lxm_child_step_cgroupfs },
+	{ LXM_STEP_DEV, lxm_child_step_dev },
+	{ LXM_STEP_CONSOLE, lxm_child_step_console },
+	{ LXM_STEP_NETWORK, lxm_child_step_network },
+	{ LXM_STEP_PIVOT_ROOT, lxm_child_step_pivot_root },
+	{ LXM_STEP_HOSTNAME, lxm_child_step_hostname },
+	{ LXM_STEP_CAPS, lxm_child_step_caps },
+	{ LXM_STEP_LSM, lxm_child_step_lsm },
+	{ LXM_STEP_SECCOMP, lxm_child_step_seccomp },
+};
+
+static _noreturn_ void child_fail(struct lxm_start_ctx *ctx, enum lxm_step step, int r)
+{
+	(void)lxm_sync_send_error(ctx->sync_fd, step, r, ctx->error_text);
+	_exit(EXIT_FAILURE);
+}
+
+/* The child: never returns; ends in execve() of init or _exit(). */
+static _noreturn_ void child_main(struct lxm_start_ctx *ctx)
+{
+	int r;
+
+	/* The parent attaches us to the payload cgroup and writes the id maps first. */
+	r = lxm_sync_wait(ctx->sync_fd, LXM_STEP_CGROUP, NULL);
+	if (r < 0)
+		_exit(EXIT_FAILURE);
+	r = lxm_child_step_cgroupns(ctx);
+	if (r < 0)
+		child_fail(ctx, LXM_STEP_CGROUPNS, r);
+	if (lxm_sync_send(ctx->sync_fd, LXM_STEP_CGROUPNS) < 0)
+		_exit(EXIT_FAILURE);
+	/* With a user namespace, nothing may be mounted before the id maps exist. */
+	if (lxm_sync_wait(ctx->sync_fd, LXM_STEP_IDMAP, NULL) < 0)
+		_exit(EXIT_FAILURE);
+
+	for (size_t i = 0; i < ARRAY_SIZE(child_steps); i++) {
+		/* The mounts go on while the parent sets up the network; the interfaces and the
+		 * limits must be in place before anything inside the container runs. */
+		if (child_steps[i].step == LXM_STEP_NETWORK &&
+		    (lxm_sync_wait(ctx->sync_fd, LXM_STEP_NETWORK, NULL) < 0 ||
+		     lxm_sync_wait(ctx->sync_fd, LXM_STEP_LIMITS, NULL) < 0))
+			_exit(EXIT_FAILURE);
+		r = child_steps[i].fn(ctx);
+		if (r < 0)
+			child_fail(ctx, child_steps[i].step, r);
+		if (lxm_sync_send(ctx->sync_fd, child_steps[i].step) < 0)
+			_exit(EXIT_FAILURE);
+	}
+	r = lxm_child_step_exec(ctx);
+	child_fail(ctx, LXM_STEP_EXEC, r < 0 ? r : -EIO);
+}
+
+/* Logs a child's failure record once, as the user will read it. */
+static int log_child_failure(const struct lxm_sync_msg *m)
+{
+	if (m->text[0])
+		return log_error_errno(m->error, "Child failed at step '%s': %m: %s", lxm_step_to_string(m->step),
+				       m->text);
+	return log_error_errno(m->error, "Child failed at step '%s': %m", lxm_step_to_string(m->step));
+}
+
+/* After the parent's own steps: one record per child step, then end-of-file when execve()
+ * closed the child's O_CLOEXEC end. */
+static int parent_wait_child(struct lxm_start_ctx *ctx, enum lxm_step last_ok)
+{
+	for (;;) {
+		struct lxm_sync_msg m;
+		int r = lxm_sync_recv(ctx->sync_fd, &m);
+		if (r == -EPIPE) {
+			if (last_ok == LXM_STEP_SECCOMP) {
+				log_debug("Child exec'd init (sync socket closed on exec)");
+				return 0;
+			}
+			return log_error_errno(ECHILD, "Child exited after step '%s' without saying why",
+					       lxm_step_to_string(last_ok));
+		}
+		if (r < 0)
+			return log_error_errno(r, "Failed to read from the child: %m");
+		if (m.error > 0)
+			return log_child_failure(&m);
+		log_debug("Child finished step '%s'", lxm_step_to_string(m.step));
+		last_ok = m.step;
+	}
+}
+
+/* A parent step failed or the child reported a failure out of turn: if the child left an error
+ * record behind, that is the real cause. */
+static int parent_drain_failure(struct lxm_start_ctx *ctx, int r)
+{
+	struct lxm_sync_msg m;
+
+	while (lxm_sync_recv(ctx->sync_fd, &m) == 0)
+		if (m.error > 0)
+			return log_child_failure(&m);
+	return r;
+}
+
+typedef int (*parent_step_fn)(struct lxm_start_ctx *ctx);
+
+static int parent_steps(struct lxm_start_ctx *ctx)
+{
+	static const struct {
+		enum lxm_step step;
+		parent_step_fn fn;
+	} steps[] = {
+		{ LXM_STEP_CGROUP, lxm_start_step_cgroup },
+		{ LXM_STEP_IDMAP, lxm_start_step_idmap },
+		{ LXM_STEP_NETWORK, lxm_start_step_network },
+		{ LXM_STEP_LIMITS, lxm_start_step_limits },
+	};
+	struct lxm_sync_msg failed = {};
+	int r;
+
+	for (size_t i = 0; i < ARRAY_SIZE(steps); i++) {
+		r = steps[i].fn(ctx); /* logs its own failure */
+		if (r < 0)
+			return r;
+		r = lxm_sync_send(ctx->sync_fd, steps[i].step);
+		if (r < 0)
+			return parent_drain_failure(ctx, log_error_errno(r, "Child went away before step '%s': %m",
+									lxm_step_to_string(steps[i].step)));
+		if (steps[i].step == LXM_STEP_CGROUP) {
+			r = lxm_sync_wait(ctx->sync_fd, LXM_STEP_CGROUPNS, &failed);
+			if (r < 0 && failed.error > 0 && failed.step == LXM_STEP_CGROUPNS)
+				return log_child_failure(&failed);
+			if (r < 0)
+				return log_error_errno(r, "Child went away before step 'cgroupns': %m");
+		}
+	}
+	return parent_wait_child(ctx, LXM_STEP_LIMITS);
+}
+
+static void kill_and_reap(struct lxm_start_ctx *ctx)
+{
+	siginfo_t si;
+
+	if (ctx->pidfd < 0)
+		return;
+	/* The child is PID 1 of its pid namespace: killing it ends everything it started. */
+	(void)syscall(SYS_pidfd_send_signal, ctx->pidfd, SIGKILL, NULL, 0);
+	while (waitid((idtype_t)P_PIDFD, (id_t)ctx->pidfd, &si, WEXITED) < 0 && errno == EINTR)
+		;
+	log_debug("Child %d killed and reaped", (int)ctx->pid);
+}
+
+int lxm_start(const struct lxm_start_params *p, struct lxm_started *ret)
+{
+	struct lxm_start_ctx ctx;
+	int fds[2], r;
+
+	if (!p || !p->container || !p->container->rootfs || p->n_ttys > LXM_MAX_TTYS)
+		return -EINVAL;
+	lxm_start_ctx_init(&ctx, p);
+	*ret = (struct lxm_started){ .init_pidfd = -EBADF, .console_master = -EBADF, .console_slave = -EBADF };
+	for (unsigned i = 0; i < LXM_MAX_TTYS; i++)
+		ret->tty_masters[i] = ret->tty_slaves[i] = -EBADF;
+
+	r = lxm_init_detect(p->container->rootfs, &ret->init);
+	if (r < 0)
+		log_debug_errno(r, "Could not detect the init of '%s', ignoring: %m", p->container->name);
+
+	r = lxm_sync_pair(fds);
+	if (r < 0)
+		return log_error_errno(r, "Failed to create the start sync socket: %m");
+	ctx.sync_fd = fds[0];
+
+	r = lxm_start_step_console_alloc(&ctx);
+	if (r < 0) {
+		close(fds[1]);
+		goto fail;
+	}
+
+	r = lxm_start_step_clone(&ctx);
+	if (r < 0) {
+		close(fds[1]);
+		goto fail;
+	}
+	if (ctx.pid == 0) {
+		close(fds[0]);
+		ctx.sync_fd = fds[1];
+		child_main(&ctx);
+	}
+	/* Only the child may hold its end: end-of-file must mean it exec'd or died. */
+	close(fds[1]);
+
+	r = parent_steps(&ctx);
+	if (r < 0)
+		goto fail;
+
+	ret->init_pid = ctx.pid;
+	ret->init_pidfd = TAKE_FD(ctx.pidfd);
+	ret->console_master = TAKE_FD(ctx.console_master);
+	ret->console_slave = TAKE_FD(ctx.console_slave);
+	ret->n_ttys = ctx.n_ttys;
+	for (unsigned i = 0; i < ctx.n_ttys; i++) {
+		ret->tty_masters[i] = TAKE_FD(ctx.tty_masters[i]);
+		ret->tty_slaves[i] = TAKE_FD(ctx.tty_slaves[i]);
+	}
+	log_debug("Container '%s' init running as pid %d", p->container->name, (int)ret->init_pid);
+	lxm_start_ctx_done(&ctx);
+	return 0;
+
+fail:
+	kill_and_reap(&ctx);
+	lxm_start_ctx_done(&ctx);
+	return r;
+}

@@ -1,0 +1,62 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/*
+ * Step 'cgroup' (parent): the child joins the payload cgroup in every hierarchy. Step 'cgroupns'
+ * (child): only then it unshares the cgroup namespace, so the payload cgroup becomes the root of
+ * what the container sees in /proc/self/cgroup and in the cgroupfs it mounts (steps/cgroupfs.c).
+ * This order works on v1 and v2 alike; CLONE_INTO_CGROUP would only help on v2.
+ */
+#include <sched.h>
+#include <stdio.h>
+
+#include "runtime/steps/steps.h"
+#include "util/log.h"
+
+int lxm_start_step_cgroup(struct lxm_start_ctx *ctx)
+{
+	struct lxm_cgroup *cg = ctx->params->payload;
+	int r;
+
+	if (!cg) {
+		log_debug("Step 'cgroup': no payload cgroup given, the child stays in ours");
+		return 0;
+	}
+	r = lxm_cgroup_attach(cg, ctx->pid);
+	if (r < 0)
+		return log_error_errno(r, "Failed to move the container's init into its cgroup: %m");
+	log_debug("Step 'cgroup': child %d attached to the payload cgroup", (int)ctx->pid);
+	return 0;
+}
+
+/* Hierarchies where we still sit in the root cgroup while the payload cgroup placed us below
+ * the root elsewhere: ones the cgroup module does not manage (a stray "name=openrc" left by some
+ * tool). Mounted inside, they would hand the container the host's whole hierarchy, writable. */
+static uint64_t unmanaged_hierarchies(void)
+{
+	_cleanup_fclose_ FILE *f = fopen("/proc/self/cgroup", "re");
+	_cleanup_free_ char *line = NULL;
+	uint64_t at_root = 0;
+	bool placed = false;
+	size_t size = 0;
+
+	if (!f)
+		return 0;
+	while (getline(&line, &size, f) > 0) {
+		unsigned id;
+		char *path = strrchr(line, ':');
+		if (!path || sscanf(line, "%u:", &id) != 1 || id >= 64)
+			continue;
+		if (STREQ(path, ":/\n"))
+			at_root |= UINT64_C(1) << id;
+		else
+			placed = true;
+	}
+	return placed ? at_root : 0;
+}
+
+int lxm_child_step_cgroupns(struct lxm_start_ctx *ctx)
+{
+	ctx->cgroup_skip = unmanaged_hierarchies();
+	if (unshare(CLONE_NEWCGROUP) < 0)
+		return lxm_step_fail(ctx, negative_errno(), "unshare(CLONE_NEWCGROUP)");
+	return 0;
+}

@@ -1,0 +1,90 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/*
+ * Step 'exec' (child): init's stdio on /dev/console as its controlling terminal, systemd's
+ * container interface (the `container=` and `container_uuid=` environment, /run/systemd/container),
+ * a clean environment and signal state, then execve() of init. Success closes the O_CLOEXEC sync
+ * socket, which the parent reads as "init runs"; a failure returns to start.c, which reports it.
+ */
+#include <fcntl.h>
+#include <signal.h>
+#include <sys/ioctl.h>
+#include <sys/stat.h>
+
+#include "runtime/cfg-get.h"
+#include "runtime/steps/steps.h"
+#include "util/log.h"
+
+#define INIT_PATH_ENV "PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"
+
+static int attach_console(struct lxm_start_ctx *ctx)
+{
+	_cleanup_close_ int fd = -EBADF;
+
+	/* A new session without a terminal, then /dev/console as its controlling terminal, so
+	 * init gets the console's job control and SIGINT semantics. */
+	if (setsid() < 0)
+		return lxm_step_fail(ctx, negative_errno(), "setsid()");
+	fd = open("/dev/console", O_RDWR | O_NOCTTY | O_CLOEXEC);
+	if (fd < 0)
+		return lxm_step_fail(ctx, negative_errno(), "'/dev/console'");
+	if (ioctl(fd, TIOCSCTTY, 0) < 0)
+		return lxm_step_fail(ctx, negative_errno(), "making '/dev/console' the controlling terminal");
+	for (int i = 0; i < 3; i++)
+		if (dup2(fd, i) < 0)
+			return lxm_step_fail(ctx, negative_errno(), "stdio on '/dev/console'");
+	closep(&ctx->console_slave);
+	for (unsigned i = 0; i < ctx->n_ttys; i++)
+		closep(&ctx->tty_slaves[i]);
+	return 0;
+}
+
+/* systemd reads this (and rewrites it on its own /run); other inits and tools read it too.
+ * Best effort: a read-only rootfs is legitimate. */
+static void write_container_file(void)
+{
+	_cleanup_close_ int fd = -EBADF;
+
+	(void)mkdir("/run", 0755);
+	(void)mkdir("/run/systemd", 0755);
+	fd = open("/run/systemd/container", O_WRONLY | O_CREAT | O_TRUNC | O_NOFOLLOW | O_CLOEXEC, 0444);
+	if (fd < 0 || write(fd, "lxcmgr\n", 7) != 7)
+		log_debug_errno(errno, "Failed to write '/run/systemd/container', ignoring: %m");
+}
+
+static void reset_signals(void)
+{
+	sigset_t all;
+
+	/* Signal dispositions set to ignore and the blocked mask survive execve(): the monitor's
+	 * must not reach init (a PID 1 with SIGCHLD blocked never reaps). */
+	for (int sig = 1; sig < _NSIG; sig++)
+		if (sig != SIGKILL && sig != SIGSTOP)
+			(void)signal(sig, SIG_DFL);
+	sigemptyset(&all);
+	(void)sigprocmask(SIG_SETMASK, &all, NULL);
+}
+
+int lxm_child_step_exec(struct lxm_start_ctx *ctx)
+{
+	_cleanup_strv_free_ char **argv = NULL;
+	_cleanup_free_ char *uuid_env = NULL;
+	const char *uuid = lxm_cfg_str(ctx->container->config, "uuid");
+	int r;
+
+	r = lxm_strv_split(lxm_cfg_str(ctx->container->config, "init") ?: "/sbin/init", " \t", &argv);
+	if (r < 0 || !argv[0])
+		return lxm_step_fail(ctx, r < 0 ? r : -EINVAL, "init command line");
+	if (uuid && asprintf(&uuid_env, "container_uuid=%s", uuid) < 0)
+		return -ENOMEM;
+	char *envp[] = { "container=lxcmgr", INIT_PATH_ENV, "TERM=linux", "HOME=/", uuid_env, NULL };
+
+	reset_signals();
+	r = attach_console(ctx);
+	if (r < 0)
+		return r;
+	write_container_file();
+	/* Nothing of ours but the sync socket may reach init; that one closes on exec. */
+	(void)close_range(3, ~0U, CLOSE_RANGE_CLOEXEC);
+	execve(argv[0], argv, envp);
+	return lxm_step_fail(ctx, negative_errno(), "'%s'", argv[0]);
+}

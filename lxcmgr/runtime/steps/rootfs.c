@@ -1,0 +1,33 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/*
+ * Step 'rootfs' (child): makes every mount in our new mount namespace private, so nothing we
+ * mount propagates back to the host (and no host mount event reaches in), then bind-mounts the
+ * rootfs onto itself: pivot_root() needs the new root to be a mount point.
+ */
+#include <fcntl.h>
+#include <sys/mount.h>
+#include <sys/stat.h>
+
+#include "runtime/steps/steps.h"
+#include "util/log.h"
+
+int lxm_child_step_rootfs(struct lxm_start_ctx *ctx)
+{
+	const char *rootfs = ctx->container->rootfs;
+	struct stat st;
+
+	if (mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL) < 0)
+		return lxm_step_fail(ctx, negative_errno(), "making '/' private");
+	if (stat(rootfs, &st) < 0)
+		return lxm_step_fail(ctx, negative_errno(), "'%s'", rootfs);
+	if (!S_ISDIR(st.st_mode))
+		return lxm_step_fail(ctx, -ENOTDIR, "'%s'", rootfs);
+	if (mount(rootfs, rootfs, NULL, MS_BIND | MS_REC, NULL) < 0)
+		return lxm_step_fail(ctx, negative_errno(), "bind-mounting '%s' onto itself", rootfs);
+	/* Opened after the bind: the fd names the root of the new mount, which every later step
+	 * resolves its paths in. */
+	ctx->root_fd = open(rootfs, O_PATH | O_DIRECTORY | O_CLOEXEC);
+	if (ctx->root_fd < 0)
+		return lxm_step_fail(ctx, negative_errno(), "'%s'", rootfs);
+	return 0;
+}

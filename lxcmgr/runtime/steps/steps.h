@@ -1,0 +1,67 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/*
+ * Internal to the runtime: the start steps, one file each, and the state they share. start.c calls
+ * them in order; parent steps run on the host, child steps inside the new namespaces (they return
+ * -errno and describe the failure in ctx->error_text, which travels back to the parent).
+ */
+#pragma once
+
+#include <limits.h>
+#include <stdbool.h>
+#include <stdint.h>
+#include <sys/types.h>
+
+#include "runtime/start.h"
+#include "runtime/sync.h"
+#include "util/macros.h"
+
+struct lxm_start_ctx {
+	const struct lxm_start_params *params;
+	const struct lxm_container *container;
+	int sync_fd;   /* our end of the sync socket */
+	pid_t pid;     /* child (host pid), parent side only */
+	int pidfd;     /* parent side only */
+	int root_fd;   /* child: O_PATH fd of the rootfs bind mount */
+	int console_master;
+	int console_slave; /* the parent closes its copy once the child has it */
+	int tty_masters[LXM_MAX_TTYS];
+	int tty_slaves[LXM_MAX_TTYS];
+	char console_name[64];         /* the slaves' paths on the host ("/dev/pts/N") */
+	char tty_names[LXM_MAX_TTYS][64];
+	unsigned n_ttys;
+	uint64_t cgroup_skip; /* child: hierarchy ids (bit N) the payload cgroup is not in */
+	char error_text[LXM_SYNC_TEXT_MAX];
+};
+
+void lxm_start_ctx_init(struct lxm_start_ctx *ctx, const struct lxm_start_params *p);
+/* Closes every fd the context still owns (pty masters that were not handed out included). */
+void lxm_start_ctx_done(struct lxm_start_ctx *ctx);
+
+/* Child steps: records what failed for the parent's message and returns r. */
+int lxm_step_fail(struct lxm_start_ctx *ctx, int r, const char *fmt, ...) _printf_(3, 4);
+
+/* Parent side, on the host. */
+int lxm_start_step_console_alloc(struct lxm_start_ctx *ctx);   /* steps/console.c */
+int lxm_start_step_clone(struct lxm_start_ctx *ctx);           /* steps/clone.c; returns 0 in both */
+int lxm_start_step_cgroup(struct lxm_start_ctx *ctx);          /* steps/cgroup.c */
+int lxm_start_step_idmap(struct lxm_start_ctx *ctx);           /* steps/idmap.c */
+int lxm_start_step_network(struct lxm_start_ctx *ctx);         /* steps/network.c */
+int lxm_start_step_limits(struct lxm_start_ctx *ctx);          /* steps/limits.c */
+
+/* Child side, inside the namespaces, in this order. */
+int lxm_child_step_cgroupns(struct lxm_start_ctx *ctx);        /* steps/cgroup.c */
+int lxm_child_step_network(struct lxm_start_ctx *ctx);         /* steps/network.c: lo up */
+int lxm_child_step_rootfs(struct lxm_start_ctx *ctx);          /* steps/rootfs.c */
+int lxm_child_step_mounts(struct lxm_start_ctx *ctx);          /* steps/mounts.c */
+int lxm_child_step_proc(struct lxm_start_ctx *ctx);            /* steps/proc.c */
+int lxm_child_step_sys(struct lxm_start_ctx *ctx);             /* steps/sys.c */
+int lxm_child_step_cgroupfs(struct lxm_start_ctx *ctx);        /* steps/cgroupfs.c */
+int lxm_child_step_dev(struct lxm_start_ctx *ctx);             /* steps/dev.c */
+int lxm_child_step_console(struct lxm_start_ctx *ctx);         /* steps/console.c */
+int lxm_child_step_pivot_root(struct lxm_start_ctx *ctx);      /* steps/pivot-root.c */
+int lxm_child_step_hostname(struct lxm_start_ctx *ctx);        /* steps/hostname.c */
+int lxm_child_step_caps(struct lxm_start_ctx *ctx);            /* steps/caps.c */
+int lxm_child_step_lsm(struct lxm_start_ctx *ctx);             /* steps/lsm.c */
+int lxm_child_step_seccomp(struct lxm_start_ctx *ctx);         /* steps/seccomp.c */
+/* Sets up stdio on /dev/console and execs init; returns only on failure. */
+int lxm_child_step_exec(struct lxm_start_ctx *ctx);            /* steps/exec.c */

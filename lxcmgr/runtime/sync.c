@@ -1,0 +1,115 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+#include <sys/socket.h>
+
+#include "runtime/sync.h"
+#include "util/log.h"
+
+const char *lxm_step_to_string(enum lxm_step s)
+{
+	static const char *const names[_LXM_STEP_MAX] = {
+		[LXM_STEP_NONE] = "none",
+		[LXM_STEP_CLONE] = "clone",
+		[LXM_STEP_CGROUP] = "cgroup",
+		[LXM_STEP_IDMAP] = "idmap",
+		[LXM_STEP_NETWORK] = "network",
+		[LXM_STEP_LIMITS] = "limits",
+		[LXM_STEP_CGROUPNS] = "cgroupns",
+		[LXM_STEP_ROOTFS] = "rootfs",
+		[LXM_STEP_MOUNTS] = "mounts",
+		[LXM_STEP_PROC] = "proc",
+		[LXM_STEP_SYS] = "sys",
+		[LXM_STEP_CGROUPFS] = "cgroupfs",
+		[LXM_STEP_DEV] = "dev",
+		[LXM_STEP_CONSOLE] = "console",
+		[LXM_STEP_PIVOT_ROOT] = "pivot_root",
+		[LXM_STEP_HOSTNAME] = "hostname",
+		[LXM_STEP_CAPS] = "capabilities",
+		[LXM_STEP_LSM] = "lsm",
+		[LXM_STEP_SECCOMP] = "seccomp",
+		[LXM_STEP_EXEC] = "exec",
+	};
+	return (size_t)s < ARRAY_SIZE(names) && names[s] ? names[s] : "unknown";
+}
+
+int lxm_sync_pair(int fds[2])
+{
+	if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, fds) < 0)
+		return log_debug_errno(errno, "Failed to create the start sync socket pair: %m");
+	return 0;
+}
+
+static int sync_send_msg(int fd, const struct lxm_sync_msg *m)
+{
+	/* Only the used part of text travels; SEQPACKET keeps record boundaries. */
+	size_t len = offsetof(struct lxm_sync_msg, text) + strnlen(m->text, sizeof(m->text) - 1) + 1;
+	ssize_t n;
+
+	do
+		n = send(fd, m, len, MSG_NOSIGNAL);
+	while (n < 0 && errno == EINTR);
+	if (n < 0)
+		return negative_errno();
+	if ((size_t)n != len)
+		return -EIO;
+	return 0;
+}
+
+int lxm_sync_send(int fd, enum lxm_step step)
+{
+	struct lxm_sync_msg m = { .step = step };
+
+	log_debug("Start sync: step '%s' done, telling the other side", lxm_step_to_string(step));
+	return sync_send_msg(fd, &m);
+}
+
+int lxm_sync_send_error(int fd, enum lxm_step step, int error, const char *text)
+{
+	struct lxm_sync_msg m = { .step = step, .error = error < 0 ? -error : error };
+
+	if (m.error == 0)
+		m.error = EIO;
+	if (text)
+		snprintf(m.text, sizeof(m.text), "%s", text);
+	return sync_send_msg(fd, &m);
+}
+
+int lxm_sync_recv(int fd, struct lxm_sync_msg *ret)
+{
+	ssize_t n;
+
+	*ret = (struct lxm_sync_msg){};
+	do
+		n = recv(fd, ret, sizeof(*ret), MSG_CMSG_CLOEXEC);
+	while (n < 0 && errno == EINTR);
+	if (n < 0)
+		return negative_errno() == -ECONNRESET ? -EPIPE : negative_errno();
+	if (n == 0)
+		return -EPIPE;
+	if ((size_t)n < offsetof(struct lxm_sync_msg, text) || ret->step <= LXM_STEP_NONE ||
+	    ret->step >= _LXM_STEP_MAX || ret->error < 0)
+		return -EPROTO;
+	ret->text[sizeof(ret->text) - 1] = 0;
+	return 0;
+}
+
+int lxm_sync_wait(int fd, enum lxm_step step, struct lxm_sync_msg *ret_failed)
+{
+	struct lxm_sync_msg m;
+	int r;
+
+	log_debug("Start sync: waiting for step '%s'", lxm_step_to_string(step));
+	r = lxm_sync_recv(fd, &m);
+	if (r < 0)
+		return log_debug_errno(r, "Start sync: no step '%s' from the other side: %m",
+				       lxm_step_to_string(step));
+	if (m.error > 0) {
+		if (ret_failed)
+			*ret_failed = m;
+		return -m.error;
+	}
+	if (m.step != (int)step)
+		return log_debug_errno(EPROTO, "Start sync: expected step '%s', got '%s'",
+				       lxm_step_to_string(step), lxm_step_to_string(m.step));
+	log_debug("Start sync: step '%s' reached", lxm_step_to_string(step));
+	return 0;
+}

@@ -1,0 +1,239 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/* The container store: load, list, create transactions, garbage collection, removal. */
+#include <fcntl.h>
+#include <stdio.h>
+#include <sys/file.h>
+#include <sys/stat.h>
+
+#include "config/config.h"
+#include "store/store.h"
+#include "util/log.h"
+
+#define TMP_PREFIX ".tmp-"
+
+void lxm_container_free(struct lxm_container *c)
+{
+	if (!c)
+		return;
+	free(c->name);
+	free(c->dir);
+	free(c->config_path);
+	free(c->rootfs);
+	if (c->config)
+		cfg_free(c->config);
+	free(c);
+}
+
+int lxm_container_load(const struct lxm_paths *paths, const char *name, struct lxm_container **ret)
+{
+	_cleanup_container_free_ struct lxm_container *c = calloc(1, sizeof(*c));
+	int r;
+
+	if (!c)
+		return -ENOMEM;
+	r = lxm_name_validate(name);
+	if (r < 0)
+		return r;
+	c->name = strdup(name);
+	if (!c->name)
+		return -ENOMEM;
+	if ((r = lxm_path_join(&c->dir, paths->containers_dir, name)) < 0 ||
+	    (r = lxm_path_join(&c->config_path, c->dir, "config")) < 0 ||
+	    (r = lxm_path_join(&c->rootfs, c->dir, "rootfs")) < 0)
+		return r;
+
+	struct stat st;
+	if (lstat(c->dir, &st) < 0 || !S_ISDIR(st.st_mode))
+		return log_error_errno(-ENOENT, "Container '%s' not found", name);
+
+	r = lxm_config_load(c->config_path, &c->config);
+	if (r == -ENOENT)
+		return log_error_errno(-EINVAL, "Container '%s' has no config file '%s'", name, c->config_path);
+	if (r < 0)
+		return r;
+	*ret = TAKE_PTR(c);
+	return 0;
+}
+
+static int strcmp_ptr(const void *a, const void *b)
+{
+	return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+int lxm_store_list(const struct lxm_paths *paths, char ***ret)
+{
+	_cleanup_closedir_ DIR *d = opendir(paths->containers_dir);
+	_cleanup_strv_free_ char **names = calloc(1, sizeof(char *));
+	size_t n = 0;
+
+	if (!names)
+		return -ENOMEM;
+	if (!d) {
+		if (errno != ENOENT)
+			return log_error_errno(negative_errno(), "Failed to open '%s': %m", paths->containers_dir);
+		*ret = TAKE_PTR(names);
+		return 0;
+	}
+	struct dirent *de;
+	while ((de = readdir(d))) {
+		if (de->d_name[0] == '.' || (de->d_type != DT_DIR && de->d_type != DT_UNKNOWN))
+			continue;
+		struct stat st;
+		if (fstatat(dirfd(d), de->d_name, &st, AT_SYMLINK_NOFOLLOW) < 0 || !S_ISDIR(st.st_mode))
+			continue;
+		char **nn = realloc(names, (n + 2) * sizeof(char *));
+		if (!nn)
+			return -ENOMEM;
+		names = nn;
+		names[n] = strdup(de->d_name);
+		if (!names[n])
+			return -ENOMEM;
+		names[++n] = NULL;
+	}
+	qsort(names, n, sizeof(char *), strcmp_ptr);
+	*ret = TAKE_PTR(names);
+	return 0;
+}
+
+static void txn_clear(struct lxm_store_txn *t)
+{
+	free(t->name);
+	free(t->tmp_dir);
+	free(t->tmp_rootfs);
+	free(t->final_dir);
+	closep(&t->lock_fd);
+	*t = (struct lxm_store_txn)LXM_STORE_TXN_INIT;
+}
+
+int lxm_store_txn_begin(const struct lxm_paths *paths, const char *name, struct lxm_store_txn *ret)
+{
+	struct lxm_store_txn t = LXM_STORE_TXN_INIT;
+	_cleanup_free_ char *lock_path = NULL, *tmpl = NULL;
+	struct stat st;
+	int r;
+
+	r = lxm_mkdir_p(paths->containers_dir, 0711);
+	if (r < 0)
+		return log_error_errno(r, "Failed to create '%s': %m", paths->containers_dir);
+	if (!(t.name = strdup(name)))
+		return -ENOMEM;
+	if ((r = lxm_path_join(&t.final_dir, paths->containers_dir, name)) < 0)
+		goto fail;
+	if (lstat(t.final_dir, &st) >= 0) {
+		r = log_error_errno(-EEXIST, "Container '%s' already exists", name);
+		goto fail;
+	}
+	if (asprintf(&tmpl, "%s/" TMP_PREFIX "%s-XXXXXX", paths->containers_dir, name) < 0) {
+		r = -ENOMEM;
+		goto fail;
+	}
+	/* mkdtemp gives mode 0700: the rootfs below may hold setuid binaries and private keys that
+	 * host users must not reach. */
+	if (!mkdtemp(tmpl)) {
+		r = log_error_errno(negative_errno(), "Failed to create a temporary directory in '%s': %m",
+				    paths->containers_dir);
+		goto fail;
+	}
+	t.tmp_dir = TAKE_PTR(tmpl);
+	if ((r = lxm_path_join(&lock_path, t.tmp_dir, ".lock")) < 0)
+		goto fail;
+	r = lxm_lock_file_try(lock_path, &t.lock_fd);
+	if (r < 0) {
+		log_error_errno(r, "Failed to lock '%s': %m", lock_path);
+		goto fail;
+	}
+	if ((r = lxm_path_join(&t.tmp_rootfs, t.tmp_dir, "rootfs")) < 0)
+		goto fail;
+	if (mkdir(t.tmp_rootfs, 0755) < 0) {
+		r = log_error_errno(negative_errno(), "Failed to create '%s': %m", t.tmp_rootfs);
+		goto fail;
+	}
+	*ret = t;
+	return 0;
+fail:
+	lxm_store_txn_abort(&t);
+	return r;
+}
+
+static int write_config(const char *dir, const char *text)
+{
+	_cleanup_free_ char *path = NULL;
+	int r = lxm_path_join(&path, dir, "config");
+	if (r < 0)
+		return r;
+	_cleanup_close_ int fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW, 0644);
+	if (fd < 0)
+		return log_error_errno(negative_errno(), "Failed to create '%s': %m", path);
+	size_t len = strlen(text);
+	for (size_t done = 0; done < len;) {
+		ssize_t n = write(fd, text + done, len - done);
+		if (n < 0) {
+			if (errno == EINTR)
+				continue;
+			return log_error_errno(negative_errno(), "Failed to write '%s': %m", path);
+		}
+		done += (size_t)n;
+	}
+	if (fsync(fd) < 0)
+		return log_error_errno(negative_errno(), "Failed to sync '%s': %m", path);
+	return 0;
+}
+
+static void fsync_dir(const char *path)
+{
+	_cleanup_close_ int fd = open(path, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (fd >= 0)
+		(void)fsync(fd);
+}
+
+int lxm_store_txn_commit(struct lxm_store_txn *t, const char *config_text)
+{
+	_cleanup_free_ char *lock_path = NULL, *parent = NULL;
+	int r;
+
+	r = write_config(t->tmp_dir, config_text);
+	if (r < 0)
+		return r;
+	if ((r = lxm_path_join(&lock_path, t->tmp_dir, ".lock")) < 0)
+		return r;
+	/* The flock stays on our open fd; from here the container lock (held by the caller) is what
+	 * keeps gc away from the temporary. */
+	(void)unlink(lock_path);
+
+	/* RENAME_NOREPLACE: even a racing creator that ignored the lock cannot make us replace an
+	 * existing container. */
+	if (renameat2(AT_FDCWD, t->tmp_dir, AT_FDCWD, t->final_dir, RENAME_NOREPLACE) < 0) {
+		if (errno == EEXIST)
+			return log_error_errno(-EEXIST, "Container '%s' already exists", t->name);
+		if (errno != EINVAL && errno != ENOSYS)
+			return log_error_errno(negative_errno(), "Failed to rename '%s' to '%s': %m", t->tmp_dir,
+					       t->final_dir);
+		/* Filesystem without RENAME_NOREPLACE: the caller's lock serialises creators. */
+		struct stat st;
+		if (lstat(t->final_dir, &st) >= 0)
+			return log_error_errno(-EEXIST, "Container '%s' already exists", t->name);
+		if (rename(t->tmp_dir, t->final_dir) < 0)
+			return log_error_errno(negative_errno(), "Failed to rename '%s' to '%s': %m", t->tmp_dir,
+					       t->final_dir);
+	}
+	parent = strdup(t->final_dir);
+	if (parent) {
+		char *slash = strrchr(parent, '/');
+		if (slash && slash != parent) {
+			*slash = '\0';
+			fsync_dir(parent);
+		}
+	}
+	txn_clear(t);
+	return 0;
+}
+
+void lxm_store_txn_abort(struct lxm_store_txn *t)
+{
+	if (t->tmp_dir) {
+		int r = lxm_rm_rf(t->tmp_dir);
+		if (r < 0)
+			log_warning_errno(r, "Failed to remove '%s', the next command retries: %m", t->tmp_dir);
+	}
+	txn_clear(t);
+}

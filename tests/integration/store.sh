@@ -1,0 +1,80 @@
+#!/bin/bash
+# The container store through the CLI: create/list/info/destroy with busybox and a tarball,
+# names, duplicates, missing containers, --root isolation.
+. "$(dirname "$0")/lib.sh"
+require_root
+plan 45
+
+new_root
+name=$(unique_name bb)
+
+# --- busybox from the template
+run_expect_exit 0 lxcmgr create "$name" -t busybox
+containers="$ROOT/var/lib/lxcmgr/containers"
+check "rootfs has busybox init" test -e "$containers/$name/rootfs/sbin/init"
+check "config written" test -s "$containers/$name/config"
+is "$(ls -A "$containers")" "$name" "nothing but the container in the store"
+is "$(cat "$containers/$name/rootfs/etc/hostname" 2>/dev/null)" "$name" "hostname personalised"
+
+run_expect_exit 0 lxcmgr list
+like "$OUT" "^NAME +STATE" "list has a header"
+like "$OUT" "$name +stopped +- +- +busybox +busybox" "list row: name, state, init, template"
+
+run_expect_exit 0 lxcmgr list --format json
+check "list json parses and has the fields" python3 -c '
+import json, sys
+a = json.loads(sys.argv[1]); o = a[0]
+assert len(a) == 1 and o["name"] == sys.argv[2] and o["state"] == "stopped", a
+assert o["template"] == "busybox" and o["init"] == "busybox" and o["pid"] is None, o
+assert len(o["uuid"]) == 36 and "release" in o, o' "$OUT" "$name"
+
+run_expect_exit 0 lxcmgr info "$name"
+like "$OUT" "state +stopped" "info shows the state"
+like "$OUT" "uuid +[0-9a-f-]{36}" "info shows the uuid"
+run_expect_exit 0 lxcmgr info "$name" --format json --disk
+check "info json parses" python3 -c '
+import json, sys
+o = json.loads(sys.argv[1])
+assert o["name"] == sys.argv[2] and o["state"] == "stopped" and o["template"] == "busybox", o
+assert o["paths"]["rootfs"].endswith("/" + sys.argv[2] + "/rootfs"), o
+assert o["disk_bytes"] > 100000, o' "$OUT" "$name"
+
+# --- duplicate, missing, invalid names
+run_expect_exit 4 lxcmgr create "$name" -t busybox
+like "$ERR" "already exists" "duplicate create says why"
+run_expect_exit 3 lxcmgr destroy "nope-$name"
+run_expect_exit 3 lxcmgr info "nope-$name"
+for bad in "Upper" "-lead" "trail-" "a_b" "a.b" "../x" "$(printf 'x%.0s' {1..64})"; do
+	run_expect_exit 2 lxcmgr create "$bad" -t busybox
+done
+like "$ERR" "64 characters, at most 63" "too long name explained"
+run_expect_exit 2 lxcmgr create "a/b" -t busybox
+like "$ERR" "character '/' at position 2" "bad character named"
+is "$(ls -A "$containers")" "$name" "failed creates left nothing"
+
+# --- a hand-broken config: listed as broken (exit 1, line number on stderr), still destroyable
+run_expect_exit 0 lxcmgr create "$name-broken" -t busybox
+echo 'no_such_key = 1' >>"$containers/$name-broken/config"
+run_expect_exit 1 lxcmgr list
+like "$OUT" "$name-broken +broken" "broken container listed as broken"
+like "$ERR" "config:[0-9]+:" "the error names the line"
+run_expect_exit 2 lxcmgr info "$name-broken"
+run_expect_exit 0 lxcmgr destroy "$name-broken"
+
+# --- from a tarball
+tarball="$ROOT/bb.tar.gz"
+check "busybox rootfs tarball built" busybox_rootfs_tarball "$tarball"
+run_expect_exit 0 lxcmgr create "$name-tar" --from "$tarball"
+run_expect_exit 0 lxcmgr list --format json
+check "tarball container listed as template 'tarball'" python3 -c '
+import json, sys
+o = [c for c in json.loads(sys.argv[1]) if c["name"] == sys.argv[2]][0]
+assert o["template"] == "tarball" and o["init"] == "busybox", o' "$OUT" "$name-tar"
+
+# --- --root isolation: the same name in another world
+new_root ROOT2
+run_expect_exit 0 "$LXCMGR" --root "$ROOT2" create "$name" -t busybox
+run_expect_exit 0 lxcmgr destroy "$name"
+check "other world's container untouched" test -d "$ROOT2/var/lib/lxcmgr/containers/$name/rootfs/sbin"
+run_expect_exit 0 lxcmgr destroy "$name-tar"
+is "$(ls -A "$containers")" "" "store empty after destroy"
