@@ -310,7 +310,7 @@ static int rewrite(const char *dir, const char *file, char sep, int field, const
 	f = open_memstream(&out, &n);
 	if (!f)
 		return -ENOMEM;
-	for (char *s = text, *save = NULL, *l; (l = strtok_r(s, "\n", &save)); s = NULL) {
+	for (char *s = text, *save = NULL, *l; text && (l = strtok_r(s, "\n", &save)); s = NULL) {
 		const char *p = l;
 		size_t len;
 		for (int i = 0; i < field && p; i++)
@@ -385,4 +385,55 @@ int lxm_dnsmasq_host_remove(const char *dir, const char *name)
 	if (r < 0)
 		return r;
 	return reload(dir);
+}
+
+int lxm_dnsmasq_host_list(const char *dir, struct lxm_dnsmasq_host **ret, size_t *ret_n)
+{
+	_cleanup_free_ char *path = NULL, *text = NULL;
+	_cleanup_free_ struct lxm_dnsmasq_host *items = NULL;
+	size_t n = 0;
+	int r;
+
+	if (path_in(dir, "dhcp-hosts", &path) < 0)
+		return -ENOMEM;
+	r = read_all(path, &text);
+	if (r < 0 && r != -ENOENT)
+		return r;
+	for (char *s = text, *save = NULL, *l; text && (l = strtok_r(s, "\n", &save)); s = NULL) {
+		struct lxm_dnsmasq_host h = {};
+		char *f[3] = {}, *save2 = NULL;
+		size_t k = 0;
+		for (char *t = strtok_r(l, ",", &save2); t && k < 3; t = strtok_r(NULL, ",", &save2))
+			f[k++] = t;
+		if (k < 2 || lxm_ipam_parse_mac(f[0], h.mac) < 0)
+			continue;
+		if (k == 3 && lxm_ipam_parse_addr(f[1], &h.ip) < 0)
+			continue;
+		snprintf(h.name, sizeof(h.name), "%s", f[k - 1]);
+		struct lxm_dnsmasq_host *m = realloc(items, (n + 1) * sizeof(*m));
+		if (!m)
+			return -ENOMEM;
+		items = m;
+		items[n++] = h;
+	}
+	*ret = TAKE_PTR(items);
+	*ret_n = n;
+	return 0;
+}
+
+int lxm_dnsmasq_host_lookup(const char *dir, const char *name, struct lxm_cidr *ret)
+{
+	_cleanup_free_ struct lxm_dnsmasq_host *h = NULL;
+	size_t n = 0;
+	int r;
+
+	r = lxm_dnsmasq_host_list(dir, &h, &n);
+	if (r < 0)
+		return r;
+	for (size_t i = 0; i < n; i++)
+		if (STREQ(h[i].name, name) && h[i].ip.family) {
+			*ret = h[i].ip;
+			return 0;
+		}
+	return -ENOENT;
 }

@@ -13,6 +13,7 @@
 #pragma once
 
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
 #include <sys/types.h>
 
@@ -44,6 +45,16 @@ int lxm_dnsmasq_running(const char *dir, pid_t *ret_pid);
 int lxm_dnsmasq_host_set(const char *dir, const uint8_t mac[6], const struct lxm_cidr *ip, const char *name);
 /* Removes the entries for name; 0 when there were none. */
 int lxm_dnsmasq_host_remove(const char *dir, const char *name);
+
+struct lxm_dnsmasq_host {
+	uint8_t mac[6];
+	struct lxm_cidr ip; /* family 0 when the lease has no fixed address */
+	char name[64];
+};
+/* The static leases of dir (dhcp-hosts). *ret owned (free). */
+int lxm_dnsmasq_host_list(const char *dir, struct lxm_dnsmasq_host **ret, size_t *ret_n);
+/* The address recorded for name; -ENOENT when none. */
+int lxm_dnsmasq_host_lookup(const char *dir, const char *name, struct lxm_cidr *ret);
 
 /* DNS label check for container names in the hosts files: [a-z0-9-], 1..63. */
 int lxm_dnsmasq_name_validate(const char *name);

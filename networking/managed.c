@@ -5,6 +5,7 @@
 #include <sys/file.h>
 #include <sys/stat.h>
 
+#include "core/paths.h"
 #include "networking/dnsmasq.h"
 #include "networking/addr.h"
 #include "networking/ipam.h"
@@ -43,6 +44,37 @@ int lxm_network_name_validate(const char *name)
 			return log_error_errno(-EINVAL, "Invalid network name '%s': only letters, digits, '_' and '-'",
 					       name);
 	return 0;
+}
+
+int lxm_network_domain_validate(const char *d)
+{
+	size_t n = d ? strlen(d) : 0;
+
+	if (n == 0 || n > 253 || d[0] == '.' || d[0] == '-' || d[n - 1] == '.' || strstr(d, ".."))
+		return -EINVAL;
+	for (const char *p = d; *p; p++)
+		if (!((*p >= 'a' && *p <= 'z') || (*p >= '0' && *p <= '9') || *p == '-' || *p == '.'))
+			return -EINVAL;
+	return 0;
+}
+
+int lxm_network_upstream_validate(const char *s)
+{
+	_cleanup_free_ char *copy = NULL;
+	char *save = NULL;
+	struct lxm_cidr a;
+
+	if (!s)
+		return -EINVAL;
+	if (STREQ(s, "host") || STREQ(s, "none"))
+		return 0;
+	copy = strdup(s);
+	if (!copy)
+		return -ENOMEM;
+	for (char *t = strtok_r(copy, ",", &save); t; t = strtok_r(NULL, ",", &save))
+		if (lxm_ipam_parse_addr(t, &a) < 0)
+			return -EINVAL;
+	return *s ? 0 : -EINVAL;
 }
 
 int lxm_network_new(const char *name, struct lxm_network **ret)
@@ -104,6 +136,14 @@ int lxm_network_load(const char *networks_dir, const char *name, struct lxm_netw
 	    dup_or_default(&n->domain, cfg_getstr(cfg, "domain"), "lxcmgr") < 0 ||
 	    dup_or_default(&n->dns_upstream, cfg_getstr(cfg, "dns_upstream"), "host") < 0)
 		return -ENOMEM;
+	/* These values end up as lines of dnsmasq.conf and nft ruleset text: a newline or quote in a
+	 * hand-edited file must not smuggle options (dhcp-script=...) or rules into either. */
+	if (lxm_network_name_validate(n->bridge) < 0)
+		return log_error_errno(-EINVAL, "%s: invalid bridge '%s'", path, n->bridge);
+	if (lxm_network_domain_validate(n->domain) < 0)
+		return log_error_errno(-EINVAL, "%s: invalid domain '%s'", path, n->domain);
+	if (lxm_network_upstream_validate(n->dns_upstream) < 0)
+		return log_error_errno(-EINVAL, "%s: invalid dns_upstream '%s'", path, n->dns_upstream);
 	n->nat = cfg_getbool(cfg, "nat");
 	n->dhcp = cfg_getbool(cfg, "dhcp");
 	s = cfg_getstr(cfg, "ipv4");
@@ -154,8 +194,9 @@ int lxm_network_save(const char *networks_dir, const struct lxm_network *n)
 		     n->name, n->bridge, v4, v6, n->nat ? "true" : "false", n->dhcp ? "true" : "false", n->domain,
 		     n->dns_upstream) < 0)
 		return -ENOMEM;
-	if (mkdir(networks_dir, 0755) < 0 && errno != EEXIST)
-		return log_error_errno(-errno, "Failed to create '%s': %m", networks_dir);
+	r = lxm_mkdir_p(networks_dir, 0755);
+	if (r < 0)
+		return log_error_errno(r, "Failed to create '%s': %m", networks_dir);
 	r = write_atomic(path, text);
 	if (r < 0)
 		return log_error_errno(r, "Failed to write '%s': %m", path);
@@ -315,19 +356,18 @@ int lxm_network_run_dir(const char *run_dir, const char *name, char **ret)
 static int network_lock(const char *run_dir, const char *name, int *ret_fd)
 {
 	_cleanup_free_ char *dir = NULL, *path = NULL;
-	int fd;
+	int fd, r;
 
 	if (asprintf(&dir, "%s/networks", run_dir) < 0 || asprintf(&path, "%s/.%s.lock", dir, name) < 0)
 		return -ENOMEM;
-	if (mkdir(run_dir, 0755) < 0 && errno != EEXIST)
-		return -errno;
-	if (mkdir(dir, 0755) < 0 && errno != EEXIST)
-		return -errno;
+	r = lxm_mkdir_p(dir, 0755);
+	if (r < 0)
+		return r;
 	fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0600);
 	if (fd < 0)
 		return -errno;
 	if (flock(fd, LOCK_EX) < 0) {
-		int r = -errno;
+		r = -errno;
 		close(fd);
 		return r;
 	}

@@ -38,6 +38,11 @@ DEFINE_TRIVIAL_CLEANUP_FUNC(struct lxm_network *, lxm_network_free)
  * and a file name. Logs why and returns -EINVAL otherwise. */
 int lxm_network_name_validate(const char *name);
 
+/* A DNS domain of [a-z0-9.-] labels. -EINVAL otherwise (not logged). */
+int lxm_network_domain_validate(const char *domain);
+/* "host", "none" or a comma-separated list of IP addresses. -EINVAL otherwise (not logged). */
+int lxm_network_upstream_validate(const char *upstream);
+
 /* A new definition with the defaults: no address, NAT and DHCP on, domain "lxcmgr", upstream
  * "host". The default network lxcbr0 gets 10.0.3.1/24. */
 int lxm_network_new(const char *name, struct lxm_network **ret);

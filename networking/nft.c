@@ -68,11 +68,20 @@ static int nft_run(const char *cmd, char **ret_output)
 
 int lxm_nft_network_apply(const struct lxm_nft_network *n)
 {
-	_cleanup_free_ char *text = NULL;
+	_cleanup_free_ char *text = NULL, *comment = strdup(n->comment ? n->comment : "lxcmgr");
 	char net[LXM_CIDR_STRLEN], masq[256] = "";
 	struct lxm_cidr network = lxm_ipam_network(n->subnet);
 	int r;
 
+	if (!comment)
+		return -ENOMEM;
+	/* The comment carries a --root path: a quote or newline in it must not end the string and
+	 * become ruleset text. nft also limits comments to 128 bytes. */
+	for (char *p = comment; *p; p++)
+		if (*p == '"' || *p == '\\' || (unsigned char)*p < 0x20 || (unsigned char)*p >= 0x7f)
+			*p = '_';
+	if (strlen(comment) > 127)
+		comment[127] = '\0';
 	lxm_ipam_cidr_to_string(&network, net);
 	if (n->nat)
 		snprintf(masq, sizeof(masq), "\t\tip saddr %s ip daddr != %s masquerade\n", net, net);
@@ -109,7 +118,7 @@ int lxm_nft_network_apply(const struct lxm_nft_network *n)
 		     "\t\toifname \"%5$s\" accept\n"
 		     "\t}\n"
 		     "}\n",
-		     n->table, n->comment ? n->comment : "lxcmgr", masq, net, n->bridge);
+		     n->table, comment, masq, net, n->bridge);
 	if (r < 0)
 		return -ENOMEM;
 	r = nft_run(text, NULL);

@@ -161,8 +161,19 @@ static int v1_kill(struct lxm_cgroup *cg)
 
 	/* On hybrid every process is also in the unified hierarchy, whose cgroup.kill and
 	 * cgroup.events do the job atomically and with notification. */
-	if (u && !cg->no_unified_kill && lxm_cg_file_exists(u->path, "cgroup.kill"))
+	if (u && !cg->no_unified_kill && lxm_cg_file_exists(u->path, "cgroup.kill")) {
+		struct lxm_cgroup_hier *fz = lxm_cg_hier(cg, "freezer");
+		int r;
+
+		/* A task frozen by the v1 freezer cannot act on SIGKILL: queue the kill first (no
+		 * task runs a single instruction more), then thaw, then wait for the cgroup to empty. */
+		r = lxm_cg_write(cg, u->path, "cgroup.kill", "1");
+		if (r < 0)
+			return r;
+		if (fz)
+			(void)lxm_cg_write(NULL, fz->path, "freezer.state", "THAWED");
 		return lxm_cg_v2_kill(cg, u);
+	}
 	return v1_kill_pids(cg);
 }
 

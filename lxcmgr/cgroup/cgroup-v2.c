@@ -186,7 +186,10 @@ static int v2_apply(struct lxm_cg_tx *tx, const char *dir, const struct lxm_cgro
 	}
 	if (r >= 0 && l->io_weight != LXM_CGROUP_UNSET) {
 		/* io.weight needs the CFQ-successor io.cost; with BFQ only io.bfq.weight (1-1000) exists. */
-		if (lxm_cg_file_exists(dir, "io.weight") || !lxm_cg_file_exists(dir, "io.bfq.weight")) {
+		if (!lxm_cg_file_exists(dir, "io.weight") && !lxm_cg_file_exists(dir, "io.bfq.weight"))
+			r = lxm_cg_note(notes, "io_weight is ignored: no io.weight or io.bfq.weight (io controller "
+					       "off, or neither io.cost nor BFQ in the kernel)");
+		else if (lxm_cg_file_exists(dir, "io.weight")) {
 			snprintf(buf, sizeof(buf), "default %" PRIu64, l->io_weight);
 			r = lxm_cg_tx_write(tx, dir, "io.weight", buf);
 		} else {

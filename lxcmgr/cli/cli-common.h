@@ -6,10 +6,6 @@
 
 #include "cli/context.h"
 
-/* Loads the global config into ctx->global once (an absent file gives defaults) and applies its
- * path overrides; a no-op when already loaded. -EINVAL (logged) for an invalid file. */
-int lxm_cli_load_global(struct lxm_context *ctx);
-
 enum lxm_output_format {
 	LXM_FORMAT_TABLE = 0,
 	LXM_FORMAT_JSON,

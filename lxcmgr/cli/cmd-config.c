@@ -57,7 +57,7 @@ static int config_get(const char *path, const char *key)
 	if (r == -ENOENT)
 		return log_error_errno(r, "'%s' is not set", key);
 	if (r == -EINVAL)
-		return log_error_errno(r, "Unknown config key '%s'", key);
+		return log_error_errno(r, "Unknown config key '%s' (keys name one value, such as limits.memory)", key);
 	if (r < 0)
 		return log_error_errno(r, "Failed to get '%s': %m", key);
 	printf("%s\n", value);

@@ -1,8 +1,6 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /* lxcmgr create NAME -t TEMPLATE | --from FILE: built in a hidden temporary, renamed into place. */
-#include <fcntl.h>
 #include <getopt.h>
-#include <sys/stat.h>
 #include <time.h>
 #include <uuid/uuid.h>
 
@@ -12,6 +10,7 @@
 #include "image/archive.h"
 #include "image/template-run.h"
 #include "image/template.h"
+#include "runtime/start.h"
 #include "store/store.h"
 #include "util/log.h"
 
@@ -42,39 +41,13 @@ static void create_result_done(struct create_result *r)
 	free(r->init_system);
 }
 
-/* TEMPORARY until rtstart's lxm_init_detect() is merged: names the init behind ROOTFS/sbin/init
- * from where the link points, without following it out of the rootfs. */
-static const char *guess_init(const char *rootfs)
+/* The init the rootfs has, as the runtime will see it ("unknown" when none is recognised). */
+static const char *detect_init(const char *rootfs)
 {
-	_cleanup_close_ int fd = open(rootfs, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-	char target[256];
-	struct stat st;
-
-	if (fd < 0 || fstatat(fd, "sbin/init", &st, AT_SYMLINK_NOFOLLOW) < 0)
+	enum lxm_init_system i = LXM_INIT_UNKNOWN;
+	if (lxm_init_detect(rootfs, &i) < 0)
 		return "unknown";
-	if (S_ISLNK(st.st_mode)) {
-		ssize_t n = readlinkat(fd, "sbin/init", target, sizeof(target) - 1);
-		if (n < 0)
-			return "unknown";
-		target[n] = '\0';
-		if (strstr(target, "systemd"))
-			return "systemd";
-		if (strstr(target, "busybox"))
-			return "busybox";
-		if (strstr(target, "runit"))
-			return "runit";
-		if (strstr(target, "openrc"))
-			return "openrc";
-		return "unknown";
-	}
-	if (!S_ISREG(st.st_mode))
-		return "unknown";
-	if (faccessat(fd, "sbin/openrc-init", F_OK, AT_SYMLINK_NOFOLLOW) == 0 ||
-	    faccessat(fd, "sbin/openrc", F_OK, AT_SYMLINK_NOFOLLOW) == 0)
-		return "openrc";
-	if (faccessat(fd, "etc/inittab", F_OK, AT_SYMLINK_NOFOLLOW) == 0)
-		return "sysvinit";
-	return "unknown";
+	return lxm_init_system_to_string(i);
 }
 
 static int create_from_template(struct lxm_context *ctx, const struct create_args *a, const char *rootfs,
@@ -100,7 +73,7 @@ static int create_from_template(struct lxm_context *ctx, const struct create_arg
 	/* A template's "none" means: lxcmgr's own init shim runs as PID 1. */
 	const char *init = tr.init_system;
 	if (IS_EMPTY(init))
-		init = guess_init(rootfs);
+		init = detect_init(rootfs);
 	else if (STREQ(init, "none"))
 		init = "shim";
 	res->init_system = strdup(init);
@@ -150,7 +123,7 @@ static int create_from_tarball(struct lxm_context *ctx, const struct create_args
 	res->template_name = strdup("tarball");
 	res->release = strdup(a->release ? a->release : "unknown");
 	res->arch = a->arch ? strdup(a->arch) : NULL;
-	res->init_system = strdup(a->init ? a->init : !IS_EMPTY(detected) ? detected : guess_init(rootfs));
+	res->init_system = strdup(a->init ? a->init : !IS_EMPTY(detected) ? detected : detect_init(rootfs));
 	if (!res->template_name || !res->release || !res->init_system)
 		return -ENOMEM;
 	return 0;
@@ -252,9 +225,6 @@ int lxm_cmd_create(struct lxm_context *ctx, int argc, char **argv)
 	if (r < 0)
 		return r;
 	r = lxm_name_validate(a.name);
-	if (r < 0)
-		return r;
-	r = lxm_cli_load_global(ctx);
 	if (r < 0)
 		return r;
 	if (a.from) {

@@ -28,8 +28,7 @@ int lxm_cmd_destroy(struct lxm_context *ctx, int argc, char **argv)
 			return -EINVAL;
 		force = true;
 	}
-	if ((r = lxm_cli_one_name(argc, argv, "destroy", &name)) < 0 || (r = lxm_name_validate(name)) < 0 ||
-	    (r = lxm_cli_load_global(ctx)) < 0)
+	if ((r = lxm_cli_one_name(argc, argv, "destroy", &name)) < 0 || (r = lxm_name_validate(name)) < 0)
 		return r;
 
 	/* Existence is checked on the directory, not the config: a container with a broken config

@@ -81,7 +81,7 @@ static void print_text(const struct info *in)
 	}
 	if (in->si.last_exit)
 		printf("%-13s %s\n", "last_exit", in->si.last_exit);
-	printf("%-13s '%s'\n%-13s '%s'\n%-13s '%s'\n", "dir", in->c->dir, "config", in->c->config_path, "rootfs",
+	printf("%-13s %s\n%-13s %s\n%-13s %s\n", "dir", in->c->dir, "config", in->c->config_path, "rootfs",
 	       in->c->rootfs);
 	if (in->have_disk)
 		printf("%-13s %llu MiB\n", "disk", (unsigned long long)(in->disk >> 20));
@@ -186,8 +186,7 @@ int lxm_cmd_info(struct lxm_context *ctx, int argc, char **argv)
 		else if (ch != 'f' || (r = lxm_output_format_from_string(optarg, &fmt)) < 0)
 			return -EINVAL;
 	}
-	if ((r = lxm_cli_one_name(argc, argv, "info", &name)) < 0 || (r = lxm_name_validate(name)) < 0 ||
-	    (r = lxm_cli_load_global(ctx)) < 0)
+	if ((r = lxm_cli_one_name(argc, argv, "info", &name)) < 0 || (r = lxm_name_validate(name)) < 0)
 		return r;
 	(void)lxm_store_gc(&ctx->paths);
 	if ((r = lxm_container_load(&ctx->paths, name, &c)) < 0)

@@ -140,9 +140,6 @@ int lxm_cmd_list(struct lxm_context *ctx, int argc, char **argv)
 	}
 	if (optind < argc)
 		return log_error_errno(-EINVAL, "Unexpected argument '%s'", argv[optind]);
-	r = lxm_cli_load_global(ctx);
-	if (r < 0)
-		return r;
 	/* Read-only otherwise, but tidying temporaries of dead creates is cheap and keeps "the next
 	 * command removes them" true; an unprivileged caller simply cannot. */
 	(void)lxm_store_gc(&ctx->paths);

@@ -8,6 +8,7 @@
 #include "networking/managed.h"
 #include "networking/nft.h"
 #include "runtime/net-setup.h"
+#include "util/json.h"
 #include "util/log.h"
 
 static int parse_subnet(const char *opt, const char *s, int family, struct lxm_cidr *ret)
@@ -37,18 +38,6 @@ static int parse_subnet(const char *opt, const char *s, int family, struct lxm_c
 	return 0;
 }
 
-static int valid_domain(const char *d)
-{
-	size_t n = strlen(d);
-
-	if (n == 0 || n > 253 || d[0] == '.' || d[0] == '-' || d[n - 1] == '.')
-		return -EINVAL;
-	for (const char *p = d; *p; p++)
-		if (!((*p >= 'a' && *p <= 'z') || (*p >= '0' && *p <= '9') || *p == '-' || *p == '.'))
-			return -EINVAL;
-	return 0;
-}
-
 static int net_create(struct lxm_context *ctx, int argc, char **argv)
 {
 	static const struct option options[] = {
@@ -63,7 +52,7 @@ static int net_create(struct lxm_context *ctx, int argc, char **argv)
 	int c, r;
 
 	optind = 0;
-	while ((c = getopt_long(argc, argv, "+", options, NULL)) != -1)
+	while ((c = getopt_long(argc, argv, "", options, NULL)) != -1)
 		if (c == '?')
 			return -EINVAL;
 	if (optind != argc - 1)
@@ -75,7 +64,7 @@ static int net_create(struct lxm_context *ctx, int argc, char **argv)
 	if (r < 0)
 		return r;
 	optind = 0;
-	while ((c = getopt_long(argc, argv, "+", options, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "", options, NULL)) != -1) {
 		char **dst = c == 'o' ? &n->domain : c == 'u' ? &n->dns_upstream : NULL;
 		switch (c) {
 		case '4':
@@ -92,7 +81,7 @@ static int net_create(struct lxm_context *ctx, int argc, char **argv)
 			n->dhcp = c == 'd';
 			break;
 		case 'o': case 'u':
-			if (c == 'o' && valid_domain(optarg) < 0)
+			if (c == 'o' && lxm_network_domain_validate(optarg) < 0)
 				return log_error_errno(-EINVAL, "Invalid domain '%s'", optarg);
 			free(*dst);
 			*dst = strdup(optarg);
@@ -103,15 +92,8 @@ static int net_create(struct lxm_context *ctx, int argc, char **argv)
 		if (r < 0)
 			return r;
 	}
-	if (!STREQ(n->dns_upstream, "host") && !STREQ(n->dns_upstream, "none")) {
-		struct lxm_cidr a;
-		_cleanup_free_ char *copy = strdup(n->dns_upstream);
-		char *save = NULL;
-		for (char *s = strtok_r(copy, ",", &save); s; s = strtok_r(NULL, ",", &save))
-			if (lxm_ipam_parse_addr(s, &a) < 0)
-				return log_error_errno(-EINVAL, "Invalid --dns-upstream '%s': host, none or IP[,IP]",
-						       n->dns_upstream);
-	}
+	if (lxm_network_upstream_validate(n->dns_upstream) < 0)
+		return log_error_errno(-EINVAL, "Invalid --dns-upstream '%s': host, none or IP[,IP]", n->dns_upstream);
 	if (!ipv4 && !n->ipv4.family) {
 		r = lxm_network_pick_subnet(ctx->paths.networks_dir, &n->ipv4);
 		if (r < 0)
@@ -135,23 +117,10 @@ static int net_create(struct lxm_context *ctx, int argc, char **argv)
 	return 0;
 }
 
-static void json_string(FILE *f, const char *s)
-{
-	fputc('"', f);
-	for (; *s; s++) {
-		if (*s == '"' || *s == '\\')
-			fprintf(f, "\\%c", *s);
-		else if ((unsigned char)*s < 0x20)
-			fprintf(f, "\\u%04x", *s);
-		else
-			fputc(*s, f);
-	}
-	fputc('"', f);
-}
-
 static int net_list(struct lxm_context *ctx, int argc, char **argv)
 {
 	_cleanup_strv_free_ char **names = NULL;
+	struct lxm_json j;
 	bool json = false;
 	int r;
 
@@ -166,9 +135,10 @@ static int net_list(struct lxm_context *ctx, int argc, char **argv)
 	r = lxm_network_list(ctx->paths.networks_dir, &names);
 	if (r < 0)
 		return log_error_errno(r, "Failed to list networks: %m");
-	if (json)
-		fputs("[", stdout);
-	else
+	if (json) {
+		lxm_json_init(&j, stdout, false);
+		lxm_json_array_begin(&j);
+	} else
 		printf("%-16s %-18s %-24s %-4s %-4s %s\n", "NAME", "IPV4", "IPV6", "NAT", "DHCP", "STATE");
 	for (size_t i = 0; names[i]; i++) {
 		_cleanup_network_free_ struct lxm_network *n = NULL;
@@ -187,17 +157,21 @@ static int net_list(struct lxm_context *ctx, int argc, char **argv)
 			       n->dhcp ? "yes" : "no", state);
 			continue;
 		}
-		printf("%s{\"name\":", i ? "," : "");
-		json_string(stdout, n->name);
-		printf(",\"bridge\":");
-		json_string(stdout, n->bridge);
-		printf(",\"ipv4\":\"%s\",\"ipv6\":\"%s\",\"nat\":%s,\"dhcp\":%s,\"domain\":", n->ipv4.family ? a : "",
-		       n->ipv6.family ? b : "", n->nat ? "true" : "false", n->dhcp ? "true" : "false");
-		json_string(stdout, n->domain);
-		printf(",\"state\":\"%s\"}", state);
+		lxm_json_object_begin(&j);
+		lxm_json_kv_string(&j, "name", n->name);
+		lxm_json_kv_string(&j, "bridge", n->bridge);
+		lxm_json_kv_string(&j, "ipv4", n->ipv4.family ? a : "");
+		lxm_json_kv_string(&j, "ipv6", n->ipv6.family ? b : "");
+		lxm_json_kv_bool(&j, "nat", n->nat);
+		lxm_json_kv_bool(&j, "dhcp", n->dhcp);
+		lxm_json_kv_string(&j, "domain", n->domain);
+		lxm_json_kv_string(&j, "state", state);
+		lxm_json_object_end(&j);
 	}
-	if (json)
-		puts("]");
+	if (json) {
+		lxm_json_array_end(&j);
+		return lxm_json_end(&j);
+	}
 	return 0;
 }
 

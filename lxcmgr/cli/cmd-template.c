@@ -5,26 +5,13 @@
 #include <sys/stat.h>
 #include <time.h>
 
+#include "cli/cli-common.h"
 #include "cli/commands.h"
 #include "image/cache.h"
 #include "image/rmtree.h"
 #include "image/template.h"
+#include "util/json.h"
 #include "util/log.h"
-
-static void json_string(FILE *f, const char *s)
-{
-	fputc('"', f);
-	for (; s && *s; s++) {
-		unsigned char c = (unsigned char)*s;
-		if (c == '"' || c == '\\')
-			fprintf(f, "\\%c", c);
-		else if (c < 0x20)
-			fprintf(f, "\\u%04x", c);
-		else
-			fputc(c, f);
-	}
-	fputc('"', f);
-}
 
 static void format_time(uint64_t t, char *buf, size_t size)
 {
@@ -47,51 +34,54 @@ static void print_table(const struct lxm_cache_meta *l, size_t n)
 	}
 }
 
-static void print_json(const struct lxm_cache_meta *l, size_t n)
+static int print_json(const struct lxm_cache_meta *l, size_t n)
 {
-	printf("[");
+	struct lxm_json j;
+
+	lxm_json_init(&j, stdout, isatty(STDOUT_FILENO));
+	lxm_json_array_begin(&j);
 	for (size_t i = 0; i < n; i++) {
-		printf("%s\n  {\"key\": ", i ? "," : "");
-		json_string(stdout, l[i].key);
-		printf(", \"template\": ");
-		json_string(stdout, l[i].template_name);
-		printf(", \"release\": ");
-		json_string(stdout, l[i].release);
-		printf(", \"arch\": ");
-		json_string(stdout, l[i].arch);
-		printf(", \"init\": ");
-		json_string(stdout, l[i].init);
-		printf(", \"size\": %" PRIu64 ", \"created\": %" PRIu64 ", \"sha256\": ", l[i].size, l[i].created);
-		json_string(stdout, l[i].sha256);
-		printf("}");
+		lxm_json_object_begin(&j);
+		lxm_json_kv_string(&j, "key", l[i].key);
+		lxm_json_kv_string(&j, "template", l[i].template_name);
+		lxm_json_kv_string(&j, "release", l[i].release);
+		lxm_json_kv_string(&j, "arch", l[i].arch);
+		lxm_json_kv_string(&j, "init", l[i].init);
+		lxm_json_kv_uint(&j, "size", l[i].size);
+		lxm_json_kv_uint(&j, "created", l[i].created);
+		lxm_json_kv_string(&j, "sha256", l[i].sha256);
+		lxm_json_object_end(&j);
 	}
-	printf("%s]\n", n ? "\n" : "");
+	lxm_json_array_end(&j);
+	return lxm_json_end(&j);
 }
 
 static int template_list(struct lxm_context *ctx, int argc, char **argv)
 {
 	static const struct option options[] = { { "format", required_argument, NULL, 'f' }, {} };
+	enum lxm_output_format fmt = LXM_FORMAT_TABLE;
 	struct lxm_cache_meta *l = NULL;
-	const char *format = "table";
 	size_t n = 0;
 	int c, r;
 
 	while ((c = getopt_long(argc, argv, "f:", options, NULL)) != -1) {
 		if (c != 'f')
 			return -EINVAL;
-		format = optarg;
+		r = lxm_output_format_from_string(optarg, &fmt);
+		if (r < 0)
+			return r;
 	}
-	if (optind < argc || (STRNEQ(format, "table") && STRNEQ(format, "json")))
+	if (optind < argc)
 		return log_error_errno(-EINVAL, "Usage: lxcmgr template list [--format table|json]");
 	r = lxm_cache_list(&ctx->paths, &l, &n);
 	if (r < 0)
 		return log_error_errno(r, "Failed to list the template cache: %m");
-	if (STREQ(format, "json"))
-		print_json(l, n);
+	if (fmt == LXM_FORMAT_JSON)
+		r = print_json(l, n);
 	else
 		print_table(l, n);
 	lxm_cache_list_free(l, n);
-	return 0;
+	return r;
 }
 
 /* template build: fills the cache (and --rootfs DIR when given) without creating a container. */

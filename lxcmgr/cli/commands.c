@@ -23,6 +23,12 @@ static const struct lxm_command commands[] = {
 	{ "info", lxm_cmd_info, "Show a container's identity, state, paths and config summary",
 	  "NAME [--format table|json] [--disk]" },
 	{ "destroy", lxm_cmd_destroy, "Remove a container and its root filesystem", "NAME [--force]" },
+	{ "net", lxm_cmd_net, "Create, list, show, delete or bring up managed networks",
+	  "create NAME [--ipv4 CIDR|none] [--ipv6 CIDR] [--nat|--no-nat] [--dhcp|--no-dhcp] [--domain D]\n"
+	  "                  [--dns-upstream host|none|IP[,IP]]\n"
+	  "       lxcmgr net list [--format table|json] | show NAME | delete NAME | up NAME" },
+	{ "port", lxm_cmd_port, "Add, remove or list a container's port forwards",
+	  "NAME add [tcp|udp] HOST_PORT CONTAINER_PORT | remove [tcp|udp] HOST_PORT | list" },
 	{ "check", lxm_cmd_check, "Report what the host kernel and tools support", "[--format table|json]" },
 	{ "template", lxm_cmd_template, "List, build, refresh or remove cached templates",
 	  "list [--format table|json] | build TEMPLATE [--release R] [--arch A] [--init I] [--mirror URL] "

@@ -32,3 +32,5 @@ int lxm_cmd_info(struct lxm_context *ctx, int argc, char **argv);
 int lxm_cmd_destroy(struct lxm_context *ctx, int argc, char **argv);
 int lxm_cmd_check(struct lxm_context *ctx, int argc, char **argv);
 int lxm_cmd_template(struct lxm_context *ctx, int argc, char **argv);
+int lxm_cmd_net(struct lxm_context *ctx, int argc, char **argv);
+int lxm_cmd_port(struct lxm_context *ctx, int argc, char **argv);

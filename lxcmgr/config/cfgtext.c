@@ -16,10 +16,14 @@ enum tok_type {
 	T_ERROR,
 };
 
+/* Far deeper than any schema: only a hostile file nests more, and recursion must stay bounded. */
+#define MAX_NESTING 16
+
 struct lexer {
 	const char *text;
 	size_t pos;
 	unsigned line;
+	unsigned depth;
 	char *blank; /* when set: a copy of text whose comment characters are overwritten with spaces */
 };
 
@@ -209,10 +213,14 @@ static int parse_section(struct lexer *l, struct lxm_cfgtext_stmt *st, struct to
 {
 	st->kind = LXM_CFGTEXT_SECTION;
 	st->open = open.start;
+	if (l->depth >= MAX_NESTING)
+		return -EINVAL;
 	st->body = calloc(1, sizeof(*st->body));
 	if (!st->body)
 		return -ENOMEM;
+	l->depth++;
 	int r = parse_block(l, st->body, true, &st->close);
+	l->depth--;
 	if (r < 0)
 		return r;
 	st->end = st->close + 1;
@@ -313,7 +321,7 @@ void lxm_cfgtext_free(struct lxm_cfgtext_block *b)
 	free(b);
 }
 
-int lxm_cfgtext_blank_comments(const char *text, char **ret)
+int lxm_cfgtext_blank_comments(const char *text, char **ret, unsigned *ret_line)
 {
 	struct lexer l = { .text = text, .line = 1 };
 
@@ -321,9 +329,18 @@ int lxm_cfgtext_blank_comments(const char *text, char **ret)
 	if (!l.blank)
 		return -ENOMEM;
 	for (;;) {
+		unsigned line = l.line;
 		struct tok t = next(&l);
 		if (t.type == T_EOF)
 			break;
+		if (t.type == T_ERROR && (text[t.start] == '"' || text[t.start] == '\'')) {
+			/* libconfuse's lexer would echo a dangling backslash of an unterminated string to
+			 * stdout; refuse such text here. */
+			free(l.blank);
+			if (ret_line)
+				*ret_line = line;
+			return -EBADMSG;
+		}
 		/* Like libconfuse's lexer, step over what does not lex and go on. */
 		if (t.type == T_ERROR && l.text[l.pos])
 			l.pos++;

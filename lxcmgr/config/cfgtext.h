@@ -42,8 +42,9 @@ struct lxm_cfgtext_block {
  * -ENODATA when the text ends inside a section. */
 int lxm_cfgtext_parse(const char *text, struct lxm_cfgtext_block **ret, unsigned *ret_line);
 /* *ret = text with every comment character replaced by a space (newlines kept). libconfuse 3.3
- * miscounts lines after comments; parsing this copy keeps its error line numbers right. */
-int lxm_cfgtext_blank_comments(const char *text, char **ret);
+ * miscounts lines after comments; parsing this copy keeps its error line numbers right.
+ * -EBADMSG with the string's first line in *ret_line for an unterminated string. */
+int lxm_cfgtext_blank_comments(const char *text, char **ret, unsigned *ret_line);
 
 void lxm_cfgtext_free(struct lxm_cfgtext_block *b);
 DEFINE_TRIVIAL_CLEANUP_FUNC(struct lxm_cfgtext_block *, lxm_cfgtext_free)

@@ -1,20 +1,35 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /*
  * The container config file (libconfuse). One schema, used by container configs, by the
- * `defaults` block of the global config and by provisioning files.
+ * `defaults` block of the global config and by provisioning files. Read values with libconfuse:
+ * cfg_getstr/cfg_getint/cfg_getfloat/cfg_getbool, cfg_getsec(cfg, "limits") (never NULL for the
+ * plain sections), cfg_size(cfg, "network") + cfg_getnsec(cfg, "network", i) + cfg_title(sec) or
+ * cfg_gettsec(cfg, "network", "eth0") for titled ones. "-" below = no default: cfg_size() is 0 and
+ * cfg_getstr() NULL (cfg_getint/float 0) when unset. Every value is validated while parsing;
+ * errors read "PATH:LINE: message". Sizes and signals are strings: use lxm_config_get_size() and
+ * lxm_config_get_signal() (or lxm_parse_size/lxm_parse_signal from util/parse.h).
  *
- * Top level keys:   name uuid template release arch init_system created hostname
- *                   init halt_signal reboot_signal
- * Sections:         console { ring_size log_size log_rotate }
- *                   network NAME { type bridge hwaddr mtu ipv4 ipv4_gateway ipv6 ipv6_gateway }  (multi, titled)
- *                   limits { memory memory_high swap cpus cpu_weight cpuset pids io_weight }
- *                   mount NAME { source target options }                                        (multi, titled)
- *                   security { privileged idmap cap_drop cap_keep no_new_privs seccomp apparmor }
- *                   autostart { enabled order delay group }
- *                   restart { policy max window backoff }
- *                   forward NAME { proto host_port container_port }                             (multi, titled)
- *                   hook { pre_start post_start pre_stop post_stop }
- * Every value is validated while parsing; errors read "PATH:LINE: message".
+ * Top level (all str, -): name uuid template release arch init_system created hostname
+ *                   init (command line for PID 1) halt_signal reboot_signal (signal names/numbers)
+ * console { ring_size str size "128K"; log_size str size "1M"; log_rotate int 2 }
+ * network NAME {    (multi, titled by the interface name inside the container, unique)
+ *     type str "veth" (veth|macvlan|empty|none); bridge str "lxcbr0"; hwaddr str "auto" (or MAC);
+ *     mtu int - (68-65535); ipv4 str - ("dhcp"|"auto"|A.B.C.D/N); ipv4_gateway str - ("auto"|addr);
+ *     ipv6 str - ("dhcp"|"auto"|ADDR/N); ipv6_gateway str - ("auto"|addr) }
+ * limits { memory str size -; memory_high str size -; swap str size -; cpus float - (> 0);
+ *     cpu_weight int - (1-10000); cpuset str - ("0-1,3", within the host); pids str - (>= 1 or
+ *     "max"; a bare number in the file is fine); io_weight int - (1-10000) }
+ * mount NAME { source str - (required); target str - (absolute, required); options str "bind" }  (multi)
+ * security { privileged bool false; idmap str "auto" ("auto"|"isolated"|"u 0 100000 65536; g ...");
+ *     cap_drop str list -; cap_keep str list - (names as "sys_admin" or "CAP_SYS_ADMIN");
+ *     no_new_privs bool false; seccomp str "default" ("default"|"none"|/path);
+ *     apparmor str "generated" ("generated"|"unconfined"|profile); devices str list -
+ *     ("c 10:200 rwm": TYPE MAJOR:MINOR ACCESS, '*' allowed) }
+ * autostart { enabled bool false; order int 0; delay int 0 (>= 0); group str - }
+ * restart { policy str "no" (no|on-failure|always); max int 5; window int 300; backoff int 1 }
+ * forward NAME { proto str "tcp" (tcp|udp); host_port int - ; container_port int - (both required,
+ *     1-65535) }                                                                     (multi, titled)
+ * hook { pre_start post_start pre_stop post_stop: str - (absolute paths) }
  */
 #pragma once
 

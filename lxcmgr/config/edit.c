@@ -335,16 +335,6 @@ static int insert_into(struct edit *e, struct lxm_cfgtext_block *root, struct lx
 	return add_splice(e, at, sec->close, out);
 }
 
-static bool bare_title_ok(const char *s)
-{
-	if (!*s)
-		return false;
-	for (; *s; s++)
-		if (!isalnum((unsigned char)*s) && !strchr("_.-", *s))
-			return false;
-	return true;
-}
-
 /* "section [title] {\n<unit>inner\n}" for the sections from depth i on, around the assignment. */
 static int build_sections(const struct keypath *k, size_t i, const char *unit, const char *assign, char **ret)
 {
@@ -362,10 +352,7 @@ static int build_sections(const struct keypath *k, size_t i, const char *unit, c
 		FILE *f = open_memstream(&title, &len);
 		if (!f)
 			return -ENOMEM;
-		if (bare_title_ok(k->title[i]))
-			fputs(k->title[i], f);
-		else
-			lxm_config_quote(k->title[i], f);
+		lxm_config_write_title(k->title[i], f);
 		fputc(' ', f);
 		fclose(f);
 	}
@@ -486,7 +473,7 @@ int lxm_config_edit_text(const char *text, const char *key, const char *value, c
 	}
 	r = lxm_cfgtext_parse(text, &root, &line);
 	if (r < 0) {
-		log_error("Line %u: cannot make sense of the config's syntax", line);
+		log_error("Cannot edit the config: syntax error near line %u (fix it with 'config NAME edit')", line);
 		goto out;
 	}
 	if (value) {

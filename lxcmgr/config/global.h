@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /*
  * The global config, PATHS->config_file (optional): lib_dir, cache_dir, run_dir overrides,
- * default_template, default_release, default_init, and a `defaults { ... }` block with the
+ * default_template ("busybox"), default_release and default_init (no default: the template's own),
+ * and a `defaults { ... }` block with the
  * container keys applied to new containers.
  */
 #pragma once

@@ -1,4 +1,6 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
+#include <ctype.h>
+
 #include "config/config.h"
 #include "config/render.h"
 #include "util/log.h"
@@ -29,6 +31,17 @@ void lxm_config_quote(const char *s, FILE *f)
 		}
 	}
 	fputc('"', f);
+}
+
+void lxm_config_write_title(const char *title, FILE *f)
+{
+	bool bare = *title;
+	for (const char *p = title; *p && bare; p++)
+		bare = isalnum((unsigned char)*p) || strchr("_.-", *p);
+	if (bare)
+		fputs(title, f);
+	else
+		lxm_config_quote(title, f);
 }
 
 void lxm_config_format_value(cfg_opt_t *opt, unsigned i, FILE *f)
@@ -72,7 +85,7 @@ static unsigned render_section(cfg_opt_t *opt, const char *indent, FILE *f)
 			continue;
 		fprintf(f, "%s%s ", indent, opt->name);
 		if (cfg_title(sub)) {
-			lxm_config_quote(cfg_title(sub), f);
+			lxm_config_write_title(cfg_title(sub), f);
 			fputc(' ', f);
 		}
 		fprintf(f, "{\n%s%s}\n", body ? body : "", indent);
@@ -108,21 +121,45 @@ unsigned lxm_config_render_set(cfg_t *sec, const char *indent, FILE *f)
 	return lines;
 }
 
-static const char hints[] =
-	"\n"
-	"# Sections filled by later features; uncomment and adapt. See container.conf.example.\n"
-	"# network eth0 {\n"
-	"#   type = \"veth\"          # veth | macvlan | empty | none\n"
-	"#   bridge = \"lxcbr0\"\n"
-	"#   hwaddr = \"auto\"\n"
-	"#   ipv4 = \"dhcp\"          # or \"10.0.3.10/24\", or \"auto\"\n"
-	"# }\n"
-	"# limits { memory = \"512M\"  cpus = 1.5  pids = 1024 }\n"
-	"# mount data { source = \"/srv/data\"  target = \"/data\"  options = \"bind,ro\" }\n"
-	"# security { privileged = false  idmap = \"auto\" }\n"
-	"# autostart { enabled = true  order = 10  delay = 5 }\n"
-	"# restart { policy = \"on-failure\"  max = 5  window = 300 }\n"
-	"# forward web { proto = \"tcp\"  host_port = 8080  container_port = 80 }\n";
+/* Commented examples for the sections a new config does not set, one per section. */
+static const struct {
+	const char *section, *text;
+} hints[] = {
+	{ "network", "# network eth0 {\n"
+		     "#   type = \"veth\"          # veth | macvlan | empty | none\n"
+		     "#   bridge = \"lxcbr0\"\n"
+		     "#   hwaddr = \"auto\"\n"
+		     "#   ipv4 = \"dhcp\"          # or \"10.0.3.10/24\", or \"auto\"\n"
+		     "# }\n" },
+	{ "limits", "# limits { memory = \"512M\"  cpus = 1.5  pids = 1024 }\n" },
+	{ "mount", "# mount data { source = \"/srv/data\"  target = \"/data\"  options = \"bind,ro\" }\n" },
+	{ "security", "# security { privileged = false  idmap = \"auto\" }\n" },
+	{ "autostart", "# autostart { enabled = true  order = 10  delay = 5 }\n" },
+	{ "restart", "# restart { policy = \"on-failure\"  max = 5  window = 300 }\n" },
+	{ "forward", "# forward web { proto = \"tcp\"  host_port = 8080  container_port = 80 }\n" },
+};
+
+static bool section_in(const char *body, const char *section)
+{
+	size_t n = strlen(section);
+	for (const char *p = body; p && (p = strstr(p, section)); p += n)
+		if ((p == body || p[-1] == '\n') && p[n] == ' ')
+			return true;
+	return false;
+}
+
+static void write_hints(const char *rendered, FILE *f)
+{
+	bool first = true;
+	for (size_t i = 0; i < ARRAY_SIZE(hints); i++) {
+		if (rendered && section_in(rendered, hints[i].section))
+			continue;
+		if (first)
+			fputs("\n# More settings (see container.conf.example); uncomment and adapt:\n", f);
+		first = false;
+		fputs(hints[i].text, f);
+	}
+}
 
 static void identity_line(FILE *f, const char *key, const char *value)
 {
@@ -164,8 +201,8 @@ int lxm_config_render_new(const struct lxm_config_identity *id, cfg_t *global, c
 	      f);
 
 	cfg_t *defaults = global ? cfg_getsec(global, "defaults") : NULL;
+	_cleanup_free_ char *body = NULL;
 	if (defaults) {
-		_cleanup_free_ char *body = NULL;
 		size_t blen = 0;
 		FILE *m = open_memstream(&body, &blen);
 		if (!m) {
@@ -177,7 +214,7 @@ int lxm_config_render_new(const struct lxm_config_identity *id, cfg_t *global, c
 		if (n > 0)
 			fprintf(f, "\n# From the defaults of the global config.\n%s", body);
 	}
-	fputs(hints, f);
+	write_hints(body, f);
 	if (fclose(f) != 0)
 		return -ENOMEM;
 

@@ -9,6 +9,9 @@
  * so "${VAR}" is never expanded on the next read). */
 void lxm_config_quote(const char *s, FILE *f);
 
+/* Writes a section title bare when it is a plain word ([A-Za-z0-9_.-]), quoted otherwise. */
+void lxm_config_write_title(const char *title, FILE *f);
+
 /* Writes value i of opt as config text (strings quoted). */
 void lxm_config_format_value(cfg_opt_t *opt, unsigned i, FILE *f);
 

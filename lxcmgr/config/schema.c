@@ -136,7 +136,9 @@ static cfg_opt_t global_opts[] = {
 	STR("run_dir"),
 	STR_DEF("default_template", "busybox"),
 	STR("default_release"),
-	STR_DEF("default_init", "systemd"),
+	/* No default here: each template has its own (debian: systemd, busybox: busybox), and a
+	 * global "systemd" would be passed to templates that cannot install it. */
+	STR("default_init"),
 	CFG_SEC("defaults", defaults_opts, CFGF_NONE),
 	CFG_END(),
 };
@@ -280,7 +282,10 @@ int lxm_schema_parse(cfg_t *cfg, const char *text, const char *source)
 	_cleanup_free_ char *plain = NULL;
 	int r;
 
-	r = lxm_cfgtext_blank_comments(text, &plain);
+	unsigned line = 0;
+	r = lxm_cfgtext_blank_comments(text, &plain, &line);
+	if (r == -EBADMSG)
+		return log_error_errno(-EINVAL, "%s:%u: Unterminated string", source ? source : "config", line);
 	if (r < 0)
 		return r;
 	current_source = source ? source : "config";
@@ -297,7 +302,6 @@ int lxm_schema_parse(cfg_t *cfg, const char *text, const char *source)
 
 	/* libconfuse accepts a file that ends inside a section; a truncated file must not load. */
 	_cleanup_cfgtext_free_ struct lxm_cfgtext_block *b = NULL;
-	unsigned line = 0;
 	r = lxm_cfgtext_parse(text, &b, &line);
 	if (r == -ENODATA)
 		return log_error_errno(-EINVAL, "%s:%u: Unexpected end of file: a section is missing its '}'",

@@ -3,6 +3,8 @@
  * Extraction of root filesystem tarballs. libarchive's own guards (SECURE_SYMLINKS, SECURE_NODOTDOT,
  * SECURE_NOABSOLUTEPATHS) are switched on, but every member is also checked here before libarchive
  * sees it, so a gap or regression in one layer does not let a hostile archive write outside dest.
+ * The checks and libarchive's writes are not atomic together: dest must be a directory no one else
+ * writes to meanwhile (a fresh temporary rootfs, as the store and the cache use).
  */
 #include <archive.h>
 #include <archive_entry.h>

@@ -284,6 +284,28 @@ static int fill_entry(const char *tmp, struct lxm_cache_meta *m, const char *roo
 	return write_meta(tmp, m);
 }
 
+void lxm_cache_clean_stale(const struct lxm_paths *paths, const char *key)
+{
+	_cleanup_free_ char *dir = NULL;
+	_cleanup_closedir_ DIR *d = NULL;
+	size_t n = strlen(key);
+	struct dirent *de;
+
+	if (lxm_cache_dir(paths, false, &dir) < 0)
+		return;
+	d = opendir(dir);
+	while (d && (de = readdir(d))) {
+		_cleanup_free_ char *path = NULL;
+		if (strncmp(de->d_name, key, n) != 0 ||
+		    (strncmp(de->d_name + n, ".tmp-", 5) != 0 && strncmp(de->d_name + n, ".build-", 7) != 0))
+			continue;
+		if (asprintf(&path, "%s/%s", dir, de->d_name) < 0)
+			return;
+		log_debug("Removing stale '%s'", path);
+		(void)lxm_image_rm_rf(path);
+	}
+}
+
 int lxm_cache_store(const struct lxm_paths *paths, struct lxm_cache_meta *m, const char *rootfs, bool progress)
 {
 	_cleanup_free_ char *dir = NULL, *final = NULL, *tmp = NULL;

@@ -37,6 +37,9 @@ bool lxm_cache_key_is_valid(const char *key);
 int lxm_cache_dir(const struct lxm_paths *paths, bool create, char **ret);
 /* Takes the key's lock (blocking flock); *ret_fd holds it until closed. */
 int lxm_cache_lock(const struct lxm_paths *paths, const char *key, int *ret_fd);
+/* Removes KEY.tmp-* and KEY.build-* left by a crashed store, remove or refresh. Call right after
+ * taking the key's lock (nothing of this key is being written then). */
+void lxm_cache_clean_stale(const struct lxm_paths *paths, const char *key);
 /* Reads KEY/meta; -ENOENT when the key is not cached, -EBADMSG when meta is unreadable. */
 int lxm_cache_read(const struct lxm_paths *paths, const char *key, struct lxm_cache_meta *ret);
 /* Path of the key's tarball. */

@@ -41,9 +41,9 @@ static int resolve_defaults(const char *path, const struct lxm_template_request 
 	r = lxm_template_parse_result(out, &rel, &arch, &init);
 	if (r < 0)
 		return r;
-	/* The request wins over the template's echo; the template fills in only what is missing. */
-	if (!(*ret_release = strdup(req->release ?: rel ?: "")) || !(*ret_arch = strdup(req->arch ?: arch ?: "")) ||
-	    !(*ret_init = strdup(req->init ?: init ?: "")))
+	/* The template's echo wins: it knows its own names ("12" and "bookworm" share one cache key). */
+	if (!(*ret_release = strdup(rel ?: req->release ?: "")) || !(*ret_arch = strdup(arch ?: req->arch ?: "")) ||
+	    !(*ret_init = strdup(init ?: req->init ?: "")))
 		return -ENOMEM;
 	if (!**ret_release || !**ret_arch || !**ret_init)
 		return log_error_errno(-EPROTO, "Template '%s' printed no release, arch or init default",
@@ -194,6 +194,7 @@ int lxm_template_build(const struct lxm_paths *paths, const struct lxm_template_
 		r = lxm_cache_lock(paths, m.key, &lock);
 		if (r < 0)
 			return log_error_errno(r, "Failed to lock template cache entry '%s': %m", m.key);
+		lxm_cache_clean_stale(paths, m.key);
 		r = from_cache(paths, m.key, rootfs, req->progress, ret);
 		if (r != -ENOENT && r != -EBADMSG)
 			return r;
@@ -239,6 +240,7 @@ int lxm_template_refresh(const struct lxm_paths *paths, const char *key, bool pr
 	r = lxm_cache_lock(paths, key, &lock);
 	if (r < 0)
 		return log_error_errno(r, "Failed to lock template cache entry '%s': %m", key);
+	lxm_cache_clean_stale(paths, key);
 	r = lxm_cache_read(paths, key, &m);
 	if (r == -ENOENT)
 		return log_error_errno(r, "No cached template '%s'", key);
@@ -252,7 +254,7 @@ int lxm_template_refresh(const struct lxm_paths *paths, const char *key, bool pr
 	r = lxm_cache_dir(paths, true, &dir);
 	if (r < 0)
 		return r;
-	if (asprintf(&tmp, "%s/%s.tmp-XXXXXX", dir, key) < 0)
+	if (asprintf(&tmp, "%s/%s.build-XXXXXX", dir, key) < 0)
 		return -ENOMEM;
 	if (!mkdtemp(tmp))
 		return log_error_errno(negative_errno(), "Failed to create '%s': %m", tmp);
@@ -282,6 +284,7 @@ int lxm_template_remove(const struct lxm_paths *paths, const char *key)
 	r = lxm_cache_lock(paths, key, &lock);
 	if (r < 0)
 		return log_error_errno(r, "Failed to lock template cache entry '%s': %m", key);
+	lxm_cache_clean_stale(paths, key);
 	r = lxm_cache_remove(paths, key);
 	if (r == -ENOENT)
 		return log_error_errno(r, "No cached template '%s'", key);

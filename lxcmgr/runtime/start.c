@@ -95,12 +95,17 @@ static _noreturn_ void child_main(struct lxm_start_ctx *ctx)
 		child_fail(ctx, LXM_STEP_CGROUPNS, r);
 	if (lxm_sync_send(ctx->sync_fd, LXM_STEP_CGROUPNS) < 0)
 		_exit(EXIT_FAILURE);
-	if (lxm_sync_wait(ctx->sync_fd, LXM_STEP_IDMAP, NULL) < 0 ||
-	    lxm_sync_wait(ctx->sync_fd, LXM_STEP_NETWORK, NULL) < 0 ||
-	    lxm_sync_wait(ctx->sync_fd, LXM_STEP_LIMITS, NULL) < 0)
+	/* With a user namespace, nothing may be mounted before the id maps exist. */
+	if (lxm_sync_wait(ctx->sync_fd, LXM_STEP_IDMAP, NULL) < 0)
 		_exit(EXIT_FAILURE);
 
 	for (size_t i = 0; i < ARRAY_SIZE(child_steps); i++) {
+		/* The mounts go on while the parent sets up the network; the interfaces and the
+		 * limits must be in place before anything inside the container runs. */
+		if (child_steps[i].step == LXM_STEP_NETWORK &&
+		    (lxm_sync_wait(ctx->sync_fd, LXM_STEP_NETWORK, NULL) < 0 ||
+		     lxm_sync_wait(ctx->sync_fd, LXM_STEP_LIMITS, NULL) < 0))
+			_exit(EXIT_FAILURE);
 		r = child_steps[i].fn(ctx);
 		if (r < 0)
 			child_fail(ctx, child_steps[i].step, r);
@@ -212,9 +217,9 @@ int lxm_start(const struct lxm_start_params *p, struct lxm_started *ret)
 	if (!p || !p->container || !p->container->rootfs || p->n_ttys > LXM_MAX_TTYS)
 		return -EINVAL;
 	lxm_start_ctx_init(&ctx, p);
-	*ret = (struct lxm_started){ .init_pid = 0, .init_pidfd = -EBADF, .console_master = -EBADF };
+	*ret = (struct lxm_started){ .init_pidfd = -EBADF, .console_master = -EBADF, .console_slave = -EBADF };
 	for (unsigned i = 0; i < LXM_MAX_TTYS; i++)
-		ret->tty_masters[i] = -EBADF;
+		ret->tty_masters[i] = ret->tty_slaves[i] = -EBADF;
 
 	r = lxm_init_detect(p->container->rootfs, &ret->init);
 	if (r < 0)
@@ -243,9 +248,6 @@ int lxm_start(const struct lxm_start_params *p, struct lxm_started *ret)
 	}
 	/* Only the child may hold its end: end-of-file must mean it exec'd or died. */
 	close(fds[1]);
-	closep(&ctx.console_slave);
-	for (unsigned i = 0; i < ctx.n_ttys; i++)
-		closep(&ctx.tty_slaves[i]);
 
 	r = parent_steps(&ctx);
 	if (r < 0)
@@ -254,9 +256,12 @@ int lxm_start(const struct lxm_start_params *p, struct lxm_started *ret)
 	ret->init_pid = ctx.pid;
 	ret->init_pidfd = TAKE_FD(ctx.pidfd);
 	ret->console_master = TAKE_FD(ctx.console_master);
+	ret->console_slave = TAKE_FD(ctx.console_slave);
 	ret->n_ttys = ctx.n_ttys;
-	for (unsigned i = 0; i < ctx.n_ttys; i++)
+	for (unsigned i = 0; i < ctx.n_ttys; i++) {
 		ret->tty_masters[i] = TAKE_FD(ctx.tty_masters[i]);
+		ret->tty_slaves[i] = TAKE_FD(ctx.tty_slaves[i]);
+	}
 	log_debug("Container '%s' init running as pid %d", p->container->name, (int)ret->init_pid);
 	lxm_start_ctx_done(&ctx);
 	return 0;

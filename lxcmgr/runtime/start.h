@@ -47,6 +47,11 @@ struct lxm_started {
 	int init_pidfd;            /* pidfd_open() of it, O_CLOEXEC */
 	int console_master;        /* pty master behind /dev/console */
 	int tty_masters[LXM_MAX_TTYS];
+	/* The slaves' host side: keep each open as long as its master. Whenever no slave is open
+	 * (systemd and getty close and reopen the console while booting), reading the master fails
+	 * with EIO and poll() reports POLLHUP in a loop. */
+	int console_slave;
+	int tty_slaves[LXM_MAX_TTYS];
 	unsigned n_ttys;
 	enum lxm_init_system init;
 };

@@ -80,6 +80,24 @@ int lxm_store_gc(const struct lxm_paths *paths)
 	return removed;
 }
 
+/* The first mount point strictly below dir (from /proc/self/mountinfo), or NULL. Paths with
+ * characters mountinfo escapes (space, tab, newline, backslash) are compared escaped. */
+static char *first_mount_below(const char *dir)
+{
+	_cleanup_fclose_ FILE *f = fopen("/proc/self/mountinfo", "re");
+	_cleanup_free_ char *line = NULL;
+	size_t n = 0, l = strlen(dir);
+
+	while (f && getline(&line, &n, f) > 0) {
+		char mnt[4096];
+		if (sscanf(line, "%*s %*s %*s %*s %4095s", mnt) != 1)
+			continue;
+		if (strncmp(mnt, dir, l) == 0 && mnt[l] == '/')
+			return strdup(mnt);
+	}
+	return NULL;
+}
+
 int lxm_store_remove(const struct lxm_paths *paths, const char *name)
 {
 	_cleanup_free_ char *dir = NULL, *tmpl = NULL;
@@ -90,6 +108,13 @@ int lxm_store_remove(const struct lxm_paths *paths, const char *name)
 		return r;
 	if (lstat(dir, &st) < 0 || !S_ISDIR(st.st_mode))
 		return log_error_errno(-ENOENT, "Container '%s' not found", name);
+
+	/* A bind mount left inside (a crashed start, a user's mount) may be a host directory: refuse
+	 * before touching anything rather than half-deleting the container. rm_rf checks again. */
+	_cleanup_free_ char *mnt = first_mount_below(dir);
+	if (mnt)
+		return log_error_errno(-EBUSY, "Container '%s' has a mount point inside at '%s': unmount it first",
+				       name, mnt);
 
 	/* Reserve a unique hidden name, then rename over the empty placeholder directory. */
 	if (asprintf(&tmpl, "%s/" DESTROY_PREFIX "%s-XXXXXX", paths->containers_dir, name) < 0)

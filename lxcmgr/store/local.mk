@@ -34,4 +34,8 @@ INTEGRATION_TESTS += \
 	tests/integration/store.sh \
 	tests/integration/store-kill.sh \
 	tests/integration/store-hostile.sh \
-	tests/integration/store-debian.sh
+	tests/integration/store-debian.sh \
+	tests/integration/store-destroy.sh \
+	tests/integration/check.sh
+
+EXTRA_DIST += scripts/test scripts/quickstart

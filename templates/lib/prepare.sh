@@ -153,6 +153,7 @@ lxm_prepare_inittab() {
 	# exist: SIGPWR would do nothing and a stop would wait for its timeout.
 	lxm_edit_file "$rootfs" etc/inittab \
 		-e '/^p0::powerfail:/d' \
+		-e '/^# lxcmgr: /d' \
 		-e 's/^\(pf::powerwait:.*\)/#\1/' \
 		-e 's/^\(pn::powerfailnow:.*\)/#\1/' \
 		-e 's/^\(po::powerokwait:.*\)/#\1/' \
@@ -165,8 +166,7 @@ lxm_prepare_inittab() {
 	cat >>"$rootfs/etc/inittab" <<-'EOF'
 		# lxcmgr: SIGPWR from the container manager halts.
 		p0::powerfail:/sbin/init 0
-		# lxcmgr: a login prompt on the console only (no /dev/ttyN gettys: which ttys exist is a
-		# container setting).
+		# lxcmgr: a login prompt on the console only (which /dev/ttyN exist is a container setting).
 		co:2345:respawn:/sbin/getty --noclear 38400 console
 	EOF
 }
@@ -187,11 +187,29 @@ lxm_disable_sysv_scripts() {
 	return 0
 }
 
+# lxm_neutralize_umount ROOTFS: Debian's umountfs/umountroot unmount everything and remount / read-only
+# at shutdown. In a container / is a bind mount of a host filesystem: a read-only remount changes
+# the whole host filesystem. Removing their rc links is not enough with OpenRC, which pulls them in
+# through LSB dependencies (sendsigs -> umountnfs -> umountfs -> umountroot), so their "stop" is
+# made a no-op (they are conffiles: the change survives upgrades).
+lxm_neutralize_umount() {
+	local rootfs=$1 s
+	for s in umountfs umountroot; do
+		[[ -f $rootfs/etc/init.d/$s && ! -L $rootfs/etc/init.d/$s ]] || continue
+		grep -q '^# lxcmgr: no-op' "$rootfs/etc/init.d/$s" && continue
+		lxm_edit_file "$rootfs" "etc/init.d/$s" \
+			-e '/^### END INIT INFO/a # lxcmgr: no-op in a container (see templates/lib/prepare.sh)\
+case "$1" in stop) exit 0 ;; esac'
+	done
+	return 0
+}
+
 lxm_prepare_sysvinit() {
 	local rootfs=$1
 	lxm_prepare_inittab "$rootfs"
 	lxm_disable_sysv_scripts "$rootfs" hwclock.sh checkroot.sh checkfs.sh brightness mount-configfs \
 		umountfs umountroot umountnfs.sh
+	lxm_neutralize_umount "$rootfs"
 	lxm_prepare_sysv_network "$rootfs"
 }
 
@@ -215,6 +233,7 @@ lxm_prepare_openrc() {
 			[[ -L $rootfs/etc/runlevels/$rl/$s ]] && rm -f "$rootfs/etc/runlevels/$rl/$s"
 		done
 	done
+	lxm_neutralize_umount "$rootfs"
 	lxm_prepare_sysv_network "$rootfs"
 }
 
@@ -263,6 +282,7 @@ lxm_prepare_runit() {
 	done
 	lxm_disable_sysv_scripts "$rootfs" hwclock.sh checkroot.sh checkfs.sh brightness mount-configfs \
 		umountfs umountroot umountnfs.sh
+	lxm_neutralize_umount "$rootfs"
 	lxm_prepare_sysv_network "$rootfs"
 }
 

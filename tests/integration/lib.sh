@@ -12,7 +12,9 @@
 #   diag TEXT...                   "# TEXT" lines
 #   defer 'SHELL CODE'             run at exit, in reverse order, even after a failure
 #   new_root [VAR]                 a fresh --root world (default VAR=ROOT), removed at exit
-#   lxcmgr ARGS...                 "$LXCMGR" --root "$ROOT" ARGS...
+#   lxcmgr ARGS...                 "$LXCMGR" --root "$ROOT" ARGS... (a function: for a background
+#                                  job whose $! you signal, run "$LXCMGR" --root "$ROOT" ... & directly,
+#                                  or $! is a subshell and the signal never reaches lxcmgr)
 #   unique_name [PREFIX]           a container name no other test run uses
 #   use_shared_cache               this world's template cache is $LXCMGR_TEST_CACHE (shared
 #                                  between runs and tests, so the debian build happens once)

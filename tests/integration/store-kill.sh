@@ -4,7 +4,7 @@
 # makes the timing deterministic: it waits for a "go" file.
 . "$(dirname "$0")/lib.sh"
 require_root
-plan 12
+plan 18
 
 new_root
 tpl="$ROOT/templates"
@@ -57,13 +57,15 @@ defer kill_template
 
 # --- kill -9 in the middle of the template
 name=$(unique_name killed)
-lxcmgr create "$name" -t slow --no-cache >"$ctl/out1" 2>&1 &
+"$LXCMGR" --root "$ROOT" create "$name" -t slow --no-cache >"$ctl/out1" 2>&1 &
 pid=$!
 defer "kill -9 $pid 2>/dev/null || true"
 check "template started" wait_for "$ctl/pid"
 check "a hidden temporary holds the half-built rootfs" bash -c "ls -d '$containers'/.tmp-$name-*/rootfs/etc/half-written"
+is "$(cat "/proc/$pid/comm" 2>/dev/null)" "lxcmgr" "the killed process is lxcmgr itself"
 kill -9 "$pid"
 wait "$pid" 2>/dev/null || true
+check "the hidden temporary is still there after kill -9" bash -c "ls -d '$containers'/.tmp-$name-*"
 kill_template
 is "$(ls "$containers")" "" "no visible container after kill -9"
 run_expect_exit 0 lxcmgr list --format json
@@ -71,9 +73,30 @@ is "$OUT" "[]" "list shows nothing"
 run_expect_exit 3 lxcmgr info "$name"
 is "$(ls -A "$containers")" "" "the next command removed the stale temporary"
 
+# --- SIGTERM to the CLI: nothing visible, and the template does not outlive it
+name=$(unique_name term)
+"$LXCMGR" --root "$ROOT" create "$name" -t slow --no-cache >"$ctl/out3" 2>&1 &
+pid=$!
+defer "kill -9 $pid 2>/dev/null || true"
+check "template started (SIGTERM case)" wait_for "$ctl/pid"
+tpid=$(cat "$ctl/pid")
+kill -TERM "$pid"
+wait "$pid" 2>/dev/null || true
+gone=no
+for ((i = 0; i < 50; i++)); do
+	# gone, or a zombie nobody reaps (PID 1 here may not be a reaping init)
+	st=$(awk '{print $3}' "/proc/$tpid/stat" 2>/dev/null || true)
+	if [ -z "$st" ] || [ "$st" = Z ]; then gone=yes; break; fi
+	sleep 0.1
+done
+is "$gone" "yes" "template process ended with the CLI"
+kill_template
+run_expect_exit 0 lxcmgr list --format json
+is "$(ls -A "$containers")" "" "no container, temporary removed"
+
 # --- two creates of the same name at once
 name=$(unique_name twice)
-lxcmgr create "$name" -t slow --no-cache >"$ctl/out2" 2>&1 &
+"$LXCMGR" --root "$ROOT" create "$name" -t slow --no-cache >"$ctl/out2" 2>&1 &
 pid=$!
 defer "kill -9 $pid 2>/dev/null || true"
 check "first create running" wait_for "$ctl/pid"

@@ -3,7 +3,7 @@
 # names, duplicates, missing containers, --root isolation.
 . "$(dirname "$0")/lib.sh"
 require_root
-plan 39
+plan 45
 
 new_root
 name=$(unique_name bb)
@@ -51,6 +51,15 @@ like "$ERR" "64 characters, at most 63" "too long name explained"
 run_expect_exit 2 lxcmgr create "a/b" -t busybox
 like "$ERR" "character '/' at position 2" "bad character named"
 is "$(ls -A "$containers")" "$name" "failed creates left nothing"
+
+# --- a hand-broken config: listed as broken (exit 1, line number on stderr), still destroyable
+run_expect_exit 0 lxcmgr create "$name-broken" -t busybox
+echo 'no_such_key = 1' >>"$containers/$name-broken/config"
+run_expect_exit 1 lxcmgr list
+like "$OUT" "$name-broken +broken" "broken container listed as broken"
+like "$ERR" "config:[0-9]+:" "the error names the line"
+run_expect_exit 2 lxcmgr info "$name-broken"
+run_expect_exit 0 lxcmgr destroy "$name-broken"
 
 # --- from a tarball
 tarball="$ROOT/bb.tar.gz"

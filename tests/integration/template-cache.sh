@@ -68,7 +68,7 @@ lx() { "$LXCMGR" --root "$ROOT" "$@"; }
 quiet() { "$@" >/dev/null; }
 FAILED=0
 
-echo "1..18"
+echo "1..20"
 
 mkdir "$WORK/r1"
 out=$(lx template build fake --rootfs "$WORK/r1")
@@ -94,14 +94,16 @@ list=$(lx template list)
 check "template list shows the key" grep -q "^$KEY .*fake .*default .*$ARCH .*busybox" <<<"$list"
 json=$(lx template list --format json)
 check "template list --format json has the key and checksum" \
-	grep -q "\"key\": \"$KEY\", \"template\": \"fake\".*\"sha256\": \"[0-9a-f]\{64\}\"" <<<"$json"
+	grep -q "\"key\": *\"$KEY\", *\"template\": *\"fake\".*\"sha256\": *\"[0-9a-f]\{64\}\"" <<<"$json"
 
 mkdir "$WORK/r3"
 lx template build fake --no-cache --rootfs "$WORK/r3" >/dev/null
 check "--no-cache runs the template again" [ "$(builds default)" = 2 ]
 
+mkdir -p "$ROOT/var/cache/lxcmgr/templates/$KEY.tmp-stale/x"
 lx template refresh "$KEY"
 check "refresh rebuilds" [ "$(builds default)" = 3 -a -f "$ROOT/var/cache/lxcmgr/templates/$KEY/meta" ]
+check "a crashed store's temporary directory is removed" [ ! -e "$ROOT/var/cache/lxcmgr/templates/$KEY.tmp-stale" ]
 
 # Corrupt the cached tarball (same size, different bytes): detected, removed, rebuilt.
 tb=$ROOT/var/cache/lxcmgr/templates/$KEY/rootfs.tar.zst
@@ -130,6 +132,14 @@ p2=$!
 wait $p1 && wait $p2
 check "concurrent builds of one key run the template once" \
 	[ "$(builds slow)" = 1 -a -f "$WORK/c1/etc/hostname" -a -f "$WORK/c2/etc/hostname" ]
+
+# cache_dir moved by the global config: build and list both follow it.
+mkdir -p "$ROOT/etc/lxcmgr" "$WORK/r7"
+echo 'cache_dir = "/othercache"' >"$ROOT/etc/lxcmgr/lxcmgr.conf"
+lx template build fake --rootfs "$WORK/r7" >/dev/null
+check "cache_dir from the global config is used by build and list" \
+	[ -f "$ROOT/othercache/templates/$KEY/meta" -a -n "$(lx template list | grep "^$KEY ")" ]
+rm "$ROOT/etc/lxcmgr/lxcmgr.conf"
 
 lx template remove "$KEY"
 check "remove deletes the entry" [ -z "$(lx template list | grep "^$KEY ")" ]

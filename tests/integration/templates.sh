@@ -11,7 +11,12 @@ fi
 
 T=${LXCMGR_TEMPLATES_DIR:-${top_srcdir:-.}/templates}
 TMP=$(mktemp -d /var/tmp/lxcmgr-templates-test.XXXXXX)
+NS_C=lxmtpl-c-$$
+NS_S=lxmtpl-s-$$
 cleanup() {
+	[[ -f $TMP/udhcpd.pid ]] && kill "$(cat "$TMP/udhcpd.pid")" 2>/dev/null
+	ip netns del "$NS_C" 2>/dev/null || true
+	ip netns del "$NS_S" 2>/dev/null || true
 	rm -rf --one-file-system "$TMP"
 }
 trap cleanup EXIT
@@ -32,15 +37,26 @@ exit_code() {
 	echo "$rc"
 }
 
-echo "1..26"
+echo "1..29"
 
 # --- busybox -----------------------------------------------------------------------------------
 BB=$TMP/bb
 mkdir "$BB"
-start=$(date +%s%N)
-check "busybox build succeeds" "$T/busybox" build --rootfs "$BB" --name tpl-test --result "$TMP/bb.result"
-ms=$((($(date +%s%N) - start) / 1000000))
-check "busybox build takes under a second (${ms} ms)" test "$ms" -lt 1000
+# CPU time rather than wall time: the build takes ~0.2 s on an idle machine, but CI machines run
+# other builds at the same time.
+cpu_ms() {
+	local TIMEFORMAT='%3U %3S' t
+	{ t=$( { time "$@" >/dev/null 2>&1; } 2>&1); } || return 1
+	awk '{ printf "%d\n", ($1 + $2) * 1000 }' <<<"$t"
+}
+if ms=$(cpu_ms "$T/busybox" build --rootfs "$BB" --name tpl-test --result "$TMP/bb.result"); then
+	ok "busybox build succeeds"
+else
+	not_ok "busybox build succeeds"
+	ms=99999
+fi
+# Speed is measured by bench/, never asserted by a test: report it only.
+echo "# busybox build took ${ms} ms of CPU"
 check "busybox result file" grep -qx 'init=busybox' "$TMP/bb.result"
 check "/sbin/init is busybox" test "$(readlink "$BB/sbin/init")" = /bin/busybox
 check "busybox is executable" test -x "$BB/bin/busybox"
@@ -90,6 +106,52 @@ NOINIT=$TMP/noinit
 mkdir -p "$NOINIT/etc"
 check "prepare-rootfs warns about a rootfs without init" \
 	bash -c "'$T/prepare-rootfs' --rootfs '$NOINIT' --name tpl-n 2>&1 >/dev/null | grep -q 'warning:'"
+
+# --- DHCP marker ---------------------------------------------------------------------------------
+# The systemd generator (from the fake systemd rootfs above) run inside the busybox rootfs, which has
+# the sh, sed and ln it needs: nothing without the marker, a .network file and networkd with it.
+cp "$SD/etc/systemd/system-generators/lxcmgr-network" "$BB/lxcmgr-network-generator"
+gen() {
+	rm -rf "$BB/run/systemd" "$BB/gen"
+	mkdir -p "$BB/gen"
+	chroot "$BB" /lxcmgr-network-generator /gen
+}
+check "generator does nothing without /etc/lxcmgr/network" \
+	bash -c "$(declare -f gen); BB='$BB'; rm -f '$BB/etc/lxcmgr/network'; gen && test ! -e '$BB/run/systemd/network' && test -z \"\$(ls -A '$BB/gen')\""
+check "generator writes a DHCP .network for eth0=dhcp and enables networkd" \
+	bash -c "$(declare -f gen); BB='$BB'; printf 'eth0=dhcp\neth1=static\n' >'$BB/etc/lxcmgr/network'; gen &&
+		grep -qx 'Name=eth0' '$BB/run/systemd/network/80-lxcmgr-eth0.network' &&
+		grep -qx 'DHCP=yes' '$BB/run/systemd/network/80-lxcmgr-eth0.network' &&
+		test ! -e '$BB/run/systemd/network/80-lxcmgr-eth1.network' &&
+		test -L '$BB/gen/multi-user.target.wants/systemd-networkd.service'"
+
+# udhcpc with the template's event script, in the busybox rootfs, against busybox udhcpd on a veth
+# pair between two network namespaces that this test creates (no other traffic).
+dhcp_lease() {
+	ip netns add "$NS_C" && ip netns add "$NS_S" &&
+		ip link add lxmtpl$$a netns "$NS_S" type veth peer name eth0 netns "$NS_C" &&
+		ip -n "$NS_S" addr add 10.213.7.1/24 dev lxmtpl$$a && ip -n "$NS_S" link set lxmtpl$$a up &&
+		ip -n "$NS_C" link set lo up || return 1
+	cat >"$TMP/udhcpd.conf" <<-CONF
+		start 10.213.7.50
+		end 10.213.7.60
+		interface lxmtpl$$a
+		lease_file $TMP/udhcpd.leases
+		pidfile $TMP/udhcpd.pid
+		option subnet 255.255.255.0
+		option router 10.213.7.1
+		option dns 10.213.7.1
+		option domain lxcmgr
+	CONF
+	: >"$TMP/udhcpd.leases"
+	ip netns exec "$NS_S" /bin/busybox udhcpd "$TMP/udhcpd.conf" || return 1
+	ip netns exec "$NS_C" chroot "$BB" /sbin/udhcpc -q -n -t 5 -T 1 -i eth0 -s /usr/share/udhcpc/default.script >"$TMP/udhcpc.log" 2>&1 || return 1
+	ip -n "$NS_C" -4 addr show dev eth0 | grep -q 'inet 10.213.7.5[0-9]/24' &&
+		ip -n "$NS_C" -4 route show default | grep -q 'via 10.213.7.1 dev eth0' &&
+		grep -qx 'nameserver 10.213.7.1' "$BB/etc/resolv.conf" &&
+		grep -qx 'search lxcmgr' "$BB/etc/resolv.conf"
+}
+check "udhcpc event script sets address, route and resolv.conf" dhcp_lease
 
 # --- mirror detection from apt's configuration ---------------------------------------------------
 APT=$TMP/apt

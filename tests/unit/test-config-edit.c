@@ -7,6 +7,7 @@
 #include <cmocka.h>
 
 #include "capture.h"
+#include "config/cfgtext.h"
 #include "config/config.h"
 #include "config/edit.h"
 #include "util/macros.h"
@@ -167,6 +168,11 @@ static void test_bad_keys(void **state)
 	assert_logged("Invalid value 'lots' for 'limits.cpu_weight': expected an integer");
 	assert_int_equal(lxm_config_edit_text(base, "limits.cpus", "1.5x", &out), -EINVAL);
 	assert_int_equal(lxm_config_edit_text(base, "security.privileged", "perhaps", &out), -EINVAL);
+	/* Nesting is bounded (the parser recurses). */
+	char deep[256] = "";
+	for (int i = 0; i < 40; i++)
+		strcat(deep, "a {");
+	assert_int_equal(lxm_config_edit_text(deep, "hostname", "a", &out), -EINVAL);
 	/* Text that does not tokenize. */
 	assert_int_equal(lxm_config_edit_text("limits { memory = }\n", "hostname", "a", &out), -EINVAL);
 	lxm_log_set_fd(-1);
@@ -261,13 +267,65 @@ static void test_broken_file(void **state)
 	file_done(&f);
 }
 
+/* Mutated configs (bytes changed, inserted, cut) must never crash the tokenizer, the editor or
+ * the parser; run under ASan this is a small deterministic fuzz pass. */
+static void test_mutations(void **state)
+{
+	static const char alphabet[] = "{}()=+,#/*\"'\\\n $ax0";
+	unsigned seed = 12345;
+	char buf[sizeof(base) + 64];
+
+	lxm_log_set_level(LXM_LOG_ERROR);
+	capture_start();
+	for (int i = 0; i < 2000; i++) {
+		size_t len = strlen(base);
+		memcpy(buf, base, len + 1);
+		for (int m = 0; m < 1 + i % 4; m++) {
+			size_t pos = (size_t)rand_r(&seed) % (len + 1);
+			char c = alphabet[(size_t)rand_r(&seed) % (sizeof(alphabet) - 1)];
+			switch (rand_r(&seed) % 3) {
+			case 0:
+				if (pos < len)
+					buf[pos] = c;
+				break;
+			case 1:
+				if (len + 1 < sizeof(buf)) {
+					memmove(buf + pos + 1, buf + pos, len - pos + 1);
+					buf[pos] = c;
+					len++;
+				}
+				break;
+			default:
+				buf[pos] = 0;
+				len = pos;
+			}
+		}
+		char *out = NULL, *plain = NULL;
+		cfg_t *cfg = NULL;
+		if (lxm_config_parse_string(buf, "fuzz", &cfg) == 0)
+			cfg_free(cfg);
+		if (lxm_config_edit_text(buf, i % 2 ? "limits.cpus" : "network.eth0.ipv4", i % 3 ? "2" : NULL, &out) == 0)
+			free(out);
+		if (lxm_config_edit_text(buf, "network.eth0", NULL, &out) == 0)
+			free(out);
+		if (lxm_cfgtext_blank_comments(buf, &plain, NULL) == 0) {
+			assert_int_equal(strlen(plain), strlen(buf));
+			free(plain);
+		}
+		/* Keep the captured log small. */
+		assert_int_equal(ftruncate(capture_fd, 0), 0);
+		assert_int_equal(lseek(capture_fd, 0, SEEK_SET), 0);
+	}
+	lxm_log_set_fd(-1);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_replace),	   cmocka_unit_test(test_insert),
 		cmocka_unit_test(test_odd_layouts), cmocka_unit_test(test_unset),
 		cmocka_unit_test(test_bad_keys),    cmocka_unit_test(test_set_in_file),
-		cmocka_unit_test(test_broken_file),
+		cmocka_unit_test(test_broken_file), cmocka_unit_test(test_mutations),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

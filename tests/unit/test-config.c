@@ -5,11 +5,13 @@
 #include <stdarg.h>
 #include <stddef.h>
 #include <sys/stat.h>
+#include <regex.h>
 #include <cmocka.h>
 
 #include "capture.h"
 #include "config/config.h"
 #include "config/global.h"
+#include "config/schema.h"
 #include "util/macros.h"
 
 static const char full[] =
@@ -169,7 +171,8 @@ static const struct {
 	{ "hostname = {\"a\"}\n", "t:1:" },
 	{ "limits {\n memory = \"1G\"\n", "t:3: Unexpected end of file: a section is missing its '}'" },
 	{ "limits {\n memory = \"1G\"\n}\n}\n", "t:4:" },
-	{ "hostname = \"unterminated\n", "t:" },
+	{ "name = \"a\"\nhostname = \"unterminated\n", "t:2: Unterminated string" },
+	{ "\ninit = '/sbin/init \\", "t:2: Unterminated string" },
 	/* libconfuse 3.3 counts comment lines two or three times: lines must stay right after comments. */
 	{ "# one\n# two\n// three\n/* four\n five */\nhalt_signal = \"bad\" # six\n", "t:6: Invalid value 'bad'" },
 	{ "name = \"a\" # x\nlimits {\n  # y\n  memory = \"1G\" // z\n  /* w */ pids = 0\n}\n", "t:5: Invalid value '0'" },
@@ -295,7 +298,7 @@ static void test_global(void **state)
 	/* Absent file: defaults. */
 	assert_int_equal(lxm_global_config_load(&paths, &g), 0);
 	assert_string_equal(cfg_getstr(g, "default_template"), "busybox");
-	assert_string_equal(cfg_getstr(g, "default_init"), "systemd");
+	assert_null(cfg_getstr(g, "default_init")); /* the template's own default applies */
 	assert_null(cfg_getstr(g, "default_release"));
 	cfg_free(g);
 
@@ -327,6 +330,9 @@ static void test_global(void **state)
 	assert_int_equal(lxm_config_get(cfg, "restart.policy", &v), 0);
 	assert_string_equal(v, "always");
 	free(v);
+	assert_non_null(strstr(text, "\nnetwork eth0 {\n  bridge = \"br9\"\n"));
+	assert_null(strstr(text, "# limits {"));   /* no hint for a section the defaults set */
+	assert_non_null(strstr(text, "# mount data {"));
 	/* Schema defaults are not copied: only what the global file set. */
 	assert_null(strstr(text, "\n  idmap ="));
 	assert_null(strstr(text, "\n  seccomp ="));
@@ -355,12 +361,72 @@ static void test_global(void **state)
 	lxm_paths_done(&paths);
 }
 
+/* The shipped examples with their commented-out settings switched on: every key they document
+ * must exist in the schema and every example value must be valid. */
+static char *uncomment_example(const char *name)
+{
+	const char *srcdir = getenv("top_srcdir");
+	char path[512];
+	_cleanup_free_ char *text = NULL;
+	char *out = NULL;
+	size_t len = 0;
+	regex_t re;
+
+	snprintf(path, sizeof(path), "%s/configs/%s", srcdir ? srcdir : ".", name);
+	assert_int_equal(lxm_read_file(path, &text, NULL), 0);
+	/* "# key = ...", "# section [title] {", "# }" (any indent) are settings; the rest is prose. */
+	assert_int_equal(regcomp(&re, "^# ( *)([a-z0-9_]+ += |[a-z_]+ ([a-z0-9]+ )?\\{|\\})", REG_EXTENDED), 0);
+	FILE *f = open_memstream(&out, &len);
+	assert_non_null(f);
+	unsigned settings = 0;
+	for (char *save = NULL, *line = strtok_r(text, "\n", &save); line; line = strtok_r(NULL, "\n", &save)) {
+		if (regexec(&re, line, 0, NULL, 0) == 0) {
+			fprintf(f, "%s\n", line + 2);
+			settings++;
+		} else
+			fprintf(f, "\n");
+	}
+	fclose(f);
+	regfree(&re);
+	assert_true(settings > 20);
+	return out;
+}
+
+static void test_examples(void **state)
+{
+	_cleanup_free_ char *container = uncomment_example("container.conf.example");
+	_cleanup_free_ char *global = uncomment_example("lxcmgr.conf.example");
+	_cleanup_cfg_free_ cfg_t *c = NULL;
+
+	if (lxm_config_parse_string(container, "container.conf.example", &c) < 0)
+		fail_msg("container.conf.example uncommented:\n%s", container);
+	/* Every top-level key and section of the schema is documented. */
+	for (cfg_opt_t *o = lxm_schema_container_opts(); o->name; o++) {
+		char needle[64];
+		snprintf(needle, sizeof(needle), "\n%s ", o->name);
+		if (!strstr(container, needle))
+			fail_msg("'%s' is not in container.conf.example", o->name);
+		if (o->type != CFGT_SEC)
+			continue;
+		for (cfg_opt_t *sub = o->subopts; sub->name; sub++) {
+			snprintf(needle, sizeof(needle), " %s ", sub->name);
+			if (!strstr(container, needle))
+				fail_msg("'%s.%s' is not in container.conf.example", o->name, sub->name);
+		}
+	}
+	_cleanup_cfg_free_ cfg_t *g = lxm_schema_global_new();
+	assert_non_null(g);
+	if (lxm_schema_parse(g, global, "lxcmgr.conf.example") < 0)
+		fail_msg("lxcmgr.conf.example uncommented:\n%s", global);
+	assert_string_equal(cfg_getstr(g, "lib_dir"), "/var/lib/lxcmgr");
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_full),	   cmocka_unit_test(test_defaults), cmocka_unit_test(test_invalid),
 		cmocka_unit_test(test_load),	   cmocka_unit_test(test_get),	    cmocka_unit_test(test_render_new),
-		cmocka_unit_test(test_global),
+		cmocka_unit_test(test_global),	   cmocka_unit_test(test_examples),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -4,6 +4,8 @@
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
+#include <sched.h>
+#include <sys/mount.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <cmocka.h>
@@ -136,6 +138,31 @@ static void test_gc(void **state)
 	assert_int_equal(lxm_store_gc(&w->paths), 0);
 }
 
+/* Temporaries without a .lock file fall back to the container lock: a destroy's leftovers are
+ * removed once nobody holds it, kept while someone does. */
+static void test_gc_container_lock(void **state)
+{
+	struct world *w = *state;
+	_cleanup_free_ char *d1 = NULL, *d2 = NULL, *f = NULL, *odd = NULL;
+	int fd = -1;
+
+	assert_true(asprintf(&d1, "%s/.destroy-foo-abcdef/rootfs/etc", w->paths.containers_dir) > 0);
+	assert_true(asprintf(&d2, "%s/.tmp-bar-ghijkl", w->paths.containers_dir) > 0);
+	assert_true(asprintf(&odd, "%s/.other", w->paths.containers_dir) > 0);
+	assert_int_equal(lxm_mkdir_p(d1, 0755), 0);
+	assert_int_equal(lxm_mkdir_p(d2, 0755), 0);
+	assert_int_equal(lxm_mkdir_p(odd, 0755), 0);
+	assert_true(asprintf(&f, "%s/passwd", d1) > 0);
+	touch(f);
+
+	assert_int_equal(lxm_container_lock(&w->paths, "foo", &fd), 0);
+	assert_int_equal(lxm_store_gc(&w->paths), 1); /* bar: nobody holds its lock */
+	assert_int_equal(count_entries(w->paths.containers_dir), 2);
+	close(fd);
+	assert_int_equal(lxm_store_gc(&w->paths), 1); /* foo now */
+	assert_int_equal(count_entries(w->paths.containers_dir), 1); /* .other is not ours */
+}
+
 static void test_lock(void **state)
 {
 	struct world *w = *state;
@@ -177,14 +204,61 @@ static void test_rm_rf_symlinks(void **state)
 	assert_int_equal(lxm_rm_rf(tree), 0); /* missing is fine */
 }
 
+/* Runs in a private mount namespace (child): a tmpfs and a same-filesystem bind mount inside the
+ * tree are left alone and reported as -EBUSY. */
+static int rm_rf_mounts_child(const char *base)
+{
+	char tree[256], m1[300], m2[300], src[300], f1[320], f2[320];
+	snprintf(tree, sizeof(tree), "%s/tree", base);
+	snprintf(m1, sizeof(m1), "%s/tmpfs", tree);
+	snprintf(m2, sizeof(m2), "%s/bind", tree);
+	snprintf(src, sizeof(src), "%s/bindsrc", base);
+	snprintf(f1, sizeof(f1), "%s/keep", m1);
+	snprintf(f2, sizeof(f2), "%s/keep", src);
+
+	if (unshare(CLONE_NEWNS) < 0 || mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL) < 0)
+		return 10;
+	if (lxm_mkdir_p(m1, 0755) < 0 || lxm_mkdir_p(m2, 0755) < 0 || lxm_mkdir_p(src, 0755) < 0)
+		return 11;
+	if (mount("tmpfs", m1, "tmpfs", 0, "size=1M") < 0 || mount(src, m2, NULL, MS_BIND, NULL) < 0)
+		return 12;
+	int fd1 = open(f1, O_WRONLY | O_CREAT | O_CLOEXEC, 0644), fd2 = open(f2, O_WRONLY | O_CREAT | O_CLOEXEC, 0644);
+	if (fd1 < 0 || fd2 < 0)
+		return 13;
+	close(fd1);
+	close(fd2);
+	if (lxm_rm_rf(tree) != -EBUSY)
+		return 14;
+	if (access(f1, F_OK) < 0 || access(f2, F_OK) < 0)
+		return 15;
+	return 0;
+}
+
+static void test_rm_rf_mounts(void **state)
+{
+	struct world *w = *state;
+	if (geteuid() != 0)
+		skip();
+	pid_t pid = fork();
+	assert_true(pid >= 0);
+	if (pid == 0)
+		_exit(rm_rf_mounts_child(w->dir));
+	int status;
+	assert_int_equal(waitpid(pid, &status, 0), pid);
+	assert_true(WIFEXITED(status));
+	assert_int_equal(WEXITSTATUS(status), 0);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test_setup_teardown(test_txn_commit_and_list, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_txn_abort, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_gc, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_gc_container_lock, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_lock, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_rm_rf_symlinks, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_rm_rf_mounts, setup, teardown),
 	};
 	lxm_log_set_level(LXM_LOG_ERROR);
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -3,11 +3,13 @@
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
+#include <sys/stat.h>
 #include <cmocka.h>
 
 #include "image/cache.h"
 #include "image/rmtree.h"
 #include "image/template-run.h"
+#include "image/template.h"
 #include "util/macros.h"
 
 static void expect_key(const char *t, const char *r, const char *a, const char *i, const char *want)
@@ -133,12 +135,68 @@ static void test_store_read_verify(void **state)
 	lxm_paths_done(&paths);
 }
 
+static char *slurp(const char *path)
+{
+	static char buf[256];
+	FILE *f = fopen(path, "re");
+	size_t n;
+
+	if (!f)
+		return NULL;
+	n = fread(buf, 1, sizeof(buf) - 1, f);
+	buf[n] = '\0';
+	fclose(f);
+	return buf;
+}
+
+/* The built-in configure (rootfs from a user's tarball) never writes through the rootfs's symlinks. */
+static void test_configure_builtin(void **state)
+{
+	char root[] = "/tmp/lxm-test-configure-XXXXXX", cmd[1024], p[256];
+	struct lxm_paths paths = {};
+	struct stat st;
+
+	assert_non_null(mkdtemp(root));
+	assert_int_equal(lxm_paths_init(&paths, root), 0);
+	snprintf(cmd, sizeof(cmd),
+		 "cd %s && mkdir -p r/etc && echo orig > victim && ln -s %s/victim r/etc/hostname && "
+		 "ln -s ../../victim r/etc/machine-id && mkdir -p bad && ln -s %s bad/etc",
+		 root, root, root);
+	assert_int_equal(system(cmd), 0);
+
+	snprintf(p, sizeof(p), "%s/r", root);
+	assert_int_equal(lxm_template_configure(&paths, NULL, p, "web1"), 0);
+	snprintf(p, sizeof(p), "%s/victim", root);
+	assert_string_equal(slurp(p), "orig\n");
+	snprintf(p, sizeof(p), "%s/r/etc/hostname", root);
+	assert_string_equal(slurp(p), "web1\n");
+	snprintf(p, sizeof(p), "%s/r/etc/hosts", root);
+	assert_non_null(strstr(slurp(p), "127.0.1.1\tweb1\n"));
+	snprintf(p, sizeof(p), "%s/r/etc/machine-id", root);
+	assert_int_equal(lstat(p, &st), 0);
+	assert_true(S_ISREG(st.st_mode));
+	assert_int_equal(st.st_size, 0);
+
+	/* "etc -> ROOT": refused, nothing written in ROOT. */
+	snprintf(p, sizeof(p), "%s/bad", root);
+	assert_int_equal(lxm_template_configure(&paths, NULL, p, "web1"), -EINVAL);
+	snprintf(p, sizeof(p), "%s/hostname", root);
+	assert_int_equal(lstat(p, &st), -1);
+	snprintf(p, sizeof(p), "%s/r", root);
+	assert_int_equal(lxm_template_configure(&paths, NULL, p, "a/b"), -EINVAL);
+	assert_int_equal(lxm_template_configure(&paths, NULL, p, "a\nb"), -EINVAL);
+
+	assert_int_equal(lxm_image_rm_rf(root), 0);
+	lxm_paths_done(&paths);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_key),
 		cmocka_unit_test(test_parse_result),
 		cmocka_unit_test(test_store_read_verify),
+		cmocka_unit_test(test_configure_builtin),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -1,0 +1,25 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/*
+ * Port forwards of a container: `forward NAME { proto host_port container_port }` sections,
+ * applied as elements of the nft maps of the container's managed network (networking/nft.h),
+ * pointing at the address of the container's static lease on that network.
+ */
+#pragma once
+
+#include <confuse.h>
+#include <net/if.h>
+
+#include "core/paths.h"
+#include "networking/nft.h"
+
+/* Where the forwards of a container go: the first veth on a managed network with IPv4
+ * (*ret_network) and the container's address there (from its lease, so only while it runs).
+ * -ENOENT (not logged) when the container has no such interface or no lease. */
+int lxm_net_forward_target(const struct lxm_paths *paths, cfg_t *cfg, const char *name,
+			   char ret_network[static IF_NAMESIZE], struct lxm_cidr *ret_addr);
+
+/* Adds every forward section of cfg (call after lxm_net_setup_host()). Errors are logged. */
+int lxm_net_forwards_add(const struct lxm_paths *paths, cfg_t *cfg, const char *name);
+/* Removes every forward pointing at the container's address (also those added live) or, when
+ * the address is unknown, the config's host ports. Missing ones are fine. */
+int lxm_net_forwards_remove(const struct lxm_paths *paths, cfg_t *cfg, const char *name);
