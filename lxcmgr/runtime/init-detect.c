@@ -160,8 +160,11 @@ static enum lxm_init_system detect_by_content(int root_fd, const char *inside)
 		return LXM_INIT_SHIM;
 	if (exists_in_root(root_fd, "etc/inittab") || exists_in_root(root_fd, "lib/sysvinit") ||
 	    file_contains(root_fd, inside, sysvinit)) {
-		/* OpenRC on Debian/Devuan boots through sysvinit's PID 1 and an inittab calling it. */
-		if (exists_in_root(root_fd, "sbin/openrc") && file_contains(root_fd, "etc/inittab", openrc))
+		/* OpenRC on Debian/Devuan boots through sysvinit's PID 1: an inittab calling it, or
+		 * Debian's stock inittab calling /etc/init.d/rc, which the openrc package makes a
+		 * wrapper of openrc. */
+		if (exists_in_root(root_fd, "sbin/openrc") &&
+		    (file_contains(root_fd, "etc/inittab", openrc) || file_contains(root_fd, "etc/init.d/rc", openrc)))
 			return LXM_INIT_OPENRC;
 		return LXM_INIT_SYSVINIT;
 	}
