@@ -53,8 +53,8 @@ void lxm_init_signals(enum lxm_init_system i, int *ret_halt, int *ret_reboot)
 		reboot = SIGTERM;
 		break;
 	case LXM_INIT_RUNIT:
-		halt = SIGCONT;      /* with /etc/runit/stopit executable; reboot also needs /etc/runit/reboot */
-		reboot = SIGCONT;
+		halt = SIGCONT;      /* with /run/runit.stopit (Debian; upstream /etc/runit/stopit) mode 100 */
+		reboot = SIGCONT;    /* and /run/runit.reboot (upstream /etc/runit/reboot) mode 100 */
 		break;
 	case LXM_INIT_SHIM:
 	case LXM_INIT_UNKNOWN:

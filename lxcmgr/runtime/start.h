@@ -32,7 +32,9 @@ int lxm_init_system_from_string(const char *s, enum lxm_init_system *ret);
 int lxm_init_detect(const char *rootfs, enum lxm_init_system *ret);
 
 /* Halt and reboot signals for an init (config overrides are applied by the caller). For runit
- * halt is SIGCONT and the caller must first make /etc/runit/stopit executable inside. */
+ * both are SIGCONT: the caller first makes the stopit file executable inside (mode 100), for a
+ * reboot also the reboot file, else makes it mode 000. Debian's runit reads /run/runit.stopit
+ * and /run/runit.reboot (upstream: /etc/runit/stopit and /etc/runit/reboot). */
 void lxm_init_signals(enum lxm_init_system i, int *ret_halt, int *ret_reboot);
 
 #define LXM_MAX_TTYS 6
