@@ -33,6 +33,15 @@ static const struct lxm_command commands[] = {
 	{ "template", lxm_cmd_template, "List, build, refresh or remove cached templates",
 	  "list [--format table|json] | build TEMPLATE [--release R] [--arch A] [--init I] [--mirror URL] "
 	  "[--rootfs DIR] [--no-cache] | refresh KEY | remove KEY" },
+	{ "snapshot", lxm_cmd_snapshot, "Create, list, restore or delete snapshots of a stopped container",
+	  "NAME create [SNAP] | list | restore SNAP | delete SNAP" },
+	{ "copy", lxm_cmd_copy, "Copy a stopped container (new uuid, MAC, hostname, machine-id)", "SRC DST" },
+	{ "rename", lxm_cmd_rename, "Rename a stopped container", "OLD NEW" },
+	{ "export", lxm_cmd_export, "Write a container (config, rootfs, snapshots) to one archive",
+	  "NAME FILE [--snapshots]" },
+	{ "import", lxm_cmd_import, "Restore a container from an export archive (verified first)", "FILE [NAME]" },
+	{ "autostart", lxm_cmd_autostart, "Start (or stop) the autostart containers in order",
+	  "[--group G] [--dry-run] | --shutdown [--group G] [--timeout S] [--dry-run]" },
 };
 
 const struct lxm_command *lxm_command_find(const char *name)
