@@ -22,4 +22,5 @@ tests_unit_test_services_LDADD = $(LXM_UNIT_LIBS)
 
 INTEGRATION_TESTS += \
 	tests/integration/services-snapshot.sh \
-	tests/integration/services-export.sh
+	tests/integration/services-export.sh \
+	tests/integration/services-autostart.sh
