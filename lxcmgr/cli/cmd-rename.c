@@ -10,6 +10,7 @@
 #include "config/config.h"
 #include "config/edit.h"
 #include "services/copy.h"
+#include "store/storage.h"
 #include "store/store.h"
 #include "util/log.h"
 
@@ -35,6 +36,9 @@ int lxm_cmd_rename(struct lxm_context *ctx, int argc, char **argv)
 	if ((r = lxm_cli_runtime_open(ctx, old, &c, &lock_old)) < 0)
 		return r;
 	if ((r = lxm_cli_require_stopped(ctx, old, "renaming it")) < 0)
+		return r;
+	/* Clones name this container's rootfs path as their base. */
+	if ((r = lxm_storage_check_no_dependents(&ctx->paths, old, "renaming it")) < 0)
 		return r;
 	if ((r = lxm_container_lock(&ctx->paths, new, &lock_new)) < 0)
 		return r;

@@ -11,6 +11,7 @@
 #include "image/archive.h"
 #include "services/export-meta.h"
 #include "services/export.h"
+#include "store/storage.h"
 #include "util/log.h"
 
 static int stage_dir_next_to(const char *file, char **ret)
@@ -41,6 +42,15 @@ static int stage_members(const struct lxm_container *c, const char *stage, bool 
 		return -ENOMEM;
 	if ((r = lxm_read_file(c->config_path, &text, NULL)) < 0)
 		return log_error_errno(r, "Failed to read '%s': %m", c->config_path);
+	if (lxm_storage_of(c) != LXM_STORAGE_DIR) {
+		/* The merged tree is exported: the import is a plain dir container. */
+		_cleanup_free_ char *t1 = NULL, *t2 = NULL;
+		if ((r = lxm_config_edit_text(text, "storage", NULL, &t1)) < 0 ||
+		    (r = lxm_config_edit_text(t1, "storage_base", NULL, &t2)) < 0)
+			return r;
+		free(text);
+		text = TAKE_PTR(t2);
+	}
 	if ((r = lxm_write_file_atomic(cfg, text, 0644)) < 0)
 		return r;
 	if ((r = lxm_sha256_file(cfg, m.config_sha256)) < 0)
@@ -65,6 +75,12 @@ int lxm_export_write(const struct lxm_container *c, const char *file, bool with_
 	_cleanup_free_ char *stage = NULL;
 	int r;
 
+	/* An overlay container is exported as its merged tree (imported as a dir container); its
+	 * snapshots hold only upper directories, meaningless without the base. */
+	if (with_snapshots && lxm_storage_of(c) != LXM_STORAGE_DIR)
+		return log_error_errno(-EOPNOTSUPP, "Export of the snapshots of an overlay container is not supported");
+	if ((r = lxm_storage_private_view(c)) < 0)
+		return r;
 	if ((r = stage_dir_next_to(file, &stage)) < 0)
 		return r;
 	r = stage_members(c, stage, with_snapshots, progress);

@@ -1,5 +1,6 @@
 # lxcmgr/services: snapshots, copies, export/import, autostart
 liblxcmgr_a_SOURCES += \
+	lxcmgr/store/storage.c lxcmgr/store/storage.h \
 	lxcmgr/services/copy.c lxcmgr/services/copy.h \
 	lxcmgr/services/snapshot.c lxcmgr/services/snapshot.h \
 	lxcmgr/services/export-meta.c lxcmgr/services/export-meta.h \

@@ -8,6 +8,7 @@
 #include "config/edit.h"
 #include "services/copy.h"
 #include "services/snapshot.h"
+#include "store/storage.h"
 #include "util/log.h"
 
 static int snap_dir(const struct lxm_container *c, const char *snap, char **ret)
@@ -86,6 +87,7 @@ static int next_free_name(const char *sdir, char **ret)
 int lxm_snapshot_create(const struct lxm_container *c, const char *snap, char **ret_name)
 {
 	_cleanup_free_ char *sdir = NULL, *name = NULL, *final = NULL, *tmp = NULL, *tmp_rootfs = NULL;
+	_cleanup_free_ char *data = NULL;
 	struct stat st;
 	int r;
 
@@ -106,9 +108,11 @@ int lxm_snapshot_create(const struct lxm_container *c, const char *snap, char **
 	if (lstat(final, &st) >= 0)
 		return log_error_errno(-EEXIST, "Snapshot '%s' of '%s' already exists", name, c->name);
 
+	if ((r = lxm_storage_data_dir(c, &data)) < 0)
+		return r;
 	if ((r = make_aside(sdir, ".tmp-", name, &tmp, &tmp_rootfs)) < 0)
 		return r;
-	r = lxm_tree_copy(c->rootfs, tmp_rootfs);
+	r = lxm_tree_copy(data, tmp_rootfs);
 	if (r >= 0)
 		r = copy_config(c->config_path, tmp, NULL);
 	if (r >= 0 && renameat2(AT_FDCWD, tmp, AT_FDCWD, final, RENAME_NOREPLACE) < 0)
@@ -173,7 +177,7 @@ static int snapshot_find(const struct lxm_container *c, const char *snap, char *
 int lxm_snapshot_restore(const struct lxm_container *c, const char *snap)
 {
 	_cleanup_free_ char *sd = NULL, *src_rootfs = NULL, *src_config = NULL, *tmp = NULL, *tmp_rootfs = NULL;
-	_cleanup_free_ char *text = NULL, *named = NULL;
+	_cleanup_free_ char *text = NULL, *named = NULL, *data = NULL;
 	int r;
 
 	if ((r = snapshot_find(c, snap, &sd)) < 0)
@@ -184,6 +188,8 @@ int lxm_snapshot_restore(const struct lxm_container *c, const char *snap)
 		return log_error_errno(r, "Failed to read '%s': %m", src_config);
 	if ((r = lxm_config_edit_text(text, "name", c->name, &named)) < 0)
 		return r;
+	if ((r = lxm_storage_data_dir(c, &data)) < 0)
+		return r;
 	if ((r = make_aside(c->dir, ".restore-", snap, &tmp, &tmp_rootfs)) < 0)
 		return r;
 	r = lxm_tree_copy(src_rootfs, tmp_rootfs);
@@ -191,8 +197,8 @@ int lxm_snapshot_restore(const struct lxm_container *c, const char *snap)
 		goto out;
 	/* One rename swaps the whole tree: a crash leaves either the old or the new rootfs in place,
 	 * never a mix; the loser sits in the hidden directory that gc removes. */
-	if (renameat2(AT_FDCWD, tmp_rootfs, AT_FDCWD, c->rootfs, RENAME_EXCHANGE) < 0) {
-		r = log_error_errno(negative_errno(), "Failed to swap '%s' and '%s': %m", tmp_rootfs, c->rootfs);
+	if (renameat2(AT_FDCWD, tmp_rootfs, AT_FDCWD, data, RENAME_EXCHANGE) < 0) {
+		r = log_error_errno(negative_errno(), "Failed to swap '%s' and '%s': %m", tmp_rootfs, data);
 		goto out;
 	}
 	r = lxm_write_file_atomic(c->config_path, named, 0644);

@@ -2,7 +2,8 @@
 /*
  * Snapshots of a stopped container: DIR/snapshots/SNAP/{config,rootfs/}, built in a hidden
  * DIR/snapshots/.tmp-SNAP-XXXXXX and renamed into place. Copies are reflinks where the filesystem
- * can. The caller holds the container lock and has checked that the container is stopped.
+ * can. For an overlay container the snapshot holds its upper directory (the base is read-only).
+ * The caller holds the container lock and has checked that the container is stopped.
  */
 #pragma once
 
