@@ -5,6 +5,7 @@ liblxcmgr_a_SOURCES += \
 	lxcmgr/services/snapshot.c lxcmgr/services/snapshot.h \
 	lxcmgr/services/export-meta.c lxcmgr/services/export-meta.h \
 	lxcmgr/services/export.c lxcmgr/services/export.h \
+	lxcmgr/services/overlay-base.c lxcmgr/services/overlay-base.h \
 	lxcmgr/services/autostart.c lxcmgr/services/autostart.h
 
 lxcmgr_lxcmgr_SOURCES += \
