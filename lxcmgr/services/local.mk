@@ -25,4 +25,5 @@ tests_unit_test_services_LDADD = $(LXM_UNIT_LIBS)
 INTEGRATION_TESTS += \
 	tests/integration/services-snapshot.sh \
 	tests/integration/services-export.sh \
-	tests/integration/services-autostart.sh
+	tests/integration/services-autostart.sh \
+	tests/integration/services-storage.sh
