@@ -6,6 +6,7 @@ liblxcmgr_a_SOURCES += \
 	lxcmgr/services/export-meta.c lxcmgr/services/export-meta.h \
 	lxcmgr/services/export.c lxcmgr/services/export.h \
 	lxcmgr/services/overlay-base.c lxcmgr/services/overlay-base.h \
+	lxcmgr/services/hooks.c lxcmgr/services/hooks.h \
 	lxcmgr/services/autostart.c lxcmgr/services/autostart.h
 
 lxcmgr_lxcmgr_SOURCES += \
@@ -26,4 +27,5 @@ INTEGRATION_TESTS += \
 	tests/integration/services-snapshot.sh \
 	tests/integration/services-export.sh \
 	tests/integration/services-autostart.sh \
-	tests/integration/services-storage.sh
+	tests/integration/services-storage.sh \
+	tests/integration/services-hooks.sh
