@@ -7,6 +7,7 @@ liblxcmgr_a_SOURCES += \
 	lxcmgr/services/export.c lxcmgr/services/export.h \
 	lxcmgr/services/overlay-base.c lxcmgr/services/overlay-base.h \
 	lxcmgr/services/hooks.c lxcmgr/services/hooks.h \
+	lxcmgr/services/restart-policy.c lxcmgr/services/restart-policy.h \
 	lxcmgr/services/autostart.c lxcmgr/services/autostart.h
 
 lxcmgr_lxcmgr_SOURCES += \

@@ -3,7 +3,7 @@
 # identity that boot, rename.
 . "$(dirname "$0")/lib.sh"
 require_root "boots containers"
-plan 34
+plan 36
 
 new_root
 A=$(unique_name sa)

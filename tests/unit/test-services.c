@@ -13,6 +13,7 @@
 #include "services/autostart.h"
 #include "services/copy.h"
 #include "services/export-meta.h"
+#include "services/restart-policy.h"
 #include "store/store.h"
 #include "util/log.h"
 #include "util/sha256.h"
@@ -137,6 +138,42 @@ static void test_reidentify(void **state)
 	assert_string_equal(cfg_getstr(e1, "ipv4"), "dhcp");
 }
 
+static void test_restart_decide(void **state)
+{
+	struct lxm_restart_policy p = { .kind = LXM_RESTART_ON_FAILURE, .max = 3, .window = 10, .backoff = 1 };
+	struct lxm_restart_tracker t = {};
+	uint64_t d = 0, s = 1000000;
+
+	/* on-failure: a clean exit (poweroff inside) and requested stops stay stopped. */
+	assert_int_equal(lxm_restart_decide(&p, &t, "clean", false, 0, &d), LXM_RESTART_VERDICT_STOP);
+	assert_int_equal(lxm_restart_decide(&p, &t, "crashed", true, 0, &d), LXM_RESTART_VERDICT_STOP);
+	/* Exponential backoff: 1 s, 2 s, 4 s, then give up (max 3 in the window). */
+	assert_int_equal(lxm_restart_decide(&p, &t, "crashed", false, 100 * s, &d), LXM_RESTART_VERDICT_RESTART);
+	assert_int_equal(d, 1000);
+	assert_int_equal(lxm_restart_decide(&p, &t, "killed", false, 101 * s, &d), LXM_RESTART_VERDICT_RESTART);
+	assert_int_equal(d, 2000);
+	assert_int_equal(lxm_restart_decide(&p, &t, "crashed", false, 103 * s, &d), LXM_RESTART_VERDICT_RESTART);
+	assert_int_equal(d, 4000);
+	assert_int_equal(lxm_restart_decide(&p, &t, "crashed", false, 107 * s, &d), LXM_RESTART_VERDICT_GIVE_UP);
+	/* Once the window has passed the history is forgotten. */
+	assert_int_equal(lxm_restart_decide(&p, &t, "crashed", false, 200 * s, &d), LXM_RESTART_VERDICT_RESTART);
+	assert_int_equal(d, 1000);
+	assert_int_equal(t.total, 4);
+
+	/* always: a clean exit restarts too; no: nothing restarts. */
+	struct lxm_restart_tracker t2 = {};
+	p.kind = LXM_RESTART_ALWAYS;
+	assert_int_equal(lxm_restart_decide(&p, &t2, "clean", false, 0, &d), LXM_RESTART_VERDICT_RESTART);
+	p.kind = LXM_RESTART_NO;
+	assert_int_equal(lxm_restart_decide(&p, &t2, "crashed", false, 0, &d), LXM_RESTART_VERDICT_STOP);
+
+	/* max 0 gives up at once. */
+	struct lxm_restart_tracker t3 = {};
+	p.kind = LXM_RESTART_ALWAYS;
+	p.max = 0;
+	assert_int_equal(lxm_restart_decide(&p, &t3, "crashed", false, 0, &d), LXM_RESTART_VERDICT_GIVE_UP);
+}
+
 int main(void)
 {
 	lxm_log_set_level(LXM_LOG_ERROR);
@@ -146,6 +183,7 @@ int main(void)
 		cmocka_unit_test(test_meta_bad),
 		cmocka_unit_test(test_meta_verify),
 		cmocka_unit_test(test_reidentify),
+		cmocka_unit_test(test_restart_decide),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
