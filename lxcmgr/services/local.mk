@@ -8,6 +8,7 @@ liblxcmgr_a_SOURCES += \
 	lxcmgr/services/overlay-base.c lxcmgr/services/overlay-base.h \
 	lxcmgr/services/hooks.c lxcmgr/services/hooks.h \
 	lxcmgr/services/restart-policy.c lxcmgr/services/restart-policy.h \
+	lxcmgr/runtime/monitor-restart.c \
 	lxcmgr/services/autostart.c lxcmgr/services/autostart.h
 
 lxcmgr_lxcmgr_SOURCES += \
@@ -29,4 +30,5 @@ INTEGRATION_TESTS += \
 	tests/integration/services-export.sh \
 	tests/integration/services-autostart.sh \
 	tests/integration/services-storage.sh \
-	tests/integration/services-hooks.sh
+	tests/integration/services-hooks.sh \
+	tests/integration/services-restart.sh
