@@ -232,8 +232,10 @@ int lxm_start(const struct lxm_start_params *p, struct lxm_started *ret)
 		log_debug_errno(r, "Could not detect the init of '%s', ignoring: %m", p->container->name);
 
 	r = lxm_sync_pair(fds);
-	if (r < 0)
+	if (r < 0) {
+		lxm_storage_deactivate(p->container);
 		return log_error_errno(r, "Failed to create the start sync socket: %m");
+	}
 	ctx.sync_fd = fds[0];
 
 	r = lxm_start_step_console_alloc(&ctx);
@@ -276,6 +278,7 @@ int lxm_start(const struct lxm_start_params *p, struct lxm_started *ret)
 fail:
 	kill_and_reap(&ctx);
 	lxm_storage_deactivate(p->container);
+	lxm_start_network_undo(&ctx);
 	lxm_start_ctx_done(&ctx);
 	return r;
 }
