@@ -4,7 +4,7 @@
 # restarts only with "always"; "no" never restarts; a stop during the backoff cancels the restart.
 . "$(dirname "$0")/lib.sh"
 require_root "boots containers"
-plan 21
+plan 22
 
 new_root
 N=$(unique_name rs)
