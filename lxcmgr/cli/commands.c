@@ -33,7 +33,7 @@ static const struct lxm_command commands[] = {
 	{ "template", lxm_cmd_template, "List, build, refresh or remove cached templates",
 	  "list [--format table|json] | build TEMPLATE [--release R] [--arch A] [--init I] [--mirror URL] "
 	  "[--rootfs DIR] [--no-cache] | refresh KEY | remove KEY" },
-	{ "snapshot", lxm_cmd_snapshot, "Create, list, restore or delete snapshots of a stopped container",
+	{ "snapshot", lxm_cmd_snapshot, "Create (a running one frozen meanwhile), list, restore or delete snapshots",
 	  "NAME create [SNAP] | list | restore SNAP | delete SNAP" },
 	{ "copy", lxm_cmd_copy, "Copy a stopped container (new uuid, MAC, hostname, machine-id)", "SRC DST [--snapshot]" },
 	{ "rename", lxm_cmd_rename, "Rename a stopped container", "OLD NEW" },

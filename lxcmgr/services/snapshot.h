@@ -1,9 +1,9 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /*
- * Snapshots of a stopped container: DIR/snapshots/SNAP/{config,rootfs/}, built in a hidden
+ * Snapshots: DIR/snapshots/SNAP/{config,rootfs/}, built in a hidden
  * DIR/snapshots/.tmp-SNAP-XXXXXX and renamed into place. Copies are reflinks where the filesystem
  * can. For an overlay container the snapshot holds its upper directory (the base is read-only).
- * The caller holds the container lock and has checked that the container is stopped.
+ * The caller holds the container lock and has checked that the container is stopped (or frozen it).
  */
 #pragma once
 

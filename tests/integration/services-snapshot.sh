@@ -3,7 +3,7 @@
 # identity that boot, rename.
 . "$(dirname "$0")/lib.sh"
 require_root "boots containers"
-plan 36
+plan 39
 
 new_root
 A=$(unique_name sa)
@@ -35,10 +35,14 @@ run_expect_exit 3 lxcmgr snapshot "$A" restore snap0
 run_expect_exit 4 lxcmgr snapshot "$A" create before
 run_expect_exit 2 lxcmgr snapshot "$A" create ../x
 
-# A running container: refused with a clear message.
+# A running container: create freezes it for the copy and thaws it; restore is refused.
 run_expect_exit 0 lxcmgr start "$A"
-run_expect_exit 4 lxcmgr snapshot "$A" create live
-like "$ERR" "is running: stop it before taking a snapshot" "snapshot of a running container says why"
+lxcmgr exec "$A" -- sh -c 'echo written-live >/live'
+run_expect_exit 0 lxcmgr snapshot "$A" create live
+is "$(cat "$CT/$A/snapshots/live/rootfs/live" 2>&1)" "written-live" "snapshot of a running container has its files"
+is "$(lxcmgr exec "$A" -- echo thawed)" "thawed" "container thawed after the snapshot"
+run_expect_exit 4 lxcmgr snapshot "$A" restore live
+like "$ERR" "is running: stop it before restoring a snapshot" "restore on a running container says why"
 run_expect_exit 4 lxcmgr copy "$A" "$B"
 run_expect_exit 0 lxcmgr stop "$A" -t 5
 
