@@ -6,6 +6,7 @@
 #include <time.h>
 
 #include "cli/cli-common.h"
+#include "cli/info-net.h"
 #include "cli/commands.h"
 #include "config/config.h"
 #include "runtime/state.h"
@@ -99,6 +100,8 @@ static void print_text(const struct info *in)
 		printf("%-13s %s\n", "last_exit", in->si.last_exit);
 	if (in->restart_reason)
 		printf("%-13s %u (%s)\n", "restarts", in->restarts, in->restart_reason);
+	if (in->si.monitor_lost)
+		printf("%-13s %s\n", "monitor", "lost (the container runs without its monitor; stop or kill ends it)");
 	printf("%-13s %s\n%-13s %s\n%-13s %s\n", "dir", in->c->dir, "config", in->c->config_path, "rootfs",
 	       in->c->rootfs);
 	if (in->have_disk)
@@ -124,6 +127,8 @@ static void print_text(const struct info *in)
 		}
 		printf("\n");
 	}
+	_cleanup_free_ char *uuid = lxm_cli_config_str(cfg, "uuid");
+	lxm_info_net_print_text(cfg, uuid, in->si.init_pid);
 }
 
 static int print_json(const struct info *in)
@@ -147,6 +152,7 @@ static int print_json(const struct info *in)
 	lxm_json_key(&j, "restarts");
 	lxm_json_uint(&j, in->restarts);
 	lxm_json_kv_string(&j, "restart_reason", in->restart_reason);
+	lxm_json_kv_bool(&j, "monitor_lost", in->si.monitor_lost);
 	lxm_json_key(&j, "paths");
 	lxm_json_object_begin(&j);
 	lxm_json_kv_string(&j, "dir", in->c->dir);
@@ -183,6 +189,8 @@ static int print_json(const struct info *in)
 		lxm_json_object_end(&j);
 	}
 	lxm_json_object_end(&j);
+	_cleanup_free_ char *uuid = lxm_cli_config_str(cfg, "uuid");
+	lxm_info_net_print_json(&j, cfg, uuid, in->si.init_pid);
 	lxm_json_object_end(&j);
 	return lxm_json_end(&j);
 }

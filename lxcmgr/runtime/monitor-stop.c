@@ -19,6 +19,7 @@
 
 #include "runtime/control.h"
 #include "runtime/monitor-internal.h"
+#include "runtime/net-step.h"
 #include "util/log.h"
 
 #define CHECK_FIRST_MS 10
@@ -240,6 +241,10 @@ static void payload_release(struct lxm_monitor *m)
 		if (r < 0)
 			log_warning_errno(r, "Failed to kill the payload cgroup, ignoring: %m");
 	}
+	/* The host side of the network (forwards, leases, a veth that outlived the namespace): gone
+	 * before a reboot starts the payload again or the monitor exits. */
+	if (m->c)
+		(void)lxm_net_stop(m->paths, m->c);
 }
 
 void lxm_monitor_reap(struct lxm_monitor *m)
