@@ -29,6 +29,11 @@ static const struct lxm_command commands[] = {
 	  "       lxcmgr net list [--format table|json] | show NAME | delete NAME | up NAME" },
 	{ "port", lxm_cmd_port, "Add, remove or list a container's port forwards",
 	  "NAME add [tcp|udp] HOST_PORT CONTAINER_PORT | remove [tcp|udp] HOST_PORT | list" },
+	{ "plan", lxm_cmd_plan, "Show what 'apply' would change (exit 0: nothing, 2: changes)", "FILE [--only NAME] [--prune]" },
+	{ "apply", lxm_cmd_apply, "Create and update containers and networks declared in a provisioning file",
+	  "FILE [--restart] [--prune] [--only NAME]" },
+	{ "export-config", lxm_cmd_export_config, "Write a provisioning file describing existing containers",
+	  "[NAME...]" },
 	{ "check", lxm_cmd_check, "Report what the host kernel and tools support", "[--format table|json]" },
 	{ "template", lxm_cmd_template, "List, build, refresh or remove cached templates",
 	  "list [--format table|json] | build TEMPLATE [--release R] [--arch A] [--init I] [--mirror URL] "

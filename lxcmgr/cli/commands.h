@@ -33,4 +33,7 @@ int lxm_cmd_destroy(struct lxm_context *ctx, int argc, char **argv);
 int lxm_cmd_check(struct lxm_context *ctx, int argc, char **argv);
 int lxm_cmd_template(struct lxm_context *ctx, int argc, char **argv);
 int lxm_cmd_net(struct lxm_context *ctx, int argc, char **argv);
+int lxm_cmd_plan(struct lxm_context *ctx, int argc, char **argv);
+int lxm_cmd_apply(struct lxm_context *ctx, int argc, char **argv);
+int lxm_cmd_export_config(struct lxm_context *ctx, int argc, char **argv);
 int lxm_cmd_port(struct lxm_context *ctx, int argc, char **argv);
