@@ -34,3 +34,7 @@ int lxm_cmd_check(struct lxm_context *ctx, int argc, char **argv);
 int lxm_cmd_template(struct lxm_context *ctx, int argc, char **argv);
 int lxm_cmd_net(struct lxm_context *ctx, int argc, char **argv);
 int lxm_cmd_port(struct lxm_context *ctx, int argc, char **argv);
+int lxm_cmd_limit(struct lxm_context *ctx, int argc, char **argv);
+int lxm_cmd_stats(struct lxm_context *ctx, int argc, char **argv);
+int lxm_cmd_freeze(struct lxm_context *ctx, int argc, char **argv);
+int lxm_cmd_unfreeze(struct lxm_context *ctx, int argc, char **argv);
