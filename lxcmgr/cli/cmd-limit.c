@@ -94,11 +94,17 @@ static int change(struct lxm_container *c, struct lxm_cgroup *cg, char **pairs, 
 		return r;
 	if (cg) {
 		r = lxm_cgroup_set_limits(cg, &l, &notes);
-		if (r < 0 && lxm_cgroup_strerror(cg))
-			return log_error_errno(r, "The kernel refused the new limits of '%s', nothing changed: %s",
-					       c->name, lxm_cgroup_strerror(cg));
-		if (r < 0)
-			return log_error_errno(r, "Failed to apply the new limits of '%s', nothing changed: %m", c->name);
+		/* A refused value is neither a usage nor a state error (EBUSY here means "cannot
+		 * reclaim below that"): exit code 1 */
+		if (r < 0 && lxm_cgroup_strerror(cg)) {
+			log_error_errno(r, "The kernel refused the new limits of '%s', nothing changed: %s", c->name,
+					lxm_cgroup_strerror(cg));
+			return LXM_EXIT_FAILURE;
+		}
+		if (r < 0) {
+			log_error_errno(r, "Failed to apply the new limits of '%s', nothing changed: %m", c->name);
+			return LXM_EXIT_FAILURE;
+		}
 		for (char *line = notes, *end; line && *line; line = end ? end + 1 : NULL) {
 			end = strchr(line, '\n');
 			if (end)

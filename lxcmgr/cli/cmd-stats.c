@@ -183,7 +183,7 @@ static int draw(struct lxm_context *ctx, struct stats *s, enum lxm_output_format
 		return r;
 	for (size_t i = 0; i < s->n; i++)
 		sample(ctx, &s->rows[i]);
-	if (watch && fmt == LXM_FORMAT_TABLE)
+	if (watch && fmt == LXM_FORMAT_TABLE && isatty(STDOUT_FILENO))
 		printf("\033[H\033[2J");
 	if (fmt == LXM_FORMAT_JSON)
 		r = print_json(s);
@@ -228,8 +228,12 @@ static int watch_loop(struct lxm_context *ctx, struct stats *s, enum lxm_output_
 			r = -errno;
 			break;
 		}
-		if (p[1].revents)
+		if (p[1].revents) {
+			struct signalfd_siginfo si;
+			/* consumed here, or unblocking below would deliver it and kill us */
+			(void)!read(sfd, &si, sizeof(si));
 			break;
+		}
 		if (tty && p[2].revents) {
 			char ch = 0;
 			if (read(STDIN_FILENO, &ch, 1) <= 0 || ch == 'q' || ch == 'Q' || ch == 3)
