@@ -7,6 +7,7 @@
 
 #include "cli/cli-common.h"
 #include "cli/commands.h"
+#include "resources/usage.h"
 #include "runtime/state.h"
 #include "store/store.h"
 #include "util/json.h"
@@ -64,6 +65,7 @@ struct info {
 	uint64_t uptime_sec;
 	bool have_disk;
 	uint64_t disk;
+	struct lxm_usage usage;
 };
 
 static void print_text(const struct info *in)
@@ -106,6 +108,7 @@ static void print_text(const struct info *in)
 		}
 		printf("\n");
 	}
+	lxm_usage_print_text(&in->usage);
 }
 
 static int print_json(const struct info *in)
@@ -145,6 +148,8 @@ static int print_json(const struct info *in)
 			lxm_json_kv_string(&j, limit_keys[i], v);
 	}
 	lxm_json_object_end(&j);
+	lxm_json_key(&j, "usage");
+	lxm_usage_json(&j, &in->usage);
 	lxm_json_key(&j, "networks");
 	lxm_json_object_begin(&j);
 	for (unsigned i = 0; i < cfg_size(cfg, "network"); i++) {
@@ -203,6 +208,10 @@ int lxm_cmd_info(struct lxm_context *ctx, int argc, char **argv)
 	}
 	if (disk)
 		in.have_disk = rootfs_usage(c->rootfs, &in.disk) >= 0;
+	if ((r = lxm_usage_collect(&ctx->paths, c, &in.si, &in.usage)) < 0)
+		return r;
+	in.usage.have_disk = in.have_disk;
+	in.usage.disk_bytes = in.disk;
 	if (fmt == LXM_FORMAT_JSON)
 		r = print_json(&in);
 	else

@@ -37,3 +37,7 @@ int lxm_cmd_plan(struct lxm_context *ctx, int argc, char **argv);
 int lxm_cmd_apply(struct lxm_context *ctx, int argc, char **argv);
 int lxm_cmd_export_config(struct lxm_context *ctx, int argc, char **argv);
 int lxm_cmd_port(struct lxm_context *ctx, int argc, char **argv);
+int lxm_cmd_limit(struct lxm_context *ctx, int argc, char **argv);
+int lxm_cmd_stats(struct lxm_context *ctx, int argc, char **argv);
+int lxm_cmd_freeze(struct lxm_context *ctx, int argc, char **argv);
+int lxm_cmd_unfreeze(struct lxm_context *ctx, int argc, char **argv);
