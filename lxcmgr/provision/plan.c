@@ -160,16 +160,14 @@ static int plan_container(const struct lxm_paths *paths, const struct lxm_prov_i
 	int r;
 
 	*ret = (struct lxm_plan_container){ .item = it };
-	if (lxm_container_load(paths, it->name, &ct) == -ENOENT && !ct) {
-		struct stat st;
-		_cleanup_free_ char *dir = NULL;
-		if (lxm_path_join(&dir, paths->containers_dir, it->name) < 0)
-			return -ENOMEM;
-		if (stat(dir, &st) == 0)
-			return log_error_errno(-EINVAL, "Container '%s' exists but cannot be loaded", it->name);
+	_cleanup_free_ char *dir = NULL;
+	struct stat st;
+	if (lxm_path_join(&dir, paths->containers_dir, it->name) < 0)
+		return -ENOMEM;
+	if (lstat(dir, &st) < 0 && errno == ENOENT)
 		ret->create = true;
-	} else if (!ct)
-		return log_error_errno(-EINVAL, "Container '%s' has a broken config: fix it first", it->name);
+	else if (lxm_container_load(paths, it->name, &ct) < 0)
+		return log_error_errno(-EINVAL, "Container '%s' cannot be loaded: fix its config first", it->name);
 
 	if (ct) {
 		struct lxm_state_info si = {};

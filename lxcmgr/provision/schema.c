@@ -293,8 +293,10 @@ static int load_one(struct lxm_provision *p, const char *path, const char *text,
 	dir = dir_hint ? strdup(dir_hint) : strdup(path);
 	if (!abs || !dir)
 		return -ENOMEM;
-	if (!dir_hint)
-		memmove(dir, dirname(dir), strlen(dirname(dir)) + 1);
+	if (!dir_hint) {
+		const char *d = dirname(dir); /* may return a static "." or "/" */
+		memmove(dir, d, strlen(d) + 1);
+	}
 	stack[depth] = abs;
 
 	cfg = schema_new();
