@@ -15,7 +15,7 @@ int lxm_cmd_apply(struct lxm_context *ctx, int argc, char **argv)
 		{ "restart", no_argument, NULL, 'r' },
 		{},
 	};
-	struct lxm_plan_options po = {};
+	struct lxm_plan_options po = { .live_limits = true }; /* lxcmgr limit */
 	struct lxm_apply_options ao = {};
 	_cleanup_provision_free_ struct lxm_provision *p = NULL;
 	_cleanup_close_ int lock = -EBADF;

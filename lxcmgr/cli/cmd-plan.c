@@ -15,7 +15,7 @@ int lxm_cmd_plan(struct lxm_context *ctx, int argc, char **argv)
 		{ "prune", no_argument, NULL, 'p' },
 		{},
 	};
-	struct lxm_plan_options o = {};
+	struct lxm_plan_options o = { .live_limits = true };
 	_cleanup_provision_free_ struct lxm_provision *p = NULL;
 	struct lxm_plan plan = {};
 	int c, r;

@@ -135,12 +135,36 @@ static int create_container(const struct lxm_paths *paths, const struct lxm_prov
 	return record_owned(paths, file, it->name);
 }
 
+/* Through `lxcmgr limit NAME KEY=VALUE` (the resources code path): the cgroup is changed and the
+ * config written, or neither (a value the kernel refuses is rolled back). */
+static int apply_live(const struct lxm_paths *paths, const struct lxm_plan_container *c)
+{
+	for (size_t i = 0; i < c->changes.n; i++) {
+		const struct lxm_prov_change *ch = &c->changes.items[i];
+		_cleanup_free_ char *kv = NULL;
+		if (ch->kind != LXM_PROV_LIVE)
+			continue;
+		if (asprintf(&kv, "%s=%s", ch->key + strlen("limits."), ch->new ? ch->new : "") < 0)
+			return -ENOMEM;
+		const char *args[] = { "limit", c->item->name, kv, NULL };
+		int r = lxm_prov_spawn(paths, args, NULL);
+		if (r != 0)
+			return log_error_errno(r < 0 ? r : -EIO, "Failed to change %s of running '%s' live", ch->key,
+					       c->item->name);
+		printf("  %s: %s = %s (live)\n", c->item->name, ch->key, ch->new);
+	}
+	return 0;
+}
+
 static int apply_config(const struct lxm_paths *paths, const struct lxm_plan_container *c, const char *config_path)
 {
 	_cleanup_close_ int lock = -EBADF;
 	_cleanup_strv_free_ char **keys = NULL, **values = NULL;
 	int r;
 
+	r = apply_live(paths, c);
+	if (r < 0)
+		return r;
 	r = lxm_container_lock(paths, c->item->name, &lock);
 	if (r < 0)
 		return r;
@@ -158,6 +182,8 @@ static int apply_config(const struct lxm_paths *paths, const struct lxm_plan_con
 	}
 	for (size_t i = 0; i < c->changes.n; i++) {
 		const struct lxm_prov_change *ch = &c->changes.items[i];
+		if (ch->kind == LXM_PROV_LIVE)
+			continue;
 		if (ch->kind == LXM_PROV_RECREATE) {
 			log_warning("Container '%s': %s %s -> %s needs re-creation, not done", c->item->name, ch->key,
 				    ch->old ? ch->old : "(unset)", ch->new);
