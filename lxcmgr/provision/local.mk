@@ -16,3 +16,6 @@ tests_unit_test_provision_CFLAGS = $(LXM_UNIT_CFLAGS)
 tests_unit_test_provision_LDADD = $(LXM_UNIT_LIBS)
 
 INTEGRATION_TESTS += tests/integration/apply-basic.sh tests/integration/apply-safety.sh
+
+EXTRA_DIST += configs/examples/homelab.conf configs/examples/common.conf \
+	configs/examples/files/home.conf configs/examples/files/index.html
