@@ -6,12 +6,14 @@
 # have an empty network namespace.
 . "$(dirname "$0")/lib.sh"
 require_root "creates containers"
-plan 31
+plan 36
 
 new_root
 use_shared_cache
 C1=$(unique_name pa)
 C2=$(unique_name pb)
+C3=$(unique_name pc)
+defer "'$LXCMGR' --root '$ROOT' destroy $C3 --force >/dev/null 2>&1; true"
 defer "'$LXCMGR' --root '$ROOT' destroy $C1 --force >/dev/null 2>&1; '$LXCMGR' --root '$ROOT' destroy $C2 --force >/dev/null 2>&1; true"
 W=$_lib_tmp/prov
 mkdir -p "$W/sub" "$W/outside"
@@ -111,3 +113,23 @@ wait $p2 || rc2=$?
 diag "$(cat "$_lib_tmp/a1" "$_lib_tmp/a2")"
 is "$(grep -c 'wrote /etc/motd' "$_lib_tmp/a1" "$_lib_tmp/a2" | awk -F: '{s+=$2} END {print s}')" "1" "two parallel applies: the file is written once"
 is "$rc1 $rc2" "0 0" "both parallel applies succeed"
+
+# --- an apply killed (SIGKILL) in the middle of the run commands: the next one finishes the job
+cat >"$W/kill.conf" <<CONF
+container $C3 {
+  template = "busybox"
+  network eth0 { type = "empty" }
+  run = { "echo one > /one", "sleep 2", "echo three > /three" }
+}
+CONF
+D3=$ROOT/var/lib/lxcmgr/containers/$C3
+"$LXCMGR" --root "$ROOT" apply "$W/kill.conf" >"$_lib_tmp/k1" 2>&1 &
+pk=$!
+for _ in $(seq 100); do grep -q 'run sleep 2' "$_lib_tmp/k1" && break; sleep 0.1; done
+kill -9 $pk
+wait $pk 2>/dev/null || true
+like "$(cat "$D3/provision.state" 2>/dev/null)" "echo one" "killed apply: the command that finished is recorded"
+check "killed apply: the command after the killed one did not run" bash -c "! test -e '$D3/rootfs/three'"
+run_expect_exit 0 lxcmgr apply "$W/kill.conf"
+check "the next apply finishes the job" test -e "$D3/rootfs/three"
+is "$(grep -c 'run: echo one' "$D3/provision.log")" "1" "the recorded command is not run again"
