@@ -312,10 +312,61 @@ static int run_commands(const struct lxm_paths *paths, const struct lxm_plan_con
 
 static bool needs_restart(const struct lxm_plan_container *c)
 {
+	if (c->pending)
+		return true;
 	for (size_t i = 0; i < c->changes.n; i++)
 		if (c->changes.items[i].kind == LXM_PROV_RESTART)
 			return true;
 	return false;
+}
+
+/* Remembers keys written for a running container that sees them only after a restart, so the
+ * next plan still reports them (tied to this run's start time: a restart clears it). */
+static int write_pending(const struct lxm_plan_container *c, const struct lxm_container *ct)
+{
+	_cleanup_free_ char *path = NULL, *text = NULL;
+	FILE *m;
+	size_t len = 0;
+
+	if (lxm_path_join(&path, ct->dir, "provision.pending") < 0)
+		return -ENOMEM;
+	m = open_memstream(&text, &len);
+	if (!m)
+		return -ENOMEM;
+	fprintf(m, "%llu", (unsigned long long)c->started_usec);
+	if (c->pending)
+		fprintf(m, " %s", c->pending);
+	for (size_t i = 0; i < c->changes.n; i++)
+		if (c->changes.items[i].kind == LXM_PROV_RESTART)
+			fprintf(m, " %s", c->changes.items[i].key);
+	fputc('\n', m);
+	if (fclose(m) != 0)
+		return -ENOMEM;
+	return lxm_write_file_atomic(path, text, 0600);
+}
+
+static int restart_or_pend(const struct lxm_paths *paths, const struct lxm_plan_container *c,
+			   const struct lxm_container *ct, const struct lxm_apply_options *o)
+{
+	_cleanup_free_ char *path = NULL;
+	int r;
+
+	if (!needs_restart(c) || !c->running)
+		return 0;
+	if (!o->restart) {
+		printf("  %s: changes pending until it restarts (apply --restart, or lxcmgr restart %s)\n",
+		       c->item->name, c->item->name);
+		return write_pending(c, ct);
+	}
+	const char *args[] = { "restart", c->item->name, NULL };
+	r = lxm_prov_spawn(paths, args, NULL);
+	if (r != 0)
+		return log_error_errno(r < 0 ? r : -EIO, "Failed to restart '%s'", c->item->name);
+	printf("  restarted %s\n", c->item->name);
+	if (lxm_path_join(&path, ct->dir, "provision.pending") < 0)
+		return -ENOMEM;
+	(void)unlink(path);
+	return 0;
 }
 
 static int apply_container(const struct lxm_paths *paths, const struct lxm_provision *p,
@@ -337,17 +388,9 @@ static int apply_container(const struct lxm_paths *paths, const struct lxm_provi
 	r = apply_config(paths, c, ct->config_path);
 	if (r < 0)
 		return r;
-	if (needs_restart(c) && c->running) {
-		if (o->restart) {
-			const char *args[] = { "restart", c->item->name, NULL };
-			r = lxm_prov_spawn(paths, args, NULL);
-			if (r != 0)
-				return log_error_errno(r < 0 ? r : -EIO, "Failed to restart '%s'", c->item->name);
-			printf("  restarted %s\n", c->item->name);
-		} else
-			printf("  %s: changes pending until it restarts (apply --restart, or lxcmgr restart %s)\n",
-			       c->item->name, c->item->name);
-	}
+	r = restart_or_pend(paths, c, ct, o);
+	if (r < 0)
+		return r;
 	r = write_files(c, ct);
 	if (r < 0)
 		return r;

@@ -39,6 +39,7 @@ void lxm_plan_done(struct lxm_plan *plan)
 			free(c->files[j].why);
 		free(c->files);
 		free(c->runs);
+		free(c->pending);
 	}
 	free(plan->networks);
 	free(plan->containers);
@@ -152,6 +153,25 @@ static int plan_files(const struct lxm_container *ct, struct lxm_plan_container 
 	return 0;
 }
 
+/* CONTAINER/provision.pending: "STARTED_USEC KEY..." written by an apply that changed keys a
+ * running container reads only at start. Stale once that run ended. */
+static int read_pending(const struct lxm_container *ct, struct lxm_plan_container *c)
+{
+	_cleanup_free_ char *path = NULL, *text = NULL;
+	unsigned long long started;
+	int n = 0;
+
+	if (lxm_path_join(&path, ct->dir, "provision.pending") < 0)
+		return -ENOMEM;
+	if (lxm_read_file(path, &text, NULL) < 0)
+		return 0;
+	if (sscanf(text, "%llu %n", &started, &n) < 1 || !c->running || started != c->started_usec)
+		return 0;
+	text[strcspn(text, "\n")] = 0;
+	c->pending = strdup(text + n);
+	return c->pending ? 0 : -ENOMEM;
+}
+
 static int plan_container(const struct lxm_paths *paths, const struct lxm_prov_item *it,
 			  const struct lxm_plan_options *o, struct lxm_plan_container *ret)
 {
@@ -171,9 +191,14 @@ static int plan_container(const struct lxm_paths *paths, const struct lxm_prov_i
 
 	if (ct) {
 		struct lxm_state_info si = {};
-		if (lxm_state_query(paths, it->name, &si) >= 0)
+		if (lxm_state_query(paths, it->name, &si) >= 0) {
 			ret->running = si.state != LXM_STATE_STOPPED;
+			ret->started_usec = si.started_usec;
+		}
 		lxm_state_info_done(&si);
+		r = read_pending(ct, ret);
+		if (r < 0)
+			return r;
 		r = lxm_prov_diff_config(it->sec, ct->config, ret->running, o->live_limits, &ret->changes);
 		if (r < 0)
 			return r;
@@ -275,7 +300,7 @@ int lxm_plan_compute(const struct lxm_paths *paths, const struct lxm_provision *
 
 bool lxm_plan_container_has_changes(const struct lxm_plan_container *c)
 {
-	return c->create || c->changes.n > 0 || c->n_files > 0 || c->n_runs > 0;
+	return c->create || c->changes.n > 0 || c->n_files > 0 || c->n_runs > 0 || c->pending;
 }
 
 bool lxm_plan_has_changes(const struct lxm_plan *plan)
@@ -325,6 +350,8 @@ static void print_container(const struct lxm_plan_container *c, FILE *f)
 		else
 			fprintf(f, "  %c file %s (%s)\n", STREQ(fl->why, "missing") ? '+' : '~', fl->path, fl->why);
 	}
+	if (c->pending)
+		fprintf(f, "  ~ restart pending for %s (apply --restart, or lxcmgr restart %s)\n", c->pending, c->item->name);
 	for (size_t i = 0; i < c->n_runs; i++) {
 		fputs("  > run ", f);
 		lxm_config_quote(c->runs[i], f);

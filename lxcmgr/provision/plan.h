@@ -3,6 +3,7 @@
 #pragma once
 
 #include <stdbool.h>
+#include <stdint.h>
 #include <stdio.h>
 
 #include "core/paths.h"
@@ -24,6 +25,8 @@ struct lxm_plan_container {
 	size_t n_files;
 	const char **runs; /* pending `run` commands, in order (point into the cfg) */
 	size_t n_runs;
+	uint64_t started_usec; /* of the running container (0: stopped) */
+	char *pending;     /* keys an earlier apply wrote that wait for this run's restart, "a b" */
 };
 
 struct lxm_plan_network {

@@ -5,7 +5,7 @@
 # reported as needing re-creation, export-config round trip, --only and --prune.
 . "$(dirname "$0")/lib.sh"
 require_root "creates bridges and containers"
-plan 42
+plan 51
 
 new_root
 use_shared_cache
@@ -69,6 +69,21 @@ run_expect_exit 2 lxcmgr plan "$F"
 like "$OUT" "~ limits.memory 64M -> 96M \(live\)" "plan: memory change is live"
 run_expect_exit 0 lxcmgr apply "$F"
 like "$(lxcmgr limit "$C1")" "memory +96M +96M" "memory limit applied to the running container and the config"
+
+# --- a change a running container sees only after a restart: pending, or done with --restart
+sed -i "0,/^container $C1 {/s//container $C1 {\n  hostname = \"renamed\"/" "$F"
+run_expect_exit 2 lxcmgr plan "$F"
+like "$OUT" "~ hostname $C1 -> renamed \(needs restart\)" "plan: hostname change needs a restart"
+run_expect_exit 0 lxcmgr apply "$F"
+like "$OUT" "changes pending until it restarts" "apply without --restart reports it pending"
+run_expect_exit 2 lxcmgr plan "$F"
+like "$OUT" "restart pending for hostname" "the next plan still reports the pending restart"
+pid_before=$(lxcmgr info "$C1" | awk '$1 == "pid" {print $2}')
+run_expect_exit 0 lxcmgr apply "$F" --restart
+# (busybox's rcS sets the hostname from /etc/hostname, so the name itself is not checked here)
+pid_after=$(lxcmgr info "$C1" | awk '$1 == "pid" {print $2}')
+if [ -n "$pid_after" ] && [ "$pid_after" != "$pid_before" ]; then ok "apply --restart restarted it"; else not_ok "apply --restart restarted it" "pid $pid_before -> $pid_after"; fi
+run_expect_exit 0 lxcmgr plan "$F"
 
 # --- drift in a file is repaired; a changed template is reported, never done
 echo tampered >"$D1/rootfs/etc/motd"
