@@ -1,0 +1,14 @@
+# lxcmgr/security: seccomp, AppArmor, id maps, device allow-list (issue 6).
+liblxcmgr_a_SOURCES += \
+	lxcmgr/security/seccomp.c lxcmgr/security/seccomp.h
+
+seccompdir = $(pkgdatadir)/seccomp
+dist_seccomp_DATA = configs/seccomp/default
+
+# Uninstalled runs (make check) read the profiles from the source tree.
+AM_TESTS_ENVIRONMENT += LXCMGR_PROFILES_DIR='$(abs_top_srcdir)/configs'; export LXCMGR_PROFILES_DIR;
+
+UNIT_TESTS += tests/unit/test-seccomp
+tests_unit_test_seccomp_SOURCES = tests/unit/test-seccomp.c
+tests_unit_test_seccomp_CFLAGS = $(LXM_UNIT_CFLAGS)
+tests_unit_test_seccomp_LDADD = $(LXM_UNIT_LIBS)
