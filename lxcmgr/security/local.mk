@@ -12,3 +12,9 @@ UNIT_TESTS += tests/unit/test-seccomp
 tests_unit_test_seccomp_SOURCES = tests/unit/test-seccomp.c
 tests_unit_test_seccomp_CFLAGS = $(LXM_UNIT_CFLAGS)
 tests_unit_test_seccomp_LDADD = $(LXM_UNIT_LIBS)
+
+liblxcmgr_a_SOURCES += lxcmgr/security/idmap.c lxcmgr/security/idmap.h
+UNIT_TESTS += tests/unit/test-idmap
+tests_unit_test_idmap_SOURCES = tests/unit/test-idmap.c
+tests_unit_test_idmap_CFLAGS = $(LXM_UNIT_CFLAGS)
+tests_unit_test_idmap_LDADD = $(LXM_UNIT_LIBS)
