@@ -18,3 +18,11 @@ UNIT_TESTS += tests/unit/test-idmap
 tests_unit_test_idmap_SOURCES = tests/unit/test-idmap.c
 tests_unit_test_idmap_CFLAGS = $(LXM_UNIT_CFLAGS)
 tests_unit_test_idmap_LDADD = $(LXM_UNIT_LIBS)
+
+liblxcmgr_a_SOURCES += \
+	lxcmgr/security/devices.c lxcmgr/security/devices.h \
+	lxcmgr/security/devices-bpf.c lxcmgr/security/devices-bpf.h
+UNIT_TESTS += tests/unit/test-devices
+tests_unit_test_devices_SOURCES = tests/unit/test-devices.c
+tests_unit_test_devices_CFLAGS = $(LXM_UNIT_CFLAGS)
+tests_unit_test_devices_LDADD = $(LXM_UNIT_LIBS)
