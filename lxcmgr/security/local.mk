@@ -26,3 +26,11 @@ UNIT_TESTS += tests/unit/test-devices
 tests_unit_test_devices_SOURCES = tests/unit/test-devices.c
 tests_unit_test_devices_CFLAGS = $(LXM_UNIT_CFLAGS)
 tests_unit_test_devices_LDADD = $(LXM_UNIT_LIBS)
+
+liblxcmgr_a_SOURCES += lxcmgr/security/apparmor.c lxcmgr/security/apparmor.h
+apparmordir = $(pkgdatadir)/apparmor
+dist_apparmor_DATA = configs/apparmor/lxcmgr-container.in
+UNIT_TESTS += tests/unit/test-apparmor
+tests_unit_test_apparmor_SOURCES = tests/unit/test-apparmor.c
+tests_unit_test_apparmor_CFLAGS = $(LXM_UNIT_CFLAGS)
+tests_unit_test_apparmor_LDADD = $(LXM_UNIT_LIBS)
