@@ -34,3 +34,9 @@ UNIT_TESTS += tests/unit/test-apparmor
 tests_unit_test_apparmor_SOURCES = tests/unit/test-apparmor.c
 tests_unit_test_apparmor_CFLAGS = $(LXM_UNIT_CFLAGS)
 tests_unit_test_apparmor_LDADD = $(LXM_UNIT_LIBS)
+
+# Drives the modules from the shell tests below (and in the VM lane).
+check_PROGRAMS += tests/security-helper
+tests_security_helper_SOURCES = tests/security-helper.c
+tests_security_helper_LDADD = $(LXM_LIBS)
+INTEGRATION_TESTS += tests/integration/devices-bpf.sh tests/integration/apparmor.sh
