@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /*
- * Drives the security modules from shell tests (tests/integration/apparmor.sh, devices-bpf.sh,
+ * Drives the security modules from shell tests (tests/integration/apparmor.sh, devices-bpf.sh),
  * the same calls the start sequence makes:
  *   security-helper devices-attach CGROUP_DIR [RULE...]  default allow-list + RULEs, v2 BPF program
  *   security-helper apparmor-generate UUID               print the generated profile
