@@ -30,6 +30,8 @@ void lxm_start_ctx_init(struct lxm_start_ctx *ctx, const struct lxm_start_params
 
 void lxm_start_ctx_done(struct lxm_start_ctx *ctx)
 {
+	lxm_seccomp_free(ctx->seccomp);
+	free(ctx->apparmor_profile);
 	closep(&ctx->sync_fd);
 	closep(&ctx->pidfd);
 	closep(&ctx->root_fd);
@@ -224,6 +226,14 @@ int lxm_start(const struct lxm_start_params *p, struct lxm_started *ret)
 	if (r < 0)
 		return log_error_errno(r, "Failed to create the start sync socket: %m");
 	ctx.sync_fd = fds[0];
+
+	r = lxm_start_prepare_seccomp(&ctx);
+	if (r >= 0)
+		r = lxm_start_prepare_lsm(&ctx);
+	if (r < 0) {
+		close(fds[1]);
+		goto fail;
+	}
 
 	r = lxm_start_step_console_alloc(&ctx);
 	if (r < 0) {

@@ -19,6 +19,9 @@ int lxm_start_step_cgroup(struct lxm_start_ctx *ctx)
 		log_debug("Step 'cgroup': no payload cgroup given, the child stays in ours");
 		return 0;
 	}
+	r = lxm_start_step_devices(ctx);
+	if (r < 0)
+		return r;
 	r = lxm_cgroup_attach(cg, ctx->pid);
 	if (r < 0)
 		return log_error_errno(r, "Failed to move the container's init into its cgroup: %m");

@@ -12,6 +12,7 @@
 
 #include "runtime/start.h"
 #include "runtime/sync.h"
+#include "security/seccomp.h"
 #include "util/macros.h"
 
 struct lxm_start_ctx {
@@ -29,6 +30,9 @@ struct lxm_start_ctx {
 	char tty_names[LXM_MAX_TTYS][64];
 	unsigned n_ttys;
 	char error_text[LXM_SYNC_TEXT_MAX];
+	/* Security, prepared by the parent before clone (steps/seccomp.c, steps/lsm.c). */
+	struct lxm_seccomp *seccomp; /* NULL: no filter */
+	char *apparmor_profile;      /* NULL: no profile to enter */
 };
 
 void lxm_start_ctx_init(struct lxm_start_ctx *ctx, const struct lxm_start_params *p);
@@ -38,10 +42,16 @@ void lxm_start_ctx_done(struct lxm_start_ctx *ctx);
 /* Child steps: records what failed for the parent's message and returns r. */
 int lxm_step_fail(struct lxm_start_ctx *ctx, int r, const char *fmt, ...) _printf_(3, 4);
 
+/* Parent side, on the host, before clone: compile the seccomp filter, generate and load the
+ * AppArmor profile (the child only applies them). */
+int lxm_start_prepare_seccomp(struct lxm_start_ctx *ctx);     /* steps/seccomp.c */
+int lxm_start_prepare_lsm(struct lxm_start_ctx *ctx);         /* steps/lsm.c */
+
 /* Parent side, on the host. */
 int lxm_start_step_console_alloc(struct lxm_start_ctx *ctx);   /* steps/console.c */
 int lxm_start_step_clone(struct lxm_start_ctx *ctx);           /* steps/clone.c; returns 0 in both */
 int lxm_start_step_cgroup(struct lxm_start_ctx *ctx);          /* steps/cgroup.c */
+int lxm_start_step_devices(struct lxm_start_ctx *ctx);         /* steps/devices.c, from 'cgroup' */
 int lxm_start_step_idmap(struct lxm_start_ctx *ctx);           /* steps/idmap.c */
 int lxm_start_step_network(struct lxm_start_ctx *ctx);         /* steps/network.c */
 int lxm_start_step_limits(struct lxm_start_ctx *ctx);          /* steps/limits.c */
