@@ -13,6 +13,7 @@
 #include <sys/signalfd.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
+#include <time.h>
 
 #include "cgroup/cgroup.h"
 #include "config/config.h"
@@ -105,55 +106,47 @@ static int supervise(struct driver *d, int sfd)
  * store/fallback-tmp.c (a static archive would otherwise resolve to whichever it scans first). */
 int (*const rt_driver_config_parse)(const char *, const char *, cfg_t **) = lxm_config_parse_string;
 
-int main(int argc, char **argv)
+struct args {
+	const char *root;
+	const char *name;
+	unsigned ttys;
+	int console_log;
+};
+
+static int parse_args(int argc, char **argv, struct args *a)
 {
 	static const struct option opts[] = {
 		{ "root", required_argument, NULL, 'r' },   { "ttys", required_argument, NULL, 't' },
 		{ "console-log", required_argument, NULL, 'c' }, { "debug", no_argument, NULL, 'd' },
 		{},
 	};
-	_cleanup_container_free_ struct lxm_container *c = NULL;
-	struct lxm_paths paths = {};
-	struct driver d = { .console_log = -1 };
-	const char *root = NULL, *uuid, *s;
-	unsigned ttys = 0;
-	sigset_t mask;
-	int opt, r, sfd;
+	int opt;
 
+	*a = (struct args){ .console_log = -1 };
 	while ((opt = getopt_long(argc, argv, "", opts, NULL)) >= 0) {
 		switch (opt) {
-		case 'r': root = optarg; break;
-		case 't': ttys = (unsigned)atoi(optarg); break;
+		case 'r': a->root = optarg; break;
+		case 't': a->ttys = (unsigned)atoi(optarg); break;
 		case 'c':
-			d.console_log = open(optarg, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0600);
-			if (d.console_log < 0)
-				return log_error_errno(errno, "Failed to open '%s': %m", optarg), 1;
+			a->console_log = open(optarg, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0600);
+			if (a->console_log < 0)
+				return log_error_errno(errno, "Failed to open '%s': %m", optarg);
 			break;
 		case 'd': lxm_log_set_level(LXM_LOG_DEBUG); break;
-		default: return 2;
+		default: return -EINVAL;
 		}
 	}
 	if (optind != argc - 1) {
 		fprintf(stderr, "Usage: rt-start-driver [--debug] [--ttys N] [--console-log FILE] --root ROOT NAME\n");
-		return 2;
+		return -EINVAL;
 	}
-	if (lxm_paths_init(&paths, root) < 0)
-		return 1;
-	if (lxm_container_load(&paths, argv[optind], &c) < 0) {
-		lxm_paths_done(&paths);
-		return 1;
-	}
-	uuid = lxm_cfg_str(c->config, "uuid");
-	if (!uuid) {
-		log_error("Container '%s' has no uuid", c->name);
-		lxm_paths_done(&paths);
-		return 1;
-	}
-	r = lxm_cgroup_open_by_id(uuid, LXM_CGROUP_PAYLOAD, &d.cg);
-	if (r >= 0)
-		r = lxm_cgroup_create(d.cg);
-	if (r < 0)
-		return log_error_errno(r, "Failed to create the payload cgroup: %m"), 1;
+	a->name = argv[optind];
+	return 0;
+}
+
+static int block_signals(void)
+{
+	sigset_t mask;
 
 	sigemptyset(&mask);
 	sigaddset(&mask, SIGTERM);
@@ -161,36 +154,79 @@ int main(int argc, char **argv)
 	sigaddset(&mask, SIGUSR1);
 	sigaddset(&mask, SIGHUP);
 	sigprocmask(SIG_BLOCK, &mask, NULL);
-	sfd = signalfd(-1, &mask, SFD_CLOEXEC);
+	return signalfd(-1, &mask, SFD_CLOEXEC);
+}
 
-	struct lxm_start_params p = { .paths = &paths, .container = c, .payload = d.cg, .n_ttys = ttys };
-	r = lxm_start(&p, &d.st);
-	if (r < 0) {
-		(void)lxm_cgroup_kill(d.cg);
-		(void)lxm_cgroup_destroy(d.cg);
+static int start(struct driver *d, const struct lxm_paths *paths, const struct lxm_container *c, unsigned ttys)
+{
+	struct lxm_start_params p = { .paths = paths, .container = c, .payload = d->cg, .n_ttys = ttys };
+	struct timespec a, b;
+	const char *s;
+	int r;
+
+	clock_gettime(CLOCK_MONOTONIC, &a);
+	r = lxm_start(&p, &d->st);
+	if (r < 0)
+		return r;
+	clock_gettime(CLOCK_MONOTONIC, &b);
+	lxm_init_signals(d->st.init, &d->halt, &d->reboot);
+	if ((s = lxm_cfg_str(c->config, "halt_signal")))
+		(void)lxm_parse_signal(s, &d->halt);
+	if ((s = lxm_cfg_str(c->config, "reboot_signal")))
+		(void)lxm_parse_signal(s, &d->reboot);
+	printf("pid %d\ninit %s\nstart_usec %lld\n", (int)d->st.init_pid, lxm_init_system_to_string(d->st.init),
+	       (long long)(b.tv_sec - a.tv_sec) * 1000000 + (b.tv_nsec - a.tv_nsec) / 1000);
+	fflush(stdout);
+	return 0;
+}
+
+int main(int argc, char **argv)
+{
+	_cleanup_container_free_ struct lxm_container *c = NULL;
+	struct lxm_paths paths = {};
+	struct driver d = {};
+	struct args a;
+	const char *uuid;
+	int r, sfd;
+
+	if (parse_args(argc, argv, &a) < 0)
+		return 2;
+	d.console_log = a.console_log;
+	if (lxm_paths_init(&paths, a.root) < 0)
+		return 1;
+	r = lxm_container_load(&paths, a.name, &c);
+	uuid = r >= 0 ? lxm_cfg_str(c->config, "uuid") : NULL;
+	if (r >= 0 && !uuid)
+		log_error("Container '%s' has no uuid", c->name);
+	if (uuid) {
+		r = lxm_cgroup_open_by_id(uuid, LXM_CGROUP_PAYLOAD, &d.cg);
+		if (r >= 0)
+			r = lxm_cgroup_create(d.cg);
+		if (r < 0)
+			log_error_errno(r, "Failed to create the payload cgroup: %m");
+	}
+	if (!uuid || r < 0) {
 		lxm_cgroup_free(d.cg);
 		lxm_paths_done(&paths);
 		return 1;
 	}
-	lxm_init_signals(d.st.init, &d.halt, &d.reboot);
-	if ((s = lxm_cfg_str(c->config, "halt_signal")))
-		(void)lxm_parse_signal(s, &d.halt);
-	if ((s = lxm_cfg_str(c->config, "reboot_signal")))
-		(void)lxm_parse_signal(s, &d.reboot);
-	printf("pid %d\ninit %s\n", (int)d.st.init_pid, lxm_init_system_to_string(d.st.init));
-	fflush(stdout);
 
-	r = supervise(&d, sfd);
+	sfd = block_signals();
+	r = start(&d, &paths, c, a.ttys);
+	if (r >= 0)
+		r = supervise(&d, sfd);
 	(void)lxm_cgroup_kill(d.cg);
 	if (lxm_cgroup_destroy(d.cg) < 0)
 		fprintf(stderr, "rt-start-driver: cgroup not removed\n");
 	lxm_cgroup_free(d.cg);
-	for (unsigned i = 0; i < d.st.n_ttys; i++) {
-		close(d.st.tty_masters[i]);
-		close(d.st.tty_slaves[i]);
+	if (d.st.init_pid > 0) {
+		for (unsigned i = 0; i < d.st.n_ttys; i++) {
+			close(d.st.tty_masters[i]);
+			close(d.st.tty_slaves[i]);
+		}
+		close(d.st.console_master);
+		close(d.st.init_pidfd);
 	}
-	close(d.st.console_master);
-	close(d.st.init_pidfd);
 	lxm_paths_done(&paths);
 	return r < 0 ? 1 : 0;
 }

@@ -30,15 +30,19 @@ liblxcmgr_a_SOURCES += \
 	lxcmgr/runtime/steps/seccomp.c \
 	lxcmgr/runtime/steps/exec.c
 
-UNIT_TESTS += tests/unit/test-init-detect tests/unit/test-start-sync
+UNIT_TESTS += tests/unit/test-init-detect tests/unit/test-start-sync tests/unit/test-mount-util
 tests_unit_test_init_detect_SOURCES = tests/unit/test-init-detect.c
 tests_unit_test_init_detect_CFLAGS = $(LXM_UNIT_CFLAGS)
 tests_unit_test_init_detect_LDADD = $(LXM_UNIT_LIBS)
 tests_unit_test_start_sync_SOURCES = tests/unit/test-start-sync.c
 tests_unit_test_start_sync_CFLAGS = $(LXM_UNIT_CFLAGS)
 tests_unit_test_start_sync_LDADD = $(LXM_UNIT_LIBS)
+tests_unit_test_mount_util_SOURCES = tests/unit/test-mount-util.c
+tests_unit_test_mount_util_CFLAGS = $(LXM_UNIT_CFLAGS)
+tests_unit_test_mount_util_LDADD = $(LXM_UNIT_LIBS)
 
 # A driver for the start sequence (before the monitor); used by tests/integration/rt-start.sh.
 check_PROGRAMS += tests/rt-start-driver
 tests_rt_start_driver_SOURCES = tests/rt-start-driver.c
 tests_rt_start_driver_LDADD = $(LXM_LIBS)
+INTEGRATION_TESTS += tests/integration/rt-start.sh

@@ -97,12 +97,17 @@ static _noreturn_ void child_main(struct lxm_start_ctx *ctx)
 		child_fail(ctx, LXM_STEP_CGROUPNS, r);
 	if (lxm_sync_send(ctx->sync_fd, LXM_STEP_CGROUPNS) < 0)
 		_exit(EXIT_FAILURE);
-	if (lxm_sync_wait(ctx->sync_fd, LXM_STEP_IDMAP, NULL) < 0 ||
-	    lxm_sync_wait(ctx->sync_fd, LXM_STEP_NETWORK, NULL) < 0 ||
-	    lxm_sync_wait(ctx->sync_fd, LXM_STEP_LIMITS, NULL) < 0)
+	/* With a user namespace, nothing may be mounted before the id maps exist. */
+	if (lxm_sync_wait(ctx->sync_fd, LXM_STEP_IDMAP, NULL) < 0)
 		_exit(EXIT_FAILURE);
 
 	for (size_t i = 0; i < ARRAY_SIZE(child_steps); i++) {
+		/* The mounts go on while the parent sets up the network; the interfaces and the
+		 * limits must be in place before anything inside the container runs. */
+		if (child_steps[i].step == LXM_STEP_NETWORK &&
+		    (lxm_sync_wait(ctx->sync_fd, LXM_STEP_NETWORK, NULL) < 0 ||
+		     lxm_sync_wait(ctx->sync_fd, LXM_STEP_LIMITS, NULL) < 0))
+			_exit(EXIT_FAILURE);
 		r = child_steps[i].fn(ctx);
 		if (r < 0)
 			child_fail(ctx, child_steps[i].step, r);

@@ -6,6 +6,7 @@
  * This order works on v1 and v2 alike; CLONE_INTO_CGROUP would only help on v2.
  */
 #include <sched.h>
+#include <stdio.h>
 
 #include "runtime/steps/steps.h"
 #include "util/log.h"
@@ -29,8 +30,35 @@ int lxm_start_step_cgroup(struct lxm_start_ctx *ctx)
 	return 0;
 }
 
+/* Hierarchies where we still sit in the root cgroup while the payload cgroup placed us below
+ * the root elsewhere: ones the cgroup module does not manage (a stray "name=openrc" left by some
+ * tool). Mounted inside, they would hand the container the host's whole hierarchy, writable. */
+static uint64_t unmanaged_hierarchies(void)
+{
+	_cleanup_fclose_ FILE *f = fopen("/proc/self/cgroup", "re");
+	_cleanup_free_ char *line = NULL;
+	uint64_t at_root = 0;
+	bool placed = false;
+	size_t size = 0;
+
+	if (!f)
+		return 0;
+	while (getline(&line, &size, f) > 0) {
+		unsigned id;
+		char *path = strrchr(line, ':');
+		if (!path || sscanf(line, "%u:", &id) != 1 || id >= 64)
+			continue;
+		if (STREQ(path, ":/\n"))
+			at_root |= UINT64_C(1) << id;
+		else
+			placed = true;
+	}
+	return placed ? at_root : 0;
+}
+
 int lxm_child_step_cgroupns(struct lxm_start_ctx *ctx)
 {
+	ctx->cgroup_skip = unmanaged_hierarchies();
 	if (unshare(CLONE_NEWCGROUP) < 0)
 		return lxm_step_fail(ctx, negative_errno(), "unshare(CLONE_NEWCGROUP)");
 	return 0;

@@ -4,8 +4,8 @@
  * process sees in /proc/self/cgroup after unsharing the cgroup namespace (steps/cgroup.c), so it
  * follows the host's layout without asking the cgroup module:
  * - pure v2 ("0::/" only): a fresh cgroup2 mount on /sys/fs/cgroup;
- * - v1 or hybrid: a tmpfs on /sys/fs/cgroup holding one mount per v1 hierarchy (cpu, memory, ...,
- *   named ones such as name=systemd at "systemd"), plus cgroup2 at "unified" when the host has it;
+ * - v1 or hybrid: a tmpfs on /sys/fs/cgroup holding one mount per v1 hierarchy the payload cgroup
+ *   is in (cpu, memory, ..., named ones such as name=systemd at "systemd"), plus cgroup2 at "unified" when the host has it;
  *   co-mounted controllers ("cpu,cpuacct") get a directory of that name and a symlink per
  *   controller; the tmpfs is then made read-only, as on a host.
  * Mounted inside the cgroup namespace, each hierarchy shows the payload cgroup as its root: the
@@ -74,6 +74,14 @@ static int mount_v2(struct lxm_start_ctx *ctx, const char *dir)
 	return 0;
 }
 
+/* Hierarchies the payload cgroup is not in (steps/cgroup.c) stay out of the container. */
+static bool skipped(const struct lxm_start_ctx *ctx, const char *line)
+{
+	unsigned id;
+
+	return sscanf(line, "%u:", &id) == 1 && id < 64 && (ctx->cgroup_skip & (UINT64_C(1) << id));
+}
+
 int lxm_child_step_cgroupfs(struct lxm_start_ctx *ctx)
 {
 	_cleanup_fclose_ FILE *f = NULL;
@@ -86,6 +94,8 @@ int lxm_child_step_cgroupfs(struct lxm_start_ctx *ctx)
 	if (!f)
 		return lxm_step_fail(ctx, negative_errno(), "'/proc/self/cgroup'");
 	while (getline(&line, &size, f) > 0) {
+		if (skipped(ctx, line))
+			continue;
 		if (strncmp(line, "0::", 3) == 0)
 			v2 = true;
 		else
@@ -100,7 +110,7 @@ int lxm_child_step_cgroupfs(struct lxm_start_ctx *ctx)
 	rewind(f);
 	while (getline(&line, &size, f) > 0) {
 		char *ctrl = strchr(line, ':'), *path;
-		if (!ctrl || !(path = strchr(++ctrl, ':')))
+		if (!ctrl || !(path = strchr(++ctrl, ':')) || skipped(ctx, line))
 			continue;
 		*path = 0;
 		if (!*ctrl)

@@ -8,6 +8,7 @@
 
 #include <limits.h>
 #include <stdbool.h>
+#include <stdint.h>
 #include <sys/types.h>
 
 #include "runtime/start.h"
@@ -29,6 +30,7 @@ struct lxm_start_ctx {
 	char console_name[64];         /* the slaves' paths on the host ("/dev/pts/N") */
 	char tty_names[LXM_MAX_TTYS][64];
 	unsigned n_ttys;
+	uint64_t cgroup_skip; /* child: hierarchy ids (bit N) the payload cgroup is not in */
 	char error_text[LXM_SYNC_TEXT_MAX];
 	/* Security, prepared by the parent before clone (steps/seccomp.c, steps/lsm.c). */
 	struct lxm_seccomp *seccomp; /* NULL: no filter */
