@@ -151,8 +151,9 @@ static bool delegated_to_root(const struct subid_range *v, size_t n, uint32_t st
 	return false;
 }
 
-/* The first block-aligned host id past every range of every owner: a new delegation there cannot
- * hand a container ids that already belong to a user or to another tool's containers. */
+/* The first host id (at least 100000, where shadow-utils starts too) past every range of every
+ * owner: a new delegation there cannot hand a container ids that already belong to a user or to
+ * another tool's containers. */
 static uint32_t first_free(const struct subid_range *a, size_t na, const struct subid_range *b, size_t nb)
 {
 	uint64_t end = FIRST_HOST_ID;
@@ -160,7 +161,6 @@ static uint32_t first_free(const struct subid_range *a, size_t na, const struct 
 		end = end > (uint64_t)a[i].start + a[i].count ? end : (uint64_t)a[i].start + a[i].count;
 	for (size_t i = 0; i < nb; i++)
 		end = end > (uint64_t)b[i].start + b[i].count ? end : (uint64_t)b[i].start + b[i].count;
-	end = (end + LXM_IDMAP_BLOCK - 1) / LXM_IDMAP_BLOCK * LXM_IDMAP_BLOCK;
 	return end + LXM_IDMAP_BLOCK > UINT32_MAX ? 0 : (uint32_t)end;
 }
 

@@ -39,4 +39,4 @@ tests_unit_test_apparmor_LDADD = $(LXM_UNIT_LIBS)
 check_PROGRAMS += tests/security-helper
 tests_security_helper_SOURCES = tests/security-helper.c
 tests_security_helper_LDADD = $(LXM_LIBS)
-INTEGRATION_TESTS += tests/integration/devices-bpf.sh tests/integration/apparmor.sh tests/integration/security.sh
+INTEGRATION_TESTS += tests/integration/devices-bpf.sh tests/integration/apparmor.sh tests/integration/security.sh tests/integration/userns.sh

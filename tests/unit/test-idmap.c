@@ -107,14 +107,14 @@ static void test_auto_appends(void **state)
 	put(subuid, "alice:100000:65536"); /* no final newline */
 	put(subgid, "bob:165536:65536\n");
 	assert_int_equal(lxm_idmap_resolve("auto", "u1", &files, &m), 0);
-	/* First block boundary past every existing range of any owner. */
-	assert_int_equal(m.ranges[0].host_id, 262144);
-	assert_string_equal(get(subuid), "alice:100000:65536\nroot:262144:65536\n");
-	assert_string_equal(get(subgid), "bob:165536:65536\nroot:262144:65536\n");
+	/* Past every existing range of any owner. */
+	assert_int_equal(m.ranges[0].host_id, 231072);
+	assert_string_equal(get(subuid), "alice:100000:65536\nroot:231072:65536\n");
+	assert_string_equal(get(subgid), "bob:165536:65536\nroot:231072:65536\n");
 	/* The second container reuses root's block. */
 	assert_int_equal(lxm_idmap_resolve("auto", "u2", &files, &m), 0);
-	assert_int_equal(m.ranges[0].host_id, 262144);
-	assert_string_equal(get(subuid), "alice:100000:65536\nroot:262144:65536\n");
+	assert_int_equal(m.ranges[0].host_id, 231072);
+	assert_string_equal(get(subuid), "alice:100000:65536\nroot:231072:65536\n");
 }
 
 static void test_auto_empty_files(void **state)
@@ -123,7 +123,7 @@ static void test_auto_empty_files(void **state)
 	unlink(subuid);
 	unlink(subgid);
 	assert_int_equal(lxm_idmap_resolve("auto", "u1", &files, &m), 0);
-	assert_string_equal(get(subuid), "root:131072:65536\n");
+	assert_string_equal(get(subuid), "root:100000:65536\n");
 }
 
 static void test_isolated(void **state)
@@ -140,12 +140,12 @@ static void test_isolated(void **state)
 	assert_int_equal(a2.ranges[0].host_id, 100000);
 	/* Delegation used up: a new block is appended for root. */
 	assert_int_equal(lxm_idmap_resolve("isolated", "uuid-c", &files, &c), 0);
-	assert_int_equal(c.ranges[0].host_id, 262144);
-	assert_string_equal(get(subuid), "root:100000:131072\nroot:262144:65536\n");
-	assert_string_equal(get(registry), "uuid-a 100000\nuuid-b 165536\nuuid-c 262144\n");
+	assert_int_equal(c.ranges[0].host_id, 231072);
+	assert_string_equal(get(subuid), "root:100000:131072\nroot:231072:65536\n");
+	assert_string_equal(get(registry), "uuid-a 100000\nuuid-b 165536\nuuid-c 231072\n");
 	/* Release frees the block for the next container. */
 	assert_int_equal(lxm_idmap_release("uuid-b", &files), 0);
-	assert_string_equal(get(registry), "uuid-a 100000\nuuid-c 262144\n");
+	assert_string_equal(get(registry), "uuid-a 100000\nuuid-c 231072\n");
 	assert_int_equal(lxm_idmap_resolve("isolated", "uuid-d", &files, &b), 0);
 	assert_int_equal(b.ranges[0].host_id, 165536);
 }

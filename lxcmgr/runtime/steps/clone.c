@@ -2,8 +2,8 @@
 /*
  * Step 'clone': the child in new mount, pid, uts, ipc and network namespaces. The cgroup
  * namespace comes later (steps/cgroup.c): it must be unshared after the child sits in the payload
- * cgroup, or its root would be the monitor's cgroup. The user namespace joins here when the
- * security work lands (CLONE_NEWUSER, then steps/idmap.c writes the maps).
+ * cgroup, or its root would be the monitor's cgroup. Unprivileged containers add
+ * CLONE_NEWUSER (steps/idmap.c writes the maps).
  */
 #include <linux/sched.h>
 #include <sched.h>
@@ -22,6 +22,11 @@ int lxm_start_step_clone(struct lxm_start_ctx *ctx)
 		.exit_signal = SIGCHLD,
 	};
 	long pid;
+
+	/* Unprivileged: the user namespace comes with the others, so it owns them (mounting proc and
+	 * sysfs inside needs that); the parent writes its maps in step 'idmap'. */
+	if (ctx->userns)
+		args.flags |= CLONE_NEWUSER;
 
 	/* Raw clone3 (no stack: fork semantics). The monitor is single-threaded, so the child may use
 	 * libc until it execs. CLONE_PIDFD: a pidfd that cannot name a recycled pid. */

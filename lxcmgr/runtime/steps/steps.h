@@ -13,6 +13,7 @@
 
 #include "runtime/start.h"
 #include "runtime/sync.h"
+#include "security/idmap.h"
 #include "security/seccomp.h"
 #include "util/macros.h"
 
@@ -35,6 +36,11 @@ struct lxm_start_ctx {
 	/* Security, prepared by the parent before clone (steps/seccomp.c, steps/lsm.c). */
 	struct lxm_seccomp *seccomp; /* NULL: no filter */
 	char *apparmor_profile;      /* NULL: no profile to enter */
+	/* User namespace (steps/idmap.c): the maps, and the rootfs as a detached mount (open_tree
+	 * before clone, id-mapped and attached in the child's mount namespace by the parent). */
+	bool userns;
+	struct lxm_idmap idmap;
+	int tree_fd;
 };
 
 void lxm_start_ctx_init(struct lxm_start_ctx *ctx, const struct lxm_start_params *p);
@@ -48,6 +54,7 @@ int lxm_step_fail(struct lxm_start_ctx *ctx, int r, const char *fmt, ...) _print
  * AppArmor profile (the child only applies them). */
 int lxm_start_prepare_seccomp(struct lxm_start_ctx *ctx);     /* steps/seccomp.c */
 int lxm_start_prepare_lsm(struct lxm_start_ctx *ctx);         /* steps/lsm.c */
+int lxm_start_prepare_idmap(struct lxm_start_ctx *ctx);       /* steps/idmap.c */
 
 /* Parent side, on the host. */
 int lxm_start_step_console_alloc(struct lxm_start_ctx *ctx);   /* steps/console.c */
