@@ -27,7 +27,8 @@ tests_unit_test_devices_SOURCES = tests/unit/test-devices.c
 tests_unit_test_devices_CFLAGS = $(LXM_UNIT_CFLAGS)
 tests_unit_test_devices_LDADD = $(LXM_UNIT_LIBS)
 
-liblxcmgr_a_SOURCES += lxcmgr/security/apparmor.c lxcmgr/security/apparmor.h
+liblxcmgr_a_SOURCES += lxcmgr/security/apparmor.c lxcmgr/security/apparmor.h \
+	lxcmgr/security/summary.c lxcmgr/security/summary.h
 apparmordir = $(pkgdatadir)/apparmor
 dist_apparmor_DATA = configs/apparmor/lxcmgr-container.in
 UNIT_TESTS += tests/unit/test-apparmor

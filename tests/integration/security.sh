@@ -5,7 +5,7 @@
 # container makes itself from being opened.
 . "$(dirname "$0")/lib.sh"
 require_root "starts containers"
-plan 14
+plan 17
 
 : "${top_builddir:=$top_srcdir}"
 export LXCMGR_PROFILES_DIR=${LXCMGR_PROFILES_DIR:-$top_srcdir/configs}
@@ -93,3 +93,13 @@ new_ct broken "security {
 }"
 run_expect_exit 1 "$DRIVER" --root "$ROOT" broken
 like "$ERR" "broken.seccomp:3: unknown system call" "a broken seccomp profile stops the start with its line number"
+
+# ---- info says what applies, and why AppArmor does not where the kernel lacks it ----
+check "create a container through the CLI" lxcmgr create infoct -t busybox
+info=$(lxcmgr info infoct)
+like "$info" "seccomp +default deny-list" "info names the seccomp profile"
+if [ "$(cat /sys/module/apparmor/parameters/enabled 2>/dev/null)" = Y ]; then
+	like "$info" "apparmor +lxcmgr-[0-9a-f]{16} \\(generated\\)" "info names the generated AppArmor profile"
+else
+	like "$info" "apparmor +not applied: the host kernel has no AppArmor" "info says the profile is not applied, and why"
+fi

@@ -69,7 +69,8 @@ static void test_generated_rules(void **state)
 	/* /sys: only the cgroup tree is writable. */
 	assert_has(t, "deny /sys/[^f]*{,/**} wklx,");
 	assert_has(t, "deny /sys/fs/[^c]*{,/**} wklx,");
-	assert_lacks(t, "deny /sys/fs/cgroup/");
+	assert_lacks(t, "deny /sys/fs/cgroup/[");
+	assert_has(t, "deny /sys/fs/cgroup/devices/devices.allow wklx,");
 	/* No bind or move mount from /proc or /sys. */
 	assert_has(t, "mount options=(rw, bind) /[^ps]*{,/**},");
 	assert_has(t, "mount options=(rw, bind) /proc[^/]*{,/**},");

@@ -19,23 +19,17 @@
 
 #include "runtime/cfg-get.h"
 #include "runtime/steps/steps.h"
+#include "security/summary.h"
 #include "util/log.h"
 
 #define TTY_GID 5 /* Debian's tty group, what devpts' gid=5 and getty expect */
-
-static bool wants_userns(cfg_t *cfg)
-{
-	cfg_opt_t *o = lxm_cfg_find(cfg, "security.privileged");
-	/* Explicitly written "privileged = false" only: a default is not a decision yet. */
-	return o && (o->flags & CFGF_MODIFIED) && !lxm_cfg_bool(cfg, "security.privileged", true);
-}
 
 int lxm_start_prepare_idmap(struct lxm_start_ctx *ctx)
 {
 	cfg_t *cfg = ctx->container->config;
 	struct lxm_idmap_files files;
 
-	if (!wants_userns(cfg))
+	if (!lxm_security_wants_userns(cfg))
 		return 0;
 	lxm_idmap_files_default(&files);
 	int r = lxm_idmap_resolve(lxm_cfg_str(cfg, "security.idmap"), lxm_cfg_str(cfg, "uuid"), &files, &ctx->idmap);
