@@ -16,3 +16,4 @@ tests_unit_test_cgroup_v2_LDADD = $(LXM_UNIT_LIBS)
 tests_unit_test_cgroup_real_SOURCES = tests/unit/test-cgroup-real.c
 tests_unit_test_cgroup_real_CFLAGS = $(LXM_UNIT_CFLAGS)
 tests_unit_test_cgroup_real_LDADD = $(LXM_UNIT_LIBS)
+EXTRA_DIST += lxcmgr/cgroup/README.md

@@ -4,6 +4,16 @@
 
 static const struct lxm_command commands[] = {
 	{ "help", lxm_cmd_help, "Show help for lxcmgr or one command", "[COMMAND]" },
+	{ "start", lxm_cmd_start, "Start a container (boots its init under a monitor)", "NAME [--console]" },
+	{ "stop", lxm_cmd_stop, "Stop a container cleanly (SIGKILL after the timeout)", "NAME [-t SECONDS] [-k]" },
+	{ "restart", lxm_cmd_restart, "Stop and start a container", "NAME [-t SECONDS]" },
+	{ "kill", lxm_cmd_kill, "Kill a container, or send a signal to its init", "NAME [SIGNAL]" },
+	{ "console", lxm_cmd_console, "Attach to a container's console (Ctrl-a q detaches)",
+	  "NAME [--tty N] [--escape C] [--log]" },
+	{ "exec", lxm_cmd_exec, "Run a command inside a running container",
+	  "NAME [--user U[:G]] [--cwd DIR] [--env K=V]... [-t|-T] -- COMMAND..." },
+	{ "shell", lxm_cmd_shell, "Open a root login shell in a running container", "NAME" },
+	{ "__monitor", lxm_cmd_monitor, NULL, "NAME FD" },
 	{ "config", lxm_cmd_config, "Show, get, set, unset or edit a container's config",
 	  "NAME show | get KEY | set KEY VALUE | unset KEY | edit\n\nKEY is a dotted path: hostname, limits.memory, network.eth0.ipv4" },
 	{ "create", lxm_cmd_create, "Create a container from a template or a rootfs tarball",
@@ -30,7 +40,8 @@ const struct lxm_command *lxm_command_find(const char *name)
 void lxm_commands_print(FILE *f)
 {
 	for (size_t i = 0; i < ARRAY_SIZE(commands); i++)
-		fprintf(f, "  %-12s %s\n", commands[i].name, commands[i].summary);
+		if (commands[i].summary) /* hidden commands (__monitor) have none */
+			fprintf(f, "  %-12s %s\n", commands[i].name, commands[i].summary);
 }
 
 void lxm_command_print_usage(const struct lxm_command *c, FILE *f)

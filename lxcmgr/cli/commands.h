@@ -17,6 +17,14 @@ void lxm_commands_print(FILE *f);
 void lxm_command_print_usage(const struct lxm_command *c, FILE *f);
 
 int lxm_cmd_help(struct lxm_context *ctx, int argc, char **argv);
+int lxm_cmd_start(struct lxm_context *ctx, int argc, char **argv);
+int lxm_cmd_stop(struct lxm_context *ctx, int argc, char **argv);
+int lxm_cmd_restart(struct lxm_context *ctx, int argc, char **argv);
+int lxm_cmd_kill(struct lxm_context *ctx, int argc, char **argv);
+int lxm_cmd_console(struct lxm_context *ctx, int argc, char **argv);
+int lxm_cmd_exec(struct lxm_context *ctx, int argc, char **argv);
+int lxm_cmd_shell(struct lxm_context *ctx, int argc, char **argv);
+int lxm_cmd_monitor(struct lxm_context *ctx, int argc, char **argv);
 int lxm_cmd_config(struct lxm_context *ctx, int argc, char **argv);
 int lxm_cmd_create(struct lxm_context *ctx, int argc, char **argv);
 int lxm_cmd_list(struct lxm_context *ctx, int argc, char **argv);

@@ -1,7 +1,14 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
-/* Placeholder until the monitor lands: every container reads as stopped. */
+#include <fcntl.h>
+#include <inttypes.h>
+#include <signal.h>
+#include <sys/stat.h>
+
+#include "cgroup/cgroup.h"
 #include "runtime/state.h"
-#include "util/macros.h"
+#include "util/log.h"
+
+#define STATE_FILE_MAX 2048
 
 const char *lxm_state_to_string(enum lxm_state s)
 {
@@ -13,25 +20,280 @@ const char *lxm_state_to_string(enum lxm_state s)
 	return (size_t)s < ARRAY_SIZE(names) ? names[s] : "unknown";
 }
 
+int lxm_state_from_string(const char *s, enum lxm_state *ret)
+{
+	for (enum lxm_state i = LXM_STATE_STOPPED; i <= LXM_STATE_FROZEN; i++)
+		if (STREQ(s, lxm_state_to_string(i))) {
+			*ret = i;
+			return 0;
+		}
+	return -EINVAL;
+}
+
+int lxm_state_run_path(const struct lxm_paths *paths, const char *name, const char *file, char **ret)
+{
+	char *s = NULL;
+	if (asprintf(&s, "%s/%s%s%s", paths->run_dir, name, file ? "/" : "", file ? file : "") < 0)
+		return -ENOMEM;
+	*ret = s;
+	return 0;
+}
+
+/* Reads a small file into buf (NUL-terminated); returns its length or -errno. */
+static ssize_t read_small(const char *path, char *buf, size_t size)
+{
+	_cleanup_close_ int fd = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
+	if (fd < 0)
+		return negative_errno();
+	ssize_t n = read(fd, buf, size - 1);
+	if (n < 0)
+		return negative_errno();
+	buf[n] = '\0';
+	return n;
+}
+
+int lxm_proc_starttime(pid_t pid, uint64_t *ret)
+{
+	char path[64], buf[1024];
+	if (pid <= 0)
+		return -ESRCH;
+	snprintf(path, sizeof(path), "/proc/%d/stat", (int)pid);
+	ssize_t n = read_small(path, buf, sizeof(buf));
+	if (n < 0)
+		return n == -ENOENT ? -ESRCH : (int)n;
+	/* comm may contain spaces and ')': fields count from the last ')' */
+	char *p = strrchr(buf, ')');
+	if (!p)
+		return -EIO;
+	p++;
+	/* after ')': state(3) ... starttime is field 22 -> the 20th token after ')' */
+	for (int field = 3; field < 22; field++) {
+		p = strchr(p + 1, ' ');
+		if (!p)
+			return -EIO;
+	}
+	char state = buf[(strrchr(buf, ')') - buf) + 2];
+	if (state == 'Z' || state == 'X')
+		return -ESRCH; /* a zombie is as good as gone */
+	*ret = strtoull(p + 1, NULL, 10);
+	return 0;
+}
+
+/* Value of "key=" in a state file text, copied into out. */
+static bool state_get(const char *text, const char *key, char *out, size_t size)
+{
+	size_t kl = strlen(key);
+	for (const char *l = text; l && *l; l = strchr(l, '\n') ? strchr(l, '\n') + 1 : NULL) {
+		if (strncmp(l, key, kl) != 0 || l[kl] != '=')
+			continue;
+		const char *v = l + kl + 1, *e = strchrnul(v, '\n');
+		snprintf(out, size, "%.*s", (int)(e - v), v);
+		return true;
+	}
+	return false;
+}
+
+static uint64_t state_get_u64(const char *text, const char *key)
+{
+	char v[32];
+	return state_get(text, key, v, sizeof(v)) ? strtoull(v, NULL, 10) : 0;
+}
+
+static bool process_matches(pid_t pid, uint64_t start)
+{
+	uint64_t now;
+	return pid > 0 && lxm_proc_starttime(pid, &now) >= 0 && now == start;
+}
+
+static int read_last_exit(const struct lxm_paths *paths, const char *name, char **ret)
+{
+	_cleanup_free_ char *path = NULL;
+	char buf[128];
+	if (asprintf(&path, "%s/%s/last_exit", paths->containers_dir, name) < 0)
+		return -ENOMEM;
+	ssize_t n = read_small(path, buf, sizeof(buf));
+	if (n <= 0) {
+		*ret = NULL;
+		return 0;
+	}
+	buf[strcspn(buf, "\n")] = '\0';
+	*ret = strdup(buf);
+	return *ret ? 0 : -ENOMEM;
+}
+
 int lxm_state_query(const struct lxm_paths *paths, const char *name, struct lxm_state_info *ret)
 {
-	*ret = (struct lxm_state_info){ .state = LXM_STATE_STOPPED };
+	_cleanup_free_ char *path = NULL;
+	char text[STATE_FILE_MAX], v[64];
+	struct lxm_state_info s = { .state = LXM_STATE_STOPPED };
+	int r;
+
+	r = read_last_exit(paths, name, &s.last_exit);
+	if (r < 0)
+		return r;
+	*ret = s;
+	r = lxm_state_run_path(paths, name, "state", &path);
+	if (r < 0)
+		return r;
+	if (read_small(path, text, sizeof(text)) < 0)
+		return 0; /* no state file: stopped */
+
+	pid_t monitor = (pid_t)state_get_u64(text, "monitor_pid");
+	pid_t init = (pid_t)state_get_u64(text, "init_pid");
+	bool monitor_alive = process_matches(monitor, state_get_u64(text, "monitor_start"));
+	bool init_alive = process_matches(init, state_get_u64(text, "init_start"));
+
+	if (!monitor_alive && !init_alive) {
+		ret->stale = true;
+		return 0;
+	}
+	enum lxm_state st = LXM_STATE_RUNNING;
+	if (monitor_alive && state_get(text, "state", v, sizeof(v)))
+		(void)lxm_state_from_string(v, &st);
+	ret->state = st;
+	ret->monitor_lost = !monitor_alive;
+	ret->monitor_pid = monitor_alive ? monitor : 0;
+	ret->init_pid = init_alive ? init : 0;
+	ret->started_usec = state_get_u64(text, "started_usec");
+	if (state_get(text, "init", v, sizeof(v)) && !(ret->init_system = strdup(v)))
+		return -ENOMEM;
 	return 0;
 }
 
 void lxm_state_info_done(struct lxm_state_info *s)
 {
 	free(s->last_exit);
+	free(s->init_system);
 	s->last_exit = NULL;
+	s->init_system = NULL;
 }
 
-int lxm_state_force_stop(const struct lxm_paths *paths, const char *name)
+int lxm_state_read_key(const struct lxm_paths *paths, const char *name, const char *key, char **ret)
 {
-	struct lxm_state_info s;
-	int r = lxm_state_query(paths, name, &s);
+	_cleanup_free_ char *path = NULL;
+	char text[STATE_FILE_MAX], v[256];
+	int r = lxm_state_run_path(paths, name, "state", &path);
 	if (r < 0)
 		return r;
-	enum lxm_state st = s.state;
-	lxm_state_info_done(&s);
-	return st == LXM_STATE_STOPPED ? 0 : -EBUSY;
+	ssize_t n = read_small(path, text, sizeof(text));
+	if (n < 0)
+		return (int)n;
+	if (!state_get(text, key, v, sizeof(v)))
+		return -ENOENT;
+	*ret = strdup(v);
+	return *ret ? 0 : -ENOMEM;
+}
+
+/* Writes text to path through a temporary file and rename (no fsync: run files die with the boot). */
+static int write_atomic(const char *path, const char *text)
+{
+	_cleanup_free_ char *tmp = NULL;
+	if (asprintf(&tmp, "%s.tmp", path) < 0)
+		return -ENOMEM;
+	_cleanup_close_ int fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW, 0644);
+	if (fd < 0)
+		return negative_errno();
+	size_t len = strlen(text);
+	if (write(fd, text, len) != (ssize_t)len) {
+		int r = negative_errno();
+		unlink(tmp);
+		return r;
+	}
+	if (rename(tmp, path) < 0) {
+		int r = negative_errno();
+		unlink(tmp);
+		return r;
+	}
+	return 0;
+}
+
+int lxm_state_write(const struct lxm_paths *paths, const char *name, const struct lxm_state_record *rec)
+{
+	_cleanup_free_ char *path = NULL;
+	char text[STATE_FILE_MAX];
+	int r = lxm_state_run_path(paths, name, "state", &path);
+	if (r < 0)
+		return r;
+	snprintf(text, sizeof(text),
+		 "state=%s\ninit_pid=%d\ninit_start=%" PRIu64 "\nmonitor_pid=%d\nmonitor_start=%" PRIu64
+		 "\nstarted_usec=%" PRIu64 "\ninit=%s\nuuid=%s\n",
+		 lxm_state_to_string(rec->state), (int)rec->init_pid, rec->init_start, (int)rec->monitor_pid,
+		 rec->monitor_start, rec->started_usec, rec->init_system ? rec->init_system : "unknown",
+		 rec->uuid ? rec->uuid : "");
+	return write_atomic(path, text);
+}
+
+int lxm_state_set_last_exit(const struct lxm_paths *paths, const char *name, const char *how)
+{
+	_cleanup_free_ char *path = NULL, *text = NULL;
+	if (asprintf(&path, "%s/%s/last_exit", paths->containers_dir, name) < 0 ||
+	    asprintf(&text, "%s\n", how) < 0)
+		return -ENOMEM;
+	return write_atomic(path, text);
+}
+
+/* Kills and removes one of the container's cgroups; returns 1 when it had processes. */
+static int cgroup_finish(const char *uuid, enum lxm_cgroup_kind kind)
+{
+	_cleanup_cgroup_ struct lxm_cgroup *cg = NULL;
+	_cleanup_free_ pid_t *pids = NULL;
+	size_t n = 0;
+	bool had = false;
+	int r = lxm_cgroup_open_by_id(uuid, kind, &cg);
+	if (r < 0)
+		return log_debug_errno(r, "Failed to open the cgroups of '%s': %m", uuid);
+	if (!lxm_cgroup_exists(cg))
+		return 0;
+	if (lxm_cgroup_pids(cg, &pids, &n) >= 0 && n > 0) {
+		had = true;
+		r = lxm_cgroup_kill(cg);
+		if (r < 0)
+			log_warning_errno(r, "Failed to kill cgroup '%s', ignoring: %m", lxm_cgroup_name(cg));
+	}
+	r = lxm_cgroup_destroy(cg);
+	if (r < 0)
+		log_warning_errno(r, "Failed to remove cgroup '%s', ignoring: %m", lxm_cgroup_name(cg));
+	return had ? 1 : 0;
+}
+
+int lxm_state_cleanup(const struct lxm_paths *paths, const char *name, bool *ret_killed)
+{
+	_cleanup_free_ char *uuid = NULL, *dir = NULL, *pid_s = NULL, *start_s = NULL;
+	int r, killed = 0;
+
+	if (ret_killed)
+		*ret_killed = false;
+	r = lxm_state_run_path(paths, name, NULL, &dir);
+	if (r < 0)
+		return r;
+	if (access(dir, F_OK) < 0)
+		return 0;
+
+	/* A lost monitor's init: SIGKILL it first so its pid namespace collapses at once */
+	if (lxm_state_read_key(paths, name, "init_pid", &pid_s) >= 0 &&
+	    lxm_state_read_key(paths, name, "init_start", &start_s) >= 0) {
+		pid_t pid = (pid_t)strtol(pid_s, NULL, 10);
+		if (process_matches(pid, strtoull(start_s, NULL, 10)) && kill(pid, SIGKILL) == 0)
+			killed = 1;
+	}
+	if (lxm_state_read_key(paths, name, "uuid", &uuid) >= 0 && !IS_EMPTY(uuid)) {
+		if (cgroup_finish(uuid, LXM_CGROUP_PAYLOAD) > 0)
+			killed = 1;
+		(void)cgroup_finish(uuid, LXM_CGROUP_MONITOR);
+	}
+	if (killed) {
+		(void)lxm_state_set_last_exit(paths, name, "killed");
+		if (ret_killed)
+			*ret_killed = true;
+	}
+	static const char *const files[] = { "state", "state.tmp", "control" };
+	for (size_t i = 0; i < ARRAY_SIZE(files); i++) {
+		_cleanup_free_ char *f = NULL;
+		if (lxm_state_run_path(paths, name, files[i], &f) < 0)
+			return -ENOMEM;
+		(void)unlink(f);
+	}
+	if (rmdir(dir) < 0 && errno != ENOENT)
+		log_debug_errno(errno, "Failed to remove '%s': %m", dir);
+	return 0;
 }

@@ -1,7 +1,12 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
-/* A container's runtime state as list/info/destroy see it (owned by the monitor; read by everyone). */
+/*
+ * A container's runtime state as list/info/destroy see it. The monitor owns RUN/NAME/state (written
+ * atomically); everyone else reads it. RUN/NAME/control is the monitor's socket (control.h).
+ * How the container last ended survives in CONTAINERS/NAME/last_exit.
+ */
 #pragma once
 
+#include <stdbool.h>
 #include <stdint.h>
 #include <sys/types.h>
 
@@ -15,6 +20,7 @@ enum lxm_state {
 	LXM_STATE_FROZEN,
 };
 const char *lxm_state_to_string(enum lxm_state s);
+int lxm_state_from_string(const char *s, enum lxm_state *ret);
 
 struct lxm_state_info {
 	enum lxm_state state;
@@ -22,14 +28,47 @@ struct lxm_state_info {
 	pid_t monitor_pid;        /* 0 when stopped */
 	uint64_t started_usec;    /* CLOCK_REALTIME when init started; 0 when stopped */
 	char *last_exit;          /* "clean", "killed", "crashed", "reboot", ...; NULL if never ran */
+	char *init_system;        /* "systemd", "busybox", ...; NULL when stopped */
+	bool monitor_lost;        /* the monitor died but the payload still runs */
+	bool stale;               /* run files of a dead monitor remain (cleaned by mutating commands) */
 };
 
-/* Reads the state of container NAME (uuid optional, for cgroup-based checks after a killed
- * monitor). Never fails for a stopped container. */
+/* Reads the state of container NAME: the state file, then whether its monitor (pid + start time)
+ * and init are alive. No fork, a few syscalls. Never fails for a stopped container. */
 int lxm_state_query(const struct lxm_paths *paths, const char *name, struct lxm_state_info *ret);
 void lxm_state_info_done(struct lxm_state_info *s);
 
-/* Ends a running container for `destroy --force` (stop, then kill after a timeout). Returns 0 when
- * the container is stopped afterwards. PLACEHOLDER until the monitor lands: 0 for a stopped
- * container, -EBUSY otherwise. */
+/* What the monitor writes. */
+struct lxm_state_record {
+	enum lxm_state state;
+	pid_t init_pid;
+	uint64_t init_start;    /* /proc/PID/stat starttime (clock ticks since boot) */
+	pid_t monitor_pid;
+	uint64_t monitor_start;
+	uint64_t started_usec;
+	const char *init_system;
+	const char *uuid;       /* names the cgroups, so a dead monitor's can be found */
+};
+int lxm_state_write(const struct lxm_paths *paths, const char *name, const struct lxm_state_record *rec);
+
+/* Reads one key of RUN/NAME/state into *ret (owned); -ENOENT when absent. */
+int lxm_state_read_key(const struct lxm_paths *paths, const char *name, const char *key, char **ret);
+
+/* Records how the container ended ("clean", "killed", "crashed", "reboot"). */
+int lxm_state_set_last_exit(const struct lxm_paths *paths, const char *name, const char *how);
+
+/* starttime of PID from /proc/PID/stat; -ESRCH when it does not exist. */
+int lxm_proc_starttime(pid_t pid, uint64_t *ret);
+
+/* Ends a container whose monitor is gone (or cleans a dead one's leftovers): SIGKILL of init and the
+ * payload cgroup, removal of both cgroups and the run files; last_exit "killed" when something still
+ * ran. Harmless when nothing is left. Never call it while the monitor lives (see stop.h).
+ * *ret_killed (may be NULL) tells whether processes were killed. */
+int lxm_state_cleanup(const struct lxm_paths *paths, const char *name, bool *ret_killed);
+
+/* Ends a running container at once (destroy --force, kill): through its monitor ("stop 0") when it
+ * lives, else through the cgroup; then cleans leftovers. 0 when it is stopped afterwards. */
 int lxm_state_force_stop(const struct lxm_paths *paths, const char *name);
+
+/* RUN/NAME, RUN/NAME/FILE. */
+int lxm_state_run_path(const struct lxm_paths *paths, const char *name, const char *file, char **ret);

@@ -1,0 +1,18 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/* What the lifecycle commands (start, stop, restart, kill, console, exec, shell) share. */
+#pragma once
+
+#include "cli/context.h"
+#include "store/store.h"
+
+/* Loads the global config (once), validates NAME, loads the container (-ENOENT logged when it does
+ * not exist) and, when ret_lock is not NULL, takes its lock. *ret (may be NULL) owned. */
+int lxm_cli_runtime_open(struct lxm_context *ctx, const char *name, struct lxm_container **ret, int *ret_lock);
+
+/* "Container 'NAME' is not running" (-ESRCH, exit code 4). */
+int lxm_cli_not_running(const char *name);
+
+/* start/stop with the lock held (cmd-start.c, cmd-stop.c; shared with restart and kill).
+ * start: -EALREADY when not stopped. stop: quiet_if_stopped makes a stopped container no error. */
+int lxm_cli_start_locked(struct lxm_context *ctx, const char *name);
+int lxm_cli_stop_locked(struct lxm_context *ctx, const char *name, unsigned timeout, bool quiet_if_stopped);

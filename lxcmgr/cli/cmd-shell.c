@@ -1,0 +1,29 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+#include "cli/cli-runtime.h"
+#include "cli/commands.h"
+#include "runtime/attach.h"
+#include "util/log.h"
+
+/* A root login shell: login -f root (a full login: environment, motd, utmp), else su -l, else a
+ * login sh. Always with a pty. */
+int lxm_cmd_shell(struct lxm_context *ctx, int argc, char **argv)
+{
+	static char *login[] = { "/bin/login", "-f", "root", NULL };
+	static char *su[] = { "/bin/su", "-l", NULL };
+	static char *su2[] = { "/usr/bin/su", "-l", NULL };
+	static char *sh[] = { "/bin/sh", "-l", NULL };
+	static char **alternatives[] = { login, su, su2, sh, NULL };
+	struct lxm_attach_options o = { .argv = sh, .alternatives = alternatives, .pty = 1 };
+	int r;
+
+	if (argc != 2)
+		return log_error_errno(-EINVAL, "Usage: lxcmgr shell NAME");
+	_cleanup_container_free_ struct lxm_container *ct = NULL;
+	r = lxm_cli_runtime_open(ctx, argv[1], &ct, NULL);
+	if (r < 0)
+		return r;
+	r = lxm_attach_run(&ctx->paths, ct, &o);
+	if (r == -ESRCH)
+		return r;
+	return r < 0 ? -EIO : r;
+}

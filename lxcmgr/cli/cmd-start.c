@@ -1,0 +1,63 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+#include <getopt.h>
+
+#include "cli/cli-runtime.h"
+#include "cli/commands.h"
+#include "runtime/console-client.h"
+#include "runtime/monitor-spawn.h"
+#include "runtime/state.h"
+#include "util/log.h"
+
+/* Starts NAME with its lock held. -EALREADY when it runs (or starts or stops) already. */
+int lxm_cli_start_locked(struct lxm_context *ctx, const char *name)
+{
+	struct lxm_state_info s;
+	int r = lxm_state_query(&ctx->paths, name, &s);
+	if (r < 0)
+		return log_error_errno(r, "Failed to read the state of '%s': %m", name);
+	enum lxm_state st = s.state;
+	bool stale = s.stale, lost = s.monitor_lost;
+	lxm_state_info_done(&s);
+	if (st != LXM_STATE_STOPPED)
+		return log_error_errno(-EALREADY, "Container '%s' is already running%s", name,
+				       lost ? " (its monitor was lost: stop or kill it first)" : "");
+	if (stale)
+		(void)lxm_state_cleanup(&ctx->paths, name, NULL); /* leftovers of a killed monitor */
+	return lxm_monitor_spawn(&ctx->paths, name);
+}
+
+int lxm_cmd_start(struct lxm_context *ctx, int argc, char **argv)
+{
+	static const struct option options[] = {
+		{ "console", no_argument, NULL, 'c' },
+		{},
+	};
+	bool console = false;
+	int c, r;
+
+	while ((c = getopt_long(argc, argv, "c", options, NULL)) != -1) {
+		switch (c) {
+		case 'c':
+			console = true;
+			break;
+		default:
+			return -EINVAL;
+		}
+	}
+	if (optind + 1 != argc)
+		return log_error_errno(-EINVAL, "Usage: lxcmgr start NAME [--console]");
+	const char *name = argv[optind];
+
+	_cleanup_close_ int lock = -EBADF;
+	r = lxm_cli_runtime_open(ctx, name, NULL, &lock);
+	if (r < 0)
+		return r;
+	r = lxm_cli_start_locked(ctx, name);
+	if (r < 0)
+		return r == -EALREADY ? r : -EIO; /* the cause is printed; exit code 1 */
+	closep(&lock);
+	lock = -EBADF;
+	if (console)
+		return lxm_console_client(&ctx->paths, name, 0, 'a');
+	return 0;
+}

@@ -1,0 +1,56 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+#include <getopt.h>
+
+#include "cli/cli-runtime.h"
+#include "cli/commands.h"
+#include "runtime/stop.h"
+#include "util/log.h"
+#include "util/parse.h"
+
+/* Stops NAME (lock held): prints how it ended when SIGKILL was needed. */
+int lxm_cli_stop_locked(struct lxm_context *ctx, const char *name, unsigned timeout, bool quiet_if_stopped)
+{
+	_cleanup_free_ char *how = NULL;
+	int r = lxm_runtime_stop(&ctx->paths, name, timeout, &how);
+	if (r == -ESRCH)
+		return quiet_if_stopped ? 0 : lxm_cli_not_running(name);
+	if (r < 0)
+		return log_error_errno(r, "Failed to stop '%s': %m", name);
+	if (how && STREQ(how, "killed") && timeout > 0)
+		log_warning("Container '%s' did not stop within %us and was killed", name, timeout);
+	return 0;
+}
+
+int lxm_cmd_stop(struct lxm_context *ctx, int argc, char **argv)
+{
+	static const struct option options[] = {
+		{ "timeout", required_argument, NULL, 't' },
+		{ "kill", no_argument, NULL, 'k' },
+		{},
+	};
+	uint64_t timeout = 30;
+	bool kill_now = false;
+	int c, r;
+
+	while ((c = getopt_long(argc, argv, "t:k", options, NULL)) != -1) {
+		switch (c) {
+		case 't':
+			if (lxm_parse_uint(optarg, 0, 86400, &timeout) < 0)
+				return log_error_errno(-EINVAL, "Invalid timeout '%s'", optarg);
+			break;
+		case 'k':
+			kill_now = true;
+			break;
+		default:
+			return -EINVAL;
+		}
+	}
+	if (optind + 1 != argc)
+		return log_error_errno(-EINVAL, "Usage: lxcmgr stop NAME [-t SECONDS] [-k]");
+	const char *name = argv[optind];
+	_cleanup_close_ int lock = -EBADF;
+	r = lxm_cli_runtime_open(ctx, name, NULL, &lock);
+	if (r < 0)
+		return r;
+	return lxm_cli_stop_locked(ctx, name, kill_now ? 0 : (unsigned)timeout, false);
+}

@@ -1,0 +1,326 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/*
+ * exec: the CLI forks A; A joins the payload cgroup (host paths, so before the mount namespace),
+ * then every namespace of init at once with setns(pidfd), resolves the user from the container's
+ * files and forks B, the first process of the command inside the pid namespace. B allocates the
+ * pty from the container's own devpts (its /dev/ptmx), hands the master to the CLI with
+ * SCM_RIGHTS, drops capabilities, switches user and executes. A reports B's pid, then waits for B
+ * and exits with its status. The CLI relays the terminal and forwards signals to B.
+ *
+ * A and B are non-dumpable until the exec: the container's root could otherwise ptrace or read
+ * /proc/PID/mem of a process that still holds host fds and full capabilities.
+ */
+#include <fcntl.h>
+#include <linux/close_range.h>
+#include <poll.h>
+#include <sched.h>
+#include <signal.h>
+#include <sys/ioctl.h>
+#include <sys/prctl.h>
+#include <sys/signalfd.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
+#include <grp.h>
+#include <termios.h>
+
+#include "cgroup/cgroup.h"
+#include "runtime/attach-relay.h"
+#include "runtime/attach-user.h"
+#include "runtime/attach.h"
+#include "runtime/start.h"
+#include "runtime/state.h"
+#include "util/log.h"
+
+#define DEFAULT_PATH "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"
+
+struct attach_ctx {
+	const struct lxm_container *c;
+	const struct lxm_attach_options *o;
+	int pidfd;
+	pid_t init_pid;
+	int ns_flags;
+	struct lxm_cgroup *payload;
+	int sock; /* child end */
+	bool pty;
+};
+
+/* A message to the CLI: "pid N", "pty" (with the master fd) or "err ERRNO TEXT". */
+static void child_send(int sock, const char *text, int fd)
+{
+	struct iovec iov = { (void *)text, strlen(text) };
+	union {
+		char buf[CMSG_SPACE(sizeof(int))];
+		struct cmsghdr align;
+	} u = {};
+	struct msghdr mh = { .msg_iov = &iov, .msg_iovlen = 1 };
+	if (fd >= 0) {
+		mh.msg_control = u.buf;
+		mh.msg_controllen = sizeof(u.buf);
+		struct cmsghdr *cm = CMSG_FIRSTHDR(&mh);
+		cm->cmsg_level = SOL_SOCKET;
+		cm->cmsg_type = SCM_RIGHTS;
+		cm->cmsg_len = CMSG_LEN(sizeof(int));
+		memcpy(CMSG_DATA(cm), &fd, sizeof(int));
+	}
+	(void)sendmsg(sock, &mh, MSG_NOSIGNAL);
+}
+
+static _noreturn_ void child_fail(int sock, int err, const char *what)
+{
+	char msg[512];
+	snprintf(msg, sizeof(msg), "err %d %s: %s", err < 0 ? -err : err, what, strerror(err < 0 ? -err : err));
+	child_send(sock, msg, -1);
+	_exit(1);
+}
+
+static int ns_flags_for(pid_t pid)
+{
+	static const struct {
+		const char *name;
+		int flag;
+	} ns[] = {
+		{ "mnt", CLONE_NEWNS },     { "uts", CLONE_NEWUTS },       { "ipc", CLONE_NEWIPC },
+		{ "net", CLONE_NEWNET },    { "pid", CLONE_NEWPID },       { "cgroup", CLONE_NEWCGROUP },
+		{ "user", CLONE_NEWUSER },  { "time", CLONE_NEWTIME },
+	};
+	int flags = 0;
+	for (size_t i = 0; i < ARRAY_SIZE(ns); i++) {
+		char a[64], b[64];
+		struct stat sa, sb;
+		snprintf(a, sizeof(a), "/proc/%d/ns/%s", (int)pid, ns[i].name);
+		snprintf(b, sizeof(b), "/proc/self/ns/%s", ns[i].name);
+		if (stat(a, &sa) < 0 || stat(b, &sb) < 0)
+			continue;
+		/* joining one's own user namespace is EINVAL; the others are harmless but skipped too */
+		if (sa.st_ino != sb.st_ino || sa.st_dev != sb.st_dev)
+			flags |= ns[i].flag;
+	}
+	return flags;
+}
+
+static char **build_env(const struct lxm_attach_user *u, char **extra)
+{
+	size_t n = 0, i = 0;
+	for (char **e = extra; e && *e; e++)
+		n++;
+	char **env = calloc(n + 8, sizeof(char *));
+	const char *term = getenv("TERM");
+	if (!env)
+		return NULL;
+	if (asprintf(&env[i++], "PATH=%s", DEFAULT_PATH) < 0 || asprintf(&env[i++], "HOME=%s", u->home) < 0 ||
+	    asprintf(&env[i++], "USER=%s", *u->name ? u->name : "nobody") < 0 ||
+	    asprintf(&env[i++], "LOGNAME=%s", *u->name ? u->name : "nobody") < 0 ||
+	    asprintf(&env[i++], "container=lxcmgr") < 0)
+		return NULL;
+	if (term && asprintf(&env[i++], "TERM=%s", term) < 0)
+		return NULL;
+	for (char **e = extra; e && *e; e++) {
+		size_t kl = strcspn(*e, "=");
+		for (size_t j = 0; j < i; j++) /* --env overrides the defaults */
+			if (strncmp(env[j], *e, kl + 1) == 0) {
+				env[j] = env[--i];
+				break;
+			}
+		env[i++] = *e;
+	}
+	env[i] = NULL;
+	return env;
+}
+
+/* B: a pty from the container's devpts when asked, then credentials, then exec. */
+static _noreturn_ void child_exec(struct attach_ctx *a, const struct lxm_attach_user *u)
+{
+	int r;
+	if (a->pty) {
+		int master = open("/dev/ptmx", O_RDWR | O_NOCTTY | O_CLOEXEC);
+		int unlock = 0;
+		if (master < 0 || ioctl(master, TIOCSPTLCK, &unlock) < 0)
+			child_fail(a->sock, errno, "Failed to allocate a pty in the container");
+		int slave = ioctl(master, TIOCGPTPEER, O_RDWR | O_NOCTTY);
+		if (slave < 0)
+			child_fail(a->sock, errno, "Failed to open the pty");
+		if (setsid() < 0 || ioctl(slave, TIOCSCTTY, 0) < 0)
+			child_fail(a->sock, errno, "Failed to make the pty the controlling terminal");
+		child_send(a->sock, "pty", master);
+		close(master);
+		if (dup2(slave, 0) < 0 || dup2(slave, 1) < 0 || dup2(slave, 2) < 0)
+			child_fail(a->sock, errno, "Failed to set up stdio");
+		if (slave > 2)
+			close(slave);
+	}
+	sigset_t none;
+	sigemptyset(&none);
+	sigprocmask(SIG_SETMASK, &none, NULL); /* the CLI blocked what it forwards */
+	r = lxm_caps_apply(a->c);
+	if (r < 0)
+		child_fail(a->sock, r, "Failed to drop capabilities");
+	if (setgroups(u->n_groups, u->groups) < 0 || setresgid(u->gid, u->gid, u->gid) < 0 ||
+	    setresuid(u->uid, u->uid, u->uid) < 0)
+		child_fail(a->sock, errno, "Failed to switch user");
+	const char *cwd = a->o->cwd ? a->o->cwd : u->home;
+	if (chdir(cwd) < 0) {
+		if (a->o->cwd)
+			child_fail(a->sock, errno, "Failed to change to the working directory");
+		(void)chdir("/");
+	}
+	char **env = build_env(u, a->o->env);
+	if (!env)
+		child_fail(a->sock, ENOMEM, "Failed to build the environment");
+	/* nothing of the host survives the exec but stdio */
+	(void)syscall(SYS_close_range, 3, ~0U, CLOSE_RANGE_CLOEXEC);
+	extern char **environ;
+	environ = env;
+	if (a->o->alternatives) {
+		for (char ***alt = a->o->alternatives; *alt; alt++)
+			if (access((*alt)[0], X_OK) == 0)
+				execv((*alt)[0], *alt);
+		dprintf(STDERR_FILENO, "lxcmgr: No login shell found in the container\n");
+		_exit(127);
+	}
+	execvp(a->o->argv[0], a->o->argv);
+	int e = errno;
+	dprintf(STDERR_FILENO, "lxcmgr: Failed to execute '%s': %s\n", a->o->argv[0], strerror(e));
+	_exit(e == ENOENT ? 127 : 126);
+}
+
+/* A: cgroup, namespaces, user; forks B and waits for it. */
+static _noreturn_ void child_attach(struct attach_ctx *a)
+{
+	struct lxm_attach_user u;
+	char msg[64];
+	int r, status;
+
+	(void)prctl(PR_SET_DUMPABLE, 0);
+	(void)prctl(PR_SET_PDEATHSIG, SIGKILL);
+	r = lxm_cgroup_attach(a->payload, 0);
+	if (r < 0)
+		child_fail(a->sock, r, "Failed to join the container's cgroup");
+	if (setns(a->pidfd, a->ns_flags) < 0)
+		child_fail(a->sock, errno, "Failed to join the container's namespaces");
+	r = lxm_attach_user_resolve(a->o->user, "/etc/passwd", "/etc/group", &u);
+	if (r < 0) {
+		snprintf(msg, sizeof(msg), "err %d Unknown user or group", -r == ESRCH ? EINVAL : -r);
+		child_send(a->sock, msg, -1);
+		_exit(1);
+	}
+	pid_t pid = fork();
+	if (pid < 0)
+		child_fail(a->sock, errno, "Failed to fork");
+	if (pid == 0)
+		child_exec(a, &u);
+	snprintf(msg, sizeof(msg), "pid %d", (int)pid);
+	child_send(a->sock, msg, -1);
+	close(a->sock);
+	while (waitpid(pid, &status, 0) < 0)
+		if (errno != EINTR)
+			_exit(1);
+	_exit(WIFSIGNALED(status) ? 128 + WTERMSIG(status) : WEXITSTATUS(status));
+}
+
+/* Reads the children's messages until B executes (EOF). */
+static int read_messages(int sock, pid_t *ret_pid, int *ret_master)
+{
+	for (;;) {
+		char buf[512];
+		union {
+			char buf[CMSG_SPACE(sizeof(int))];
+			struct cmsghdr align;
+		} u;
+		struct iovec iov = { buf, sizeof(buf) - 1 };
+		struct msghdr mh = { .msg_iov = &iov, .msg_iovlen = 1, .msg_control = u.buf,
+				     .msg_controllen = sizeof(u.buf) };
+		ssize_t n = recvmsg(sock, &mh, MSG_CMSG_CLOEXEC);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0)
+			return n < 0 ? negative_errno() : 0;
+		buf[n] = '\0';
+		struct cmsghdr *cm = CMSG_FIRSTHDR(&mh);
+		if (cm && cm->cmsg_type == SCM_RIGHTS)
+			memcpy(ret_master, CMSG_DATA(cm), sizeof(int));
+		if (strncmp(buf, "pid ", 4) == 0)
+			*ret_pid = (pid_t)atoi(buf + 4);
+		else if (strncmp(buf, "err ", 4) == 0) {
+			int e = atoi(buf + 4);
+			const char *text = strchr(buf + 4, ' ');
+			log_error("%s", text ? text + 1 : buf);
+			return e > 0 ? -e : -EIO;
+		}
+	}
+}
+
+static int open_init(const struct lxm_paths *paths, const struct lxm_container *c, struct attach_ctx *a)
+{
+	struct lxm_state_info s;
+	uint64_t before, after;
+	int r = lxm_state_query(paths, c->name, &s);
+	if (r < 0)
+		return r;
+	a->init_pid = s.init_pid;
+	bool running = s.state == LXM_STATE_RUNNING && s.init_pid > 0;
+	lxm_state_info_done(&s);
+	if (!running)
+		return log_error_errno(-ESRCH, "Container '%s' is not running", c->name);
+	/* pidfd first, then the start time check: a pid recycled in between cannot be joined */
+	if (lxm_proc_starttime(a->init_pid, &before) < 0)
+		return log_error_errno(-ESRCH, "Container '%s' is not running", c->name);
+	a->pidfd = (int)syscall(SYS_pidfd_open, a->init_pid, 0);
+	if (a->pidfd < 0)
+		return log_error_errno(errno, "Failed to open init of '%s': %m", c->name);
+	if (lxm_proc_starttime(a->init_pid, &after) < 0 || after != before)
+		return log_error_errno(-ESRCH, "Container '%s' is not running", c->name);
+	a->ns_flags = ns_flags_for(a->init_pid);
+	const char *uuid = cfg_getstr(c->config, "uuid");
+	r = lxm_cgroup_open_by_id(uuid ? uuid : "", LXM_CGROUP_PAYLOAD, &a->payload);
+	if (r < 0)
+		return log_error_errno(r, "Failed to open the cgroup of '%s': %m", c->name);
+	return 0;
+}
+
+int lxm_attach_run(const struct lxm_paths *paths, const struct lxm_container *c,
+		   const struct lxm_attach_options *o)
+{
+	struct attach_ctx a = { .c = c, .o = o, .pidfd = -EBADF, .sock = -EBADF };
+	int pair[2], status, r;
+	pid_t cmd = 0;
+	_cleanup_close_ int master = -EBADF;
+
+	r = open_init(paths, c, &a);
+	_cleanup_close_ int pidfd = a.pidfd;
+	_cleanup_cgroup_ struct lxm_cgroup *payload = a.payload;
+	if (r < 0)
+		return r;
+	a.pty = o->pty < 0 ? isatty(STDIN_FILENO) : o->pty > 0;
+	if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, pair) < 0)
+		return log_error_errno(errno, "Failed to create a socket pair: %m");
+	_cleanup_close_ int sock = pair[0];
+	a.sock = pair[1];
+
+	/* signals for the command are forwarded, not acted on, from here on */
+	sigset_t mask, old;
+	lxm_attach_forward_set(&mask);
+	sigprocmask(SIG_BLOCK, &mask, &old);
+	fflush(NULL);
+	pid_t pid = fork();
+	if (pid < 0)
+		return log_error_errno(errno, "Failed to fork: %m");
+	if (pid == 0) {
+		close(sock);
+		child_attach(&a);
+	}
+	close(a.sock);
+	r = read_messages(sock, &cmd, &master);
+	if (r >= 0)
+		r = lxm_attach_relay(master, cmd, pid);
+	while (waitpid(pid, &status, 0) < 0)
+		if (errno != EINTR) {
+			r = log_error_errno(errno, "Failed to wait for the command: %m");
+			break;
+		}
+	sigprocmask(SIG_SETMASK, &old, NULL);
+	if (r < 0)
+		return r;
+	return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+}

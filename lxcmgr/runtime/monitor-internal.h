@@ -1,0 +1,90 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/* The monitor's shared state, split over monitor.c (setup, loop), monitor-console.c (ptys and
+ * viewers), monitor-stop.c (halt, kill, reaping, teardown). Not for use outside runtime/monitor*. */
+#pragma once
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "runtime/console-ring.h"
+#include "runtime/start.h"
+#include "runtime/state.h"
+
+/* epoll tags: kind in the high 32 bits, an index or fd in the low 32. */
+enum lxm_mon_source {
+	LXM_MON_SIGNAL = 1,
+	LXM_MON_PIDFD,
+	LXM_MON_LISTEN,
+	LXM_MON_PTY,    /* index: 0 console, N ttyN */
+	LXM_MON_CLIENT, /* index: the client's fd */
+	LXM_MON_KILL_TIMER,
+	LXM_MON_CHECK_TIMER,
+};
+#define LXM_MON_TAG(kind, idx) (((uint64_t)(kind) << 32) | (uint32_t)(idx))
+
+struct lxm_mon_client {
+	int fd;
+	int tty;         /* -1: control requests; else attached to pty index tty */
+	bool wants_done; /* sent "stop": gets "done HOW" at the end */
+	struct lxm_mon_client *next;
+};
+
+struct lxm_monitor {
+	const struct lxm_paths *paths;
+	const char *name;
+	struct lxm_container *c;
+	char *uuid;
+	struct lxm_cgroup *payload;
+	struct lxm_cgroup *monitor_cg;
+	int epfd;
+	int sigfd;
+	int listen_fd;
+	int kill_timer;
+	int check_timer;
+
+	struct lxm_started started; /* valid while init_pid > 0 */
+	int peers[1 + LXM_MAX_TTYS]; /* slave ends held so masters never see HUP */
+	unsigned n_ttys;
+	enum lxm_state state;
+	uint64_t started_usec;
+	uint64_t init_start;
+	uint64_t monitor_start;
+
+	int halt_signal;
+	int reboot_signal;
+	bool stop_requested;
+	bool killed;         /* we sent SIGKILL */
+	uint64_t check_delay_ms;
+	bool halt_taken;         /* init could take the halt signal when it was last sent */
+	char halt_init_name[32]; /* init's Name then */
+	bool exit_loop;
+
+	struct lxm_mon_client *clients;
+	struct lxm_console_ring ring;
+	struct lxm_console_log log;
+};
+
+/* monitor.c */
+int lxm_monitor_write_state(struct lxm_monitor *m);
+int lxm_monitor_epoll_add(struct lxm_monitor *m, int fd, uint32_t events, uint64_t tag);
+/* Runs lxm_start() and registers init and the ptys (first start and reboots). */
+int lxm_monitor_start_payload(struct lxm_monitor *m);
+
+/* monitor-console.c */
+void lxm_monitor_console_setup(struct lxm_monitor *m);
+int lxm_monitor_console_register(struct lxm_monitor *m); /* after each lxm_start */
+void lxm_monitor_pty_event(struct lxm_monitor *m, unsigned idx, uint32_t events);
+int lxm_monitor_console_attach(struct lxm_monitor *m, struct lxm_mon_client *cl, unsigned tty);
+void lxm_monitor_console_input(struct lxm_monitor *m, struct lxm_mon_client *cl, const char *buf, size_t n);
+void lxm_monitor_console_release(struct lxm_monitor *m); /* close masters and peers */
+void lxm_monitor_client_drop(struct lxm_monitor *m, struct lxm_mon_client *cl);
+
+/* monitor-stop.c */
+int lxm_monitor_stop(struct lxm_monitor *m, unsigned timeout_sec);
+int lxm_monitor_signal_init(struct lxm_monitor *m, int sig);
+void lxm_monitor_kill_now(struct lxm_monitor *m);
+void lxm_monitor_check_timer(struct lxm_monitor *m);
+/* init's pidfd became readable (or SIGCHLD): reap, classify, reboot or tear down. */
+void lxm_monitor_reap(struct lxm_monitor *m);
+/* Removes everything the start made on the host; how = last_exit to record (NULL: none). */
+void lxm_monitor_teardown(struct lxm_monitor *m, const char *how);

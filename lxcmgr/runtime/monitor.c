@@ -1,0 +1,476 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/*
+ * The monitor's setup and event loop. Everything it waits on is an fd in one epoll set: a signalfd,
+ * init's pidfd, the pty masters, the listening socket, clients and (only while stopping) two
+ * timerfds. No timeouts otherwise: an idle container costs no CPU.
+ */
+#include <fcntl.h>
+#include <signal.h>
+#include <sys/epoll.h>
+#include <sys/prctl.h>
+#include <sys/signalfd.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/timerfd.h>
+#include <sys/un.h>
+#include <time.h>
+
+#include "runtime/control.h"
+#include "runtime/monitor-internal.h"
+#include "runtime/monitor.h"
+#include "util/log.h"
+#include "util/parse.h"
+
+int lxm_monitor_epoll_add(struct lxm_monitor *m, int fd, uint32_t events, uint64_t tag)
+{
+	struct epoll_event ev = { .events = events, .data.u64 = tag };
+	if (epoll_ctl(m->epfd, EPOLL_CTL_ADD, fd, &ev) < 0)
+		return log_error_errno(errno, "Failed to watch fd %d: %m", fd);
+	return 0;
+}
+
+int lxm_monitor_write_state(struct lxm_monitor *m)
+{
+	struct lxm_state_record rec = {
+		.state = m->state,
+		.init_pid = m->started.init_pid,
+		.init_start = m->init_start,
+		.monitor_pid = getpid(),
+		.monitor_start = m->monitor_start,
+		.started_usec = m->started_usec,
+		.init_system = m->started.init_pid > 0 ? lxm_init_system_to_string(m->started.init) : NULL,
+		.uuid = m->uuid,
+	};
+	int r = lxm_state_write(m->paths, m->name, &rec);
+	if (r < 0)
+		log_warning_errno(r, "Failed to write the state file, ignoring: %m");
+	return r;
+}
+
+static uint64_t now_usec(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_REALTIME, &ts);
+	return (uint64_t)ts.tv_sec * 1000000 + (uint64_t)ts.tv_nsec / 1000;
+}
+
+/* The monitor's signals are only read from its signalfd (lxm_start()'s child resets its mask and
+ * dispositions before it executes init). */
+static void block_signals(bool block)
+{
+	sigset_t set;
+	sigemptyset(&set);
+	sigaddset(&set, SIGCHLD);
+	sigaddset(&set, SIGTERM);
+	sigaddset(&set, SIGINT);
+	sigaddset(&set, SIGHUP);
+	sigprocmask(block ? SIG_BLOCK : SIG_UNBLOCK, &set, NULL);
+}
+
+int lxm_monitor_start_payload(struct lxm_monitor *m)
+{
+	struct lxm_start_params p = {
+		.paths = m->paths,
+		.container = m->c,
+		.payload = m->payload,
+		.n_ttys = m->n_ttys,
+	};
+	int r;
+
+	m->state = LXM_STATE_STARTING;
+	(void)lxm_monitor_write_state(m);
+	r = lxm_cgroup_create(m->payload);
+	if (r < 0)
+		return log_error_errno(r, "Failed to create the payload cgroup: %m");
+	r = lxm_start(&p, &m->started);
+	if (r < 0) {
+		m->started = (struct lxm_started){ .init_pid = 0, .init_pidfd = -EBADF, .console_master = -EBADF };
+		return r; /* lxm_start logged the child's error */
+	}
+	m->started_usec = now_usec();
+	(void)lxm_proc_starttime(m->started.init_pid, &m->init_start);
+	r = lxm_monitor_epoll_add(m, m->started.init_pidfd, EPOLLIN, LXM_MON_TAG(LXM_MON_PIDFD, 0));
+	if (r < 0)
+		return r;
+	r = lxm_monitor_console_register(m);
+	if (r < 0)
+		return r;
+	m->state = LXM_STATE_RUNNING;
+	m->stop_requested = m->killed = false;
+	(void)lxm_monitor_write_state(m);
+	log_info("Container started, init pid %d (%s)", (int)m->started.init_pid,
+		 lxm_init_system_to_string(m->started.init));
+	return 0;
+}
+
+static int setup_socket(struct lxm_monitor *m)
+{
+	_cleanup_free_ char *path = NULL;
+	struct sockaddr_un sa = { .sun_family = AF_UNIX };
+	int r = lxm_state_run_path(m->paths, m->name, "control", &path);
+	if (r < 0)
+		return r;
+	if (strlen(path) >= sizeof(sa.sun_path))
+		return log_error_errno(-ENAMETOOLONG, "Control socket path '%s' is too long", path);
+	strcpy(sa.sun_path, path);
+	m->listen_fd = socket(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
+	if (m->listen_fd < 0)
+		return log_error_errno(errno, "Failed to create the control socket: %m");
+	(void)unlink(path);
+	/* 0600 through umask at bind time: only root may drive the container (the directory is 0700 too) */
+	mode_t old = umask(0077);
+	r = bind(m->listen_fd, (struct sockaddr *)&sa, sizeof(sa));
+	umask(old);
+	if (r < 0)
+		return log_error_errno(errno, "Failed to bind '%s': %m", path);
+	if (listen(m->listen_fd, 16) < 0)
+		return log_error_errno(errno, "Failed to listen on '%s': %m", path);
+	return lxm_monitor_epoll_add(m, m->listen_fd, EPOLLIN, LXM_MON_TAG(LXM_MON_LISTEN, 0));
+}
+
+static int setup_fds(struct lxm_monitor *m)
+{
+	sigset_t set;
+	sigemptyset(&set);
+	sigaddset(&set, SIGCHLD);
+	sigaddset(&set, SIGTERM);
+	sigaddset(&set, SIGINT);
+	sigaddset(&set, SIGHUP);
+	block_signals(true);
+	signal(SIGPIPE, SIG_IGN);
+	m->epfd = epoll_create1(EPOLL_CLOEXEC);
+	if (m->epfd < 0)
+		return log_error_errno(errno, "Failed to create epoll: %m");
+	m->sigfd = signalfd(-1, &set, SFD_CLOEXEC | SFD_NONBLOCK);
+	if (m->sigfd < 0)
+		return log_error_errno(errno, "Failed to create signalfd: %m");
+	int r = lxm_monitor_epoll_add(m, m->sigfd, EPOLLIN, LXM_MON_TAG(LXM_MON_SIGNAL, 0));
+	if (r < 0)
+		return r;
+	m->kill_timer = timerfd_create(CLOCK_MONOTONIC, TFD_CLOEXEC | TFD_NONBLOCK);
+	m->check_timer = timerfd_create(CLOCK_MONOTONIC, TFD_CLOEXEC | TFD_NONBLOCK);
+	if (m->kill_timer < 0 || m->check_timer < 0)
+		return log_error_errno(errno, "Failed to create timerfd: %m");
+	r = lxm_monitor_epoll_add(m, m->kill_timer, EPOLLIN, LXM_MON_TAG(LXM_MON_KILL_TIMER, 0));
+	if (r < 0)
+		return r;
+	return lxm_monitor_epoll_add(m, m->check_timer, EPOLLIN, LXM_MON_TAG(LXM_MON_CHECK_TIMER, 0));
+}
+
+/* Handles one request packet of a control client. */
+static void handle_request(struct lxm_monitor *m, struct lxm_mon_client *cl, char *req)
+{
+	char reply[128];
+	unsigned long v = 0;
+	int r = 0;
+
+	req[strcspn(req, "\n")] = '\0';
+	char *arg = strchr(req, ' ');
+	if (arg)
+		*arg++ = '\0';
+	if (STREQ(req, "state")) {
+		snprintf(reply, sizeof(reply), "ok %s %d", lxm_state_to_string(m->state), (int)m->started.init_pid);
+		(void)lxm_control_send(cl->fd, reply);
+		return;
+	} else if (STREQ(req, "stop")) {
+		v = arg ? strtoul(arg, NULL, 10) : 30;
+		cl->wants_done = true;
+		r = lxm_monitor_stop(m, (unsigned)v);
+		if (r >= 0) {
+			(void)lxm_control_send(cl->fd, "ok stopping");
+			return;
+		}
+		cl->wants_done = false;
+	} else if (STREQ(req, "kill")) {
+		int sig = SIGKILL;
+		if (arg && lxm_parse_signal(arg, &sig) < 0)
+			r = -EINVAL;
+		else
+			r = lxm_monitor_signal_init(m, sig);
+	} else if (STREQ(req, "reboot")) {
+		r = lxm_monitor_signal_init(m, m->reboot_signal);
+	} else if (STREQ(req, "console")) {
+		v = arg ? strtoul(arg, NULL, 10) : 0;
+		r = lxm_monitor_console_attach(m, cl, (unsigned)v);
+		if (r >= 0)
+			return; /* console_attach replied */
+	} else {
+		r = -EOPNOTSUPP;
+	}
+	if (r < 0)
+		snprintf(reply, sizeof(reply), "err %d %s", -r, strerror(-r));
+	else
+		snprintf(reply, sizeof(reply), "ok");
+	(void)lxm_control_send(cl->fd, reply);
+}
+
+static void client_event(struct lxm_monitor *m, int fd, uint32_t events)
+{
+	char buf[LXM_CONTROL_PACKET_MAX];
+	struct lxm_mon_client *cl = m->clients;
+	while (cl && cl->fd != fd)
+		cl = cl->next;
+	if (!cl)
+		return;
+	ssize_t n = recv(fd, buf, sizeof(buf) - 1, MSG_DONTWAIT);
+	if (n < 0 && (errno == EAGAIN || errno == EINTR))
+		return;
+	if (n <= 0) {
+		lxm_monitor_client_drop(m, cl);
+		return;
+	}
+	if (cl->tty >= 0) {
+		lxm_monitor_console_input(m, cl, buf, (size_t)n);
+		return;
+	}
+	buf[n] = '\0';
+	handle_request(m, cl, buf);
+}
+
+static void accept_client(struct lxm_monitor *m)
+{
+	struct ucred cred;
+	socklen_t len = sizeof(cred);
+	_cleanup_close_ int fd = accept4(m->listen_fd, NULL, NULL, SOCK_CLOEXEC | SOCK_NONBLOCK);
+	if (fd < 0)
+		return;
+	/* Only root drives containers: a local user who finds the socket cannot stop or attach to one
+	 * even if the directory mode were loosened */
+	if (getsockopt(fd, SOL_SOCKET, SO_PEERCRED, &cred, &len) < 0 || cred.uid != 0) {
+		log_warning("Refused a control connection from uid %d", (int)cred.uid);
+		return;
+	}
+	struct lxm_mon_client *cl = calloc(1, sizeof(*cl));
+	if (!cl)
+		return;
+	cl->tty = -1;
+	if (lxm_monitor_epoll_add(m, fd, EPOLLIN, LXM_MON_TAG(LXM_MON_CLIENT, fd)) < 0) {
+		free(cl);
+		return;
+	}
+	cl->fd = TAKE_FD(fd);
+	cl->next = m->clients;
+	m->clients = cl;
+}
+
+static void signal_event(struct lxm_monitor *m)
+{
+	struct signalfd_siginfo si;
+	while (read(m->sigfd, &si, sizeof(si)) == sizeof(si)) {
+		switch (si.ssi_signo) {
+		case SIGCHLD:
+			lxm_monitor_reap(m);
+			break;
+		default: /* SIGTERM/SIGINT/SIGHUP to the monitor: the host is going down, stop cleanly */
+			log_info("Received signal %d, stopping the container", (int)si.ssi_signo);
+			(void)lxm_monitor_stop(m, 30);
+			break;
+		}
+	}
+}
+
+static void dispatch(struct lxm_monitor *m, const struct epoll_event *ev)
+{
+	uint32_t idx = (uint32_t)ev->data.u64;
+	switch ((enum lxm_mon_source)(ev->data.u64 >> 32)) {
+	case LXM_MON_SIGNAL:
+		signal_event(m);
+		break;
+	case LXM_MON_PIDFD:
+		lxm_monitor_reap(m);
+		break;
+	case LXM_MON_LISTEN:
+		accept_client(m);
+		break;
+	case LXM_MON_PTY:
+		lxm_monitor_pty_event(m, idx, ev->events);
+		break;
+	case LXM_MON_CLIENT:
+		client_event(m, (int)idx, ev->events);
+		break;
+	case LXM_MON_KILL_TIMER: {
+		uint64_t exp;
+		if (read(m->kill_timer, &exp, sizeof(exp)) == sizeof(exp))
+			lxm_monitor_kill_now(m);
+		break;
+	}
+	case LXM_MON_CHECK_TIMER: {
+		uint64_t exp;
+		if (read(m->check_timer, &exp, sizeof(exp)) == sizeof(exp))
+			lxm_monitor_check_timer(m);
+		break;
+	}
+	}
+}
+
+static int load_settings(struct lxm_monitor *m)
+{
+	cfg_t *cfg = m->c->config;
+	const char *s;
+	int halt, reboot;
+
+	s = cfg_getstr(cfg, "uuid");
+	if (IS_EMPTY(s))
+		return log_error_errno(-EINVAL, "Container '%s' has no uuid in its config", m->name);
+	m->uuid = strdup(s);
+	if (!m->uuid)
+		return -ENOMEM;
+	m->n_ttys = 4;
+	lxm_init_signals(LXM_INIT_UNKNOWN, &halt, &reboot);
+	m->halt_signal = halt;
+	m->reboot_signal = reboot;
+	lxm_monitor_console_setup(m);
+	return 0;
+}
+
+/* Signal numbers are final once init is known (lxm_start detects it); config overrides win. */
+static void settle_signals(struct lxm_monitor *m)
+{
+	cfg_t *cfg = m->c->config;
+	const char *s;
+	lxm_init_signals(m->started.init, &m->halt_signal, &m->reboot_signal);
+	if ((s = cfg_getstr(cfg, "halt_signal")) && lxm_parse_signal(s, &m->halt_signal) < 0)
+		log_warning("Invalid halt_signal '%s', ignoring", s);
+	if ((s = cfg_getstr(cfg, "reboot_signal")) && lxm_parse_signal(s, &m->reboot_signal) < 0)
+		log_warning("Invalid reboot_signal '%s', ignoring", s);
+}
+
+static int setup(struct lxm_monitor *m)
+{
+	_cleanup_free_ char *dir = NULL;
+	int r;
+
+	r = lxm_container_load(m->paths, m->name, &m->c);
+	if (r < 0)
+		return r;
+	r = load_settings(m);
+	if (r < 0)
+		return r;
+	r = setup_fds(m);
+	if (r < 0)
+		return r;
+	r = lxm_cgroup_open_by_id(m->uuid, LXM_CGROUP_MONITOR, &m->monitor_cg);
+	if (r >= 0)
+		r = lxm_cgroup_create(m->monitor_cg);
+	if (r >= 0)
+		r = lxm_cgroup_attach(m->monitor_cg, 0);
+	if (r < 0)
+		return log_error_errno(r, "Failed to set up the monitor cgroup: %m");
+	r = lxm_cgroup_open_by_id(m->uuid, LXM_CGROUP_PAYLOAD, &m->payload);
+	if (r < 0)
+		return log_error_errno(r, "Failed to open the payload cgroup: %m");
+	r = lxm_state_run_path(m->paths, m->name, NULL, &dir);
+	if (r < 0)
+		return r;
+	r = lxm_mkdir_p(m->paths->run_dir, 0755);
+	if (r >= 0 && mkdir(dir, 0700) < 0 && errno != EEXIST)
+		r = negative_errno();
+	if (r < 0)
+		return log_error_errno(r, "Failed to create '%s': %m", dir);
+	r = setup_socket(m);
+	if (r < 0)
+		return r;
+	r = lxm_monitor_start_payload(m);
+	if (r < 0)
+		return r;
+	settle_signals(m);
+	return 0;
+}
+
+/* Reports the start's result to the CLI. On failure the fd stays open until the process exits, so
+ * the CLI, reading to end-of-file, returns only once the monitor is gone. */
+static void notify(int *fd, int r)
+{
+	if (*fd < 0)
+		return;
+	(void)!write(*fd, &r, sizeof(r));
+	if (r >= 0) {
+		close(*fd);
+		*fd = -EBADF;
+	}
+}
+
+/* After a successful start the CLI's stderr is let go: later messages go to CONTAINERS/NAME/monitor.log. */
+static void detach_log(struct lxm_monitor *m)
+{
+	_cleanup_free_ char *path = NULL;
+	if (asprintf(&path, "%s/%s/monitor.log", m->paths->containers_dir, m->name) < 0)
+		return;
+	int fd = open(path, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC | O_NOFOLLOW, 0600);
+	int null = open("/dev/null", O_RDWR | O_CLOEXEC);
+	if (null >= 0) {
+		dup2(null, STDERR_FILENO);
+		close(null);
+	}
+	if (fd >= 0)
+		lxm_log_set_fd(fd); /* kept open for the monitor's life */
+	if (lxm_log_get_level() < LXM_LOG_INFO)
+		lxm_log_set_level(LXM_LOG_INFO); /* how each run ended belongs in the log */
+}
+
+static void monitor_done(struct lxm_monitor *m)
+{
+	int *fds[] = { &m->epfd, &m->sigfd, &m->listen_fd, &m->kill_timer, &m->check_timer };
+	for (size_t i = 0; i < ARRAY_SIZE(fds); i++)
+		if (*fds[i] >= 0) {
+			close(*fds[i]);
+			*fds[i] = -EBADF;
+		}
+	if (m->payload)
+		lxm_cgroup_free(m->payload);
+	if (m->monitor_cg)
+		lxm_cgroup_free(m->monitor_cg);
+	if (m->c)
+		lxm_container_free(m->c);
+	free(m->uuid);
+	m->payload = m->monitor_cg = NULL;
+	m->c = NULL;
+	m->uuid = NULL;
+	lxm_log_set_ident(NULL); /* ours is freed with the monitor */
+}
+
+int lxm_monitor_run(const struct lxm_paths *paths, const char *name, int notify_fd)
+{
+	_cleanup_free_ char *ident = NULL;
+	struct lxm_monitor m = {
+		.paths = paths, .name = name, .epfd = -EBADF, .sigfd = -EBADF, .listen_fd = -EBADF,
+		.kill_timer = -EBADF, .check_timer = -EBADF,
+		.started = { .init_pidfd = -EBADF, .console_master = -EBADF },
+	};
+	int r;
+
+	if (asprintf(&ident, "lxcmgr-monitor[%s]", name) >= 0)
+		lxm_log_set_ident(ident);
+	(void)prctl(PR_SET_NAME, "lxcmgr-monitor");
+	(void)lxm_proc_starttime(getpid(), &m.monitor_start);
+	if (notify_fd >= 0)
+		(void)fcntl(notify_fd, F_SETFD, FD_CLOEXEC); /* init must not inherit it */
+	for (size_t i = 0; i < ARRAY_SIZE(m.peers); i++)
+		m.peers[i] = -EBADF;
+
+	r = setup(&m);
+	if (r < 0) {
+		lxm_monitor_teardown(&m, NULL);
+		monitor_done(&m);
+		notify(&notify_fd, r);
+		return r;
+	}
+	detach_log(&m);
+	notify(&notify_fd, 0);
+
+	while (!m.exit_loop) {
+		struct epoll_event evs[16];
+		int n = epoll_wait(m.epfd, evs, ARRAY_SIZE(evs), -1);
+		if (n < 0) {
+			if (errno == EINTR)
+				continue;
+			r = log_error_errno(errno, "epoll_wait failed: %m");
+			lxm_monitor_kill_now(&m);
+			break;
+		}
+		for (int i = 0; i < n && !m.exit_loop; i++)
+			dispatch(&m, &evs[i]);
+	}
+	monitor_done(&m);
+	return r < 0 ? r : 0;
+}

@@ -1,0 +1,151 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+#include <poll.h>
+#include <signal.h>
+#include <stdio.h>
+#include <sys/syscall.h>
+
+#include "runtime/control.h"
+#include "runtime/start.h"
+#include "runtime/state.h"
+#include "runtime/stop.h"
+#include "util/log.h"
+
+/* Waits for the monitor's "done HOW" (or its end). */
+static int wait_done(int fd, char **ret_how)
+{
+	char buf[LXM_CONTROL_PACKET_MAX];
+	for (;;) {
+		ssize_t n = lxm_control_recv(fd, buf, sizeof(buf));
+		if (n < 0)
+			return (int)n;
+		if (n == 0)
+			return -ECONNRESET;
+		if (strncmp(buf, "done ", 5) == 0) {
+			if (ret_how && !(*ret_how = strdup(buf + 5)))
+				return -ENOMEM;
+			return 0;
+		}
+	}
+}
+
+/* Without a monitor: the init's halt signal straight to init, a wait on its pidfd up to the
+ * timeout, then SIGKILL of whatever is left through the cgroup. */
+static int stop_lost(const struct lxm_paths *paths, const char *name, pid_t init, const char *init_system,
+		     unsigned timeout_sec, char **ret_how)
+{
+	enum lxm_init_system is = LXM_INIT_UNKNOWN;
+	bool killed = false, clean = false;
+	int halt, reboot;
+
+	if (init > 0 && timeout_sec > 0) {
+		(void)lxm_init_system_from_string(init_system ? init_system : "unknown", &is);
+		lxm_init_signals(is, &halt, &reboot);
+		_cleanup_close_ int pidfd = (int)syscall(SYS_pidfd_open, init, 0);
+		if (pidfd >= 0 && syscall(SYS_pidfd_send_signal, pidfd, halt, NULL, 0) == 0) {
+			struct pollfd p = { .fd = pidfd, .events = POLLIN };
+			int n;
+			do
+				n = poll(&p, 1, (int)(timeout_sec * 1000));
+			while (n < 0 && errno == EINTR);
+			clean = n > 0;
+		}
+	}
+	int r = lxm_state_cleanup(paths, name, &killed);
+	if (r < 0)
+		return r;
+	if (clean)
+		(void)lxm_state_set_last_exit(paths, name, "clean");
+	const char *how = clean ? "clean" : killed ? "killed" : "stopped";
+	if (ret_how && !(*ret_how = strdup(how)))
+		return -ENOMEM;
+	return clean || killed ? 0 : -ESRCH;
+}
+
+int lxm_runtime_stop(const struct lxm_paths *paths, const char *name, unsigned timeout_sec, char **ret_how)
+{
+	struct lxm_state_info s;
+	char req[64], reply[LXM_CONTROL_PACKET_MAX];
+	int r = lxm_state_query(paths, name, &s);
+	if (r < 0)
+		return r;
+	bool lost = s.monitor_lost, stopped = s.state == LXM_STATE_STOPPED, stale = s.stale;
+	pid_t init = s.init_pid, s_monitor = s.monitor_pid;
+	_cleanup_free_ char *init_system = TAKE_PTR(s.init_system);
+	lxm_state_info_done(&s);
+	if (stopped) {
+		if (stale)
+			(void)lxm_state_cleanup(paths, name, NULL);
+		return -ESRCH;
+	}
+	if (lost) {
+		log_warning("The monitor of '%s' was lost, stopping it without one", name);
+		return stop_lost(paths, name, init, init_system, timeout_sec, ret_how);
+	}
+
+	/* the monitor's pidfd: stop returns only once the monitor itself is gone, so whoever runs
+	 * next (start, destroy, a leak check) finds nothing of this run */
+	_cleanup_close_ int monitor_fd = (int)syscall(SYS_pidfd_open, s_monitor, 0);
+	_cleanup_close_ int fd = -EBADF;
+	r = lxm_control_connect(paths, name, &fd);
+	if (r >= 0) {
+		snprintf(req, sizeof(req), "stop %u", timeout_sec);
+		r = lxm_control_request(fd, req, reply, sizeof(reply));
+	}
+	if (r >= 0)
+		r = wait_done(fd, ret_how);
+	if (r >= 0 && monitor_fd >= 0) {
+		struct pollfd p = { .fd = monitor_fd, .events = POLLIN };
+		while (poll(&p, 1, -1) < 0 && errno == EINTR)
+			;
+	}
+	if (r == -ECONNRESET || r == -ECONNREFUSED || r == -ENOENT) {
+		/* the monitor died under us: finish the job through the cgroup */
+		r = stop_lost(paths, name, 0, NULL, 0, ret_how);
+		return r == -ESRCH ? 0 : r;
+	}
+	return r;
+}
+
+int lxm_runtime_kill(const struct lxm_paths *paths, const char *name, int sig)
+{
+	struct lxm_state_info s;
+	char req[64], reply[LXM_CONTROL_PACKET_MAX];
+	int r = lxm_state_query(paths, name, &s);
+	if (r < 0)
+		return r;
+	pid_t init = s.init_pid;
+	bool lost = s.monitor_lost, stopped = s.state == LXM_STATE_STOPPED;
+	lxm_state_info_done(&s);
+	if (stopped)
+		return -ESRCH;
+	if (lost) {
+		/* init_pid was checked against its recorded start time: not a recycled pid */
+		if (kill(init, sig) < 0)
+			return negative_errno();
+		return 0;
+	}
+	_cleanup_close_ int fd = -EBADF;
+	r = lxm_control_connect(paths, name, &fd);
+	if (r < 0)
+		return r;
+	snprintf(req, sizeof(req), "kill %d", sig);
+	return lxm_control_request(fd, req, reply, sizeof(reply));
+}
+
+int lxm_runtime_reboot(const struct lxm_paths *paths, const char *name)
+{
+	char reply[LXM_CONTROL_PACKET_MAX];
+	_cleanup_close_ int fd = -EBADF;
+	int r = lxm_control_connect(paths, name, &fd);
+	if (r < 0)
+		return r == -ENOENT || r == -ECONNREFUSED ? -ESRCH : r;
+	return lxm_control_request(fd, "reboot", reply, sizeof(reply));
+}
+
+int lxm_state_force_stop(const struct lxm_paths *paths, const char *name)
+{
+	int r = lxm_runtime_stop(paths, name, 0, NULL);
+	if (r == -ESRCH)
+		return 0;
+	return r;
+}
