@@ -5,7 +5,7 @@
 # container makes itself from being opened.
 . "$(dirname "$0")/lib.sh"
 require_root "starts containers"
-plan 17
+plan 20
 
 : "${top_builddir:=$top_srcdir}"
 export LXCMGR_PROFILES_DIR=${LXCMGR_PROFILES_DIR:-$top_srcdir/configs}
@@ -103,3 +103,9 @@ if [ "$(cat /sys/module/apparmor/parameters/enabled 2>/dev/null)" = Y ]; then
 else
 	like "$info" "apparmor +not applied: the host kernel has no AppArmor" "info says the profile is not applied, and why"
 fi
+
+# ---- exec: the command gets the container's filter too ----
+defer "'$LXCMGR' --root '$ROOT' kill infoct >/dev/null 2>&1 || true"
+check "the container starts through the CLI" lxcmgr start infoct
+like "$(lxcmgr exec infoct -T -- cat /proc/self/status)" $'Seccomp:\t2' "an exec'd command runs under the seccomp filter"
+check "the container is killed" lxcmgr kill infoct
