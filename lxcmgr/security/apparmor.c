@@ -285,6 +285,17 @@ int lxm_apparmor_unload(const char *name)
 	return 0;
 }
 
+void lxm_apparmor_release(const char *setting, const char *uuid)
+{
+	char name[LXM_APPARMOR_NAME_MAX];
+	if ((!IS_EMPTY(setting) && !STREQ(setting, "generated")) || !lxm_apparmor_enabled() || !uuid ||
+	    lxm_apparmor_profile_name(uuid, name) < 0)
+		return;
+	int r = lxm_apparmor_unload(name);
+	if (r < 0)
+		log_debug_errno(r, "Failed to unload the AppArmor profile '%s', ignoring: %m", name);
+}
+
 int lxm_apparmor_exec_into(const char *profile)
 {
 #ifdef HAVE_APPARMOR

@@ -31,6 +31,10 @@ int lxm_apparmor_check(const char *text);
 /* Removes a loaded profile by name through the kernel's .remove interface; missing is fine. */
 int lxm_apparmor_unload(const char *name);
 
+/* After the container stopped: unloads its generated profile (setting "generated" or unset, and
+ * AppArmor enabled); named profiles belong to the administrator. Never fails: logs at debug. */
+void lxm_apparmor_release(const char *setting, const char *uuid);
+
 /* Makes the next execve() of the calling process enter profile (aa_change_onexec). */
 int lxm_apparmor_exec_into(const char *profile);
 
