@@ -25,7 +25,7 @@ for f in /etc/subuid /etc/subgid; do
 	if [ -e "$f" ]; then cp -p "$f" "$T/$(basename "$f")"; defer "cp -p '$T/$(basename "$f")' '$f'"; else defer "rm -f '$f'"; fi
 done
 
-mkdir -p "$CT/u"
+mkdir -p "$CT/u/rootfs"
 "$LXCMGR_TEMPLATES_DIR/busybox" build --rootfs "$CT/u/rootfs" --name u --result "$T/bb.result" >"$T/bb.log" 2>&1
 uuid=$(cat /proc/sys/kernel/random/uuid)
 printf 'name = "u"\nuuid = "%s"\nsecurity {\n  privileged = false\n}\n' "$uuid" >"$CT/u/config"
