@@ -5,6 +5,15 @@ liblxcmgr_a_SOURCES += \
 seccompdir = $(pkgdatadir)/seccomp
 dist_seccomp_DATA = configs/seccomp/default
 
+# The default profile is also built in, for a binary run from the build tree (or a broken
+# install): a container must never start without its filter because a data file is missing.
+AM_CPPFLAGS += -I$(top_builddir)/lxcmgr
+lxcmgr/security/seccomp-default.inc: $(top_srcdir)/configs/seccomp/default
+	$(AM_V_GEN)$(MKDIR_P) lxcmgr/security && \
+	sed -e 's/\\/\\\\/g; s/"/\\"/g; s/^/"/; s/$$/\\n"/' $(top_srcdir)/configs/seccomp/default >$@.tmp && mv $@.tmp $@
+lxcmgr/security/seccomp.$(OBJEXT): lxcmgr/security/seccomp-default.inc
+CLEANFILES += lxcmgr/security/seccomp-default.inc
+
 # Uninstalled runs (make check) read the profiles from the source tree.
 AM_TESTS_ENVIRONMENT += LXCMGR_PROFILES_DIR='$(abs_top_srcdir)/configs'; export LXCMGR_PROFILES_DIR;
 

@@ -16,7 +16,9 @@ plan 9
 : "${top_builddir:=$top_srcdir}"
 export LXCMGR_PROFILES_DIR=${LXCMGR_PROFILES_DIR:-$top_srcdir/configs}
 DRIVER=$top_builddir/tests/rt-start-driver
-new_root
+# Not under /tmp: a tmpfs supports id-mapped mounts only from Linux 6.3 on.
+ROOT=$(mktemp -d /var/tmp/lxcmgr-userns-root.XXXXXX)
+defer "rm -rf '$ROOT'"
 CT=$ROOT/var/lib/lxcmgr/containers
 T=$(mktemp -d /tmp/lxm-userns.XXXXXX)
 defer "rm -rf '$T'"

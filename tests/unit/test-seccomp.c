@@ -9,6 +9,8 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <linux/kexec.h>
+#include <stdlib.h>
+#include <string.h>
 #include <sys/prctl.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
@@ -66,6 +68,19 @@ static void test_default_profile_parses(void **state)
 	assert_int_equal(lxm_seccomp_rule_errno(s, "open_by_handle_at"), EPERM);
 	assert_int_equal(lxm_seccomp_rule_errno(s, "keyctl"), ENOSYS);
 	assert_int_equal(lxm_seccomp_rule_errno(s, "reboot"), 0); /* poweroff inside a PID ns */
+}
+
+static void test_builtin_default(void **state)
+{
+	_cleanup_(lxm_seccomp_freep) struct lxm_seccomp *a = NULL, *b = NULL;
+	char *saved = strdup(getenv("LXCMGR_PROFILES_DIR"));
+	assert_int_equal(lxm_seccomp_load("default", NULL, &a), 0);
+	setenv("LXCMGR_PROFILES_DIR", "/nonexistent", 1);
+	assert_int_equal(lxm_seccomp_load("default", NULL, &b), 0); /* the built-in copy */
+	setenv("LXCMGR_PROFILES_DIR", saved, 1);
+	free(saved);
+	assert_int_equal(lxm_seccomp_n_rules(a), lxm_seccomp_n_rules(b));
+	assert_int_equal(lxm_seccomp_rule_errno(b, "kexec_load"), EPERM);
 }
 
 /* Child: exit code 0 when every check passes, else the number of the failed check. */
@@ -130,6 +145,7 @@ int main(void)
 		cmocka_unit_test(test_parse_errors),
 		cmocka_unit_test(test_none),
 		cmocka_unit_test(test_default_profile_parses),
+		cmocka_unit_test(test_builtin_default),
 		cmocka_unit_test(test_default_filter_in_child),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
