@@ -112,10 +112,6 @@ static int render_rules(const char *key, char **ret)
 	else if (STREQ(key, "BIND_RULES")) {
 		complement(f, "mount options=(rw, bind) ", "/", "", bind_forbidden, ARRAY_SIZE(bind_forbidden), ",");
 		complement(f, "mount options=(rw, move) ", "/", "", bind_forbidden, ARRAY_SIZE(bind_forbidden), ",");
-	} else if (STREQ(key, "REMOUNT_RULES")) {
-		for (unsigned m = 0; m < 8; m++)
-			fprintf(f, "  mount options=(ro, remount, bind%s%s%s),\n", m & 1 ? ", nosuid" : "",
-				m & 2 ? ", noexec" : "", m & 4 ? ", nodev" : "");
 	} else {
 		fclose(f);
 		return -EINVAL;
