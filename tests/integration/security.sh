@@ -5,7 +5,7 @@
 # container makes itself from being opened.
 . "$(dirname "$0")/lib.sh"
 require_root "starts containers"
-plan 20
+plan 22
 
 : "${top_builddir:=$top_srcdir}"
 export LXCMGR_PROFILES_DIR=${LXCMGR_PROFILES_DIR:-$top_srcdir/configs}
@@ -61,6 +61,11 @@ new_ct sec
 check "a container with the default security starts" start_ct sec
 is "$(status_field "$PID" Seccomp)" "2" "init runs under a seccomp filter"
 is "$(status_field "$PID" NoNewPrivs)" "0" "no_new_privs is off by default (setuid works inside)"
+if [ "$(cat /sys/module/apparmor/parameters/enabled 2>/dev/null)" = Y ]; then
+	is "$(cat /proc/$PID/attr/current)" "lxcmgr-$(echo "$UUID" | tr -d - | cut -c1-16) (enforce)" "init runs confined by its generated AppArmor profile"
+else
+	skip "no AppArmor in this kernel: init runs unconfined"
+fi
 
 # A process of the container (its namespaces and its cgroup) makes a node for a device not on the
 # list: /dev/kmsg, the host's kernel log (a block device of the host would do as well, but this
@@ -108,4 +113,9 @@ fi
 defer "'$LXCMGR' --root '$ROOT' kill infoct >/dev/null 2>&1 || true"
 check "the container starts through the CLI" lxcmgr start infoct
 like "$(lxcmgr exec infoct -T -- cat /proc/self/status)" $'Seccomp:\t2' "an exec'd command runs under the seccomp filter"
+if [ "$(cat /sys/module/apparmor/parameters/enabled 2>/dev/null)" = Y ]; then
+	like "$(lxcmgr exec infoct -T -- cat /proc/self/attr/current)" "^lxcmgr-[0-9a-f]{16} \\(enforce\\)$" "an exec'd command runs confined too"
+else
+	skip "no AppArmor in this kernel"
+fi
 check "the container is killed" lxcmgr kill infoct
