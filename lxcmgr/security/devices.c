@@ -144,6 +144,31 @@ static int apply_v2(struct lxm_cgroup *cg, const struct lxm_device_rule *rules, 
 	return 0;
 }
 
+/* v1 refuses "a" in devices.deny while the cgroup has children: after a reboot from inside, the
+ * payload cgroup still holds systemd's sub-cgroups. It was restricted by the first start; accept
+ * it only when it still is (no "a *:* rwm" in devices.list), then add the allow rules again. */
+static int reapply_v1(struct lxm_cgroup *cg, const char *const *rules)
+{
+	struct lxm_cgroup_hierarchy_info h;
+	for (size_t i = 0; i < lxm_cgroup_n_hierarchies(cg); i++) {
+		if (lxm_cgroup_hierarchy(cg, i, &h) < 0 || h.v2 || !strstr(h.controllers, "devices"))
+			continue;
+		char path[4096], line[64];
+		snprintf(path, sizeof(path), "%s/devices.list", h.path);
+		_cleanup_fclose_ FILE *f = fopen(path, "re");
+		if (!f || !fgets(line, sizeof(line), f) || strncmp(line, "a ", 2) == 0)
+			return -EINVAL;
+		snprintf(path, sizeof(path), "%s/devices.allow", h.path);
+		for (size_t k = 0; rules[k]; k++) {
+			_cleanup_close_ int fd = open(path, O_WRONLY | O_CLOEXEC);
+			if (fd < 0 || write(fd, rules[k], strlen(rules[k])) < 0)
+				return negative_errno();
+		}
+		return 0;
+	}
+	return -EINVAL;
+}
+
 int lxm_devices_apply(struct lxm_cgroup *cg, const struct lxm_device_rule *rules, size_t n, const char **ret_how)
 {
 	if (lxm_cgroup_layout(cg) == LXM_CGROUP_LAYOUT_UNIFIED) {
@@ -161,5 +186,8 @@ int lxm_devices_apply(struct lxm_cgroup *cg, const struct lxm_device_rule *rules
 		if (!v[i])
 			return -ENOMEM;
 	}
-	return lxm_cgroup_set_devices(cg, (const char *const *)v);
+	int r = lxm_cgroup_set_devices(cg, (const char *const *)v);
+	if (r == -EINVAL)
+		r = reapply_v1(cg, (const char *const *)v);
+	return r;
 }
