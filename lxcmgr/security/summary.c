@@ -11,7 +11,7 @@
 bool lxm_security_wants_userns(cfg_t *cfg)
 {
 	cfg_opt_t *o = lxm_cfg_find(cfg, "security.privileged");
-	return o && (o->flags & CFGF_MODIFIED) && !lxm_cfg_bool(cfg, "security.privileged", true);
+	return o && !lxm_cfg_bool(cfg, "security.privileged", true);
 }
 
 int lxm_security_summary(cfg_t *cfg, struct lxm_security_summary *ret)
