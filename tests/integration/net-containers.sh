@@ -7,7 +7,7 @@
 # among the test's bridge, the host's address on it and the containers.
 . "$(dirname "$0")/lib.sh"
 require_root "creates bridges, containers and dnsmasq instances"
-plan 93
+plan 96
 
 new_root
 chmod 755 "$ROOT" # dnsmasq re-reads its host files as the dnsmasq user
@@ -161,6 +161,8 @@ check "no host veth of A after stop with a killed monitor" bash -c "[ \$(ip -o l
 unlike "$(fwd_map)" "18080" "no forward of A after stop with a killed monitor"
 is "$(lease_of "$A")" "" "no lease of A after stop with a killed monitor"
 
+check "create CT" "$LXCMGR" --root "$ROOT" create "$CT" -t busybox
+
 # --- leak check: 20 start/stop cycles ------------------------------------------------------------
 cset "$B" network.eth0.ipv4 dhcp
 lxcmgr port "$B" add 18081 81 >/dev/null
@@ -175,11 +177,19 @@ is "$(lease_of "$B")" "" "no lease left after the cycles"
 unlike "$(fwd_map)" "1808[01]" "no forward left after the cycles"
 is "$(pgrep -c -f -- "$RUN/dnsmasq.conf" || true)" "1" "one dnsmasq for the network"
 
+# B was killed 20 times without releasing its DHCP lease: dnsmasq keeps it, so a new container
+# must get another address, not one dnsmasq refuses to its MAC.
+cset "$CT" network.eth0.bridge "$NET"
+cset "$CT" network.eth0.ipv4 dhcp
+check "start a DHCP container after the killed ones" "$LXCMGR" --root "$ROOT" start "$CT"
+ipc=$(lease_of "$CT")
+check "it gets its lease address (not one still leased to B's MAC)" wait_for 20 has_ipv4 "$CT" "$ipc"
+check "stop it" "$LXCMGR" --root "$ROOT" stop -k "$CT"
+
 # --- macvlan, empty, none ------------------------------------------------------------------------
 # A test-owned parent link; kernels without the dummy module get an unmanaged bridge instead.
 ip link add "$DUMMY" type dummy 2>/dev/null || { diag "no dummy links: a bridge is the parent"; ip link add "$DUMMY" type bridge; }
 ip link set "$DUMMY" up
-check "create CT" "$LXCMGR" --root "$ROOT" create "$CT" -t busybox
 cset "$CT" network.eth0.type macvlan
 cset "$CT" network.eth0.bridge "$DUMMY"
 cset "$CT" network.eth0.ipv4 "10.254.$sub.2/24"
