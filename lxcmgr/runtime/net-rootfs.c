@@ -140,14 +140,18 @@ int lxm_net_rootfs_write(const struct lxm_paths *paths, const char *rootfs, cons
 	_cleanup_close_ int root_fd = -EBADF;
 	int r;
 
+	if (!rootfs)
+		return 0; /* a container object without a store directory (unit tests) */
 	root_fd = open(rootfs, O_PATH | O_DIRECTORY | O_CLOEXEC);
 	if (root_fd < 0)
 		return log_error_errno(-errno, "Failed to open the rootfs '%s': %m", rootfs);
 	r = write_marker(root_fd, s);
 	if (r < 0)
 		return log_error_errno(r, "Failed to write '/etc/lxcmgr/network' in '%s': %m", rootfs);
+	/* Only a convenience (names still resolve through the bridge address): a read-only rootfs
+	 * must not stop the container. The marker above is not optional: a stale one runs DHCP. */
 	r = write_resolv(paths, root_fd, s);
 	if (r < 0)
-		return log_error_errno(r, "Failed to write '/etc/resolv.conf' in '%s': %m", rootfs);
+		log_warning_errno(r, "Could not write '/etc/resolv.conf' in '%s', ignoring: %m", rootfs);
 	return 0;
 }

@@ -78,9 +78,19 @@ int lxm_sync_recv(int fd, struct lxm_sync_msg *ret)
 	ssize_t n;
 
 	*ret = (struct lxm_sync_msg){};
-	do
+	/* A peer that exits with our messages unread makes the next recv() fail once with
+	 * ECONNRESET although its own last messages (a child's failure report) are still queued:
+	 * the error is cleared by reporting it, so read again before calling it the end. */
+	for (bool reset = false;;) {
 		n = recv(fd, ret, sizeof(*ret), MSG_CMSG_CLOEXEC);
-	while (n < 0 && errno == EINTR);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0 && errno == ECONNRESET && !reset) {
+			reset = true;
+			continue;
+		}
+		break;
+	}
 	if (n < 0)
 		return negative_errno() == -ECONNRESET ? -EPIPE : negative_errno();
 	if (n == 0)
