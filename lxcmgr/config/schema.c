@@ -107,6 +107,8 @@ static cfg_opt_t container_opts[] = {
 	STR("init"),
 	STR("halt_signal"),
 	STR("reboot_signal"),
+	STR_DEF("storage", "dir"),
+	STR("storage_base"),
 	CFG_SEC("console", console_opts, CFGF_NONE),
 	CFG_SEC("network", network_opts, MULTI),
 	CFG_SEC("limits", limits_opts, CFGF_NONE),
@@ -156,6 +158,8 @@ static const struct validator container_validators[] = {
 	{ "init_system", lxm_v_init_system },
 	{ "created", lxm_v_timestamp },
 	{ "hostname", lxm_v_hostname },
+	{ "storage", lxm_v_storage },
+	{ "storage_base", lxm_v_abs_path },
 	{ "init", lxm_v_command },
 	{ "halt_signal", lxm_v_signal },
 	{ "reboot_signal", lxm_v_signal },
@@ -274,6 +278,12 @@ cfg_t *lxm_schema_global_new(void)
 	install(cfg, "", global_validators, ARRAY_SIZE(global_validators));
 	install(cfg, "defaults|", container_validators, ARRAY_SIZE(container_validators));
 	return cfg;
+}
+
+void lxm_schema_prepare(cfg_t *cfg, const char *prefix)
+{
+	cfg_set_error_function(cfg, report_error);
+	install(cfg, prefix, container_validators, ARRAY_SIZE(container_validators));
 }
 
 int lxm_schema_parse(cfg_t *cfg, const char *text, const char *source)

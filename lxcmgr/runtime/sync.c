@@ -78,14 +78,17 @@ int lxm_sync_recv(int fd, struct lxm_sync_msg *ret)
 	ssize_t n;
 
 	*ret = (struct lxm_sync_msg){};
-	/* A peer that exits with our messages unread makes the next recv() fail once with
-	 * ECONNRESET although its own last messages (a child's failure report) are still queued:
-	 * the error is cleared by reporting it, so read again before calling it the end. */
-	for (bool reset = false;;) {
+	/* A peer that exits with our messages unread leaves ECONNRESET pending on this socket, and
+	 * the kernel reports it before the records already queued here (a child's error record among
+	 * them). Reading the error clears it: read again to get the queued records, then EOF. */
+	bool reset = false;
+	for (;;) {
 		n = recv(fd, ret, sizeof(*ret), MSG_CMSG_CLOEXEC);
-		if (n < 0 && errno == EINTR)
+		if (n >= 0)
+			break;
+		if (errno == EINTR)
 			continue;
-		if (n < 0 && errno == ECONNRESET && !reset) {
+		if (errno == ECONNRESET && !reset) {
 			reset = true;
 			continue;
 		}
