@@ -13,6 +13,8 @@ new_root
 chmod 755 "$ROOT" # dnsmasq re-reads its host files as the dnsmasq user
 id=$(($$ % 100000))
 sub=$((($$ % 200) + 20))
+# a subnet no route of the host uses (another bridge, possibly not ours, may hold one)
+while ip -4 route show | grep -q "^10\.253\.$sub\."; do sub=$(((sub - 19) % 200 + 20)); done
 NET=lxn$id
 P=10.253.$sub
 BR=$P.1
