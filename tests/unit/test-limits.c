@@ -98,7 +98,7 @@ static void test_resets(void **state)
 
 static void test_bad(void **state)
 {
-	static const char *const bad[] = { "memory=12Q", "memory=-1", "cpus=-1", "cpus=0", "cpus=abc", "cpus=5000",
+	static const char *const bad[] = { "memory=12Q", "memory=-1", "cpus=-1", "cpus=0", "cpus=abc", "cpus=5000", "cpus=0.001", "cpus=1e9", "cpus=nan",
 		"cpu_weight=0", "cpu_weight=10001", "io_weight=x", "pids=0", "pids=-5", "cpuset=a-b",
 		"cpuset=1023", "nosuch=1", "=1", "memory", "" };
 	struct parsed p;
