@@ -8,7 +8,7 @@
 . "$(dirname "$0")/lib.sh"
 require_root "boots containers and reads their cgroups"
 
-plan 74
+plan 76
 
 new_root
 chmod 755 "$ROOT" # dnsmasq of the network reads its files as its own user
@@ -79,12 +79,18 @@ like "$(cat "$CONF2")" 'memory = "32M"' "a stopped container: limit changes its 
 check "set limits in the config" lxcmgr config "$NAME" set limits.memory 64M
 lxcmgr config "$NAME" set limits.swap 0 >/dev/null 2>&1 || true # needs swap accounting on v1
 check "pids limit" lxcmgr config "$NAME" set limits.pids 40
+check "memory_high limit" lxcmgr config "$NAME" set limits.memory_high 60M
 check "cpus limit" lxcmgr config "$NAME" set limits.cpus 0.5
 check "cpuset limit" lxcmgr config "$NAME" set limits.cpuset 0
 check "a network for the rx/tx figures" lxcmgr net create "$NET" --ipv4 "10.254.$sub.1/24" --no-nat --no-dhcp --dns-upstream none
 check "the container on it" sh -c "'$LXCMGR' --root '$ROOT' config '$NAME' set network.eth0.bridge '$NET' &&
 	'$LXCMGR' --root '$ROOT' config '$NAME' set network.eth0.ipv4 10.254.$sub.10/24"
 run_expect_exit 0 lxcmgr start "$NAME"
+if [ "$V2" = 1 ]; then
+	is "$(cat "$(cgf memory memory.high)")" 62914560 "memory_high 60M is in memory.high"
+else
+	like "$ERR" "memory_high is ignored on cgroup v1" "start warns that memory_high is ignored on v1"
+fi
 INIT=$(pid_of "$NAME")
 if [ "$V2" = 1 ]; then MEMFILE=memory.max; else MEMFILE=memory.limit_in_bytes; fi
 is "$(cat "$(cgf memory $MEMFILE)")" 67108864 "memory 64M is in $MEMFILE at start"

@@ -73,6 +73,6 @@ int lxm_start_step_limits(struct lxm_start_ctx *ctx)
 	if (r < 0)
 		return log_error_errno(r, "Failed to apply the limits of '%s': %m", ctx->container->name);
 	if (notes)
-		log_info("Limits of '%s': %s", ctx->container->name, notes);
+		log_warning("Limits of '%s': %s", ctx->container->name, notes);
 	return 0;
 }
