@@ -312,8 +312,15 @@ static void test_limits(void **state)
 	l.swap = 0;
 	assert_int_equal(lxm_cgroup_set_limits(t->cg, &l, NULL), 0);
 	l.memory = 1 << 30;
+	l.swap = LXM_CGROUP_UNSET; /* swap 0 from before stays */
 	assert_int_equal(lxm_cgroup_set_limits(t->cg, &l, NULL), 0);
 	assert_string_equal(read_cg(t, v2 ? "memory.max" : "memory.limit_in_bytes"), "1073741824");
+	assert_string_equal(read_cg(t, v2 ? "memory.swap.max" : "memory.memsw.limit_in_bytes"),
+			    v2 ? "0" : "1073741824");
+	l.memory = 128 << 20;
+	assert_int_equal(lxm_cgroup_set_limits(t->cg, &l, NULL), 0);
+	assert_string_equal(read_cg(t, v2 ? "memory.swap.max" : "memory.memsw.limit_in_bytes"),
+			    v2 ? "0" : "134217728");
 	l.memory = LXM_CGROUP_MAX;
 	l.swap = LXM_CGROUP_MAX;
 	l.cpus_milli = LXM_CGROUP_MAX;

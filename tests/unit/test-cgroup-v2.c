@@ -488,6 +488,15 @@ static void test_v1(void **state)
 	l.swap = 1 << 20;
 	assert_int_equal(lxm_cgroup_set_limits(cg, &l, NULL), 0);
 	assert_string_equal(get(v1_dir(f, "memory"), "memory.memsw.limit_in_bytes"), "537919488");
+	/* Memory alone keeps the 1M swap allowance (v2 keeps memory.swap.max too). */
+	l.swap = LXM_CGROUP_UNSET;
+	l.memory = 1 << 30;
+	assert_int_equal(lxm_cgroup_set_limits(cg, &l, NULL), 0);
+	assert_string_equal(get(v1_dir(f, "memory"), "memory.limit_in_bytes"), "1073741824");
+	assert_string_equal(get(v1_dir(f, "memory"), "memory.memsw.limit_in_bytes"), "1074790400");
+	l.memory = 256 << 20;
+	assert_int_equal(lxm_cgroup_set_limits(cg, &l, NULL), 0);
+	assert_string_equal(get(v1_dir(f, "memory"), "memory.memsw.limit_in_bytes"), "269484032");
 	l = (struct lxm_cgroup_limits)LXM_CGROUP_LIMITS_INIT;
 	l.memory = LXM_CGROUP_MAX;
 	l.cpus_milli = LXM_CGROUP_MAX;
