@@ -1,4 +1,5 @@
 # lxcmgr/resources: limits as the CLI takes them, usage figures; commands limit, stats, freeze.
+EXTRA_DIST += lxcmgr/resources/README.md
 liblxcmgr_a_SOURCES += \
 	lxcmgr/resources/limits.c lxcmgr/resources/limits.h \
 	lxcmgr/resources/effective.c \
