@@ -8,7 +8,7 @@
 . "$(dirname "$0")/lib.sh"
 require_root "boots containers and reads their cgroups"
 
-plan 76
+plan 78
 
 new_root
 chmod 755 "$ROOT" # dnsmasq of the network reads its files as its own user
@@ -173,6 +173,15 @@ run_expect_exit 0 lxcmgr info "$NAME" --format json
 like "$OUT" '"usage":\{"memory_bytes":[0-9]+,"memory_peak_bytes":[0-9]+' "info json has a usage object"
 like "$OUT" '"cpu_user_usec":[0-9]+,"cpu_system_usec":[0-9]+,"pids":[0-9]+' "usage has CPU user/system time and pids"
 lxcmgr exec "$NAME" -T -- rm -f /dev/shm/big
+run_expect_exit 0 lxcmgr stats "$NAME" --disk --format json
+disk=$(json_field "$OUT" disk_bytes)
+du=$(du -sxB1 "$ROOT/var/lib/lxcmgr/containers/$NAME/rootfs" | cut -f1)
+# the same walk as du -sx (hard links once): equal, or within 1% if the rootfs changes meanwhile
+if [ -n "$disk" ] && [ $((disk - du < 0 ? du - disk : disk - du)) -le $((du / 100)) ]; then
+	ok "stats --disk agrees with du ($disk bytes)"
+else
+	not_ok "stats --disk agrees with du" "stats '$disk', du '$du'"
+fi
 n0=$(lxcmgr stats "$NAME" --format json)
 run_expect_exit 0 lxcmgr exec "$NAME" -T -- ping -c 3 -W 1 "10.254.$sub.1"
 n1=$(lxcmgr stats "$NAME" --format json)
