@@ -6,8 +6,10 @@
 #include <time.h>
 
 #include "cli/cli-common.h"
+#include "cli/info-net.h"
 #include "cli/commands.h"
 #include "resources/usage.h"
+#include "config/config.h"
 #include "runtime/state.h"
 #include "store/store.h"
 #include "util/json.h"
@@ -26,7 +28,22 @@ struct info {
 	bool have_disk;
 	uint64_t disk;
 	struct lxm_usage usage;
+	unsigned restarts;      /* by the restart policy since the last start */
+	char *restart_reason;   /* "killed, restarting in 1000ms", "gave up: ..."; NULL if none */
 };
+
+/* CONTAINERS/NAME/restarts ("COUNT REASON", written by the monitor's restart policy). */
+static void read_restarts(struct info *in)
+{
+	_cleanup_free_ char *path = NULL, *text = NULL;
+	char *sp;
+	if (asprintf(&path, "%s/restarts", in->c->dir) < 0 || lxm_read_file(path, &text, NULL) < 0)
+		return;
+	text[strcspn(text, "\n")] = '\0';
+	in->restarts = (unsigned)strtoul(text, &sp, 10);
+	if (*sp == ' ')
+		in->restart_reason = strdup(sp + 1);
+}
 
 static void print_text(const struct info *in)
 {
@@ -43,6 +60,10 @@ static void print_text(const struct info *in)
 	}
 	if (in->si.last_exit)
 		printf("%-13s %s\n", "last_exit", in->si.last_exit);
+	if (in->restart_reason)
+		printf("%-13s %u (%s)\n", "restarts", in->restarts, in->restart_reason);
+	if (in->si.monitor_lost)
+		printf("%-13s %s\n", "monitor", "lost (the container runs without its monitor; stop or kill ends it)");
 	printf("%-13s %s\n%-13s %s\n%-13s %s\n", "dir", in->c->dir, "config", in->c->config_path, "rootfs",
 	       in->c->rootfs);
 	if (in->have_disk)
@@ -68,6 +89,8 @@ static void print_text(const struct info *in)
 		}
 		printf("\n");
 	}
+	_cleanup_free_ char *uuid = lxm_cli_config_str(cfg, "uuid");
+	lxm_info_net_print_text(cfg, uuid, in->si.init_pid);
 	lxm_usage_print_text(&in->usage);
 }
 
@@ -89,6 +112,10 @@ static int print_json(const struct info *in)
 	lxm_json_key(&j, "uptime_sec");
 	in->si.init_pid > 0 ? lxm_json_uint(&j, in->uptime_sec) : lxm_json_null(&j);
 	lxm_json_kv_string(&j, "last_exit", in->si.last_exit);
+	lxm_json_key(&j, "restarts");
+	lxm_json_uint(&j, in->restarts);
+	lxm_json_kv_string(&j, "restart_reason", in->restart_reason);
+	lxm_json_kv_bool(&j, "monitor_lost", in->si.monitor_lost);
 	lxm_json_key(&j, "paths");
 	lxm_json_object_begin(&j);
 	lxm_json_kv_string(&j, "dir", in->c->dir);
@@ -127,6 +154,8 @@ static int print_json(const struct info *in)
 		lxm_json_object_end(&j);
 	}
 	lxm_json_object_end(&j);
+	_cleanup_free_ char *uuid = lxm_cli_config_str(cfg, "uuid");
+	lxm_info_net_print_json(&j, cfg, uuid, in->si.init_pid);
 	lxm_json_object_end(&j);
 	return lxm_json_end(&j);
 }
@@ -172,10 +201,12 @@ int lxm_cmd_info(struct lxm_context *ctx, int argc, char **argv)
 		return r;
 	in.usage.have_disk = in.have_disk;
 	in.usage.disk_bytes = in.disk;
+	read_restarts(&in);
 	if (fmt == LXM_FORMAT_JSON)
 		r = print_json(&in);
 	else
 		print_text(&in);
 	lxm_state_info_done(&in.si);
+	free(in.restart_reason);
 	return r;
 }

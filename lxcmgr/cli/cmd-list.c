@@ -3,6 +3,7 @@
 #include <getopt.h>
 
 #include "cli/cli-common.h"
+#include "runtime/net-info.h"
 #include "cli/commands.h"
 #include "runtime/state.h"
 #include "store/store.h"
@@ -55,6 +56,9 @@ static int row_load(struct lxm_context *ctx, const char *name, struct list_row *
 	if (lxm_state_query(&ctx->paths, name, &si) >= 0) {
 		row->state = lxm_state_to_string(si.state);
 		row->pid = si.init_pid;
+		if (si.init_pid > 0 && cfg_size(c->config, "network") > 0 &&
+		    lxm_net_ipv4_list(si.init_pid, &row->ipv4) < 0)
+			row->ipv4 = NULL; /* the address column stays empty; list never fails on it */
 		lxm_state_info_done(&si);
 	} else
 		row->state = "unknown";
@@ -75,15 +79,16 @@ static void print_table(const struct list_row *rows, size_t n)
 		l = rows[i].template_name ? (int)strlen(rows[i].template_name) : 1;
 		wt = l > wt ? l : wt;
 	}
-	printf("%-*s  %-8s  %-7s  %-15s  %-8s  %-*s  %s\n", wn, "NAME", "STATE", "PID", "IPV4", "INIT", wt,
-	       "TEMPLATE", "RELEASE");
+	printf("%-*s  %-8s  %-7s  %-15s  %-8s  %-*s  %-8s  %s\n", wn, "NAME", "STATE", "PID", "IPV4", "INIT", wt,
+	       "TEMPLATE", "RELEASE", "AUTOSTART");
 	for (size_t i = 0; i < n; i++) {
 		const struct list_row *r = &rows[i];
 		char pid[16] = "-";
 		if (r->pid > 0)
 			snprintf(pid, sizeof(pid), "%d", (int)r->pid);
-		printf("%-*s  %-8s  %-7s  %-15s  %-8s  %-*s  %s\n", wn, r->name, r->state, pid, dash(r->ipv4),
-		       dash(r->init), wt, dash(r->template_name), dash(r->release));
+		bool as = r->autostart && (STREQ(r->autostart, "true") || STREQ(r->autostart, "yes"));
+		printf("%-*s  %-8s  %-7s  %-15s  %-8s  %-*s  %-8s  %s\n", wn, r->name, r->state, pid, dash(r->ipv4),
+		       dash(r->init), wt, dash(r->template_name), dash(r->release), as ? "yes" : "no");
 	}
 }
 

@@ -19,6 +19,7 @@
 
 #include "runtime/control.h"
 #include "runtime/monitor-internal.h"
+#include "runtime/net-step.h"
 #include "util/log.h"
 
 #define CHECK_FIRST_MS 10
@@ -159,6 +160,8 @@ void lxm_monitor_kill_now(struct lxm_monitor *m)
 
 int lxm_monitor_stop(struct lxm_monitor *m, unsigned timeout_sec)
 {
+	if (lxm_monitor_restart_cancel(m))
+		return 0;
 	if (m->started.init_pid <= 0)
 		return -ESRCH;
 	if (timeout_sec == 0) {
@@ -238,6 +241,10 @@ static void payload_release(struct lxm_monitor *m)
 		if (r < 0)
 			log_warning_errno(r, "Failed to kill the payload cgroup, ignoring: %m");
 	}
+	/* The host side of the network (forwards, leases, a veth that outlived the namespace): gone
+	 * before a reboot starts the payload again or the monitor exits. */
+	if (m->c)
+		(void)lxm_net_stop(m->paths, m->c);
 }
 
 void lxm_monitor_reap(struct lxm_monitor *m)
@@ -272,6 +279,8 @@ void lxm_monitor_reap(struct lxm_monitor *m)
 			return;
 		how = "crashed";
 	}
+	if (lxm_monitor_restart_maybe(m, how))
+		return;
 	lxm_monitor_teardown(m, how);
 }
 
