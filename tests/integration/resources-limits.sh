@@ -82,9 +82,9 @@ check "pids limit" lxcmgr config "$NAME" set limits.pids 40
 check "memory_high limit" lxcmgr config "$NAME" set limits.memory_high 60M
 check "cpus limit" lxcmgr config "$NAME" set limits.cpus 0.5
 check "cpuset limit" lxcmgr config "$NAME" set limits.cpuset 0
-check "a network for the rx/tx figures" lxcmgr net create "$NET" --ipv4 "10.254.$sub.1/24" --no-nat --no-dhcp --dns-upstream none
+check "a network for the rx/tx figures" lxcmgr net create "$NET" --ipv4 "10.247.$sub.1/24" --no-nat --no-dhcp --dns-upstream none
 check "the container on it" sh -c "'$LXCMGR' --root '$ROOT' config '$NAME' set network.eth0.bridge '$NET' &&
-	'$LXCMGR' --root '$ROOT' config '$NAME' set network.eth0.ipv4 10.254.$sub.10/24"
+	'$LXCMGR' --root '$ROOT' config '$NAME' set network.eth0.ipv4 10.247.$sub.10/24"
 run_expect_exit 0 lxcmgr start "$NAME"
 if [ "$V2" = 1 ]; then
 	is "$(cat "$(cgf memory memory.high)")" 62914560 "memory_high 60M is in memory.high"
@@ -183,7 +183,7 @@ else
 	not_ok "stats --disk agrees with du" "stats '$disk', du '$du'"
 fi
 n0=$(lxcmgr stats "$NAME" --format json)
-run_expect_exit 0 lxcmgr exec "$NAME" -T -- ping -c 3 -W 1 "10.254.$sub.1"
+run_expect_exit 0 lxcmgr exec "$NAME" -T -- ping -c 3 -W 1 "10.247.$sub.1"
 n1=$(lxcmgr stats "$NAME" --format json)
 rx=$(($(json_field "$n1" rx_bytes) - $(json_field "$n0" rx_bytes)))
 tx=$(($(json_field "$n1" tx_bytes) - $(json_field "$n0" tx_bytes)))
