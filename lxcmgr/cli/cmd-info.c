@@ -22,46 +22,6 @@ static const char *const limit_keys[] = { "memory", "memory_high", "swap", "cpus
 	"pids", "io_weight" };
 static const char *const network_keys[] = { "type", "bridge", "hwaddr", "ipv4", "ipv6" };
 
-/* Bytes used below dirfd on its own filesystem; hard links counted once per inode are not
- * tracked (an over-estimate for trees full of hard links). */
-static uint64_t disk_usage(int dfd, dev_t dev, unsigned depth)
-{
-	int fd2 = fcntl(dfd, F_DUPFD_CLOEXEC, 3);
-	DIR *d = fd2 >= 0 ? fdopendir(fd2) : NULL;
-	uint64_t total = 0;
-	struct dirent *de;
-
-	if (!d) {
-		if (fd2 >= 0)
-			close(fd2);
-		return 0;
-	}
-	while ((de = readdir(d))) {
-		struct stat st;
-		if (STREQ(de->d_name, ".") || STREQ(de->d_name, "..") ||
-		    fstatat(dfd, de->d_name, &st, AT_SYMLINK_NOFOLLOW) < 0 || st.st_dev != dev)
-			continue;
-		total += (uint64_t)st.st_blocks * 512;
-		if (S_ISDIR(st.st_mode) && depth < 256) {
-			_cleanup_close_ int sub = openat(dfd, de->d_name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
-			if (sub >= 0)
-				total += disk_usage(sub, dev, depth + 1);
-		}
-	}
-	closedir(d);
-	return total;
-}
-
-static int rootfs_usage(const char *rootfs, uint64_t *ret)
-{
-	_cleanup_close_ int fd = open(rootfs, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
-	struct stat st;
-	if (fd < 0 || fstat(fd, &st) < 0)
-		return negative_errno();
-	*ret = (uint64_t)st.st_blocks * 512 + disk_usage(fd, st.st_dev, 0);
-	return 0;
-}
-
 struct info {
 	struct lxm_container *c;
 	struct lxm_state_info si;
@@ -257,12 +217,12 @@ int lxm_cmd_info(struct lxm_context *ctx, int argc, char **argv)
 		in.uptime_sec = now > in.si.started_usec ? (now - in.si.started_usec) / 1000000 : 0;
 	}
 	if (disk)
-		in.have_disk = rootfs_usage(c->rootfs, &in.disk) >= 0;
-	read_restarts(&in);
+		in.have_disk = lxm_usage_disk(c->rootfs, &in.disk) >= 0;
 	if ((r = lxm_usage_collect(&ctx->paths, c, &in.si, &in.usage)) < 0)
 		return r;
 	in.usage.have_disk = in.have_disk;
 	in.usage.disk_bytes = in.disk;
+	read_restarts(&in);
 	if (fmt == LXM_FORMAT_JSON)
 		r = print_json(&in);
 	else

@@ -30,13 +30,15 @@ struct row {
 	enum lxm_state state;
 	struct lxm_usage u;
 	uint64_t prev_cpu_usec, prev_at_usec; /* the previous draw, for CPU% */
+	uint64_t disk_bytes, disk_at_usec;    /* --disk: the last walk of the rootfs (0: never) */
 	double cpu_percent;                   /* NAN until two draws */
 };
 
 struct stats {
 	struct row *rows;
 	size_t n;
-	bool all; /* no names given: rows are re-listed each draw */
+	bool all;  /* no names given: rows are re-listed each draw */
+	bool disk; /* --disk: walk each rootfs, at most once a minute per container */
 };
 
 static uint64_t now_usec(void)
@@ -94,15 +96,20 @@ static int relist(struct lxm_context *ctx, struct stats *s)
 		if (old) {
 			next.rows[next.n - 1].prev_cpu_usec = old->prev_cpu_usec;
 			next.rows[next.n - 1].prev_at_usec = old->prev_at_usec;
+			next.rows[next.n - 1].disk_bytes = old->disk_bytes;
+			next.rows[next.n - 1].disk_at_usec = old->disk_at_usec;
 		}
 	}
 	stats_done(s);
+	next.disk = s->disk;
 	*s = next;
 	s->all = true;
 	return r;
 }
 
-static void sample(struct lxm_context *ctx, struct row *row)
+#define DISK_WALK_EVERY_USEC (60 * 1000000ULL)
+
+static void sample(struct lxm_context *ctx, struct row *row, bool disk)
 {
 	_cleanup_container_free_ struct lxm_container *c = NULL;
 	struct lxm_state_info si = {};
@@ -113,6 +120,12 @@ static void sample(struct lxm_context *ctx, struct row *row)
 		return;
 	row->state = si.state;
 	(void)lxm_usage_collect(&ctx->paths, c, &si, &row->u);
+	/* A walk of a big tree takes seconds: once a minute is enough for a --watch screen */
+	if (disk && (row->disk_at_usec == 0 || now_usec() - row->disk_at_usec >= DISK_WALK_EVERY_USEC) &&
+	    lxm_usage_disk(c->rootfs, &row->disk_bytes) >= 0)
+		row->disk_at_usec = now_usec();
+	row->u.have_disk = disk && row->disk_at_usec > 0;
+	row->u.disk_bytes = row->disk_bytes;
 	lxm_state_info_done(&si);
 	uint64_t at = now_usec(), cpu = row->u.running ? row->u.cg.cpu_usage_usec : UNKNOWN;
 	row->cpu_percent = NAN;
@@ -132,8 +145,8 @@ static void cell_size(uint64_t v)
 
 static void print_table(const struct stats *s)
 {
-	printf("%-20s %-8s %7s %9s %9s %9s %9s %6s %10s %10s %9s\n", "NAME", "STATE", "CPU%", "CPU(s)", "MEMORY",
-	       "PEAK", "SWAP", "PIDS", "RX", "TX", "UPTIME");
+	printf("%-20s %-8s %7s %9s %9s %9s %9s %6s %10s %10s %9s%s\n", "NAME", "STATE", "CPU%", "CPU(s)", "MEMORY",
+	       "PEAK", "SWAP", "PIDS", "RX", "TX", "UPTIME", s->disk ? "      DISK" : "");
 	for (size_t i = 0; i < s->n; i++) {
 		const struct row *r = &s->rows[i];
 		const struct lxm_usage *u = &r->u;
@@ -152,7 +165,10 @@ static void print_table(const struct stats *s)
 			printf(" %10" PRIu64 " %10" PRIu64, u->rx_bytes, u->tx_bytes);
 		else
 			printf(" %10s %10s", "-", "-");
-		printf(" %8" PRIu64 "s\n", u->uptime_sec);
+		printf(" %8" PRIu64 "s", u->uptime_sec);
+		if (s->disk)
+			cell_size(u->have_disk ? u->disk_bytes : UNKNOWN);
+		printf("\n");
 	}
 }
 
@@ -182,7 +198,7 @@ static int draw(struct lxm_context *ctx, struct stats *s, enum lxm_output_format
 	if (r < 0)
 		return r;
 	for (size_t i = 0; i < s->n; i++)
-		sample(ctx, &s->rows[i]);
+		sample(ctx, &s->rows[i], s->disk);
 	if (watch && fmt == LXM_FORMAT_TABLE && isatty(STDOUT_FILENO))
 		printf("\033[H\033[2J");
 	if (fmt == LXM_FORMAT_JSON)
@@ -260,6 +276,7 @@ int lxm_cmd_stats(struct lxm_context *ctx, int argc, char **argv)
 		{ "format", required_argument, NULL, 'f' },
 		{ "watch", no_argument, NULL, 'w' },
 		{ "interval", required_argument, NULL, 'i' },
+		{ "disk", no_argument, NULL, 'd' },
 		{},
 	};
 	enum lxm_output_format fmt = LXM_FORMAT_TABLE;
@@ -270,6 +287,10 @@ int lxm_cmd_stats(struct lxm_context *ctx, int argc, char **argv)
 
 	while ((ch = getopt_long(argc, argv, "f:wi:", options, NULL)) != -1) {
 		char *end = NULL;
+		if (ch == 'd') {
+			s.disk = true;
+			continue;
+		}
 		if (ch == 'f' && lxm_output_format_from_string(optarg, &fmt) >= 0)
 			continue;
 		if (ch == 'w') {

@@ -38,6 +38,12 @@ static const struct lxm_command commands[] = {
 	{ "template", lxm_cmd_template, "List, build, refresh or remove cached templates",
 	  "list [--format table|json] | build TEMPLATE [--release R] [--arch A] [--init I] [--mirror URL] "
 	  "[--rootfs DIR] [--no-cache] | refresh KEY | remove KEY" },
+	{ "limit", lxm_cmd_limit, "Show or change a container's resource limits (live and in its config)",
+	  "NAME [KEY=VALUE...]\n\nKEYS: memory memory_high swap cpus cpu_weight cpuset pids io_weight; KEY= resets one" },
+	{ "stats", lxm_cmd_stats, "Show the resource usage of running containers",
+	  "[NAME...] [--format table|json] [--disk] [--watch [--interval SECONDS]]" },
+	{ "freeze", lxm_cmd_freeze, "Freeze every process of a running container", "NAME" },
+	{ "unfreeze", lxm_cmd_unfreeze, "Thaw a frozen container", "NAME" },
 	{ "snapshot", lxm_cmd_snapshot, "Create (a running one frozen meanwhile), list, restore or delete snapshots",
 	  "NAME create [SNAP] | list | restore SNAP | delete SNAP" },
 	{ "copy", lxm_cmd_copy, "Copy a stopped container (new uuid, MAC, hostname, machine-id)", "SRC DST [--snapshot]" },
@@ -47,12 +53,6 @@ static const struct lxm_command commands[] = {
 	{ "import", lxm_cmd_import, "Restore a container from an export archive (verified first)", "FILE [NAME]" },
 	{ "autostart", lxm_cmd_autostart, "Start (or stop) the autostart containers in order",
 	  "[--group G] [--dry-run] | --shutdown [--group G] [--timeout S] [--dry-run]" },
-	{ "limit", lxm_cmd_limit, "Show or change a container's resource limits (live and in its config)",
-	  "NAME [KEY=VALUE...]\n\nKEYS: memory memory_high swap cpus cpu_weight cpuset pids io_weight; KEY= resets one" },
-	{ "stats", lxm_cmd_stats, "Show the resource usage of running containers",
-	  "[NAME...] [--format table|json] [--watch [--interval SECONDS]]" },
-	{ "freeze", lxm_cmd_freeze, "Freeze every process of a running container", "NAME" },
-	{ "unfreeze", lxm_cmd_unfreeze, "Thaw a frozen container", "NAME" },
 };
 
 const struct lxm_command *lxm_command_find(const char *name)

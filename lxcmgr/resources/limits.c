@@ -36,7 +36,8 @@ static int bad_value(const char *key, const char *value, const char *why)
 	return log_error_errno(-EINVAL, "Invalid value '%s' for 'limits.%s': %s", value, key, why);
 }
 
-/* "1.5" -> 1500; "max" -> LXM_CGROUP_MAX. The same range as the config: (0, 4096]. */
+/* "1.5" -> 1500; "max" -> LXM_CGROUP_MAX. 0.01-1000: what the cgroup library can write (a
+ * quota of at least 1 ms per 100 ms period). */
 static int parse_cpus(const char *s, uint64_t *ret, char **ret_text)
 {
 	char *end = NULL;
@@ -49,7 +50,7 @@ static int parse_cpus(const char *s, uint64_t *ret, char **ret_text)
 	}
 	errno = 0;
 	d = strtod(s, &end);
-	if (errno != 0 || !end || *end || end == s || !(d > 0) || d > 4096 || !isfinite(d))
+	if (errno != 0 || !end || *end || end == s || !(d >= 0.01) || d > 1000 || !isfinite(d))
 		return -EINVAL;
 	*ret = (uint64_t)(d * 1000 + 0.5);
 	if (*ret == 0)
@@ -67,7 +68,7 @@ static int parse_value(const char *key, const char *v, struct lxm_cgroup_limits 
 		*(STREQ(key, "memory") ? &l->memory : STREQ(key, "swap") ? &l->swap : &l->memory_high) = n;
 	} else if (STREQ(key, "cpus")) {
 		if (parse_cpus(v, &l->cpus_milli, ret_text) < 0)
-			return bad_value(key, v, "the CPU quota must be greater than 0 (1.5 = one and a half CPUs) or max");
+			return bad_value(key, v, "the CPU quota is 0.01-1000 (1.5 = one and a half CPUs) or max");
 		return 0;
 	} else if (STREQ(key, "cpu_weight") || STREQ(key, "io_weight")) {
 		if (lxm_parse_uint(v, 1, 10000, &n) < 0)

@@ -1,4 +1,5 @@
 # lxcmgr/resources: limits as the CLI takes them, usage figures; commands limit, stats, freeze.
+EXTRA_DIST += lxcmgr/resources/README.md
 liblxcmgr_a_SOURCES += \
 	lxcmgr/resources/limits.c lxcmgr/resources/limits.h \
 	lxcmgr/resources/effective.c \
@@ -15,4 +16,4 @@ tests_unit_test_limits_SOURCES = tests/unit/test-limits.c
 tests_unit_test_limits_CFLAGS = $(LXM_UNIT_CFLAGS)
 tests_unit_test_limits_LDADD = $(LXM_UNIT_LIBS)
 
-INTEGRATION_TESTS += tests/integration/resources-limits.sh
+INTEGRATION_TESTS += tests/integration/resources-limits.sh tests/integration/resources-systemd.sh

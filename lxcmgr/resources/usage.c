@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 #include <dirent.h>
 #include <fcntl.h>
+#include <search.h>
 #include <inttypes.h>
 #include <stdio.h>
 #include <sys/stat.h>
@@ -57,8 +58,31 @@ int lxm_usage_collect(const struct lxm_paths *paths, const struct lxm_container 
 	return 0;
 }
 
-/* Bytes used below dfd on its own filesystem; hard links are counted per name. */
-static uint64_t walk(int dfd, dev_t dev, unsigned depth)
+static int ino_cmp(const void *a, const void *b)
+{
+	ino_t x = *(const ino_t *)a, y = *(const ino_t *)b;
+	return x < y ? -1 : x > y;
+}
+
+/* True the first time ino is seen (hard links count once, as du does). */
+static bool first_link(void **seen, ino_t ino)
+{
+	ino_t *key = malloc(sizeof(*key));
+	void *found;
+
+	if (!key)
+		return true;
+	*key = ino;
+	found = tsearch(key, seen, ino_cmp);
+	if (found && *(ino_t **)found != key) {
+		free(key);
+		return false;
+	}
+	return true;
+}
+
+/* Bytes used below dfd on its own filesystem (one device, so inode numbers are unique). */
+static uint64_t walk(int dfd, dev_t dev, unsigned depth, void **seen)
 {
 	int fd2 = fcntl(dfd, F_DUPFD_CLOEXEC, 3);
 	DIR *d = fd2 >= 0 ? fdopendir(fd2) : NULL;
@@ -75,11 +99,13 @@ static uint64_t walk(int dfd, dev_t dev, unsigned depth)
 		if (STREQ(de->d_name, ".") || STREQ(de->d_name, "..") ||
 		    fstatat(dfd, de->d_name, &st, AT_SYMLINK_NOFOLLOW) < 0 || st.st_dev != dev)
 			continue;
+		if (!S_ISDIR(st.st_mode) && st.st_nlink > 1 && !first_link(seen, st.st_ino))
+			continue;
 		total += (uint64_t)st.st_blocks * 512;
 		if (S_ISDIR(st.st_mode) && depth < 256) {
 			_cleanup_close_ int sub = openat(dfd, de->d_name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
 			if (sub >= 0)
-				total += walk(sub, dev, depth + 1);
+				total += walk(sub, dev, depth + 1, seen);
 		}
 	}
 	closedir(d);
@@ -93,7 +119,9 @@ int lxm_usage_disk(const char *rootfs, uint64_t *ret)
 
 	if (fd < 0 || fstat(fd, &st) < 0)
 		return -errno;
-	*ret = (uint64_t)st.st_blocks * 512 + walk(fd, st.st_dev, 0);
+	void *seen = NULL;
+	*ret = (uint64_t)st.st_blocks * 512 + walk(fd, st.st_dev, 0, &seen);
+	tdestroy(seen, free);
 	return 0;
 }
 

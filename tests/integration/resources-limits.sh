@@ -8,11 +8,16 @@
 . "$(dirname "$0")/lib.sh"
 require_root "boots containers and reads their cgroups"
 
-plan 70
+plan 78
 
 new_root
+chmod 755 "$ROOT" # dnsmasq of the network reads its files as its own user
 NAME=$(unique_name rl)
 NAME2=$(unique_name rl)
+NET=lxq$(($$ % 100000))
+sub=$((($$ % 200) + 20))
+# net delete refuses while a container's config names the network: destroy first
+defer "'$LXCMGR' --root '$ROOT' destroy '$NAME' --force >/dev/null 2>&1; '$LXCMGR' --root '$ROOT' net delete $NET >/dev/null 2>&1 || true"
 defer "'$LXCMGR' --root '$ROOT' kill '$NAME' >/dev/null 2>&1 || true"
 
 # Waits (bounded) until CMD succeeds; tests may wait, the product may not poll.
@@ -74,9 +79,18 @@ like "$(cat "$CONF2")" 'memory = "32M"' "a stopped container: limit changes its 
 check "set limits in the config" lxcmgr config "$NAME" set limits.memory 64M
 lxcmgr config "$NAME" set limits.swap 0 >/dev/null 2>&1 || true # needs swap accounting on v1
 check "pids limit" lxcmgr config "$NAME" set limits.pids 40
+check "memory_high limit" lxcmgr config "$NAME" set limits.memory_high 60M
 check "cpus limit" lxcmgr config "$NAME" set limits.cpus 0.5
 check "cpuset limit" lxcmgr config "$NAME" set limits.cpuset 0
+check "a network for the rx/tx figures" lxcmgr net create "$NET" --ipv4 "10.247.$sub.1/24" --no-nat --no-dhcp --dns-upstream none
+check "the container on it" sh -c "'$LXCMGR' --root '$ROOT' config '$NAME' set network.eth0.bridge '$NET' &&
+	'$LXCMGR' --root '$ROOT' config '$NAME' set network.eth0.ipv4 10.247.$sub.10/24"
 run_expect_exit 0 lxcmgr start "$NAME"
+if [ "$V2" = 1 ]; then
+	is "$(cat "$(cgf memory memory.high)")" 62914560 "memory_high 60M is in memory.high"
+else
+	like "$ERR" "memory_high is ignored on cgroup v1" "start warns that memory_high is ignored on v1"
+fi
 INIT=$(pid_of "$NAME")
 if [ "$V2" = 1 ]; then MEMFILE=memory.max; else MEMFILE=memory.limit_in_bytes; fi
 is "$(cat "$(cgf memory $MEMFILE)")" 67108864 "memory 64M is in $MEMFILE at start"
@@ -86,7 +100,7 @@ like "$OUT" 'memory +64M +64M' "limit shows memory configured and effective"
 like "$OUT" 'cpus +0.5 +0.5' "limit shows cpus configured and effective"
 
 # --- OOM inside, init survives --------------------------------------------------------------------
-run_expect_exit 137 timeout 60 "$LXCMGR" --root "$ROOT" exec "$NAME" -- tail /dev/zero
+run_expect_exit 137 timeout 60 "$LXCMGR" --root "$ROOT" exec "$NAME" -T -- tail /dev/zero
 is "$(pid_of "$NAME"):$(state_of "$NAME")" "$INIT:running" "an allocation past memory is OOM-killed; init survives"
 if [ "$V2" = 1 ]; then
 	like "$(cat "$(cgf memory memory.events)")" 'oom_kill [1-9]' "memory.events counts the OOM kill"
@@ -97,9 +111,10 @@ check "the host is unaffected (a host process allocates 100M)" sh -c 'head -c 10
 
 # --- fork bomb bounded by pids --------------------------------------------------------------------
 # ash gives up at the first refused fork; the sleeps it made stay for 3 s (exit status not checked)
-timeout 60 "$LXCMGR" --root "$ROOT" exec "$NAME" -- sh -c 'for i in $(seq 100); do sleep 3 & done' >/dev/null 2>&1 || true
+timeout 60 "$LXCMGR" --root "$ROOT" exec "$NAME" -T -- sh -c 'for i in $(seq 100); do sleep 3 & done' >/dev/null 2>&1 || true
 pc=$(cat "$(cgf pids pids.current)")
-if [ "$pc" -ge 30 ] && [ "$pc" -le 40 ]; then ok "100 forks stop at pids 40 (pids.current $pc)"; else not_ok "100 forks stop at pids 40" "pids.current '$pc'"; fi
+# at most 40; some of the forks in flight when one was refused are gone by now (VM lane: 28)
+if [ "$pc" -ge 20 ] && [ "$pc" -le 40 ]; then ok "100 forks stop at pids 40 (pids.current $pc)"; else not_ok "100 forks stop at pids 40" "pids.current '$pc'"; fi
 like "$(cat "$(cgf pids pids.events)")" 'max [1-9]' "pids.events counts refused forks"
 wait_for 100 sh -c "[ \$(cat '$(cgf pids pids.current)') -le 2 ]" || not_ok "the sleeps end" "$(cat "$(cgf pids pids.current)")"
 
@@ -108,18 +123,19 @@ wait_for 100 sh -c "[ \$(cat '$(cgf pids pids.current)') -le 2 ]" || not_ok "the
 run_expect_exit 0 lxcmgr limit "$NAME" cpu_weight=10000
 c0=$(cpu_usec)
 t0=$(now_usec)
-run_expect_exit 0 "$LXCMGR" --root "$ROOT" exec "$NAME" -- sh -c \
+run_expect_exit 0 "$LXCMGR" --root "$ROOT" exec "$NAME" -T -- sh -c \
 	'timeout 3 sh -c "while :; do :; done" & timeout 3 sh -c "while :; do :; done" & wait; exit 0'
 c1=$(cpu_usec)
 t1=$(now_usec)
 share=$(( (c1 - c0) * 100 / (t1 - t0) ))
-# cpus = 0.5 with two busy loops: 50% of one CPU, +-25% (an enforcement check, not a benchmark)
-if [ "$share" -ge 37 ] && [ "$share" -le 63 ]; then ok "two busy loops get ~0.5 CPU (${share}%)"; else not_ok "two busy loops get ~0.5 CPU" "got ${share}% of one CPU"; fi
+# cpus = 0.5 with two busy loops: 50% of one CPU. The quota is a ceiling: at most +25% (63%). A
+# loaded host (or a VM guest whose vCPUs wait for the host) can give less: the floor is -50% (25%).
+if [ "$share" -ge 25 ] && [ "$share" -le 63 ]; then ok "two busy loops get ~0.5 CPU (${share}%)"; else not_ok "two busy loops get ~0.5 CPU" "got ${share}% of one CPU"; fi
 
 # --- cpuset inside --------------------------------------------------------------------------------
-run_expect_exit 0 lxcmgr exec "$NAME" -- nproc
+run_expect_exit 0 lxcmgr exec "$NAME" -T -- nproc
 is "$OUT" 1 "nproc inside shows the cpuset 0"
-run_expect_exit 0 lxcmgr exec "$NAME" -- taskset -p 1
+run_expect_exit 0 lxcmgr exec "$NAME" -T -- taskset -p 1
 like "$OUT" 'mask: 1$' "taskset -p 1 inside shows CPU 0 only"
 
 # --- live changes ---------------------------------------------------------------------------------
@@ -129,7 +145,7 @@ like "$(cat "$CONF")" 'memory = "128M"' "a live change is in the config too"
 is "$(pid_of "$NAME")" "$INIT" "no restart for a live change"
 if [ "$NCPU" -ge 2 ]; then
 	run_expect_exit 0 lxcmgr limit "$NAME" cpuset=0-1
-	run_expect_exit 0 lxcmgr exec "$NAME" -- nproc
+	run_expect_exit 0 lxcmgr exec "$NAME" -T -- nproc
 	is "$OUT" 2 "a live cpuset change is seen by nproc inside"
 else
 	skip "one CPU host" 2
@@ -137,18 +153,18 @@ fi
 # A value the kernel refuses changes neither cgroup nor config. v1 refuses a memory limit below
 # what it cannot reclaim (EBUSY); v2 takes any memory.max (and OOM-kills), so v1 only.
 if [ "$V2" = 0 ]; then
-	lxcmgr exec "$NAME" -- sh -c 'dd if=/dev/zero of=/dev/shm/pin bs=1M count=8 2>/dev/null'
+	lxcmgr exec "$NAME" -T -- sh -c 'dd if=/dev/zero of=/dev/shm/pin bs=1M count=8 2>/dev/null'
 	run_expect_exit 1 lxcmgr limit "$NAME" pids=90 memory=1M
 	like "$ERR" "nothing changed: Failed to write '1048576' to '.*memory.limit_in_bytes'" "the refused value is named with its file"
 	is "$(cat "$(cgf pids pids.max)"):$(grep -c 'pids = "80"' "$CONF")" "80:1" "a refused memory value rolls pids back and leaves the config alone"
-	lxcmgr exec "$NAME" -- rm -f /dev/shm/pin
+	lxcmgr exec "$NAME" -T -- rm -f /dev/shm/pin
 else
 	skip "v2 memory.max takes any value" 3
 fi
 
 # --- usage: a known allocation --------------------------------------------------------------------
 m0=$(json_field "$(lxcmgr stats "$NAME" --format json)" memory_bytes)
-lxcmgr exec "$NAME" -- sh -c 'dd if=/dev/zero of=/dev/shm/big bs=1M count=64 2>/dev/null'
+lxcmgr exec "$NAME" -T -- sh -c 'dd if=/dev/zero of=/dev/shm/big bs=1M count=64 2>/dev/null'
 run_expect_exit 0 lxcmgr stats "$NAME" --format json
 m1=$(json_field "$OUT" memory_bytes)
 d=$(( (m1 - m0) / 1048576 ))
@@ -157,7 +173,27 @@ if [ "$d" -ge 62 ] && [ "$d" -le 72 ]; then ok "stats memory grows by a 64 MiB /
 run_expect_exit 0 lxcmgr info "$NAME" --format json
 like "$OUT" '"usage":\{"memory_bytes":[0-9]+,"memory_peak_bytes":[0-9]+' "info json has a usage object"
 like "$OUT" '"cpu_user_usec":[0-9]+,"cpu_system_usec":[0-9]+,"pids":[0-9]+' "usage has CPU user/system time and pids"
-lxcmgr exec "$NAME" -- rm -f /dev/shm/big
+lxcmgr exec "$NAME" -T -- rm -f /dev/shm/big
+run_expect_exit 0 lxcmgr stats "$NAME" --disk --format json
+disk=$(json_field "$OUT" disk_bytes)
+du=$(du -sxB1 "$ROOT/var/lib/lxcmgr/containers/$NAME/rootfs" | cut -f1)
+# the same walk as du -sx (hard links once): equal, or within 1% if the rootfs changes meanwhile
+if [ -n "$disk" ] && [ $((disk - du < 0 ? du - disk : disk - du)) -le $((du / 100)) ]; then
+	ok "stats --disk agrees with du ($disk bytes)"
+else
+	not_ok "stats --disk agrees with du" "stats '$disk', du '$du'"
+fi
+n0=$(lxcmgr stats "$NAME" --format json)
+run_expect_exit 0 lxcmgr exec "$NAME" -T -- ping -c 3 -W 1 "10.247.$sub.1"
+n1=$(lxcmgr stats "$NAME" --format json)
+rx=$(($(json_field "$n1" rx_bytes) - $(json_field "$n0" rx_bytes)))
+tx=$(($(json_field "$n1" tx_bytes) - $(json_field "$n0" tx_bytes)))
+# 3 echo requests and 3 replies of 98 bytes each (plus ARP): at least 294 each way, at most a few KiB
+if [ "$rx" -ge 294 ] && [ "$tx" -ge 294 ] && [ "$rx" -lt 4096 ] && [ "$tx" -lt 4096 ]; then
+	ok "stats rx/tx count 3 pings (rx $rx, tx $tx bytes)"
+else
+	not_ok "stats rx/tx count 3 pings" "rx $rx, tx $tx"
+fi
 run_expect_exit 0 timeout --preserve-status -s INT 2 "$LXCMGR" --root "$ROOT" stats --watch --interval 0.3
 n=$(grep -c '^NAME' <<<"$OUT" || true)
 if [ "$n" -ge 3 ]; then ok "stats --watch redraws and exits 0 on SIGINT ($n frames)"; else not_ok "stats --watch redraws" "$n frames"; fi
@@ -167,10 +203,10 @@ run_expect_exit 0 lxcmgr freeze "$NAME"
 like "$(lxcmgr list)" "$NAME +frozen" "list says frozen"
 if [ "$V2" = 1 ]; then FZ="$(cgf x cgroup.events)"; FZW='frozen 1'; else FZ="$(cgf freezer freezer.state)"; FZW=FROZEN; fi
 like "$(cat "$FZ")" "$FZW" "the kernel has the cgroup frozen"
-run_expect_exit 4 timeout 10 "$LXCMGR" --root "$ROOT" exec "$NAME" -- true
+run_expect_exit 4 timeout 10 "$LXCMGR" --root "$ROOT" exec "$NAME" -T -- true
 like "$ERR" "is frozen, unfreeze it first" "exec is refused while frozen"
 run_expect_exit 0 lxcmgr unfreeze "$NAME"
-run_expect_exit 0 lxcmgr exec "$NAME" -- true
+run_expect_exit 0 lxcmgr exec "$NAME" -T -- true
 is "$(state_of "$NAME")" running "unfreeze: running again, exec works"
 run_expect_exit 0 lxcmgr freeze "$NAME"
 t0=$(date +%s)

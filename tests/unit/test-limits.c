@@ -6,6 +6,8 @@
 #include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <sys/stat.h>
+#include <unistd.h>
 #include <cmocka.h>
 
 #include "resources/limits.h"
@@ -98,7 +100,7 @@ static void test_resets(void **state)
 
 static void test_bad(void **state)
 {
-	static const char *const bad[] = { "memory=12Q", "memory=-1", "cpus=-1", "cpus=0", "cpus=abc", "cpus=5000",
+	static const char *const bad[] = { "memory=12Q", "memory=-1", "cpus=-1", "cpus=0", "cpus=abc", "cpus=5000", "cpus=0.001", "cpus=1e9", "cpus=nan",
 		"cpu_weight=0", "cpu_weight=10001", "io_weight=x", "pids=0", "pids=-5", "cpuset=a-b",
 		"cpuset=1023", "nosuch=1", "=1", "memory", "" };
 	struct parsed p;
@@ -143,11 +145,134 @@ static void test_format(void **state)
 	(void)state;
 }
 
+/* Reading back what the kernel holds, on fake trees (the file names and values a kernel shows). */
+#define CG "lxcmgr.payload.0123abcd"
+
+static void put(const char *dir, const char *file, const char *text)
+{
+	char p[512];
+	FILE *f;
+
+	snprintf(p, sizeof(p), "%s/%s", dir, file);
+	f = fopen(p, "we");
+	assert_non_null(f);
+	fputs(text, f);
+	fclose(f);
+}
+
+static char *effective(struct lxm_cgroup *cg, const char *key)
+{
+	static char buf[128];
+	char *v = NULL;
+
+	assert_int_equal(lxm_limit_read_effective(cg, key, &v), 0);
+	snprintf(buf, sizeof(buf), "%s", v);
+	free(v);
+	return buf;
+}
+
+static void test_effective_v2(void **state)
+{
+	char root[] = "/tmp/test-limits-v2-XXXXXX", fs[128], dir[256], mi[128], cmd[160];
+	struct lxm_cgroup *cg = NULL;
+
+	assert_non_null(mkdtemp(root));
+	snprintf(fs, sizeof(fs), "%s/fs", root);
+	snprintf(dir, sizeof(dir), "%s/" CG, fs);
+	assert_int_equal(mkdir(fs, 0755), 0);
+	assert_int_equal(mkdir(dir, 0755), 0);
+	put(root, "mountinfo", "26 23 0:24 / /sys/fs/cgroup rw - cgroup2 cgroup2 rw,nsdelegate\n");
+	put(fs, "cgroup.controllers", "cpuset cpu io memory pids\n");
+	put(dir, "memory.max", "536870912\n");
+	put(dir, "memory.high", "max\n");
+	put(dir, "memory.swap.max", "0\n");
+	put(dir, "cpu.max", "150000 100000\n");
+	put(dir, "cpu.weight", "100\n");
+	put(dir, "cpuset.cpus.effective", "0-1\n");
+	put(dir, "pids.max", "1024\n");
+	put(dir, "io.weight", "default 200\n");
+	snprintf(mi, sizeof(mi), "%s/mountinfo", root);
+	assert_int_equal(lxm_cgroup_new(fs, mi, CG, &cg), 0);
+	assert_string_equal(effective(cg, "memory"), "512M");
+	assert_string_equal(effective(cg, "memory_high"), "max");
+	assert_string_equal(effective(cg, "swap"), "0");
+	assert_string_equal(effective(cg, "cpus"), "1.5");
+	assert_string_equal(effective(cg, "cpu_weight"), "100");
+	assert_string_equal(effective(cg, "cpuset"), "0-1");
+	assert_string_equal(effective(cg, "pids"), "1024");
+	assert_string_equal(effective(cg, "io_weight"), "200");
+	put(dir, "cpu.max", "max 100000\n");
+	assert_string_equal(effective(cg, "cpus"), "max");
+	lxm_cgroup_free(cg);
+	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", root);
+	assert_int_equal(system(cmd), 0);
+	(void)state;
+}
+
+static void test_effective_v1(void **state)
+{
+	static const char *const hier[] = { "cpu", "cpuacct", "cpuset", "memory", "blkio", "pids" };
+	char root[] = "/tmp/test-limits-v1-XXXXXX", fs[128], d[256], mi[2048], mip[128], cmd[160];
+	struct lxm_cgroup *cg = NULL;
+	size_t off = 0;
+
+	assert_non_null(mkdtemp(root));
+	snprintf(fs, sizeof(fs), "%s/fs", root);
+	assert_int_equal(mkdir(fs, 0755), 0);
+	for (size_t i = 0; i < ARRAY_SIZE(hier); i++) {
+		snprintf(d, sizeof(d), "%s/%s", fs, hier[i]);
+		assert_int_equal(mkdir(d, 0755), 0);
+		snprintf(d, sizeof(d), "%s/%s/" CG, fs, hier[i]);
+		assert_int_equal(mkdir(d, 0755), 0);
+		off += (size_t)snprintf(mi + off, sizeof(mi) - off,
+					"%zu 31 0:%zu / /sys/fs/cgroup/%s rw,relatime - cgroup cgroup rw,%s\n", 32 + i,
+					29 + i, hier[i], hier[i]);
+	}
+	put(root, "mountinfo", mi);
+	snprintf(d, sizeof(d), "%s/memory/" CG, fs);
+	put(d, "memory.limit_in_bytes", "9223372036854771712\n"); /* v1's "unlimited" */
+	put(d, "memory.memsw.limit_in_bytes", "9223372036854771712\n");
+	snprintf(d, sizeof(d), "%s/cpu/" CG, fs);
+	put(d, "cpu.cfs_quota_us", "50000\n");
+	put(d, "cpu.cfs_period_us", "100000\n");
+	put(d, "cpu.shares", "1024\n");
+	snprintf(d, sizeof(d), "%s/cpuset/" CG, fs);
+	put(d, "cpuset.cpus", "0\n");
+	snprintf(d, sizeof(d), "%s/pids/" CG, fs);
+	put(d, "pids.max", "max\n");
+	snprintf(d, sizeof(d), "%s/blkio/" CG, fs);
+	put(d, "blkio.bfq.weight", "100\n");
+	snprintf(mip, sizeof(mip), "%s/mountinfo", root);
+	assert_int_equal(lxm_cgroup_new(fs, mip, CG, &cg), 0);
+	assert_string_equal(effective(cg, "memory"), "max");
+	assert_string_equal(effective(cg, "swap"), "max");
+	assert_string_equal(effective(cg, "memory_high"), "ignored on cgroup v1");
+	assert_string_equal(effective(cg, "cpus"), "0.5");
+	assert_string_equal(effective(cg, "cpu_weight"), "shares 1024");
+	assert_string_equal(effective(cg, "cpuset"), "0");
+	assert_string_equal(effective(cg, "pids"), "max");
+	assert_string_equal(effective(cg, "io_weight"), "bfq 100");
+	/* memsw = memory + swap: 256M + 64M of swap */
+	snprintf(d, sizeof(d), "%s/memory/" CG, fs);
+	put(d, "memory.limit_in_bytes", "268435456\n");
+	put(d, "memory.memsw.limit_in_bytes", "335544320\n");
+	assert_string_equal(effective(cg, "memory"), "256M");
+	assert_string_equal(effective(cg, "swap"), "64M");
+	snprintf(d, sizeof(d), "%s/cpu/" CG, fs);
+	put(d, "cpu.cfs_quota_us", "-1\n");
+	assert_string_equal(effective(cg, "cpus"), "max");
+	lxm_cgroup_free(cg);
+	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", root);
+	assert_int_equal(system(cmd), 0);
+	(void)state;
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_values), cmocka_unit_test(test_resets), cmocka_unit_test(test_bad),
 		cmocka_unit_test(test_online), cmocka_unit_test(test_format),
+		cmocka_unit_test(test_effective_v2), cmocka_unit_test(test_effective_v1),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -4,6 +4,7 @@
  * (lxm_cgroup_set_limits is all or nothing). Values were validated when the config was loaded;
  * a value the kernel refuses fails the start with the file and value named.
  */
+#include "resources/limits.h"
 #include "runtime/cfg-get.h"
 #include "runtime/steps/steps.h"
 #include "util/log.h"
@@ -62,6 +63,9 @@ int lxm_start_step_limits(struct lxm_start_ctx *ctx)
 	r = limits_from_config(sec, &l);
 	if (r < 0)
 		return log_error_errno(r, "Invalid limits in the config of '%s': %m", ctx->container->name);
+	/* CPUs offline since the config was written: say which one instead of the kernel's EINVAL */
+	if (l.cpuset && (r = lxm_cpuset_check_online(l.cpuset, NULL)) < 0)
+		return r;
 	r = lxm_cgroup_set_limits(ctx->params->payload, &l, &notes);
 	if (r < 0 && lxm_cgroup_strerror(ctx->params->payload))
 		return log_error_errno(r, "Failed to apply the limits of '%s': %s", ctx->container->name,
@@ -69,6 +73,6 @@ int lxm_start_step_limits(struct lxm_start_ctx *ctx)
 	if (r < 0)
 		return log_error_errno(r, "Failed to apply the limits of '%s': %m", ctx->container->name);
 	if (notes)
-		log_info("Limits of '%s': %s", ctx->container->name, notes);
+		log_warning("Limits of '%s': %s", ctx->container->name, notes);
 	return 0;
 }
