@@ -76,4 +76,4 @@ tests_unit_test_mount_util_LDADD = $(LXM_UNIT_LIBS)
 check_PROGRAMS += tests/rt-start-driver
 tests_rt_start_driver_SOURCES = tests/rt-start-driver.c
 tests_rt_start_driver_LDADD = $(LXM_LIBS)
-INTEGRATION_TESTS += tests/integration/rt-start.sh
+INTEGRATION_TESTS += tests/integration/rt-start.sh tests/integration/isolation.sh
