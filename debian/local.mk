@@ -1,0 +1,1 @@
+# debian/: packaging (dpkg-buildpackage); the package test is root-only.
