@@ -17,7 +17,7 @@ if dpkg-query -W -f='${Status}' lxcmgr 2>/dev/null | grep -q 'installed'; then
 	exit 0
 fi
 
-plan 19
+plan 18
 
 work=$(mktemp -d /var/tmp/lxcmgr-deb.XXXXXX)
 defer "rm -rf '$work'"
