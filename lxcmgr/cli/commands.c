@@ -32,7 +32,7 @@ static const struct lxm_command commands[] = {
 	  "                  [--dns-upstream host|none|IP[,IP]]\n"
 	  "       lxcmgr net list [--format table|json] | show NAME | delete NAME | up NAME" },
 	{ "port", lxm_cmd_port, "Add, remove or list a container's port forwards",
-	  "NAME add [tcp|udp] HOST_PORT CONTAINER_PORT | remove [tcp|udp] HOST_PORT | list" },
+	  "NAME add [tcp|udp] HOST_PORT CONTAINER_PORT | remove [tcp|udp] HOST_PORT | list [--format table|json]" },
 	{ "check", lxm_cmd_check, "Report what the host kernel and tools support", "[--format table|json]" },
 	{ "template", lxm_cmd_template, "List, build, refresh or remove cached templates",
 	  "list [--format table|json] | build TEMPLATE [--release R] [--arch A] [--init I] [--mirror URL] "
