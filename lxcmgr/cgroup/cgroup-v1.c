@@ -138,6 +138,8 @@ static int v1_kill_pids(struct lxm_cgroup *cg)
 		if (fz && v1_freeze(cg, true) < 0)
 			log_debug("Freezing '%s' did not complete, killing anyway", fz->path);
 		r = lxm_cg_pids_recursive(h->path, &pids, &n);
+		if (r == -ENOENT) /* half-removed leftover: nothing in this hierarchy */
+			r = 0;
 		if (r >= 0)
 			r = lxm_cg_pidfds_kill(pids, n, &pfd, &nfd);
 		if (fz) {
@@ -185,44 +187,55 @@ static void fmt_v1(char *buf, size_t size, uint64_t v)
 		snprintf(buf, size, "%" PRIu64, v);
 }
 
+/* v1 reports "no limit" as PAGE_COUNTER_MAX pages (2^63 - page size on x86-64). */
+#define V1_UNLIMITED (UINT64_C(1) << 62)
+
+/* memory.memsw.limit_in_bytes for a new memory limit: memory + swap when swap is given; else the
+ * swap allowance the cgroup had (memsw - memory) is kept, as v2's memory.swap.max would be. */
+static uint64_t v1_memsw_target(uint64_t new_mem, uint64_t swap, uint64_t cur_mem, uint64_t cur_sw)
+{
+	if (swap != LXM_CGROUP_UNSET)
+		return new_mem >= V1_UNLIMITED || swap == LXM_CGROUP_MAX ? LXM_CGROUP_MAX : new_mem + swap;
+	if (cur_sw >= V1_UNLIMITED)
+		return LXM_CGROUP_UNSET;
+	if (new_mem >= V1_UNLIMITED)
+		return LXM_CGROUP_MAX;
+	return new_mem + (cur_sw > cur_mem ? cur_sw - cur_mem : 0);
+}
+
 /* memory.limit_in_bytes must stay <= memory.memsw.limit_in_bytes at every step, so the order
  * of the two writes depends on whether the limit goes up or down. */
 static int v1_memory(struct lxm_cg_tx *tx, struct lxm_cgroup_hier *h, const struct lxm_cgroup_limits *l,
 		     char **notes)
 {
 	bool memsw = lxm_cg_file_exists(h->path, "memory.memsw.limit_in_bytes");
-	uint64_t mem = l->memory, sw = LXM_CGROUP_UNSET, cur_sw = UINT64_MAX;
+	uint64_t cur_mem = LXM_CGROUP_MAX, cur_sw = LXM_CGROUP_MAX, new_mem, sw = LXM_CGROUP_UNSET;
 	char buf[32];
 	int r;
 
 	if (l->swap != LXM_CGROUP_UNSET && !memsw)
 		lxm_cg_note(notes, "swap is ignored: no memory.memsw.limit_in_bytes (kernel without swap accounting)");
+	(void)lxm_cg_read_u64(h->path, "memory.limit_in_bytes", &cur_mem);
+	new_mem = l->memory != LXM_CGROUP_UNSET ? l->memory : cur_mem;
 	if (memsw) {
 		(void)lxm_cg_read_u64(h->path, "memory.memsw.limit_in_bytes", &cur_sw);
-		if (l->swap != LXM_CGROUP_UNSET) {
-			uint64_t m = mem;
-
-			if (m == LXM_CGROUP_UNSET && lxm_cg_read_u64(h->path, "memory.limit_in_bytes", &m) < 0)
-				m = LXM_CGROUP_MAX;
-			sw = (m >= (UINT64_MAX >> 2) || l->swap == LXM_CGROUP_MAX) ? LXM_CGROUP_MAX : m + l->swap;
-		} else if (mem != LXM_CGROUP_UNSET && cur_sw < (mem == LXM_CGROUP_MAX ? UINT64_MAX - 2 : mem))
-			sw = LXM_CGROUP_MAX; /* memory above the old memsw: lift memsw, swap unlimited */
+		sw = v1_memsw_target(new_mem, l->swap, cur_mem, cur_sw);
 	}
-	/* Raise memsw first when the new memory limit would exceed the current one. */
-	if (sw != LXM_CGROUP_UNSET && mem != LXM_CGROUP_UNSET && (mem == LXM_CGROUP_MAX || mem > cur_sw)) {
+	/* Raise memsw first when the new memory limit would exceed the current memsw. */
+	if (sw != LXM_CGROUP_UNSET && l->memory != LXM_CGROUP_UNSET && new_mem > cur_sw) {
 		fmt_v1(buf, sizeof(buf), sw);
 		r = lxm_cg_tx_write(tx, h->path, "memory.memsw.limit_in_bytes", buf);
 		if (r < 0)
 			return r;
 		sw = LXM_CGROUP_UNSET;
 	}
-	if (mem != LXM_CGROUP_UNSET) {
-		fmt_v1(buf, sizeof(buf), mem);
+	if (l->memory != LXM_CGROUP_UNSET) {
+		fmt_v1(buf, sizeof(buf), l->memory);
 		r = lxm_cg_tx_write(tx, h->path, "memory.limit_in_bytes", buf);
 		if (r < 0)
 			return r;
 	}
-	if (sw != LXM_CGROUP_UNSET) {
+	if (sw != LXM_CGROUP_UNSET && sw != cur_sw) {
 		fmt_v1(buf, sizeof(buf), sw);
 		return lxm_cg_tx_write(tx, h->path, "memory.memsw.limit_in_bytes", buf);
 	}

@@ -17,6 +17,7 @@
 #include <string.h>
 #include <sys/stat.h>
 
+#include "cgroup/cgroup-bpf.h"
 #include "cgroup/internal.h"
 #include "util/log.h"
 #include "util/macros.h"
@@ -229,10 +230,14 @@ static int v2_get_usage(struct lxm_cgroup *cg, struct lxm_cgroup_usage *u)
 
 static int v2_set_devices(struct lxm_cgroup *cg, const char *const *rules)
 {
-	/* v2 has no devices.* files: the allow-list is a BPF_CGROUP_DEVICE program attached to the
-	 * payload cgroup, which the security work (issue 6) provides. */
-	return lxm_cg_set_error(cg, -EOPNOTSUPP,
-				"Device allow-list on cgroup v2 needs a BPF_CGROUP_DEVICE program: %m");
+	int r;
+
+	/* v2 has no devices.* files: the allow-list is a BPF_CGROUP_DEVICE program. */
+	r = lxm_cgroup_bpf_devices_attach(cg->h[0].path, rules);
+	if (r < 0)
+		return lxm_cg_set_error(cg, r, "Failed to attach the device allow-list program to '%s': %m",
+					cg->h[0].path);
+	return 0;
 }
 
 const struct lxm_cgroup_ops lxm_cgroup_v2_ops = {

@@ -219,6 +219,20 @@ int lxm_cgroup_attach(struct lxm_cgroup *cg, pid_t pid)
 	return 0;
 }
 
+int lxm_cgroup_leave(struct lxm_cgroup *cg, pid_t pid)
+{
+	char buf[32];
+	int r;
+
+	snprintf(buf, sizeof(buf), "%d", (int)pid);
+	for (size_t i = 0; i < cg->n; i++) {
+		r = lxm_cg_write(cg, cg->h[i].parent, "cgroup.procs", buf);
+		if (r < 0)
+			return r;
+	}
+	return 0;
+}
+
 int lxm_cgroup_kill(struct lxm_cgroup *cg)
 {
 	if (!lxm_cgroup_exists(cg))

@@ -77,6 +77,10 @@ static inline void lxm_cgroup_freep(struct lxm_cgroup **cg)
 int lxm_cgroup_create(struct lxm_cgroup *cg);
 /* Writes pid (0 = the caller) to cgroup.procs in every hierarchy. */
 int lxm_cgroup_attach(struct lxm_cgroup *cg, pid_t pid);
+/* Moves pid (0 = the caller) out: into the directory the cgroup was created in (the hierarchy
+ * root, or base). The monitor calls it on itself before destroying its own cgroup, since a cgroup
+ * cannot be removed while a process is in it. */
+int lxm_cgroup_leave(struct lxm_cgroup *cg, pid_t pid);
 /* SIGKILLs every process in the cgroup and its children; returns once it is empty (no sleeps:
  * cgroup.kill + cgroup.events, or freezer + pidfds). 0 also when the cgroup does not exist. */
 int lxm_cgroup_kill(struct lxm_cgroup *cg);
@@ -151,6 +155,7 @@ int lxm_cgroup_freeze(struct lxm_cgroup *cg, bool freeze);
 /* 1 frozen, 0 not, -EOPNOTSUPP without a freezer. */
 int lxm_cgroup_is_frozen(struct lxm_cgroup *cg);
 
-/* Device allow-list (issue 6). v1: "a" into devices.deny, then each rule ("c 1:3 rwm") into
- * devices.allow. v2: -EOPNOTSUPP (needs a BPF_CGROUP_DEVICE program; the security work adds it). */
+/* Device allow-list (issue 6), rules as in v1's devices.allow: "c 1:3 rwm", "c 136:* rw",
+ * "b *:* m", "a". Default deny. v1: "a" into devices.deny, then each rule into devices.allow.
+ * v2: a generated BPF_CGROUP_DEVICE program attached to the payload (replacing an earlier one). */
 int lxm_cgroup_set_devices(struct lxm_cgroup *cg, const char *const *allow_rules);

@@ -4,6 +4,7 @@ liblxcmgr_a_SOURCES += \
 	lxcmgr/cgroup/cgroup-v1.c lxcmgr/cgroup/cgroup-v2.c \
 	lxcmgr/cgroup/cgroup-util.c lxcmgr/cgroup/internal.h \
 	lxcmgr/cgroup/detect.c lxcmgr/cgroup/detect.h \
+	lxcmgr/cgroup/cgroup-bpf.c lxcmgr/cgroup/cgroup-bpf.h \
 	lxcmgr/cgroup/describe.c
 
 UNIT_TESTS += tests/unit/test-cgroup-detect tests/unit/test-cgroup-v2 tests/unit/test-cgroup-real
@@ -17,3 +18,4 @@ tests_unit_test_cgroup_real_SOURCES = tests/unit/test-cgroup-real.c
 tests_unit_test_cgroup_real_CFLAGS = $(LXM_UNIT_CFLAGS)
 tests_unit_test_cgroup_real_LDADD = $(LXM_UNIT_LIBS)
 EXTRA_DIST += lxcmgr/cgroup/README.md
+EXTRA_DIST += tests/vm/cgroup-v2-qemu.sh

@@ -3,7 +3,15 @@
 
 #include "cli/cli-common.h"
 #include "config/config.h"
+#include "config/global.h"
 #include "util/log.h"
+
+int lxm_cli_load_global(struct lxm_context *ctx)
+{
+	if (ctx->global)
+		return 0;
+	return lxm_global_config_load(&ctx->paths, &ctx->global);
+}
 
 int lxm_output_format_from_string(const char *s, enum lxm_output_format *ret)
 {

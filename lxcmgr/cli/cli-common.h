@@ -6,6 +6,10 @@
 
 #include "cli/context.h"
 
+/* Makes sure ctx->global is loaded (main() loads it for every command but help; this is a no-op
+ * then) and its path overrides applied. -EINVAL (logged) for an invalid file. */
+int lxm_cli_load_global(struct lxm_context *ctx);
+
 enum lxm_output_format {
 	LXM_FORMAT_TABLE = 0,
 	LXM_FORMAT_JSON,

@@ -8,7 +8,6 @@
 #include "cli/cli-common.h"
 #include "cli/commands.h"
 #include "image/cache.h"
-#include "image/rmtree.h"
 #include "image/template.h"
 #include "util/json.h"
 #include "util/log.h"
@@ -95,7 +94,6 @@ static int template_build(struct lxm_context *ctx, int argc, char **argv)
 	};
 	struct lxm_template_request req = { .progress = isatty(STDERR_FILENO), .name = "localhost" };
 	_cleanup_(lxm_template_result_done) struct lxm_template_result res = {};
-	_cleanup_free_ char *dir = NULL, *tmp = NULL;
 	const char *rootfs = NULL;
 	int c, r;
 
@@ -115,21 +113,7 @@ static int template_build(struct lxm_context *ctx, int argc, char **argv)
 		return log_error_errno(-EINVAL, "Usage: lxcmgr template build TEMPLATE [--release R] [--arch A] "
 						"[--init I] [--rootfs DIR] [--no-cache]");
 	req.template_name = argv[optind];
-	if (!rootfs) {
-		/* Only the cache is wanted: build in a scratch directory next to it. */
-		r = lxm_cache_dir(&ctx->paths, true, &dir);
-		if (r < 0)
-			return log_error_errno(r, "Failed to create the template cache directory: %m");
-		if (asprintf(&tmp, "%s/.scratch-XXXXXX", dir) < 0)
-			return -ENOMEM;
-		if (!mkdtemp(tmp))
-			return log_error_errno(negative_errno(), "Failed to create '%s': %m", tmp);
-		(void)chmod(tmp, 0755);
-		rootfs = tmp;
-	}
 	r = lxm_template_build(&ctx->paths, &req, rootfs, &res);
-	if (tmp)
-		(void)lxm_image_rm_rf(tmp);
 	if (r < 0)
 		return r;
 	printf("release=%s\narch=%s\ninit=%s\nfrom_cache=%s\n", res.release, res.arch, res.init_system,

@@ -108,8 +108,15 @@ int lxm_paths_init(struct lxm_paths *ret, const char *root)
 		r_copy[--l] = '\0';
 	p.root = r_copy;
 
+	/* Templates run with '/' as their working directory: a relative directory must be made
+	 * absolute here, while it still means what the user meant. */
 	const char *tmpl = getenv("LXCMGR_TEMPLATES_DIR");
-	p.templates_dir = strdup(!IS_EMPTY(tmpl) ? tmpl : LXCMGR_TEMPLATES_DIR);
+	if (!IS_EMPTY(tmpl) && tmpl[0] != '/') {
+		p.templates_dir = realpath(tmpl, NULL);
+		if (!p.templates_dir)
+			p.templates_dir = strdup(tmpl); /* the missing directory is reported where it is used */
+	} else
+		p.templates_dir = strdup(!IS_EMPTY(tmpl) ? tmpl : LXCMGR_TEMPLATES_DIR);
 	if (!p.templates_dir) {
 		r = -ENOMEM;
 		goto fail;

@@ -167,6 +167,57 @@ static int from_cache(const struct lxm_paths *paths, const char *key, const char
 	return result_from(ret, m.release, m.arch, m.init, true);
 }
 
+/* Builds m (whose key the caller has locked) in KEY.build-XXXXXX/rootfs, then stores it. */
+static int build_into_cache(const struct lxm_paths *paths, const char *path, const struct lxm_template_request *req,
+			    struct lxm_cache_meta *m)
+{
+	_cleanup_free_ char *dir = NULL, *tmp = NULL, *rootfs = NULL;
+	int r;
+
+	r = lxm_cache_dir(paths, true, &dir);
+	if (r < 0)
+		return r;
+	if (asprintf(&tmp, "%s/%s.build-XXXXXX", dir, m->key) < 0)
+		return -ENOMEM;
+	if (!mkdtemp(tmp))
+		return log_error_errno(negative_errno(), "Failed to create '%s': %m", tmp);
+	if (asprintf(&rootfs, "%s/rootfs", tmp) < 0 || mkdir(rootfs, 0755) < 0) {
+		r = rootfs ? negative_errno() : -ENOMEM;
+		goto out;
+	}
+	r = run_build(paths, path, req, rootfs, m);
+	if (r >= 0) {
+		r = lxm_cache_store(paths, m, rootfs, req->progress);
+		if (r < 0)
+			log_error_errno(r, "Failed to store '%s' in the template cache: %m", m->key);
+	}
+out:
+	(void)lxm_image_rm_rf(tmp);
+	return r;
+}
+
+/* No rootfs wanted: keeps a verified entry as it is, else builds one. */
+static int ensure_cached(const struct lxm_paths *paths, const char *path, const struct lxm_template_request *req,
+			 struct lxm_cache_meta *m, struct lxm_template_result *ret)
+{
+	_cleanup_(lxm_cache_meta_done) struct lxm_cache_meta cur = {};
+	int r;
+
+	r = lxm_cache_read(paths, m->key, &cur);
+	if (r >= 0)
+		r = lxm_cache_verify(paths, &cur);
+	if (r >= 0)
+		return result_from(ret, cur.release, cur.arch, cur.init, true);
+	if (r != -ENOENT) {
+		log_warning("Template cache entry '%s' is corrupt, removing it and building again", m->key);
+		(void)lxm_cache_remove(paths, m->key);
+	}
+	r = build_into_cache(paths, path, req, m);
+	if (r < 0)
+		return r;
+	return result_from(ret, m->release, m->arch, m->init, false);
+}
+
 int lxm_template_build(const struct lxm_paths *paths, const struct lxm_template_request *req,
 		       const char *rootfs, struct lxm_template_result *ret)
 {
@@ -175,6 +226,8 @@ int lxm_template_build(const struct lxm_paths *paths, const struct lxm_template_
 	_cleanup_close_ int lock = -EBADF;
 	int r;
 
+	if (!rootfs && req->no_cache)
+		return log_error_errno(-EINVAL, "Building without a rootfs and without the cache does nothing");
 	r = lxm_template_find(paths, req->template_name, &path);
 	if (r < 0)
 		return r;
@@ -195,6 +248,8 @@ int lxm_template_build(const struct lxm_paths *paths, const struct lxm_template_
 		if (r < 0)
 			return log_error_errno(r, "Failed to lock template cache entry '%s': %m", m.key);
 		lxm_cache_clean_stale(paths, m.key);
+		if (!rootfs)
+			return ensure_cached(paths, path, req, &m, ret);
 		r = from_cache(paths, m.key, rootfs, req->progress, ret);
 		if (r != -ENOENT && r != -EBADMSG)
 			return r;
@@ -229,7 +284,7 @@ static int check_known(const struct lxm_paths *paths, const char *key)
 int lxm_template_refresh(const struct lxm_paths *paths, const char *key, bool progress)
 {
 	_cleanup_(lxm_cache_meta_done) struct lxm_cache_meta m = {};
-	_cleanup_free_ char *path = NULL, *dir = NULL, *tmp = NULL, *rootfs = NULL;
+	_cleanup_free_ char *path = NULL;
 	_cleanup_close_ int lock = -EBADF;
 	struct lxm_template_request req = { .progress = progress };
 	int r;
@@ -251,26 +306,7 @@ int lxm_template_refresh(const struct lxm_paths *paths, const char *key, bool pr
 	if (r < 0)
 		return r;
 
-	r = lxm_cache_dir(paths, true, &dir);
-	if (r < 0)
-		return r;
-	if (asprintf(&tmp, "%s/%s.build-XXXXXX", dir, key) < 0)
-		return -ENOMEM;
-	if (!mkdtemp(tmp))
-		return log_error_errno(negative_errno(), "Failed to create '%s': %m", tmp);
-	if (asprintf(&rootfs, "%s/rootfs", tmp) < 0 || mkdir(rootfs, 0755) < 0) {
-		r = rootfs ? negative_errno() : -ENOMEM;
-		goto out;
-	}
-	r = run_build(paths, path, &req, rootfs, &m);
-	if (r >= 0) {
-		r = lxm_cache_store(paths, &m, rootfs, progress);
-		if (r < 0)
-			log_error_errno(r, "Failed to store '%s' in the template cache: %m", key);
-	}
-out:
-	(void)lxm_image_rm_rf(tmp);
-	return r;
+	return build_into_cache(paths, path, &req, &m);
 }
 
 int lxm_template_remove(const struct lxm_paths *paths, const char *key)

@@ -29,7 +29,8 @@ struct lxm_template_result {
 };
 
 /* Fills rootfs (an existing empty directory) from the cache or by running the template (and then
- * storing the result in the cache unless no_cache). */
+ * storing the result in the cache unless no_cache). rootfs NULL: only makes sure the cache holds a
+ * verified entry (building one when it does not), nothing is unpacked. */
 int lxm_template_build(const struct lxm_paths *paths, const struct lxm_template_request *req,
 		       const char *rootfs, struct lxm_template_result *ret);
 void lxm_template_result_done(struct lxm_template_result *r);

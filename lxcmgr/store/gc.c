@@ -111,7 +111,8 @@ int lxm_store_remove(const struct lxm_paths *paths, const char *name)
 
 	/* A bind mount left inside (a crashed start, a user's mount) may be a host directory: refuse
 	 * before touching anything rather than half-deleting the container. rm_rf checks again. */
-	_cleanup_free_ char *mnt = first_mount_below(dir);
+	_cleanup_free_ char *canonical = realpath(dir, NULL); /* mountinfo has canonical paths */
+	_cleanup_free_ char *mnt = first_mount_below(canonical ? canonical : dir);
 	if (mnt)
 		return log_error_errno(-EBUSY, "Container '%s' has a mount point inside at '%s': unmount it first",
 				       name, mnt);

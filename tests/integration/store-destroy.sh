@@ -3,7 +3,7 @@
 # locked container is busy.
 . "$(dirname "$0")/lib.sh"
 require_root
-plan 11
+plan 15
 
 new_root
 name=$(unique_name d)
@@ -40,3 +40,17 @@ run_expect_exit 0 lxcmgr destroy "$name"
 is "$(ls -A "$containers")" "" "container gone, no temporary left"
 check "symlinked host data intact" grep -q precious "$hostdir/file"
 run_expect_exit 3 lxcmgr destroy "$name"
+
+# The same through a --root reached by a symlink (mountinfo has canonical paths).
+new_root REAL
+link="$REAL.link"
+ln -s "$REAL" "$link"
+defer "rm -f '$link'"
+run_expect_exit 0 "$LXCMGR" --root "$link" create "$name" -t busybox
+mkdir -p "$REAL/var/lib/lxcmgr/containers/$name/rootfs/mnt/t"
+mount -t tmpfs lxcmgr-test "$REAL/var/lib/lxcmgr/containers/$name/rootfs/mnt/t"
+defer "umount -l '$REAL/var/lib/lxcmgr/containers/$name/rootfs/mnt/t' 2>/dev/null || true"
+run_expect_exit 4 "$LXCMGR" --root "$link" destroy "$name"
+check "container still visible" test -d "$REAL/var/lib/lxcmgr/containers/$name/rootfs/sbin"
+umount "$REAL/var/lib/lxcmgr/containers/$name/rootfs/mnt/t"
+run_expect_exit 0 "$LXCMGR" --root "$link" destroy "$name"

@@ -3,7 +3,7 @@
 # names, duplicates, missing containers, --root isolation.
 . "$(dirname "$0")/lib.sh"
 require_root
-plan 45
+plan 46
 
 new_root
 name=$(unique_name bb)
@@ -13,6 +13,10 @@ run_expect_exit 0 lxcmgr create "$name" -t busybox
 containers="$ROOT/var/lib/lxcmgr/containers"
 check "rootfs has busybox init" test -e "$containers/$name/rootfs/sbin/init"
 check "config written" test -s "$containers/$name/config"
+# Regression: a relative LXCMGR_TEMPLATES_DIR broke templates, which run from '/'.
+new_root RELROOT
+check "a relative LXCMGR_TEMPLATES_DIR works" env -C "$(dirname "$LXCMGR_TEMPLATES_DIR")" \
+	LXCMGR_TEMPLATES_DIR="$(basename "$LXCMGR_TEMPLATES_DIR")" "$LXCMGR" --root "$RELROOT" create "$name" -t busybox
 is "$(ls -A "$containers")" "$name" "nothing but the container in the store"
 is "$(cat "$containers/$name/rootfs/etc/hostname" 2>/dev/null)" "$name" "hostname personalised"
 

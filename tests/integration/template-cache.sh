@@ -68,7 +68,7 @@ lx() { "$LXCMGR" --root "$ROOT" "$@"; }
 quiet() { "$@" >/dev/null; }
 FAILED=0
 
-echo "1..20"
+echo "1..22"
 
 mkdir "$WORK/r1"
 out=$(lx template build fake --rootfs "$WORK/r1")
@@ -96,13 +96,21 @@ json=$(lx template list --format json)
 check "template list --format json has the key and checksum" \
 	grep -q "\"key\": *\"$KEY\", *\"template\": *\"fake\".*\"sha256\": *\"[0-9a-f]\{64\}\"" <<<"$json"
 
+out=$(lx template build fake)
+check "build without --rootfs on a cached key neither runs the template nor unpacks" \
+	[ "$(builds default)" = 1 -a -n "$(grep '^from_cache=yes' <<<"$out")" -a -z "$(ls "$ROOT/var/cache/lxcmgr/templates" | grep -v -e "^$KEY" -e '^\.downloads$')" ]
+out=$(lx template build fake --init other)
+check "build without --rootfs fills the cache for a new key" \
+	[ "$(builds default)" = 2 -a -f "$ROOT/var/cache/lxcmgr/templates/fake-default-$ARCH-other/meta" -a \
+	  -z "$(ls "$ROOT/var/cache/lxcmgr/templates" | grep build-)" ]
+
 mkdir "$WORK/r3"
 lx template build fake --no-cache --rootfs "$WORK/r3" >/dev/null
-check "--no-cache runs the template again" [ "$(builds default)" = 2 ]
+check "--no-cache runs the template again" [ "$(builds default)" = 3 ]
 
 mkdir -p "$ROOT/var/cache/lxcmgr/templates/$KEY.tmp-stale/x"
 lx template refresh "$KEY"
-check "refresh rebuilds" [ "$(builds default)" = 3 -a -f "$ROOT/var/cache/lxcmgr/templates/$KEY/meta" ]
+check "refresh rebuilds" [ "$(builds default)" = 4 -a -f "$ROOT/var/cache/lxcmgr/templates/$KEY/meta" ]
 check "a crashed store's temporary directory is removed" [ ! -e "$ROOT/var/cache/lxcmgr/templates/$KEY.tmp-stale" ]
 
 # Corrupt the cached tarball (same size, different bytes): detected, removed, rebuilt.
@@ -111,7 +119,7 @@ printf 'XXXX' | dd of="$tb" bs=1 seek=100 conv=notrunc status=none
 mkdir "$WORK/r4"
 err=$(lx template build fake --rootfs "$WORK/r4" 2>&1 >/dev/null)
 check "corrupt cache entry is detected and rebuilt" \
-	[ "$(builds default)" = 4 -a -n "$(grep -i corrupt <<<"$err")" -a -f "$WORK/r4/etc/hostname" ]
+	[ "$(builds default)" = 5 -a -n "$(grep -i corrupt <<<"$err")" -a -f "$WORK/r4/etc/hostname" ]
 check "rebuilt entry verifies again" quiet lx template build fake --rootfs "$(mkdir "$WORK/r5" && echo "$WORK/r5")"
 
 set +e

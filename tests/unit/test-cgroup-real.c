@@ -11,12 +11,14 @@
 #include <string.h>
 #include <sys/mman.h>
 #include <sys/stat.h>
+#include <sys/sysmacros.h>
 #include <sys/wait.h>
 #include <unistd.h>
 #include <uuid/uuid.h>
 
 #include <cmocka.h>
 
+#include "cgroup/cgroup-bpf.h"
 #include "cgroup/cgroup.h"
 #include "util/macros.h"
 
@@ -310,13 +312,121 @@ static void test_limits(void **state)
 	l.swap = 0;
 	assert_int_equal(lxm_cgroup_set_limits(t->cg, &l, NULL), 0);
 	l.memory = 1 << 30;
+	l.swap = LXM_CGROUP_UNSET; /* swap 0 from before stays */
 	assert_int_equal(lxm_cgroup_set_limits(t->cg, &l, NULL), 0);
 	assert_string_equal(read_cg(t, v2 ? "memory.max" : "memory.limit_in_bytes"), "1073741824");
+	assert_string_equal(read_cg(t, v2 ? "memory.swap.max" : "memory.memsw.limit_in_bytes"),
+			    v2 ? "0" : "1073741824");
+	l.memory = 128 << 20;
+	assert_int_equal(lxm_cgroup_set_limits(t->cg, &l, NULL), 0);
+	assert_string_equal(read_cg(t, v2 ? "memory.swap.max" : "memory.memsw.limit_in_bytes"),
+			    v2 ? "0" : "134217728");
 	l.memory = LXM_CGROUP_MAX;
 	l.swap = LXM_CGROUP_MAX;
 	l.cpus_milli = LXM_CGROUP_MAX;
 	assert_int_equal(lxm_cgroup_set_limits(t->cg, &l, NULL), 0);
 	assert_string_equal(read_cg(t, v2 ? "cpu.max" : "cpu.cfs_quota_us"), v2 ? "max 100000" : "-1");
+}
+
+/* The monitor pattern: attach itself, leave, destroy. */
+static void test_leave(void **state)
+{
+	struct real *t = *state;
+	_cleanup_free_ pid_t *pids = NULL;
+	size_t n;
+	pid_t pid;
+	int status;
+
+	pid = fork();
+	assert_true(pid >= 0);
+	if (pid == 0) {
+		pid_t *p = NULL;
+		size_t k = 0;
+
+		if (lxm_cgroup_attach(t->cg, 0) < 0 || lxm_cgroup_pids(t->cg, &p, &k) < 0 || k != 1)
+			_exit(1);
+		free(p);
+		if (lxm_cgroup_leave(t->cg, 0) < 0 || lxm_cgroup_destroy(t->cg) < 0)
+			_exit(2);
+		_exit(lxm_cgroup_exists(t->cg) ? 3 : 0);
+	}
+	assert_int_equal(waitpid(pid, &status, 0), pid);
+	assert_true(WIFEXITED(status));
+	assert_int_equal(WEXITSTATUS(status), 0);
+	assert_int_equal(lxm_cgroup_pids(t->cg, &pids, &n), 0);
+	assert_int_equal(n, 0);
+}
+
+/* Exit code: bit 0 /dev/null refused, bit 1 /dev/zero allowed, bit 2 mknod of /dev/zero's
+ * numbers allowed: 0 when only "c 1:3 rw" holds. */
+static int probe_devices(void)
+{
+	char node[64];
+	int fd, rc = 0;
+
+	fd = open("/dev/null", O_RDWR | O_CLOEXEC);
+	if (fd < 0)
+		rc |= 1;
+	else
+		close(fd);
+	fd = open("/dev/zero", O_RDONLY | O_CLOEXEC);
+	if (fd >= 0) {
+		rc |= 2;
+		close(fd);
+	} else if (errno != EPERM)
+		rc |= 8;
+	snprintf(node, sizeof(node), "/tmp/lxcmgr-test-node.%d", (int)getpid());
+	if (mknod(node, S_IFCHR | 0600, makedev(1, 5)) == 0) {
+		rc |= 4;
+		unlink(node);
+	}
+	return rc;
+}
+
+static void check_devices(struct real *t, int expected)
+{
+	int status;
+	pid_t pid;
+
+	pid = spawn(t->cg, probe_devices);
+	assert_int_equal(waitpid(pid, &status, 0), pid);
+	assert_true(WIFEXITED(status));
+	assert_int_equal(WEXITSTATUS(status), expected);
+}
+
+static const char *const dev_rules[] = { "c 1:3 rw", NULL };
+
+/* v1: devices.deny/allow; v2: the BPF program. */
+static void test_devices(void **state)
+{
+	struct real *t = *state;
+
+	assert_int_equal(lxm_cgroup_set_devices(t->cg, dev_rules), 0);
+	check_devices(t, 0);
+	assert_true(lxm_cgroup_set_devices(t->cg, (const char *const[]){ "x 1:3", NULL }) < 0);
+}
+
+/* Hybrid: the BPF program on the unified hierarchy works here too (tests the v2 code path). */
+static void test_devices_bpf(void **state)
+{
+	struct real *t = *state;
+
+	for (size_t i = 0; i < lxm_cgroup_n_hierarchies(t->cg); i++) {
+		struct lxm_cgroup_hierarchy_info hi;
+
+		assert_int_equal(lxm_cgroup_hierarchy(t->cg, i, &hi), 0);
+		if (!hi.v2)
+			continue;
+		/* Attach twice: the second replaces the first (a live change). */
+		assert_int_equal(lxm_cgroup_bpf_devices_attach(hi.path, (const char *const[]){ "a", NULL }), 0);
+		check_devices(t, 6); /* everything allowed */
+		assert_int_equal(lxm_cgroup_bpf_devices_attach(hi.path, dev_rules), 0);
+		check_devices(t, 0);
+		assert_int_equal(lxm_cgroup_bpf_devices_attach(hi.path, (const char *const[]){ "c 1:* r", "c 1:3 w", NULL }), 0);
+		check_devices(t, 1 | 2); /* null needs r and w from two rules: one rule must grant all */
+		return;
+	}
+	skip();
 }
 
 static void test_refused(void **state)
@@ -346,6 +456,9 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_kill_freezer, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_nested, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_limits, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_leave, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_devices, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_devices_bpf, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_refused, setup, teardown),
 	};
 	enum lxm_cgroup_layout layout;

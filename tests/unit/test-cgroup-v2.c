@@ -14,6 +14,9 @@
 
 #include <cmocka.h>
 
+#include <linux/bpf.h>
+
+#include "cgroup/cgroup-bpf.h"
 #include "cgroup/cgroup.h"
 #include "util/macros.h"
 
@@ -330,7 +333,9 @@ static void test_v2_kill_destroy(void **state)
 
 	assert_int_equal(lxm_cgroup_kill(cg), 0);
 	assert_string_equal(get(f->cg, "cgroup.kill"), "1");
-	assert_int_equal(lxm_cgroup_set_devices(cg, NULL), -EOPNOTSUPP);
+	/* A plain directory is no cgroup2: loading needs root, attaching fails either way. */
+	assert_true(lxm_cgroup_set_devices(cg, NULL) < 0);
+	assert_non_null(strstr(lxm_cgroup_strerror(cg), NAME "'"));
 	assert_int_equal(lxm_cgroup_destroy(cg), 0);
 	assert_false(lxm_cgroup_exists(cg));
 	assert_int_equal(lxm_cgroup_kill(cg), 0); /* gone: nothing to do */
@@ -366,6 +371,43 @@ static void test_conversions(void **state)
 	assert_int_equal(lxm_cgroup_io_weight_to_bfq(1), 1);
 	assert_int_equal(lxm_cgroup_io_weight_to_bfq(100), 100);
 	assert_int_equal(lxm_cgroup_io_weight_to_bfq(10000), 1000);
+}
+
+static void test_device_rules(void **state)
+{
+	struct lxm_device_rule r;
+	struct bpf_insn *p = NULL;
+	size_t n;
+
+	assert_int_equal(lxm_cgroup_parse_device_rule("c 1:3 rwm", &r), 0);
+	assert_int_equal(r.type, 'c');
+	assert_int_equal(r.major, 1);
+	assert_int_equal(r.minor, 3);
+	assert_int_equal(r.access, BPF_DEVCG_ACC_MKNOD | BPF_DEVCG_ACC_READ | BPF_DEVCG_ACC_WRITE);
+	assert_int_equal(lxm_cgroup_parse_device_rule("b *:* m", &r), 0);
+	assert_int_equal(r.major, -1);
+	assert_int_equal(r.minor, -1);
+	assert_int_equal(r.access, BPF_DEVCG_ACC_MKNOD);
+	assert_int_equal(lxm_cgroup_parse_device_rule("c 136:*", &r), 0);
+	assert_int_equal(r.access, 7);
+	assert_int_equal(lxm_cgroup_parse_device_rule("x 1:3 rw", &r), -EINVAL);
+	assert_int_equal(lxm_cgroup_parse_device_rule("c 1:3 rwz", &r), -EINVAL);
+	assert_int_equal(lxm_cgroup_parse_device_rule("c 1", &r), -EINVAL);
+
+	/* 6 loads, one 8-instruction block (type, access x3, major, minor, allow), deny. */
+	assert_int_equal(lxm_cgroup_bpf_devices_program((const char *const[]){ "c 1:3 rw", NULL }, &p, &n), 0);
+	assert_int_equal(n, 16);
+	assert_int_equal(p[6].code, BPF_JMP | BPF_JNE | BPF_K);
+	assert_int_equal(p[6].imm, BPF_DEVCG_DEV_CHAR);
+	assert_int_equal(p[6].off, 7); /* to the deny */
+	assert_int_equal(p[14].imm, 0);
+	assert_int_equal(p[15].code, BPF_JMP | BPF_EXIT);
+	free(p);
+	/* "a" ends the program: nothing unreachable after it. */
+	assert_int_equal(lxm_cgroup_bpf_devices_program((const char *const[]){ "a", "c 1:3", NULL }, &p, &n), 0);
+	assert_int_equal(n, 8);
+	free(p);
+	assert_int_equal(lxm_cgroup_bpf_devices_program((const char *const[]){ "bad", NULL }, &p, &n), -EINVAL);
 }
 
 /* v1 hybrid, this host's layout. */
@@ -446,6 +488,15 @@ static void test_v1(void **state)
 	l.swap = 1 << 20;
 	assert_int_equal(lxm_cgroup_set_limits(cg, &l, NULL), 0);
 	assert_string_equal(get(v1_dir(f, "memory"), "memory.memsw.limit_in_bytes"), "537919488");
+	/* Memory alone keeps the 1M swap allowance (v2 keeps memory.swap.max too). */
+	l.swap = LXM_CGROUP_UNSET;
+	l.memory = 1 << 30;
+	assert_int_equal(lxm_cgroup_set_limits(cg, &l, NULL), 0);
+	assert_string_equal(get(v1_dir(f, "memory"), "memory.limit_in_bytes"), "1073741824");
+	assert_string_equal(get(v1_dir(f, "memory"), "memory.memsw.limit_in_bytes"), "1074790400");
+	l.memory = 256 << 20;
+	assert_int_equal(lxm_cgroup_set_limits(cg, &l, NULL), 0);
+	assert_string_equal(get(v1_dir(f, "memory"), "memory.memsw.limit_in_bytes"), "269484032");
 	l = (struct lxm_cgroup_limits)LXM_CGROUP_LIMITS_INIT;
 	l.memory = LXM_CGROUP_MAX;
 	l.cpus_milli = LXM_CGROUP_MAX;
@@ -499,6 +550,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_v2_kill_destroy, v2_setup, teardown),
 		cmocka_unit_test_setup_teardown(test_v2_base, v2_setup, teardown),
 		cmocka_unit_test(test_conversions),
+		cmocka_unit_test(test_device_rules),
 		cmocka_unit_test_setup_teardown(test_v1, v1_setup, teardown),
 	};
 
