@@ -60,7 +60,8 @@ if printf '%s\n' "$lintian_out" | grep -q '^E: '; then
 else
 	ok "lintian reports no errors"
 fi
-diag "$(printf '%s\n' "$lintian_out" | grep -E '^(W|I): ' | sed 's/^/lintian: /' || true)"
+lintian_warnings=$(printf '%s\n' "$lintian_out" | grep -E '^(W|I): ' | sed 's/^/lintian: /' || true)
+diag "${lintian_warnings:-lintian: no warnings}"
 
 # --- install and use -----------------------------------------------------------------------------
 check "dpkg -i installs the package" dpkg -i "$deb"
@@ -70,7 +71,8 @@ like "$(dpkg-query -W -f='${Conffiles}' lxcmgr)" '/etc/lxcmgr/lxcmgr\.conf' "/et
 unset LXCMGR_TEMPLATES_DIR LXCMGR_INIT_SHIM
 LXCMGR=/usr/bin/lxcmgr
 check "installed lxcmgr check runs" "$LXCMGR" check
-check "man lxcmgr finds the installed page" man -w lxcmgr
+# Read by path: a /usr/local install (scripts/quickstart) may come first in man's search order.
+check "the installed lxcmgr(1) renders" eval "man -l /usr/share/man/man1/lxcmgr.1.gz 2>/dev/null | grep -q 'EXIT STATUS'"
 new_root
 NAME=$(unique_name deb)
 defer "'$LXCMGR' --root '$ROOT' kill '$NAME' >/dev/null 2>&1; true"
