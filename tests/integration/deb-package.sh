@@ -17,7 +17,7 @@ if dpkg-query -W -f='${Status}' lxcmgr 2>/dev/null | grep -q 'installed'; then
 	exit 0
 fi
 
-plan 18
+plan 19
 
 work=$(mktemp -d /var/tmp/lxcmgr-deb.XXXXXX)
 defer "rm -rf '$work'"
@@ -51,6 +51,11 @@ holds '\./usr/share/man/man1/lxcmgr\.1\.gz' "package holds lxcmgr(1)"
 holds '\./usr/share/man/man5/lxcmgr\.conf\.5\.gz' "package holds lxcmgr.conf(5)"
 holds '\./usr/share/bash-completion/completions/lxcmgr' "package holds the bash completion"
 holds '\./(usr/)?lib/systemd/system/lxcmgr\.service' "package holds lxcmgr.service"
+if [ -e "$top_srcdir/configs/lxcmgr.init.in" ]; then
+	holds '\./etc/init\.d/lxcmgr' "package holds the sysvinit script"
+else
+	skip "no sysvinit script in this tree"
+fi
 like "$(dpkg-deb -f "$deb" Depends)" 'libconfuse' "Depends computed from the libraries"
 
 # --- lintian -------------------------------------------------------------------------------------
