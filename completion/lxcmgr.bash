@@ -136,6 +136,20 @@ _lxcmgr()
 		elif [[ ${#pos[@]} -eq 2 && ${pos[1]} =~ ^(get|set|unset)$ ]]; then
 			COMPREPLY=($(compgen -W "$(_lxcmgr_config_keys)" -- "$cur"))
 		fi ;;
+	snapshot)
+		if [[ ${#pos[@]} -eq 0 ]]; then
+			COMPREPLY=($(compgen -W "$(_lxcmgr_containers)" -- "$cur"))
+		elif [[ ${#pos[@]} -eq 1 ]]; then
+			COMPREPLY=($(compgen -W 'create list restore delete' -- "$cur"))
+		fi ;;
+	export)
+		if [[ ${#pos[@]} -eq 0 ]]; then
+			COMPREPLY=($(compgen -W "$(_lxcmgr_containers)" -- "$cur"))
+		else
+			COMPREPLY=($(compgen -f -- "$cur"))
+		fi ;;
+	stats)
+		COMPREPLY=($(compgen -W "$(_lxcmgr_containers)" -- "$cur")) ;;
 	port)
 		if [[ ${#pos[@]} -eq 0 ]]; then
 			COMPREPLY=($(compgen -W "$(_lxcmgr_containers)" -- "$cur"))

@@ -49,7 +49,7 @@ complete_is() {
 	fi
 }
 
-echo "1..16"
+echo "1..18"
 complete_is "~start" --root "$root" st
 complete_is "~destroy" --root "$root" ""
 complete_is "db1 web1" --root "$root" start ""
@@ -65,6 +65,8 @@ complete_is "get" --root "$root" config web1 g
 complete_is "limits.memory limits.memory_high" --root "$root" config web1 set limits.mem
 complete_is "network.eth0.ipv4 network.eth0.ipv4_gateway" --root "$root" config web1 get network.eth0.ipv4
 complete_is "--root" --ro
+complete_is "memory= memory_high=" --root "$root" limit web1 mem
+complete_is "create delete list restore" --root "$root" snapshot web1 ""
 # without --root the default world is asked: the temp containers must not appear
 complete_is "" start zzcompl
 [ $failed -eq 0 ]
