@@ -91,6 +91,7 @@ fi
 
 # --- removal -------------------------------------------------------------------------------------
 check "dpkg --purge removes the package" dpkg --purge lxcmgr
-left=$(ls -d /usr/bin/lxcmgr /usr/share/lxcmgr /usr/libexec/lxcmgr /etc/lxcmgr \
-	/usr/share/bash-completion/completions/lxcmgr /usr/share/man/man1/lxcmgr.1.gz 2>/dev/null || true)
+left=$(ls -d /usr/bin/lxcmgr /usr/share/lxcmgr /usr/libexec/lxcmgr /etc/lxcmgr /etc/init.d/lxcmgr \
+	/lib/systemd/system/lxcmgr.service /usr/share/bash-completion/completions/lxcmgr \
+	/usr/share/man/man1/lxcmgr.1.gz 2>/dev/null || true)
 is "$left" "" "nothing left under /usr/bin, /usr/share/lxcmgr, /usr/libexec/lxcmgr, /etc/lxcmgr"
