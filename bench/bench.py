@@ -113,6 +113,9 @@ class Lxcmgr:
     def destroy(self, name):
         self.cmd("destroy", name, "--force", check=False)
 
+    def uuid(self, name):
+        return json.loads(self.cmd("info", name, "--format", "json").stdout).get("uuid") or ""
+
     def monitor_pids(self):
         pids = []
         for p in glob.glob("/proc/[0-9]*/cmdline"):
@@ -395,12 +398,14 @@ def main():
             res.add("start + exec + kill cycle", "busybox", alternate(runs, [lm, lx], cycle))
 
         if want("memory") or want("density") or want("list"):
+            uuids = []
             for n_ct in density:
                 for m in (lm, lx):
                     names = [f"d{j}" for j in range(n_ct)]
                     for nm in names:
                         if m is lm:
                             lm.create(nm, "busybox")
+                            uuids.append(lm.uuid(nm))
                         else:
                             lx.create_copy(nm, bb_rootfs)
                     t = timed(lambda: [m.start(nm) for nm in names])
@@ -422,8 +427,13 @@ def main():
                     res.add(f"kill {n_ct} sequential", "busybox", {m.name: [t]})
                     for nm in names:
                         m.destroy(nm)
-            leaks = run(["bash", "-c", "ls -d /sys/fs/cgroup/*/lxcmgr.payload.* 2>/dev/null | wc -l"]).stdout.strip()
-            res.add("leftover lxcmgr cgroups after density", "-", {"lxcmgr": [float(leaks)]}, unit="")
+            # Leak check of this run's own containers: cgroups named from their uuids, processes
+            # under the benchmark's root, mounts below it.
+            cg = sum(len(glob.glob(f"/sys/fs/cgroup/*/lxcmgr.*.{u}")) for u in uuids if u)
+            procs = run(["pgrep", "-f", lm.root], check=False).stdout.split()
+            mounts = sum(1 for line in open("/proc/self/mountinfo") if lm.root in line)
+            res.add("leftovers after density (cgroups+procs+mounts)", "-",
+                    {"lxcmgr": [float(cg + len(procs) + mounts)]}, unit="")
     except Exception as e:
         failures += 1
         log(f"harness failure: {e}")

@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 #include "cli/cli-runtime.h"
-#include "config/global.h"
+#include "cli/cli-common.h"
 #include "util/log.h"
 
 int lxm_cli_runtime_open(struct lxm_context *ctx, const char *name, struct lxm_container **ret, int *ret_lock)
@@ -8,11 +8,9 @@ int lxm_cli_runtime_open(struct lxm_context *ctx, const char *name, struct lxm_c
 	_cleanup_container_free_ struct lxm_container *c = NULL;
 	int r;
 
-	if (!ctx->global) {
-		r = lxm_global_config_load(&ctx->paths, &ctx->global);
-		if (r < 0)
-			return r;
-	}
+	r = lxm_cli_load_global(ctx);
+	if (r < 0)
+		return r;
 	r = lxm_name_validate(name);
 	if (r < 0)
 		return r;

@@ -6,6 +6,7 @@
 #include <time.h>
 
 #include "cli/cli-common.h"
+#include "cli/info-net.h"
 #include "cli/commands.h"
 #include "runtime/state.h"
 #include "store/store.h"
@@ -81,6 +82,8 @@ static void print_text(const struct info *in)
 	}
 	if (in->si.last_exit)
 		printf("%-13s %s\n", "last_exit", in->si.last_exit);
+	if (in->si.monitor_lost)
+		printf("%-13s %s\n", "monitor", "lost (the container runs without its monitor; stop or kill ends it)");
 	printf("%-13s %s\n%-13s %s\n%-13s %s\n", "dir", in->c->dir, "config", in->c->config_path, "rootfs",
 	       in->c->rootfs);
 	if (in->have_disk)
@@ -106,6 +109,8 @@ static void print_text(const struct info *in)
 		}
 		printf("\n");
 	}
+	_cleanup_free_ char *uuid = lxm_cli_config_str(cfg, "uuid");
+	lxm_info_net_print_text(cfg, uuid, in->si.init_pid);
 }
 
 static int print_json(const struct info *in)
@@ -126,6 +131,7 @@ static int print_json(const struct info *in)
 	lxm_json_key(&j, "uptime_sec");
 	in->si.init_pid > 0 ? lxm_json_uint(&j, in->uptime_sec) : lxm_json_null(&j);
 	lxm_json_kv_string(&j, "last_exit", in->si.last_exit);
+	lxm_json_kv_bool(&j, "monitor_lost", in->si.monitor_lost);
 	lxm_json_key(&j, "paths");
 	lxm_json_object_begin(&j);
 	lxm_json_kv_string(&j, "dir", in->c->dir);
@@ -162,6 +168,8 @@ static int print_json(const struct info *in)
 		lxm_json_object_end(&j);
 	}
 	lxm_json_object_end(&j);
+	_cleanup_free_ char *uuid = lxm_cli_config_str(cfg, "uuid");
+	lxm_info_net_print_json(&j, cfg, uuid, in->si.init_pid);
 	lxm_json_object_end(&j);
 	return lxm_json_end(&j);
 }

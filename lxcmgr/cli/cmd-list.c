@@ -3,6 +3,7 @@
 #include <getopt.h>
 
 #include "cli/cli-common.h"
+#include "runtime/net-info.h"
 #include "cli/commands.h"
 #include "runtime/state.h"
 #include "store/store.h"
@@ -55,6 +56,9 @@ static int row_load(struct lxm_context *ctx, const char *name, struct list_row *
 	if (lxm_state_query(&ctx->paths, name, &si) >= 0) {
 		row->state = lxm_state_to_string(si.state);
 		row->pid = si.init_pid;
+		if (si.init_pid > 0 && cfg_size(c->config, "network") > 0 &&
+		    lxm_net_ipv4_list(si.init_pid, &row->ipv4) < 0)
+			row->ipv4 = NULL; /* the address column stays empty; list never fails on it */
 		lxm_state_info_done(&si);
 	} else
 		row->state = "unknown";

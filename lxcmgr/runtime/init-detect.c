@@ -53,8 +53,8 @@ void lxm_init_signals(enum lxm_init_system i, int *ret_halt, int *ret_reboot)
 		reboot = SIGTERM;
 		break;
 	case LXM_INIT_RUNIT:
-		halt = SIGCONT;      /* with /etc/runit/stopit executable; reboot also needs /etc/runit/reboot */
-		reboot = SIGCONT;
+		halt = SIGCONT;      /* with /run/runit.stopit (Debian; upstream /etc/runit/stopit) mode 100 */
+		reboot = SIGCONT;    /* and /run/runit.reboot (upstream /etc/runit/reboot) mode 100 */
 		break;
 	case LXM_INIT_SHIM:
 	case LXM_INIT_UNKNOWN:
@@ -160,8 +160,11 @@ static enum lxm_init_system detect_by_content(int root_fd, const char *inside)
 		return LXM_INIT_SHIM;
 	if (exists_in_root(root_fd, "etc/inittab") || exists_in_root(root_fd, "lib/sysvinit") ||
 	    file_contains(root_fd, inside, sysvinit)) {
-		/* OpenRC on Debian/Devuan boots through sysvinit's PID 1 and an inittab calling it. */
-		if (exists_in_root(root_fd, "sbin/openrc") && file_contains(root_fd, "etc/inittab", openrc))
+		/* OpenRC on Debian/Devuan boots through sysvinit's PID 1: an inittab calling it, or
+		 * Debian's stock inittab calling /etc/init.d/rc, which the openrc package makes a
+		 * wrapper of openrc. */
+		if (exists_in_root(root_fd, "sbin/openrc") &&
+		    (file_contains(root_fd, "etc/inittab", openrc) || file_contains(root_fd, "etc/init.d/rc", openrc)))
 			return LXM_INIT_OPENRC;
 		return LXM_INIT_SYSVINIT;
 	}

@@ -19,6 +19,7 @@
 
 #include "runtime/control.h"
 #include "runtime/monitor-internal.h"
+#include "runtime/net-step.h"
 #include "util/log.h"
 
 #define CHECK_FIRST_MS 10
@@ -74,27 +75,63 @@ static bool init_takes(struct lxm_monitor *m, int sig, char name[static 32])
 	return sig >= 1 && sig <= 64 && ((cgt | blk) >> (sig - 1)) & 1;
 }
 
-/* runit halts on SIGCONT only when /etc/runit/stopit is executable and /etc/runit/reboot is not.
- * Both are resolved with RESOLVE_IN_ROOT under init's root: the container's root user controls
- * every path component, and a symlink such as /etc/runit -> /../../host/etc must not make the
- * monitor chmod or unlink a file on the host. */
+/* Opens path (relative) inside the container's root. RESOLVE_IN_ROOT: the container's root user
+ * controls every component, and a symlink such as /etc/runit -> /../../host/etc must not make the
+ * monitor (host root) touch a host file; absolute links resolve against the container's root. */
+static int open_in_root(int rootfd, const char *path, uint64_t flags, mode_t mode)
+{
+	struct open_how how = { .flags = flags | O_CLOEXEC, .mode = mode,
+				.resolve = RESOLVE_IN_ROOT | RESOLVE_NO_MAGICLINKS };
+	int fd = (int)syscall(SYS_openat2, rootfd, path, &how, sizeof(how));
+	return fd < 0 ? negative_errno() : fd;
+}
+
+/* chmod of a regular file inside the root, never opening it for I/O (a FIFO planted there would
+ * block the monitor; a device node would be opened from the host's cgroup). */
+static int chmod_in_root(int rootfd, const char *path, mode_t mode)
+{
+	char proc[64];
+	struct stat st;
+	_cleanup_close_ int fd = open_in_root(rootfd, path, O_PATH, 0);
+	if (fd < 0)
+		return fd;
+	if (fstat(fd, &st) < 0)
+		return negative_errno();
+	if (!S_ISREG(st.st_mode))
+		return -EPERM;
+	snprintf(proc, sizeof(proc), "/proc/self/fd/%d", fd);
+	return chmod(proc, mode) < 0 ? negative_errno() : 0;
+}
+
+/* runit halts on SIGCONT when its stopit file is executable and its reboot file is not. Debian's
+ * runit uses /run/runit.stopit and /run/runit.reboot (made by its stage 1), upstream
+ * /etc/runit/stopit and /etc/runit/reboot (templates/lib/prepare.sh). */
 static void runit_prepare(struct lxm_monitor *m)
 {
+	static const char *const pairs[][2] = {
+		{ "run/runit.stopit", "run/runit.reboot" },
+		{ "etc/runit/stopit", "etc/runit/reboot" },
+	};
 	char root[64];
-	struct open_how how = { .flags = O_WRONLY | O_CREAT | O_CLOEXEC | O_NOFOLLOW, .mode = 0100,
-				.resolve = RESOLVE_IN_ROOT | RESOLVE_NO_MAGICLINKS };
 	snprintf(root, sizeof(root), "/proc/%d/root", (int)m->started.init_pid);
 	_cleanup_close_ int rootfd = open(root, O_PATH | O_DIRECTORY | O_CLOEXEC);
 	if (rootfd < 0)
 		return;
-	_cleanup_close_ int fd = (int)syscall(SYS_openat2, rootfd, "etc/runit/stopit", &how, sizeof(how));
-	if (fd < 0 || fchmod(fd, 0100) < 0)
-		log_warning_errno(errno, "Failed to make /etc/runit/stopit executable, ignoring: %m");
-	struct open_how dhow = { .flags = O_PATH | O_DIRECTORY | O_CLOEXEC,
-				 .resolve = RESOLVE_IN_ROOT | RESOLVE_NO_MAGICLINKS };
-	_cleanup_close_ int dir = (int)syscall(SYS_openat2, rootfd, "etc/runit", &dhow, sizeof(dhow));
-	if (dir >= 0 && unlinkat(dir, "reboot", 0) < 0 && errno != ENOENT)
-		log_warning_errno(errno, "Failed to remove /etc/runit/reboot, ignoring: %m");
+	for (size_t i = 0; i < ARRAY_SIZE(pairs); i++) {
+		int r = chmod_in_root(rootfd, pairs[i][0], 0100);
+		if (r == -ENOENT)
+			continue;
+		if (r < 0)
+			log_warning_errno(r, "Failed to make '/%s' executable, ignoring: %m", pairs[i][0]);
+		r = chmod_in_root(rootfd, pairs[i][1], 0);
+		if (r < 0 && r != -ENOENT)
+			log_warning_errno(r, "Failed to clear '/%s', ignoring: %m", pairs[i][1]);
+		return;
+	}
+	/* neither exists: upstream layout without the files */
+	_cleanup_close_ int fd = open_in_root(rootfd, "etc/runit/stopit", O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW, 0100);
+	if (fd < 0)
+		log_warning_errno(fd, "Failed to create /etc/runit/stopit, ignoring: %m");
 }
 
 int lxm_monitor_signal_init(struct lxm_monitor *m, int sig)
@@ -202,6 +239,10 @@ static void payload_release(struct lxm_monitor *m)
 		if (r < 0)
 			log_warning_errno(r, "Failed to kill the payload cgroup, ignoring: %m");
 	}
+	/* The host side of the network (forwards, leases, a veth that outlived the namespace): gone
+	 * before a reboot starts the payload again or the monitor exits. */
+	if (m->c)
+		(void)lxm_net_stop(m->paths, m->c);
 }
 
 void lxm_monitor_reap(struct lxm_monitor *m)

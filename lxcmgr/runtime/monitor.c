@@ -84,7 +84,9 @@ int lxm_monitor_start_payload(struct lxm_monitor *m)
 		return log_error_errno(r, "Failed to create the payload cgroup: %m");
 	r = lxm_start(&p, &m->started);
 	if (r < 0) {
-		m->started = (struct lxm_started){ .init_pid = 0, .init_pidfd = -EBADF, .console_master = -EBADF };
+		/* lxm_start() leaves every fd of *ret at -EBADF on failure; a struct literal here would
+		 * turn the tty fds into 0 (stdin) for a later close. */
+		m->started.init_pid = 0;
 		return r; /* lxm_start logged the child's error */
 	}
 	m->started_usec = now_usec();

@@ -268,6 +268,7 @@ int lxm_start(const struct lxm_start_params *p, struct lxm_started *ret)
 
 fail:
 	kill_and_reap(&ctx);
+	lxm_start_network_undo(&ctx);
 	lxm_start_ctx_done(&ctx);
 	return r;
 }

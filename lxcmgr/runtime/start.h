@@ -26,11 +26,15 @@ enum lxm_init_system {
 const char *lxm_init_system_to_string(enum lxm_init_system i);
 int lxm_init_system_from_string(const char *s, enum lxm_init_system *ret);
 
-/* Detects the init from ROOTFS/sbin/init (and what it points to), resolved inside the rootfs. */
+/* Detects the init from ROOTFS/sbin/init (and what it points to), resolved inside the rootfs:
+ * a symlink can never lead to a host file. 0 and LXM_INIT_UNKNOWN when not recognised; -ENOENT
+ * when there is no /sbin/init inside, other -errno when it is not a regular file. */
 int lxm_init_detect(const char *rootfs, enum lxm_init_system *ret);
 
 /* Halt and reboot signals for an init (config overrides are applied by the caller). For runit
- * halt is SIGCONT and the caller must first make /etc/runit/stopit executable inside. */
+ * both are SIGCONT: the caller first makes the stopit file executable inside (mode 100), for a
+ * reboot also the reboot file, else makes it mode 000. Debian's runit reads /run/runit.stopit
+ * and /run/runit.reboot (upstream: /etc/runit/stopit and /etc/runit/reboot). */
 void lxm_init_signals(enum lxm_init_system i, int *ret_halt, int *ret_reboot);
 
 #define LXM_MAX_TTYS 6
@@ -44,7 +48,7 @@ struct lxm_start_params {
 
 struct lxm_started {
 	pid_t init_pid;            /* host pid of the container's PID 1 */
-	int init_pidfd;            /* pidfd_open() of it, O_CLOEXEC */
+	int init_pidfd;            /* its pidfd (clone3 CLONE_PIDFD), O_CLOEXEC; waitid(P_PIDFD) reaps */
 	int console_master;        /* pty master behind /dev/console */
 	int tty_masters[LXM_MAX_TTYS];
 	/* The slaves' host side: keep each open as long as its master. Whenever no slave is open
@@ -56,13 +60,16 @@ struct lxm_started {
 	enum lxm_init_system init;
 };
 
-/* Runs every start step. On success init is running (execve done) and *ret holds its pid and the
- * pty masters (owned by the caller). On failure nothing is left running, the error was logged as
- * "Child failed at step 'STEP': MESSAGE" (or the parent step's own message), and -errno is
- * returned. */
+/* Runs every start step (lxcmgr/runtime/README.md). On success init is running (execve done)
+ * and *ret holds its pid, pidfd and the ptys, all owned by the caller. On failure nothing is left
+ * running (the child was killed and reaped, what lxm_net_start() made is removed, every mount was
+ * in the child's mount namespace), all fds in *ret are -EBADF, the error was logged once as
+ * "Child failed at step 'STEP': ERRNO-TEXT: WHAT" (or the parent step's own message), and -errno
+ * is returned. The payload cgroup stays for the caller to remove. */
 int lxm_start(const struct lxm_start_params *p, struct lxm_started *ret);
 
-/* The capability bounding set every container process keeps (init and exec): the default drop
- * list minus/plus config cap_drop/cap_keep. Applies to the calling process (bounding, inheritable,
- * ambient cleared). */
+/* The capability bounding set every container process keeps (init and exec): LXC's default drop
+ * list (mac_admin mac_override sys_time sys_module sys_rawio) plus config security.cap_drop minus
+ * security.cap_keep. Applies to the calling process: bounding set, permitted and effective lose
+ * them, inheritable and ambient are cleared. Logs at debug only. */
 int lxm_caps_apply(const struct lxm_container *c);

@@ -5,7 +5,9 @@
 #include <sys/stat.h>
 
 #include "cgroup/cgroup.h"
+#include "runtime/net-step.h"
 #include "runtime/state.h"
+#include "store/store.h"
 #include "util/log.h"
 
 #define STATE_FILE_MAX 2048
@@ -281,6 +283,10 @@ int lxm_state_cleanup(const struct lxm_paths *paths, const char *name, bool *ret
 			killed = 1;
 		(void)cgroup_finish(uuid, LXM_CGROUP_MONITOR);
 	}
+	/* A lost monitor never removed the host side of the network */
+	_cleanup_container_free_ struct lxm_container *c = NULL;
+	if (lxm_container_load(paths, name, &c) >= 0)
+		(void)lxm_net_stop(paths, c);
 	if (killed) {
 		(void)lxm_state_set_last_exit(paths, name, "killed");
 		if (ret_killed)

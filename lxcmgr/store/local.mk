@@ -26,7 +26,7 @@ lxcmgr_lxcmgr_SOURCES += \
 	lxcmgr/cli/cli-common.c lxcmgr/cli/cli-common.h \
 	lxcmgr/cli/cmd-create.c \
 	lxcmgr/cli/cmd-list.c \
-	lxcmgr/cli/cmd-info.c \
+	lxcmgr/cli/cmd-info.c lxcmgr/cli/info-net.c lxcmgr/cli/info-net.h \
 	lxcmgr/cli/cmd-destroy.c \
 	lxcmgr/cli/cmd-check.c
 

@@ -26,9 +26,9 @@ wait_for() {
 json_field() { lxcmgr info "$1" --format json | sed -n "s/.*\"$2\":\"\{0,1\}\([a-z0-9]*\).*/\1/p"; }
 is_state() { [ "$(json_field "$1" state)" = "$2" ]; }
 new_init_pid() { local p; p=$(json_field "$1" pid); [ -n "$p" ] && [ "$p" != "$2" ] && is_state "$1" running; }
-console_has() { lxcmgr console "$1" --log 2>/dev/null | tr -d '\r' | grep -q -- "$2"; }
+console_has() { lxcmgr console "$1" --log 2>/dev/null | tr -d '\r' | grep -a -q -- "$2"; }
 # login prompts in the console log so far (it keeps earlier boots)
-logins() { lxcmgr console "$1" --log 2>/dev/null | grep -o "login:" | wc -l; }
+logins() { lxcmgr console "$1" --log 2>/dev/null | grep -a -o "login:" | wc -l; }
 more_logins() { [ "$(logins "$1")" -gt "$2" ]; }
 
 boot_one() {

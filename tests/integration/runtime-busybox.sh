@@ -7,7 +7,7 @@
 require_root "boots containers"
 command -v tmux >/dev/null || { echo "1..0 # SKIP needs tmux"; exit 0; }
 
-plan 87
+plan 89
 
 new_root
 NAME=$(unique_name rb)
@@ -82,7 +82,7 @@ is "$(lxcmgr exec "$NAME" -- grep CapBnd /proc/self/status)" "$(lxcmgr exec "$NA
 like "$(lxcmgr exec "$NAME" -- ls -l /proc/self/fd/ 2>/dev/null | wc -l)" '^ *[4-6]$' "no host fds leak into the command"
 like "$(lxcmgr exec -t "$NAME" -- tty </dev/null)" "/dev/pts/" "-t gives a pty from the container's devpts"
 run_expect_exit 3 lxcmgr exec "$NAME" -t -- sh -c 'exit 3'
-lxcmgr exec "$NAME" -- sh -c 'trap "echo got-term; exit 7" TERM; echo ready; sleep 5 & wait' >"$ROOT/sig.out" &
+"$LXCMGR" --root "$ROOT" exec "$NAME" -- sh -c 'trap "echo got-term; exit 7" TERM; echo ready; sleep 5 & wait' >"$ROOT/sig.out" &
 EXEC_PID=$!
 wait_for 50 grep -q ready "$ROOT/sig.out" || true
 kill -TERM "$EXEC_PID"
@@ -117,6 +117,13 @@ tmux -L "$TMUX_SOCK" send-keys -t sh 'exit 5' Enter
 # (login forks the shell and exits 0 itself, so the shell's own code does not come back)
 wait_for 50 screen_has sh "shell-exit=" && ok "shell ends with the login shell" || not_ok "shell ends with the login shell" "$(tmux_screen sh)"
 tmux -L "$TMUX_SOCK" kill-session -t sh 2>/dev/null || true
+tmux -L "$TMUX_SOCK" new-session -d -s ws -x 91 -y 27 "$LXCMGR --root $ROOT exec $NAME -- sh -c 'stty size; read x; stty size; read x'; sleep 30"
+wait_for 50 screen_has ws "^27 91" && ok "exec copies the window size to its pty" || not_ok "exec copies the window size" "$(tmux_screen ws)"
+tmux -L "$TMUX_SOCK" resize-window -t ws -x 83 -y 22 2>/dev/null || tmux -L "$TMUX_SOCK" resize-pane -t ws -x 83 -y 22
+sleep 0.3
+tmux -L "$TMUX_SOCK" send-keys -t ws Enter
+wait_for 50 screen_has ws "^22 83" && ok "window size changes reach the command" || not_ok "window size changes reach the command" "$(tmux_screen ws)"
+tmux -L "$TMUX_SOCK" kill-session -t ws 2>/dev/null || true
 
 # --- reboot and poweroff from inside ---------------------------------------------------------------
 lxcmgr exec "$NAME" -- reboot >/dev/null 2>&1 || true

@@ -106,6 +106,21 @@ static void test_sysvinit_openrc(void **state)
 	put("orc/etc/inittab", "si::sysinit:/sbin/openrc sysinit\n");
 	assert_int_equal(detect("orc", &i), 0);
 	assert_int_equal(i, LXM_INIT_OPENRC);
+
+	/* Debian: stock inittab, /etc/init.d/rc is openrc's wrapper. */
+	put("orcd/sbin/init", "\x7f" "ELF INIT: version %s booting");
+	put("orcd/sbin/openrc", "x");
+	put("orcd/etc/inittab", "l2:2:wait:/etc/init.d/rc 2\n");
+	put("orcd/etc/init.d/rc", "#!/bin/sh\n# Wrapper of OpenRC called from inittab\nexec /sbin/openrc default\n");
+	assert_int_equal(detect("orcd", &i), 0);
+	assert_int_equal(i, LXM_INIT_OPENRC);
+
+	/* Debian sysvinit: stock inittab and rc, no openrc. */
+	put("svd/sbin/init", "\x7f" "ELF INIT: version %s booting");
+	put("svd/etc/inittab", "l2:2:wait:/etc/init.d/rc 2\n");
+	put("svd/etc/init.d/rc", "#!/bin/sh\n# rc: run the scripts of a runlevel\n");
+	assert_int_equal(detect("svd", &i), 0);
+	assert_int_equal(i, LXM_INIT_SYSVINIT);
 }
 
 static void test_runit_shim(void **state)

@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /*
- * Step 'clone': the child in new mount, pid, uts, ipc and network namespaces. The cgroup
+ * Step 'clone': the child in new mount, pid, uts, ipc and network namespaces (no network namespace
+ * for network type "none"). The cgroup
  * namespace comes later (steps/cgroup.c): it must be unshared after the child sits in the payload
  * cgroup, or its root would be the monitor's cgroup. The user namespace joins here when the
  * security work lands (CLONE_NEWUSER, then steps/idmap.c writes the maps).
@@ -10,6 +11,7 @@
 #include <signal.h>
 #include <sys/syscall.h>
 
+#include "runtime/net-setup.h"
 #include "runtime/steps/steps.h"
 #include "util/log.h"
 
@@ -17,12 +19,16 @@ int lxm_start_step_clone(struct lxm_start_ctx *ctx)
 {
 	int pidfd = -EBADF;
 	struct clone_args args = {
-		.flags = CLONE_NEWNS | CLONE_NEWPID | CLONE_NEWUTS | CLONE_NEWIPC | CLONE_NEWNET | CLONE_PIDFD,
+		.flags = CLONE_NEWNS | CLONE_NEWPID | CLONE_NEWUTS | CLONE_NEWIPC | CLONE_PIDFD,
 		.pidfd = (uint64_t)(uintptr_t)&pidfd,
 		.exit_signal = SIGCHLD,
 	};
 	long pid;
 
+	/* Network type "none" shares the host's network namespace. */
+	ctx->own_netns = lxm_net_wants_netns(ctx->container->config);
+	if (ctx->own_netns)
+		args.flags |= CLONE_NEWNET;
 	/* Raw clone3 (no stack: fork semantics). The monitor is single-threaded, so the child may use
 	 * libc until it execs. CLONE_PIDFD: a pidfd that cannot name a recycled pid. */
 	pid = syscall(SYS_clone3, &args, sizeof(args));
@@ -34,6 +40,7 @@ int lxm_start_step_clone(struct lxm_start_ctx *ctx)
 	}
 	ctx->pid = (pid_t)pid;
 	ctx->pidfd = pidfd;
-	log_debug("Step 'clone': child %ld in new mount, pid, uts, ipc and net namespaces", pid);
+	log_debug("Step 'clone': child %ld in new mount, pid, uts, ipc%s namespaces", pid,
+		  ctx->own_netns ? ", net" : "");
 	return 0;
 }

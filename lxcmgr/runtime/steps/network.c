@@ -1,20 +1,35 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /*
- * Step 'network'. Parent: the place where the networking library creates each veth pair, puts the
- * host end on its bridge and moves the other end into the child's network namespace (by pidfd)
- * as eth0 with its address, before init runs. Child: brings up lo inside its new namespace.
+ * Step 'network'. Parent: the config's network sections through lxm_net_start() (net-step.h):
+ * interfaces created in the waiting child's network namespace, addresses, routes and forwards
+ * set from the host before init runs. Child: makes sure lo is up inside its own namespace.
  */
 #include <net/if.h>
 #include <sys/ioctl.h>
 #include <sys/socket.h>
 
+#include "runtime/net-step.h"
 #include "runtime/steps/steps.h"
 #include "util/log.h"
 
 int lxm_start_step_network(struct lxm_start_ctx *ctx)
 {
-	log_debug("Step 'network': no interfaces configured by the runtime yet (only lo)");
+	int r;
+
+	if (!ctx->own_netns)
+		return 0;
+	r = lxm_net_start(ctx->params->paths, ctx->container, ctx->pid); /* logs its failure */
+	if (r < 0)
+		return r;
+	ctx->net_started = true;
 	return 0;
+}
+
+void lxm_start_network_undo(struct lxm_start_ctx *ctx)
+{
+	if (ctx->net_started)
+		(void)lxm_net_stop(ctx->params->paths, ctx->container);
+	ctx->net_started = false;
 }
 
 int lxm_child_step_network(struct lxm_start_ctx *ctx)
@@ -22,6 +37,8 @@ int lxm_child_step_network(struct lxm_start_ctx *ctx)
 	_cleanup_close_ int fd = -EBADF;
 	struct ifreq ifr = {};
 
+	if (!ctx->own_netns)
+		return 0; /* the host's lo */
 	fd = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
 	if (fd < 0)
 		return lxm_step_fail(ctx, negative_errno(), "socket for 'lo'");

@@ -71,7 +71,10 @@ int lxm_child_step_proc(struct lxm_start_ctx *ctx)
 		if (r < 0)
 			return lxm_step_fail(ctx, r, "making '/%s' read-only", readonly[i]);
 	}
-	/* After /proc/sys: a bind of a sub-directory of a read-only mount is writable again. */
+	/* After /proc/sys: a bind of a sub-directory of a read-only mount is writable again.
+	 * Only with an own network namespace: otherwise these are the host's sysctls. */
+	if (!ctx->own_netns)
+		return 0;
 	r = bind_self(ctx->root_fd, "proc/sys/net", nosuid);
 	if (r < 0 && r != -ENOENT)
 		return lxm_step_fail(ctx, r, "making '/proc/sys/net' writable");

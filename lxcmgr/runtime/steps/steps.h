@@ -30,6 +30,8 @@ struct lxm_start_ctx {
 	char tty_names[LXM_MAX_TTYS][64];
 	unsigned n_ttys;
 	uint64_t cgroup_skip; /* child: hierarchy ids (bit N) the payload cgroup is not in */
+	bool own_netns;       /* cloned with CLONE_NEWNET (not network type "none") */
+	bool net_started;     /* parent: lxm_net_start() succeeded; undone on failure */
 	char error_text[LXM_SYNC_TEXT_MAX];
 };
 
@@ -46,6 +48,7 @@ int lxm_start_step_clone(struct lxm_start_ctx *ctx);           /* steps/clone.c;
 int lxm_start_step_cgroup(struct lxm_start_ctx *ctx);          /* steps/cgroup.c */
 int lxm_start_step_idmap(struct lxm_start_ctx *ctx);           /* steps/idmap.c */
 int lxm_start_step_network(struct lxm_start_ctx *ctx);         /* steps/network.c */
+void lxm_start_network_undo(struct lxm_start_ctx *ctx);        /* steps/network.c: on failure */
 int lxm_start_step_limits(struct lxm_start_ctx *ctx);          /* steps/limits.c */
 
 /* Child side, inside the namespaces, in this order. */
