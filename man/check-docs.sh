@@ -45,6 +45,9 @@ cmds=$("$LXCMGR" __commands) || { echo "Bail out! lxcmgr __commands failed"; exi
 keys=$("$LXCMGR" __config-keys) || { echo "Bail out! lxcmgr __config-keys failed"; exit 1; }
 gkeys=$("$LXCMGR" __config-keys --global) || { echo "Bail out! lxcmgr __config-keys --global failed"; exit 1; }
 
+# An empty list would pass vacuously: the table and the schema are never that small.
+[ "$(printf '%s\n' "$cmds" | grep -c .)" -ge 10 ] || { echo "Bail out! lxcmgr __commands listed too few commands"; exit 1; }
+[ "$(printf '%s\n' "$keys" | grep -c .)" -ge 30 ] || { echo "Bail out! lxcmgr __config-keys listed too few keys"; exit 1; }
 report "every command is documented in lxcmgr(1)" "$(printf '%s\n' "$cmds" | missing_commands)"
 report "every container config key is documented in lxcmgr.conf(5)" "$(printf '%s\n' "$keys" | missing_keys)"
 report "every global config key is documented in lxcmgr.conf(5)" "$(printf '%s\n' "$gkeys" | missing_keys)"
