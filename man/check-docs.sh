@@ -10,7 +10,7 @@ set -uo pipefail
 man1=$top_srcdir/man/lxcmgr.1.scd
 man5=$top_srcdir/man/lxcmgr.conf.5.scd
 
-echo "1..3"
+echo "1..4"
 n=0
 report() { # DESC LIST-OF-MISSING
 	n=$((n + 1))
@@ -51,3 +51,13 @@ gkeys=$("$LXCMGR" __config-keys --global) || { echo "Bail out! lxcmgr __config-k
 report "every command is documented in lxcmgr(1)" "$(printf '%s\n' "$cmds" | missing_commands)"
 report "every container config key is documented in lxcmgr.conf(5)" "$(printf '%s\n' "$keys" | missing_keys)"
 report "every global config key is documented in lxcmgr.conf(5)" "$(printf '%s\n' "$gkeys" | missing_keys)"
+
+# Every long option of every command's usage (lxcmgr COMMAND --help, the table's usage string).
+missing_opts=""
+while read -r cmd; do
+	[ -n "$cmd" ] || continue
+	for opt in $("$LXCMGR" "$cmd" --help | sed '/^$/q' | grep -oE '(^|[[ |])--[a-z][a-z0-9-]*' | sed 's/^[[ |]//' | sort -u); do
+		grep -qF -- "*$opt*" "$man1" || missing_opts+="$cmd $opt"$'\n'
+	done
+done <<<"$cmds"
+report "every option of every command's usage is documented in lxcmgr(1)" "${missing_opts%$'\n'}"
