@@ -1,16 +1,20 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /* lxcmgr create NAME -t TEMPLATE | --from FILE: built in a hidden temporary, renamed into place. */
 #include <getopt.h>
+#include <sys/stat.h>
 #include <time.h>
 #include <uuid/uuid.h>
 
 #include "cli/cli-common.h"
 #include "cli/commands.h"
 #include "config/config.h"
+#include "config/edit.h"
 #include "image/archive.h"
 #include "image/template-run.h"
 #include "image/template.h"
 #include "runtime/start.h"
+#include "services/overlay-base.h"
+#include "store/storage.h"
 #include "store/store.h"
 #include "util/log.h"
 
@@ -22,6 +26,7 @@ struct create_args {
 	const char *arch;
 	const char *from;
 	const char *mirror;
+	const char *storage; /* NULL/"dir" or "overlay" */
 	bool no_cache;
 	bool quiet; /* no progress, no confirmation, errors only */
 };
@@ -130,6 +135,68 @@ static int create_from_tarball(struct lxm_context *ctx, const struct create_args
 	return 0;
 }
 
+/* storage "overlay": the container is upper/work over the template cache's unpacked base. The
+ * template is built (and cached) first when no cache entry matches. */
+static int create_overlay(struct lxm_context *ctx, const struct create_args *a, struct lxm_store_txn *t,
+			  struct create_result *res, char **ret_base)
+{
+	struct lxm_overlay_base b = {};
+	bool progress = isatty(STDERR_FILENO);
+	int r;
+
+	r = lxm_overlay_base_get(&ctx->paths, a->template_name, a->release, a->arch, a->init, progress, &b);
+	if (r == -ENOENT) {
+		_cleanup_free_ char *seed = NULL;
+		struct create_result ignored = {};
+		if (asprintf(&seed, "%s/.seed", t->tmp_dir) < 0)
+			return -ENOMEM;
+		if (mkdir(seed, 0755) < 0)
+			return -errno;
+		r = create_from_template(ctx, a, seed, &ignored);
+		create_result_done(&ignored);
+		(void)lxm_rm_rf(seed);
+		if (r < 0)
+			return r;
+		r = lxm_overlay_base_get(&ctx->paths, a->template_name, a->release, a->arch, a->init, progress, &b);
+		if (r == -ENOENT)
+			return log_error_errno(r, "Template '%s' was built but is not in the cache", a->template_name);
+	}
+	if (r < 0)
+		return r;
+	res->template_name = strdup(a->template_name);
+	res->release = b.release ? strdup(b.release) : NULL;
+	res->arch = b.arch ? strdup(b.arch) : NULL;
+	res->init_system = strdup(IS_EMPTY(b.init) ? detect_init(b.path) : STREQ(b.init, "none") ? "shim" : b.init);
+	*ret_base = TAKE_PTR(b.path);
+	lxm_overlay_base_done(&b);
+	if (!res->template_name || !res->init_system)
+		return -ENOMEM;
+	return lxm_overlay_prepare(t->tmp_dir);
+}
+
+/* Sets hostname, hosts and machine-id through the merged view (private mount namespace). */
+static int overlay_configure(struct lxm_context *ctx, const struct create_args *a, struct lxm_store_txn *t,
+			     const char *base, char **config)
+{
+	_cleanup_free_ char *t1 = NULL, *t2 = NULL;
+	struct lxm_container tc = { .name = (char *)a->name, .dir = t->tmp_dir, .rootfs = t->tmp_rootfs };
+	int r;
+
+	if ((r = lxm_config_edit_text(*config, "storage", "overlay", &t1)) < 0 ||
+	    (r = lxm_config_edit_text(t1, "storage_base", base, &t2)) < 0)
+		return r;
+	free(*config);
+	*config = TAKE_PTR(t2);
+	if ((r = lxm_config_parse_string(*config, "config", &tc.config)) < 0)
+		return r;
+	r = lxm_storage_private_view(&tc);
+	if (r >= 0)
+		r = lxm_template_configure(&ctx->paths, a->template_name, t->tmp_rootfs, a->name);
+	lxm_storage_deactivate(&tc);
+	cfg_free(tc.config);
+	return r;
+}
+
 static int render_config(struct lxm_context *ctx, const char *name, const struct create_result *res, char **ret)
 {
 	uuid_t u;
@@ -158,7 +225,8 @@ static int create_locked(struct lxm_context *ctx, const struct create_args *a)
 {
 	struct lxm_store_txn t = LXM_STORE_TXN_INIT;
 	struct create_result res = {};
-	_cleanup_free_ char *config = NULL;
+	_cleanup_free_ char *config = NULL, *base = NULL;
+	bool overlay = a->storage && STREQ(a->storage, "overlay");
 	int r;
 
 	(void)lxm_store_gc(&ctx->paths);
@@ -168,10 +236,13 @@ static int create_locked(struct lxm_context *ctx, const struct create_args *a)
 
 	/* From here every failure aborts the transaction: nothing becomes visible. A SIGKILL (or an
 	 * unhandled SIGINT/SIGTERM) leaves the hidden temporary, which the next command's gc removes. */
-	r = a->from ? create_from_tarball(ctx, a, t.tmp_rootfs, &res)
-		    : create_from_template(ctx, a, t.tmp_rootfs, &res);
+	r = overlay ? create_overlay(ctx, a, &t, &res, &base)
+	    : a->from ? create_from_tarball(ctx, a, t.tmp_rootfs, &res)
+		      : create_from_template(ctx, a, t.tmp_rootfs, &res);
 	if (r >= 0)
 		r = render_config(ctx, a->name, &res, &config);
+	if (r >= 0 && overlay)
+		r = overlay_configure(ctx, a, &t, base, &config);
 	if (r >= 0)
 		r = lxm_store_txn_commit(&t, config);
 	create_result_done(&res);
@@ -193,6 +264,7 @@ static int parse_args(struct lxm_context *ctx, int argc, char **argv, struct cre
 		{ "mirror", required_argument, NULL, 'm' },
 		{ "no-cache", no_argument, NULL, 'n' },
 		{ "quiet", no_argument, NULL, 'q' },
+		{ "storage", required_argument, NULL, 's' },
 		{},
 	};
 	int c;
@@ -207,6 +279,7 @@ static int parse_args(struct lxm_context *ctx, int argc, char **argv, struct cre
 		case 'm': a->mirror = optarg; break;
 		case 'n': a->no_cache = true; break;
 		case 'q': a->quiet = true; lxm_log_set_level(LXM_LOG_ERROR); break;
+		case 's': a->storage = optarg; break;
 		default: return -EINVAL;
 		}
 	}
@@ -215,6 +288,10 @@ static int parse_args(struct lxm_context *ctx, int argc, char **argv, struct cre
 		return r;
 	if (a->from && a->template_name)
 		return log_error_errno(-EINVAL, "Use either --template or --from, not both");
+	if (a->storage && !STREQ(a->storage, "dir") && !STREQ(a->storage, "overlay"))
+		return log_error_errno(-EINVAL, "Unknown storage '%s' (dir or overlay)", a->storage);
+	if (a->storage && STREQ(a->storage, "overlay") && (a->from || a->no_cache))
+		return log_error_errno(-EINVAL, "--storage overlay needs a cached template (not --from or --no-cache)");
 	return 0;
 }
 

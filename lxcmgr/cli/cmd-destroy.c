@@ -6,6 +6,7 @@
 #include "cli/cli-common.h"
 #include "cli/commands.h"
 #include "runtime/state.h"
+#include "store/storage.h"
 #include "store/store.h"
 #include "util/log.h"
 
@@ -47,6 +48,11 @@ int lxm_cmd_destroy(struct lxm_context *ctx, int argc, char **argv)
 	if (r < 0)
 		return r;
 	(void)lxm_store_gc(&ctx->paths);
+
+	/* An overlay clone's lower directory is this container's rootfs. */
+	r = lxm_storage_check_no_dependents(&ctx->paths, name, "destroying it");
+	if (r < 0)
+		return r;
 
 	r = lxm_state_query(&ctx->paths, name, &si);
 	if (r < 0)

@@ -8,6 +8,7 @@
 #include "cli/cli-common.h"
 #include "cli/info-net.h"
 #include "cli/commands.h"
+#include "config/config.h"
 #include "runtime/state.h"
 #include "store/store.h"
 #include "util/json.h"
@@ -65,7 +66,22 @@ struct info {
 	uint64_t uptime_sec;
 	bool have_disk;
 	uint64_t disk;
+	unsigned restarts;      /* by the restart policy since the last start */
+	char *restart_reason;   /* "killed, restarting in 1000ms", "gave up: ..."; NULL if none */
 };
+
+/* CONTAINERS/NAME/restarts ("COUNT REASON", written by the monitor's restart policy). */
+static void read_restarts(struct info *in)
+{
+	_cleanup_free_ char *path = NULL, *text = NULL;
+	char *sp;
+	if (asprintf(&path, "%s/restarts", in->c->dir) < 0 || lxm_read_file(path, &text, NULL) < 0)
+		return;
+	text[strcspn(text, "\n")] = '\0';
+	in->restarts = (unsigned)strtoul(text, &sp, 10);
+	if (*sp == ' ')
+		in->restart_reason = strdup(sp + 1);
+}
 
 static void print_text(const struct info *in)
 {
@@ -82,6 +98,8 @@ static void print_text(const struct info *in)
 	}
 	if (in->si.last_exit)
 		printf("%-13s %s\n", "last_exit", in->si.last_exit);
+	if (in->restart_reason)
+		printf("%-13s %u (%s)\n", "restarts", in->restarts, in->restart_reason);
 	if (in->si.monitor_lost)
 		printf("%-13s %s\n", "monitor", "lost (the container runs without its monitor; stop or kill ends it)");
 	printf("%-13s %s\n%-13s %s\n%-13s %s\n", "dir", in->c->dir, "config", in->c->config_path, "rootfs",
@@ -131,6 +149,9 @@ static int print_json(const struct info *in)
 	lxm_json_key(&j, "uptime_sec");
 	in->si.init_pid > 0 ? lxm_json_uint(&j, in->uptime_sec) : lxm_json_null(&j);
 	lxm_json_kv_string(&j, "last_exit", in->si.last_exit);
+	lxm_json_key(&j, "restarts");
+	lxm_json_uint(&j, in->restarts);
+	lxm_json_kv_string(&j, "restart_reason", in->restart_reason);
 	lxm_json_kv_bool(&j, "monitor_lost", in->si.monitor_lost);
 	lxm_json_key(&j, "paths");
 	lxm_json_object_begin(&j);
@@ -211,10 +232,12 @@ int lxm_cmd_info(struct lxm_context *ctx, int argc, char **argv)
 	}
 	if (disk)
 		in.have_disk = rootfs_usage(c->rootfs, &in.disk) >= 0;
+	read_restarts(&in);
 	if (fmt == LXM_FORMAT_JSON)
 		r = print_json(&in);
 	else
 		print_text(&in);
 	lxm_state_info_done(&in.si);
+	free(in.restart_reason);
 	return r;
 }

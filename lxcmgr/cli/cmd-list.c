@@ -79,15 +79,16 @@ static void print_table(const struct list_row *rows, size_t n)
 		l = rows[i].template_name ? (int)strlen(rows[i].template_name) : 1;
 		wt = l > wt ? l : wt;
 	}
-	printf("%-*s  %-8s  %-7s  %-15s  %-8s  %-*s  %s\n", wn, "NAME", "STATE", "PID", "IPV4", "INIT", wt,
-	       "TEMPLATE", "RELEASE");
+	printf("%-*s  %-8s  %-7s  %-15s  %-8s  %-*s  %-8s  %s\n", wn, "NAME", "STATE", "PID", "IPV4", "INIT", wt,
+	       "TEMPLATE", "RELEASE", "AUTOSTART");
 	for (size_t i = 0; i < n; i++) {
 		const struct list_row *r = &rows[i];
 		char pid[16] = "-";
 		if (r->pid > 0)
 			snprintf(pid, sizeof(pid), "%d", (int)r->pid);
-		printf("%-*s  %-8s  %-7s  %-15s  %-8s  %-*s  %s\n", wn, r->name, r->state, pid, dash(r->ipv4),
-		       dash(r->init), wt, dash(r->template_name), dash(r->release));
+		bool as = r->autostart && (STREQ(r->autostart, "true") || STREQ(r->autostart, "yes"));
+		printf("%-*s  %-8s  %-7s  %-15s  %-8s  %-*s  %-8s  %s\n", wn, r->name, r->state, pid, dash(r->ipv4),
+		       dash(r->init), wt, dash(r->template_name), dash(r->release), as ? "yes" : "no");
 	}
 }
 

@@ -6,6 +6,7 @@
 #include "runtime/console-client.h"
 #include "runtime/monitor-spawn.h"
 #include "runtime/state.h"
+#include "services/hooks.h"
 #include "util/log.h"
 
 /* Starts NAME with its lock held. -EALREADY when it runs (or starts or stops) already. */
@@ -23,7 +24,14 @@ int lxm_cli_start_locked(struct lxm_context *ctx, const char *name)
 				       lost ? " (its monitor was lost: stop or kill it first)" : "");
 	if (stale)
 		(void)lxm_state_cleanup(&ctx->paths, name, NULL); /* leftovers of a killed monitor */
-	return lxm_monitor_spawn(&ctx->paths, name);
+	/* A failing pre_start hook aborts before anything is created. */
+	r = lxm_hook_run_for(&ctx->paths, name, "pre_start", false);
+	if (r < 0)
+		return r;
+	r = lxm_monitor_spawn(&ctx->paths, name);
+	if (r >= 0)
+		(void)lxm_hook_run_for(&ctx->paths, name, "post_start", true);
+	return r;
 }
 
 int lxm_cmd_start(struct lxm_context *ctx, int argc, char **argv)

@@ -4,6 +4,7 @@
 #include "cli/cli-runtime.h"
 #include "cli/commands.h"
 #include "runtime/stop.h"
+#include "services/hooks.h"
 #include "util/log.h"
 #include "util/parse.h"
 
@@ -11,6 +12,7 @@
 int lxm_cli_stop_locked(struct lxm_context *ctx, const char *name, unsigned timeout, bool quiet_if_stopped)
 {
 	_cleanup_free_ char *how = NULL;
+	(void)lxm_hook_run_for(&ctx->paths, name, "pre_stop", true);
 	int r = lxm_runtime_stop(&ctx->paths, name, timeout, &how);
 	if (r == -ESRCH)
 		return quiet_if_stopped ? 0 : lxm_cli_not_running(name);
@@ -18,6 +20,7 @@ int lxm_cli_stop_locked(struct lxm_context *ctx, const char *name, unsigned time
 		return log_error_errno(r, "Failed to stop '%s': %m", name);
 	if (how && STREQ(how, "killed") && timeout > 0)
 		log_warning("Container '%s' did not stop within %us and was killed", name, timeout);
+	(void)lxm_hook_run_for(&ctx->paths, name, "post_stop", false);
 	return 0;
 }
 

@@ -21,7 +21,7 @@ static const struct lxm_command commands[] = {
 	{ "config", lxm_cmd_config, "Show, get, set, unset or edit a container's config",
 	  "NAME show | get KEY | set KEY VALUE | unset KEY | edit\n\nKEY is a dotted path: hostname, limits.memory, network.eth0.ipv4" },
 	{ "create", lxm_cmd_create, "Create a container from a template or a rootfs tarball",
-	  "NAME [-t TEMPLATE] [-r RELEASE] [--init INIT] [--arch ARCH] [--mirror URL] [--no-cache] [-q]\n"
+	  "NAME [-t TEMPLATE] [-r RELEASE] [--init INIT] [--arch ARCH] [--mirror URL] [--no-cache] [--storage dir|overlay] [-q]\n"
 	  "       lxcmgr create NAME --from FILE [-r RELEASE] [--init INIT] [-q]" },
 	{ "list", lxm_cmd_list, "List containers", "[--format table|json]" },
 	{ "info", lxm_cmd_info, "Show a container's identity, state, paths and config summary",
@@ -37,6 +37,15 @@ static const struct lxm_command commands[] = {
 	{ "template", lxm_cmd_template, "List, build, refresh or remove cached templates",
 	  "list [--format table|json] | build TEMPLATE [--release R] [--arch A] [--init I] [--mirror URL] "
 	  "[--rootfs DIR] [--no-cache] | refresh KEY | remove KEY" },
+	{ "snapshot", lxm_cmd_snapshot, "Create (a running one frozen meanwhile), list, restore or delete snapshots",
+	  "NAME create [SNAP] | list | restore SNAP | delete SNAP" },
+	{ "copy", lxm_cmd_copy, "Copy a stopped container (new uuid, MAC, hostname, machine-id)", "SRC DST [--snapshot]" },
+	{ "rename", lxm_cmd_rename, "Rename a stopped container", "OLD NEW" },
+	{ "export", lxm_cmd_export, "Write a container (config, rootfs, snapshots) to one archive",
+	  "NAME FILE [--snapshots]" },
+	{ "import", lxm_cmd_import, "Restore a container from an export archive (verified first)", "FILE [NAME]" },
+	{ "autostart", lxm_cmd_autostart, "Start (or stop) the autostart containers in order",
+	  "[--group G] [--dry-run] | --shutdown [--group G] [--timeout S] [--dry-run]" },
 };
 
 const struct lxm_command *lxm_command_find(const char *name)

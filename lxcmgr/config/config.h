@@ -11,6 +11,7 @@
  *
  * Top level (all str, -): name uuid template release arch init_system created hostname
  *                   init (command line for PID 1) halt_signal reboot_signal (signal names/numbers)
+ *                   storage str "dir" (dir|overlay|btrfs); storage_base str - (absolute: overlay lower)
  * console { ring_size str size "128K"; log_size str size "1M"; log_rotate int 2 }
  * network NAME {    (multi, titled by the interface name inside the container, unique)
  *     type str "veth" (veth|macvlan|empty|none); bridge str "lxcbr0"; hwaddr str "auto" (or MAC);

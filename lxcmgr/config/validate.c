@@ -484,6 +484,15 @@ int lxm_v_policy(cfg_t *cfg, cfg_opt_t *opt)
 	return 0;
 }
 
+int lxm_v_storage(cfg_t *cfg, cfg_opt_t *opt)
+{
+	static const char *const types[] = { "dir", "overlay", "btrfs", NULL };
+	const char *s = last_str(opt);
+	if (!s || !one_of(s, types))
+		return bad(cfg, opt, s, "expected dir, overlay or btrfs");
+	return 0;
+}
+
 int lxm_v_proto(cfg_t *cfg, cfg_opt_t *opt)
 {
 	static const char *const protos[] = { "tcp", "udp", NULL };

@@ -49,6 +49,7 @@ int lxm_v_nonnegative(cfg_t *cfg, cfg_opt_t *opt);
 int lxm_v_positive(cfg_t *cfg, cfg_opt_t *opt);
 int lxm_v_group(cfg_t *cfg, cfg_opt_t *opt);
 int lxm_v_policy(cfg_t *cfg, cfg_opt_t *opt);
+int lxm_v_storage(cfg_t *cfg, cfg_opt_t *opt);
 int lxm_v_proto(cfg_t *cfg, cfg_opt_t *opt);
 int lxm_v_port(cfg_t *cfg, cfg_opt_t *opt);
 int lxm_v_forward_section(cfg_t *cfg, cfg_opt_t *opt);

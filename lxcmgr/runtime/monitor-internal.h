@@ -3,6 +3,8 @@
  * viewers), monitor-stop.c (halt, kill, reaping, teardown). Not for use outside runtime/monitor*. */
 #pragma once
 
+#include "services/restart-policy.h"
+
 #include <stdbool.h>
 #include <stdint.h>
 
@@ -19,6 +21,7 @@ enum lxm_mon_source {
 	LXM_MON_CLIENT, /* index: the client's fd */
 	LXM_MON_KILL_TIMER,
 	LXM_MON_CHECK_TIMER,
+	LXM_MON_RESTART_TIMER,
 };
 #define LXM_MON_TAG(kind, idx) (((uint64_t)(kind) << 32) | (uint32_t)(idx))
 
@@ -41,6 +44,7 @@ struct lxm_monitor {
 	int listen_fd;
 	int kill_timer;
 	int check_timer;
+	int restart_timer;
 
 	struct lxm_started started; /* valid while init_pid > 0 */
 	int peers[1 + LXM_MAX_TTYS]; /* slave ends held so masters never see HUP */
@@ -58,6 +62,11 @@ struct lxm_monitor {
 	bool halt_taken;         /* init could take the halt signal when it was last sent */
 	char halt_init_name[32]; /* init's Name then */
 	bool exit_loop;
+
+	struct lxm_restart_policy restart;
+	struct lxm_restart_tracker restarts;
+	bool restart_pending;   /* init ended, restart_timer armed */
+	bool restart_cancelled; /* a stop came meanwhile: restart_timer tears down */
 
 	struct lxm_mon_client *clients;
 	struct lxm_console_ring ring;
@@ -78,6 +87,15 @@ int lxm_monitor_console_attach(struct lxm_monitor *m, struct lxm_mon_client *cl,
 void lxm_monitor_console_input(struct lxm_monitor *m, struct lxm_mon_client *cl, const char *buf, size_t n);
 void lxm_monitor_console_release(struct lxm_monitor *m); /* close masters and peers */
 void lxm_monitor_client_drop(struct lxm_monitor *m, struct lxm_mon_client *cl);
+
+/* monitor-restart.c: the restart policy (services/restart-policy.h) */
+void lxm_monitor_restart_setup(struct lxm_monitor *m);
+/* After init ended on its own (how: "clean", "crashed", "killed"): true when a restart is
+ * scheduled (the caller must not tear down), false when the container stays stopped. */
+bool lxm_monitor_restart_maybe(struct lxm_monitor *m, const char *how);
+void lxm_monitor_restart_fire(struct lxm_monitor *m);
+/* A stop while a restart is pending: cancels it and tears down; true when it did. */
+bool lxm_monitor_restart_cancel(struct lxm_monitor *m);
 
 /* monitor-stop.c */
 int lxm_monitor_stop(struct lxm_monitor *m, unsigned timeout_sec);

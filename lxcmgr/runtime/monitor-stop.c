@@ -160,6 +160,8 @@ void lxm_monitor_kill_now(struct lxm_monitor *m)
 
 int lxm_monitor_stop(struct lxm_monitor *m, unsigned timeout_sec)
 {
+	if (lxm_monitor_restart_cancel(m))
+		return 0;
 	if (m->started.init_pid <= 0)
 		return -ESRCH;
 	if (timeout_sec == 0) {
@@ -277,6 +279,8 @@ void lxm_monitor_reap(struct lxm_monitor *m)
 			return;
 		how = "crashed";
 	}
+	if (lxm_monitor_restart_maybe(m, how))
+		return;
 	lxm_monitor_teardown(m, how);
 }
 

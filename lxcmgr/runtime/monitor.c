@@ -151,8 +151,12 @@ static int setup_fds(struct lxm_monitor *m)
 		return r;
 	m->kill_timer = timerfd_create(CLOCK_MONOTONIC, TFD_CLOEXEC | TFD_NONBLOCK);
 	m->check_timer = timerfd_create(CLOCK_MONOTONIC, TFD_CLOEXEC | TFD_NONBLOCK);
-	if (m->kill_timer < 0 || m->check_timer < 0)
+	m->restart_timer = timerfd_create(CLOCK_MONOTONIC, TFD_CLOEXEC | TFD_NONBLOCK);
+	if (m->kill_timer < 0 || m->check_timer < 0 || m->restart_timer < 0)
 		return log_error_errno(errno, "Failed to create timerfd: %m");
+	r = lxm_monitor_epoll_add(m, m->restart_timer, EPOLLIN, LXM_MON_TAG(LXM_MON_RESTART_TIMER, 0));
+	if (r < 0)
+		return r;
 	r = lxm_monitor_epoll_add(m, m->kill_timer, EPOLLIN, LXM_MON_TAG(LXM_MON_KILL_TIMER, 0));
 	if (r < 0)
 		return r;
@@ -296,6 +300,9 @@ static void dispatch(struct lxm_monitor *m, const struct epoll_event *ev)
 			lxm_monitor_kill_now(m);
 		break;
 	}
+	case LXM_MON_RESTART_TIMER:
+		lxm_monitor_restart_fire(m);
+		break;
 	case LXM_MON_CHECK_TIMER: {
 		uint64_t exp;
 		if (read(m->check_timer, &exp, sizeof(exp)) == sizeof(exp))
@@ -348,6 +355,7 @@ static int setup(struct lxm_monitor *m)
 	r = load_settings(m);
 	if (r < 0)
 		return r;
+	lxm_monitor_restart_setup(m);
 	r = setup_fds(m);
 	if (r < 0)
 		return r;
@@ -412,7 +420,7 @@ static void detach_log(struct lxm_monitor *m)
 
 static void monitor_done(struct lxm_monitor *m)
 {
-	int *fds[] = { &m->epfd, &m->sigfd, &m->listen_fd, &m->kill_timer, &m->check_timer };
+	int *fds[] = { &m->epfd, &m->sigfd, &m->listen_fd, &m->kill_timer, &m->check_timer, &m->restart_timer };
 	for (size_t i = 0; i < ARRAY_SIZE(fds); i++)
 		if (*fds[i] >= 0) {
 			close(*fds[i]);
@@ -436,7 +444,7 @@ int lxm_monitor_run(const struct lxm_paths *paths, const char *name, int notify_
 	_cleanup_free_ char *ident = NULL;
 	struct lxm_monitor m = {
 		.paths = paths, .name = name, .epfd = -EBADF, .sigfd = -EBADF, .listen_fd = -EBADF,
-		.kill_timer = -EBADF, .check_timer = -EBADF,
+		.kill_timer = -EBADF, .check_timer = -EBADF, .restart_timer = -EBADF,
 		.started = { .init_pidfd = -EBADF, .console_master = -EBADF },
 	};
 	int r;

@@ -11,6 +11,7 @@
 #include "runtime/start.h"
 #include "runtime/steps/steps.h"
 #include "runtime/sync.h"
+#include "store/storage.h"
 #include "util/log.h"
 
 void lxm_start_ctx_init(struct lxm_start_ctx *ctx, const struct lxm_start_params *p)
@@ -221,13 +222,20 @@ int lxm_start(const struct lxm_start_params *p, struct lxm_started *ret)
 	for (unsigned i = 0; i < LXM_MAX_TTYS; i++)
 		ret->tty_masters[i] = ret->tty_slaves[i] = -EBADF;
 
+	/* An overlay rootfs is mounted on the host only until init runs: the container's mount
+	 * namespace keeps its own copy. */
+	r = lxm_storage_activate(p->container);
+	if (r < 0)
+		return r;
 	r = lxm_init_detect(p->container->rootfs, &ret->init);
 	if (r < 0)
 		log_debug_errno(r, "Could not detect the init of '%s', ignoring: %m", p->container->name);
 
 	r = lxm_sync_pair(fds);
-	if (r < 0)
+	if (r < 0) {
+		lxm_storage_deactivate(p->container);
 		return log_error_errno(r, "Failed to create the start sync socket: %m");
+	}
 	ctx.sync_fd = fds[0];
 
 	r = lxm_start_step_console_alloc(&ctx);
@@ -250,6 +258,7 @@ int lxm_start(const struct lxm_start_params *p, struct lxm_started *ret)
 	close(fds[1]);
 
 	r = parent_steps(&ctx);
+	lxm_storage_deactivate(p->container);
 	if (r < 0)
 		goto fail;
 
@@ -268,6 +277,7 @@ int lxm_start(const struct lxm_start_params *p, struct lxm_started *ret)
 
 fail:
 	kill_and_reap(&ctx);
+	lxm_storage_deactivate(p->container);
 	lxm_start_network_undo(&ctx);
 	lxm_start_ctx_done(&ctx);
 	return r;

@@ -78,9 +78,22 @@ int lxm_sync_recv(int fd, struct lxm_sync_msg *ret)
 	ssize_t n;
 
 	*ret = (struct lxm_sync_msg){};
-	do
+	/* A peer that exits with our messages unread leaves ECONNRESET pending on this socket, and
+	 * the kernel reports it before the records already queued here (a child's error record among
+	 * them). Reading the error clears it: read again to get the queued records, then EOF. */
+	bool reset = false;
+	for (;;) {
 		n = recv(fd, ret, sizeof(*ret), MSG_CMSG_CLOEXEC);
-	while (n < 0 && errno == EINTR);
+		if (n >= 0)
+			break;
+		if (errno == EINTR)
+			continue;
+		if (errno == ECONNRESET && !reset) {
+			reset = true;
+			continue;
+		}
+		break;
+	}
 	if (n < 0)
 		return negative_errno() == -ECONNRESET ? -EPIPE : negative_errno();
 	if (n == 0)

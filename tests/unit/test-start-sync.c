@@ -45,11 +45,32 @@ static void test_steps_and_errors(void **state)
 	close(fds[0]);
 }
 
+/* Regression: a child that fails and exits while the parent's step records sit unread in its
+ * socket makes the kernel report ECONNRESET before the child's queued error record; the record
+ * must still be read ("Child failed at step 'mounts'", not "exited without saying why"). */
+static void test_error_after_reset(void **state)
+{
+	struct lxm_sync_msg m = {};
+	int fds[2];
+
+	assert_int_equal(lxm_sync_pair(fds), 0);
+	assert_int_equal(lxm_sync_send(fds[0], LXM_STEP_NETWORK), 0); /* never read by the child */
+	assert_int_equal(lxm_sync_send_error(fds[1], LXM_STEP_MOUNTS, -ENOENT, "source '/nope'"), 0);
+	close(fds[1]);
+	assert_int_equal(lxm_sync_recv(fds[0], &m), 0);
+	assert_int_equal(m.step, LXM_STEP_MOUNTS);
+	assert_int_equal(m.error, ENOENT);
+	assert_string_equal(m.text, "source '/nope'");
+	assert_int_equal(lxm_sync_recv(fds[0], &m), -EPIPE);
+	close(fds[0]);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_names),
 		cmocka_unit_test(test_steps_and_errors),
+		cmocka_unit_test(test_error_after_reset),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

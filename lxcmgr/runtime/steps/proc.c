@@ -2,7 +2,9 @@
 /*
  * Step 'proc' (child): a fresh procfs for the new pid namespace, with the host-wide dangerous
  * entries masked, as LXC's proc:mixed and the OCI default masks do:
- * - files read as empty and refuse writes (a read-only bind of /dev/null): kcore (host memory),
+ * - files that refuse to be opened at all (a read-only, nodev bind of /dev/null: without nodev
+ *   the device node behind the mask still opens and a write "succeeds" into /dev/null, which
+ *   hides the mask from whoever checks it): kcore (host memory),
  *   sysrq-trigger (reboot or crash the host), keys (the kernel keyring, shared), timer_list /
  *   sched_debug / latency_stats / timer_stats (host scheduling details that leak other tenants'
  *   activity);
@@ -50,7 +52,7 @@ int lxm_child_step_proc(struct lxm_start_ctx *ctx)
 		return lxm_step_fail(ctx, r, "mounting procfs on '/proc'");
 
 	for (size_t i = 0; i < ARRAY_SIZE(masked_files); i++) {
-		r = lxm_bind_in_root(ctx->root_fd, "/dev/null", masked_files[i], MS_RDONLY);
+		r = lxm_bind_in_root(ctx->root_fd, "/dev/null", masked_files[i], MS_RDONLY | MS_NODEV);
 		if (r == -ENOENT)
 			continue; /* not in this kernel */
 		if (r < 0)

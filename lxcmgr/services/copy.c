@@ -1,0 +1,143 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
+#include <uuid/uuid.h>
+
+#include "config/config.h"
+#include "config/edit.h"
+#include "services/copy.h"
+#include "util/log.h"
+
+int lxm_tree_copy(const char *src, const char *dst)
+{
+	_cleanup_free_ char *from = NULL;
+	int status;
+	pid_t pid;
+
+	/* GNU cp does exactly what a rootfs copy needs (hard-link map, xattrs, devices, sparse files,
+	 * FICLONE per file with --reflink=auto); this is never on the start path. "SRC/." copies the
+	 * contents into the existing dst. -x: a mount inside the source is not copied through. */
+	if (asprintf(&from, "%s/.", src) < 0)
+		return -ENOMEM;
+	pid = fork();
+	if (pid < 0)
+		return log_debug_errno(negative_errno(), "Failed to fork: %m");
+	if (pid == 0) {
+		char *argv[] = { (char *)"cp", (char *)"-a", (char *)"-x", (char *)"--reflink=auto",
+				 (char *)"--", from, (char *)dst, NULL };
+		char *envp[] = { (char *)"PATH=/usr/bin:/bin", (char *)"LC_ALL=C", NULL };
+		execve("/bin/cp", argv, envp);
+		execve("/usr/bin/cp", argv, envp);
+		_exit(127);
+	}
+	while (waitpid(pid, &status, 0) < 0)
+		if (errno != EINTR)
+			return -errno;
+	if (!WIFEXITED(status) || WEXITSTATUS(status) != 0)
+		return log_error_errno(-EIO, "Failed to copy '%s' to '%s' (cp exit status %d)", src, dst,
+				       WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status));
+	return 0;
+}
+
+static int edit(char **text, const char *key, const char *value)
+{
+	_cleanup_free_ char *out = NULL;
+	int r = lxm_config_edit_text(*text, key, value, &out);
+	if (r < 0)
+		return r;
+	free(*text);
+	*text = TAKE_PTR(out);
+	return 0;
+}
+
+/* A literal address (not dhcp/auto/none): what the network code wrote back or the user set. */
+static bool is_literal_address(const char *v)
+{
+	return v && strchr(v, '.') != NULL;
+}
+
+int lxm_config_text_reidentify(const char *text, const char *name, bool new_uuid, char **ret)
+{
+	_cleanup_cfg_free_ cfg_t *cfg = NULL;
+	_cleanup_free_ char *out = strdup(text);
+	int r;
+
+	if (!out)
+		return -ENOMEM;
+	r = lxm_config_parse_string(text, "config", &cfg);
+	if (r < 0)
+		return r;
+	if ((r = edit(&out, "name", name)) < 0 || (r = edit(&out, "hostname", name)) < 0)
+		return r;
+	if (new_uuid) {
+		uuid_t u;
+		char s[37];
+		uuid_generate_random(u);
+		uuid_unparse_lower(u, s);
+		if ((r = edit(&out, "uuid", s)) < 0)
+			return r;
+	}
+	for (unsigned i = 0; i < cfg_size(cfg, "network"); i++) {
+		cfg_t *sec = cfg_getnsec(cfg, "network", i);
+		const char *title = cfg_title(sec);
+		_cleanup_free_ char *key = NULL;
+
+		if (asprintf(&key, "network.%s.hwaddr", title) < 0)
+			return -ENOMEM;
+		if ((r = edit(&out, key, NULL)) < 0)
+			return r;
+		if (is_literal_address(cfg_getstr(sec, "ipv4"))) {
+			free(key);
+			if (asprintf(&key, "network.%s.ipv4", title) < 0)
+				return -ENOMEM;
+			if ((r = edit(&out, key, "auto")) < 0)
+				return r;
+		}
+	}
+	/* The result must still be a valid config. */
+	cfg_free(TAKE_PTR(cfg));
+	r = lxm_config_parse_string(out, "config", &cfg);
+	if (r < 0)
+		return r;
+	*ret = TAKE_PTR(out);
+	return 0;
+}
+
+/* Rewrites rootfs/rel (a regular file) with text; a missing file or etc/ is left alone. */
+static int rewrite_in_rootfs(int etc_fd, const char *rel, const char *text)
+{
+	/* O_NOFOLLOW: a copied rootfs is guest-controlled; a symlink etc/hostname -> /etc/shadow
+	 * must not make the host truncate its own files. */
+	_cleanup_close_ int fd = openat(etc_fd, rel, O_WRONLY | O_TRUNC | O_NOFOLLOW | O_CLOEXEC | O_NONBLOCK);
+	if (fd < 0)
+		return errno == ENOENT || errno == ELOOP ? 0 : -errno;
+	struct stat st;
+	if (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode))
+		return 0;
+	size_t len = strlen(text);
+	if (len > 0 && write(fd, text, len) != (ssize_t)len)
+		return -EIO;
+	return 0;
+}
+
+int lxm_rootfs_reidentify(const char *rootfs, const char *name, bool new_machine_id)
+{
+	_cleanup_close_ int root_fd = open(rootfs, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+	_cleanup_free_ char *host = NULL;
+	int r;
+
+	if (root_fd < 0)
+		return -errno;
+	_cleanup_close_ int etc_fd = openat(root_fd, "etc", O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+	if (etc_fd < 0)
+		return errno == ENOENT || errno == ENOTDIR || errno == ELOOP ? 0 : -errno;
+	if (asprintf(&host, "%s\n", name) < 0)
+		return -ENOMEM;
+	if (new_machine_id && (r = rewrite_in_rootfs(etc_fd, "machine-id", "")) < 0)
+		return log_error_errno(r, "Failed to empty the machine-id in '%s': %m", rootfs);
+	if ((r = rewrite_in_rootfs(etc_fd, "hostname", host)) < 0)
+		return log_error_errno(r, "Failed to write the hostname in '%s': %m", rootfs);
+	return 0;
+}

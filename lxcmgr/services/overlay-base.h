@@ -1,0 +1,22 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/*
+ * Read-only unpacked template bases for overlay containers: CACHE_DIR/overlay-bases/KEY-SHA16/, one
+ * per cached tarball version (a refreshed template gets a new base; containers keep using theirs).
+ */
+#pragma once
+
+#include "core/paths.h"
+
+struct lxm_overlay_base {
+	char *path;     /* the unpacked base directory */
+	char *release;
+	char *arch;
+	char *init;     /* as recorded in the cache ("none": the init shim) */
+};
+void lxm_overlay_base_done(struct lxm_overlay_base *b);
+
+/* The base for template tmpl (release, arch, init may be NULL: any): the newest matching cache
+ * entry, unpacked once (under the cache key's lock, built aside and renamed). -ENOENT when no
+ * cache entry matches (not logged: the caller builds the template first). */
+int lxm_overlay_base_get(const struct lxm_paths *paths, const char *tmpl, const char *release, const char *arch,
+			 const char *init, bool progress, struct lxm_overlay_base *ret);

@@ -1,0 +1,51 @@
+#!/bin/bash
+# Hooks: pre_start/post_start/pre_stop/post_stop run on the host with the container's name, state
+# dir, rootfs and init pid; a failing pre_start aborts the start leaving nothing behind.
+. "$(dirname "$0")/lib.sh"
+require_root "boots containers"
+plan 16
+
+new_root
+N=$(unique_name hk)
+CT="$ROOT/var/lib/lxcmgr/containers"
+defer "'$LXCMGR' --root '$ROOT' kill '$N' >/dev/null 2>&1 || true"
+H="$_lib_tmp/hooks"
+mkdir -p "$H"
+cat >"$H/record" <<EOS
+#!/bin/sh
+env | grep '^LXCMGR_' | sort >"$H/\$LXCMGR_HOOK.env"
+EOS
+printf '#!/bin/sh\necho "pre_start refused" >&2\nexit 3\n' >"$H/fail"
+chmod +x "$H/record" "$H/fail"
+state_of() { lxcmgr info "$1" --format json | sed -n 's/.*"state":"\([a-z]*\)".*/\1/p'; }
+pid_of() { lxcmgr info "$1" --format json | sed -n 's/.*"pid":\([0-9]*\).*/\1/p'; }
+
+run_expect_exit 0 lxcmgr create "$N" -t busybox
+for h in pre_start post_start pre_stop post_stop; do lxcmgr config "$N" set "hook.$h" "$H/record"; done
+
+run_expect_exit 0 lxcmgr start "$N"
+pid=$(pid_of "$N")
+is "$(cat "$H/pre_start.env")" "LXCMGR_HOOK=pre_start
+LXCMGR_NAME=$N
+LXCMGR_PID=
+LXCMGR_ROOTFS=$CT/$N/rootfs
+LXCMGR_STATE_DIR=$ROOT/run/lxcmgr/$N" "pre_start environment"
+is "$(grep PID "$H/post_start.env")" "LXCMGR_PID=$pid" "post_start gets init's pid"
+run_expect_exit 0 lxcmgr stop "$N" -t 5
+is "$(grep PID "$H/pre_stop.env")" "LXCMGR_PID=$pid" "pre_stop gets init's pid"
+check "post_stop ran" test -f "$H/post_stop.env"
+is "$(grep NAME "$H/post_stop.env")" "LXCMGR_NAME=$N" "post_stop gets the name"
+
+# A failing pre_start: start fails with the hook's message, nothing started or left behind.
+rm -f "$H"/*.env
+lxcmgr config "$N" set hook.pre_start "$H/fail"
+run_expect_exit 1 lxcmgr start "$N"
+like "$ERR" "pre_start refused" "the hook's own message is shown"
+like "$ERR" "pre_start hook .* failed with exit status 3" "lxcmgr says which hook failed"
+is "$(state_of "$N")" "stopped" "container not started"
+check "post_start did not run" test ! -e "$H/post_start.env"
+check "no run directory left" test ! -e "$ROOT/run/lxcmgr/$N"
+
+lxcmgr config "$N" unset hook.pre_start
+run_expect_exit 0 lxcmgr start "$N"
+run_expect_exit 0 lxcmgr kill "$N"
