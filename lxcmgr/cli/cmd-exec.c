@@ -3,6 +3,7 @@
 
 #include "cli/cli-runtime.h"
 #include "cli/commands.h"
+#include "resources/freeze.h"
 #include "runtime/attach.h"
 #include "util/log.h"
 
@@ -76,6 +77,9 @@ int lxm_cmd_exec(struct lxm_context *ctx, int argc, char **argv)
 	r = lxm_cli_runtime_open(ctx, name, &ct, NULL);
 	if (r < 0)
 		return r;
+	/* The new process would join the frozen cgroup and hang: refuse instead */
+	if (lxm_container_is_frozen(&ctx->paths, name))
+		return log_error_errno(-EBUSY, "Container '%s' is frozen, unfreeze it first", name);
 	r = lxm_attach_run(&ctx->paths, ct, &o);
 	if (r == -ESRCH)
 		return r; /* "not running" was printed: exit code 4 */

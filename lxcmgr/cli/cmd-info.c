@@ -9,6 +9,7 @@
 #include "cli/info-net.h"
 #include "cli/commands.h"
 #include "config/config.h"
+#include "resources/usage.h"
 #include "runtime/state.h"
 #include "store/store.h"
 #include "util/json.h"
@@ -68,6 +69,7 @@ struct info {
 	uint64_t disk;
 	unsigned restarts;      /* by the restart policy since the last start */
 	char *restart_reason;   /* "killed, restarting in 1000ms", "gave up: ..."; NULL if none */
+	struct lxm_usage usage;
 };
 
 /* CONTAINERS/NAME/restarts ("COUNT REASON", written by the monitor's restart policy). */
@@ -129,6 +131,7 @@ static void print_text(const struct info *in)
 	}
 	_cleanup_free_ char *uuid = lxm_cli_config_str(cfg, "uuid");
 	lxm_info_net_print_text(cfg, uuid, in->si.init_pid);
+	lxm_usage_print_text(&in->usage);
 }
 
 static int print_json(const struct info *in)
@@ -172,6 +175,8 @@ static int print_json(const struct info *in)
 			lxm_json_kv_string(&j, limit_keys[i], v);
 	}
 	lxm_json_object_end(&j);
+	lxm_json_key(&j, "usage");
+	lxm_usage_json(&j, &in->usage);
 	lxm_json_key(&j, "networks");
 	lxm_json_object_begin(&j);
 	for (unsigned i = 0; i < cfg_size(cfg, "network"); i++) {
@@ -233,6 +238,10 @@ int lxm_cmd_info(struct lxm_context *ctx, int argc, char **argv)
 	if (disk)
 		in.have_disk = rootfs_usage(c->rootfs, &in.disk) >= 0;
 	read_restarts(&in);
+	if ((r = lxm_usage_collect(&ctx->paths, c, &in.si, &in.usage)) < 0)
+		return r;
+	in.usage.have_disk = in.have_disk;
+	in.usage.disk_bytes = in.disk;
 	if (fmt == LXM_FORMAT_JSON)
 		r = print_json(&in);
 	else

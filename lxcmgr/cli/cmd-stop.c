@@ -3,6 +3,7 @@
 
 #include "cli/cli-runtime.h"
 #include "cli/commands.h"
+#include "resources/freeze.h"
 #include "runtime/stop.h"
 #include "services/hooks.h"
 #include "util/log.h"
@@ -13,6 +14,8 @@ int lxm_cli_stop_locked(struct lxm_context *ctx, const char *name, unsigned time
 {
 	_cleanup_free_ char *how = NULL;
 	(void)lxm_hook_run_for(&ctx->paths, name, "pre_stop", true);
+	/* A frozen init cannot act on its halt signal (and frozen v1 tasks cannot die): thaw first */
+	(void)lxm_container_thaw_if_frozen(&ctx->paths, name);
 	int r = lxm_runtime_stop(&ctx->paths, name, timeout, &how);
 	if (r == -ESRCH)
 		return quiet_if_stopped ? 0 : lxm_cli_not_running(name);

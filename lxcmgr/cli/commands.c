@@ -33,6 +33,11 @@ static const struct lxm_command commands[] = {
 	  "       lxcmgr net list [--format table|json] | show NAME | delete NAME | up NAME" },
 	{ "port", lxm_cmd_port, "Add, remove or list a container's port forwards",
 	  "NAME add [tcp|udp] HOST_PORT CONTAINER_PORT | remove [tcp|udp] HOST_PORT | list [--format table|json]" },
+	{ "plan", lxm_cmd_plan, "Show what 'apply' would change (exit 0: nothing, 2: changes)", "FILE [--only NAME] [--prune]" },
+	{ "apply", lxm_cmd_apply, "Create and update containers and networks declared in a provisioning file",
+	  "FILE [--restart] [--prune] [--only NAME]" },
+	{ "export-config", lxm_cmd_export_config, "Write a provisioning file describing existing containers",
+	  "[NAME...]" },
 	{ "check", lxm_cmd_check, "Report what the host kernel and tools support", "[--format table|json]" },
 	{ "template", lxm_cmd_template, "List, build, refresh or remove cached templates",
 	  "list [--format table|json] | build TEMPLATE [--release R] [--arch A] [--init I] [--mirror URL] "
@@ -46,6 +51,12 @@ static const struct lxm_command commands[] = {
 	{ "import", lxm_cmd_import, "Restore a container from an export archive (verified first)", "FILE [NAME]" },
 	{ "autostart", lxm_cmd_autostart, "Start (or stop) the autostart containers in order",
 	  "[--group G] [--dry-run] | --shutdown [--group G] [--timeout S] [--dry-run]" },
+	{ "limit", lxm_cmd_limit, "Show or change a container's resource limits (live and in its config)",
+	  "NAME [KEY=VALUE...]\n\nKEYS: memory memory_high swap cpus cpu_weight cpuset pids io_weight; KEY= resets one" },
+	{ "stats", lxm_cmd_stats, "Show the resource usage of running containers",
+	  "[NAME...] [--format table|json] [--watch [--interval SECONDS]]" },
+	{ "freeze", lxm_cmd_freeze, "Freeze every process of a running container", "NAME" },
+	{ "unfreeze", lxm_cmd_unfreeze, "Thaw a frozen container", "NAME" },
 };
 
 const struct lxm_command *lxm_command_find(const char *name)

@@ -280,6 +280,12 @@ cfg_t *lxm_schema_global_new(void)
 	return cfg;
 }
 
+void lxm_schema_prepare(cfg_t *cfg, const char *prefix)
+{
+	cfg_set_error_function(cfg, report_error);
+	install(cfg, prefix, container_validators, ARRAY_SIZE(container_validators));
+}
+
 int lxm_schema_parse(cfg_t *cfg, const char *text, const char *source)
 {
 	const char *saved = current_source;

@@ -13,6 +13,10 @@ cfg_t *lxm_schema_container_new(void);
 /* Same for the global config. */
 cfg_t *lxm_schema_global_new(void);
 
+/* For schemas that embed the container options under prefix (e.g. "container|" in provisioning
+ * files): installs the "PATH:LINE:" error reporter and the container validators. */
+void lxm_schema_prepare(cfg_t *cfg, const char *prefix);
+
 /* Parses text into cfg (from one of the constructors); source names it in messages.
  * 0, -EINVAL (logged, with the line) or -ENOMEM. */
 int lxm_schema_parse(cfg_t *cfg, const char *text, const char *source);

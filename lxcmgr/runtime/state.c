@@ -107,6 +107,17 @@ static bool process_matches(pid_t pid, uint64_t start)
 	return pid > 0 && lxm_proc_starttime(pid, &now) >= 0 && now == start;
 }
 
+/* The freezer state is the kernel's, not the monitor's: one read of the payload cgroup's
+ * freezer.state (v1) or cgroup.events (v2). */
+static bool payload_frozen(const char *text)
+{
+	_cleanup_cgroup_ struct lxm_cgroup *cg = NULL;
+	char uuid[64];
+
+	return state_get(text, "uuid", uuid, sizeof(uuid)) && uuid[0] &&
+	       lxm_cgroup_open_by_id(uuid, LXM_CGROUP_PAYLOAD, &cg) >= 0 && lxm_cgroup_is_frozen(cg) > 0;
+}
+
 static int read_last_exit(const struct lxm_paths *paths, const char *name, char **ret)
 {
 	_cleanup_free_ char *path = NULL;
@@ -152,6 +163,8 @@ int lxm_state_query(const struct lxm_paths *paths, const char *name, struct lxm_
 	enum lxm_state st = LXM_STATE_RUNNING;
 	if (monitor_alive && state_get(text, "state", v, sizeof(v)))
 		(void)lxm_state_from_string(v, &st);
+	if (st == LXM_STATE_RUNNING && payload_frozen(text))
+		st = LXM_STATE_FROZEN;
 	ret->state = st;
 	ret->monitor_lost = !monitor_alive;
 	ret->monitor_pid = monitor_alive ? monitor : 0;

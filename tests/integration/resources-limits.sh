@@ -1,0 +1,184 @@
+#!/bin/bash
+# Resource limits on a real busybox container, on whatever layout the host has (this host: v1
+# hybrid; the VM lane: pure v2): limits applied at start, OOM kill inside at `memory`, a bounded
+# fork bomb stopped at `pids`, CPU time near `cpus`, the cpuset seen by nproc/taskset, live
+# `limit` changes (and a refused one changing nothing), `stats`/`info` usage against a known
+# allocation, freeze/unfreeze (exec refused while frozen, stop of a frozen container), bad input
+# with exit code 2 and line numbers, global defaults rendered into new configs.
+. "$(dirname "$0")/lib.sh"
+require_root "boots containers and reads their cgroups"
+
+plan 70
+
+new_root
+NAME=$(unique_name rl)
+NAME2=$(unique_name rl)
+defer "'$LXCMGR' --root '$ROOT' kill '$NAME' >/dev/null 2>&1 || true"
+
+# Waits (bounded) until CMD succeeds; tests may wait, the product may not poll.
+wait_for() {
+	local tries=$1 i
+	shift
+	for ((i = 0; i < tries; i++)); do
+		if "$@" >/dev/null 2>&1; then return 0; fi
+		sleep 0.1
+	done
+	return 1
+}
+json_field() { sed -n "s/.*\"$2\":\"\\{0,1\\}\\([^,\"}]*\\).*/\\1/p" <<<"$1" | head -n1; }
+state_of() { json_field "$(lxcmgr info "$1" --format json)" state; }
+pid_of() { json_field "$(lxcmgr info "$1" --format json)" pid; }
+uuid_of() { sed -n 's/^uuid *= *"\(.*\)"/\1/p' "$ROOT/var/lib/lxcmgr/containers/$1/config"; }
+
+# The payload cgroup's file for a controller: v2 one directory, v1 one per controller.
+if [ -f /sys/fs/cgroup/cgroup.controllers ]; then V2=1; else V2=0; fi
+cgf() { # CONTROLLER FILE
+	local uuid
+	uuid=$(uuid_of "$NAME")
+	if [ "$V2" = 1 ]; then echo "/sys/fs/cgroup/lxcmgr.payload.$uuid/$2"; else echo "/sys/fs/cgroup/$1/lxcmgr.payload.$uuid/$2"; fi
+}
+cpu_usec() {
+	if [ "$V2" = 1 ]; then awk '$1 == "usage_usec" {print $2}' "$(cgf cpu cpu.stat)"; else echo $(($(cat "$(cgf cpuacct cpuacct.usage)") / 1000)); fi
+}
+now_usec() { echo $(($(date +%s%N) / 1000)); }
+NCPU=$(nproc)
+
+# --- global defaults ------------------------------------------------------------------------------
+mkdir -p "$ROOT/etc/lxcmgr"
+printf 'defaults {\n  limits {\n    pids = "256"\n    cpu_weight = 50\n  }\n}\n' >"$ROOT/etc/lxcmgr/lxcmgr.conf"
+check "create a busybox container" lxcmgr create "$NAME" -t busybox
+CONF="$ROOT/var/lib/lxcmgr/containers/$NAME/config"
+like "$(cat "$CONF")" 'pids = "256"' "the global defaults' limits are rendered into the new config"
+rm -f "$ROOT/etc/lxcmgr/lxcmgr.conf"
+check "create a second container (stays stopped)" lxcmgr create "$NAME2" -t busybox
+CONF2="$ROOT/var/lib/lxcmgr/containers/$NAME2/config"
+
+# --- bad input: exit code 2 with the file's line number -------------------------------------------
+cp "$CONF2" "$_lib_tmp/conf2.orig"
+for bad in 'memory = "12Q"' 'cpus = -1' 'cpuset = "0-1023"' 'pids = "0"'; do
+	cp "$_lib_tmp/conf2.orig" "$CONF2"
+	printf 'limits {\n  %s\n}\n' "$bad" >>"$CONF2"
+	line=$(($(wc -l <"$_lib_tmp/conf2.orig") + 2))
+	run_expect_exit 2 lxcmgr start "$NAME2"
+	like "$ERR" "config:$line: Invalid value" "'$bad' refused at config load with its line number ($line)"
+done
+cp "$_lib_tmp/conf2.orig" "$CONF2"
+run_expect_exit 2 lxcmgr limit "$NAME2" memory=12Q pids=0
+like "$ERR" "Invalid value '12Q' for 'limits.memory'" "limit refuses memory=12Q"
+run_expect_exit 2 lxcmgr limit "$NAME2" cpuset="0-$NCPU"
+like "$ERR" "CPU $NCPU is not online" "limit refuses a cpuset beyond the online CPUs"
+run_expect_exit 0 lxcmgr limit "$NAME2" memory=32M cpus=0.5
+like "$(cat "$CONF2")" 'memory = "32M"' "a stopped container: limit changes its config"
+
+# --- limits applied at start ----------------------------------------------------------------------
+check "set limits in the config" lxcmgr config "$NAME" set limits.memory 64M
+lxcmgr config "$NAME" set limits.swap 0 >/dev/null 2>&1 || true # needs swap accounting on v1
+check "pids limit" lxcmgr config "$NAME" set limits.pids 40
+check "cpus limit" lxcmgr config "$NAME" set limits.cpus 0.5
+check "cpuset limit" lxcmgr config "$NAME" set limits.cpuset 0
+run_expect_exit 0 lxcmgr start "$NAME"
+INIT=$(pid_of "$NAME")
+if [ "$V2" = 1 ]; then MEMFILE=memory.max; else MEMFILE=memory.limit_in_bytes; fi
+is "$(cat "$(cgf memory $MEMFILE)")" 67108864 "memory 64M is in $MEMFILE at start"
+is "$(cat "$(cgf pids pids.max)")" 40 "pids.max is 40 at start"
+run_expect_exit 0 lxcmgr limit "$NAME"
+like "$OUT" 'memory +64M +64M' "limit shows memory configured and effective"
+like "$OUT" 'cpus +0.5 +0.5' "limit shows cpus configured and effective"
+
+# --- OOM inside, init survives --------------------------------------------------------------------
+run_expect_exit 137 timeout 60 "$LXCMGR" --root "$ROOT" exec "$NAME" -- tail /dev/zero
+is "$(pid_of "$NAME"):$(state_of "$NAME")" "$INIT:running" "an allocation past memory is OOM-killed; init survives"
+if [ "$V2" = 1 ]; then
+	like "$(cat "$(cgf memory memory.events)")" 'oom_kill [1-9]' "memory.events counts the OOM kill"
+else
+	like "$(cat "$(cgf memory memory.oom_control)")" 'oom_kill [1-9]' "memory.oom_control counts the OOM kill"
+fi
+check "the host is unaffected (a host process allocates 100M)" sh -c 'head -c 100M /dev/zero | tail -c 1 >/dev/null'
+
+# --- fork bomb bounded by pids --------------------------------------------------------------------
+# ash gives up at the first refused fork; the sleeps it made stay for 3 s (exit status not checked)
+timeout 60 "$LXCMGR" --root "$ROOT" exec "$NAME" -- sh -c 'for i in $(seq 100); do sleep 3 & done' >/dev/null 2>&1 || true
+pc=$(cat "$(cgf pids pids.current)")
+if [ "$pc" -ge 30 ] && [ "$pc" -le 40 ]; then ok "100 forks stop at pids 40 (pids.current $pc)"; else not_ok "100 forks stop at pids 40" "pids.current '$pc'"; fi
+like "$(cat "$(cgf pids pids.events)")" 'max [1-9]' "pids.events counts refused forks"
+wait_for 100 sh -c "[ \$(cat '$(cgf pids pids.current)') -le 2 ]" || not_ok "the sleeps end" "$(cat "$(cgf pids pids.current)")"
+
+# --- CPU quota -----------------------------------------------------------------------------------
+# The quota is a ceiling; on a loaded host the weight keeps the floor (the measurement is no benchmark)
+run_expect_exit 0 lxcmgr limit "$NAME" cpu_weight=10000
+c0=$(cpu_usec)
+t0=$(now_usec)
+run_expect_exit 0 "$LXCMGR" --root "$ROOT" exec "$NAME" -- sh -c \
+	'timeout 3 sh -c "while :; do :; done" & timeout 3 sh -c "while :; do :; done" & wait; exit 0'
+c1=$(cpu_usec)
+t1=$(now_usec)
+share=$(( (c1 - c0) * 100 / (t1 - t0) ))
+# cpus = 0.5 with two busy loops: 50% of one CPU, +-25% (an enforcement check, not a benchmark)
+if [ "$share" -ge 37 ] && [ "$share" -le 63 ]; then ok "two busy loops get ~0.5 CPU (${share}%)"; else not_ok "two busy loops get ~0.5 CPU" "got ${share}% of one CPU"; fi
+
+# --- cpuset inside --------------------------------------------------------------------------------
+run_expect_exit 0 lxcmgr exec "$NAME" -- nproc
+is "$OUT" 1 "nproc inside shows the cpuset 0"
+run_expect_exit 0 lxcmgr exec "$NAME" -- taskset -p 1
+like "$OUT" 'mask: 1$' "taskset -p 1 inside shows CPU 0 only"
+
+# --- live changes ---------------------------------------------------------------------------------
+run_expect_exit 0 lxcmgr limit "$NAME" memory=128M pids=80 cpus=1
+is "$(cat "$(cgf memory $MEMFILE)"):$(cat "$(cgf pids pids.max)")" "134217728:80" "a live change is in the cgroup at once"
+like "$(cat "$CONF")" 'memory = "128M"' "a live change is in the config too"
+is "$(pid_of "$NAME")" "$INIT" "no restart for a live change"
+if [ "$NCPU" -ge 2 ]; then
+	run_expect_exit 0 lxcmgr limit "$NAME" cpuset=0-1
+	run_expect_exit 0 lxcmgr exec "$NAME" -- nproc
+	is "$OUT" 2 "a live cpuset change is seen by nproc inside"
+else
+	skip "one CPU host" 2
+fi
+# A value the kernel refuses changes neither cgroup nor config. v1 refuses a memory limit below
+# what it cannot reclaim (EBUSY); v2 takes any memory.max (and OOM-kills), so v1 only.
+if [ "$V2" = 0 ]; then
+	lxcmgr exec "$NAME" -- sh -c 'dd if=/dev/zero of=/dev/shm/pin bs=1M count=8 2>/dev/null'
+	run_expect_exit 1 lxcmgr limit "$NAME" pids=90 memory=1M
+	like "$ERR" "nothing changed: Failed to write '1048576' to '.*memory.limit_in_bytes'" "the refused value is named with its file"
+	is "$(cat "$(cgf pids pids.max)"):$(grep -c 'pids = "80"' "$CONF")" "80:1" "a refused memory value rolls pids back and leaves the config alone"
+	lxcmgr exec "$NAME" -- rm -f /dev/shm/pin
+else
+	skip "v2 memory.max takes any value" 3
+fi
+
+# --- usage: a known allocation --------------------------------------------------------------------
+m0=$(json_field "$(lxcmgr stats "$NAME" --format json)" memory_bytes)
+lxcmgr exec "$NAME" -- sh -c 'dd if=/dev/zero of=/dev/shm/big bs=1M count=64 2>/dev/null'
+run_expect_exit 0 lxcmgr stats "$NAME" --format json
+m1=$(json_field "$OUT" memory_bytes)
+d=$(( (m1 - m0) / 1048576 ))
+# 64 MiB in a tmpfs is charged to the writer's cgroup: the growth is 64 MiB within -2/+8 MiB
+if [ "$d" -ge 62 ] && [ "$d" -le 72 ]; then ok "stats memory grows by a 64 MiB /dev/shm file (${d} MiB)"; else not_ok "stats memory grows by 64 MiB" "grew ${d} MiB ($m0 -> $m1)"; fi
+run_expect_exit 0 lxcmgr info "$NAME" --format json
+like "$OUT" '"usage":\{"memory_bytes":[0-9]+,"memory_peak_bytes":[0-9]+' "info json has a usage object"
+like "$OUT" '"cpu_user_usec":[0-9]+,"cpu_system_usec":[0-9]+,"pids":[0-9]+' "usage has CPU user/system time and pids"
+lxcmgr exec "$NAME" -- rm -f /dev/shm/big
+run_expect_exit 0 timeout --preserve-status -s INT 2 "$LXCMGR" --root "$ROOT" stats --watch --interval 0.3
+n=$(grep -c '^NAME' <<<"$OUT" || true)
+if [ "$n" -ge 3 ]; then ok "stats --watch redraws and exits 0 on SIGINT ($n frames)"; else not_ok "stats --watch redraws" "$n frames"; fi
+
+# --- freeze ---------------------------------------------------------------------------------------
+run_expect_exit 0 lxcmgr freeze "$NAME"
+like "$(lxcmgr list)" "$NAME +frozen" "list says frozen"
+if [ "$V2" = 1 ]; then FZ="$(cgf x cgroup.events)"; FZW='frozen 1'; else FZ="$(cgf freezer freezer.state)"; FZW=FROZEN; fi
+like "$(cat "$FZ")" "$FZW" "the kernel has the cgroup frozen"
+run_expect_exit 4 timeout 10 "$LXCMGR" --root "$ROOT" exec "$NAME" -- true
+like "$ERR" "is frozen, unfreeze it first" "exec is refused while frozen"
+run_expect_exit 0 lxcmgr unfreeze "$NAME"
+run_expect_exit 0 lxcmgr exec "$NAME" -- true
+is "$(state_of "$NAME")" running "unfreeze: running again, exec works"
+run_expect_exit 0 lxcmgr freeze "$NAME"
+t0=$(date +%s)
+run_expect_exit 0 timeout 20 "$LXCMGR" --root "$ROOT" stop "$NAME" -t 10
+t1=$(date +%s)
+last=$(json_field "$(lxcmgr info "$NAME" --format json)" last_exit)
+if [ "$last" = clean ] && [ $((t1 - t0)) -lt 10 ]; then ok "stop of a frozen container is clean ($((t1 - t0)) s)"; else not_ok "stop of a frozen container is clean" "last_exit $last after $((t1 - t0)) s"; fi
+
+# --- reset ----------------------------------------------------------------------------------------
+run_expect_exit 0 lxcmgr limit "$NAME" memory=
+unlike "$(cat "$CONF")" 'memory = ' "memory= removes the key from the config"
