@@ -12,6 +12,7 @@
 #include <sys/stat.h>
 
 #include "cgroup/cgroup.h"
+#include "cli/cmd-metrics.h"
 #include "cli/commands.h"
 #include "cli/metrics-prom.h"
 #include "runtime/net-info.h"
@@ -112,21 +113,11 @@ static int gather(struct lxm_context *ctx, const char *name, bool disk, struct l
 	return 0;
 }
 
-int lxm_cmd_metrics(struct lxm_context *ctx, int argc, char **argv)
+int lxm_metrics_print(struct lxm_context *ctx, char **names, size_t n, bool disk)
 {
-	static const struct option options[] = { { "disk", no_argument, NULL, 'd' }, {} };
 	_cleanup_strv_free_ char **all = NULL;
-	bool disk = false;
-	int ch, r;
+	int r;
 
-	while ((ch = getopt_long(argc, argv, "d", options, NULL)) != -1) {
-		if (ch != 'd')
-			return log_error_errno(-EINVAL, "Usage: lxcmgr metrics [--disk] [NAME...]");
-		disk = true;
-	}
-
-	char **names = argv + optind;
-	size_t n = (size_t)(argc - optind);
 	if (n == 0) {
 		r = lxm_store_list(&ctx->paths, &all);
 		if (r < 0)
@@ -148,4 +139,18 @@ int lxm_cmd_metrics(struct lxm_context *ctx, int argc, char **argv)
 	if (r < 0 || fflush(stdout) != 0)
 		return log_error_errno(-EIO, "Failed to write the metrics");
 	return 0;
+}
+
+int lxm_cmd_metrics(struct lxm_context *ctx, int argc, char **argv)
+{
+	static const struct option options[] = { { "disk", no_argument, NULL, 'd' }, {} };
+	bool disk = false;
+	int ch;
+
+	while ((ch = getopt_long(argc, argv, "d", options, NULL)) != -1) {
+		if (ch != 'd')
+			return log_error_errno(-EINVAL, "Usage: lxcmgr metrics [--disk] [NAME...]");
+		disk = true;
+	}
+	return lxm_metrics_print(ctx, argv + optind, (size_t)(argc - optind), disk);
 }

@@ -54,7 +54,7 @@ static const struct lxm_command commands[] = {
 	{ "limit", lxm_cmd_limit, "Show or change a container's resource limits (live and in its config)",
 	  "NAME [KEY=VALUE...]\n\nKEYS: memory memory_high swap cpus cpu_weight cpuset pids io_weight; KEY= resets one" },
 	{ "stats", lxm_cmd_stats, "Show the resource usage of running containers",
-	  "[NAME...] [--format table|json] [--watch [--interval SECONDS]]" },
+	  "[NAME...] [--format table|json|prometheus] [--watch [--interval SECONDS]]" },
 	{ "freeze", lxm_cmd_freeze, "Freeze every process of a running container", "NAME" },
 	{ "unfreeze", lxm_cmd_unfreeze, "Thaw a frozen container", "NAME" },
 };

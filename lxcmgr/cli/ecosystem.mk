@@ -1,7 +1,7 @@
 # Ecosystem (issue 10): hidden listing commands, metrics, man pages, completion, packaging.
 lxcmgr_lxcmgr_SOURCES += \
 	lxcmgr/cli/cmd-internal.c \
-	lxcmgr/cli/cmd-metrics.c \
+	lxcmgr/cli/cmd-metrics.c lxcmgr/cli/cmd-metrics.h \
 	lxcmgr/cli/metrics-prom.c lxcmgr/cli/metrics-prom.h
 
 UNIT_TESTS += tests/unit/test-metrics-prom

@@ -4,7 +4,7 @@
 # every line has the exposition format's shape, and an unknown name exits 3.
 . "$(dirname "$0")/lib.sh"
 require_root "boots a container"
-plan 10
+plan 12
 
 new_root
 RUN=$(unique_name mr)
@@ -25,3 +25,5 @@ bad=$(printf '%s\n' "$m" | grep -vE '^# (HELP|TYPE) lxcmgr_[a-z_]+ .+$' |
 	grep -vE '^lxcmgr_[a-z_]+\{name="[^"\\]*"(,[a-z]+="[^"\\]*")*\} [0-9]+(\.[0-9]+)?$' || true)
 is "$bad" "" "every line has the exposition format's shape"
 run_expect_exit 3 lxcmgr metrics nosuch-container
+run_expect_exit 0 lxcmgr stats --format prometheus "$RUN"
+like "$OUT" "lxcmgr_container_memory_bytes\\{name=\"$RUN\"\\} [1-9][0-9]*" "stats --format prometheus prints the metrics"
