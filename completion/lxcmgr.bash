@@ -136,6 +136,10 @@ _lxcmgr()
 		elif [[ ${#pos[@]} -eq 2 && ${pos[1]} =~ ^(get|set|unset)$ ]]; then
 			COMPREPLY=($(compgen -W "$(_lxcmgr_config_keys)" -- "$cur"))
 		fi ;;
+	apply | plan)
+		[[ ${#pos[@]} -eq 0 ]] && COMPREPLY=($(compgen -f -- "$cur")) ;;
+	export-config)
+		COMPREPLY=($(compgen -W "$(_lxcmgr_containers)" -- "$cur")) ;;
 	snapshot)
 		if [[ ${#pos[@]} -eq 0 ]]; then
 			COMPREPLY=($(compgen -W "$(_lxcmgr_containers)" -- "$cur"))
