@@ -421,6 +421,38 @@ int lxm_dnsmasq_host_list(const char *dir, struct lxm_dnsmasq_host **ret, size_t
 	return 0;
 }
 
+int lxm_dnsmasq_lease_list(const char *dir, struct lxm_dnsmasq_host **ret, size_t *ret_n)
+{
+	_cleanup_free_ char *path = NULL, *text = NULL;
+	_cleanup_free_ struct lxm_dnsmasq_host *items = NULL;
+	size_t n = 0;
+	int r;
+
+	if (path_in(dir, "dnsmasq.leases", &path) < 0)
+		return -ENOMEM;
+	r = read_all(path, &text);
+	if (r < 0 && r != -ENOENT)
+		return r;
+	for (char *s = text, *save = NULL, *l; text && (l = strtok_r(s, "\n", &save)); s = NULL) {
+		struct lxm_dnsmasq_host h = {};
+		char *f[4] = {}, *save2 = NULL;
+		size_t k = 0;
+		for (char *t = strtok_r(l, " ", &save2); t && k < 4; t = strtok_r(NULL, " ", &save2))
+			f[k++] = t;
+		if (k < 3 || lxm_ipam_parse_mac(f[1], h.mac) < 0 || lxm_ipam_parse_addr(f[2], &h.ip) < 0)
+			continue; /* DUID lines and IPv6 leases */
+		snprintf(h.name, sizeof(h.name), "%s", k == 4 ? f[3] : "*");
+		struct lxm_dnsmasq_host *m = realloc(items, (n + 1) * sizeof(*m));
+		if (!m)
+			return -ENOMEM;
+		items = m;
+		items[n++] = h;
+	}
+	*ret = TAKE_PTR(items);
+	*ret_n = n;
+	return 0;
+}
+
 int lxm_dnsmasq_host_lookup(const char *dir, const char *name, struct lxm_cidr *ret)
 {
 	_cleanup_free_ struct lxm_dnsmasq_host *h = NULL;

@@ -53,6 +53,10 @@ struct lxm_dnsmasq_host {
 };
 /* The static leases of dir (dhcp-hosts). *ret owned (free). */
 int lxm_dnsmasq_host_list(const char *dir, struct lxm_dnsmasq_host **ret, size_t *ret_n);
+/* The lease database of dir (dnsmasq.leases, "EXPIRY MAC IP NAME CLIENTID" lines): the live
+ * leases that dnsmasq keeps until they expire, also after a container stopped without releasing
+ * its lease. Same struct, name "*" when the client sent none. *ret owned (free). */
+int lxm_dnsmasq_lease_list(const char *dir, struct lxm_dnsmasq_host **ret, size_t *ret_n);
 /* The address recorded for name; -ENOENT when none. */
 int lxm_dnsmasq_host_lookup(const char *dir, const char *name, struct lxm_cidr *ret);
 

@@ -35,6 +35,7 @@ liblxcmgr_a_SOURCES += \
 	lxcmgr/runtime/net-setup.c lxcmgr/runtime/net-setup.h \
 	lxcmgr/runtime/net-forward.c lxcmgr/runtime/net-forward.h \
 	lxcmgr/runtime/net-info.c lxcmgr/runtime/net-info.h \
-	lxcmgr/runtime/net-step.c lxcmgr/runtime/net-step.h
+	lxcmgr/runtime/net-step.c lxcmgr/runtime/net-step.h \
+	lxcmgr/runtime/net-rootfs.c lxcmgr/runtime/net-rootfs.h
 lxcmgr_lxcmgr_SOURCES += lxcmgr/cli/cmd-net.c lxcmgr/cli/cmd-port.c
-INTEGRATION_TESTS += tests/integration/net.sh tests/integration/net-port.sh
+INTEGRATION_TESTS += tests/integration/net.sh tests/integration/net-port.sh tests/integration/net-containers.sh

@@ -239,6 +239,13 @@ static void check_cgroups(struct checks *c)
 		_cleanup_free_ char *ctl = read_small(path);
 		add(c, "cgroup.v2_controllers", !IS_EMPTY(ctl), "%s", !IS_EMPTY(ctl) ? ctl : "none");
 	}
+	/* What enforces the device allow-list (lxm_devices_apply): the v1 controller wherever v1
+	 * hierarchies exist, else a BPF program on the v2 cgroup. */
+	bool v1_devices = v1 && strstr(list, "devices");
+	add(c, "devices", v1_devices || (!v1 && v2_path), "%s",
+	    v1_devices ? "allow-list through the cgroup v1 devices controller"
+	    : !v1 && v2_path ? "allow-list through a cgroup v2 BPF device program"
+			     : "no devices controller: the allow-list cannot be enforced");
 }
 
 static bool in_path(const char *prog)

@@ -11,6 +11,7 @@
 #include "config/config.h"
 #include "resources/usage.h"
 #include "runtime/state.h"
+#include "security/summary.h"
 #include "store/store.h"
 #include "util/json.h"
 #include "util/log.h"
@@ -132,6 +133,13 @@ static void print_text(const struct info *in)
 	_cleanup_free_ char *uuid = lxm_cli_config_str(cfg, "uuid");
 	lxm_info_net_print_text(cfg, uuid, in->si.init_pid);
 	lxm_usage_print_text(&in->usage);
+	struct lxm_security_summary sec;
+	if (lxm_security_summary(cfg, &sec) >= 0) {
+		printf("%-13s %s%s%s\n", "security", sec.mode, sec.idmap ? ", idmap " : "", sec.idmap ? sec.idmap : "");
+		printf("%-13s %s%s\n", "seccomp", sec.seccomp, sec.no_new_privs ? ", no_new_privs" : "");
+		printf("%-13s %s\n", "apparmor", sec.apparmor);
+		lxm_security_summary_done(&sec);
+	}
 }
 
 static int print_json(const struct info *in)
@@ -196,6 +204,19 @@ static int print_json(const struct info *in)
 	lxm_json_object_end(&j);
 	_cleanup_free_ char *uuid = lxm_cli_config_str(cfg, "uuid");
 	lxm_info_net_print_json(&j, cfg, uuid, in->si.init_pid);
+	struct lxm_security_summary sec;
+	if (lxm_security_summary(cfg, &sec) >= 0) {
+		lxm_json_key(&j, "security");
+		lxm_json_object_begin(&j);
+		lxm_json_kv_string(&j, "mode", sec.mode);
+		lxm_json_kv_string(&j, "idmap", sec.idmap);
+		lxm_json_kv_string(&j, "seccomp", sec.seccomp);
+		lxm_json_key(&j, "no_new_privs");
+		lxm_json_bool(&j, sec.no_new_privs);
+		lxm_json_kv_string(&j, "apparmor", sec.apparmor);
+		lxm_json_object_end(&j);
+		lxm_security_summary_done(&sec);
+	}
 	lxm_json_object_end(&j);
 	return lxm_json_end(&j);
 }

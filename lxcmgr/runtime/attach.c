@@ -30,7 +30,10 @@
 #include "runtime/attach-user.h"
 #include "runtime/attach.h"
 #include "runtime/start.h"
+#include "runtime/cfg-get.h"
 #include "runtime/state.h"
+#include "security/apparmor.h"
+#include "security/seccomp.h"
 #include "util/log.h"
 
 #define DEFAULT_PATH "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"
@@ -44,6 +47,10 @@ struct attach_ctx {
 	struct lxm_cgroup *payload;
 	int sock; /* child end */
 	bool pty;
+	/* Security of the container's init, prepared before the fork (security/). */
+	struct lxm_seccomp *seccomp;
+	char *apparmor_profile;
+	bool no_new_privs;
 };
 
 /* A message to the CLI: "pid N", "pty" (with the master fd) or "err ERRNO TEXT". */
@@ -156,6 +163,19 @@ static _noreturn_ void child_exec(struct attach_ctx *a, const struct lxm_attach_
 	r = lxm_caps_apply(a->c);
 	if (r < 0)
 		child_fail(a->sock, r, "Failed to drop capabilities");
+	/* What init got, the command gets: the same AppArmor profile from its exec on, no_new_privs
+	 * and the seccomp filter. Without them an exec'd shell would be the container's one way
+	 * around its own profile and filter (kexec_load, module loading from an "exec" session). */
+	if (a->apparmor_profile) {
+		r = lxm_apparmor_exec_into(a->apparmor_profile);
+		if (r < 0)
+			child_fail(a->sock, r, "Failed to enter the container's AppArmor profile");
+	}
+	if (a->no_new_privs && prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0)
+		child_fail(a->sock, errno, "Failed to set no_new_privs");
+	r = lxm_seccomp_apply(a->seccomp);
+	if (r < 0)
+		child_fail(a->sock, r, "Failed to load the container's seccomp filter");
 	if (setgroups(u->n_groups, u->groups) < 0 || setresgid(u->gid, u->gid, u->gid) < 0 ||
 	    setresuid(u->uid, u->uid, u->uid) < 0)
 		child_fail(a->sock, errno, "Failed to switch user");
@@ -279,6 +299,23 @@ static int open_init(const struct lxm_paths *paths, const struct lxm_container *
 	return 0;
 }
 
+/* The filter and profile init runs with (steps/seccomp.c, steps/lsm.c), read from the config
+ * again: the profile was loaded by the start, the filter is compiled here in the CLI. */
+static int prepare_security(const struct lxm_paths *paths, const struct lxm_container *c,
+			    struct lxm_seccomp **ret_seccomp, char **ret_profile)
+{
+	const char *setting = lxm_cfg_str(c->config, "security.seccomp");
+	const char *note;
+	int r = lxm_seccomp_load(setting ? setting : "default", paths, ret_seccomp);
+	if (r < 0)
+		return r;
+	r = lxm_apparmor_plan(lxm_cfg_str(c->config, "security.apparmor"), lxm_cfg_str(c->config, "uuid"),
+			      ret_profile, &note);
+	if (r < 0)
+		return log_error_errno(r, "Failed to find the AppArmor profile of '%s': %m", c->name);
+	return 0;
+}
+
 int lxm_attach_run(const struct lxm_paths *paths, const struct lxm_container *c,
 		   const struct lxm_attach_options *o)
 {
@@ -290,8 +327,16 @@ int lxm_attach_run(const struct lxm_paths *paths, const struct lxm_container *c,
 	r = open_init(paths, c, &a);
 	_cleanup_close_ int pidfd = a.pidfd;
 	_cleanup_cgroup_ struct lxm_cgroup *payload = a.payload;
+	_cleanup_(lxm_seccomp_freep) struct lxm_seccomp *seccomp = NULL;
+	_cleanup_free_ char *aa_profile = NULL;
 	if (r < 0)
 		return r;
+	r = prepare_security(paths, c, &seccomp, &aa_profile);
+	if (r < 0)
+		return r;
+	a.seccomp = seccomp;
+	a.apparmor_profile = aa_profile;
+	a.no_new_privs = lxm_cfg_bool(c->config, "security.no_new_privs", false);
 	a.pty = o->pty < 0 ? isatty(STDIN_FILENO) : o->pty > 0;
 	if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, pair) < 0)
 		return log_error_errno(errno, "Failed to create a socket pair: %m");

@@ -43,6 +43,7 @@ liblxcmgr_a_SOURCES += \
 	lxcmgr/runtime/steps/steps.h \
 	lxcmgr/runtime/steps/clone.c \
 	lxcmgr/runtime/steps/cgroup.c \
+	lxcmgr/runtime/steps/devices.c \
 	lxcmgr/runtime/steps/idmap.c \
 	lxcmgr/runtime/steps/network.c \
 	lxcmgr/runtime/steps/limits.c \

@@ -18,8 +18,10 @@
 #include <sys/wait.h>
 
 #include "runtime/control.h"
+#include "runtime/cfg-get.h"
 #include "runtime/monitor-internal.h"
 #include "runtime/net-step.h"
+#include "security/apparmor.h"
 #include "util/log.h"
 
 #define CHECK_FIRST_MS 10
@@ -319,6 +321,7 @@ void lxm_monitor_teardown(struct lxm_monitor *m, const char *how)
 		if (r < 0)
 			log_warning_errno(r, "Failed to remove the payload cgroup, ignoring: %m");
 	}
+	lxm_apparmor_release(m->c ? lxm_cfg_str(m->c->config, "security.apparmor") : NULL, m->uuid);
 	if (how) {
 		log_info("Container stopped: %s", how);
 		(void)lxm_state_set_last_exit(m->paths, m->name, how);

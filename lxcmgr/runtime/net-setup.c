@@ -153,31 +153,44 @@ int lxm_net_users(const struct lxm_paths *paths, const char *network, char ***re
 	return 0;
 }
 
-/* Addresses other containers hold on network n: their leases (running ones) and the static
- * ipv4 values in their configs (stopped ones keep their claim). */
-static int collect_used(const struct lxm_paths *paths, const struct lxm_network *n, const char *dir,
-			const char *self, struct lxm_cidr **ret, size_t *ret_n)
+static int used_append(struct lxm_cidr **used, size_t *k, const struct lxm_cidr *a)
 {
-	_cleanup_free_ struct lxm_dnsmasq_host *leases = NULL;
+	struct lxm_cidr *m = realloc(*used, (*k + 1) * sizeof(*m));
+
+	if (!m)
+		return -ENOMEM;
+	*used = m;
+	m[(*k)++] = *a;
+	return 0;
+}
+
+/* Addresses other containers hold on network n: their static leases (running ones), the live
+ * leases of dnsmasq's database held by other MACs (a container killed without releasing its
+ * lease keeps its address until the lease expires: dnsmasq would refuse it to a new MAC), and
+ * the static ipv4 values in their configs (stopped ones keep their claim). mac NULL: without the
+ * lease database (a static address is set directly; a stale lease is no conflict for it). */
+static int collect_used(const struct lxm_paths *paths, const struct lxm_network *n, const char *dir,
+			const char *self, const uint8_t *mac, struct lxm_cidr **ret, size_t *ret_n)
+{
+	_cleanup_free_ struct lxm_dnsmasq_host *hosts = NULL, *leases = NULL;
+	_cleanup_free_ struct lxm_cidr *used = NULL;
 	_cleanup_strv_free_ char **names = NULL;
-	struct lxm_cidr *used = NULL;
-	size_t n_leases = 0, k = 0;
+	size_t n_hosts = 0, n_leases = 0, k = 0;
 	int r;
 
-	r = lxm_dnsmasq_host_list(dir, &leases, &n_leases);
+	r = lxm_dnsmasq_host_list(dir, &hosts, &n_hosts);
+	if (r >= 0 && mac)
+		r = lxm_dnsmasq_lease_list(dir, &leases, &n_leases);
 	if (r >= 0)
 		r = lxm_store_list(paths, &names);
 	if (r < 0)
 		return r;
-	for (size_t i = 0; i < n_leases; i++) {
-		if (!leases[i].ip.family || STREQ(leases[i].name, self))
-			continue;
-		struct lxm_cidr *m = realloc(used, (k + 1) * sizeof(*m));
-		if (!m)
-			return free(used), -ENOMEM;
-		used = m;
-		used[k++] = leases[i].ip;
-	}
+	for (size_t i = 0; i < n_hosts; i++)
+		if (hosts[i].ip.family && !STREQ(hosts[i].name, self) && used_append(&used, &k, &hosts[i].ip) < 0)
+			return -ENOMEM;
+	for (size_t i = 0; i < n_leases; i++)
+		if (memcmp(leases[i].mac, mac, 6) != 0 && used_append(&used, &k, &leases[i].ip) < 0)
+			return -ENOMEM;
 	for (char **s = names; *s; s++) {
 		_cleanup_container_free_ struct lxm_container *c = NULL;
 		if (STREQ(*s, self) || lxm_container_load(paths, *s, &c) < 0)
@@ -188,14 +201,11 @@ static int collect_used(const struct lxm_paths *paths, const struct lxm_network 
 			struct lxm_cidr a;
 			if (!STREQ(sec_bridge(sec), n->name) || !v4 || lxm_ipam_parse_cidr(v4, true, &a) < 0)
 				continue;
-			struct lxm_cidr *m = realloc(used, (k + 1) * sizeof(*m));
-			if (!m)
-				return free(used), -ENOMEM;
-			used = m;
-			used[k++] = a;
+			if (used_append(&used, &k, &a) < 0)
+				return -ENOMEM;
 		}
 	}
-	*ret = used;
+	*ret = TAKE_PTR(used);
 	*ret_n = k;
 	return 0;
 }
@@ -220,7 +230,7 @@ static int setup_ipv4(const struct lxm_paths *paths, cfg_t *sec, const struct lx
 	} else {
 		if (lxm_network_run_dir(paths->run_dir, n->name, &dir) < 0)
 			return -ENOMEM;
-		r = collect_used(paths, n, dir, name, &used, &n_used);
+		r = collect_used(paths, n, dir, name, ifc->ipv4.family ? NULL : ifc->mac, &used, &n_used);
 		if (r < 0)
 			return log_error_errno(r, "Failed to collect the addresses used on network '%s': %m", n->name);
 		if (ifc->ipv4.family) {

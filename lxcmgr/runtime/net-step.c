@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 #include "networking/netns.h"
 #include "runtime/net-forward.h"
+#include "runtime/net-rootfs.h"
 #include "runtime/net-setup.h"
 #include "runtime/net-step.h"
 #include "util/log.h"
@@ -20,7 +21,7 @@ int lxm_net_start(const struct lxm_paths *paths, const struct lxm_container *c, 
 	int r;
 
 	if (cfg_size(c->config, "network") == 0)
-		return 0;
+		return lxm_net_rootfs_write(paths, c->rootfs, NULL); /* a stale DHCP marker goes */
 	/* Host link names and MACs derive from the uuid; without one they could collide. */
 	if (IS_EMPTY(uuid))
 		return log_error_errno(-EINVAL, "Container '%s' has no uuid in '%s'", c->name, c->config_path);
@@ -32,6 +33,8 @@ int lxm_net_start(const struct lxm_paths *paths, const struct lxm_container *c, 
 		r = lxm_net_setup_inside(&st, ns);
 	if (r >= 0)
 		r = lxm_net_forwards_add(paths, c->config, c->name);
+	if (r >= 0)
+		r = lxm_net_rootfs_write(paths, c->rootfs, &st);
 	if (r < 0) {
 		(void)lxm_net_teardown_host(paths, c->config, c->name, uuid);
 		lxm_net_state_done(&st);
@@ -42,6 +45,12 @@ int lxm_net_start(const struct lxm_paths *paths, const struct lxm_container *c, 
 		log_warning("Could not record the generated network values in '%s', ignoring", c->config_path);
 	lxm_net_state_done(&st);
 	return 0;
+}
+
+int lxm_net_start_host_netns(const struct lxm_container *c)
+{
+	/* No DHCP client may run in the host's namespace from an old marker. */
+	return lxm_net_rootfs_write(NULL, c->rootfs, NULL);
 }
 
 int lxm_net_stop(const struct lxm_paths *paths, const struct lxm_container *c)

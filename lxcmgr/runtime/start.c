@@ -24,6 +24,7 @@ void lxm_start_ctx_init(struct lxm_start_ctx *ctx, const struct lxm_start_params
 		.root_fd = -EBADF,
 		.console_master = -EBADF,
 		.console_slave = -EBADF,
+		.tree_fd = -EBADF,
 	};
 	for (unsigned i = 0; i < LXM_MAX_TTYS; i++)
 		ctx->tty_masters[i] = ctx->tty_slaves[i] = -EBADF;
@@ -31,6 +32,9 @@ void lxm_start_ctx_init(struct lxm_start_ctx *ctx, const struct lxm_start_params
 
 void lxm_start_ctx_done(struct lxm_start_ctx *ctx)
 {
+	lxm_seccomp_free(ctx->seccomp);
+	free(ctx->apparmor_profile);
+	closep(&ctx->tree_fd);
 	closep(&ctx->sync_fd);
 	closep(&ctx->pidfd);
 	closep(&ctx->root_fd);
@@ -237,6 +241,16 @@ int lxm_start(const struct lxm_start_params *p, struct lxm_started *ret)
 		return log_error_errno(r, "Failed to create the start sync socket: %m");
 	}
 	ctx.sync_fd = fds[0];
+
+	r = lxm_start_prepare_seccomp(&ctx);
+	if (r >= 0)
+		r = lxm_start_prepare_idmap(&ctx);
+	if (r >= 0)
+		r = lxm_start_prepare_lsm(&ctx);
+	if (r < 0) {
+		close(fds[1]);
+		goto fail;
+	}
 
 	r = lxm_start_step_console_alloc(&ctx);
 	if (r < 0) {

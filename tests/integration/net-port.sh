@@ -9,6 +9,8 @@ new_root
 chmod 755 "$ROOT"
 id=$(($$ % 100000))
 sub=$((($$ % 200) + 20))
+# a subnet no route of the host uses (another bridge, possibly not ours, may hold one)
+while ip -4 route show | grep -q "^10\.252\.$sub\."; do sub=$(((sub - 19) % 200 + 20)); done
 NET=lxp$id
 C=$(unique_name pf)
 defer "'$LXCMGR' --root '$ROOT' net delete $NET >/dev/null 2>&1; true"

@@ -13,6 +13,9 @@ new_root
 NAME=$(unique_name rb)
 TMUX_SOCK="lxm-rb-$$"
 defer "tmux -L '$TMUX_SOCK' kill-server 2>/dev/null || true"
+# A session that lives as long as the test: killing the last session makes the tmux server exit,
+# and a new-session racing with that exit fails with "server exited unexpectedly".
+tmux -L "$TMUX_SOCK" new-session -d -s keepalive "sleep 3600"
 defer "'$LXCMGR' --root '$ROOT' kill '$NAME' >/dev/null 2>&1 || true"
 
 # Waits (bounded) until CMD succeeds; tests may wait, the product may not poll.

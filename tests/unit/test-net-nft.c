@@ -117,6 +117,24 @@ static void test_dnsmasq_hosts(void **state)
 	assert_int_equal(lxm_dnsmasq_host_set(dir, m1, &ip, "Bad_Name"), -EINVAL);
 	assert_int_equal(lxm_dnsmasq_stop(dir), 0); /* none running */
 
+	/* dnsmasq's own lease database: IPv4 leases with or without a name; DUID and IPv6 lines
+	 * are left out. */
+	_cleanup_free_ struct lxm_dnsmasq_host *l = NULL;
+	char path[600];
+	snprintf(path, sizeof(path), "%s/dnsmasq.leases", dir);
+	FILE *f = fopen(path, "we");
+	assert_non_null(f);
+	fprintf(f, "1700000000 02:00:00:00:00:01 10.0.3.7 web 01:02:00:00:00:00:00:01\n"
+		   "1700000000 02:00:00:00:00:02 10.0.3.8 * *\n"
+		   "duid 00:01:00:01:2c:00:00:00:02:00:00:00:00:01\n"
+		   "1700000000 1234 fd00::5 web6 00:01\n");
+	fclose(f);
+	assert_int_equal(lxm_dnsmasq_lease_list(dir, &l, &n), 0);
+	assert_int_equal(n, 2);
+	assert_string_equal(l[0].name, "web");
+	assert_int_equal(l[1].mac[5], 2);
+	assert_string_equal(lxm_ipam_addr_to_string(&l[1].ip, (char[LXM_CIDR_STRLEN]){}), "10.0.3.8");
+
 	char cmd[600];
 	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", dir);
 	assert_int_equal(system(cmd), 0);

@@ -6,6 +6,7 @@
  * This order works on v1 and v2 alike; CLONE_INTO_CGROUP would only help on v2.
  */
 #include <sched.h>
+#include <sys/mount.h>
 #include <stdio.h>
 
 #include "runtime/steps/steps.h"
@@ -20,6 +21,9 @@ int lxm_start_step_cgroup(struct lxm_start_ctx *ctx)
 		log_debug("Step 'cgroup': no payload cgroup given, the child stays in ours");
 		return 0;
 	}
+	r = lxm_start_step_devices(ctx);
+	if (r < 0)
+		return r;
 	r = lxm_cgroup_attach(cg, ctx->pid);
 	if (r < 0)
 		return log_error_errno(r, "Failed to move the container's init into its cgroup: %m");
@@ -55,6 +59,10 @@ static uint64_t unmanaged_hierarchies(void)
 
 int lxm_child_step_cgroupns(struct lxm_start_ctx *ctx)
 {
+	/* In a user namespace the parent attaches the rootfs into our mount namespace in step
+	 * 'idmap': everything must be private before, or that mount would propagate to the host. */
+	if (ctx->userns && mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL) < 0)
+		return lxm_step_fail(ctx, negative_errno(), "making '/' private");
 	ctx->cgroup_skip = unmanaged_hierarchies();
 	if (unshare(CLONE_NEWCGROUP) < 0)
 		return lxm_step_fail(ctx, negative_errno(), "unshare(CLONE_NEWCGROUP)");

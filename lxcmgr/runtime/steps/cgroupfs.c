@@ -21,6 +21,8 @@
 
 static const unsigned long cg_flags = MS_NOSUID | MS_NODEV | MS_NOEXEC;
 
+static int protect_devices_files(struct lxm_start_ctx *ctx, const char *dir);
+
 static int mount_v1(struct lxm_start_ctx *ctx, const char *controllers)
 {
 	_cleanup_free_ char *dir = NULL, *data = NULL;
@@ -43,6 +45,11 @@ static int mount_v1(struct lxm_start_ctx *ctx, const char *controllers)
 	r = lxm_mount_in_root(ctx->root_fd, "cgroup", dir, "cgroup", cg_flags, data);
 	if (r < 0)
 		return lxm_step_fail(ctx, r, "mounting cgroup '%s' on '/%s'", data, dir);
+	if (STREQ(name, "devices")) {
+		r = protect_devices_files(ctx, dir);
+		if (r < 0)
+			return r;
+	}
 
 	/* "cpu,cpuacct": symlinks cpu and cpuacct -> cpu,cpuacct, as on a host. */
 	if (strchr(name, ',')) {
@@ -71,6 +78,35 @@ static int mount_v2(struct lxm_start_ctx *ctx, const char *dir)
 	r = lxm_mount_in_root(ctx->root_fd, "cgroup2", dir, "cgroup2", cg_flags, NULL);
 	if (r < 0)
 		return lxm_step_fail(ctx, r, "mounting cgroup2 on '/%s'", dir);
+	return 0;
+}
+
+/* v1: devices.allow and devices.deny of the payload cgroup (the root of the container's devices
+ * hierarchy) are bound read-only over themselves. The kernel checks a write there only against
+ * the parent, the host's root cgroup, which allows everything: a privileged container's root
+ * could otherwise write "a" to devices.allow and open the host's disks. Sub-cgroups stay writable
+ * (systemd's DevicePolicy); they can only narrow the list. This is a speed bump for privileged
+ * containers (their root may unmount it; AppArmor denies that write too); with a user namespace
+ * the kernel refuses the write anyway (CAP_SYS_ADMIN of the initial namespace). */
+static int protect_devices_files(struct lxm_start_ctx *ctx, const char *dir)
+{
+	static const char *const files[] = { "devices.allow", "devices.deny" };
+	for (size_t i = 0; i < ARRAY_SIZE(files); i++) {
+		_cleanup_free_ char *path = NULL;
+		_cleanup_close_ int fd = -EBADF;
+		char src[64];
+		if (asprintf(&path, "%s/%s", dir, files[i]) < 0)
+			return -ENOMEM;
+		int r = lxm_open_in_root(ctx->root_fd, path, 0, &fd);
+		if (r < 0)
+			return lxm_step_fail(ctx, r, "'/%s'", path);
+		snprintf(src, sizeof(src), "/proc/self/fd/%d", fd);
+		r = lxm_bind_in_root(ctx->root_fd, src, path, 0);
+		if (r >= 0)
+			r = lxm_remount_in_root(ctx->root_fd, path, MS_RDONLY, 0);
+		if (r < 0)
+			return lxm_step_fail(ctx, r, "making '/%s' read-only", path);
+	}
 	return 0;
 }
 

@@ -3,8 +3,8 @@
  * Step 'clone': the child in new mount, pid, uts, ipc and network namespaces (no network namespace
  * for network type "none"). The cgroup
  * namespace comes later (steps/cgroup.c): it must be unshared after the child sits in the payload
- * cgroup, or its root would be the monitor's cgroup. The user namespace joins here when the
- * security work lands (CLONE_NEWUSER, then steps/idmap.c writes the maps).
+ * cgroup, or its root would be the monitor's cgroup. Unprivileged containers add
+ * CLONE_NEWUSER (steps/idmap.c writes the maps).
  */
 #include <linux/sched.h>
 #include <sched.h>
@@ -29,6 +29,11 @@ int lxm_start_step_clone(struct lxm_start_ctx *ctx)
 	ctx->own_netns = lxm_net_wants_netns(ctx->container->config);
 	if (ctx->own_netns)
 		args.flags |= CLONE_NEWNET;
+	/* Unprivileged: the user namespace comes with the others, so it owns them (mounting proc and
+	 * sysfs inside needs that); the parent writes its maps in step 'idmap'. */
+	if (ctx->userns)
+		args.flags |= CLONE_NEWUSER;
+
 	/* Raw clone3 (no stack: fork semantics). The monitor is single-threaded, so the child may use
 	 * libc until it execs. CLONE_PIDFD: a pidfd that cannot name a recycled pid. */
 	pid = syscall(SYS_clone3, &args, sizeof(args));

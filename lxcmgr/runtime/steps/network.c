@@ -17,7 +17,7 @@ int lxm_start_step_network(struct lxm_start_ctx *ctx)
 	int r;
 
 	if (!ctx->own_netns)
-		return 0;
+		return lxm_net_start_host_netns(ctx->container); /* logs its failure */
 	r = lxm_net_start(ctx->params->paths, ctx->container, ctx->pid); /* logs its failure */
 	if (r < 0)
 		return r;

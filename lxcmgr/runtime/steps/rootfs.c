@@ -7,14 +7,33 @@
 #include <fcntl.h>
 #include <sys/mount.h>
 #include <sys/stat.h>
+#include <grp.h>
+#include <unistd.h>
 
 #include "runtime/steps/steps.h"
 #include "util/log.h"
+
+/* In a user namespace: become the container's root, then use the id-mapped rootfs the parent
+ * attached (steps/idmap.c) through the fd inherited from before clone: the host path may not be
+ * reachable for the mapped root (a 0700 directory on the way). */
+static int rootfs_userns(struct lxm_start_ctx *ctx)
+{
+	if (setresgid(0, 0, 0) < 0 || setresuid(0, 0, 0) < 0 || setgroups(0, NULL) < 0)
+		return lxm_step_fail(ctx, negative_errno(), "becoming root in the user namespace");
+	ctx->root_fd = openat(ctx->tree_fd, ".", O_PATH | O_DIRECTORY | O_CLOEXEC);
+	if (ctx->root_fd < 0)
+		return lxm_step_fail(ctx, negative_errno(), "opening the id-mapped rootfs");
+	closep(&ctx->tree_fd);
+	return 0;
+}
 
 int lxm_child_step_rootfs(struct lxm_start_ctx *ctx)
 {
 	const char *rootfs = ctx->container->rootfs;
 	struct stat st;
+
+	if (ctx->userns)
+		return rootfs_userns(ctx);
 
 	if (mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL) < 0)
 		return lxm_step_fail(ctx, negative_errno(), "making '/' private");

@@ -13,6 +13,8 @@
 
 #include "runtime/start.h"
 #include "runtime/sync.h"
+#include "security/idmap.h"
+#include "security/seccomp.h"
 #include "util/macros.h"
 
 struct lxm_start_ctx {
@@ -33,6 +35,14 @@ struct lxm_start_ctx {
 	bool own_netns;       /* cloned with CLONE_NEWNET (not network type "none") */
 	bool net_started;     /* parent: lxm_net_start() succeeded; undone on failure */
 	char error_text[LXM_SYNC_TEXT_MAX];
+	/* Security, prepared by the parent before clone (steps/seccomp.c, steps/lsm.c). */
+	struct lxm_seccomp *seccomp; /* NULL: no filter */
+	char *apparmor_profile;      /* NULL: no profile to enter */
+	/* User namespace (steps/idmap.c): the maps, and the rootfs as a detached mount (open_tree
+	 * before clone, id-mapped and attached in the child's mount namespace by the parent). */
+	bool userns;
+	struct lxm_idmap idmap;
+	int tree_fd;
 };
 
 void lxm_start_ctx_init(struct lxm_start_ctx *ctx, const struct lxm_start_params *p);
@@ -42,10 +52,17 @@ void lxm_start_ctx_done(struct lxm_start_ctx *ctx);
 /* Child steps: records what failed for the parent's message and returns r. */
 int lxm_step_fail(struct lxm_start_ctx *ctx, int r, const char *fmt, ...) _printf_(3, 4);
 
+/* Parent side, on the host, before clone: compile the seccomp filter, generate and load the
+ * AppArmor profile (the child only applies them). */
+int lxm_start_prepare_seccomp(struct lxm_start_ctx *ctx);     /* steps/seccomp.c */
+int lxm_start_prepare_lsm(struct lxm_start_ctx *ctx);         /* steps/lsm.c */
+int lxm_start_prepare_idmap(struct lxm_start_ctx *ctx);       /* steps/idmap.c */
+
 /* Parent side, on the host. */
 int lxm_start_step_console_alloc(struct lxm_start_ctx *ctx);   /* steps/console.c */
 int lxm_start_step_clone(struct lxm_start_ctx *ctx);           /* steps/clone.c; returns 0 in both */
 int lxm_start_step_cgroup(struct lxm_start_ctx *ctx);          /* steps/cgroup.c */
+int lxm_start_step_devices(struct lxm_start_ctx *ctx);         /* steps/devices.c, from 'cgroup' */
 int lxm_start_step_idmap(struct lxm_start_ctx *ctx);           /* steps/idmap.c */
 int lxm_start_step_network(struct lxm_start_ctx *ctx);         /* steps/network.c */
 void lxm_start_network_undo(struct lxm_start_ctx *ctx);        /* steps/network.c: on failure */

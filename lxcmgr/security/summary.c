@@ -1,0 +1,53 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "runtime/cfg-get.h"
+#include "security/apparmor.h"
+#include "security/summary.h"
+#include "util/macros.h"
+
+bool lxm_security_wants_userns(cfg_t *cfg)
+{
+	cfg_opt_t *o = lxm_cfg_find(cfg, "security.privileged");
+	return o && !lxm_cfg_bool(cfg, "security.privileged", true);
+}
+
+int lxm_security_summary(cfg_t *cfg, struct lxm_security_summary *ret)
+{
+	struct lxm_security_summary s = { .mode = "privileged" };
+	const char *v;
+
+	if (lxm_security_wants_userns(cfg)) {
+		s.mode = "unprivileged (user namespace)";
+		v = lxm_cfg_str(cfg, "security.idmap");
+		if (!(s.idmap = strdup(v ? v : "auto")))
+			goto oom;
+	}
+	v = lxm_cfg_str(cfg, "security.seccomp");
+	if (!v || STREQ(v, "default")) {
+		if (!(s.seccomp = strdup("default deny-list")))
+			goto oom;
+	} else if (!(s.seccomp = strdup(v)))
+		goto oom;
+	s.no_new_privs = lxm_cfg_bool(cfg, "security.no_new_privs", false);
+	int r = lxm_apparmor_status(lxm_cfg_str(cfg, "security.apparmor"), lxm_cfg_str(cfg, "uuid"), &s.apparmor);
+	if (r < 0) {
+		lxm_security_summary_done(&s);
+		return r;
+	}
+	*ret = s;
+	return 0;
+oom:
+	lxm_security_summary_done(&s);
+	return -ENOMEM;
+}
+
+void lxm_security_summary_done(struct lxm_security_summary *s)
+{
+	free(s->idmap);
+	free(s->seccomp);
+	free(s->apparmor);
+	*s = (struct lxm_security_summary){ 0 };
+}

@@ -1,0 +1,138 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/* AppArmor: profile names, the generated profile text, and apparmor_parser accepting it
+ * (compile only, no kernel needed). Loading for real is tests/integration/apparmor.sh (VM lane). */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "security/apparmor.h"
+#include "util/log.h"
+#include "util/macros.h"
+
+#define UUID "0123abcd-4567-89ef-0123-456789abcdef"
+
+static void test_name(void **state)
+{
+	char name[LXM_APPARMOR_NAME_MAX];
+	assert_int_equal(lxm_apparmor_profile_name(UUID, name), 0);
+	assert_string_equal(name, "lxcmgr-0123abcd456789ef");
+	assert_int_equal(lxm_apparmor_profile_name("0123ABCD-4567-89EF-0123-456789ABCDEF", name), 0);
+	assert_string_equal(name, "lxcmgr-0123abcd456789ef");
+	assert_int_equal(lxm_apparmor_profile_name("short", name), -EINVAL);
+	assert_int_equal(lxm_apparmor_profile_name("0123abcd-4567-89ef-xxxx", name), -EINVAL);
+	assert_int_equal(lxm_apparmor_profile_name("0123abcd/../../etc/x", name), -EINVAL);
+}
+
+#define assert_has(text, needle)                                                   \
+	do {                                                                       \
+		if (!strstr((text), (needle)))                                     \
+			fail_msg("expected '%s' in the profile:\n%s", (needle), (text)); \
+	} while (0)
+#define assert_lacks(text, needle)                                                      \
+	do {                                                                            \
+		if (strstr((text), (needle)))                                           \
+			fail_msg("did not expect '%s' in the profile:\n%s", (needle), (text)); \
+	} while (0)
+
+static void test_generated_rules(void **state)
+{
+	_cleanup_free_ char *t = NULL;
+	assert_int_equal(lxm_apparmor_generate(UUID, &t), 0);
+	assert_has(t, "profile lxcmgr-0123abcd456789ef flags=(attach_disconnected,mediate_deleted) {");
+	assert_lacks(t, "@PROFILE@");
+	assert_lacks(t, "_RULES@");
+	assert_has(t, "signal peer=@{profile_name},");
+	assert_has(t, "ptrace peer=@{profile_name},");
+	assert_has(t, "deny /proc/sysrq-trigger rwklx,");
+	assert_has(t, "deny /proc/kcore rwklx,");
+	assert_has(t, "deny /sys/kernel/security/** rwklx,");
+	assert_has(t, "deny /sys/firmware/efi/efivars/** rwklx,");
+	assert_has(t, "mount fstype=proc -> /proc/,");
+	assert_has(t, "mount fstype=devpts -> /dev/pts/,");
+	/* Any rule with "bind" in its options allows binds from anywhere (seen on Linux 6.1). */
+	assert_lacks(t, "\n  mount options=(ro, remount, bind");
+	assert_lacks(t, "\n  remount ");
+	/* /proc/sys: everything but net, fs/mqueue and the namespaced kernel entries denied. */
+	assert_has(t, "deny /proc/sys/[^nkf]*{,/**} wklx,");
+	assert_has(t, "deny /proc/sys/kernel/[^smhd]*{,/**} wklx,");
+	assert_has(t, "deny /proc/sys/kernel/s[^he]*{,/**} wklx,");
+	assert_has(t, "deny /proc/sys/kernel/hostname?*{,/**} wklx,");
+	assert_has(t, "deny /proc/sys/fs/[^m]*{,/**} wklx,");
+	assert_has(t, "deny /proc/sys/n[^e]*{,/**} wklx,");
+	assert_lacks(t, "deny /proc/sys/net/");
+	assert_lacks(t, "deny /proc/sys/kernel/shm");
+	/* /sys: only the cgroup tree is writable. */
+	assert_has(t, "deny /sys/[^f]*{,/**} wklx,");
+	assert_has(t, "deny /sys/fs/[^c]*{,/**} wklx,");
+	assert_lacks(t, "deny /sys/fs/cgroup/[");
+	assert_has(t, "deny /sys/fs/cgroup/devices/devices.allow wklx,");
+	/* No bind or move mount from /proc or /sys. */
+	assert_has(t, "mount options=(rw, bind) /[^ps]*{,/**},");
+	assert_has(t, "mount options=(rw, bind) /proc[^/]*{,/**},");
+	assert_has(t, "mount options=(rw, move) /s[^y]*{,/**},");
+	assert_lacks(t, "mount options=(rw, bind) /proc/");
+	assert_lacks(t, "mount options=(rw, bind) /proc{");
+}
+
+static void test_placeholders(void **state)
+{
+	_cleanup_free_ char *t = NULL;
+	assert_int_equal(lxm_apparmor_generate_from("a@b.c @PROFILE@ x@{y}@\n", UUID, &t), 0);
+	assert_string_equal(t, "a@b.c lxcmgr-0123abcd456789ef x@{y}@\n");
+	free(t);
+	t = NULL;
+	assert_int_equal(lxm_apparmor_generate_from("@NOPE@\n", UUID, &t), -EINVAL);
+}
+
+static void test_parser_accepts(void **state)
+{
+	if (system("command -v apparmor_parser >/dev/null 2>&1 || test -x /usr/sbin/apparmor_parser || test -x /sbin/apparmor_parser") != 0)
+		skip();
+	_cleanup_free_ char *t = NULL;
+	assert_int_equal(lxm_apparmor_generate(UUID, &t), 0);
+	int r = lxm_apparmor_check(t);
+	if (r < 0) {
+		lxm_log_set_level(LXM_LOG_DEBUG);
+		lxm_apparmor_check(t);
+		fail_msg("apparmor_parser refused the generated profile (%d)", r);
+	}
+	/* And it really checks: a broken profile is refused. */
+	assert_int_equal(lxm_apparmor_check("profile broken { frobnicate /x, }\n"), -EINVAL);
+}
+
+static void test_status(void **state)
+{
+	_cleanup_free_ char *s = NULL, *u = NULL;
+	assert_int_equal(lxm_apparmor_status("unconfined", UUID, &u), 0);
+	assert_string_equal(u, "unconfined (as configured)");
+	assert_int_equal(lxm_apparmor_status("generated", UUID, &s), 0);
+	if (lxm_apparmor_enabled())
+		assert_string_equal(s, "lxcmgr-0123abcd456789ef (generated)");
+	else
+		assert_non_null(strstr(s, "not applied: "));
+}
+
+int main(void)
+{
+	if (!getenv("LXCMGR_PROFILES_DIR")) {
+		const char *src = getenv("top_srcdir");
+		static char dir[4096];
+		snprintf(dir, sizeof(dir), "%s/configs", src ? src : ".");
+		setenv("LXCMGR_PROFILES_DIR", dir, 1);
+	}
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_name),
+		cmocka_unit_test(test_generated_rules),
+		cmocka_unit_test(test_placeholders),
+		cmocka_unit_test(test_parser_accepts),
+		cmocka_unit_test(test_status),
+	};
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
