@@ -28,6 +28,7 @@ struct create_args {
 	const char *mirror;
 	const char *storage; /* NULL/"dir" or "overlay" */
 	bool no_cache;
+	bool quiet; /* no progress, no confirmation, errors only */
 };
 
 /* What the rootfs turned out to be, for the identity block of the config. */
@@ -66,7 +67,7 @@ static int create_from_template(struct lxm_context *ctx, const struct create_arg
 		.mirror = a->mirror,
 		.name = a->name,
 		.no_cache = a->no_cache,
-		.progress = isatty(STDERR_FILENO),
+		.progress = !a->quiet && isatty(STDERR_FILENO),
 	};
 	struct lxm_template_result tr = {};
 	int r = lxm_template_build(&ctx->paths, &req, rootfs, &tr);
@@ -113,7 +114,7 @@ static int prepare_rootfs(struct lxm_context *ctx, const char *rootfs, const cha
 static int create_from_tarball(struct lxm_context *ctx, const struct create_args *a, const char *rootfs,
 			       struct create_result *res)
 {
-	struct lxm_extract_opts opts = { .progress = isatty(STDERR_FILENO) };
+	struct lxm_extract_opts opts = { .progress = !a->quiet && isatty(STDERR_FILENO) };
 	_cleanup_free_ char *detected = NULL;
 	int r;
 
@@ -262,12 +263,13 @@ static int parse_args(struct lxm_context *ctx, int argc, char **argv, struct cre
 		{ "from", required_argument, NULL, 'f' },
 		{ "mirror", required_argument, NULL, 'm' },
 		{ "no-cache", no_argument, NULL, 'n' },
+		{ "quiet", no_argument, NULL, 'q' },
 		{ "storage", required_argument, NULL, 's' },
 		{},
 	};
 	int c;
 
-	while ((c = getopt_long(argc, argv, "t:r:", options, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "t:r:q", options, NULL)) != -1) {
 		switch (c) {
 		case 't': a->template_name = optarg; break;
 		case 'r': a->release = optarg; break;
@@ -276,6 +278,7 @@ static int parse_args(struct lxm_context *ctx, int argc, char **argv, struct cre
 		case 'f': a->from = optarg; break;
 		case 'm': a->mirror = optarg; break;
 		case 'n': a->no_cache = true; break;
+		case 'q': a->quiet = true; lxm_log_set_level(LXM_LOG_ERROR); break;
 		case 's': a->storage = optarg; break;
 		default: return -EINVAL;
 		}
@@ -329,7 +332,7 @@ int lxm_cmd_create(struct lxm_context *ctx, int argc, char **argv)
 	r = create_locked(ctx, &a);
 	if (r < 0)
 		return r;
-	if (isatty(STDOUT_FILENO))
+	if (!a.quiet && isatty(STDOUT_FILENO))
 		printf("Created container '%s'\n", a.name);
 	return 0;
 }

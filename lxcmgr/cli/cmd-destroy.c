@@ -14,20 +14,25 @@ int lxm_cmd_destroy(struct lxm_context *ctx, int argc, char **argv)
 {
 	static const struct option options[] = {
 		{ "force", no_argument, NULL, 'f' },
+		{ "quiet", no_argument, NULL, 'q' },
 		{},
 	};
 	_cleanup_close_ int lock = -EBADF;
 	_cleanup_free_ char *dir = NULL;
 	struct lxm_state_info si;
-	bool force = false;
+	bool force = false, quiet = false;
 	const char *name;
 	struct stat st;
 	int c, r;
 
-	while ((c = getopt_long(argc, argv, "f", options, NULL)) != -1) {
-		if (c != 'f')
+	while ((c = getopt_long(argc, argv, "fq", options, NULL)) != -1) {
+		if (c == 'f')
+			force = true;
+		else if (c == 'q') {
+			quiet = true;
+			lxm_log_set_level(LXM_LOG_ERROR); /* --quiet: errors only, for scripts */
+		} else
 			return -EINVAL;
-		force = true;
 	}
 	if ((r = lxm_cli_one_name(argc, argv, "destroy", &name)) < 0 || (r = lxm_name_validate(name)) < 0)
 		return r;
@@ -66,7 +71,7 @@ int lxm_cmd_destroy(struct lxm_context *ctx, int argc, char **argv)
 	r = lxm_store_remove(&ctx->paths, name);
 	if (r < 0)
 		return r;
-	if (isatty(STDOUT_FILENO))
+	if (!quiet && isatty(STDOUT_FILENO))
 		printf("Destroyed container '%s'\n", name);
 	return 0;
 }

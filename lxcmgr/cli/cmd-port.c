@@ -1,12 +1,14 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /* lxcmgr port NAME add|remove|list: port forwards, persisted as `forward` sections and applied
  * live to the container's network while it runs. */
+#include "cli/cli-common.h"
 #include "cli/commands.h"
 #include "config/config.h"
 #include "config/edit.h"
 #include "networking/ipam.h"
 #include "runtime/net-forward.h"
 #include "store/store.h"
+#include "util/json.h"
 #include "util/log.h"
 #include "util/parse.h"
 
@@ -133,7 +135,7 @@ static int port_remove(const struct lxm_paths *paths, struct lxm_container *c, i
 	return 0;
 }
 
-static int port_list(const struct lxm_paths *paths, struct lxm_container *c)
+static int port_list(const struct lxm_paths *paths, struct lxm_container *c, enum lxm_output_format fmt)
 {
 	_cleanup_free_ struct lxm_nft_forward *live = NULL;
 	char network[IF_NAMESIZE] = "", table[LXM_NFT_TABLE_MAX], a[LXM_CIDR_STRLEN];
@@ -144,7 +146,12 @@ static int port_list(const struct lxm_paths *paths, struct lxm_container *c)
 		lxm_nft_table_name(paths->root, network, table);
 		(void)lxm_nft_forward_list(table, &live, &n_live);
 	}
-	printf("%-5s %-9s %-14s %s\n", "PROTO", "HOST_PORT", "CONTAINER_PORT", "STATE");
+	struct lxm_json j;
+	if (fmt == LXM_FORMAT_JSON) {
+		lxm_json_init(&j, stdout, isatty(STDOUT_FILENO));
+		lxm_json_array_begin(&j);
+	} else
+		printf("%-5s %-9s %-14s %s\n", "PROTO", "HOST_PORT", "CONTAINER_PORT", "STATE");
 	for (unsigned i = 0; i < cfg_size(c->config, "forward"); i++) {
 		cfg_t *sec = cfg_getnsec(c->config, "forward", i);
 		const char *proto = cfg_getstr(sec, "proto") ?: "tcp";
@@ -153,9 +160,23 @@ static int port_list(const struct lxm_paths *paths, struct lxm_container *c)
 		for (size_t k = 0; k < n_live; k++)
 			active |= STREQ(live[k].proto, proto) && live[k].host_port == hp &&
 				  live[k].addr.addr.v4.s_addr == addr.addr.v4.s_addr && live[k].container_port == cp;
+		if (fmt == LXM_FORMAT_JSON) {
+			lxm_json_object_begin(&j);
+			lxm_json_kv_string(&j, "proto", proto);
+			lxm_json_kv_uint(&j, "host_port", (uint64_t)hp);
+			lxm_json_kv_uint(&j, "container_port", (uint64_t)cp);
+			lxm_json_kv_bool(&j, "active", active);
+			lxm_json_kv_string(&j, "address", active ? lxm_ipam_addr_to_string(&addr, a) : NULL);
+			lxm_json_object_end(&j);
+			continue;
+		}
 		printf("%-5s %-9ld %-14ld %s\n", proto, hp, cp,
 		       active ? (snprintf(a, sizeof(a), "active -> %s", lxm_ipam_addr_to_string(&addr, (char[LXM_CIDR_STRLEN]){})), a)
 			      : "inactive");
+	}
+	if (fmt == LXM_FORMAT_JSON) {
+		lxm_json_array_end(&j);
+		return lxm_json_end(&j);
 	}
 	return 0;
 }
@@ -182,6 +203,11 @@ int lxm_cmd_port(struct lxm_context *ctx, int argc, char **argv)
 	if (STREQ(argv[2], "remove"))
 		return port_remove(&ctx->paths, c, argc - 3, argv + 3);
 	if (STREQ(argv[2], "list") && argc == 3)
-		return port_list(&ctx->paths, c);
+		return port_list(&ctx->paths, c, LXM_FORMAT_TABLE);
+	if (STREQ(argv[2], "list") && argc == 5 && STREQ(argv[3], "--format")) {
+		enum lxm_output_format fmt;
+		r = lxm_output_format_from_string(argv[4], &fmt);
+		return r < 0 ? r : port_list(&ctx->paths, c, fmt);
+	}
 	return log_error_errno(-EINVAL, "Usage: lxcmgr port NAME add|remove|list ...");
 }

@@ -38,15 +38,19 @@ int lxm_cmd_start(struct lxm_context *ctx, int argc, char **argv)
 {
 	static const struct option options[] = {
 		{ "console", no_argument, NULL, 'c' },
+		{ "quiet", no_argument, NULL, 'q' },
 		{},
 	};
 	bool console = false;
 	int c, r;
 
-	while ((c = getopt_long(argc, argv, "c", options, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "cq", options, NULL)) != -1) {
 		switch (c) {
 		case 'c':
 			console = true;
+			break;
+		case 'q':
+			lxm_log_set_level(LXM_LOG_ERROR); /* --quiet: errors only, for scripts */
 			break;
 		default:
 			return -EINVAL;

@@ -16,6 +16,7 @@
 #include <time.h>
 
 #include "cli/cli-common.h"
+#include "cli/cmd-metrics.h"
 #include "cli/commands.h"
 #include "resources/usage.h"
 #include "runtime/state.h"
@@ -282,13 +283,17 @@ int lxm_cmd_stats(struct lxm_context *ctx, int argc, char **argv)
 	enum lxm_output_format fmt = LXM_FORMAT_TABLE;
 	struct stats s = { .all = true };
 	double interval = 2;
-	bool watch = false;
+	bool watch = false, prometheus = false;
 	int ch, r;
 
 	while ((ch = getopt_long(argc, argv, "f:wi:", options, NULL)) != -1) {
 		char *end = NULL;
 		if (ch == 'd') {
 			s.disk = true;
+			continue;
+		}
+		if (ch == 'f' && STREQ(optarg, "prometheus")) { /* the text format of `lxcmgr metrics` */
+			prometheus = true;
 			continue;
 		}
 		if (ch == 'f' && lxm_output_format_from_string(optarg, &fmt) >= 0)
@@ -303,6 +308,10 @@ int lxm_cmd_stats(struct lxm_context *ctx, int argc, char **argv)
 			return log_error_errno(-EINVAL, "Invalid interval '%s' (0.1-3600 seconds)", optarg);
 		return -EINVAL;
 	}
+	if (prometheus && watch)
+		return log_error_errno(-EINVAL, "--format prometheus is not for --watch (scrape it instead)");
+	if (prometheus)
+		return lxm_metrics_print(ctx, argv + optind, (size_t)(argc - optind), false);
 	for (int i = optind; i < argc; i++) {
 		_cleanup_container_free_ struct lxm_container *c = NULL;
 		if ((r = lxm_name_validate(argv[i])) < 0 || (r = lxm_container_load(&ctx->paths, argv[i], &c)) < 0 ||

@@ -32,13 +32,14 @@ int lxm_cmd_stop(struct lxm_context *ctx, int argc, char **argv)
 	static const struct option options[] = {
 		{ "timeout", required_argument, NULL, 't' },
 		{ "kill", no_argument, NULL, 'k' },
+		{ "quiet", no_argument, NULL, 'q' },
 		{},
 	};
 	uint64_t timeout = 30;
 	bool kill_now = false;
 	int c, r;
 
-	while ((c = getopt_long(argc, argv, "t:k", options, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "t:kq", options, NULL)) != -1) {
 		switch (c) {
 		case 't':
 			if (lxm_parse_uint(optarg, 0, 86400, &timeout) < 0)
@@ -46,6 +47,9 @@ int lxm_cmd_stop(struct lxm_context *ctx, int argc, char **argv)
 			break;
 		case 'k':
 			kill_now = true;
+			break;
+		case 'q':
+			lxm_log_set_level(LXM_LOG_ERROR); /* --quiet: errors only, for scripts */
 			break;
 		default:
 			return -EINVAL;

@@ -4,8 +4,8 @@
 
 static const struct lxm_command commands[] = {
 	{ "help", lxm_cmd_help, "Show help for lxcmgr or one command", "[COMMAND]" },
-	{ "start", lxm_cmd_start, "Start a container (boots its init under a monitor)", "NAME [--console]" },
-	{ "stop", lxm_cmd_stop, "Stop a container cleanly (SIGKILL after the timeout)", "NAME [-t SECONDS] [-k]" },
+	{ "start", lxm_cmd_start, "Start a container (boots its init under a monitor)", "NAME [--console] [-q]" },
+	{ "stop", lxm_cmd_stop, "Stop a container cleanly (SIGKILL after the timeout)", "NAME [-t SECONDS] [-k] [-q]" },
 	{ "restart", lxm_cmd_restart, "Stop and start a container", "NAME [-t SECONDS]" },
 	{ "kill", lxm_cmd_kill, "Kill a container, or send a signal to its init", "NAME [SIGNAL]" },
 	{ "console", lxm_cmd_console, "Attach to a container's console (Ctrl-a q detaches)",
@@ -14,21 +14,25 @@ static const struct lxm_command commands[] = {
 	  "NAME [--user U[:G]] [--cwd DIR] [--env K=V]... [-t|-T] -- COMMAND..." },
 	{ "shell", lxm_cmd_shell, "Open a root login shell in a running container", "NAME" },
 	{ "__monitor", lxm_cmd_monitor, NULL, "NAME FD" },
+	{ "metrics", lxm_cmd_metrics, "Print per-container figures in the Prometheus text format",
+	  "[--disk] [NAME...]" },
+	{ "__commands", lxm_cmd_internal_commands, NULL, "" },
+	{ "__config-keys", lxm_cmd_internal_config_keys, NULL, "[--global]" },
 	{ "config", lxm_cmd_config, "Show, get, set, unset or edit a container's config",
 	  "NAME show | get KEY | set KEY VALUE | unset KEY | edit\n\nKEY is a dotted path: hostname, limits.memory, network.eth0.ipv4" },
 	{ "create", lxm_cmd_create, "Create a container from a template or a rootfs tarball",
-	  "NAME [-t TEMPLATE] [-r RELEASE] [--init INIT] [--arch ARCH] [--mirror URL] [--no-cache] [--storage dir|overlay]\n"
-	  "       lxcmgr create NAME --from FILE [-r RELEASE] [--init INIT]" },
+	  "NAME [-t TEMPLATE] [-r RELEASE] [--init INIT] [--arch ARCH] [--mirror URL] [--no-cache] [--storage dir|overlay] [-q]\n"
+	  "       lxcmgr create NAME --from FILE [-r RELEASE] [--init INIT] [-q]" },
 	{ "list", lxm_cmd_list, "List containers", "[--format table|json]" },
 	{ "info", lxm_cmd_info, "Show a container's identity, state, paths and config summary",
 	  "NAME [--format table|json] [--disk]" },
-	{ "destroy", lxm_cmd_destroy, "Remove a container and its root filesystem", "NAME [--force]" },
+	{ "destroy", lxm_cmd_destroy, "Remove a container and its root filesystem", "NAME [--force] [-q]" },
 	{ "net", lxm_cmd_net, "Create, list, show, delete or bring up managed networks",
 	  "create NAME [--ipv4 CIDR|none] [--ipv6 CIDR] [--nat|--no-nat] [--dhcp|--no-dhcp] [--domain D]\n"
 	  "                  [--dns-upstream host|none|IP[,IP]]\n"
 	  "       lxcmgr net list [--format table|json] | show NAME | delete NAME | up NAME" },
 	{ "port", lxm_cmd_port, "Add, remove or list a container's port forwards",
-	  "NAME add [tcp|udp] HOST_PORT CONTAINER_PORT | remove [tcp|udp] HOST_PORT | list" },
+	  "NAME add [tcp|udp] HOST_PORT CONTAINER_PORT | remove [tcp|udp] HOST_PORT | list [--format table|json]" },
 	{ "plan", lxm_cmd_plan, "Show what 'apply' would change (exit 0: nothing, 2: changes)", "FILE [--only NAME] [--prune]" },
 	{ "apply", lxm_cmd_apply, "Create and update containers and networks declared in a provisioning file",
 	  "FILE [--restart] [--prune] [--only NAME]" },
@@ -41,7 +45,7 @@ static const struct lxm_command commands[] = {
 	{ "limit", lxm_cmd_limit, "Show or change a container's resource limits (live and in its config)",
 	  "NAME [KEY=VALUE...]\n\nKEYS: memory memory_high swap cpus cpu_weight cpuset pids io_weight; KEY= resets one" },
 	{ "stats", lxm_cmd_stats, "Show the resource usage of running containers",
-	  "[NAME...] [--format table|json] [--disk] [--watch [--interval SECONDS]]" },
+	  "[NAME...] [--format table|json|prometheus] [--disk] [--watch [--interval SECONDS]]" },
 	{ "freeze", lxm_cmd_freeze, "Freeze every process of a running container", "NAME" },
 	{ "unfreeze", lxm_cmd_unfreeze, "Thaw a frozen container", "NAME" },
 	{ "snapshot", lxm_cmd_snapshot, "Create (a running one frozen meanwhile), list, restore or delete snapshots",
@@ -68,6 +72,13 @@ void lxm_commands_print(FILE *f)
 	for (size_t i = 0; i < ARRAY_SIZE(commands); i++)
 		if (commands[i].summary) /* hidden commands (__monitor) have none */
 			fprintf(f, "  %-12s %s\n", commands[i].name, commands[i].summary);
+}
+
+void lxm_commands_print_names(FILE *f)
+{
+	for (size_t i = 0; i < ARRAY_SIZE(commands); i++)
+		if (commands[i].summary)
+			fprintf(f, "%s\n", commands[i].name);
 }
 
 void lxm_command_print_usage(const struct lxm_command *c, FILE *f)

@@ -14,6 +14,8 @@ struct lxm_command {
 
 const struct lxm_command *lxm_command_find(const char *name);
 void lxm_commands_print(FILE *f);
+/* The names of the non-hidden commands, one a line (man page check, completion). */
+void lxm_commands_print_names(FILE *f);
 void lxm_command_print_usage(const struct lxm_command *c, FILE *f);
 
 int lxm_cmd_help(struct lxm_context *ctx, int argc, char **argv);
@@ -41,6 +43,9 @@ int lxm_cmd_limit(struct lxm_context *ctx, int argc, char **argv);
 int lxm_cmd_stats(struct lxm_context *ctx, int argc, char **argv);
 int lxm_cmd_freeze(struct lxm_context *ctx, int argc, char **argv);
 int lxm_cmd_unfreeze(struct lxm_context *ctx, int argc, char **argv);
+int lxm_cmd_internal_commands(struct lxm_context *ctx, int argc, char **argv);
+int lxm_cmd_internal_config_keys(struct lxm_context *ctx, int argc, char **argv);
+int lxm_cmd_metrics(struct lxm_context *ctx, int argc, char **argv);
 int lxm_cmd_snapshot(struct lxm_context *ctx, int argc, char **argv);
 int lxm_cmd_copy(struct lxm_context *ctx, int argc, char **argv);
 int lxm_cmd_rename(struct lxm_context *ctx, int argc, char **argv);

@@ -326,6 +326,11 @@ cfg_opt_t *lxm_schema_container_opts(void)
 	return container_opts;
 }
 
+cfg_opt_t *lxm_schema_global_opts(void)
+{
+	return global_opts;
+}
+
 cfg_opt_t *lxm_schema_find(cfg_opt_t *opts, const char *name)
 {
 	for (; opts && opts->name; opts++)

@@ -23,5 +23,7 @@ int lxm_schema_parse(cfg_t *cfg, const char *text, const char *source);
 
 /* Option table of the container schema's top level (sections carry subopts). */
 cfg_opt_t *lxm_schema_container_opts(void);
+/* Option table of the global config's top level. */
+cfg_opt_t *lxm_schema_global_opts(void);
 /* The option called name in a table, NULL when absent. */
 cfg_opt_t *lxm_schema_find(cfg_opt_t *opts, const char *name);
