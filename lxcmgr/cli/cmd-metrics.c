@@ -15,47 +15,18 @@
 #include "cli/cmd-metrics.h"
 #include "cli/commands.h"
 #include "cli/metrics-prom.h"
+#include "resources/usage.h"
 #include "runtime/net-info.h"
 #include "runtime/state.h"
 #include "store/store.h"
 #include "util/log.h"
 #include "util/macros.h"
 
-/* Bytes used below dfd on its own filesystem (hard links counted per name: an over-estimate). */
-static uint64_t tree_bytes(int dfd, dev_t dev, unsigned depth)
-{
-	int fd2 = fcntl(dfd, F_DUPFD_CLOEXEC, 3);
-	DIR *d = fd2 >= 0 ? fdopendir(fd2) : NULL;
-	uint64_t total = 0;
-	struct dirent *de;
-
-	if (!d) {
-		if (fd2 >= 0)
-			close(fd2);
-		return 0;
-	}
-	while ((de = readdir(d))) {
-		struct stat st;
-		if (STREQ(de->d_name, ".") || STREQ(de->d_name, "..") ||
-		    fstatat(dfd, de->d_name, &st, AT_SYMLINK_NOFOLLOW) < 0 || st.st_dev != dev)
-			continue;
-		total += (uint64_t)st.st_blocks * 512;
-		if (S_ISDIR(st.st_mode) && depth < 256) {
-			_cleanup_close_ int sub = openat(dfd, de->d_name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
-			if (sub >= 0)
-				total += tree_bytes(sub, dev, depth + 1);
-		}
-	}
-	closedir(d);
-	return total;
-}
-
 static void gather_disk(const char *rootfs, struct lxm_metrics_container *m)
 {
-	_cleanup_close_ int fd = open(rootfs, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
-	struct stat st;
-	if (fd >= 0 && fstat(fd, &st) >= 0)
-		m->disk_bytes = (uint64_t)st.st_blocks * 512 + tree_bytes(fd, st.st_dev, 0);
+	uint64_t bytes = 0;
+	if (lxm_usage_disk(rootfs, &bytes) >= 0) /* the same walk as `info --disk` and `stats --disk` */
+		m->disk_bytes = bytes;
 }
 
 static void gather_running(struct lxm_container *c, pid_t init_pid, struct lxm_metrics_container *m)
