@@ -30,7 +30,9 @@ fi
 : "${LXCMGR:=lxcmgr}"
 : "${LXCMGR_TEMPLATES_DIR:=$top_srcdir/templates}"
 : "${LXCMGR_TEST_CACHE:=/var/tmp/lxcmgr-test-cache}"
-export LXCMGR LXCMGR_TEMPLATES_DIR LXCMGR_TEST_CACHE
+# The uninstalled tree's seccomp and AppArmor profiles (configs/seccomp, configs/apparmor)
+: "${LXCMGR_PROFILES_DIR:=$top_srcdir/configs}"
+export LXCMGR LXCMGR_TEMPLATES_DIR LXCMGR_TEST_CACHE LXCMGR_PROFILES_DIR
 # The sanitized binary: make a sanitizer report fail the command, keep leak checking on.
 export ASAN_OPTIONS="${ASAN_OPTIONS:-abort_on_error=0:detect_leaks=1:exitcode=99}"
 export UBSAN_OPTIONS="${UBSAN_OPTIONS:-print_stacktrace=1:halt_on_error=1:exitcode=99}"
