@@ -4,8 +4,6 @@ liblxcmgr_a_SOURCES += \
 
 seccompdir = $(pkgdatadir)/seccomp
 dist_seccomp_DATA = configs/seccomp/default
-apparmordir = $(pkgdatadir)/apparmor
-dist_apparmor_DATA = configs/apparmor/lxcmgr-container.in
 
 # The default profile is also built in, for a binary run from the build tree (or a broken
 # install): a container must never start without its filter because a data file is missing.
