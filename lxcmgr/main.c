@@ -3,6 +3,7 @@
 
 #include "cli/commands.h"
 #include "config/global.h"
+#include "security/cloned-binary.h"
 #include "util/log.h"
 
 static bool wants_help(int argc, char **argv)
@@ -70,6 +71,17 @@ int main(int argc, char **argv)
 	if (!cmd) {
 		log_error("Unknown command '%s', see 'lxcmgr help'", name);
 		return LXM_EXIT_USAGE;
+	}
+
+	/* exec and shell put an lxcmgr process into the container's namespaces: run them from a sealed
+	 * memfd copy so a container root cannot overwrite the host's lxcmgr binary through
+	 * /proc/PID/exe (CVE-2019-5736, the runc overwrite). Re-executes; argv is untouched so far. */
+	if (STREQ(cmd->name, "exec") || STREQ(cmd->name, "shell")) {
+		r = lxm_cloned_binary_ensure(argc, argv);
+		if (r < 0) {
+			log_error_errno(r, "Failed to run from a sealed copy of the lxcmgr binary: %m");
+			return lxm_exit_code(r);
+		}
 	}
 
 	int cargc = argc - optind;

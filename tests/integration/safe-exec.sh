@@ -1,0 +1,83 @@
+#!/bin/bash
+# Safe exec (issue 6, CVE-2019-5736): the lxcmgr process that joins a container runs from a sealed
+# memfd copy, so a container root holding /proc/PID/exe of it cannot overwrite the host's binary.
+# Also: exec still relays stdin/stdout and exit codes, and the marker never reaches the command.
+. "$(dirname "$0")/lib.sh"
+require_root "boots containers"
+
+plan 16
+
+new_root
+NAME=$(unique_name se)
+defer "'$LXCMGR' --root '$ROOT' kill '$NAME' >/dev/null 2>&1 || true"
+# The attack runs against a private copy of the binary: if the protection broke, the build's
+# lxcmgr (shared with the other tests) must not be the one overwritten.
+BINDIR=$(mktemp -d /tmp/lxcmgr-se-bin.XXXXXX)
+defer "rm -rf '$BINDIR'"
+COPY=$BINDIR/lxcmgr
+cp "$LXCMGR" "$COPY"
+
+check "create a busybox container" lxcmgr create "$NAME" -t busybox
+check "start it" lxcmgr start "$NAME"
+
+# --- exec still works ----------------------------------------------------------------------------
+run_expect_exit 0 lxcmgr exec "$NAME" -- echo hello
+is "$OUT" hello "stdout is relayed"
+is "$(printf 'abc\n' | lxcmgr exec "$NAME" -- cat)" abc "stdin is relayed"
+run_expect_exit 7 lxcmgr exec "$NAME" -- sh -c 'exit 7'
+run_expect_exit 0 lxcmgr exec "$NAME" -- env
+unlike "$OUT" "_LXCMGR_CLONED_BINARY" "the re-exec marker does not reach the command"
+start_ns=$(date +%s%N)
+lxcmgr exec "$NAME" -- true
+diag "lxcmgr exec -- true took $((($(date +%s%N) - start_ns) / 1000000)) ms (with the memfd copy of a $(stat -c %s "$LXCMGR") byte binary)"
+
+# --- the attack ----------------------------------------------------------------------------------
+# A container binary replaced by "#!/proc/self/exe" makes the joined process execute lxcmgr again
+# inside the container; running /proc/self/exe as the command is the same. 'stats --watch' keeps
+# that lxcmgr alive while the container's root grabs its /proc/PID/exe.
+# The attacker controls the rootfs and so the libraries: give the copy the ones it links.
+RF=$ROOT/var/lib/lxcmgr/containers/$NAME/rootfs
+for lib in $(ldd "$COPY" | grep -o '/[^ ]*'); do
+	mkdir -p "$RF$(dirname "$lib")"
+	cp -L "$lib" "$RF$lib"
+done
+SUM0=$(sha256sum <"$COPY")
+"$COPY" --root "$ROOT" exec "$NAME" -- /proc/self/exe --root /tmp/lxm-se stats --watch --interval 1 \
+	>/dev/null 2>&1 </dev/null &
+EPID=$!
+defer "kill $EPID 2>/dev/null || true"
+APID=
+for _ in $(seq 50); do
+	APID=$(pgrep -P "$EPID" | head -n1 || true)
+	BPID=${APID:+$(pgrep -P "$APID" | head -n1 || true)}
+	[ -n "$BPID" ] && [[ "$(readlink "/proc/$BPID/exe" 2>/dev/null)" != "$(readlink -f "$COPY")" ]] && break
+	sleep 0.1
+done
+like "$(readlink "/proc/$EPID/exe")" '^/memfd:lxcmgr \(deleted\)$' "the exec CLI runs from the memfd copy"
+like "$(readlink "/proc/$APID/exe")" '^/memfd:lxcmgr \(deleted\)$' "the process that joined the container runs from the memfd copy"
+like "$(readlink "/proc/$BPID/exe")" '^/memfd:lxcmgr \(deleted\)$' "lxcmgr re-executed inside the container is the memfd copy"
+
+# Inside: open the lingering lxcmgr's exe (the pattern below does not match this script's own
+# cmdline), kill it so nothing executes the binary any more, then write through the open fd.
+cat >"$RF/se-attack.sh" <<'ATTACK'
+pid=
+for p in /proc/[0-9]*; do
+	if tr "\0" " " <$p/cmdline 2>/dev/null | grep -q "stat[s] --watch"; then pid=${p#/proc/}; fi
+done
+[ -n "$pid" ] || { echo "no lxcmgr process found"; exit 3; }
+echo "link=$(readlink /proc/$pid/exe)"
+exec 3<"/proc/$pid/exe" || { echo "cannot open exe"; exit 4; }
+if (echo x >"/proc/$pid/exe") 2>/dev/null; then echo "WRITTEN while running"; fi
+kill $pid
+for i in 1 2 3 4 5; do
+	if (echo x >/proc/self/fd/3) 2>/dev/null; then echo "WRITTEN after exit"; exit 0; fi
+	sleep 1
+done
+echo blocked
+ATTACK
+run_expect_exit 0 lxcmgr exec "$NAME" -- sh /se-attack.sh
+like "$OUT" 'link=/memfd:lxcmgr' "inside, /proc/PID/exe of the joined lxcmgr is the memfd"
+unlike "$OUT" 'WRITTEN' "the container's root cannot write through /proc/PID/exe"
+wait "$EPID" 2>/dev/null || true
+is "$(sha256sum <"$COPY")" "$SUM0" "the host's lxcmgr binary is byte-identical"
+check "the container still runs commands" lxcmgr exec "$NAME" -- true
