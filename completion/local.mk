@@ -1,6 +1,6 @@
 # completion/: bash completion, installed where bash-completion looks (configure --with-bashcompletiondir).
 EXTRA_DIST += completion/lxcmgr.bash
-TESTS += completion/test-completion.sh
+INTEGRATION_TESTS += tests/integration/completion.sh
 # bash-completion looks the file up by the command's name.
 bashcompletion_DATA = completion/lxcmgr
 CLEANFILES += completion/lxcmgr

@@ -3,7 +3,7 @@
 # against a private --root holding two containers and one network definition (files only: no
 # root needed, nothing created in the kernel). TAP output.
 set -uo pipefail
-: "${top_srcdir:=$(cd "$(dirname "$0")/.." && pwd)}"
+: "${top_srcdir:=$(cd "$(dirname "$0")/../.." && pwd)}"
 : "${LXCMGR:=$top_srcdir/lxcmgr/lxcmgr}"
 : "${LXCMGR_TEMPLATES_DIR:=$top_srcdir/templates}"
 export LXCMGR_TEMPLATES_DIR
