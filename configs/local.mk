@@ -17,6 +17,14 @@ install-data-local:
 		echo "Note: cannot write '$(DESTDIR)$(globalconfdir)'; copy configs/lxcmgr.conf.example there as lxcmgr.conf"; \
 	fi
 
+# The global config goes with the package only while nobody changed it.
+uninstall-local:
+	@if cmp -s "$(srcdir)/configs/lxcmgr.conf.example" "$(DESTDIR)$(globalconfdir)/lxcmgr.conf"; then \
+		echo " rm -f '$(DESTDIR)$(globalconfdir)/lxcmgr.conf'"; \
+		rm -f "$(DESTDIR)$(globalconfdir)/lxcmgr.conf"; \
+		rmdir "$(DESTDIR)$(globalconfdir)" 2>/dev/null || :; \
+	fi
+
 # services: the host's boot/shutdown integration (autostart)
 systemdsystemunit_DATA = configs/lxcmgr.service
 initdir = $(sysconfdir)/init.d
