@@ -200,7 +200,16 @@ if [ "$got_deb" = yes ]; then
 	like "$state" "^(running|degraded)$" "systemd reaches running or degraded"
 	if [ "$state" != running ]; then diag "$(in_ct systemctl --failed --no-pager 2>&1)"; fi
 	is "$(in_ct cat /run/systemd/container)" "lxcmgr" "systemd sees container=lxcmgr (/run/systemd/container)"
-	check "no failed units" test -z "$(in_ct systemctl --failed --plain --no-legend --no-pager 2>&1)"
+	failed_units=$(in_ct systemctl --failed --plain --no-legend --no-pager 2>&1 | awk '{print $1}' | sort | tr '\n' ' ')
+	if [ "$(cat /sys/module/apparmor/parameters/enabled 2>/dev/null)" = Y ]; then
+		# Known limit (README "Known limits"): the generated AppArmor profile refuses read-only
+		# bind remounts, so the units that sandbox themselves with ProtectSystem= & co. fail.
+		# Exactly these, nothing else.
+		is "$failed_units" "systemd-logind.service systemd-sysctl.service systemd-sysusers.service systemd-tmpfiles-setup-dev.service systemd-tmpfiles-setup.service " \
+			"under AppArmor only the units of the documented profile limit fail"
+	else
+		is "$failed_units" "" "no failed units"
+	fi
 	check "systemd halts on SIGRTMIN+3" stop_ct deb 20
 	like "$(cat "$T/deb.out")" "signal 2" "systemd ended through reboot(2) halt"
 else
