@@ -387,29 +387,50 @@ int lxm_dnsmasq_host_remove(const char *dir, const char *name)
 	return reload(dir);
 }
 
-int lxm_dnsmasq_host_list(const char *dir, struct lxm_dnsmasq_host **ret, size_t *ret_n)
+/* One line of a host or lease file split into fields; false skips the line. */
+typedef bool (*host_line_fn)(char **f, size_t k, struct lxm_dnsmasq_host *h);
+
+/* "MAC,NAME" or "MAC,IP,NAME" (our dhcp-hosts file) */
+static bool dhcp_host_line(char **f, size_t k, struct lxm_dnsmasq_host *h)
+{
+	if (k < 2 || lxm_ipam_parse_mac(f[0], h->mac) < 0)
+		return false;
+	if (k == 3 && lxm_ipam_parse_addr(f[1], &h->ip) < 0)
+		return false;
+	snprintf(h->name, sizeof(h->name), "%s", f[k - 1]);
+	return true;
+}
+
+/* "EXPIRY MAC IP NAME [CLIENT-ID]" (dnsmasq's lease file) */
+static bool lease_line(char **f, size_t k, struct lxm_dnsmasq_host *h)
+{
+	if (k < 3 || lxm_ipam_parse_mac(f[1], h->mac) < 0 || lxm_ipam_parse_addr(f[2], &h->ip) < 0)
+		return false; /* DUID lines and IPv6 leases */
+	snprintf(h->name, sizeof(h->name), "%s", k == 4 ? f[3] : "*");
+	return true;
+}
+
+static int host_file_read(const char *dir, const char *file, const char *sep, size_t max_fields, host_line_fn line,
+			  struct lxm_dnsmasq_host **ret, size_t *ret_n)
 {
 	_cleanup_free_ char *path = NULL, *text = NULL;
 	_cleanup_free_ struct lxm_dnsmasq_host *items = NULL;
 	size_t n = 0;
 	int r;
 
-	if (path_in(dir, "dhcp-hosts", &path) < 0)
+	if (path_in(dir, file, &path) < 0)
 		return -ENOMEM;
 	r = read_all(path, &text);
 	if (r < 0 && r != -ENOENT)
 		return r;
 	for (char *s = text, *save = NULL, *l; text && (l = strtok_r(s, "\n", &save)); s = NULL) {
 		struct lxm_dnsmasq_host h = {};
-		char *f[3] = {}, *save2 = NULL;
+		char *f[4] = {}, *save2 = NULL;
 		size_t k = 0;
-		for (char *t = strtok_r(l, ",", &save2); t && k < 3; t = strtok_r(NULL, ",", &save2))
+		for (char *t = strtok_r(l, sep, &save2); t && k < max_fields; t = strtok_r(NULL, sep, &save2))
 			f[k++] = t;
-		if (k < 2 || lxm_ipam_parse_mac(f[0], h.mac) < 0)
+		if (!line(f, k, &h))
 			continue;
-		if (k == 3 && lxm_ipam_parse_addr(f[1], &h.ip) < 0)
-			continue;
-		snprintf(h.name, sizeof(h.name), "%s", f[k - 1]);
 		struct lxm_dnsmasq_host *m = realloc(items, (n + 1) * sizeof(*m));
 		if (!m)
 			return -ENOMEM;
@@ -421,36 +442,14 @@ int lxm_dnsmasq_host_list(const char *dir, struct lxm_dnsmasq_host **ret, size_t
 	return 0;
 }
 
+int lxm_dnsmasq_host_list(const char *dir, struct lxm_dnsmasq_host **ret, size_t *ret_n)
+{
+	return host_file_read(dir, "dhcp-hosts", ",", 3, dhcp_host_line, ret, ret_n);
+}
+
 int lxm_dnsmasq_lease_list(const char *dir, struct lxm_dnsmasq_host **ret, size_t *ret_n)
 {
-	_cleanup_free_ char *path = NULL, *text = NULL;
-	_cleanup_free_ struct lxm_dnsmasq_host *items = NULL;
-	size_t n = 0;
-	int r;
-
-	if (path_in(dir, "dnsmasq.leases", &path) < 0)
-		return -ENOMEM;
-	r = read_all(path, &text);
-	if (r < 0 && r != -ENOENT)
-		return r;
-	for (char *s = text, *save = NULL, *l; text && (l = strtok_r(s, "\n", &save)); s = NULL) {
-		struct lxm_dnsmasq_host h = {};
-		char *f[4] = {}, *save2 = NULL;
-		size_t k = 0;
-		for (char *t = strtok_r(l, " ", &save2); t && k < 4; t = strtok_r(NULL, " ", &save2))
-			f[k++] = t;
-		if (k < 3 || lxm_ipam_parse_mac(f[1], h.mac) < 0 || lxm_ipam_parse_addr(f[2], &h.ip) < 0)
-			continue; /* DUID lines and IPv6 leases */
-		snprintf(h.name, sizeof(h.name), "%s", k == 4 ? f[3] : "*");
-		struct lxm_dnsmasq_host *m = realloc(items, (n + 1) * sizeof(*m));
-		if (!m)
-			return -ENOMEM;
-		items = m;
-		items[n++] = h;
-	}
-	*ret = TAKE_PTR(items);
-	*ret_n = n;
-	return 0;
+	return host_file_read(dir, "dnsmasq.leases", " ", 4, lease_line, ret, ret_n);
 }
 
 int lxm_dnsmasq_host_lookup(const char *dir, const char *name, struct lxm_cidr *ret)
