@@ -26,7 +26,7 @@ struct create_args {
 	const char *arch;
 	const char *from;
 	const char *mirror;
-	const char *storage; /* NULL/"dir" or "overlay" */
+	const char *storage; /* "dir", "overlay", "btrfs"; NULL: lxm_storage_default() */
 	bool no_cache;
 	bool quiet; /* no progress, no confirmation, errors only */
 };
@@ -227,12 +227,17 @@ static int create_locked(struct lxm_context *ctx, const struct create_args *a)
 	struct create_result res = {};
 	_cleanup_free_ char *config = NULL, *base = NULL;
 	bool overlay = a->storage && STREQ(a->storage, "overlay");
+	bool btrfs = a->storage ? STREQ(a->storage, "btrfs") : lxm_storage_default(&ctx->paths) == LXM_STORAGE_BTRFS;
 	int r;
 
 	(void)lxm_store_gc(&ctx->paths);
 	r = lxm_store_txn_begin(&ctx->paths, a->name, &t);
 	if (r < 0)
 		return r;
+	if (btrfs && (r = lxm_storage_btrfs_rootfs(t.tmp_rootfs)) < 0) {
+		lxm_store_txn_abort(&t);
+		return r;
+	}
 
 	/* From here every failure aborts the transaction: nothing becomes visible. A SIGKILL (or an
 	 * unhandled SIGINT/SIGTERM) leaves the hidden temporary, which the next command's gc removes. */
@@ -243,6 +248,13 @@ static int create_locked(struct lxm_context *ctx, const struct create_args *a)
 		r = render_config(ctx, a->name, &res, &config);
 	if (r >= 0 && overlay)
 		r = overlay_configure(ctx, a, &t, base, &config);
+	if (r >= 0 && btrfs) {
+		_cleanup_free_ char *t1 = NULL;
+		if ((r = lxm_config_edit_text(config, "storage", "btrfs", &t1)) >= 0) {
+			free(config);
+			config = TAKE_PTR(t1);
+		}
+	}
 	if (r >= 0)
 		r = lxm_store_txn_commit(&t, config);
 	create_result_done(&res);
@@ -288,8 +300,8 @@ static int parse_args(struct lxm_context *ctx, int argc, char **argv, struct cre
 		return r;
 	if (a->from && a->template_name)
 		return log_error_errno(-EINVAL, "Use either --template or --from, not both");
-	if (a->storage && !STREQ(a->storage, "dir") && !STREQ(a->storage, "overlay"))
-		return log_error_errno(-EINVAL, "Unknown storage '%s' (dir or overlay)", a->storage);
+	if (a->storage && !STREQ(a->storage, "dir") && !STREQ(a->storage, "overlay") && !STREQ(a->storage, "btrfs"))
+		return log_error_errno(-EINVAL, "Unknown storage '%s' (dir, overlay or btrfs)", a->storage);
 	if (a->storage && STREQ(a->storage, "overlay") && (a->from || a->no_cache))
 		return log_error_errno(-EINVAL, "--storage overlay needs a cached template (not --from or --no-cache)");
 	return 0;

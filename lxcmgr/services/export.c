@@ -76,8 +76,9 @@ int lxm_export_write(const struct lxm_container *c, const char *file, bool with_
 	int r;
 
 	/* An overlay container is exported as its merged tree (imported as a dir container); its
-	 * snapshots hold only upper directories, meaningless without the base. */
-	if (with_snapshots && lxm_storage_of(c) != LXM_STORAGE_DIR)
+	 * snapshots hold only upper directories, meaningless without the base. A btrfs container's
+	 * snapshots are whole trees and are exported as such (imported as plain directories). */
+	if (with_snapshots && lxm_storage_of(c) == LXM_STORAGE_OVERLAY)
 		return log_error_errno(-EOPNOTSUPP, "Export of the snapshots of an overlay container is not supported");
 	if ((r = lxm_storage_private_view(c)) < 0)
 		return r;

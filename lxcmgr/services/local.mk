@@ -30,5 +30,6 @@ INTEGRATION_TESTS += \
 	tests/integration/services-export.sh \
 	tests/integration/services-autostart.sh \
 	tests/integration/services-storage.sh \
+	tests/integration/services-btrfs.sh \
 	tests/integration/services-hooks.sh \
 	tests/integration/services-restart.sh
