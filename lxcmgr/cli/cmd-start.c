@@ -6,7 +6,6 @@
 #include "runtime/console-client.h"
 #include "runtime/monitor-spawn.h"
 #include "runtime/state.h"
-#include "services/hooks.h"
 #include "util/log.h"
 
 /* Starts NAME with its lock held. -EALREADY when it runs (or starts or stops) already. */
@@ -24,14 +23,9 @@ int lxm_cli_start_locked(struct lxm_context *ctx, const char *name)
 				       lost ? " (its monitor was lost: stop or kill it first)" : "");
 	if (stale)
 		(void)lxm_state_cleanup(&ctx->paths, name, NULL); /* leftovers of a killed monitor */
-	/* A failing pre_start hook aborts before anything is created. */
-	r = lxm_hook_run_for(&ctx->paths, name, "pre_start", false);
-	if (r < 0)
-		return r;
-	r = lxm_monitor_spawn(&ctx->paths, name);
-	if (r >= 0)
-		(void)lxm_hook_run_for(&ctx->paths, name, "post_start", true);
-	return r;
+	/* The monitor runs the hooks (runtime/monitor-hooks.c); a failing pre_start fails the spawn
+	 * with the hook's output and the reason on our stderr. */
+	return lxm_monitor_spawn(&ctx->paths, name);
 }
 
 int lxm_cmd_start(struct lxm_context *ctx, int argc, char **argv)

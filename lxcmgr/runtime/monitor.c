@@ -16,6 +16,7 @@
 #include <time.h>
 
 #include "runtime/control.h"
+#include "runtime/monitor-hooks.h"
 #include "runtime/monitor-internal.h"
 #include "runtime/monitor.h"
 #include "util/log.h"
@@ -79,6 +80,9 @@ int lxm_monitor_start_payload(struct lxm_monitor *m)
 
 	m->state = LXM_STATE_STARTING;
 	(void)lxm_monitor_write_state(m);
+	r = lxm_monitor_hook(m, "pre_start", 0, NULL);
+	if (r < 0)
+		return r; /* "The pre_start hook ... failed": nothing made yet */
 	r = lxm_cgroup_create(m->payload);
 	if (r < 0)
 		return log_error_errno(r, "Failed to create the payload cgroup: %m");
@@ -102,6 +106,7 @@ int lxm_monitor_start_payload(struct lxm_monitor *m)
 	(void)lxm_monitor_write_state(m);
 	log_info("Container started, init pid %d (%s)", (int)m->started.init_pid,
 		 lxm_init_system_to_string(m->started.init));
+	(void)lxm_monitor_hook(m, "post_start", m->started.init_pid, NULL);
 	return 0;
 }
 

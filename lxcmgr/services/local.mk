@@ -9,6 +9,7 @@ liblxcmgr_a_SOURCES += \
 	lxcmgr/services/hooks.c lxcmgr/services/hooks.h \
 	lxcmgr/services/restart-policy.c lxcmgr/services/restart-policy.h \
 	lxcmgr/runtime/monitor-restart.c \
+	lxcmgr/runtime/monitor-hooks.c lxcmgr/runtime/monitor-hooks.h \
 	lxcmgr/services/autostart.c lxcmgr/services/autostart.h
 
 lxcmgr_lxcmgr_SOURCES += \
