@@ -16,6 +16,7 @@
 #include <time.h>
 
 #include "runtime/control.h"
+#include "runtime/monitor-adopt.h"
 #include "runtime/monitor-hooks.h"
 #include "runtime/monitor-internal.h"
 #include "runtime/monitor.h"
@@ -385,7 +386,7 @@ static int setup(struct lxm_monitor *m)
 	r = setup_socket(m);
 	if (r < 0)
 		return r;
-	r = lxm_monitor_start_payload(m);
+	r = lxm_monitor_adopt_wanted() ? lxm_monitor_adopt_payload(m) : lxm_monitor_start_payload(m);
 	if (r < 0)
 		return r;
 	settle_signals(m);

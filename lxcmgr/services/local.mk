@@ -10,6 +10,8 @@ liblxcmgr_a_SOURCES += \
 	lxcmgr/services/restart-policy.c lxcmgr/services/restart-policy.h \
 	lxcmgr/runtime/monitor-restart.c \
 	lxcmgr/runtime/monitor-hooks.c lxcmgr/runtime/monitor-hooks.h \
+	lxcmgr/runtime/monitor-adopt.c lxcmgr/runtime/monitor-adopt.h \
+	lxcmgr/services/monitor-lost.c lxcmgr/services/monitor-lost.h \
 	lxcmgr/services/autostart.c lxcmgr/services/autostart.h
 
 lxcmgr_lxcmgr_SOURCES += \
@@ -32,5 +34,6 @@ INTEGRATION_TESTS += \
 	tests/integration/services-autostart.sh \
 	tests/integration/services-storage.sh \
 	tests/integration/services-btrfs.sh \
+	tests/integration/services-monitor-lost.sh \
 	tests/integration/services-hooks.sh \
 	tests/integration/services-restart.sh
