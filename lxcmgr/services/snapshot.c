@@ -73,12 +73,19 @@ static int make_aside(const char *dir, const char *prefix, const char *tag, char
 }
 
 /* Fills the empty directory dst (made by make_aside) with src: a btrfs snapshot when c is a btrfs
- * container and src a subvolume (read-only for a snapshot, writable for a restore), else a copy. */
+ * container and src a subvolume (read-only for a snapshot, writable for a restore), else a copy
+ * (into a new subvolume when a btrfs container's rootfs is restored from a plain snapshot, one
+ * that came with an import, say). */
 static int fill_rootfs(const struct lxm_container *c, const char *src, const char *dst, bool readonly)
 {
 	int r;
-	if (lxm_storage_of(c) != LXM_STORAGE_BTRFS || lxm_btrfs_is_subvol(src) <= 0)
+	if (lxm_storage_of(c) != LXM_STORAGE_BTRFS)
 		return lxm_tree_copy(src, dst);
+	if (lxm_btrfs_is_subvol(src) <= 0) {
+		if (!readonly && (r = lxm_storage_btrfs_rootfs(dst)) < 0)
+			return r;
+		return lxm_tree_copy(src, dst);
+	}
 	if (rmdir(dst) < 0)
 		return log_error_errno(negative_errno(), "Failed to remove '%s': %m", dst);
 	if ((r = lxm_btrfs_snapshot(src, dst, readonly)) < 0)

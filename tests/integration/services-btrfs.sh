@@ -9,7 +9,7 @@ if ! grep -qw btrfs /proc/filesystems || ! command -v mkfs.btrfs >/dev/null; the
 	echo "1..0 # SKIP needs btrfs in the kernel and mkfs.btrfs (btrfs-progs)"
 	exit 0
 fi
-plan 44
+plan 48
 
 new_root
 IMG="$_lib_tmp/btrfs.img"
@@ -75,6 +75,10 @@ check "a full copy of a btrfs container is a subvolume" is_subvol "$CT/$C/rootfs
 run_expect_exit 0 lxcmgr export "$A" "$_lib_tmp/a.tar.zst" --snapshots
 run_expect_exit 0 lxcmgr import "$_lib_tmp/a.tar.zst" "$E"
 is "$(cat "$CT/$E/snapshots/live/rootfs/root/keep" 2>&1)" "precious" "the imported container has the btrfs snapshot's files"
+is "$(lxcmgr config "$E" get storage)" "btrfs" "an import on a btrfs store is a btrfs container"
+check "the imported rootfs is a subvolume" is_subvol "$CT/$E/rootfs"
+run_expect_exit 0 lxcmgr snapshot "$E" restore live
+check "a restore from the imported (plain) snapshot keeps a subvolume rootfs" is_subvol "$CT/$E/rootfs"
 run_expect_exit 0 lxcmgr destroy "$E"
 
 # destroy: the source can go while its clone runs; snapshots and rootfs subvolumes are destroyed.
