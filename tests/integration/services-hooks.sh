@@ -5,7 +5,7 @@
 # host), with LXCMGR_EXIT saying how.
 . "$(dirname "$0")/lib.sh"
 require_root "boots containers"
-plan 27
+plan 32
 
 new_root
 N=$(unique_name hk)
@@ -59,6 +59,15 @@ wait_stopped() {
 	return 1
 }
 
+wait_for_file() {
+	local i
+	for i in $(seq 100); do
+		[ -e "$1" ] && return 0
+		sleep 0.1
+	done
+	return 1
+}
+
 # init exits on its own: a poweroff inside. No lxcmgr command is involved in the stop.
 rm -f "$H"/*.env
 run_expect_exit 0 lxcmgr start "$N"
@@ -81,6 +90,20 @@ is "$(grep PID "$H/post_start.env")" "LXCMGR_PID=$pid" "post_start runs again on
 kill -KILL "$pid"
 check "the container stops after init was killed" wait_stopped "$N"
 is "$(grep -E 'EXIT|PID' "$H/post_stop.env" 2>&1 | tr '\n' ' ')" "LXCMGR_EXIT=killed LXCMGR_PID=$pid " "post_stop after init was killed from the host"
+
+# A restart by the policy: post_stop for the end, then pre_start and post_start for the new init.
+lxcmgr config "$N" set restart.policy always
+lxcmgr config "$N" set restart.backoff 0
+run_expect_exit 0 lxcmgr start "$N"
+pid=$(pid_of "$N")
+rm -f "$H"/*.env
+kill -KILL "$pid"
+check "the policy restarted init and ran post_start" wait_for_file "$H/post_start.env"
+is "$(grep -E 'EXIT|PID' "$H/post_stop.env" 2>&1 | tr '\n' ' ')" "LXCMGR_EXIT=killed LXCMGR_PID=$pid " "post_stop for the killed init"
+check "pre_start ran before the restart" test -f "$H/pre_start.env"
+run_expect_exit 0 lxcmgr stop "$N" -t 5
+lxcmgr config "$N" unset restart.policy
+lxcmgr config "$N" unset restart.backoff
 
 # A hook's output lands in monitor.log once the start is over.
 printf '#!/bin/sh\necho "post_stop says hello"\n' >"$H/talk"
