@@ -18,7 +18,7 @@ mkfs.btrfs -q "$IMG" >/dev/null
 LOOP=$(losetup --find --show "$IMG")
 defer "losetup -d '$LOOP'"
 mount -t btrfs "$LOOP" "$ROOT"
-defer "umount '$ROOT'"
+defer "umount -R -l '$ROOT'"
 A=$(unique_name ba)
 B=$(unique_name bb)
 C=$(unique_name bc)
@@ -57,7 +57,7 @@ run_expect_exit 0 lxcmgr stop "$A" -t 5
 run_expect_exit 0 lxcmgr snapshot "$A" restore live
 is "$(cat "$CT/$A/rootfs/root/keep" 2>&1)" "precious" "restore brings the deleted file back"
 check "the restored rootfs is a writable subvolume" sh -c "is_subvol() { [ \"\$(stat -c %i \"\$1\")\" = 256 ]; }; is_subvol '$CT/$A/rootfs' && touch '$CT/$A/rootfs/w'"
-is "$(ls -A "$CT/$A" | grep -c '^\.')" "0" "no temporary left after restore"
+is "$(find "$CT/$A" -mindepth 1 -maxdepth 1 -name '.*' | wc -l)" "0" "no temporary left after restore"
 is "$(n_subvols)" "2" "two subvolumes: the rootfs and the snapshot"
 
 # copy --snapshot: a writable snapshot, own identity, boots, independent of its source.

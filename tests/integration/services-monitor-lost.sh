@@ -9,15 +9,13 @@ plan 27
 
 new_root
 N=$(unique_name ml)
-CT="$ROOT/var/lib/lxcmgr/containers"
 defer "'$LXCMGR' --root '$ROOT' kill '$N' >/dev/null 2>&1 || true"
 state_of() { lxcmgr info "$1" --format json 2>/dev/null | sed -n 's/.*"state":"\([a-z]*\)".*/\1/p'; }
 pid_of() { lxcmgr info "$1" --format json 2>/dev/null | sed -n 's/.*"pid":\([0-9]*\).*/\1/p'; }
 monitor_of() { pgrep -f "__monitor $1 " || true; }
 # Waits (up to 10 s) until CMD succeeds.
 wait_until() {
-	local i
-	for i in $(seq 100); do
+	for _ in $(seq 100); do
 		"$@" && return 0
 		sleep 0.1
 	done
