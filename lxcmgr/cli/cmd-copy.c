@@ -129,7 +129,9 @@ int lxm_cmd_copy(struct lxm_context *ctx, int argc, char **argv)
 		return r;
 	if ((r = lxm_cli_runtime_open(ctx, sname, &src, &lock_src)) < 0)
 		return r;
-	if ((r = lxm_cli_require_stopped(ctx, sname, "copying it")) < 0)
+	/* A btrfs snapshot is atomic: a running btrfs container can be cloned (crash-consistent). */
+	bool atomic = clone && lxm_storage_of(src) == LXM_STORAGE_BTRFS;
+	if (!atomic && (r = lxm_cli_require_stopped(ctx, sname, "copying it")) < 0)
 		return r;
 	if ((r = lxm_container_lock(&ctx->paths, dname, &lock_dst)) < 0)
 		return r;

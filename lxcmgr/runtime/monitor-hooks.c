@@ -33,7 +33,7 @@ int lxm_monitor_hook(struct lxm_monitor *m, const char *which, pid_t init_pid, c
 	if (!m->c || !(sec = cfg_getsec(m->c->config, "hook")) || IS_EMPTY(cfg_getstr(sec, which)))
 		return 0;
 	if (stderr_is_null() && asprintf(&log_path, "%s/%s/monitor.log", m->paths->containers_dir, m->name) >= 0) {
-		log_fd = open(log_path, O_WRONLY | O_APPEND | O_CLOEXEC | O_NOFOLLOW);
+		log_fd = open(log_path, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC | O_NOFOLLOW, 0600);
 		o.out_fd = log_fd;
 	}
 	log_info("Running the %s hook", which);

@@ -9,7 +9,7 @@ if ! grep -qw btrfs /proc/filesystems || ! command -v mkfs.btrfs >/dev/null; the
 	echo "1..0 # SKIP needs btrfs in the kernel and mkfs.btrfs (btrfs-progs)"
 	exit 0
 fi
-plan 48
+plan 53
 
 new_root
 IMG="$_lib_tmp/btrfs.img"
@@ -24,6 +24,8 @@ B=$(unique_name bb)
 C=$(unique_name bc)
 D=$(unique_name bd)
 E=$(unique_name be)
+F=$(unique_name bf)
+G=$(unique_name bg)
 CT="$ROOT/var/lib/lxcmgr/containers"
 for n in "$A" "$B" "$C" "$D"; do
 	defer "'$LXCMGR' --root '$ROOT' kill '$n' >/dev/null 2>&1 || true"
@@ -68,6 +70,12 @@ is "$(lxcmgr config "$B" get storage_base 2>/dev/null || true)" "" "the clone ha
 run_expect_exit 0 lxcmgr start "$B"
 is "$(lxcmgr exec "$B" -- hostname)" "$B" "the clone boots with its own hostname"
 is "$(lxcmgr exec "$B" -- cat /root/keep)" "precious" "the clone has the source's files"
+lxcmgr exec "$B" -- sh -c 'echo live >/root/live'
+run_expect_exit 0 lxcmgr copy "$B" "$F" --snapshot
+is "$(cat "$CT/$F/rootfs/root/live" 2>&1)" "live" "a running btrfs container can be cloned"
+run_expect_exit 0 lxcmgr rename "$F" "$G"
+check "rename moves the subvolume along" is_subvol "$CT/$G/rootfs"
+run_expect_exit 0 lxcmgr destroy "$G"
 run_expect_exit 0 lxcmgr copy "$A" "$C"
 check "a full copy of a btrfs container is a subvolume" is_subvol "$CT/$C/rootfs"
 
