@@ -37,3 +37,8 @@ INTEGRATION_TESTS += \
 	tests/integration/services-monitor-lost.sh \
 	tests/integration/services-hooks.sh \
 	tests/integration/services-restart.sh
+
+UNIT_TESTS += tests/unit/test-btrfs
+tests_unit_test_btrfs_SOURCES = tests/unit/test-btrfs.c
+tests_unit_test_btrfs_CFLAGS = $(LXM_UNIT_CFLAGS)
+tests_unit_test_btrfs_LDADD = $(LXM_UNIT_LIBS)
