@@ -197,6 +197,18 @@ static int overlay_configure(struct lxm_context *ctx, const struct create_args *
 	return r;
 }
 
+/* storage "btrfs": the rootfs is already a subvolume (made before anything was put in it). */
+static int btrfs_configure(char **config)
+{
+	_cleanup_free_ char *out = NULL;
+	int r = lxm_config_edit_text(*config, "storage", "btrfs", &out);
+	if (r < 0)
+		return r;
+	free(*config);
+	*config = TAKE_PTR(out);
+	return 0;
+}
+
 static int render_config(struct lxm_context *ctx, const char *name, const struct create_result *res, char **ret)
 {
 	uuid_t u;
@@ -246,15 +258,10 @@ static int create_locked(struct lxm_context *ctx, const struct create_args *a)
 		      : create_from_template(ctx, a, t.tmp_rootfs, &res);
 	if (r >= 0)
 		r = render_config(ctx, a->name, &res, &config);
+	if (r >= 0 && btrfs)
+		r = btrfs_configure(&config);
 	if (r >= 0 && overlay)
 		r = overlay_configure(ctx, a, &t, base, &config);
-	if (r >= 0 && btrfs) {
-		_cleanup_free_ char *t1 = NULL;
-		if ((r = lxm_config_edit_text(config, "storage", "btrfs", &t1)) >= 0) {
-			free(config);
-			config = TAKE_PTR(t1);
-		}
-	}
 	if (r >= 0)
 		r = lxm_store_txn_commit(&t, config);
 	create_result_done(&res);
