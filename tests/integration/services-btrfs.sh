@@ -9,7 +9,7 @@ if ! grep -qw btrfs /proc/filesystems || ! command -v mkfs.btrfs >/dev/null; the
 	echo "1..0 # SKIP needs btrfs in the kernel and mkfs.btrfs (btrfs-progs)"
 	exit 0
 fi
-plan 53
+plan 54
 
 new_root
 IMG="$_lib_tmp/btrfs.img"
@@ -96,6 +96,10 @@ run_expect_exit 0 lxcmgr destroy "$A"
 is "$(lxcmgr exec "$B" -- echo alive)" "alive" "the clone runs on after its source is destroyed"
 run_expect_exit 0 lxcmgr stop "$B" -t 5
 run_expect_exit 0 lxcmgr destroy "$B"
+# A subvolume nested in the rootfs (what systemd-tmpfiles makes for /var/lib/machines) goes too.
+btrfs subvolume create "$CT/$C/rootfs/nested" >/dev/null
+echo x >"$CT/$C/rootfs/nested/file"
+run_expect_exit 0 lxcmgr snapshot "$C" create withnested
 run_expect_exit 0 lxcmgr destroy "$C"
 is "$(n_subvols)" "0" "no subvolume left after destroy"
 
