@@ -118,7 +118,7 @@ static int mount_id_of(const char *path, uint64_t *ret)
 static void descend_same_mount(struct archive *disk, struct archive_entry *e, uint64_t root_mnt)
 {
 	uint64_t mnt;
-	const char *path = archive_entry_sourcepath(e);
+	const char *path = archive_entry_pathname(e); /* still the path on disk (before rename_entry) */
 	if (archive_entry_filetype(e) != AE_IFDIR || !path || mount_id_of(path, &mnt) < 0 || mnt != root_mnt)
 		return;
 	archive_read_disk_descend(disk);
