@@ -22,7 +22,7 @@ int lxm_cli_runtime_open(struct lxm_context *ctx, const char *name, struct lxm_c
 		r = lxm_container_lock(&ctx->paths, name, ret_lock);
 		if (r < 0)
 			return r;
-		lxm_monitor_lost_check(&ctx->paths, name, c->config); /* a command that acts says so */
+		lxm_monitor_lost_settle(&ctx->paths, c); /* a command that acts says so, and cleans up */
 	}
 	if (ret)
 		*ret = TAKE_PTR(c);

@@ -30,12 +30,8 @@ int lxm_cli_start_locked(struct lxm_context *ctx, const char *name)
 	}
 	if (st != LXM_STATE_STOPPED)
 		return log_error_errno(-EALREADY, "Container '%s' is already running", name);
-	if (stale) {
-		bool killed = false;
-		(void)lxm_state_cleanup(&ctx->paths, name, &killed); /* leftovers of a killed monitor */
-		if (!killed)
-			(void)lxm_state_set_last_exit(&ctx->paths, name, "unknown");
-	}
+	if (stale)
+		(void)lxm_state_cleanup(&ctx->paths, name, NULL); /* leftovers of a killed monitor */
 	/* The monitor runs the hooks (runtime/monitor-hooks.c); a failing pre_start fails the spawn
 	 * with the hook's output and the reason on our stderr. */
 	return lxm_monitor_spawn(&ctx->paths, name);

@@ -1,4 +1,7 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
+#include <stdlib.h>
+
+#include "services/hooks.h"
 #include "services/monitor-lost.h"
 #include "services/restart-policy.h"
 #include "util/log.h"
@@ -20,13 +23,25 @@ void lxm_monitor_lost_warn(const char *name, const struct lxm_state_info *si, cf
 		log_warning("The monitor of '%s' was killed and its init has exited since (how is unknown)", name);
 }
 
-void lxm_monitor_lost_check(const struct lxm_paths *paths, const char *name, cfg_t *config)
+void lxm_monitor_lost_settle(const struct lxm_paths *paths, const struct lxm_container *c)
 {
+	_cleanup_free_ char *pid_s = NULL;
 	struct lxm_state_info si;
-	if (lxm_state_query(paths, name, &si) < 0)
+	bool killed = false;
+
+	if (lxm_state_query(paths, c->name, &si) < 0)
 		return;
-	lxm_monitor_lost_warn(name, &si, config);
+	lxm_monitor_lost_warn(c->name, &si, c->config);
+	bool stale = si.stale;
 	lxm_state_info_done(&si);
+	if (!stale)
+		return;
+	(void)lxm_state_read_key(paths, c->name, "init_pid", &pid_s);
+	(void)lxm_state_cleanup(paths, c->name, &killed);
+	if (!killed)
+		(void)lxm_state_set_last_exit(paths, c->name, "unknown");
+	struct lxm_hook_opts o = { .init_pid = pid_s ? (pid_t)atoi(pid_s) : 0, .exit_how = "unknown", .out_fd = -EBADF };
+	(void)lxm_hook_run_opts(paths, c, "post_stop", &o);
 }
 
 const char *lxm_monitor_lost_summary(const struct lxm_state_info *si)

@@ -5,7 +5,7 @@
 # starts it again.
 . "$(dirname "$0")/lib.sh"
 require_root "boots containers"
-plan 27
+plan 29
 
 new_root
 N=$(unique_name ml)
@@ -56,7 +56,16 @@ run_expect_exit 0 lxcmgr stop "$N" -t 5
 is "$(state_of "$N")" "stopped" "stop through the re-attached monitor"
 check "no run directory left" test ! -e "$ROOT/run/lxcmgr/$N"
 
-# The monitor is killed, then init exits too: info says so; start brings it back.
+# The monitor is killed, then init exits too: info says so; the next command that acts cleans up
+# and runs the post_stop hook nobody ran; start brings it back.
+H="$_lib_tmp/hooks"
+mkdir -p "$H"
+cat >"$H/record" <<EOS
+#!/bin/sh
+env | grep '^LXCMGR_' | sort >"$H/\$LXCMGR_HOOK.env"
+EOS
+chmod +x "$H/record"
+lxcmgr config "$N" set hook.post_stop "$H/record"
 run_expect_exit 0 lxcmgr start "$N"
 pid=$(pid_of "$N")
 mon=$(monitor_of "$N")
@@ -67,6 +76,8 @@ check "init is gone" wait_until gone "$pid"
 run_expect_exit 0 lxcmgr info "$N"
 like "$ERR" "The monitor of '$N' was killed and its init has exited since \\(how is unknown\\); the restart policy \"always\" could not act: 'lxcmgr start $N' starts it again" "info says init exited unsupervised"
 like "$OUT" "monitor +lost: killed, and init has exited since" "info shows it"
+check "info (read-only) ran no hook" test ! -e "$H/post_stop.env"
 run_expect_exit 0 lxcmgr start "$N"
+is "$(grep -E 'EXIT|PID' "$H/post_stop.env" 2>&1 | tr '\n' ' ')" "LXCMGR_EXIT=unknown LXCMGR_PID=$pid " "start ran the missed post_stop first"
 is "$(state_of "$N")" "running" "start recovers"
 run_expect_exit 0 lxcmgr kill "$N"
