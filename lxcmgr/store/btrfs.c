@@ -4,6 +4,7 @@
 #include <libgen.h>
 #include <linux/btrfs.h>
 #include <linux/magic.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <sys/ioctl.h>
 #include <sys/statfs.h>
@@ -112,8 +113,21 @@ int lxm_btrfs_snapshot(const char *src, const char *dst, bool readonly)
 	return 0;
 }
 
-/* Destroys the subvolumes nested in the directory fd (owned by the caller), recursively. */
-static int destroy_nested(int fd, unsigned depth)
+static int mount_id_at(int dfd, const char *name, uint64_t *ret)
+{
+	struct statx sx;
+	if (statx(dfd, name, AT_SYMLINK_NOFOLLOW | AT_NO_AUTOMOUNT | (*name ? 0 : AT_EMPTY_PATH), STATX_MNT_ID, &sx) < 0)
+		return negative_errno();
+	if (!(sx.stx_mask & STATX_MNT_ID))
+		return -EOPNOTSUPP;
+	*ret = sx.stx_mnt_id;
+	return 0;
+}
+
+/* Destroys the subvolumes nested in the directory fd (owned by the caller), recursively, never
+ * leaving mount mnt: a bind mount left inside a container's tree may show host directories, and
+ * their subvolumes are not the container's to destroy. */
+static int destroy_nested(int fd, uint64_t mnt, unsigned depth)
 {
 	int dup_fd = fcntl(fd, F_DUPFD_CLOEXEC, 3);
 	if (dup_fd < 0)
@@ -130,15 +144,20 @@ static int destroy_nested(int fd, unsigned depth)
 		return -ELOOP;
 	while ((de = readdir(d))) {
 		struct stat st;
+		uint64_t m;
 		if (STREQ(de->d_name, ".") || STREQ(de->d_name, "..") ||
 		    fstatat(fd, de->d_name, &st, AT_SYMLINK_NOFOLLOW) < 0 || !S_ISDIR(st.st_mode))
 			continue;
+		if (mount_id_at(fd, de->d_name, &m) < 0 || m != mnt) {
+			r = r ? r : -EBUSY;
+			continue;
+		}
 		int k = lxm_btrfs_is_subvol_at(fd, de->d_name, &st);
 		if (k > 0)
 			k = lxm_btrfs_subvol_destroy_at(fd, de->d_name);
 		else if (k == 0) {
 			_cleanup_close_ int sub = openat(fd, de->d_name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
-			k = sub < 0 ? negative_errno() : destroy_nested(sub, depth + 1);
+			k = sub < 0 ? negative_errno() : destroy_nested(sub, mnt, depth + 1);
 		}
 		if (k < 0 && r == 0)
 			r = k;
@@ -163,8 +182,12 @@ int lxm_btrfs_subvol_destroy_at(int dfd, const char *name)
 	if (fd < 0)
 		return negative_errno();
 	__u64 flags = 0;
+	uint64_t mnt;
+	int r = mount_id_at(fd, "", &mnt);
+	if (r < 0)
+		return log_debug_errno(r, "Failed to find the mount of '%s': %m", name);
 	(void)ioctl(fd, BTRFS_IOC_SUBVOL_SETFLAGS, &flags);
-	int r = destroy_nested(fd, 0);
+	r = destroy_nested(fd, mnt, 0);
 	if (r < 0)
 		return log_debug_errno(r, "Failed to destroy the subvolumes inside '%s': %m", name);
 	if (ioctl(dfd, BTRFS_IOC_SNAP_DESTROY, &args) < 0)

@@ -9,7 +9,7 @@ if ! grep -qw btrfs /proc/filesystems || ! command -v mkfs.btrfs >/dev/null; the
 	echo "1..0 # SKIP needs btrfs in the kernel and mkfs.btrfs (btrfs-progs)"
 	exit 0
 fi
-plan 54
+plan 59
 
 new_root
 IMG="$_lib_tmp/btrfs.img"
@@ -102,6 +102,22 @@ echo x >"$CT/$C/rootfs/nested/file"
 run_expect_exit 0 lxcmgr snapshot "$C" create withnested
 run_expect_exit 0 lxcmgr destroy "$C"
 is "$(n_subvols)" "0" "no subvolume left after destroy"
+
+# A bind mount left inside a btrfs rootfs (a crashed start, say) shows a host directory holding a
+# subvolume: destroying the container never reaches through it.
+run_expect_exit 0 lxcmgr create "$F" -t busybox
+mkdir -p "$ROOT/hostdir" "$CT/$F/rootfs/mnt/host"
+btrfs subvolume create "$ROOT/hostdir/precious" >/dev/null
+echo keep >"$ROOT/hostdir/precious/file"
+btrfs subvolume create "$CT/$F/rootfs/nested" >/dev/null
+mount --bind "$ROOT/hostdir" "$CT/$F/rootfs/mnt/host"
+defer "umount -l '$CT/$F/rootfs/mnt/host' 2>/dev/null || true"
+run_expect_exit 4 lxcmgr destroy "$F"
+like "$ERR" "has a mount point inside" "destroy refuses a tree with a mount inside"
+is "$(cat "$ROOT/hostdir/precious/file" 2>&1)" "keep" "a host subvolume behind a bind mount survives"
+umount "$CT/$F/rootfs/mnt/host"
+run_expect_exit 0 lxcmgr destroy "$F"
+btrfs subvolume delete "$ROOT/hostdir/precious" >/dev/null
 
 # --storage btrfs on a store that is not on btrfs: refused, nothing left.
 new_root R2
