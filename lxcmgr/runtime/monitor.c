@@ -179,8 +179,10 @@ static void handle_request(struct lxm_monitor *m, struct lxm_mon_client *cl, cha
 		(void)lxm_control_send(cl->fd, reply);
 		return;
 	} else if (STREQ(req, "stop")) {
-		v = arg ? strtoul(arg, NULL, 10) : 30;
+		char *end = NULL;
+		v = arg ? strtoul(arg, &end, 10) : 30;
 		cl->wants_done = true;
+		cl->removes_cgroup = end && STREQ(end, " cgroup");
 		r = lxm_monitor_stop(m, (unsigned)v);
 		if (r >= 0) {
 			(void)lxm_control_send(cl->fd, "ok stopping");
