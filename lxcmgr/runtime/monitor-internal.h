@@ -40,6 +40,7 @@ struct lxm_monitor {
 	char *uuid;
 	struct lxm_cgroup *payload;
 	struct lxm_cgroup *monitor_cg;
+	bool in_monitor_cg; /* joined monitor_cg (with the first start's payload attach) */
 	int epfd;
 	int sigfd;
 	int listen_fd;

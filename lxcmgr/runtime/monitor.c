@@ -73,6 +73,7 @@ int lxm_monitor_start_payload(struct lxm_monitor *m)
 		.paths = m->paths,
 		.container = m->c,
 		.payload = m->payload,
+		.self_cgroup = m->in_monitor_cg ? NULL : m->monitor_cg,
 		.n_ttys = m->n_ttys,
 	};
 	int r;
@@ -83,6 +84,8 @@ int lxm_monitor_start_payload(struct lxm_monitor *m)
 	if (r < 0)
 		return log_error_errno(r, "Failed to create the payload cgroup: %m");
 	r = lxm_start(&p, &m->started);
+	if (r >= 0)
+		m->in_monitor_cg = true;
 	if (r < 0) {
 		/* lxm_start() leaves every fd of *ret at -EBADF on failure; a struct literal here would
 		 * turn the tty fds into 0 (stdin) for a later close. */
@@ -363,9 +366,7 @@ static int setup(struct lxm_monitor *m)
 		return r;
 	r = lxm_cgroup_open_by_id(m->uuid, LXM_CGROUP_MONITOR, &m->monitor_cg);
 	if (r >= 0)
-		r = lxm_cgroup_create(m->monitor_cg);
-	if (r >= 0)
-		r = lxm_cgroup_attach(m->monitor_cg, 0);
+		r = lxm_cgroup_create(m->monitor_cg); /* joined with init's attach: start_payload */
 	if (r < 0)
 		return log_error_errno(r, "Failed to set up the monitor cgroup: %m");
 	r = lxm_cgroup_open_by_id(m->uuid, LXM_CGROUP_PAYLOAD, &m->payload);
