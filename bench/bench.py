@@ -356,7 +356,8 @@ def main():
             def create(m, i):
                 n = f"cr{i}"
                 if m is lm:
-                    t = timed(lambda: lm.create(n, "busybox"))
+                    # only the create: lm.create() also runs 'config unset network.eth0'
+                    t = timed(lambda: lm.cmd("create", n, "-t", "busybox", timeout=1800))
                 else:
                     t = timed(lambda: lx.create_from(n, bb_tar))
                 m.destroy(n)
