@@ -124,6 +124,10 @@ class Lxcmgr:
                     argv = f.read().split(b"\0")
             except OSError:
                 continue
+            # only this benchmark's monitors: other lxcmgr users on the host (a test suite's
+            # sanitizer build) must not count
+            if self.root.encode() not in argv:
+                continue
             if argv and argv[0].endswith(b"lxcmgr") and b"__monitor" in argv:
                 pids.append(int(p.split("/")[2]))
             elif argv and argv[0].startswith(b"lxcmgr-monitor"):
@@ -196,7 +200,7 @@ class Lxc:
         run(["lxc-destroy", "-P", self.path, "-n", name], check=False)
 
     def monitor_pids(self):
-        out = run(["pgrep", "-f", "^\\[lxc monitor\\]"], check=False).stdout.split()
+        out = run(["pgrep", "-f", "^\\[lxc monitor\\] " + self.path + " "], check=False).stdout.split()
         return [int(p) for p in out]
 
     def list(self, json_format=False):
