@@ -1,10 +1,9 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /* Writing a directory tree as a (compressed) pax tar, atomically. */
-#include <archive.h>
-#include <archive_entry.h>
 #include <fcntl.h>
 #include <sys/stat.h>
 
+#include "image/archive-dl.h"
 #include "image/archive.h"
 #include "util/log.h"
 
@@ -227,6 +226,8 @@ int lxm_archive_create(const char *src_dir, const char *out_path, bool progress)
 	size_t n;
 	int r;
 
+	if ((r = lxm_archive_load()) < 0)
+		return r;
 	src = strdup(src_dir);
 	if (!src)
 		return -ENOMEM;

@@ -342,7 +342,12 @@ void lxm_monitor_teardown(struct lxm_monitor *m, const char *how)
 		}
 		(void)rmdir(dir);
 	}
-	if (m->monitor_cg)
+	/* A client that stays until we have exited removes our cgroup then (no migration needed);
+	 * without one we move out and remove it ourselves. */
+	bool client_removes = false;
+	for (struct lxm_mon_client *cl = m->clients; cl; cl = cl->next)
+		client_removes |= cl->wants_done && cl->removes_cgroup;
+	if (m->monitor_cg && !client_removes)
 		leave_monitor_cgroup(m);
 	snprintf(msg, sizeof(msg), "done %s", how ? how : "failed");
 	while (m->clients) {

@@ -1,11 +1,10 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
-#include <archive.h>
-#include <archive_entry.h>
 #include <fcntl.h>
 #include <libgen.h>
 #include <stdio.h>
 #include <sys/stat.h>
 
+#include "image/archive-dl.h"
 #include "config/config.h"
 #include "config/edit.h"
 #include "image/archive.h"
@@ -186,6 +185,8 @@ static int import_into(const struct lxm_paths *paths, struct lxm_store_txn *t, c
  * but the default name: import_into() verifies everything again. */
 static int read_meta_name(const char *file, char **ret)
 {
+	if (lxm_archive_load() < 0)
+		return -ELIBACC;
 	struct archive *a = archive_read_new();
 	struct archive_entry *e;
 	struct lxm_export_meta m;
