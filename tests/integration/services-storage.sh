@@ -27,6 +27,9 @@ t1=$(date +%s%N)
 diag "create --storage overlay from the cached base: $(((t1 - t0) / 1000000)) ms"
 is "$(cfg "$O2" storage_base)" "$(cfg "$O1" storage_base)" "both share one base"
 is "$(ls -A "$CT/$O2/rootfs")" "" "rootfs is only a mount point on the host"
+# An overlay mount cannot be id-mapped (the kernel allows id-mapped layers, not an id-mapped
+# overlay): overlay containers start privileged only, for now (README, Known limits).
+lxcmgr config "$O2" set security.privileged true >/dev/null
 run_expect_exit 0 lxcmgr start "$O2"
 is "$(lxcmgr exec "$O2" -- hostname)" "$O2" "overlay container boots with its hostname"
 lxcmgr exec "$O2" -- sh -c 'echo mine >/mine'
@@ -46,6 +49,7 @@ echo base >"$S.tmp" && mv "$S.tmp" "$CT/$S/rootfs/basefile"
 run_expect_exit 0 lxcmgr copy "$S" "$K" --snapshot
 is "$(cfg "$K" storage_base)" "$CT/$S/rootfs" "clone's base is the source's rootfs"
 unlike "$(cfg "$K" uuid)" "^$(cfg "$S" uuid)\$" "clone has a new uuid"
+lxcmgr config "$K" set security.privileged true >/dev/null # an overlay, see above
 run_expect_exit 0 lxcmgr start "$K"
 is "$(lxcmgr exec "$K" -- hostname)" "$K" "clone boots with its own hostname"
 is "$(lxcmgr exec "$K" -- cat /basefile)" "base" "clone sees the base's files"
