@@ -46,6 +46,7 @@ liblxcmgr_a_SOURCES += \
 	lxcmgr/runtime/steps/cgroup.c \
 	lxcmgr/runtime/steps/devices.c \
 	lxcmgr/runtime/steps/idmap.c \
+	lxcmgr/runtime/steps/overlay.c \
 	lxcmgr/runtime/steps/network.c \
 	lxcmgr/runtime/steps/limits.c \
 	lxcmgr/runtime/steps/rootfs.c \

@@ -25,6 +25,7 @@ void lxm_start_ctx_init(struct lxm_start_ctx *ctx, const struct lxm_start_params
 		.console_master = -EBADF,
 		.console_slave = -EBADF,
 		.tree_fd = -EBADF,
+		.lower_fd = -EBADF,
 	};
 	for (unsigned i = 0; i < LXM_MAX_TTYS; i++)
 		ctx->tty_masters[i] = ctx->tty_slaves[i] = -EBADF;
@@ -35,6 +36,7 @@ void lxm_start_ctx_done(struct lxm_start_ctx *ctx)
 	lxm_seccomp_free(ctx->seccomp);
 	free(ctx->apparmor_profile);
 	closep(&ctx->tree_fd);
+	closep(&ctx->lower_fd);
 	closep(&ctx->sync_fd);
 	closep(&ctx->pidfd);
 	closep(&ctx->root_fd);
@@ -107,8 +109,10 @@ static _noreturn_ void child_main(struct lxm_start_ctx *ctx)
 		child_fail(ctx, LXM_STEP_CGROUPNS, r);
 	if (lxm_sync_send(ctx->sync_fd, LXM_STEP_CGROUPNS) < 0)
 		_exit(EXIT_FAILURE);
-	/* With a user namespace, nothing may be mounted before the id maps exist. */
-	if (lxm_sync_wait(ctx->sync_fd, LXM_STEP_IDMAP, NULL) < 0)
+	/* With a user namespace, nothing may be mounted before the id maps exist, nor before an
+	 * overlay rootfs is mounted over its id-mapped layers. */
+	if (lxm_sync_wait(ctx->sync_fd, LXM_STEP_IDMAP, NULL) < 0 ||
+	    lxm_sync_wait(ctx->sync_fd, LXM_STEP_OVERLAY, NULL) < 0)
 		_exit(EXIT_FAILURE);
 
 	for (size_t i = 0; i < ARRAY_SIZE(child_steps); i++) {
@@ -192,6 +196,7 @@ static int parent_steps(struct lxm_start_ctx *ctx)
 	} steps[] = {
 		{ LXM_STEP_CGROUP, lxm_start_step_cgroup },
 		{ LXM_STEP_IDMAP, lxm_start_step_idmap },
+		{ LXM_STEP_OVERLAY, lxm_start_step_overlay },
 		{ LXM_STEP_NETWORK, lxm_start_step_network },
 		{ LXM_STEP_LIMITS, lxm_start_step_limits },
 	};
@@ -250,6 +255,11 @@ int lxm_start(const struct lxm_start_params *p, struct lxm_started *ret)
 	r = lxm_init_detect(p->container->rootfs, &ret->init);
 	if (r < 0)
 		log_debug_errno(r, "Could not detect the init of '%s', ignoring: %m", p->container->name);
+	/* In a user namespace the overlay is mounted again over id-mapped layers, in the container's
+	 * mount namespace only (steps/overlay.c): the host's mount, which holds the upper directory
+	 * in use, must not live on in it. */
+	if (lxm_start_overlay_userns(p->container))
+		lxm_storage_deactivate(p->container);
 
 	r = lxm_sync_pair(fds);
 	if (r < 0) {

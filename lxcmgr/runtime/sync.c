@@ -11,6 +11,7 @@ const char *lxm_step_to_string(enum lxm_step s)
 		[LXM_STEP_CLONE] = "clone",
 		[LXM_STEP_CGROUP] = "cgroup",
 		[LXM_STEP_IDMAP] = "idmap",
+		[LXM_STEP_OVERLAY] = "overlay",
 		[LXM_STEP_NETWORK] = "network",
 		[LXM_STEP_LIMITS] = "limits",
 		[LXM_STEP_CGROUPNS] = "cgroupns",

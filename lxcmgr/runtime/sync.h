@@ -15,6 +15,7 @@ enum lxm_step {
 	LXM_STEP_CLONE,
 	LXM_STEP_CGROUP,
 	LXM_STEP_IDMAP,
+	LXM_STEP_OVERLAY,
 	LXM_STEP_NETWORK,
 	LXM_STEP_LIMITS,
 	/* child side (inside the new namespaces) */

@@ -26,17 +26,18 @@ int lxm_start_prepare_idmap(struct lxm_start_ctx *ctx)
 
 	if (!lxm_security_wants_userns(cfg))
 		return 0;
-	/* The kernel id-maps an overlay's layers, never the overlay mount itself (EINVAL). */
-	const char *storage = lxm_cfg_str(cfg, "storage");
-	if (storage && STREQ(storage, "overlay"))
-		return log_error_errno(-EOPNOTSUPP,
-				       "Container '%s' has overlay storage, which cannot be id-mapped: it can only run "
-				       "with 'security.privileged = true'",
-				       ctx->container->name);
 	lxm_idmap_files_default(&files);
 	int r = lxm_idmap_resolve(lxm_cfg_str(cfg, "security.idmap"), lxm_cfg_str(cfg, "uuid"), &files, &ctx->idmap);
 	if (r < 0)
 		return log_error_errno(r, "Failed to find the id range of '%s': %m", ctx->container->name);
+	/* The kernel id-maps an overlay's layers, never the overlay mount itself (EINVAL). */
+	if (lxm_start_overlay_userns(ctx->container)) {
+		r = lxm_start_prepare_overlay(ctx);
+		if (r < 0)
+			return r;
+		ctx->userns = true;
+		return 0;
+	}
 	ctx->tree_fd = (int)syscall(SYS_open_tree, AT_FDCWD, ctx->container->rootfs,
 				    OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC | AT_RECURSIVE);
 	if (ctx->tree_fd < 0)
@@ -45,8 +46,9 @@ int lxm_start_prepare_idmap(struct lxm_start_ctx *ctx)
 	return 0;
 }
 
-/* Attaches the id-mapped tree at the rootfs path inside the child's mount namespace, from a
- * short-lived process so the monitor's own namespace and working directory never change. */
+/* Attaches the id-mapped tree at the rootfs path (an overlay's: at the container directory, see
+ * steps/overlay.c) inside the child's mount namespace, from a short-lived process so the
+ * monitor's own namespace and working directory never change. */
 static int attach_tree(struct lxm_start_ctx *ctx)
 {
 	char path[64];
@@ -60,8 +62,8 @@ static int attach_tree(struct lxm_start_ctx *ctx)
 	if (pid == 0) {
 		if (setns(ns, CLONE_NEWNS) < 0)
 			_exit(10);
-		if (syscall(SYS_move_mount, ctx->tree_fd, "", AT_FDCWD, ctx->container->rootfs,
-			    MOVE_MOUNT_F_EMPTY_PATH) < 0)
+		const char *target = ctx->lower_fd >= 0 ? ctx->container->dir : ctx->container->rootfs;
+		if (syscall(SYS_move_mount, ctx->tree_fd, "", AT_FDCWD, target, MOVE_MOUNT_F_EMPTY_PATH) < 0)
 			_exit(11);
 		_exit(0);
 	}
@@ -74,6 +76,7 @@ static int attach_tree(struct lxm_start_ctx *ctx)
 	return 0;
 }
 
+/* Id-maps the detached tree, and an overlay's base, with the child's user namespace. */
 static int idmap_tree(struct lxm_start_ctx *ctx)
 {
 	char path[64];
@@ -83,6 +86,9 @@ static int idmap_tree(struct lxm_start_ctx *ctx)
 		return negative_errno();
 	struct mount_attr attr = { .attr_set = MOUNT_ATTR_IDMAP, .userns_fd = (uint64_t)userns };
 	if (syscall(SYS_mount_setattr, ctx->tree_fd, "", AT_EMPTY_PATH | AT_RECURSIVE, &attr, sizeof(attr)) < 0)
+		return negative_errno();
+	if (ctx->lower_fd >= 0 &&
+	    syscall(SYS_mount_setattr, ctx->lower_fd, "", AT_EMPTY_PATH | AT_RECURSIVE, &attr, sizeof(attr)) < 0)
 		return negative_errno();
 	return 0;
 }

@@ -20,10 +20,13 @@ static int rootfs_userns(struct lxm_start_ctx *ctx)
 {
 	if (setresgid(0, 0, 0) < 0 || setresuid(0, 0, 0) < 0 || setgroups(0, NULL) < 0)
 		return lxm_step_fail(ctx, negative_errno(), "becoming root in the user namespace");
-	ctx->root_fd = openat(ctx->tree_fd, ".", O_PATH | O_DIRECTORY | O_CLOEXEC);
+	/* An overlay's tree is the container directory, with the overlay mounted on its 'rootfs'
+	 * (steps/overlay.c): the lookup crosses into it. */
+	ctx->root_fd = openat(ctx->tree_fd, ctx->lower_fd >= 0 ? "rootfs" : ".", O_PATH | O_DIRECTORY | O_CLOEXEC);
 	if (ctx->root_fd < 0)
 		return lxm_step_fail(ctx, negative_errno(), "opening the id-mapped rootfs");
 	closep(&ctx->tree_fd);
+	closep(&ctx->lower_fd);
 	return 0;
 }
 

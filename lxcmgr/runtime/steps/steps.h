@@ -43,6 +43,9 @@ struct lxm_start_ctx {
 	bool userns;
 	struct lxm_idmap idmap;
 	int tree_fd;
+	/* An overlay rootfs in a user namespace (steps/overlay.c): tree_fd is the container
+	 * directory, lower_fd the base, both id-mapped; >= 0 until step 'overlay' mounted it. */
+	int lower_fd;
 };
 
 void lxm_start_ctx_init(struct lxm_start_ctx *ctx, const struct lxm_start_params *p);
@@ -57,6 +60,10 @@ int lxm_step_fail(struct lxm_start_ctx *ctx, int r, const char *fmt, ...) _print
 int lxm_start_prepare_seccomp(struct lxm_start_ctx *ctx);     /* steps/seccomp.c */
 int lxm_start_prepare_lsm(struct lxm_start_ctx *ctx);         /* steps/lsm.c */
 int lxm_start_prepare_idmap(struct lxm_start_ctx *ctx);       /* steps/idmap.c */
+/* From 'prepare_idmap': clones the container directory and the base as detached mounts. */
+int lxm_start_prepare_overlay(struct lxm_start_ctx *ctx);     /* steps/overlay.c */
+/* The container has an overlay rootfs and a user namespace (its layers are id-mapped). */
+bool lxm_start_overlay_userns(const struct lxm_container *c); /* steps/overlay.c */
 
 /* Parent side, on the host. */
 /* Takes the n fds of the child's 'console' record (console master and slave, then one pair per
@@ -66,6 +73,7 @@ int lxm_start_step_clone(struct lxm_start_ctx *ctx);           /* steps/clone.c;
 int lxm_start_step_cgroup(struct lxm_start_ctx *ctx);          /* steps/cgroup.c */
 int lxm_start_step_devices(struct lxm_start_ctx *ctx);         /* steps/devices.c, from 'cgroup' */
 int lxm_start_step_idmap(struct lxm_start_ctx *ctx);           /* steps/idmap.c */
+int lxm_start_step_overlay(struct lxm_start_ctx *ctx);         /* steps/overlay.c */
 int lxm_start_step_network(struct lxm_start_ctx *ctx);         /* steps/network.c */
 void lxm_start_network_undo(struct lxm_start_ctx *ctx);        /* steps/network.c: on failure */
 int lxm_start_step_limits(struct lxm_start_ctx *ctx);          /* steps/limits.c */
