@@ -1,12 +1,13 @@
 #!/bin/bash
 # Overlay storage: create --storage overlay over the template cache (time reported, not asserted),
-# copy-on-write clones that boot with their own identity, a clone base that can't be destroyed or
-# renamed, snapshots of an overlay container, and nothing left mounted on the host.
+# unprivileged (id-mapped layers: on-disk ids in upper, base untouched) and privileged overlay
+# containers, copy-on-write clones that boot unprivileged with their own identity, a clone base
+# that cannot be destroyed or renamed, snapshots of an overlay container, nothing left mounted.
 . "$(dirname "$0")/lib.sh"
 require_root "boots containers"
 grep -qw overlay /proc/filesystems || modprobe overlay 2>/dev/null || true
 grep -qw overlay /proc/filesystems || { echo "1..0 # SKIP no overlayfs"; exit 0; }
-plan 31
+plan 46
 
 new_root
 P=$(unique_name ov)
@@ -27,17 +28,36 @@ t1=$(date +%s%N)
 diag "create --storage overlay from the cached base: $(((t1 - t0) / 1000000)) ms"
 is "$(cfg "$O2" storage_base)" "$(cfg "$O1" storage_base)" "both share one base"
 is "$(ls -A "$CT/$O2/rootfs")" "" "rootfs is only a mount point on the host"
-# An overlay mount cannot be id-mapped (the kernel allows id-mapped layers, not an id-mapped
-# overlay): overlay containers start privileged only, for now (README, Known limits).
-run_expect_exit 1 lxcmgr start "$O2"
-like "$ERR" "overlay storage, which cannot be id-mapped.*privileged = true" "an unprivileged overlay container does not start, and says why"
-lxcmgr config "$O2" set security.privileged true >/dev/null
+# Unprivileged (the default): the overlay is mounted in the container over id-mapped layers.
+BASE=$(cfg "$O2" storage_base)
+base_sum() { (cd "$BASE" && find . -printf '%p %U:%G %m %s\n' | sort | md5sum); }
+sum0=$(base_sum)
 run_expect_exit 0 lxcmgr start "$O2"
-is "$(lxcmgr exec "$O2" -- hostname)" "$O2" "overlay container boots with its hostname"
-lxcmgr exec "$O2" -- sh -c 'echo mine >/mine'
+is "$(lxcmgr exec "$O2" -- hostname)" "$O2" "unprivileged overlay container boots with its hostname"
+like "$(lxcmgr exec "$O2" -- cat /proc/self/uid_map)" "^ *0 +[1-9][0-9]* +[0-9]+\$" "it runs in a user namespace (root is not host root)"
+hostuid=$(lxcmgr exec "$O2" -- cat /proc/self/uid_map | awk '{print $2}')
+is "$(lxcmgr exec "$O2" -- stat -c %u:%g /bin/busybox)" "0:0" "the base's files are root's inside"
+lxcmgr exec "$O2" -- sh -c 'echo mine >/mine && mkdir /home1 && touch /home1/u && chown 1000:1001 /home1/u && rm /bin/ls'
 is "$(cat "$CT/$O2/upper/mine")" "mine" "writes land in upper"
+is "$(stat -c %u:%g "$CT/$O2/upper/mine")" "0:0" "a file root made inside is owned by on-disk uid 0 in upper (not host uid $hostuid)"
+is "$(stat -c %u:%g "$CT/$O2/upper/home1/u")" "1000:1001" "a file chowned to 1000:1001 inside is 1000:1001 on disk"
+is "$(stat -c %F "$CT/$O2/upper/bin/ls")" "character special file" "a deleted base file is a whiteout in upper"
+check "the base still has the deleted file" test -e "$BASE/bin/ls"
+is "$(base_sum)" "$sum0" "the base is untouched (names, owners, modes, sizes)"
 is "$(mounts_below)" "" "nothing mounted on the host while it runs"
 run_expect_exit 0 lxcmgr stop "$O2" -t 5
+run_expect_exit 0 lxcmgr start "$O2"
+is "$(lxcmgr exec "$O2" -- cat /mine)" "mine" "a restart keeps the upper's files"
+run_expect_exit 0 lxcmgr stop "$O2" -t 5
+
+# Privileged: the overlay mounted on the host before clone; same on-disk ids, so the container
+# can switch between the modes.
+lxcmgr config "$O1" set security.privileged true >/dev/null
+run_expect_exit 0 lxcmgr start "$O1"
+is "$(lxcmgr exec "$O1" -- cat /proc/self/uid_map | awk '{print $1 ":" $2}')" "0:0" "a privileged overlay container has no user namespace"
+lxcmgr exec "$O1" -- sh -c 'echo priv >/priv'
+is "$(stat -c %u:%g:%s "$CT/$O1/upper/priv")" "0:0:5" "privileged writes land in upper as uid 0"
+run_expect_exit 0 lxcmgr stop "$O1" -t 5
 
 # Snapshot/restore of an overlay container (its upper directory).
 run_expect_exit 0 lxcmgr snapshot "$O2" create s
@@ -51,12 +71,15 @@ echo base >"$S.tmp" && mv "$S.tmp" "$CT/$S/rootfs/basefile"
 run_expect_exit 0 lxcmgr copy "$S" "$K" --snapshot
 is "$(cfg "$K" storage_base)" "$CT/$S/rootfs" "clone's base is the source's rootfs"
 unlike "$(cfg "$K" uuid)" "^$(cfg "$S" uuid)\$" "clone has a new uuid"
-lxcmgr config "$K" set security.privileged true >/dev/null # an overlay, see above
 run_expect_exit 0 lxcmgr start "$K"
-is "$(lxcmgr exec "$K" -- hostname)" "$K" "clone boots with its own hostname"
+is "$(lxcmgr exec "$K" -- hostname)" "$K" "clone boots unprivileged with its own hostname"
+unlike "$(lxcmgr exec "$K" -- cat /proc/self/uid_map)" "^ *0 +0 " "the clone runs in a user namespace"
 is "$(lxcmgr exec "$K" -- cat /basefile)" "base" "clone sees the base's files"
 lxcmgr exec "$K" -- rm /basefile
 check "deleting in the clone leaves the base alone" test -f "$CT/$S/rootfs/basefile"
+lxcmgr exec "$K" -- sh -c 'echo k >/kfile'
+is "$(stat -c %u:%g "$CT/$K/upper/kfile")" "0:0" "the clone's writes are on-disk uid 0 in its upper"
+check "and not in the base" test ! -e "$CT/$S/rootfs/kfile"
 run_expect_exit 0 lxcmgr kill "$K"
 run_expect_exit 4 lxcmgr destroy "$S"
 like "$ERR" "base of the overlay clone" "destroy of a clone base names its clones"
