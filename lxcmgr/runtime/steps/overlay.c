@@ -57,20 +57,27 @@ struct overlay_report {
 };
 
 static const char *const stage_names[] = {
-	"entering the container's mount namespace",
-	"attaching the id-mapped base",
-	"taking the container root's file ids",
-	"creating the overlay over the id-mapped layers",
-	"detaching the base",
-	"attaching the overlay",
+	"enter the container's mount namespace",
+	"attach the id-mapped base",
+	"take the container root's file ids",
+	"create the overlay over the id-mapped layers",
+	"detach the base",
+	"attach the overlay",
 };
 
 static _noreturn_ void helper_fail(int pipe_fd, int stage, int fs_fd)
 {
 	struct overlay_report rep = { .stage = stage, .error = errno };
 	if (fs_fd >= 0) {
-		ssize_t n = read(fs_fd, rep.text, sizeof(rep.text) - 1);
-		rep.text[n > 0 ? n : 0] = '\0';
+		/* The fs context's first message, "e overlay: ...\n". */
+		char buf[sizeof(rep.text) + 2];
+		ssize_t n = read(fs_fd, buf, sizeof(buf) - 1);
+		buf[n > 0 ? n : 0] = '\0';
+		buf[strcspn(buf, "\n")] = '\0';
+		const char *t = strncmp(buf, "e ", 2) == 0 ? buf + 2 : buf;
+		size_t len = strnlen(t, sizeof(rep.text) - 1);
+		memcpy(rep.text, t, len);
+		rep.text[len] = '\0';
 	}
 	(void)!write(pipe_fd, &rep, sizeof(rep));
 	_exit(EXIT_FAILURE);
@@ -95,8 +102,11 @@ static _noreturn_ void helper(struct lxm_start_ctx *ctx, int ns, const char *upp
 	/* overlayfs works on its layers with the mounter's credentials. Mounted by host root, its
 	 * work dir and whiteouts would be created as host uid 0, which the id-mapped upper cannot
 	 * store (EOVERFLOW). So the file ids become the container root's, keeping the capabilities
-	 * (no setuid fix-up) a privileged overlay's mounter has. */
-	if (prctl(PR_SET_SECUREBITS, SECBIT_NO_SETUID_FIXUP | SECBIT_NO_SETUID_FIXUP_LOCKED, 0, 0, 0) < 0)
+	 * (no setuid fix-up) a privileged overlay's mounter has. This gives the container nothing:
+	 * overlayfs checks every request against the caller's own credentials on the overlay inode
+	 * first (a container user cannot reach a file of the base it could not reach as itself);
+	 * only the layer operations it then decided on run as the mounter. */
+	if (prctl(PR_SET_SECUREBITS, SECBIT_NO_SETUID_FIXUP, 0, 0, 0) < 0)
 		helper_fail(pipe_fd, 2, -1);
 	(void)setfsgid(gid);
 	(void)setfsuid(uid);
@@ -171,11 +181,11 @@ int lxm_start_step_overlay(struct lxm_start_ctx *ctx)
 	if (r < 0 && rep.stage == 3)
 		/* Before Linux 5.19 overlayfs refuses id-mapped layers ("idmapped layers are
 		 * currently not supported"). */
-		return log_error_errno(r, "Failed %s of '%s' (overlayfs accepts id-mapped layers since Linux 5.19; "
-				       "else the container needs 'security.privileged = true'): %m%s%s",
+		return log_error_errno(r, "Failed to %s of '%s' (overlayfs takes id-mapped layers since Linux 5.19; "
+				       "on an older kernel set 'security.privileged = true'): %m%s%s",
 				       stage_names[3], c->name, rep.text[0] ? ": " : "", rep.text);
 	if (r < 0 && rep.stage >= 0)
-		return log_error_errno(r, "Failed %s of '%s': %m", stage_names[rep.stage], c->name);
+		return log_error_errno(r, "Failed to %s for '%s': %m", stage_names[rep.stage], c->name);
 	if (r < 0)
 		return log_error_errno(r, "Failed to mount the overlay of '%s': %m", c->name);
 	closep(&ctx->lower_fd);
