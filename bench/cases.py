@@ -1,13 +1,11 @@
 """The benchmark's cases. Each one measures the managers alternately (A B C A B C ...) and adds
 rows to the results; a manager that cannot do one run is logged and left out of that sample."""
-import concurrent.futures
-import glob
 import json
 import os
-import statistics
 import time
 
-from managers import BOOTED_SCRIPT, booted_state, log, mem_used_mib, run, smaps_rollup, timed, wait_for
+from managers import log, run, timed, wait_for
+from density import case_density, case_density_big
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 NETS = ((False, "no-net"), (True, "veth"))
@@ -45,59 +43,6 @@ def floor_veth(work):
     run(["gcc", "-O2", "-o", exe, os.path.join(HERE, "veth-floor.c"),
          *run(["pkg-config", "--cflags", "--libs", "libnl-route-3.0"]).stdout.split()])
     return json.loads(run(["unshare", "-n", exe, "20"]).stdout)
-
-
-# ---------------------------------------------------------------- leak check
-
-def host_state(lm, lx, work, uuids, lxc_names):
-    """What this run could leave behind: veths (on the host; a leaked container end shows up as
-    its host peer), cgroups of its containers, processes and mounts under its work directory."""
-    veths = set(run(["ip", "-o", "link", "show", "type", "veth"]).stdout.split("\n")) - {""}
-    veths = {v.split(":")[1].strip().split("@")[0] for v in veths}
-    cg = sum(len(glob.glob(f"/sys/fs/cgroup/*/lxcmgr*{u}*")) for u in uuids if u)
-    cg += sum(len(glob.glob(f"/sys/fs/cgroup/*/lxc.*.{n}")) for n in lxc_names)
-    procs = [p for p in run(["pgrep", "-f", work], check=False).stdout.split()
-             if int(p) != os.getpid()]
-    with open("/proc/self/mountinfo") as f:
-        mounts = sum(1 for line in f if work in line.split()[4])
-    return {"veths": veths, "cgroups": cg, "procs": len(procs), "mounts": mounts}
-
-
-def leaks(before, after):
-    return {"veths": len(after["veths"] - before["veths"]),
-            "cgroups": max(0, after["cgroups"] - before["cgroups"]),
-            "procs": max(0, after["procs"] - before["procs"]),
-            "mounts": max(0, after["mounts"] - before["mounts"])}
-
-
-def on_all(names, fn, jobs, deadline=None):
-    """fn(name) over names, one after the other (jobs <= 1) or at most jobs at once; returns the
-    names it failed for (and those not tried before the deadline)."""
-    failed = []
-    if jobs <= 1:
-        for n in names:
-            if deadline and time.monotonic() > deadline:
-                failed.append(n)
-                continue
-            try:
-                fn(n)
-            except Exception as e:
-                log(f"{n}: {e}")
-                failed.append(n)
-        return failed
-    with concurrent.futures.ThreadPoolExecutor(max_workers=jobs) as ex:
-        def guarded(n):
-            if deadline and time.monotonic() > deadline:
-                raise TimeoutError("deadline passed before it was tried")
-            fn(n)
-        futs = {ex.submit(guarded, n): n for n in names}
-        for f in concurrent.futures.as_completed(futs):
-            try:
-                f.result()
-            except Exception as e:
-                log(f"{futs[f]}: {e}")
-                failed.append(futs[f])
-    return failed
 
 
 # ---------------------------------------------------------------- cases
@@ -223,137 +168,6 @@ def case_copy(a, res, lm, lx, ns):
                 note="lxcmgr copy [--snapshot] vs lxc-copy [-s -B overlay]")
 
 
-def density_variant(a, res, m, names, n, mode, net, lists):
-    jobs = 1 if mode == "sequential" else a.jobs
-    m.net = net
-    for nm in names:
-        m.prepare(nm)
-    mem0 = mem_used_mib()
-    t0 = time.perf_counter()
-    failed = on_all(names, m.start, jobs)
-    t = (time.perf_counter() - t0) * 1000.0
-    label = f"{mode}" + (f" x{jobs}" if jobs > 1 else "") + (", veth" if net else "")
-    time.sleep(1.0)  # let the payloads settle before memory is read
-    per_ct = (mem_used_mib() - mem0) / max(1, n - len(failed))
-    res.add(f"start {n} busybox", label, {m.name: [t]},
-            note=f"{len(failed)} failed" if failed else "")
-    res.add(f"host memory per container ({n} running)", label, {m.name: [per_ct]}, unit="MiB")
-    if lists:
-        mem = [smaps_rollup(p) for p in m.monitor_pids()]
-        if mem:
-            res.add(f"monitor RSS ({n} running)", "busybox", {m.name: [x["rss_kib"] / 1024 for x in mem]}, unit="MiB")
-            res.add(f"monitor PSS ({n} running)", "busybox", {m.name: [x["pss_kib"] / 1024 for x in mem]}, unit="MiB")
-        if a.want("list") or a.want("density"):
-            res.add(f"list ({n} running)", "table", {m.name: [timed(lambda: m.list()) for _ in range(a.runs)]},
-                    note="" if m.name == "lxcmgr" else "lxc-ls -f")
-            if m.name == "lxcmgr":
-                res.add(f"list ({n} running)", "json", {m.name: [timed(lambda: m.list(True)) for _ in range(a.runs)]})
-    t0 = time.perf_counter()
-    failed = on_all(names, lambda nm: m.stop(nm, kill=True), jobs)
-    t = (time.perf_counter() - t0) * 1000.0
-    res.add(f"kill {n} busybox", label, {m.name: [t]}, note=f"{len(failed)} failed" if failed else "")
-    return len(failed)
-
-
-def case_density(a, res, work, lm, lx, bb_rootfs):
-    """n busybox containers started one after the other, then at most a.jobs at once, then at
-    most a.jobs at once with a veth each; memory, list, kill, and a leak check after."""
-    fails = 0
-    for n in a.density:
-        for m in (lm, lx):
-            names = [f"d{j}" for j in range(n)]
-            uuids = []
-            before = host_state(lm, lx, work, [], [])
-            for nm in names:
-                if m is lm:
-                    lm.create(nm, "busybox")
-                    uuids.append(lm.uuid(nm))
-                else:
-                    lx.create_copy(nm, bb_rootfs)
-            try:
-                for mode, net in (("sequential", False), ("concurrent", False), ("concurrent", True)):
-                    fails += density_variant(a, res, m, names, n, mode, net, lists=(mode == "sequential"))
-            finally:
-                m.net = False
-                for nm in names:
-                    m.destroy(nm)
-            after = host_state(lm, lx, work, uuids, names if m is lx else [])
-            lk = leaks(before, after)
-            res.add(f"leftovers after {n} busybox", "-", {m.name: [float(sum(lk.values()))]}, unit="",
-                    note=", ".join(f"{k} {v}" for k, v in lk.items()))
-    return fails
-
-
-def case_density_big(a, res, work, lm):
-    """The targets: 500 busybox and 100 Debian systemd containers running at once under lxcmgr,
-    nothing leaked after. Bounded by a.big_timeout per half; reports how many made it."""
-    # 500 busybox
-    n = 500
-    names = [f"big{j}" for j in range(n)]
-    before = host_state(lm, None, work, [], [])
-    t0 = time.perf_counter()
-    for nm in names:
-        lm.create(nm, "busybox")
-    res.add(f"create {n} busybox", "sequential", {"lxcmgr": [(time.perf_counter() - t0) * 1000.0]})
-    uuids = [lm.uuid(nm) for nm in names]
-    mem0 = mem_used_mib()
-    t0 = time.perf_counter()
-    failed = on_all(names, lm.start, a.jobs, deadline=time.monotonic() + a.big_timeout)
-    running = n - len(failed)
-    res.add(f"start {n} busybox", f"concurrent x{a.jobs}", {"lxcmgr": [(time.perf_counter() - t0) * 1000.0]},
-            note=f"{running} of {n} running")
-    time.sleep(2.0)
-    res.add(f"host memory per container ({running} running)", "busybox",
-            {"lxcmgr": [(mem_used_mib() - mem0) / max(1, running)]}, unit="MiB")
-    res.add(f"running at once (busybox, target {n})", "-", {"lxcmgr": [float(running)]}, unit="")
-    t0 = time.perf_counter()
-    on_all(names, lambda nm: lm.stop(nm, kill=True), a.jobs)
-    res.add(f"kill {n} busybox", f"concurrent x{a.jobs}", {"lxcmgr": [(time.perf_counter() - t0) * 1000.0]})
-    for nm in names:
-        lm.destroy(nm)
-    lk = leaks(before, host_state(lm, None, work, uuids, []))
-    res.add(f"leftovers after {n} busybox", "-", {"lxcmgr": [float(sum(lk.values()))]}, unit="",
-            note=", ".join(f"{k} {v}" for k, v in lk.items()))
-
-    # 100 Debian systemd, overlay snapshots of one rootfs
-    n = 100
-    names = [f"bigd{j}" for j in range(n)]
-    before = host_state(lm, None, work, [], [])
-    for nm in names:
-        lm.copy("deb", nm, snapshot=True)
-    uuids = [lm.uuid(nm) for nm in names]
-    mem0 = mem_used_mib()
-    deadline = time.monotonic() + a.big_timeout
-    states = {}
-
-    def boot(nm):
-        st = booted_state(lm.exec_sh(nm, BOOTED_SCRIPT, timeout=max(10, deadline - time.monotonic())))
-        states[st] = states.get(st, 0) + 1
-    t0 = time.perf_counter()
-    failed = on_all(names, lm.start, max(1, a.jobs // 2), deadline=deadline)
-    started = [nm for nm in names if nm not in failed]
-    failed_boot = on_all(started, boot, a.jobs, deadline=deadline)
-    booted = len(started) - len(failed_boot)
-    res.add(f"start {n} Debian systemd until all booted", f"concurrent x{max(1, a.jobs // 2)}",
-            {"lxcmgr": [(time.perf_counter() - t0) * 1000.0]},
-            note=f"{len(started)} started, {booted} booted ({states})")
-    time.sleep(2.0)
-    res.add(f"host memory per container ({booted} Debian booted)", "systemd",
-            {"lxcmgr": [(mem_used_mib() - mem0) / max(1, len(started))]}, unit="MiB")
-    res.add(f"running at once (Debian systemd, target {n})", "-", {"lxcmgr": [float(booted)]}, unit="")
-    t0 = time.perf_counter()
-    failed_stop = on_all(started, lm.stop, a.jobs)
-    res.add(f"clean stop {n} Debian systemd", f"concurrent x{a.jobs}",
-            {"lxcmgr": [(time.perf_counter() - t0) * 1000.0]},
-            note=f"{len(failed_stop)} failed" if failed_stop else "")
-    for nm in names:
-        lm.destroy(nm)
-    lk = leaks(before, host_state(lm, None, work, uuids, []))
-    res.add(f"leftovers after {n} Debian systemd", "-", {"lxcmgr": [float(sum(lk.values()))]}, unit="",
-            note=", ".join(f"{k} {v}" for k, v in lk.items()))
-    return len(failed) + len(failed_boot)
-
-
 def run_all(a, res, work, lm, lx, ns):
     """Prepares the root filesystems the wanted cases need and runs them; returns the number of
     harness failures (never a timing)."""
@@ -408,12 +222,12 @@ def run_all(a, res, work, lm, lx, ns):
         if want("copy"):
             case_copy(a, res, lm, lx, ns)
         if want("density-big"):
-            fails += case_density_big(a, res, work, lm)
+            fails += case_density_big(a, res, lm)
         lx.destroy("deb")
         lm.destroy("deb")
 
     if any(want(c) for c in ("density", "memory", "list")):
-        fails += case_density(a, res, work, lm, lx, bb_rootfs)
+        fails += case_density(a, res, lm, lx, bb_rootfs)
     if busybox:
         lm.destroy("bb-src")
     return fails

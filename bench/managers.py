@@ -110,10 +110,12 @@ class Lxcmgr(Manager):
         super().__init__()
         self.bin = binary
         self.root = os.path.join(work, "lxcmgr-root")
+        # The warm template cache: the shared one, linked in (cache_dir in the config would be
+        # prefixed with --root, like every path lxcmgr reads from it).
         cache = os.environ.get("LXCMGR_TEST_CACHE", "/var/tmp/lxcmgr-test-cache")
-        os.makedirs(os.path.join(self.root, "etc/lxcmgr"), exist_ok=True)
-        with open(os.path.join(self.root, "etc/lxcmgr/lxcmgr.conf"), "w") as f:
-            f.write(f'cache_dir = "{cache}"\n')
+        os.makedirs(cache, exist_ok=True)
+        os.makedirs(os.path.join(self.root, "var/cache"), exist_ok=True)
+        os.symlink(cache, os.path.join(self.root, "var/cache/lxcmgr"))
         self.netconf = {}       # name -> whether its config has the bench's veth
 
     def cmd(self, *args, check=True, timeout=300):
@@ -168,17 +170,21 @@ class Lxcmgr(Manager):
         return json.loads(self.cmd("info", name, "--format", "json").stdout).get("uuid") or ""
 
     def monitor_pids(self):
+        """The monitors of this root's containers only (other roots may run on the host): a
+        monitor sits in the lxcmgr.monitor.UUID cgroup of its container."""
+        ours = {c.get("uuid") for c in json.loads(self.cmd("list", "--format", "json").stdout)}
         pids = []
-        for p in glob.glob("/proc/[0-9]*/cmdline"):
+        for p in glob.glob("/proc/[0-9]*/cgroup"):
             try:
-                with open(p, "rb") as f:
-                    argv = f.read().split(b"\0")
+                with open(p) as f:
+                    cg = f.read()
             except OSError:
                 continue
-            if argv and argv[0].endswith(b"lxcmgr") and b"__monitor" in argv:
-                pids.append(int(p.split("/")[2]))
-            elif argv and argv[0].startswith(b"lxcmgr-monitor"):
-                pids.append(int(p.split("/")[2]))
+            for line in cg.split("\n"):
+                leaf = line.rsplit("/", 1)[-1]
+                if leaf.startswith("lxcmgr.monitor.") and leaf[len("lxcmgr.monitor."):] in ours:
+                    pids.append(int(p.split("/")[2]))
+                    break
         return pids
 
     def list(self, json_format=False):
