@@ -240,7 +240,21 @@ def case_density_big(a, res, lm):
     """The targets: 500 busybox and 100 Debian systemd containers running at once under lxcmgr,
     nothing leaked after; each half bounded by a.big_timeout. Returns 0: a shortfall is a result."""
     short = big_busybox(a, res, lm)
-    short += big_debian(a, res, lm)
+    # Every systemd in a container (no user namespace) holds inotify instances charged to root:
+    # the default 128 runs out after a few dozen. Raised as LXC's documentation advises, for this
+    # case only, and put back.
+    key = "/proc/sys/fs/inotify/max_user_instances"
+    with open(key) as f:
+        old = f.read().strip()
+    if int(old) < 8192:
+        log(f"density-big: fs.inotify.max_user_instances {old} -> 8192 for the Debian half")
+        with open(key, "w") as f:
+            f.write("8192\n")
+    try:
+        short += big_debian(a, res, lm)
+    finally:
+        with open(key, "w") as f:
+            f.write(old + "\n")
     if short:
         log(f"density-big: {short} containers short of the targets")
     return 0
