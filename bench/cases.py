@@ -117,7 +117,8 @@ def case_cycle(a, res, lm, lx, ns):
             m.exec("bb", "/bin/true")
             m.stop("bb", kill=True)
         return timed(go)
-    res.add("start + exec + kill cycle (busybox)", "no-net", alternate(a.runs, [lm, lx], cycle))
+    res.add("start + exec + kill cycle (busybox)", "no-net", alternate(a.runs, [lm, lx, ns], cycle),
+            note="nspawn: exec is nsenter -a")
 
 
 def case_debian(a, res, lm, lx, ns):
