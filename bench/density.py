@@ -6,15 +6,16 @@ import glob
 import os
 import time
 
-from managers import BOOTED_SCRIPT, booted_state, log, mem_used_mib, run, smaps_rollup, timed
+from managers import BENCH_BRIDGE, BOOTED_SCRIPT, booted_state, log, mem_used_mib, run, smaps_rollup, timed
 
 VETH_PREFIX = {"lxcmgr": "vlxm", "lxc": "veth"}
 
 
 def host_state(m, uuids=(), lxc_names=()):
-    """What manager m could leave behind: host ends of veths (by its naming), cgroups of its
+    """What manager m could leave behind: host ends of veths still on the benchmark's bridge (by
+    the manager's naming; other lxcmgr roots on the host have veths of their own), cgroups of its
     containers, processes and mounts under its own directory."""
-    out = run(["ip", "-o", "link", "show", "type", "veth"]).stdout.split("\n")
+    out = run(["ip", "-o", "link", "show", "master", BENCH_BRIDGE], check=False).stdout.split("\n")
     veths = {ln.split(":")[1].strip().split("@")[0] for ln in out if ln}
     veths = {v for v in veths if v.startswith(VETH_PREFIX.get(m.name, "-"))}
     cg = sum(len(glob.glob(f"/sys/fs/cgroup/*/lxcmgr.*.{u}")) for u in uuids if u)
