@@ -160,6 +160,7 @@ def main():
 
     meta["duration_s"] = round(time.monotonic() - t_start, 1)
     meta["loadavg_end"] = os.getloadavg()[0]
+    meta["harness_failures"] = failures
     targets = cases.targets(res)
     with open(a.out, "w") as f:
         json.dump({"meta": meta, "cases": res.cases, "targets": targets}, f, indent=1)
