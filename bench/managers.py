@@ -18,6 +18,20 @@ BOOTED_SCRIPT = ("while :; do s=$(systemctl is-system-running --wait 2>/dev/null
                  "case $s in running|degraded) echo $s; exit 0;; esac; sleep 0.01; done")
 
 
+_ADDRS = {}
+
+
+def bench_addr(manager, name):
+    """A static address on the bench bridge, unique per (manager, container): lxcmgr runs a DHCP
+    client in the container for a veth without one (busybox udhcpc, systemd-networkd), which the
+    others would not; LXC gets the same kind of address, nspawn none (it configures none itself)."""
+    key = (manager, name)
+    if key not in _ADDRS:
+        i = len(_ADDRS)
+        _ADDRS[key] = f"10.254.{i // 250}.{i % 250 + 2}/16"
+    return _ADDRS[key]
+
+
 def log(msg):
     print(f"bench: {msg}", file=sys.stderr, flush=True)
 
@@ -130,6 +144,7 @@ class Lxcmgr(Manager):
         if self.net:
             self.cmd("config", name, "set", "network.eth0.type", "veth")
             self.cmd("config", name, "set", "network.eth0.bridge", BENCH_BRIDGE)
+            self.cmd("config", name, "set", "network.eth0.ipv4", bench_addr(self.name, name))
         else:
             self.cmd("config", name, "unset", "network.eth0", check=False)
         self.netconf[name] = self.net
@@ -211,7 +226,9 @@ class Lxc(Manager):
                 rootfs = [ln.split("=", 1)[1].strip() for ln in f if ln.startswith("lxc.rootfs.path")][0]
         elif ":" not in rootfs:
             rootfs = "dir:" + rootfs
-        net = ([f"lxc.net.0.type = veth", f"lxc.net.0.link = {BENCH_BRIDGE}", "lxc.net.0.flags = up"]
+        net = (["lxc.net.0.type = veth", f"lxc.net.0.link = {BENCH_BRIDGE}", "lxc.net.0.flags = up",
+                # with the broadcast: LXC 5.0.2 gets it wrong otherwise (ANCHORS.md)
+                f"lxc.net.0.ipv4.address = {bench_addr(self.name, name)} 10.254.255.255"]
                if self.net else ["lxc.net.0.type = empty"])
         cfg = [
             "lxc.include = /usr/share/lxc/config/common.conf",
