@@ -40,8 +40,9 @@ struct lxm_idmap_files {
 	const char *registry;
 };
 
-/* /etc/subuid, /etc/subgid and /var/lib/lxcmgr/idmap-isolated. Host-wide on purpose, not under
- * --root: the ids are host-wide, so two lxcmgr roots must not hand out the same block. */
+/* /etc/subuid, /etc/subgid and /var/lib/lxcmgr/idmap-isolated (or $LXCMGR_SUBUID,
+ * $LXCMGR_SUBGID, $LXCMGR_IDMAP_REGISTRY). Host-wide on purpose, not under --root: the ids are
+ * host-wide, so two lxcmgr roots must not hand out the same block. */
 void lxm_idmap_files_default(struct lxm_idmap_files *ret);
 
 /* Parses explicit maps "u NS HOST COUNT; g NS HOST COUNT; ...". Needs at least one u and one g

@@ -351,6 +351,23 @@ static int shift_path(const char *rootfs, const struct lxm_idmap *from, const st
 	return 0;
 }
 
+int lxm_idshift_now(const char *rootfs, const struct lxm_idmap *map, char **ret_record)
+{
+	_cleanup_free_ char *text = NULL;
+	int r = lxm_idmap_to_string(map, &text);
+	if (r < 0)
+		return r;
+	/* Said on stderr on purpose: the files on disk now carry host ids, which matters for
+	 * backups and for anyone reading the store. */
+	log_warning("The filesystem of '%s' cannot be id-mapped: shifting file ownership once to the container's host ids (%s)",
+		    rootfs, text);
+	r = shift_path(rootfs, NULL, map);
+	if (r < 0)
+		return r;
+	*ret_record = TAKE_PTR(text);
+	return 0;
+}
+
 int lxm_idshift_at_create(const char *rootfs, const char *idmap_setting, const char *uuid, char **ret_record)
 {
 	struct lxm_idmap_files files;
@@ -367,19 +384,7 @@ int lxm_idshift_at_create(const char *rootfs, const char *idmap_setting, const c
 		return log_error_errno(r, "Failed to find out whether '%s' can be id-mapped: %m", rootfs);
 	if (r > 0)
 		return 0;
-	_cleanup_free_ char *text = NULL;
-	r = lxm_idmap_to_string(&map, &text);
-	if (r < 0)
-		return r;
-	/* Said on stderr on purpose: the files on disk now carry host ids, which matters for
-	 * backups and for anyone reading the store. */
-	log_warning("The filesystem of '%s' cannot be id-mapped: shifting file ownership once to the container's host ids (%s)",
-		   rootfs, text);
-	r = shift_path(rootfs, NULL, &map);
-	if (r < 0)
-		return r;
-	*ret_record = TAKE_PTR(text);
-	return 0;
+	return lxm_idshift_now(rootfs, &map, ret_record);
 }
 
 static bool same_map(const struct lxm_idmap *a, const struct lxm_idmap *b)

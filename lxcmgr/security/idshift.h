@@ -56,6 +56,9 @@ int lxm_idshift_probe(const char *path, const struct lxm_idmap *map);
  * (NULL when no shift was needed). Prints a notice when it shifts. */
 int lxm_idshift_at_create(const char *rootfs, const char *idmap_setting, const char *uuid, char **ret_record);
 
+/* Shifts rootfs (container ids on disk) to map now and says so; *ret_record: the map's text. */
+int lxm_idshift_now(const char *rootfs, const struct lxm_idmap *map, char **ret_record);
+
 /* Start time: brings the rootfs from the recorded shift (may be NULL/empty) to want (NULL: not
  * shifted, a privileged container). *ret_record: the new record ("" for none; NULL when nothing
  * changed). */

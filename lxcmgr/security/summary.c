@@ -22,8 +22,13 @@ int lxm_security_summary(cfg_t *cfg, struct lxm_security_summary *ret)
 	if (lxm_security_wants_userns(cfg)) {
 		s.mode = "unprivileged (user namespace)";
 		v = lxm_cfg_str(cfg, "security.idmap");
-		if (!(s.idmap = strdup(v ? v : "auto")))
+		const char *shifted = lxm_cfg_str(cfg, "security.idmap_shifted");
+		/* Say when the owners on disk are host ids: backups and tools reading the store see them. */
+		char *text = NULL;
+		if (!IS_EMPTY(shifted) ? asprintf(&text, "%s (ownership shifted on disk: %s)", v ? v : "auto", shifted) < 0
+				       : !(text = strdup(v ? v : "auto")))
 			goto oom;
+		s.idmap = text;
 	}
 	v = lxm_cfg_str(cfg, "security.seccomp");
 	if (!v || STREQ(v, "default")) {
