@@ -1,0 +1,64 @@
+#!/bin/bash
+# Unprivileged containers without an id-mapped rootfs: where the store's filesystem cannot be
+# id-mapped, create shifts the owners once (LXCMGR_IDSHIFT=force takes that path here, where ext4
+# and tmpfs both can), records it, and start uses the plain rootfs; a copy with its own
+# "isolated" block is shifted again at its first start, a container made privileged gets its
+# container ids back, and destroy releases the "isolated" block. Id files of the test's own.
+. "$(dirname "$0")/lib.sh"
+require_root "creates and starts containers"
+plan 25
+
+new_root
+T=$(mktemp -d /tmp/lxm-idshift.XXXXXX)
+defer "rm -rf '$T'"
+export LXCMGR_SUBUID=$T/subuid LXCMGR_SUBGID=$T/subgid LXCMGR_IDMAP_REGISTRY=$T/registry
+echo "root:300000:65536" >"$T/subuid"
+echo "root:300000:65536" >"$T/subgid"
+mkdir -p "$ROOT/etc/lxcmgr"
+printf 'defaults {\n  security {\n    privileged = false\n    idmap = "isolated"\n  }\n}\n' >"$ROOT/etc/lxcmgr/lxcmgr.conf"
+CT=$ROOT/var/lib/lxcmgr/containers
+A=$(unique_name sa)
+B=$(unique_name sb)
+C=$(unique_name sc)
+defer "for n in $A $B $C; do '$LXCMGR' --root '$ROOT' kill \$n >/dev/null 2>&1; '$LXCMGR' --root '$ROOT' destroy -f \$n >/dev/null 2>&1; done; true"
+owner() { stat -c %u:%g "$1"; }
+
+# ---- create on a store that "cannot be id-mapped" ----
+LXCMGR_IDSHIFT=force run_expect_exit 0 "$LXCMGR" --root "$ROOT" create "$A" -t busybox
+like "$ERR" "cannot be id-mapped: shifting file ownership once" "create says it shifts ownership"
+like "$(cat "$CT/$A/config")" 'idmap_shifted = "u 0 300000 65536; g 0 300000 65536"' "the shift is recorded in the config"
+is "$(owner "$CT/$A/rootfs/bin/busybox")" "300000:300000" "files on disk belong to the container's host ids"
+like "$(lxcmgr info "$A")" "ownership shifted on disk" "info says the ownership is shifted"
+is "$(cat "$T/registry")" "$(lxcmgr config "$A" get uuid) 300000" "the isolated block is recorded for the container"
+
+check "the shifted container starts" lxcmgr start "$A"
+is "$(lxcmgr exec "$A" -T -- stat -c %u:%g /bin/busybox)" "0:0" "inside, its files belong to root"
+is "$(lxcmgr exec "$A" -T -- cat /proc/self/uid_map | tr -s ' ')" " 0 300000 65536" "root inside is host uid 300000"
+check "root inside creates a file" lxcmgr exec "$A" -T -- touch /root/made-inside
+is "$(owner "$CT/$A/rootfs/root/made-inside")" "300000:300000" "which is owned by the mapped ids on disk"
+check "the container is killed" lxcmgr kill "$A"
+
+# ---- a copy gets its own block and is shifted to it at its first start ----
+check "copy the shifted container" lxcmgr copy "$A" "$B"
+check "the copy starts" lxcmgr start "$B"
+is "$(owner "$CT/$B/rootfs/root/made-inside")" "365536:365536" "the copy's files moved to its own block"
+like "$(cat "$CT/$B/config")" 'idmap_shifted = "u 0 365536 65536; g 0 365536 65536"' "and the new shift is recorded"
+is "$(lxcmgr exec "$B" -T -- stat -c %u /root/made-inside)" "0" "inside the copy the file is still root's"
+check "the copy is killed" lxcmgr kill "$B"
+
+# ---- made privileged: shifted back to container ids ----
+check "make the copy privileged" lxcmgr config "$B" set security.privileged true
+check "it starts privileged" lxcmgr start "$B"
+is "$(owner "$CT/$B/rootfs/root/made-inside")" "0:0" "its files are back to container ids"
+unlike "$(cat "$CT/$B/config")" 'idmap_shifted' "and the record is gone"
+lxcmgr kill "$B" >/dev/null 2>&1
+
+# ---- destroy releases the isolated block ----
+uuid_b=$(lxcmgr config "$B" get uuid)
+grep -q "^$uuid_b " "$T/registry" || diag "registry: $(cat "$T/registry")"
+check "destroy the copy" lxcmgr destroy "$B"
+check "its block left the registry" sh -c "! grep -q '^$uuid_b ' '$T/registry' && grep -q ' 300000\$' '$T/registry'"
+
+# ---- where the store can be id-mapped nothing is shifted ----
+lxcmgr create "$C" -t busybox >/dev/null 2>&1
+is "$(owner "$CT/$C/rootfs/bin/busybox")" "0:0" "without the fallback the files keep their owners (id-mapped mount)"
