@@ -61,4 +61,5 @@ UNIT_TESTS += tests/unit/test-idshift
 tests_unit_test_idshift_SOURCES = tests/unit/test-idshift.c
 tests_unit_test_idshift_CFLAGS = $(LXM_UNIT_CFLAGS)
 tests_unit_test_idshift_LDADD = $(LXM_UNIT_LIBS)
-INTEGRATION_TESTS += tests/integration/idshift.sh tests/integration/safe-paths.sh
+INTEGRATION_TESTS += tests/integration/idshift.sh tests/integration/safe-paths.sh tests/integration/escape.sh
+EXTRA_DIST += tests/escape-probe.c
