@@ -53,7 +53,7 @@ INTEGRATION_TESTS += tests/integration/devices-bpf.sh tests/integration/apparmor
 
 # Re-exec from a sealed memfd before exec/shell enter a container (CVE-2019-5736).
 liblxcmgr_a_SOURCES += lxcmgr/security/cloned-binary.c lxcmgr/security/cloned-binary.h
-INTEGRATION_TESTS += tests/integration/safe-exec.sh
+INTEGRATION_TESTS += tests/integration/safe-exec.sh tests/integration/safe-exec-unprivileged.sh
 
 # Ownership shifting where the rootfs' filesystem cannot be id-mapped.
 liblxcmgr_a_SOURCES += lxcmgr/security/idshift.c lxcmgr/security/idshift.h
