@@ -110,8 +110,27 @@ struct walk {
 	const struct lxm_idshift_ops *ops;
 	struct lxm_idshift_stats stats;
 	dev_t dev;
+	uint64_t mnt_id; /* 0: the kernel has no STATX_MNT_ID, st_dev decides */
 	void *seen; /* tsearch tree of inode numbers with more than one link */
 };
+
+/* Mount id of an fd, 0 when the kernel cannot tell (before 5.8). */
+static uint64_t mount_id(int fd)
+{
+	struct statx sx;
+	if (statx(fd, "", AT_EMPTY_PATH | AT_SYMLINK_NOFOLLOW, STATX_MNT_ID, &sx) < 0 || !(sx.stx_mask & STATX_MNT_ID))
+		return 0;
+	return sx.stx_mnt_id;
+}
+
+/* Another mount below the rootfs (a bind mount, even of the same filesystem): not ours to
+ * change, and possibly a host directory. */
+static bool other_mount(const struct walk *w, int fd, const struct stat *st)
+{
+	if (w->mnt_id != 0)
+		return mount_id(fd) != w->mnt_id;
+	return st->st_dev != w->dev;
+}
 
 static int cmp_ino(const void *a, const void *b)
 {
@@ -230,8 +249,7 @@ static int walk_dir(struct walk *w, int dir_fd)
 			r = negative_errno();
 			break;
 		}
-		/* Another filesystem mounted below (a bind mount the container made): not ours. */
-		if (st.st_dev != w->dev)
+		if (other_mount(w, fd, &st))
 			continue;
 		if (!S_ISDIR(st.st_mode) && st.st_nlink > 1) {
 			r = seen_before(w, st.st_ino);
@@ -261,6 +279,7 @@ int lxm_idshift_tree(int dir_fd, const struct lxm_idmap *from, const struct lxm_
 	if (root < 0 || fstat(root, &st) < 0)
 		return negative_errno();
 	w.dev = st.st_dev;
+	w.mnt_id = mount_id(root);
 	r = shift_inode(&w, root, &st);
 	if (r >= 0)
 		r = walk_dir(&w, root);

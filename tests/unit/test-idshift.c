@@ -12,6 +12,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sched.h>
+#include <sys/mount.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -202,10 +204,19 @@ static void test_walk_root(void **state)
 	make_tree(dir, outside);
 	snprintf(p, sizeof(p), "%s/etc/passwd", dir);
 	assert_int_equal(chown(p, 33, 44), 0);
+	/* A bind mount of a host directory below the tree (same filesystem): never entered. In a
+	 * private mount namespace, so nothing leaks onto the host. */
+	assert_int_equal(unshare(CLONE_NEWNS), 0);
+	assert_int_equal(mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL), 0);
+	snprintf(p, sizeof(p), "%s/etc/sub", dir);
+	assert_int_equal(mount(outside, p, NULL, MS_BIND, NULL), 0);
 	int fd = open(dir, O_PATH | O_DIRECTORY | O_CLOEXEC);
 	assert_true(fd >= 0);
 	assert_int_equal(lxm_idshift_tree(fd, NULL, &map_b, NULL, NULL), 0);
 
+	assert_int_equal(lstat(p, &st), 0);
+	assert_int_equal(st.st_uid, 0); /* the bind-mounted host directory */
+	snprintf(p, sizeof(p), "%s/etc/passwd", dir);
 	assert_int_equal(lstat(p, &st), 0);
 	assert_int_equal(st.st_uid, 300033);
 	assert_int_equal(st.st_gid, 400044);
@@ -223,6 +234,8 @@ static void test_walk_root(void **state)
 	assert_int_equal(lstat(p, &st), 0);
 	assert_int_equal(st.st_uid, 0);
 
+	snprintf(p, sizeof(p), "%s/etc/sub", dir);
+	assert_int_equal(umount2(p, MNT_DETACH), 0);
 	assert_int_equal(lxm_idshift_tree(fd, &map_b, NULL, NULL, NULL), 0);
 	snprintf(p, sizeof(p), "%s/etc/passwd", dir);
 	assert_int_equal(lstat(p, &st), 0);
