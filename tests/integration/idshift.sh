@@ -6,7 +6,7 @@
 # container ids back, and destroy releases the "isolated" block. Id files of the test's own.
 . "$(dirname "$0")/lib.sh"
 require_root "creates and starts containers"
-plan 25
+plan 30
 
 new_root
 T=$(mktemp -d /tmp/lxm-idshift.XXXXXX)
@@ -58,6 +58,18 @@ uuid_b=$(lxcmgr config "$B" get uuid)
 grep -q "^$uuid_b " "$T/registry" || diag "registry: $(cat "$T/registry")"
 check "destroy the copy" lxcmgr destroy "$B"
 check "its block left the registry" sh -c "! grep -q '^$uuid_b ' '$T/registry' && grep -q ' 300000\$' '$T/registry'"
+
+# ---- export and import: the archive keeps the host ids and the record, the import's first
+# start moves them to its own block ----
+D=$(unique_name sd)
+defer "'$LXCMGR' --root '$ROOT' kill $D >/dev/null 2>&1; true"
+check "export the shifted container" lxcmgr export "$A" "$T/a.tar"
+check "import it under another name" lxcmgr import "$T/a.tar" "$D"
+check "the import starts" lxcmgr start "$D"
+is "$(lxcmgr exec "$D" -T -- stat -c %u:%g /root/made-inside)" "0:0" "inside the import the file is root's"
+is "$(owner "$CT/$D/rootfs/root/made-inside")" "$(awk -v u="$(lxcmgr config "$D" get uuid)" '$1 == u {print $2 ":" $2}' "$T/registry")" \
+	"on disk it belongs to the import's own block"
+lxcmgr kill "$D" >/dev/null 2>&1
 
 # ---- where the store can be id-mapped nothing is shifted ----
 lxcmgr create "$C" -t busybox >/dev/null 2>&1
