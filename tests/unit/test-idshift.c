@@ -15,6 +15,7 @@
 #include <sched.h>
 #include <sys/mount.h>
 #include <sys/stat.h>
+#include <sys/xattr.h>
 #include <unistd.h>
 
 #include "security/idshift.h"
@@ -210,9 +211,40 @@ static void test_walk_root(void **state)
 	assert_int_equal(mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL), 0);
 	snprintf(p, sizeof(p), "%s/etc/sub", dir);
 	assert_int_equal(mount(outside, p, NULL, MS_BIND, NULL), 0);
+	/* A file capability (v3, root = container uid 0) and a named-user ACL entry. */
+	uint32_t caps[6] = { htole32(0x03000000u | 1), htole32(1u << 13), 0, 0, 0, htole32(0) };
+	char su[256];
+	snprintf(su, sizeof(su), "%s/bin-su", dir);
+	bool have_caps = setxattr(su, "security.capability", caps, sizeof(caps), 0) == 0;
+	struct {
+		uint32_t version;
+		struct acl_entry e[5];
+	} acl = { htole32(2),
+		  { { htole16(0x01), htole16(6), htole32(UINT32_MAX) }, { htole16(0x02), htole16(4), htole32(1000) },
+		    { htole16(0x04), htole16(4), htole32(UINT32_MAX) }, { htole16(0x10), htole16(4), htole32(UINT32_MAX) },
+		    { htole16(0x20), htole16(4), htole32(UINT32_MAX) } } };
+	char passwd[256];
+	snprintf(passwd, sizeof(passwd), "%s/etc/passwd", dir);
+	bool have_acl = setxattr(passwd, "system.posix_acl_access", &acl, sizeof(acl), 0) == 0;
+
 	int fd = open(dir, O_PATH | O_DIRECTORY | O_CLOEXEC);
 	assert_true(fd >= 0);
 	assert_int_equal(lxm_idshift_tree(fd, NULL, &map_b, NULL, NULL), 0);
+	if (have_caps) {
+		uint32_t got[6] = {};
+		ssize_t n = getxattr(su, "security.capability", got, sizeof(got));
+		assert_true(n == 20 || n == 24); /* survived the chown */
+		assert_int_equal(le32toh(got[1]), 1u << 13);
+		if (n == 24)
+			assert_int_equal(le32toh(got[5]), 300000); /* root of the capability moved along */
+	} else
+		print_message("no file capabilities on this filesystem: not checked\n");
+	if (have_acl) {
+		memset(&acl, 0, sizeof(acl));
+		assert_int_equal(getxattr(passwd, "system.posix_acl_access", &acl, sizeof(acl)), sizeof(acl));
+		assert_int_equal(le32toh(acl.e[1].id), 301000);
+	} else
+		print_message("no POSIX ACLs on this filesystem: not checked\n");
 
 	assert_int_equal(lstat(p, &st), 0);
 	assert_int_equal(st.st_uid, 0); /* the bind-mounted host directory */
