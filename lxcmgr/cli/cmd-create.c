@@ -247,6 +247,18 @@ static int idshift_new(const char *rootfs, char **config)
 	return 0;
 }
 
+/* A failed create hands back the "isolated" block idshift_new() may have taken for its uuid. */
+static void release_ids(const char *config)
+{
+	_cleanup_cfg_free_ cfg_t *cfg = NULL;
+	struct lxm_idmap_files files;
+
+	if (!config || lxm_config_parse_string(config, "config", &cfg) < 0 || !lxm_cfg_str(cfg, "uuid"))
+		return;
+	lxm_idmap_files_default(&files);
+	(void)lxm_idmap_release(lxm_cfg_str(cfg, "uuid"), &files);
+}
+
 static int create_locked(struct lxm_context *ctx, const struct create_args *a)
 {
 	struct lxm_store_txn t = LXM_STORE_TXN_INIT;
@@ -275,6 +287,7 @@ static int create_locked(struct lxm_context *ctx, const struct create_args *a)
 		r = lxm_store_txn_commit(&t, config);
 	create_result_done(&res);
 	if (r < 0) {
+		release_ids(config);
 		lxm_store_txn_abort(&t);
 		return log_error_errno(r, "Failed to create container '%s': %m", a->name);
 	}
