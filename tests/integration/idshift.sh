@@ -1,14 +1,19 @@
 #!/bin/bash
 # Unprivileged containers without an id-mapped rootfs: where the store's filesystem cannot be
-# id-mapped, create shifts the owners once (LXCMGR_IDSHIFT=force takes that path here, where ext4
-# and tmpfs both can), records it, and start uses the plain rootfs; a copy with its own
-# "isolated" block is shifted again at its first start, a container made privileged gets its
-# container ids back, and destroy releases the "isolated" block. Id files of the test's own.
+# id-mapped (here a ramfs: ext4 and tmpfs on this kernel can), create shifts the owners once,
+# records it, and start uses the plain rootfs; a copy with its own "isolated" block and an import
+# are shifted again at their first start, a container made privileged gets its container ids
+# back and one made unprivileged again is shifted at start; destroy releases the "isolated"
+# block. On a store that can be id-mapped nothing is shifted unless LXCMGR_IDSHIFT=force.
+# Id files of the test's own.
 . "$(dirname "$0")/lib.sh"
 require_root "creates and starts containers"
-plan 30
+plan 39
 
 new_root
+# The store on a ramfs, a filesystem without id-mapped mount support (cleanup_root unmounts it).
+mkdir -p "$ROOT/var/lib/lxcmgr"
+mount -t ramfs -o mode=755 ramfs "$ROOT/var/lib/lxcmgr"
 T=$(mktemp -d /tmp/lxm-idshift.XXXXXX)
 defer "rm -rf '$T'"
 export LXCMGR_SUBUID=$T/subuid LXCMGR_SUBGID=$T/subgid LXCMGR_IDMAP_REGISTRY=$T/registry
@@ -24,7 +29,7 @@ defer "for n in $A $B $C; do '$LXCMGR' --root '$ROOT' kill \$n >/dev/null 2>&1; 
 owner() { stat -c %u:%g "$1"; }
 
 # ---- create on a store that "cannot be id-mapped" ----
-LXCMGR_IDSHIFT=force run_expect_exit 0 "$LXCMGR" --root "$ROOT" create "$A" -t busybox
+run_expect_exit 0 "$LXCMGR" --root "$ROOT" create "$A" -t busybox
 like "$ERR" "cannot be id-mapped: shifting file ownership once" "create says it shifts ownership"
 like "$(cat "$CT/$A/config")" 'idmap_shifted = "u 0 300000 65536; g 0 300000 65536"' "the shift is recorded in the config"
 is "$(owner "$CT/$A/rootfs/bin/busybox")" "300000:300000" "files on disk belong to the container's host ids"
@@ -71,6 +76,27 @@ is "$(owner "$CT/$D/rootfs/root/made-inside")" "$(awk -v u="$(lxcmgr config "$D"
 	"on disk it belongs to the import's own block"
 lxcmgr kill "$D" >/dev/null 2>&1
 
-# ---- where the store can be id-mapped nothing is shifted ----
-lxcmgr create "$C" -t busybox >/dev/null 2>&1
-is "$(owner "$CT/$C/rootfs/bin/busybox")" "0:0" "without the fallback the files keep their owners (id-mapped mount)"
+# ---- made unprivileged again: the failed id-mapped mount shifts it at start ----
+check "make the import privileged" lxcmgr config "$D" set security.privileged true
+check "it starts privileged (shifted back)" lxcmgr start "$D"
+lxcmgr kill "$D" >/dev/null 2>&1
+check "and unprivileged again" lxcmgr config "$D" set security.privileged false
+run_expect_exit 0 "$LXCMGR" --root "$ROOT" start "$D"
+like "$ERR" "cannot be id-mapped: shifting file ownership once" "start says it shifts the ownership"
+like "$(cat "$CT/$D/config")" 'idmap_shifted = "u 0 ' "and records it"
+is "$(lxcmgr exec "$D" -T -- stat -c %u /root/made-inside)" "0" "inside, the file is root's again"
+lxcmgr kill "$D" >/dev/null 2>&1
+
+# ---- where the store can be id-mapped nothing is shifted, unless forced ----
+new_root ROOT2
+lxm2() { "$LXCMGR" --root "$ROOT2" "$@"; }
+CT2=$ROOT2/var/lib/lxcmgr/containers
+mkdir -p "$ROOT2/etc/lxcmgr"
+cp "$ROOT/etc/lxcmgr/lxcmgr.conf" "$ROOT2/etc/lxcmgr/lxcmgr.conf"
+lxm2 create "$C" -t busybox >/dev/null 2>&1
+is "$(owner "$CT2/$C/rootfs/bin/busybox")" "0:0" "without the fallback the files keep their owners (id-mapped mount)"
+unlike "$(cat "$CT2/$C/config")" 'idmap_shifted' "and nothing is recorded"
+LXCMGR_IDSHIFT=force lxm2 create "$C-f" -t busybox >/dev/null 2>&1
+like "$(cat "$CT2/$C-f/config")" 'idmap_shifted = "u 0 ' "LXCMGR_IDSHIFT=force takes the shifting path anyway"
+lxm2 destroy "$C" >/dev/null 2>&1
+lxm2 destroy "$C-f" >/dev/null 2>&1
