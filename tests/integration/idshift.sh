@@ -8,7 +8,7 @@
 # Id files of the test's own.
 . "$(dirname "$0")/lib.sh"
 require_root "creates and starts containers"
-plan 39
+plan 42
 
 new_root
 # The store on a ramfs, a filesystem without id-mapped mount support (cleanup_root unmounts it).
@@ -42,6 +42,13 @@ is "$(lxcmgr exec "$A" -T -- cat /proc/self/uid_map | tr -s ' ')" " 0 300000 655
 check "root inside creates a file" lxcmgr exec "$A" -T -- touch /root/made-inside
 is "$(owner "$CT/$A/rootfs/root/made-inside")" "300000:300000" "which is owned by the mapped ids on disk"
 check "the container is killed" lxcmgr kill "$A"
+
+# ---- apply writes files with the shifted owners ----
+printf 'container %s {\n  template = "busybox"\n  file "/etc/motd" { content = "hi\\n" }\n  file "/etc/app/conf" { content = "x\\n" owner = "nobody" }\n}\n' "$A" >"$T/prov.conf"
+check "apply files to the shifted container" lxcmgr apply "$T/prov.conf"
+is "$(owner "$CT/$A/rootfs/etc/motd"):$(owner "$CT/$A/rootfs/etc/app"):$(owner "$CT/$A/rootfs/etc/app/conf")" \
+	"300000:300000:300000:300000:365534:365534" "on disk the files and the new directory carry the shifted owners"
+like "$(lxcmgr plan "$T/prov.conf")" "nothing to do" "and the next plan has nothing to do"
 
 # ---- a copy gets its own block and is shifted to it at its first start ----
 check "copy the shifted container" lxcmgr copy "$A" "$B"
