@@ -356,6 +356,23 @@ static int resolve_isolated(const char *uuid, const struct lxm_idmap_files *file
 	return 0;
 }
 
+int lxm_idmap_registry_lookup(const char *uuid, const struct lxm_idmap_files *files, uint32_t *ret_start)
+{
+	_cleanup_fclose_ FILE *reg = fopen(files->registry, "re");
+	_cleanup_free_ uint32_t *all = NULL;
+	size_t n;
+	uint32_t start;
+	if (!reg)
+		return negative_errno();
+	int r = registry_read(reg, uuid, &start, &all, &n);
+	if (r < 0)
+		return r;
+	if (start == 0)
+		return -ENOENT;
+	*ret_start = start;
+	return 0;
+}
+
 int lxm_idmap_release(const char *uuid, const struct lxm_idmap_files *files)
 {
 	_cleanup_fclose_ FILE *reg = NULL;

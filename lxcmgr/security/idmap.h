@@ -56,6 +56,9 @@ int lxm_idmap_parse(const char *spec, struct lxm_idmap *ret);
 int lxm_idmap_resolve(const char *setting, const char *uuid, const struct lxm_idmap_files *files,
 		      struct lxm_idmap *ret);
 
+/* The first host id of uuid's "isolated" block, without allocating one; -ENOENT when it has none. */
+int lxm_idmap_registry_lookup(const char *uuid, const struct lxm_idmap_files *files, uint32_t *ret_start);
+
 /* Drops uuid's block from the registry (on destroy); missing is fine. */
 int lxm_idmap_release(const char *uuid, const struct lxm_idmap_files *files);
 

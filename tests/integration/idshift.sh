@@ -33,7 +33,7 @@ run_expect_exit 0 "$LXCMGR" --root "$ROOT" create "$A" -t busybox
 like "$ERR" "cannot be id-mapped: shifting file ownership once" "create says it shifts ownership"
 like "$(cat "$CT/$A/config")" 'idmap_shifted = "u 0 300000 65536; g 0 300000 65536"' "the shift is recorded in the config"
 is "$(owner "$CT/$A/rootfs/bin/busybox")" "300000:300000" "files on disk belong to the container's host ids"
-like "$(lxcmgr info "$A")" "ownership shifted on disk" "info says the ownership is shifted"
+like "$(lxcmgr info "$A")" "isolated \\(host ids 300000-365535\\) \\(ownership shifted on disk" "info names the block and says the ownership is shifted"
 is "$(cat "$T/registry")" "$(lxcmgr config "$A" get uuid) 300000" "the isolated block is recorded for the container"
 
 check "the shifted container starts" lxcmgr start "$A"

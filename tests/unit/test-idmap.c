@@ -143,9 +143,14 @@ static void test_isolated(void **state)
 	assert_int_equal(c.ranges[0].host_id, 231072);
 	assert_string_equal(get(subuid), "root:100000:131072\nroot:231072:65536\n");
 	assert_string_equal(get(registry), "uuid-a 100000\nuuid-b 165536\nuuid-c 231072\n");
+	uint32_t start;
+	assert_int_equal(lxm_idmap_registry_lookup("uuid-b", &files, &start), 0);
+	assert_int_equal(start, 165536);
+	assert_int_equal(lxm_idmap_registry_lookup("uuid-x", &files, &start), -ENOENT);
 	/* Release frees the block for the next container. */
 	assert_int_equal(lxm_idmap_release("uuid-b", &files), 0);
 	assert_string_equal(get(registry), "uuid-a 100000\nuuid-c 231072\n");
+	assert_int_equal(lxm_idmap_registry_lookup("uuid-b", &files, &start), -ENOENT);
 	assert_int_equal(lxm_idmap_resolve("isolated", "uuid-d", &files, &b), 0);
 	assert_int_equal(b.ranges[0].host_id, 165536);
 }
