@@ -370,7 +370,7 @@ static int shift_path(const char *rootfs, const struct lxm_idmap *from, const st
 	return 0;
 }
 
-int lxm_idshift_now(const char *rootfs, const struct lxm_idmap *map, char **ret_record)
+int lxm_idshift_now(const char *name, const char *rootfs, const struct lxm_idmap *map, char **ret_record)
 {
 	_cleanup_free_ char *text = NULL;
 	int r = lxm_idmap_to_string(map, &text);
@@ -378,8 +378,8 @@ int lxm_idshift_now(const char *rootfs, const struct lxm_idmap *map, char **ret_
 		return r;
 	/* Said on stderr on purpose: the files on disk now carry host ids, which matters for
 	 * backups and for anyone reading the store. */
-	log_warning("The filesystem of '%s' cannot be id-mapped: shifting file ownership once to the container's host ids (%s)",
-		    rootfs, text);
+	log_warning("The filesystem of container '%s' cannot be id-mapped: shifting its file ownership once to its host ids (%s)",
+		    name, text);
 	r = shift_path(rootfs, NULL, map);
 	if (r < 0)
 		return r;
@@ -387,7 +387,8 @@ int lxm_idshift_now(const char *rootfs, const struct lxm_idmap *map, char **ret_
 	return 0;
 }
 
-int lxm_idshift_at_create(const char *rootfs, const char *idmap_setting, const char *uuid, char **ret_record)
+int lxm_idshift_at_create(const char *name, const char *rootfs, const char *idmap_setting, const char *uuid,
+			  char **ret_record)
 {
 	struct lxm_idmap_files files;
 	struct lxm_idmap map;
@@ -403,7 +404,7 @@ int lxm_idshift_at_create(const char *rootfs, const char *idmap_setting, const c
 		return log_error_errno(r, "Failed to find out whether '%s' can be id-mapped: %m", rootfs);
 	if (r > 0)
 		return 0;
-	return lxm_idshift_now(rootfs, &map, ret_record);
+	return lxm_idshift_now(name, rootfs, &map, ret_record);
 }
 
 static bool same_map(const struct lxm_idmap *a, const struct lxm_idmap *b)

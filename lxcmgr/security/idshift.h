@@ -51,13 +51,15 @@ int lxm_idshift_acl(void *value, size_t size, const struct lxm_idmap *from, cons
  * tests' way to take the fallback on filesystems that can be id-mapped). */
 int lxm_idshift_probe(const char *path, const struct lxm_idmap *map);
 
-/* Create time, for an unprivileged container: resolves its map, probes the rootfs and shifts it
+/* Create time, for an unprivileged container called name: resolves its map, probes the rootfs and shifts it
  * when it cannot be id-mapped. *ret_record: the map's text to record in security.idmap_shifted
  * (NULL when no shift was needed). Prints a notice when it shifts. */
-int lxm_idshift_at_create(const char *rootfs, const char *idmap_setting, const char *uuid, char **ret_record);
+int lxm_idshift_at_create(const char *name, const char *rootfs, const char *idmap_setting, const char *uuid,
+			  char **ret_record);
 
-/* Shifts rootfs (container ids on disk) to map now and says so; *ret_record: the map's text. */
-int lxm_idshift_now(const char *rootfs, const struct lxm_idmap *map, char **ret_record);
+/* Shifts rootfs (container ids on disk) of container name to map now and says so; *ret_record:
+ * the map's text. */
+int lxm_idshift_now(const char *name, const char *rootfs, const struct lxm_idmap *map, char **ret_record);
 
 /* Start time: brings the rootfs from the recorded shift (may be NULL/empty) to want (NULL: not
  * shifted, a privileged container). *ret_record: the new record ("" for none; NULL when nothing

@@ -30,7 +30,7 @@ owner() { stat -c %u:%g "$1"; }
 
 # ---- create on a store that "cannot be id-mapped" ----
 run_expect_exit 0 "$LXCMGR" --root "$ROOT" create "$A" -t busybox
-like "$ERR" "cannot be id-mapped: shifting file ownership once" "create says it shifts ownership"
+like "$ERR" "container .* cannot be id-mapped: shifting its file ownership once" "create says it shifts ownership"
 like "$(cat "$CT/$A/config")" 'idmap_shifted = "u 0 300000 65536; g 0 300000 65536"' "the shift is recorded in the config"
 is "$(owner "$CT/$A/rootfs/bin/busybox")" "300000:300000" "files on disk belong to the container's host ids"
 like "$(lxcmgr info "$A")" "isolated \\(host ids 300000-365535\\) \\(ownership shifted on disk" "info names the block and says the ownership is shifted"
@@ -89,7 +89,7 @@ check "it starts privileged (shifted back)" lxcmgr start "$D"
 lxcmgr kill "$D" >/dev/null 2>&1
 check "and unprivileged again" lxcmgr config "$D" set security.privileged false
 run_expect_exit 0 "$LXCMGR" --root "$ROOT" start "$D"
-like "$ERR" "cannot be id-mapped: shifting file ownership once" "start says it shifts the ownership"
+like "$ERR" "container .* cannot be id-mapped: shifting its file ownership once" "start says it shifts the ownership"
 like "$(cat "$CT/$D/config")" 'idmap_shifted = "u 0 ' "and records it"
 is "$(lxcmgr exec "$D" -T -- stat -c %u /root/made-inside)" "0" "inside, the file is root's again"
 lxcmgr kill "$D" >/dev/null 2>&1

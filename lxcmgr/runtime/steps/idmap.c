@@ -14,9 +14,9 @@
 #include <sys/syscall.h>
 #include <sys/wait.h>
 
+#include "config/config.h"
 #include "runtime/cfg-get.h"
 #include "runtime/steps/steps.h"
-#include "config/config.h"
 #include "security/idshift.h"
 #include "security/summary.h"
 #include "util/log.h"
@@ -46,7 +46,7 @@ static int shift_now(struct lxm_start_ctx *ctx)
 {
 	const struct lxm_container *c = ctx->container;
 	_cleanup_free_ char *record = NULL;
-	int r = lxm_idshift_now(c->rootfs, &ctx->idmap, &record);
+	int r = lxm_idshift_now(c->name, c->rootfs, &ctx->idmap, &record);
 	if (r < 0)
 		return r;
 	ctx->shifted = true;
