@@ -335,6 +335,9 @@ static void run_checks(struct checks *c)
 		add(c, "overlayfs", true, "in /proc/filesystems");
 	else
 		check_module(c, "overlayfs", "overlay", "OVERLAY_FS");
+	bool btrfs = file_has_word("/proc/filesystems", "btrfs");
+	add(c, "btrfs", btrfs, btrfs ? "in /proc/filesystems; storage \"btrfs\" where the store is on btrfs"
+				     : "not in /proc/filesystems; storage \"btrfs\" unavailable");
 	check_module(c, "veth", "veth", "VETH");
 	check_module(c, "bridge", "bridge", "BRIDGE");
 	check_module(c, "macvlan", "macvlan", "MACVLAN");

@@ -9,6 +9,7 @@
 #include "store/store.h"
 #include "util/json.h"
 #include "util/log.h"
+#include "services/monitor-lost.h"
 
 struct list_row {
 	char *name;
@@ -56,6 +57,7 @@ static int row_load(struct lxm_context *ctx, const char *name, struct list_row *
 	if (lxm_state_query(&ctx->paths, name, &si) >= 0) {
 		row->state = lxm_state_to_string(si.state);
 		row->pid = si.init_pid;
+		lxm_monitor_lost_warn(name, &si, c->config);
 		if (si.init_pid > 0 && cfg_size(c->config, "network") > 0 &&
 		    lxm_net_ipv4_list(si.init_pid, &row->ipv4) < 0)
 			row->ipv4 = NULL; /* the address column stays empty; list never fails on it */

@@ -16,6 +16,8 @@
 #include <time.h>
 
 #include "runtime/control.h"
+#include "runtime/monitor-adopt.h"
+#include "runtime/monitor-hooks.h"
 #include "runtime/monitor-internal.h"
 #include "runtime/monitor.h"
 #include "util/log.h"
@@ -79,6 +81,9 @@ int lxm_monitor_start_payload(struct lxm_monitor *m)
 
 	m->state = LXM_STATE_STARTING;
 	(void)lxm_monitor_write_state(m);
+	r = lxm_monitor_hook(m, "pre_start", 0, NULL);
+	if (r < 0)
+		return r; /* "The pre_start hook ... failed": nothing made yet */
 	r = lxm_cgroup_create(m->payload);
 	if (r < 0)
 		return log_error_errno(r, "Failed to create the payload cgroup: %m");
@@ -102,6 +107,7 @@ int lxm_monitor_start_payload(struct lxm_monitor *m)
 	(void)lxm_monitor_write_state(m);
 	log_info("Container started, init pid %d (%s)", (int)m->started.init_pid,
 		 lxm_init_system_to_string(m->started.init));
+	(void)lxm_monitor_hook(m, "post_start", m->started.init_pid, NULL);
 	return 0;
 }
 
@@ -380,7 +386,7 @@ static int setup(struct lxm_monitor *m)
 	r = setup_socket(m);
 	if (r < 0)
 		return r;
-	r = lxm_monitor_start_payload(m);
+	r = lxm_monitor_adopt_wanted() ? lxm_monitor_adopt_payload(m) : lxm_monitor_start_payload(m);
 	if (r < 0)
 		return r;
 	settle_signals(m);
