@@ -170,6 +170,8 @@ static int print_json(const struct info *in)
 		lxm_json_key(&j, "security");
 		lxm_json_object_begin(&j);
 		lxm_json_kv_string(&j, "mode", sec.mode);
+		lxm_json_key(&j, "privileged");
+		lxm_json_bool(&j, sec.privileged);
 		lxm_json_kv_string(&j, "idmap", sec.idmap);
 		lxm_json_kv_string(&j, "seccomp", sec.seccomp);
 		lxm_json_key(&j, "no_new_privs");

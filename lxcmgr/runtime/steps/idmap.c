@@ -62,6 +62,13 @@ int lxm_start_prepare_idmap(struct lxm_start_ctx *ctx)
 
 	if (!lxm_security_wants_userns(cfg))
 		return reconcile_shift(ctx, NULL);
+	/* The kernel id-maps an overlay's layers, never the overlay mount itself (EINVAL). */
+	const char *storage = lxm_cfg_str(cfg, "storage");
+	if (storage && STREQ(storage, "overlay"))
+		return log_error_errno(-EOPNOTSUPP,
+				       "Container '%s' has overlay storage, which cannot be id-mapped: it can only run "
+				       "with 'security.privileged = true'",
+				       ctx->container->name);
 	lxm_idmap_files_default(&files);
 	int r = lxm_idmap_resolve(lxm_cfg_str(cfg, "security.idmap"), lxm_cfg_str(cfg, "uuid"), &files, &ctx->idmap);
 	if (r < 0)
