@@ -305,6 +305,7 @@ static int throwaway_userns(const struct lxm_idmap *map, int *ret_fd)
 		return r;
 	}
 	pid_t pid = fork();
+	int fork_err = pid < 0 ? negative_errno() : 0;
 	if (pid == 0) {
 		close(ready[0]);
 		close(hold[1]);
@@ -316,7 +317,7 @@ static int throwaway_userns(const struct lxm_idmap *map, int *ret_fd)
 	}
 	close(ready[1]);
 	close(hold[0]);
-	int r = pid < 0 ? negative_errno() : 0;
+	int r = fork_err;
 	if (r >= 0 && (read(ready[0], &c, 1) != 1 || c != 'k'))
 		r = -EPERM;
 	if (r >= 0)
