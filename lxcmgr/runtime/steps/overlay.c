@@ -40,6 +40,12 @@ int lxm_start_prepare_overlay(struct lxm_start_ctx *ctx)
 	/* lxm_storage_activate() checked the base (it exists, no option separators). */
 	if (IS_EMPTY(base))
 		return log_error_errno(-EINVAL, "Container '%s' has storage \"overlay\" but no storage_base", c->name);
+	/* Owners shifted on disk (security/idshift.h, e.g. a clone of a shifted container): an
+	 * id-mapped base would show them shifted twice. */
+	if (!IS_EMPTY(lxm_cfg_str(c->config, "security.idmap_shifted")))
+		return log_error_errno(-EOPNOTSUPP, "Container '%s' is an overlay whose files are recorded as shifted on disk "
+				       "(security.idmap_shifted): its layers cannot be id-mapped; make a full copy of it, "
+				       "or set 'security.privileged = true'", c->name);
 	ctx->tree_fd = (int)syscall(SYS_open_tree, AT_FDCWD, c->dir, OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC);
 	if (ctx->tree_fd < 0)
 		return log_error_errno(negative_errno(), "Failed to clone the mount of '%s': %m", c->dir);
