@@ -7,7 +7,7 @@
 require_root "boots containers"
 grep -qw overlay /proc/filesystems || modprobe overlay 2>/dev/null || true
 grep -qw overlay /proc/filesystems || { echo "1..0 # SKIP no overlayfs"; exit 0; }
-plan 46
+plan 48
 
 new_root
 P=$(unique_name ov)
@@ -49,6 +49,11 @@ run_expect_exit 0 lxcmgr stop "$O2" -t 5
 run_expect_exit 0 lxcmgr start "$O2"
 is "$(lxcmgr exec "$O2" -- cat /mine)" "mine" "a restart keeps the upper's files"
 run_expect_exit 0 lxcmgr stop "$O2" -t 5
+# Owners recorded as shifted on disk (idshift) would be shifted twice by id-mapped layers.
+lxcmgr config "$O2" set security.idmap_shifted "u 0 100000 65536; g 0 100000 65536" >/dev/null
+run_expect_exit 1 lxcmgr start "$O2"
+like "$ERR" "recorded as shifted on disk.*full copy" "an overlay recorded as shifted does not start unprivileged, and says why"
+lxcmgr config "$O2" unset security.idmap_shifted >/dev/null
 
 # Privileged: the overlay mounted on the host before clone; same on-disk ids, so the container
 # can switch between the modes.

@@ -44,8 +44,8 @@ int lxm_start_prepare_overlay(struct lxm_start_ctx *ctx)
 	 * id-mapped base would show them shifted twice. */
 	if (!IS_EMPTY(lxm_cfg_str(c->config, "security.idmap_shifted")))
 		return log_error_errno(-EOPNOTSUPP, "Container '%s' is an overlay whose files are recorded as shifted on disk "
-				       "(security.idmap_shifted): its layers cannot be id-mapped; make a full copy of it, "
-				       "or set 'security.privileged = true'", c->name);
+				       "(security.idmap_shifted): its layers cannot be id-mapped; make a full copy of it "
+				       "('lxcmgr copy')", c->name);
 	ctx->tree_fd = (int)syscall(SYS_open_tree, AT_FDCWD, c->dir, OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC);
 	if (ctx->tree_fd < 0)
 		return log_error_errno(negative_errno(), "Failed to clone the mount of '%s': %m", c->dir);
