@@ -233,14 +233,14 @@ static int check_cidr(cfg_t *cfg, cfg_opt_t *opt, int family, bool gateway)
 
 	if (s && STREQ(s, "auto"))
 		return 0;
-	if (!gateway && s && STREQ(s, "dhcp"))
+	if (!gateway && s && (STREQ(s, "dhcp") || (family == AF_INET && STREQ(s, "none"))))
 		return 0;
 	if (lxm_parse_cidr(s, gateway, &c) < 0 || c.family != family || (gateway && strchr(s, '/'))) {
 		if (gateway)
 			snprintf(why, sizeof(why), "expected \"auto\" or an %s address", what);
 		else
-			snprintf(why, sizeof(why), "expected \"dhcp\", \"auto\" or an %s address with prefix length (%s)",
-				 what, family == AF_INET ? "10.0.3.10/24" : "fd42::10/64");
+			snprintf(why, sizeof(why), "expected \"dhcp\", \"auto\"%s or an %s address with prefix length (%s)",
+				 family == AF_INET ? ", \"none\"" : "", what, family == AF_INET ? "10.0.3.10/24" : "fd42::10/64");
 		return bad(cfg, opt, s, why);
 	}
 	return 0;

@@ -55,7 +55,7 @@ static int replace_file(int dir_fd, const char *name, const char *content)
 
 static bool iface_dhcp(const struct lxm_net_iface *ifc)
 {
-	return (ifc->type == LXM_NET_VETH || ifc->type == LXM_NET_MACVLAN) && !ifc->ipv4.family;
+	return (ifc->type == LXM_NET_VETH || ifc->type == LXM_NET_MACVLAN) && !ifc->ipv4.family && !ifc->ipv4_none;
 }
 
 static int write_marker(int root_fd, const struct lxm_net_state *s)

@@ -221,6 +221,11 @@ static int setup_ipv4(const struct lxm_paths *paths, cfg_t *sec, const struct lx
 	bool dhcp = IS_EMPTY(v4) || STREQ(v4, "dhcp");
 	int r;
 
+	/* The container's own network configuration decides, as with LXC's bare veth. */
+	if (v4 && STREQ(v4, "none")) {
+		ifc->ipv4_none = true;
+		return 0;
+	}
 	if (!dhcp && !STREQ(v4, "auto") && lxm_parse_cidr(v4, false, &ifc->ipv4) < 0)
 		return log_error_errno(-EINVAL, "Interface '%s': invalid ipv4 '%s'", ifc->name, v4);
 	if (!n || !n->ipv4.family) {

@@ -44,6 +44,7 @@ struct lxm_net_iface {
 	 * lease (managed networks), also when the container configures itself by DHCP. */
 	struct lxm_cidr ipv4, ipv4_gateway, ipv6, ipv6_gateway, ipv4_lease;
 	bool ipv4_allocated; /* ipv4 was "auto": chosen now; the caller writes it back to the config */
+	bool ipv4_none;      /* ipv4 "none": no address and no DHCP client from lxcmgr */
 	bool hwaddr_generated; /* hwaddr was "auto": the caller may write mac back */
 };
 

@@ -7,7 +7,7 @@
 # among the test's bridge, the host's address on it and the containers.
 . "$(dirname "$0")/lib.sh"
 require_root "creates bridges, containers and dnsmasq instances"
-plan 96
+plan 102
 
 new_root
 chmod 755 "$ROOT" # dnsmasq re-reads its host files as the dnsmasq user
@@ -23,9 +23,10 @@ A=$(unique_name na)
 B=$(unique_name nb)
 CT=$(unique_name nc)
 D=$(unique_name nd)
+E=$(unique_name ne)
 RUN=$ROOT/run/lxcmgr/networks/$NET
 defer "'$LXCMGR' --root '$ROOT' net delete $NET >/dev/null 2>&1; ip link del $DUMMY 2>/dev/null; true"
-for c in "$A" "$B" "$CT" "$D"; do
+for c in "$A" "$B" "$CT" "$D" "$E"; do
 	defer "'$LXCMGR' --root '$ROOT' stop -k '$c' >/dev/null 2>&1; '$LXCMGR' --root '$ROOT' destroy --force '$c' >/dev/null 2>&1; true"
 done
 
@@ -103,6 +104,16 @@ check "the host pings A" busybox ping -c1 -W2 "$P.50"
 check "A pings B by name" lxcmgr exec "$A" -- ping -c1 -W2 "$B.lxcmgr"
 check "B pings A by short name (search domain)" lxcmgr exec "$B" -- ping -c1 -W2 "$A"
 like "$(in_c "$A" nslookup "$B.lxcmgr" "$BR")" "$ipb" "nslookup NAME.DOMAIN through the bridge"
+
+# --- ipv4 "none": a veth on the bridge, no address, no marker, no DHCP client ---------------------
+check "create E" "$LXCMGR" --root "$ROOT" create "$E" -t busybox
+cset "$E" network.eth0.bridge "$NET"
+cset "$E" network.eth0.ipv4 none
+check "start E (ipv4 none)" "$LXCMGR" --root "$ROOT" start "$E"
+unlike "$(in_c "$E" ip -4 addr show eth0)" "inet " "ipv4 none: eth0 has no IPv4 address"
+check "ipv4 none: no DHCP marker" test ! -e "$(rootfs "$E")/etc/lxcmgr/network"
+check "ipv4 none: no DHCP client runs" lxcmgr exec "$E" -- sh -c '! pgrep udhcpc'
+check "stop E" "$LXCMGR" --root "$ROOT" stop -k "$E"
 
 # --- port forward to a listener in A -----------------------------------------------------------
 lxcmgr exec "$A" -- sh -c 'mkdir -p /www && echo hello-fwd >/www/index.html && httpd -p 80 -h /www' >/dev/null 2>&1
@@ -231,7 +242,7 @@ else
 fi
 
 destroyed=0
-for c in "$A" "$B" "$CT" "$D"; do
+for c in "$A" "$B" "$CT" "$D" "$E"; do
 	[ -d "$ROOT/var/lib/lxcmgr/containers/$c" ] || continue
 	lxcmgr destroy --force "$c" >/dev/null 2>&1 || destroyed=1
 done

@@ -39,6 +39,7 @@ static const char full[] =
 	"  ipv6_gateway = \"fd42::1\"\n"
 	"}\n"
 	"network \"eth1\" { type = macvlan ipv4 = dhcp }\n"
+	"network \"eth2\" { ipv4 = none }\n"
 	"limits {\n"
 	"  memory = \"512M\"\n"
 	"  memory_high = \"448M\"\n"
@@ -77,7 +78,7 @@ static void test_full(void **state)
 	assert_string_equal(cfg_getstr(cfg, "hostname"), "web.example");
 	assert_int_equal(lxm_config_get_signal(cfg, "halt_signal", &sig), 0);
 	assert_int_equal(sig, SIGRTMIN + 3);
-	assert_int_equal(cfg_size(cfg, "network"), 2);
+	assert_int_equal(cfg_size(cfg, "network"), 3);
 	cfg_t *eth1 = cfg_gettsec(cfg, "network", "eth1");
 	assert_non_null(eth1);
 	assert_string_equal(cfg_getstr(eth1, "type"), "macvlan");
@@ -137,6 +138,8 @@ static const struct {
 	{ "network eth0 {\n ipv4 = \"10.0.3.300/24\"\n}\n", "t:2: Invalid value '10.0.3.300/24' for 'network.eth0.ipv4'" },
 	{ "network eth0 {\n ipv4 = \"10.0.3.3\"\n}\n", "t:2: Invalid value '10.0.3.3' for 'network.eth0.ipv4'" },
 	{ "network eth0 {\n ipv6 = \"10.0.3.3/24\"\n}\n", "t:2: Invalid value '10.0.3.3/24' for 'network.eth0.ipv6'" },
+	{ "network eth0 {\n ipv6 = \"none\"\n}\n", "t:2: Invalid value 'none' for 'network.eth0.ipv6'" },
+	{ "network eth0 {\n ipv4_gateway = \"none\"\n}\n", "t:2: Invalid value 'none' for 'network.eth0.ipv4_gateway'" },
 	{ "network eth0 {\n ipv4_gateway = \"10.0.3.1/24\"\n}\n", "t:2: Invalid value '10.0.3.1/24'" },
 	{ "network eth0 {\n\n mtu = 67\n}\n", "t:3: Invalid value '67' for 'network.eth0.mtu'" },
 	{ "network eth0 { type = \"tap\" }\n", "t:1: Invalid value 'tap' for 'network.eth0.type'" },
