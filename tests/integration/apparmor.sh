@@ -18,7 +18,7 @@ if ! command -v apparmor_parser >/dev/null && [ ! -x /usr/sbin/apparmor_parser ]
 	exit 0
 fi
 
-plan 29
+plan 30
 uuid=$(cat /proc/sys/kernel/random/uuid)
 name=lxcmgr-$(echo "$uuid" | tr -d - | cut -c1-16)
 defer "'$HELPER' apparmor-unload '$name'"
@@ -84,4 +84,12 @@ denied "a fresh procfs elsewhere, named like a path" "mount -t proc /x $mnt"
 denied "a fresh read-only procfs elsewhere" "mount -t proc -o ro proc $mnt"
 denied "a fresh read-only sysfs elsewhere" "mount -t sysfs -o ro sys $mnt"
 denied "the root disk, read-write" "mount $(findmnt -no SOURCE /) $mnt"
+# The new mount API (open_tree + move_mount) is not seen by AppArmor's mount rules on older
+# kernels (Debian 12's 6.1); the default seccomp profile refuses it, so a container cannot
+# clone /proc out of the path rules' reach that way.
+if confined unshare -m --propagation unchanged "$HELPER" mount-clone /proc "$mnt" >/dev/null 2>&1; then
+	diag "this kernel's AppArmor lets open_tree+move_mount through: the seccomp profile has to refuse them"
+fi
+check "denied: cloning /proc elsewhere with open_tree+move_mount, under the default seccomp profile" \
+	confined unshare -m --propagation unchanged sh -c "! '$HELPER' seccomp-exec default '$HELPER' mount-clone /proc '$mnt'"
 is "$("$HELPER" apparmor-exec unconfined cat /proc/self/attr/current)" "unconfined" "\"unconfined\" really is unconfined"
