@@ -3,6 +3,7 @@ bin_PROGRAMS += lxcmgr/lxcmgr
 liblxcmgr_a_SOURCES += \
 	lxcmgr/util/macros.h \
 	lxcmgr/util/log.c lxcmgr/util/log.h \
+	lxcmgr/util/dl.c lxcmgr/util/dl.h \
 	lxcmgr/core/paths.c lxcmgr/core/paths.h
 
 lxcmgr_lxcmgr_SOURCES = \

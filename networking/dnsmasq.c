@@ -393,7 +393,7 @@ typedef bool (*host_line_fn)(char **f, size_t k, struct lxm_dnsmasq_host *h);
 /* "MAC,NAME" or "MAC,IP,NAME" (our dhcp-hosts file) */
 static bool dhcp_host_line(char **f, size_t k, struct lxm_dnsmasq_host *h)
 {
-	if (k < 2 || lxm_ipam_parse_mac(f[0], h->mac) < 0)
+	if (k < 2 || lxm_parse_mac(f[0], h->mac) < 0)
 		return false;
 	if (k == 3 && lxm_ipam_parse_addr(f[1], &h->ip) < 0)
 		return false;
@@ -404,7 +404,7 @@ static bool dhcp_host_line(char **f, size_t k, struct lxm_dnsmasq_host *h)
 /* "EXPIRY MAC IP NAME [CLIENT-ID]" (dnsmasq's lease file) */
 static bool lease_line(char **f, size_t k, struct lxm_dnsmasq_host *h)
 {
-	if (k < 3 || lxm_ipam_parse_mac(f[1], h->mac) < 0 || lxm_ipam_parse_addr(f[2], &h->ip) < 0)
+	if (k < 3 || lxm_parse_mac(f[1], h->mac) < 0 || lxm_ipam_parse_addr(f[2], &h->ip) < 0)
 		return false; /* DUID lines and IPv6 leases */
 	snprintf(h->name, sizeof(h->name), "%s", k == 4 ? f[3] : "*");
 	return true;

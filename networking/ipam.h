@@ -15,11 +15,7 @@
 #define LXM_CIDR_STRLEN (INET6_ADDRSTRLEN + 4)
 #define LXM_MAC_STRLEN 18
 
-/* "10.0.3.10/24", "fd42::1/64"; a plain address is refused unless allow_plain (then /32, /128).
- * The host bits are kept (an interface address, not only a network). -EINVAL on bad input. */
-int lxm_ipam_parse_cidr(const char *s, bool allow_plain, struct lxm_cidr *ret);
-/* "02:00:0a:00:03:0a" (also '-' separated): refuses multicast and all-zero. -EINVAL otherwise. */
-int lxm_ipam_parse_mac(const char *s, uint8_t ret[6]);
+/* CIDRs and MACs are parsed by lxm_parse_cidr()/lxm_parse_mac() in util/parse.h. */
 /* Parses one address of either family into ret (prefix = full length). */
 int lxm_ipam_parse_addr(const char *s, struct lxm_cidr *ret);
 

@@ -27,7 +27,7 @@ tests_unit_test_net_setup_LDADD = $(LXM_UNIT_LIBS)
 
 # libnetworking.a calls lxm_log_* in liblxcmgr.a, and liblxcmgr.a (runtime/net-setup.c) calls
 # libnetworking.a: list liblxcmgr.a once more after it so static linking resolves both ways.
-LXM_LIBS += liblxcmgr.a $(NFTABLES_LIBS)
+LXM_LIBS += liblxcmgr.a
 AM_CFLAGS += $(NFTABLES_CFLAGS)
 
 # Container-aware glue and the commands (lxcmgr/, but owned by the networking work).

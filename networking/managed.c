@@ -91,7 +91,7 @@ int lxm_network_new(const char *name, struct lxm_network **ret)
 		return -ENOMEM;
 	n->nat = n->dhcp = true;
 	if (STREQ(name, LXM_NETWORK_DEFAULT))
-		(void)lxm_ipam_parse_cidr("10.0.3.1/24", false, &n->ipv4);
+		(void)lxm_parse_cidr("10.0.3.1/24", false, &n->ipv4);
 	*ret = TAKE_PTR(n);
 	return 0;
 }
@@ -147,10 +147,10 @@ int lxm_network_load(const char *networks_dir, const char *name, struct lxm_netw
 	n->nat = cfg_getbool(cfg, "nat");
 	n->dhcp = cfg_getbool(cfg, "dhcp");
 	s = cfg_getstr(cfg, "ipv4");
-	if (!IS_EMPTY(s) && (lxm_ipam_parse_cidr(s, false, &n->ipv4) < 0 || n->ipv4.family != AF_INET))
+	if (!IS_EMPTY(s) && (lxm_parse_cidr(s, false, &n->ipv4) < 0 || n->ipv4.family != AF_INET))
 		return log_error_errno(-EINVAL, "%s: invalid ipv4 '%s'", path, s);
 	s = cfg_getstr(cfg, "ipv6");
-	if (!IS_EMPTY(s) && (lxm_ipam_parse_cidr(s, false, &n->ipv6) < 0 || n->ipv6.family != AF_INET6))
+	if (!IS_EMPTY(s) && (lxm_parse_cidr(s, false, &n->ipv6) < 0 || n->ipv6.family != AF_INET6))
 		return log_error_errno(-EINVAL, "%s: invalid ipv6 '%s'", path, s);
 	*ret = TAKE_PTR(n);
 	return 0;
@@ -326,7 +326,7 @@ int lxm_network_pick_subnet(const char *networks_dir, struct lxm_cidr *ret)
 	for (unsigned i = 4; i < 256 * 256; i++) {
 		char s[32];
 		snprintf(s, sizeof(s), "10.%u.%u.1/24", i / 256, i % 256);
-		(void)lxm_ipam_parse_cidr(s, false, &probe.ipv4);
+		(void)lxm_parse_cidr(s, false, &probe.ipv4);
 		int r = conflicts(networks_dir, &probe, LXM_LOG_DEBUG);
 		if (r == 0) {
 			*ret = probe.ipv4;

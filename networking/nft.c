@@ -11,7 +11,22 @@
 
 #include "networking/ipam.h"
 #include "networking/nft.h"
+#include "util/dl.h"
 #include "util/log.h"
+
+/* libnftables (with libxml2, GMP, xtables and more behind it) is loaded on the first rule change,
+ * not by every lxcmgr process and monitor (util/dl.h). */
+#ifndef LXM_NFTABLES_SONAME
+#define LXM_NFTABLES_SONAME "libnftables.so.1"
+#endif
+static struct lxm_dl_lib nft_lib = { .soname = LXM_NFTABLES_SONAME };
+#define nft_ctx_new(...) LXM_DL_CALL(&nft_lib, nft_ctx_new)(__VA_ARGS__)
+#define nft_ctx_free(...) LXM_DL_CALL(&nft_lib, nft_ctx_free)(__VA_ARGS__)
+#define nft_ctx_buffer_output(...) LXM_DL_CALL(&nft_lib, nft_ctx_buffer_output)(__VA_ARGS__)
+#define nft_ctx_buffer_error(...) LXM_DL_CALL(&nft_lib, nft_ctx_buffer_error)(__VA_ARGS__)
+#define nft_ctx_get_output_buffer(...) LXM_DL_CALL(&nft_lib, nft_ctx_get_output_buffer)(__VA_ARGS__)
+#define nft_ctx_get_error_buffer(...) LXM_DL_CALL(&nft_lib, nft_ctx_get_error_buffer)(__VA_ARGS__)
+#define nft_run_cmd_from_buffer(...) LXM_DL_CALL(&nft_lib, nft_run_cmd_from_buffer)(__VA_ARGS__)
 
 DEFINE_TRIVIAL_CLEANUP_FUNC(struct nft_ctx *, nft_ctx_free)
 
@@ -44,10 +59,14 @@ static int nft_error_to_errno(const char *err)
 /* Runs cmd; with ret_output the command's output is returned (owned). */
 static int nft_run(const char *cmd, char **ret_output)
 {
-	_cleanup_(nft_ctx_freep) struct nft_ctx *ctx = nft_ctx_new(NFT_CTX_DEFAULT);
+	_cleanup_(nft_ctx_freep) struct nft_ctx *ctx = NULL;
 	const char *err;
 	int r;
 
+	r = lxm_dl_open(&nft_lib);
+	if (r < 0)
+		return r;
+	ctx = nft_ctx_new(NFT_CTX_DEFAULT);
 	if (!ctx)
 		return -ENOMEM;
 	if (nft_ctx_buffer_output(ctx) < 0 || nft_ctx_buffer_error(ctx) < 0)

@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 #include "cli/cli-runtime.h"
 #include "cli/cli-common.h"
+#include "services/monitor-lost.h"
 #include "util/log.h"
 
 int lxm_cli_runtime_open(struct lxm_context *ctx, const char *name, struct lxm_container **ret, int *ret_lock)
@@ -21,6 +22,7 @@ int lxm_cli_runtime_open(struct lxm_context *ctx, const char *name, struct lxm_c
 		r = lxm_container_lock(&ctx->paths, name, ret_lock);
 		if (r < 0)
 			return r;
+		lxm_monitor_lost_settle(&ctx->paths, c); /* a command that acts says so, and cleans up */
 	}
 	if (ret)
 		*ret = TAKE_PTR(c);

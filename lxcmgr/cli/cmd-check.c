@@ -1,6 +1,5 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /* lxcmgr check [--format json]: what the host kernel and tools support (informational, exit 0). */
-#include <archive.h>
 #include <fcntl.h>
 #include <getopt.h>
 #include <sched.h>
@@ -10,6 +9,7 @@
 #include <sys/wait.h>
 #include <linux/openat2.h>
 
+#include "image/archive-dl.h"
 #include "cli/cli-common.h"
 #include "cli/commands.h"
 #include "util/json.h"
@@ -71,6 +71,8 @@ static char *load_kconfig(void)
 		free(text);
 		text = NULL;
 	}
+	if (lxm_dl_open(&lxm_dl_archive) < 0)
+		return NULL;
 	struct archive *a = archive_read_new();
 	if (!a)
 		return NULL;
@@ -314,6 +316,9 @@ static void run_checks(struct checks *c)
 		add(c, "overlayfs", true, "in /proc/filesystems");
 	else
 		check_module(c, "overlayfs", "overlay", "OVERLAY_FS");
+	bool btrfs = file_has_word("/proc/filesystems", "btrfs");
+	add(c, "btrfs", btrfs, btrfs ? "in /proc/filesystems; storage \"btrfs\" where the store is on btrfs"
+				     : "not in /proc/filesystems; storage \"btrfs\" unavailable");
 	check_module(c, "veth", "veth", "VETH");
 	check_module(c, "bridge", "bridge", "BRIDGE");
 	check_module(c, "macvlan", "macvlan", "MACVLAN");

@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /* lxcmgr copy SRC DST [--snapshot]: a full copy of a stopped container with its own identity, or a
- * copy-on-write clone (overlayfs over SRC's rootfs; SRC then can't be destroyed or renamed). */
+ * copy-on-write clone: a writable btrfs snapshot of a btrfs SRC (independent of SRC), else overlayfs
+ * over SRC's rootfs (SRC then can't be destroyed or renamed). */
 #include <getopt.h>
 #include <stdio.h>
 #include <unistd.h>
@@ -49,6 +50,18 @@ static int clone_reidentify(const char *tmp_dir, const char *tmp_rootfs, const c
 	return r;
 }
 
+/* A btrfs SRC: DST's rootfs is a subvolume too, either a writable snapshot (clone) or a new one
+ * filled by a reflink copy; DST keeps storage "btrfs". */
+static int copy_btrfs(const struct lxm_container *src, struct lxm_store_txn *t, const char *dst, bool clone)
+{
+	int r = clone ? lxm_storage_btrfs_clone(src->rootfs, t->tmp_rootfs) : lxm_storage_btrfs_rootfs(t->tmp_rootfs);
+	if (r >= 0 && !clone)
+		r = lxm_tree_copy(src->rootfs, t->tmp_rootfs);
+	if (r >= 0)
+		r = lxm_rootfs_reidentify(t->tmp_rootfs, dst, true);
+	return r;
+}
+
 static int copy_locked(struct lxm_context *ctx, const struct lxm_container *src, const char *dst, bool clone)
 {
 	struct lxm_store_txn t = LXM_STORE_TXN_INIT;
@@ -60,14 +73,17 @@ static int copy_locked(struct lxm_context *ctx, const struct lxm_container *src,
 		return log_error_errno(r, "Failed to read '%s': %m", src->config_path);
 	if ((r = lxm_config_text_reidentify(text, dst, true, &config)) < 0)
 		return r;
-	if (clone && (r = clone_config(config, src, &cloned)) < 0)
+	bool btrfs = lxm_storage_of(src) == LXM_STORAGE_BTRFS;
+	if (clone && !btrfs && (r = clone_config(config, src, &cloned)) < 0)
 		return r;
 	/* A full copy of an overlay container reads its merged tree. */
 	if (!clone && (r = lxm_storage_private_view(src)) < 0)
 		return r;
 	if ((r = lxm_store_txn_begin(&ctx->paths, dst, &t)) < 0)
 		return r;
-	if (clone)
+	if (btrfs)
+		r = copy_btrfs(src, &t, dst, clone);
+	else if (clone)
 		r = clone_reidentify(t.tmp_dir, t.tmp_rootfs, cloned, dst);
 	else {
 		r = lxm_tree_copy(src->rootfs, t.tmp_rootfs);
@@ -113,7 +129,9 @@ int lxm_cmd_copy(struct lxm_context *ctx, int argc, char **argv)
 		return r;
 	if ((r = lxm_cli_runtime_open(ctx, sname, &src, &lock_src)) < 0)
 		return r;
-	if ((r = lxm_cli_require_stopped(ctx, sname, "copying it")) < 0)
+	/* A btrfs snapshot is atomic: a running btrfs container can be cloned (crash-consistent). */
+	bool atomic = clone && lxm_storage_of(src) == LXM_STORAGE_BTRFS;
+	if (!atomic && (r = lxm_cli_require_stopped(ctx, sname, "copying it")) < 0)
 		return r;
 	if ((r = lxm_container_lock(&ctx->paths, dname, &lock_dst)) < 0)
 		return r;

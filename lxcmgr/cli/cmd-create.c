@@ -26,7 +26,7 @@ struct create_args {
 	const char *arch;
 	const char *from;
 	const char *mirror;
-	const char *storage; /* NULL/"dir" or "overlay" */
+	const char *storage; /* "dir", "overlay", "btrfs"; NULL: lxm_storage_default() */
 	bool no_cache;
 	bool quiet; /* no progress, no confirmation, errors only */
 };
@@ -197,6 +197,18 @@ static int overlay_configure(struct lxm_context *ctx, const struct create_args *
 	return r;
 }
 
+/* storage "btrfs": the rootfs is already a subvolume (made before anything was put in it). */
+static int btrfs_configure(char **config)
+{
+	_cleanup_free_ char *out = NULL;
+	int r = lxm_config_edit_text(*config, "storage", "btrfs", &out);
+	if (r < 0)
+		return r;
+	free(*config);
+	*config = TAKE_PTR(out);
+	return 0;
+}
+
 static int render_config(struct lxm_context *ctx, const char *name, const struct create_result *res, char **ret)
 {
 	uuid_t u;
@@ -227,12 +239,17 @@ static int create_locked(struct lxm_context *ctx, const struct create_args *a)
 	struct create_result res = {};
 	_cleanup_free_ char *config = NULL, *base = NULL;
 	bool overlay = a->storage && STREQ(a->storage, "overlay");
+	bool btrfs = a->storage ? STREQ(a->storage, "btrfs") : lxm_storage_default(&ctx->paths) == LXM_STORAGE_BTRFS;
 	int r;
 
 	(void)lxm_store_gc(&ctx->paths);
 	r = lxm_store_txn_begin(&ctx->paths, a->name, &t);
 	if (r < 0)
 		return r;
+	if (btrfs && (r = lxm_storage_btrfs_rootfs(t.tmp_rootfs)) < 0) {
+		lxm_store_txn_abort(&t);
+		return r;
+	}
 
 	/* From here every failure aborts the transaction: nothing becomes visible. A SIGKILL (or an
 	 * unhandled SIGINT/SIGTERM) leaves the hidden temporary, which the next command's gc removes. */
@@ -241,6 +258,8 @@ static int create_locked(struct lxm_context *ctx, const struct create_args *a)
 		      : create_from_template(ctx, a, t.tmp_rootfs, &res);
 	if (r >= 0)
 		r = render_config(ctx, a->name, &res, &config);
+	if (r >= 0 && btrfs)
+		r = btrfs_configure(&config);
 	if (r >= 0 && overlay)
 		r = overlay_configure(ctx, a, &t, base, &config);
 	if (r >= 0)
@@ -288,8 +307,8 @@ static int parse_args(struct lxm_context *ctx, int argc, char **argv, struct cre
 		return r;
 	if (a->from && a->template_name)
 		return log_error_errno(-EINVAL, "Use either --template or --from, not both");
-	if (a->storage && !STREQ(a->storage, "dir") && !STREQ(a->storage, "overlay"))
-		return log_error_errno(-EINVAL, "Unknown storage '%s' (dir or overlay)", a->storage);
+	if (a->storage && !STREQ(a->storage, "dir") && !STREQ(a->storage, "overlay") && !STREQ(a->storage, "btrfs"))
+		return log_error_errno(-EINVAL, "Unknown storage '%s' (dir, overlay or btrfs)", a->storage);
 	if (a->storage && STREQ(a->storage, "overlay") && (a->from || a->no_cache))
 		return log_error_errno(-EINVAL, "--storage overlay needs a cached template (not --from or --no-cache)");
 	return 0;

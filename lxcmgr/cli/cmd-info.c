@@ -11,6 +11,7 @@
 #include "config/config.h"
 #include "resources/usage.h"
 #include "runtime/state.h"
+#include "services/monitor-lost.h"
 #include "security/summary.h"
 #include "store/store.h"
 #include "util/json.h"
@@ -63,8 +64,8 @@ static void print_text(const struct info *in)
 		printf("%-13s %s\n", "last_exit", in->si.last_exit);
 	if (in->restart_reason)
 		printf("%-13s %u (%s)\n", "restarts", in->restarts, in->restart_reason);
-	if (in->si.monitor_lost)
-		printf("%-13s %s\n", "monitor", "lost (the container runs without its monitor; stop or kill ends it)");
+	if (lxm_monitor_lost_summary(&in->si))
+		printf("%-13s %s\n", "monitor", lxm_monitor_lost_summary(&in->si));
 	printf("%-13s %s\n%-13s %s\n%-13s %s\n", "dir", in->c->dir, "config", in->c->config_path, "rootfs",
 	       in->c->rootfs);
 	if (in->have_disk)
@@ -169,6 +170,8 @@ static int print_json(const struct info *in)
 		lxm_json_key(&j, "security");
 		lxm_json_object_begin(&j);
 		lxm_json_kv_string(&j, "mode", sec.mode);
+		lxm_json_key(&j, "privileged");
+		lxm_json_bool(&j, sec.privileged);
 		lxm_json_kv_string(&j, "idmap", sec.idmap);
 		lxm_json_kv_string(&j, "seccomp", sec.seccomp);
 		lxm_json_key(&j, "no_new_privs");
@@ -210,6 +213,7 @@ int lxm_cmd_info(struct lxm_context *ctx, int argc, char **argv)
 	r = lxm_state_query(&ctx->paths, name, &in.si);
 	if (r < 0)
 		return log_error_errno(r, "Failed to read the state of '%s': %m", name);
+	lxm_monitor_lost_warn(name, &in.si, c->config);
 	if (in.si.started_usec > 0) {
 		struct timespec ts;
 		clock_gettime(CLOCK_REALTIME, &ts);

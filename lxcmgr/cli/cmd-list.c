@@ -6,9 +6,11 @@
 #include "runtime/net-info.h"
 #include "cli/commands.h"
 #include "runtime/state.h"
+#include "security/summary.h"
 #include "store/store.h"
 #include "util/json.h"
 #include "util/log.h"
+#include "services/monitor-lost.h"
 
 struct list_row {
 	char *name;
@@ -18,6 +20,7 @@ struct list_row {
 	char *init;
 	char *ipv4; /* filled by the networking issue */
 	char *autostart;
+	bool privileged; /* security.privileged: no user namespace */
 	const char *state;
 	pid_t pid;
 	bool broken; /* config could not be loaded */
@@ -53,9 +56,11 @@ static int row_load(struct lxm_context *ctx, const char *name, struct list_row *
 	row->release = lxm_cli_config_str(c->config, "release");
 	row->init = lxm_cli_config_str(c->config, "init_system");
 	row->autostart = lxm_cli_config_str(c->config, "autostart.enabled");
+	row->privileged = !lxm_security_wants_userns(c->config);
 	if (lxm_state_query(&ctx->paths, name, &si) >= 0) {
 		row->state = lxm_state_to_string(si.state);
 		row->pid = si.init_pid;
+		lxm_monitor_lost_warn(name, &si, c->config);
 		if (si.init_pid > 0 && cfg_size(c->config, "network") > 0 &&
 		    lxm_net_ipv4_list(si.init_pid, &row->ipv4) < 0)
 			row->ipv4 = NULL; /* the address column stays empty; list never fails on it */
@@ -79,16 +84,17 @@ static void print_table(const struct list_row *rows, size_t n)
 		l = rows[i].template_name ? (int)strlen(rows[i].template_name) : 1;
 		wt = l > wt ? l : wt;
 	}
-	printf("%-*s  %-8s  %-7s  %-15s  %-8s  %-*s  %-8s  %s\n", wn, "NAME", "STATE", "PID", "IPV4", "INIT", wt,
-	       "TEMPLATE", "RELEASE", "AUTOSTART");
+	printf("%-*s  %-8s  %-7s  %-15s  %-8s  %-*s  %-8s  %-9s  %s\n", wn, "NAME", "STATE", "PID", "IPV4", "INIT",
+	       wt, "TEMPLATE", "RELEASE", "AUTOSTART", "MODE");
 	for (size_t i = 0; i < n; i++) {
 		const struct list_row *r = &rows[i];
 		char pid[16] = "-";
 		if (r->pid > 0)
 			snprintf(pid, sizeof(pid), "%d", (int)r->pid);
 		bool as = r->autostart && (STREQ(r->autostart, "true") || STREQ(r->autostart, "yes"));
-		printf("%-*s  %-8s  %-7s  %-15s  %-8s  %-*s  %-8s  %s\n", wn, r->name, r->state, pid, dash(r->ipv4),
-		       dash(r->init), wt, dash(r->template_name), dash(r->release), as ? "yes" : "no");
+		printf("%-*s  %-8s  %-7s  %-15s  %-8s  %-*s  %-8s  %-9s  %s\n", wn, r->name, r->state, pid,
+		       dash(r->ipv4), dash(r->init), wt, dash(r->template_name), dash(r->release), as ? "yes" : "no",
+		       r->broken ? "-" : r->privileged ? "privileged" : "unprivileged");
 	}
 }
 
@@ -118,6 +124,11 @@ static int print_json(const struct list_row *rows, size_t n)
 		lxm_json_array_end(&j);
 		lxm_json_key(&j, "autostart");
 		lxm_json_bool(&j, r->autostart && (STREQ(r->autostart, "true") || STREQ(r->autostart, "yes")));
+		lxm_json_key(&j, "privileged");
+		if (r->broken)
+			lxm_json_null(&j);
+		else
+			lxm_json_bool(&j, r->privileged);
 		lxm_json_object_end(&j);
 	}
 	lxm_json_array_end(&j);

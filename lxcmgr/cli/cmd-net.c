@@ -19,7 +19,7 @@ static int parse_subnet(const char *opt, const char *s, int family, struct lxm_c
 		*ret = (struct lxm_cidr){};
 		return 0;
 	}
-	if (lxm_ipam_parse_cidr(s, false, &c) < 0 || c.family != family)
+	if (lxm_parse_cidr(s, false, &c) < 0 || c.family != family)
 		return log_error_errno(-EINVAL, "Invalid %s '%s': expected ADDRESS/PREFIX, e.g. %s", opt, s,
 				       family == AF_INET ? "10.0.4.1/24" : "fd42:4::1/64");
 	if (family == AF_INET && c.prefix > 30)

@@ -9,6 +9,7 @@
 #include "cli/commands.h"
 #include "runtime/state.h"
 #include "services/snapshot.h"
+#include "store/storage.h"
 #include "util/log.h"
 
 static int snapshot_list(const struct lxm_container *c)
@@ -83,12 +84,14 @@ int lxm_cmd_snapshot(struct lxm_context *ctx, int argc, char **argv)
 		return snapshot_list(c);
 
 	lxm_snapshot_gc(c);
-	/* A running container's rootfs changes under the copy: create freezes it first; restore
-	 * would replace files under running processes and is refused. */
-	bool frozen_copy = STREQ(verb, "create") && is_running(ctx, name);
+	/* A running container's rootfs changes under the copy: create freezes it first (a btrfs
+	 * snapshot is atomic and needs no freeze); restore would replace files under running
+	 * processes and is refused. */
+	bool running = STREQ(verb, "create") && is_running(ctx, name);
+	bool frozen_copy = running && lxm_storage_of(c) != LXM_STORAGE_BTRFS;
 	if (STREQ(verb, "restore") && (r = lxm_cli_require_stopped(ctx, name, "restoring a snapshot")) < 0)
 		return r;
-	if (STREQ(verb, "create") && !frozen_copy && (r = lxm_cli_require_stopped(ctx, name, "taking a snapshot")) < 0)
+	if (STREQ(verb, "create") && !running && (r = lxm_cli_require_stopped(ctx, name, "taking a snapshot")) < 0)
 		return r;
 	if (STREQ(verb, "create")) {
 		r = frozen_copy ? snapshot_running(c, snap, &made) : lxm_snapshot_create(c, snap, &made);

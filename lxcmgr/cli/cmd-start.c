@@ -4,9 +4,9 @@
 #include "cli/cli-runtime.h"
 #include "cli/commands.h"
 #include "runtime/console-client.h"
+#include "runtime/monitor-adopt.h"
 #include "runtime/monitor-spawn.h"
 #include "runtime/state.h"
-#include "services/hooks.h"
 #include "util/log.h"
 
 /* Starts NAME with its lock held. -EALREADY when it runs (or starts or stops) already. */
@@ -19,19 +19,22 @@ int lxm_cli_start_locked(struct lxm_context *ctx, const char *name)
 	enum lxm_state st = s.state;
 	bool stale = s.stale, lost = s.monitor_lost;
 	lxm_state_info_done(&s);
+	if (lost) {
+		/* init runs on without supervision: a new monitor takes it over, so stop, hooks and
+		 * the restart policy work again (the console died with the old monitor). */
+		r = lxm_monitor_spawn_adopt(&ctx->paths, name);
+		if (r < 0)
+			return r;
+		log_warning("Re-attached a monitor to '%s'; its console was lost with the old one", name);
+		return 0;
+	}
 	if (st != LXM_STATE_STOPPED)
-		return log_error_errno(-EALREADY, "Container '%s' is already running%s", name,
-				       lost ? " (its monitor was lost: stop or kill it first)" : "");
+		return log_error_errno(-EALREADY, "Container '%s' is already running", name);
 	if (stale)
 		(void)lxm_state_cleanup(&ctx->paths, name, NULL); /* leftovers of a killed monitor */
-	/* A failing pre_start hook aborts before anything is created. */
-	r = lxm_hook_run_for(&ctx->paths, name, "pre_start", false);
-	if (r < 0)
-		return r;
-	r = lxm_monitor_spawn(&ctx->paths, name);
-	if (r >= 0)
-		(void)lxm_hook_run_for(&ctx->paths, name, "post_start", true);
-	return r;
+	/* The monitor runs the hooks (runtime/monitor-hooks.c); a failing pre_start fails the spawn
+	 * with the hook's output and the reason on our stderr. */
+	return lxm_monitor_spawn(&ctx->paths, name);
 }
 
 int lxm_cmd_start(struct lxm_context *ctx, int argc, char **argv)

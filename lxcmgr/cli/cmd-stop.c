@@ -4,10 +4,21 @@
 #include "cli/cli-runtime.h"
 #include "cli/commands.h"
 #include "resources/freeze.h"
+#include "runtime/state.h"
 #include "runtime/stop.h"
 #include "services/hooks.h"
 #include "util/log.h"
 #include "util/parse.h"
+
+static bool monitor_lost(struct lxm_context *ctx, const char *name)
+{
+	struct lxm_state_info si;
+	if (lxm_state_query(&ctx->paths, name, &si) < 0)
+		return false;
+	bool lost = si.monitor_lost;
+	lxm_state_info_done(&si);
+	return lost;
+}
 
 /* Stops NAME (lock held): prints how it ended when SIGKILL was needed. */
 int lxm_cli_stop_locked(struct lxm_context *ctx, const char *name, unsigned timeout, bool quiet_if_stopped)
@@ -15,7 +26,10 @@ int lxm_cli_stop_locked(struct lxm_context *ctx, const char *name, unsigned time
 	_cleanup_free_ char *how = NULL;
 	/* A frozen init cannot act on its halt signal (and frozen v1 tasks cannot die): thaw first */
 	(void)lxm_container_thaw_if_frozen(&ctx->paths, name);
-	(void)lxm_hook_run_for(&ctx->paths, name, "pre_stop", true);
+	/* The monitor runs pre_stop and post_stop; without one (killed) nobody else would. */
+	bool lost = monitor_lost(ctx, name);
+	if (lost)
+		(void)lxm_hook_run_for(&ctx->paths, name, "pre_stop", true);
 	int r = lxm_runtime_stop(&ctx->paths, name, timeout, &how);
 	if (r == -ESRCH)
 		return quiet_if_stopped ? 0 : lxm_cli_not_running(name);
@@ -23,7 +37,8 @@ int lxm_cli_stop_locked(struct lxm_context *ctx, const char *name, unsigned time
 		return log_error_errno(r, "Failed to stop '%s': %m", name);
 	if (how && STREQ(how, "killed") && timeout > 0)
 		log_warning("Container '%s' did not stop within %us and was killed", name, timeout);
-	(void)lxm_hook_run_for(&ctx->paths, name, "post_stop", false);
+	if (lost)
+		(void)lxm_hook_run_for(&ctx->paths, name, "post_stop", false);
 	return 0;
 }
 

@@ -2,6 +2,7 @@
 #include <ctype.h>
 
 #include "config/config.h"
+#include "config/edit.h"
 #include "config/render.h"
 #include "util/log.h"
 
@@ -133,7 +134,6 @@ static const struct {
 		     "# }\n" },
 	{ "limits", "# limits { memory = \"512M\"  cpus = 1.5  pids = 1024 }\n" },
 	{ "mount", "# mount data { source = \"/srv/data\"  target = \"/data\"  options = \"bind,ro\" }\n" },
-	{ "security", "# security { privileged = false  idmap = \"auto\" }\n" },
 	{ "autostart", "# autostart { enabled = true  order = 10  delay = 5 }\n" },
 	{ "restart", "# restart { policy = \"on-failure\"  max = 5  window = 300 }\n" },
 	{ "forward", "# forward web { proto = \"tcp\"  host_port = 8080  container_port = 80 }\n" },
@@ -168,6 +168,53 @@ static void identity_line(FILE *f, const char *key, const char *value)
 	fprintf(f, "%-12s= ", key);
 	lxm_config_quote(value, f);
 	fputc('\n', f);
+}
+
+static bool default_set(cfg_t *defaults, const char *key)
+{
+	cfg_t *sec = defaults ? cfg_getsec(defaults, "security") : NULL;
+	cfg_opt_t *o = sec ? cfg_getopt(sec, key) : NULL;
+	return o && (o->flags & CFGF_MODIFIED);
+}
+
+/* New containers are unprivileged (a user namespace: root inside is not root on the host), said
+ * in their config so that it reads what the container is; `privileged = true` is the explicit
+ * opt-out. A global `defaults { security { ... } }` choice wins, and what it leaves out is added
+ * to its section. */
+static int security_section(const char *body, FILE *f)
+{
+	if (body && section_in(body, "security"))
+		return 0;
+	fputs("\n# Unprivileged: a user namespace with a subuid/subgid range; 'privileged = true' opts out.\n"
+	      "security {\n"
+	      "  privileged = false\n"
+	      "  idmap      = \"auto\"\n"
+	      "}\n",
+	      f);
+	return 1;
+}
+
+static int complete_security(cfg_t *defaults, char **text)
+{
+	static const struct {
+		const char *key, *value;
+	} keys[] = { { "privileged", "false" }, { "idmap", "auto" } };
+
+	/* An explicit privileged = true needs no idmap line. */
+	if (default_set(defaults, "privileged") && cfg_getbool(cfg_getsec(defaults, "security"), "privileged"))
+		return 0;
+	for (size_t i = 0; i < ARRAY_SIZE(keys); i++) {
+		char key[32], *edited = NULL;
+		if (default_set(defaults, keys[i].key))
+			continue;
+		snprintf(key, sizeof(key), "security.%s", keys[i].key);
+		int r = lxm_config_edit_text(*text, key, keys[i].value, &edited);
+		if (r < 0)
+			return r;
+		free(*text);
+		*text = edited;
+	}
+	return 0;
 }
 
 int lxm_config_render_new(const struct lxm_config_identity *id, cfg_t *global, char **ret)
@@ -214,9 +261,15 @@ int lxm_config_render_new(const struct lxm_config_identity *id, cfg_t *global, c
 		if (n > 0)
 			fprintf(f, "\n# From the defaults of the global config.\n%s", body);
 	}
+	bool own_security = security_section(body, f) > 0;
 	write_hints(body, f);
 	if (fclose(f) != 0)
 		return -ENOMEM;
+	if (!own_security) {
+		r = complete_security(defaults, &text);
+		if (r < 0)
+			return r;
+	}
 
 	/* What we write must read back: a bad identity or default fails here, not at next load. */
 	r = lxm_config_parse_string(text, "new config", NULL);

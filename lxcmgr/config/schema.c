@@ -53,7 +53,7 @@ static cfg_opt_t mount_opts[] = {
 };
 
 static cfg_opt_t security_opts[] = {
-	BOOL_DEF("privileged", cfg_true), /* unprivileged becomes the default once systemd boots cleanly that way */
+	BOOL_DEF("privileged", cfg_false), /* unprivileged by default: root inside is not host root */
 	STR_DEF("idmap", "auto"),
 	CFG_STR_LIST("cap_drop", NULL, CFGF_NODEFAULT),
 	CFG_STR_LIST("cap_keep", NULL, CFGF_NODEFAULT),

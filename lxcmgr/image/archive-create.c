@@ -1,10 +1,9 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /* Writing a directory tree as a (compressed) pax tar, atomically. */
-#include <archive.h>
-#include <archive_entry.h>
 #include <fcntl.h>
 #include <sys/stat.h>
 
+#include "image/archive-dl.h"
 #include "image/archive.h"
 #include "util/log.h"
 
@@ -101,12 +100,37 @@ static int write_one(struct archive *disk, struct archive *w, struct archive_ent
 	return 0;
 }
 
+static int mount_id_of(const char *path, uint64_t *ret)
+{
+	struct statx sx;
+	if (statx(AT_FDCWD, path, AT_SYMLINK_NOFOLLOW | AT_NO_AUTOMOUNT, STATX_MNT_ID, &sx) < 0)
+		return negative_errno();
+	if (!(sx.stx_mask & STATX_MNT_ID))
+		return -EOPNOTSUPP;
+	*ret = sx.stx_mnt_id;
+	return 0;
+}
+
+/* Mounts below src (a running container's /proc) are not crossed; btrfs subvolumes (a btrfs
+ * container's snapshots: another st_dev, the same mount) are. By mount id, which libarchive's
+ * NO_TRAVERSE_MOUNTS (st_dev) can't tell apart. */
+static void descend_same_mount(struct archive *disk, struct archive_entry *e, uint64_t root_mnt)
+{
+	uint64_t mnt;
+	const char *path = archive_entry_pathname(e); /* still the path on disk (before rename_entry) */
+	if (archive_entry_filetype(e) != AE_IFDIR || !path || mount_id_of(path, &mnt) < 0 || mnt != root_mnt)
+		return;
+	archive_read_disk_descend(disk);
+}
+
 static int create_loop(struct archive *disk, struct archive *w, const char *src, bool progress)
 {
 	_cleanup_(archive_entry_linkresolver_freep) struct archive_entry_linkresolver *lr = NULL;
-	uint64_t bytes = 0, shown = 0;
+	uint64_t bytes = 0, shown = 0, root_mnt;
 	int r;
 
+	if ((r = mount_id_of(src, &root_mnt)) < 0)
+		return log_debug_errno(r, "Failed to find the mount of '%s': %m", src);
 	lr = archive_entry_linkresolver_new();
 	if (!lr)
 		return -ENOMEM;
@@ -125,7 +149,7 @@ static int create_loop(struct archive *disk, struct archive *w, const char *src,
 			log_debug("Reading '%s': %s", src, archive_error_string(disk));
 		else if (r < ARCHIVE_WARN)
 			return log_debug_errno(-EIO, "Failed to read '%s': %s", src, archive_error_string(disk));
-		archive_read_disk_descend(disk);
+		descend_same_mount(disk, e, root_mnt);
 		if (archive_entry_filetype(e) == AE_IFSOCK)
 			continue;
 		r = rename_entry(e, src);
@@ -155,10 +179,10 @@ static struct archive *disk_reader_new(const char *src)
 	if (!disk)
 		return NULL;
 	/* No uname/gname lookup: numeric ids only, the host's user database is not the rootfs's.
-	 * Physical: symlinks are stored, never followed. Mounts below src (a running container's
-	 * /proc) are not crossed. No fflags: extraction does not restore them either. */
+	 * Physical: symlinks are stored, never followed. Mounts below src are not crossed
+	 * (descend_same_mount). No fflags: extraction does not restore them either. */
 	archive_read_disk_set_symlink_physical(disk);
-	archive_read_disk_set_behavior(disk, ARCHIVE_READDISK_NO_TRAVERSE_MOUNTS | ARCHIVE_READDISK_NO_FFLAGS);
+	archive_read_disk_set_behavior(disk, ARCHIVE_READDISK_NO_FFLAGS);
 	if (archive_read_disk_open(disk, src) < ARCHIVE_WARN) {
 		log_debug("Failed to open '%s': %s", src, archive_error_string(disk));
 		archive_read_free(disk);
@@ -202,6 +226,8 @@ int lxm_archive_create(const char *src_dir, const char *out_path, bool progress)
 	size_t n;
 	int r;
 
+	if ((r = lxm_archive_load()) < 0)
+		return r;
 	src = strdup(src_dir);
 	if (!src)
 		return -ENOMEM;

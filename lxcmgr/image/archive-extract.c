@@ -6,13 +6,12 @@
  * The checks and libarchive's writes are not atomic together: dest must be a directory no one else
  * writes to meanwhile (a fresh temporary rootfs, as the store and the cache use).
  */
-#include <archive.h>
-#include <archive_entry.h>
 #include <fcntl.h>
 #include <linux/openat2.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
 
+#include "image/archive-dl.h"
 #include "image/archive.h"
 #include "util/log.h"
 
@@ -371,6 +370,8 @@ int lxm_archive_extract(const char *archive_path, const char *dest, const struct
 	struct stat st;
 	int r;
 
+	if ((r = lxm_archive_load()) < 0)
+		return r;
 	fd = open(archive_path, O_RDONLY | O_CLOEXEC | O_NOCTTY);
 	if (fd < 0)
 		return log_debug_errno(negative_errno(), "Failed to open archive '%s': %m", archive_path);

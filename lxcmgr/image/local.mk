@@ -2,6 +2,7 @@
 liblxcmgr_a_SOURCES += \
 	lxcmgr/util/sha256.c lxcmgr/util/sha256.h \
 	lxcmgr/image/archive.h \
+	lxcmgr/image/archive-dl.c lxcmgr/image/archive-dl.h \
 	lxcmgr/image/archive-extract.c \
 	lxcmgr/image/archive-create.c
 

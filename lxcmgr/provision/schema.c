@@ -156,11 +156,11 @@ static int v_network(cfg_t *cfg, cfg_opt_t *opt)
 		return -1;
 	}
 	const char *v4 = cfg_getstr(sec, "ipv4"), *v6 = cfg_getstr(sec, "ipv6");
-	if (v4 && (lxm_ipam_parse_cidr(v4, false, &c) < 0 || c.family != AF_INET)) {
+	if (v4 && (lxm_parse_cidr(v4, false, &c) < 0 || c.family != AF_INET)) {
 		cfg_error(cfg, "Invalid ipv4 '%s' for network '%s': the bridge's address, like 10.0.3.1/24", v4, title);
 		return -1;
 	}
-	if (v6 && (lxm_ipam_parse_cidr(v6, false, &c) < 0 || c.family != AF_INET6)) {
+	if (v6 && (lxm_parse_cidr(v6, false, &c) < 0 || c.family != AF_INET6)) {
 		cfg_error(cfg, "Invalid ipv6 '%s' for network '%s'", v6, title);
 		return -1;
 	}

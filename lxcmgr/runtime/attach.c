@@ -148,6 +148,10 @@ static _noreturn_ void child_exec(struct attach_ctx *a, const struct lxm_attach_
 		int slave = ioctl(master, TIOCGPTPEER, O_RDWR | O_NOCTTY);
 		if (slave < 0)
 			child_fail(a->sock, errno, "Failed to open the pty");
+		/* The terminal belongs to the user it runs as, as login(1) does it; the tty group
+		 * (devpts gid=5) stays. */
+		if (fchown(slave, u->uid, (gid_t)-1) < 0)
+			child_fail(a->sock, errno, "Failed to hand the pty to the user");
 		if (setsid() < 0 || ioctl(slave, TIOCSCTTY, 0) < 0)
 			child_fail(a->sock, errno, "Failed to make the pty the controlling terminal");
 		child_send(a->sock, "pty", master);
@@ -217,8 +221,15 @@ static _noreturn_ void child_attach(struct attach_ctx *a)
 	r = lxm_cgroup_attach(a->payload, 0);
 	if (r < 0)
 		child_fail(a->sock, r, "Failed to join the container's cgroup");
+	/* setns() with a pidfd enters the user namespace first, so the other namespaces are joined
+	 * with the capabilities the container's root holds there, and no more. */
 	if (setns(a->pidfd, a->ns_flags) < 0)
 		child_fail(a->sock, errno, "Failed to join the container's namespaces");
+	/* In a user namespace host root is unmapped ("nobody" inside): become the container's root,
+	 * so what we create (the exec pty) has an owner the container can see and change. */
+	if ((a->ns_flags & CLONE_NEWUSER) &&
+	    (setgroups(0, NULL) < 0 || setresgid(0, 0, 0) < 0 || setresuid(0, 0, 0) < 0))
+		child_fail(a->sock, errno, "Failed to become root in the container's user namespace");
 	r = lxm_attach_user_resolve(a->o->user, "/etc/passwd", "/etc/group", &u);
 	if (r < 0) {
 		snprintf(msg, sizeof(msg), "err %d Unknown user or group", -r == ESRCH ? EINVAL : -r);

@@ -29,6 +29,7 @@ struct lxm_mon_client {
 	int fd;
 	int tty;         /* -1: control requests; else attached to pty index tty */
 	bool wants_done; /* sent "stop": gets "done HOW" at the end */
+	bool removes_cgroup; /* sent "stop N cgroup": removes the monitor cgroup after our exit */
 	struct lxm_mon_client *next;
 };
 
@@ -39,6 +40,7 @@ struct lxm_monitor {
 	char *uuid;
 	struct lxm_cgroup *payload;
 	struct lxm_cgroup *monitor_cg;
+	bool in_monitor_cg; /* joined monitor_cg (with the first start's payload attach) */
 	int epfd;
 	int sigfd;
 	int listen_fd;

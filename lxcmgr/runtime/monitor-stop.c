@@ -19,6 +19,7 @@
 
 #include "runtime/control.h"
 #include "runtime/cfg-get.h"
+#include "runtime/monitor-hooks.h"
 #include "runtime/monitor-internal.h"
 #include "runtime/net-step.h"
 #include "security/apparmor.h"
@@ -166,6 +167,8 @@ int lxm_monitor_stop(struct lxm_monitor *m, unsigned timeout_sec)
 		return 0;
 	if (m->started.init_pid <= 0)
 		return -ESRCH;
+	if (!m->stop_requested)
+		(void)lxm_monitor_hook(m, "pre_stop", m->started.init_pid, NULL);
 	if (timeout_sec == 0) {
 		lxm_monitor_kill_now(m);
 		return 0;
@@ -273,7 +276,9 @@ void lxm_monitor_reap(struct lxm_monitor *m)
 		return;
 	}
 	const char *how = classify(m, &si, reaped);
+	pid_t ended = m->started.init_pid;
 	payload_release(m);
+	(void)lxm_monitor_hook(m, "post_stop", ended, how);
 	if (STREQ(how, "reboot") && !m->stop_requested) {
 		log_info("Container rebooted, starting it again");
 		(void)lxm_state_set_last_exit(m->paths, m->name, "reboot");
@@ -337,7 +342,12 @@ void lxm_monitor_teardown(struct lxm_monitor *m, const char *how)
 		}
 		(void)rmdir(dir);
 	}
-	if (m->monitor_cg)
+	/* A client that stays until we have exited removes our cgroup then (no migration needed);
+	 * without one we move out and remove it ourselves. */
+	bool client_removes = false;
+	for (struct lxm_mon_client *cl = m->clients; cl; cl = cl->next)
+		client_removes |= cl->wants_done && cl->removes_cgroup;
+	if (m->monitor_cg && !client_removes)
 		leave_monitor_cgroup(m);
 	snprintf(msg, sizeof(msg), "done %s", how ? how : "failed");
 	while (m->clients) {

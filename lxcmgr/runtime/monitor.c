@@ -16,6 +16,8 @@
 #include <time.h>
 
 #include "runtime/control.h"
+#include "runtime/monitor-adopt.h"
+#include "runtime/monitor-hooks.h"
 #include "runtime/monitor-internal.h"
 #include "runtime/monitor.h"
 #include "util/log.h"
@@ -73,16 +75,22 @@ int lxm_monitor_start_payload(struct lxm_monitor *m)
 		.paths = m->paths,
 		.container = m->c,
 		.payload = m->payload,
+		.self_cgroup = m->in_monitor_cg ? NULL : m->monitor_cg,
 		.n_ttys = m->n_ttys,
 	};
 	int r;
 
 	m->state = LXM_STATE_STARTING;
 	(void)lxm_monitor_write_state(m);
+	r = lxm_monitor_hook(m, "pre_start", 0, NULL);
+	if (r < 0)
+		return r; /* "The pre_start hook ... failed": nothing made yet */
 	r = lxm_cgroup_create(m->payload);
 	if (r < 0)
 		return log_error_errno(r, "Failed to create the payload cgroup: %m");
 	r = lxm_start(&p, &m->started);
+	if (r >= 0)
+		m->in_monitor_cg = true;
 	if (r < 0) {
 		/* lxm_start() leaves every fd of *ret at -EBADF on failure; a struct literal here would
 		 * turn the tty fds into 0 (stdin) for a later close. */
@@ -102,6 +110,7 @@ int lxm_monitor_start_payload(struct lxm_monitor *m)
 	(void)lxm_monitor_write_state(m);
 	log_info("Container started, init pid %d (%s)", (int)m->started.init_pid,
 		 lxm_init_system_to_string(m->started.init));
+	(void)lxm_monitor_hook(m, "post_start", m->started.init_pid, NULL);
 	return 0;
 }
 
@@ -179,8 +188,10 @@ static void handle_request(struct lxm_monitor *m, struct lxm_mon_client *cl, cha
 		(void)lxm_control_send(cl->fd, reply);
 		return;
 	} else if (STREQ(req, "stop")) {
-		v = arg ? strtoul(arg, NULL, 10) : 30;
+		char *end = NULL;
+		v = arg ? strtoul(arg, &end, 10) : 30;
 		cl->wants_done = true;
+		cl->removes_cgroup = end && STREQ(end, " cgroup");
 		r = lxm_monitor_stop(m, (unsigned)v);
 		if (r >= 0) {
 			(void)lxm_control_send(cl->fd, "ok stopping");
@@ -361,9 +372,7 @@ static int setup(struct lxm_monitor *m)
 		return r;
 	r = lxm_cgroup_open_by_id(m->uuid, LXM_CGROUP_MONITOR, &m->monitor_cg);
 	if (r >= 0)
-		r = lxm_cgroup_create(m->monitor_cg);
-	if (r >= 0)
-		r = lxm_cgroup_attach(m->monitor_cg, 0);
+		r = lxm_cgroup_create(m->monitor_cg); /* joined with init's attach: start_payload */
 	if (r < 0)
 		return log_error_errno(r, "Failed to set up the monitor cgroup: %m");
 	r = lxm_cgroup_open_by_id(m->uuid, LXM_CGROUP_PAYLOAD, &m->payload);
@@ -380,7 +389,7 @@ static int setup(struct lxm_monitor *m)
 	r = setup_socket(m);
 	if (r < 0)
 		return r;
-	r = lxm_monitor_start_payload(m);
+	r = lxm_monitor_adopt_wanted() ? lxm_monitor_adopt_payload(m) : lxm_monitor_start_payload(m);
 	if (r < 0)
 		return r;
 	settle_signals(m);

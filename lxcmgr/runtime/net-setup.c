@@ -199,7 +199,7 @@ static int collect_used(const struct lxm_paths *paths, const struct lxm_network 
 			cfg_t *sec = cfg_getnsec(c->config, "network", i);
 			const char *v4 = sec_str(sec, "ipv4");
 			struct lxm_cidr a;
-			if (!STREQ(sec_bridge(sec), n->name) || !v4 || lxm_ipam_parse_cidr(v4, true, &a) < 0)
+			if (!STREQ(sec_bridge(sec), n->name) || !v4 || lxm_parse_cidr(v4, true, &a) < 0)
 				continue;
 			if (used_append(&used, &k, &a) < 0)
 				return -ENOMEM;
@@ -221,7 +221,7 @@ static int setup_ipv4(const struct lxm_paths *paths, cfg_t *sec, const struct lx
 	bool dhcp = IS_EMPTY(v4) || STREQ(v4, "dhcp");
 	int r;
 
-	if (!dhcp && !STREQ(v4, "auto") && lxm_ipam_parse_cidr(v4, false, &ifc->ipv4) < 0)
+	if (!dhcp && !STREQ(v4, "auto") && lxm_parse_cidr(v4, false, &ifc->ipv4) < 0)
 		return log_error_errno(-EINVAL, "Interface '%s': invalid ipv4 '%s'", ifc->name, v4);
 	if (!n || !n->ipv4.family) {
 		if (STREQ(v4 ? v4 : "", "auto"))
@@ -262,7 +262,7 @@ static int setup_ipv4(const struct lxm_paths *paths, cfg_t *sec, const struct lx
 	if (IS_EMPTY(gw) || STREQ(gw, "auto")) {
 		if (n && n->ipv4.family)
 			ifc->ipv4_gateway = n->ipv4;
-	} else if (lxm_ipam_parse_cidr(gw, true, &ifc->ipv4_gateway) < 0 || ifc->ipv4_gateway.family != AF_INET)
+	} else if (lxm_parse_cidr(gw, true, &ifc->ipv4_gateway) < 0 || ifc->ipv4_gateway.family != AF_INET)
 		return log_error_errno(-EINVAL, "Interface '%s': invalid ipv4_gateway '%s'", ifc->name, gw);
 	return 0;
 }
@@ -273,12 +273,12 @@ static int setup_ipv6(cfg_t *sec, const struct lxm_network *n, struct lxm_net_if
 
 	if (IS_EMPTY(v6) || STREQ(v6, "dhcp") || STREQ(v6, "auto") || STREQ(v6, "slaac"))
 		return 0; /* router advertisements from the bridge's dnsmasq do the work */
-	if (lxm_ipam_parse_cidr(v6, false, &ifc->ipv6) < 0 || ifc->ipv6.family != AF_INET6)
+	if (lxm_parse_cidr(v6, false, &ifc->ipv6) < 0 || ifc->ipv6.family != AF_INET6)
 		return log_error_errno(-EINVAL, "Interface '%s': invalid ipv6 '%s'", ifc->name, v6);
 	if (IS_EMPTY(gw) || STREQ(gw, "auto")) {
 		if (n && n->ipv6.family)
 			ifc->ipv6_gateway = n->ipv6;
-	} else if (lxm_ipam_parse_cidr(gw, true, &ifc->ipv6_gateway) < 0 || ifc->ipv6_gateway.family != AF_INET6)
+	} else if (lxm_parse_cidr(gw, true, &ifc->ipv6_gateway) < 0 || ifc->ipv6_gateway.family != AF_INET6)
 		return log_error_errno(-EINVAL, "Interface '%s': invalid ipv6_gateway '%s'", ifc->name, gw);
 	return 0;
 }
@@ -300,7 +300,7 @@ static int iface_prepare(const struct lxm_paths *paths, cfg_t *sec, const char *
 	if (IS_EMPTY(hw) || STREQ(hw, "auto")) {
 		lxm_ipam_mac_generate(uuid, ifc->name, ifc->mac);
 		ifc->hwaddr_generated = true;
-	} else if (lxm_ipam_parse_mac(hw, ifc->mac) < 0)
+	} else if (lxm_parse_mac(hw, ifc->mac) < 0)
 		return log_error_errno(-EINVAL, "Interface '%s': invalid hwaddr '%s'", ifc->name, hw);
 	if (ifc->type == LXM_NET_VETH)
 		lxm_ipam_host_ifname(uuid, ifc->name, ifc->host_ifname);

@@ -59,6 +59,13 @@ int lxm_step_fail(struct lxm_start_ctx *ctx, int r, const char *fmt, ...)
 
 typedef int (*child_step_fn)(struct lxm_start_ctx *ctx);
 
+static int child_send_done(struct lxm_start_ctx *ctx, enum lxm_step step)
+{
+	if (step == LXM_STEP_CONSOLE)
+		return lxm_child_console_send(ctx); /* the record carries the pty fds */
+	return lxm_sync_send(ctx->sync_fd, step);
+}
+
 /* The child's steps after the parent's cgroup and idmap steps, in order. The parent expects one
  * record per step, then end-of-file from the exec. */
 static const struct {
@@ -114,7 +121,7 @@ static _noreturn_ void child_main(struct lxm_start_ctx *ctx)
 		r = child_steps[i].fn(ctx);
 		if (r < 0)
 			child_fail(ctx, child_steps[i].step, r);
-		if (lxm_sync_send(ctx->sync_fd, child_steps[i].step) < 0)
+		if (child_send_done(ctx, child_steps[i].step) < 0)
 			_exit(EXIT_FAILURE);
 	}
 	r = lxm_child_step_exec(ctx);
@@ -136,7 +143,9 @@ static int parent_wait_child(struct lxm_start_ctx *ctx, enum lxm_step last_ok)
 {
 	for (;;) {
 		struct lxm_sync_msg m;
-		int r = lxm_sync_recv(ctx->sync_fd, &m);
+		int fds[LXM_SYNC_FDS_MAX];
+		size_t n_fds;
+		int r = lxm_sync_recv_fds(ctx->sync_fd, &m, fds, ARRAY_SIZE(fds), &n_fds);
 		if (r == -EPIPE) {
 			if (last_ok == LXM_STEP_SECCOMP) {
 				log_debug("Child exec'd init (sync socket closed on exec)");
@@ -147,8 +156,15 @@ static int parent_wait_child(struct lxm_start_ctx *ctx, enum lxm_step last_ok)
 		}
 		if (r < 0)
 			return log_error_errno(r, "Failed to read from the child: %m");
+		if (m.step == LXM_STEP_CONSOLE && m.error == 0)
+			r = lxm_start_console_received(ctx, fds, n_fds);
+		else
+			for (size_t i = 0; i < n_fds; i++)
+				close(fds[i]);
 		if (m.error > 0)
 			return log_child_failure(&m);
+		if (r < 0)
+			return r;
 		log_debug("Child finished step '%s'", lxm_step_to_string(m.step));
 		last_ok = m.step;
 	}
@@ -247,12 +263,6 @@ int lxm_start(const struct lxm_start_params *p, struct lxm_started *ret)
 		r = lxm_start_prepare_idmap(&ctx);
 	if (r >= 0)
 		r = lxm_start_prepare_lsm(&ctx);
-	if (r < 0) {
-		close(fds[1]);
-		goto fail;
-	}
-
-	r = lxm_start_step_console_alloc(&ctx);
 	if (r < 0) {
 		close(fds[1]);
 		goto fail;

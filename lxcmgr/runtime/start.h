@@ -43,6 +43,10 @@ struct lxm_start_params {
 	const struct lxm_paths *paths;
 	const struct lxm_container *container; /* loaded, validated */
 	struct lxm_cgroup *payload;            /* created by the caller; start attaches init to it */
+	/* Optional, created by the caller: the caller joins it right after init joined the payload.
+	 * Each burst of cgroup migrations waits for an RCU grace period (6-17 ms on v1 here); two
+	 * back to back share one. */
+	struct lxm_cgroup *self_cgroup;
 	unsigned n_ttys;                       /* /dev/tty1..N inside (<= LXM_MAX_TTYS) */
 };
 

@@ -4,6 +4,7 @@
 #include <stdio.h>
 #include <sys/syscall.h>
 
+#include "cgroup/cgroup.h"
 #include "runtime/control.h"
 #include "runtime/start.h"
 #include "runtime/state.h"
@@ -61,6 +62,17 @@ static int stop_lost(const struct lxm_paths *paths, const char *name, pid_t init
 	return clean || killed ? 0 : -ESRCH;
 }
 
+/* The monitor has exited and left its empty cgroup to us ("stop N cgroup", control.h). */
+static void remove_monitor_cgroup(const char *uuid)
+{
+	_cleanup_cgroup_ struct lxm_cgroup *cg = NULL;
+	int r = lxm_cgroup_open_by_id(uuid, LXM_CGROUP_MONITOR, &cg);
+	if (r >= 0 && lxm_cgroup_exists(cg))
+		r = lxm_cgroup_destroy(cg);
+	if (r < 0)
+		log_warning_errno(r, "Failed to remove the monitor cgroup of '%s', ignoring: %m", uuid);
+}
+
 int lxm_runtime_stop(const struct lxm_paths *paths, const char *name, unsigned timeout_sec, char **ret_how)
 {
 	struct lxm_state_info s;
@@ -86,9 +98,13 @@ int lxm_runtime_stop(const struct lxm_paths *paths, const char *name, unsigned t
 	 * next (start, destroy, a leak check) finds nothing of this run */
 	_cleanup_close_ int monitor_fd = (int)syscall(SYS_pidfd_open, s_monitor, 0);
 	_cleanup_close_ int fd = -EBADF;
+	_cleanup_free_ char *uuid = NULL;
+	/* Waiting for the monitor's exit anyway, we remove its cgroup after it: cheaper than the
+	 * monitor migrating itself out first (control.h) */
+	bool take_cgroup = monitor_fd >= 0 && lxm_state_read_key(paths, name, "uuid", &uuid) >= 0 && !IS_EMPTY(uuid);
 	r = lxm_control_connect(paths, name, &fd);
 	if (r >= 0) {
-		snprintf(req, sizeof(req), "stop %u", timeout_sec);
+		snprintf(req, sizeof(req), "stop %u%s", timeout_sec, take_cgroup ? " cgroup" : "");
 		r = lxm_control_request(fd, req, reply, sizeof(reply));
 	}
 	if (r >= 0)
@@ -97,6 +113,8 @@ int lxm_runtime_stop(const struct lxm_paths *paths, const char *name, unsigned t
 		struct pollfd p = { .fd = monitor_fd, .events = POLLIN };
 		while (poll(&p, 1, -1) < 0 && errno == EINTR)
 			;
+		if (take_cgroup)
+			remove_monitor_cgroup(uuid);
 	}
 	if (r == -ECONNRESET || r == -ECONNREFUSED || r == -ENOENT) {
 		/* the monitor died under us: finish the job through the cgroup */

@@ -38,14 +38,31 @@ int lxm_sync_pair(int fds[2])
 	return 0;
 }
 
-static int sync_send_msg(int fd, const struct lxm_sync_msg *m)
+static int sync_send_msg(int fd, const struct lxm_sync_msg *m, const int *fds, size_t n_fds)
 {
 	/* Only the used part of text travels; SEQPACKET keeps record boundaries. */
 	size_t len = offsetof(struct lxm_sync_msg, text) + strnlen(m->text, sizeof(m->text) - 1) + 1;
+	union {
+		char buf[CMSG_SPACE(sizeof(int) * LXM_SYNC_FDS_MAX)];
+		struct cmsghdr align;
+	} u = {};
+	struct iovec iov = { (void *)m, len };
+	struct msghdr mh = { .msg_iov = &iov, .msg_iovlen = 1 };
 	ssize_t n;
 
+	if (n_fds > LXM_SYNC_FDS_MAX)
+		return -E2BIG;
+	if (n_fds > 0) {
+		mh.msg_control = u.buf;
+		mh.msg_controllen = CMSG_SPACE(sizeof(int) * n_fds);
+		struct cmsghdr *cm = CMSG_FIRSTHDR(&mh);
+		cm->cmsg_level = SOL_SOCKET;
+		cm->cmsg_type = SCM_RIGHTS;
+		cm->cmsg_len = CMSG_LEN(sizeof(int) * n_fds);
+		memcpy(CMSG_DATA(cm), fds, sizeof(int) * n_fds);
+	}
 	do
-		n = send(fd, m, len, MSG_NOSIGNAL);
+		n = sendmsg(fd, &mh, MSG_NOSIGNAL);
 	while (n < 0 && errno == EINTR);
 	if (n < 0)
 		return negative_errno();
@@ -59,7 +76,15 @@ int lxm_sync_send(int fd, enum lxm_step step)
 	struct lxm_sync_msg m = { .step = step };
 
 	log_debug("Start sync: step '%s' done, telling the other side", lxm_step_to_string(step));
-	return sync_send_msg(fd, &m);
+	return sync_send_msg(fd, &m, NULL, 0);
+}
+
+int lxm_sync_send_fds(int fd, enum lxm_step step, const int *fds, size_t n)
+{
+	struct lxm_sync_msg m = { .step = step };
+
+	log_debug("Start sync: step '%s' done, sending %zu fds", lxm_step_to_string(step), n);
+	return sync_send_msg(fd, &m, fds, n);
 }
 
 int lxm_sync_send_error(int fd, enum lxm_step step, int error, const char *text)
@@ -70,20 +95,64 @@ int lxm_sync_send_error(int fd, enum lxm_step step, int error, const char *text)
 		m.error = EIO;
 	if (text)
 		snprintf(m.text, sizeof(m.text), "%s", text);
-	return sync_send_msg(fd, &m);
+	return sync_send_msg(fd, &m, NULL, 0);
 }
 
-int lxm_sync_recv(int fd, struct lxm_sync_msg *ret)
+/* Takes the SCM_RIGHTS fds of a received message; closes them all when they do not fit. Without
+ * ret_fds the caller wants none: any are closed and that is no error. */
+static int take_fds(struct msghdr *mh, int *ret_fds, size_t max, size_t *ret_n)
 {
+	size_t n = 0;
+	bool overflow = ret_fds && (mh->msg_flags & MSG_CTRUNC) != 0;
+
+	for (struct cmsghdr *cm = CMSG_FIRSTHDR(mh); cm; cm = CMSG_NXTHDR(mh, cm)) {
+		if (cm->cmsg_level != SOL_SOCKET || cm->cmsg_type != SCM_RIGHTS)
+			continue;
+		size_t k = (cm->cmsg_len - CMSG_LEN(0)) / sizeof(int);
+		for (size_t i = 0; i < k; i++) {
+			int fd;
+			memcpy(&fd, CMSG_DATA(cm) + i * sizeof(int), sizeof(int));
+			if (ret_fds && n < max)
+				ret_fds[n++] = fd;
+			else {
+				close(fd);
+				overflow = overflow || ret_fds != NULL;
+			}
+		}
+	}
+	if (overflow) {
+		for (size_t i = 0; i < n; i++)
+			close(ret_fds[i]);
+		n = 0;
+	}
+	if (ret_n)
+		*ret_n = n;
+	return overflow ? -EPROTO : 0;
+}
+
+int lxm_sync_recv_fds(int fd, struct lxm_sync_msg *ret, int *ret_fds, size_t max, size_t *ret_n)
+{
+	union {
+		char buf[CMSG_SPACE(sizeof(int) * LXM_SYNC_FDS_MAX)];
+		struct cmsghdr align;
+	} u;
 	ssize_t n;
 
 	*ret = (struct lxm_sync_msg){};
+	if (ret_n)
+		*ret_n = 0;
+	if (max > LXM_SYNC_FDS_MAX)
+		max = LXM_SYNC_FDS_MAX;
 	/* A peer that exits with our messages unread leaves ECONNRESET pending on this socket, and
 	 * the kernel reports it before the records already queued here (a child's error record among
 	 * them). Reading the error clears it: read again to get the queued records, then EOF. */
 	bool reset = false;
+	struct iovec iov = { ret, sizeof(*ret) };
+	struct msghdr mh;
 	for (;;) {
-		n = recv(fd, ret, sizeof(*ret), MSG_CMSG_CLOEXEC);
+		mh = (struct msghdr){ .msg_iov = &iov, .msg_iovlen = 1, .msg_control = u.buf,
+				      .msg_controllen = sizeof(u.buf) };
+		n = recvmsg(fd, &mh, MSG_CMSG_CLOEXEC);
 		if (n >= 0)
 			break;
 		if (errno == EINTR)
@@ -96,13 +165,23 @@ int lxm_sync_recv(int fd, struct lxm_sync_msg *ret)
 	}
 	if (n < 0)
 		return negative_errno() == -ECONNRESET ? -EPIPE : negative_errno();
+	if (take_fds(&mh, ret_fds, max, ret_n) < 0)
+		return -EPROTO;
 	if (n == 0)
 		return -EPIPE;
 	if ((size_t)n < offsetof(struct lxm_sync_msg, text) || ret->step <= LXM_STEP_NONE ||
-	    ret->step >= _LXM_STEP_MAX || ret->error < 0)
+	    ret->step >= _LXM_STEP_MAX || ret->error < 0) {
+		for (size_t i = 0; ret_n && i < *ret_n; i++)
+			close(ret_fds[i]);
 		return -EPROTO;
+	}
 	ret->text[sizeof(ret->text) - 1] = 0;
 	return 0;
+}
+
+int lxm_sync_recv(int fd, struct lxm_sync_msg *ret)
+{
+	return lxm_sync_recv_fds(fd, ret, NULL, 0, NULL);
 }
 
 int lxm_sync_wait(int fd, enum lxm_step step, struct lxm_sync_msg *ret_failed)

@@ -37,6 +37,7 @@ enum lxm_step {
 const char *lxm_step_to_string(enum lxm_step s);
 
 #define LXM_SYNC_TEXT_MAX 512
+#define LXM_SYNC_FDS_MAX 16
 
 struct lxm_sync_msg {
 	int step;  /* enum lxm_step */
@@ -52,8 +53,16 @@ int lxm_sync_send(int fd, enum lxm_step step);
 /* Sends a failure record: error is a negative errno, text says what failed (may be NULL). */
 int lxm_sync_send_error(int fd, enum lxm_step step, int error, const char *text);
 
-/* Receives one record. 0 and *ret filled; -EPIPE on end-of-file (the peer exited or exec'd). */
+/* Tells the peer that step is done and hands it n fds (SCM_RIGHTS; n <= LXM_SYNC_FDS_MAX). The
+ * caller keeps its own copies. */
+int lxm_sync_send_fds(int fd, enum lxm_step step, const int *fds, size_t n);
+
+/* Receives one record. 0 and *ret filled; -EPIPE on end-of-file (the peer exited or exec'd).
+ * Fds that came with it are closed (lxm_sync_recv_fds takes them). */
 int lxm_sync_recv(int fd, struct lxm_sync_msg *ret);
+/* The same, and the record's fds (O_CLOEXEC, owned by the caller) in ret_fds[0..*ret_n). A
+ * record with more than max fds or a truncated one is -EPROTO (and nothing is left open). */
+int lxm_sync_recv_fds(int fd, struct lxm_sync_msg *ret, int *ret_fds, size_t max, size_t *ret_n);
 
 /* Waits for the peer to report step. On an error record for any step, *ret_failed (may be NULL)
  * gets the record and the record's -errno is returned; -EPIPE when the peer went away, -EPROTO

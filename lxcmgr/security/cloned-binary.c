@@ -10,7 +10,10 @@
  * with F_GET_SEALS, never trusted from the environment marker (anyone can set that).
  */
 #include <assert.h>
+#include <elf.h>
 #include <fcntl.h>
+#include <link.h>
+#include <sys/auxv.h>
 #include <sys/mman.h>
 #include <sys/sendfile.h>
 #include <sys/stat.h>
@@ -50,6 +53,26 @@ static int memfd_new(void)
 	return fd < 0 ? negative_errno() : fd;
 }
 
+/* How much of the file exec needs: up to the end of the last PT_LOAD segment, from our own program
+ * headers. Symbols and debug info follow (an unstripped -g build is 4x that): not copied on every
+ * exec. Sanitizer builds copy everything, their reports symbolise through /proc/self/exe. 0: all. */
+static off_t loaded_size(void)
+{
+#if defined(__SANITIZE_ADDRESS__) || defined(__SANITIZE_UNDEFINED__)
+	return 0;
+#else
+	const ElfW(Phdr) *ph = (const ElfW(Phdr) *)getauxval(AT_PHDR);
+	unsigned long n = getauxval(AT_PHNUM);
+	off_t end = 0;
+	if (!ph || getauxval(AT_PHENT) != sizeof(ElfW(Phdr)))
+		return 0;
+	for (unsigned long i = 0; i < n; i++)
+		if (ph[i].p_type == PT_LOAD && (off_t)(ph[i].p_offset + ph[i].p_filesz) > end)
+			end = (off_t)(ph[i].p_offset + ph[i].p_filesz);
+	return end;
+#endif
+}
+
 /* Copies our executable into a new memfd and seals it; returns the fd. */
 static int clone_self(void)
 {
@@ -59,6 +82,9 @@ static int clone_self(void)
 	struct stat st;
 	if (fstat(src, &st) < 0)
 		return negative_errno();
+	off_t want = loaded_size();
+	if (want > 0 && want < st.st_size)
+		st.st_size = want;
 
 	_cleanup_close_ int mfd = memfd_new();
 	if (mfd < 0)

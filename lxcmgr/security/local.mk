@@ -49,7 +49,8 @@ tests_unit_test_apparmor_LDADD = $(LXM_UNIT_LIBS)
 check_PROGRAMS += tests/security-helper
 tests_security_helper_SOURCES = tests/security-helper.c
 tests_security_helper_LDADD = $(LXM_LIBS)
-INTEGRATION_TESTS += tests/integration/devices-bpf.sh tests/integration/apparmor.sh tests/integration/security.sh tests/integration/userns.sh
+INTEGRATION_TESTS += tests/integration/devices-bpf.sh tests/integration/apparmor.sh tests/integration/security.sh tests/integration/userns.sh \
+	tests/integration/userns-cli.sh
 
 # Re-exec from a sealed memfd before exec/shell enter a container (CVE-2019-5736).
 liblxcmgr_a_SOURCES += lxcmgr/security/cloned-binary.c lxcmgr/security/cloned-binary.h

@@ -10,17 +10,19 @@
 
 bool lxm_security_wants_userns(cfg_t *cfg)
 {
-	cfg_opt_t *o = lxm_cfg_find(cfg, "security.privileged");
-	return o && !lxm_cfg_bool(cfg, "security.privileged", true);
+	/* Without a security section (a config from before unprivileged was the default) the
+	 * schema's default applies: unprivileged. */
+	return !lxm_cfg_bool(cfg, "security.privileged", false);
 }
 
 int lxm_security_summary(cfg_t *cfg, struct lxm_security_summary *ret)
 {
-	struct lxm_security_summary s = { .mode = "privileged" };
+	struct lxm_security_summary s = { .mode = "privileged", .privileged = true };
 	const char *v;
 
 	if (lxm_security_wants_userns(cfg)) {
 		s.mode = "unprivileged (user namespace)";
+		s.privileged = false;
 		v = lxm_cfg_str(cfg, "security.idmap");
 		if (!(s.idmap = strdup(v ? v : "auto")))
 			goto oom;

@@ -5,9 +5,7 @@
 #include <confuse.h>
 #include <stdbool.h>
 
-/* true when the config explicitly says `security { privileged = false }`: the user namespace is
- * opt-in until every init of the boot matrix is proven unprivileged (the schema default does not
- * count yet). */
+/* true unless the config says `security { privileged = true }`: a user namespace is the default. */
 bool lxm_security_wants_userns(cfg_t *cfg);
 
 struct lxm_security_summary {
@@ -16,6 +14,7 @@ struct lxm_security_summary {
 	char *seccomp;    /* "default (configs/seccomp/default)", "none", or the profile path */
 	char *apparmor;   /* lxm_apparmor_status() */
 	bool no_new_privs;
+	bool privileged; /* no user namespace */
 };
 
 int lxm_security_summary(cfg_t *cfg, struct lxm_security_summary *ret);

@@ -1,11 +1,10 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
-#include <archive.h>
-#include <archive_entry.h>
 #include <fcntl.h>
 #include <libgen.h>
 #include <stdio.h>
 #include <sys/stat.h>
 
+#include "image/archive-dl.h"
 #include "config/config.h"
 #include "config/edit.h"
 #include "image/archive.h"
@@ -76,8 +75,9 @@ int lxm_export_write(const struct lxm_container *c, const char *file, bool with_
 	int r;
 
 	/* An overlay container is exported as its merged tree (imported as a dir container); its
-	 * snapshots hold only upper directories, meaningless without the base. */
-	if (with_snapshots && lxm_storage_of(c) != LXM_STORAGE_DIR)
+	 * snapshots hold only upper directories, meaningless without the base. A btrfs container's
+	 * snapshots are whole trees and are exported as such (imported as plain directories). */
+	if (with_snapshots && lxm_storage_of(c) == LXM_STORAGE_OVERLAY)
 		return log_error_errno(-EOPNOTSUPP, "Export of the snapshots of an overlay container is not supported");
 	if ((r = lxm_storage_private_view(c)) < 0)
 		return r;
@@ -128,7 +128,23 @@ static int import_config(const char *stage, const struct lxm_export_meta *m, con
 	return lxm_config_edit_text(t1, "hostname", name, ret);
 }
 
-static int import_into(struct lxm_store_txn *t, const char *file, const char *name, bool progress)
+/* On a store on btrfs the imported rootfs is a subvolume (as `create` makes it there). */
+static int import_storage(const struct lxm_paths *paths, struct lxm_store_txn *t, char **config)
+{
+	_cleanup_free_ char *out = NULL;
+	int r;
+	if (lxm_storage_default(paths) != LXM_STORAGE_BTRFS)
+		return 0;
+	if ((r = lxm_storage_btrfs_rootfs(t->tmp_rootfs)) < 0 ||
+	    (r = lxm_config_edit_text(*config, "storage", "btrfs", &out)) < 0)
+		return r;
+	free(*config);
+	*config = TAKE_PTR(out);
+	return 0;
+}
+
+static int import_into(const struct lxm_paths *paths, struct lxm_store_txn *t, const char *file, const char *name,
+		       bool progress)
 {
 	struct lxm_extract_opts opts = { .progress = progress };
 	_cleanup_free_ char *stage = NULL, *member = NULL, *snaps = NULL, *config = NULL;
@@ -144,6 +160,8 @@ static int import_into(struct lxm_store_txn *t, const char *file, const char *na
 	if (name && !STREQ(name, m.name))
 		log_debug("Importing '%s' as '%s'", m.name, name);
 	if ((r = import_config(stage, &m, name ? name : m.name, &config)) < 0)
+		return r;
+	if ((r = import_storage(paths, t, &config)) < 0)
 		return r;
 	if (asprintf(&member, "%s/rootfs.tar", stage) < 0)
 		return -ENOMEM;
@@ -167,6 +185,8 @@ static int import_into(struct lxm_store_txn *t, const char *file, const char *na
  * but the default name: import_into() verifies everything again. */
 static int read_meta_name(const char *file, char **ret)
 {
+	if (lxm_archive_load() < 0)
+		return -ELIBACC;
 	struct archive *a = archive_read_new();
 	struct archive_entry *e;
 	struct lxm_export_meta m;
@@ -221,7 +241,7 @@ int lxm_import_read(const struct lxm_paths *paths, const char *file, const char 
 		return r;
 	if ((r = lxm_store_txn_begin(paths, name, &t)) < 0)
 		return r;
-	r = import_into(&t, file, name, progress);
+	r = import_into(paths, &t, file, name, progress);
 	if (r < 0) {
 		lxm_store_txn_abort(&t);
 		return log_error_errno(r, "Failed to import '%s': %m", file);

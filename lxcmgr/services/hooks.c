@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 #include <fcntl.h>
+#include <signal.h>
 #include <stdio.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -8,9 +9,40 @@
 #include "services/hooks.h"
 #include "util/log.h"
 
+/* The forked child: clean signal state, stdin /dev/null, output to out_fd; never returns. */
+_noreturn_ static void hook_exec(const char *which, const char *path, char **envp, int out_fd)
+{
+	char *argv[] = { (char *)path, NULL };
+	sigset_t none;
+	sigemptyset(&none);
+	sigprocmask(SIG_SETMASK, &none, NULL);
+	for (int sig = 1; sig < NSIG; sig++)
+		if (sig != SIGKILL && sig != SIGSTOP)
+			(void)signal(sig, SIG_DFL);
+	int fd = open("/dev/null", O_RDONLY | O_CLOEXEC);
+	if (fd >= 0)
+		(void)dup2(fd, STDIN_FILENO);
+	if (out_fd >= 0) {
+		(void)dup2(out_fd, STDOUT_FILENO);
+		(void)dup2(out_fd, STDERR_FILENO);
+	}
+	execve(path, argv, envp);
+	dprintf(STDERR_FILENO, "lxcmgr: error: Failed to run the %s hook '%s': %s\n", which, path, strerror(errno));
+	_exit(127);
+}
+
 int lxm_hook_run(const struct lxm_paths *paths, const struct lxm_container *c, const char *which, pid_t init_pid)
 {
+	struct lxm_hook_opts o = { .init_pid = init_pid, .out_fd = -EBADF };
+	return lxm_hook_run_opts(paths, c, which, &o);
+}
+
+int lxm_hook_run_opts(const struct lxm_paths *paths, const struct lxm_container *c, const char *which,
+		      const struct lxm_hook_opts *o)
+{
 	_cleanup_free_ char *e_hook = NULL, *e_name = NULL, *e_state = NULL, *e_rootfs = NULL, *e_pid = NULL;
+	_cleanup_free_ char *e_exit = NULL;
+	pid_t init_pid = o->init_pid;
 	_cleanup_free_ char *state_dir = NULL;
 	cfg_t *sec = cfg_getsec(c->config, "hook");
 	const char *path = sec ? cfg_getstr(sec, which) : NULL;
@@ -27,21 +59,17 @@ int lxm_hook_run(const struct lxm_paths *paths, const struct lxm_container *c, c
 		return -ENOMEM;
 	if (init_pid > 0 ? asprintf(&e_pid, "LXCMGR_PID=%d", (int)init_pid) < 0 : !(e_pid = strdup("LXCMGR_PID=")))
 		return -ENOMEM;
+	if (o->exit_how && asprintf(&e_exit, "LXCMGR_EXIT=%s", o->exit_how) < 0)
+		return -ENOMEM;
 
 	fflush(stdout);
 	pid = fork();
 	if (pid < 0)
 		return log_error_errno(negative_errno(), "Failed to fork for the %s hook: %m", which);
 	if (pid == 0) {
-		char *argv[] = { (char *)path, NULL };
 		char *envp[] = { e_hook, e_name, e_state, e_rootfs, e_pid,
-				 (char *)"PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin", NULL };
-		int fd = open("/dev/null", O_RDONLY | O_CLOEXEC);
-		if (fd >= 0)
-			(void)dup2(fd, STDIN_FILENO);
-		execve(path, argv, envp);
-		dprintf(STDERR_FILENO, "lxcmgr: error: Failed to run the %s hook '%s': %s\n", which, path, strerror(errno));
-		_exit(127);
+				 (char *)"PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin", e_exit, NULL };
+		hook_exec(which, path, envp, o->out_fd);
 	}
 	while (waitpid(pid, &status, 0) < 0)
 		if (errno != EINTR)

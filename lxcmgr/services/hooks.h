@@ -2,9 +2,13 @@
 /*
  * Container hooks: hook { pre_start post_start pre_stop post_stop } are host programs run with a
  * clean environment: LXCMGR_HOOK (the hook's name), LXCMGR_NAME, LXCMGR_STATE_DIR (RUN/NAME),
- * LXCMGR_ROOTFS, LXCMGR_PID (init's host pid; empty when not running), PATH. stdin is /dev/null,
- * stdout/stderr are the caller's. Run by the commands that start and stop (start, restart, stop,
- * kill, autostart): an exit of init on its own does not run post_stop.
+ * LXCMGR_ROOTFS, LXCMGR_PID (init's host pid; empty before init runs), PATH, and for post_stop
+ * LXCMGR_EXIT (how init ended: clean, crashed, killed, reboot). stdin is /dev/null.
+ * Run by the monitor, which owns the lifecycle (runtime/monitor-hooks.c): pre_start before every
+ * start of init (first start, reboot, restart policy; a failure aborts that start), post_start once
+ * init runs, pre_stop when a stop is requested, post_stop every time init has ended, whatever
+ * ended it (stop, kill, poweroff or crash inside). Commands run pre_stop/post_stop themselves only
+ * for a container whose monitor is gone.
  */
 #pragma once
 
@@ -13,6 +17,17 @@
 
 #include "core/paths.h"
 #include "store/store.h"
+
+struct lxm_hook_opts {
+	pid_t init_pid;       /* 0: LXCMGR_PID is empty */
+	const char *exit_how; /* LXCMGR_EXIT when not NULL */
+	int out_fd;           /* the hook's stdout and stderr; < 0: stdout and stderr inherited */
+};
+
+/* Runs hook `which` of c with opts. The child gets an empty signal mask and default dispositions
+ * (the monitor blocks and ignores some). Same results as lxm_hook_run(). */
+int lxm_hook_run_opts(const struct lxm_paths *paths, const struct lxm_container *c, const char *which,
+		      const struct lxm_hook_opts *o);
 
 /* Runs hook `which` ("pre_start", ...) of c when configured. 0 when unset or it exited 0;
  * -ECANCELED (logged with the exit status) when it failed. */

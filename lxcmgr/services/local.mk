@@ -9,6 +9,9 @@ liblxcmgr_a_SOURCES += \
 	lxcmgr/services/hooks.c lxcmgr/services/hooks.h \
 	lxcmgr/services/restart-policy.c lxcmgr/services/restart-policy.h \
 	lxcmgr/runtime/monitor-restart.c \
+	lxcmgr/runtime/monitor-hooks.c lxcmgr/runtime/monitor-hooks.h \
+	lxcmgr/runtime/monitor-adopt.c lxcmgr/runtime/monitor-adopt.h \
+	lxcmgr/services/monitor-lost.c lxcmgr/services/monitor-lost.h \
 	lxcmgr/services/autostart.c lxcmgr/services/autostart.h
 
 lxcmgr_lxcmgr_SOURCES += \
@@ -30,5 +33,12 @@ INTEGRATION_TESTS += \
 	tests/integration/services-export.sh \
 	tests/integration/services-autostart.sh \
 	tests/integration/services-storage.sh \
+	tests/integration/services-btrfs.sh \
+	tests/integration/services-monitor-lost.sh \
 	tests/integration/services-hooks.sh \
 	tests/integration/services-restart.sh
+
+UNIT_TESTS += tests/unit/test-btrfs
+tests_unit_test_btrfs_SOURCES = tests/unit/test-btrfs.c
+tests_unit_test_btrfs_CFLAGS = $(LXM_UNIT_CFLAGS)
+tests_unit_test_btrfs_LDADD = $(LXM_UNIT_LIBS)

@@ -8,6 +8,7 @@
 #include "config/edit.h"
 #include "services/copy.h"
 #include "services/snapshot.h"
+#include "store/btrfs.h"
 #include "store/storage.h"
 #include "util/log.h"
 
@@ -71,6 +72,27 @@ static int make_aside(const char *dir, const char *prefix, const char *tag, char
 	return 0;
 }
 
+/* Fills the empty directory dst (made by make_aside) with src: a btrfs snapshot when c is a btrfs
+ * container and src a subvolume (read-only for a snapshot, writable for a restore), else a copy
+ * (into a new subvolume when a btrfs container's rootfs is restored from a plain snapshot, one
+ * that came with an import, say). */
+static int fill_rootfs(const struct lxm_container *c, const char *src, const char *dst, bool readonly)
+{
+	int r;
+	if (lxm_storage_of(c) != LXM_STORAGE_BTRFS)
+		return lxm_tree_copy(src, dst);
+	if (lxm_btrfs_is_subvol(src) <= 0) {
+		if (!readonly && (r = lxm_storage_btrfs_rootfs(dst)) < 0)
+			return r;
+		return lxm_tree_copy(src, dst);
+	}
+	if (rmdir(dst) < 0)
+		return log_error_errno(negative_errno(), "Failed to remove '%s': %m", dst);
+	if ((r = lxm_btrfs_snapshot(src, dst, readonly)) < 0)
+		return log_error_errno(r, "Failed to take a btrfs snapshot of '%s': %m", src);
+	return 0;
+}
+
 static int next_free_name(const char *sdir, char **ret)
 {
 	for (unsigned i = 0; i < 100000; i++) {
@@ -112,7 +134,7 @@ int lxm_snapshot_create(const struct lxm_container *c, const char *snap, char **
 		return r;
 	if ((r = make_aside(sdir, ".tmp-", name, &tmp, &tmp_rootfs)) < 0)
 		return r;
-	r = lxm_tree_copy(data, tmp_rootfs);
+	r = fill_rootfs(c, data, tmp_rootfs, true);
 	if (r >= 0)
 		r = copy_config(c->config_path, tmp, NULL);
 	if (r >= 0 && renameat2(AT_FDCWD, tmp, AT_FDCWD, final, RENAME_NOREPLACE) < 0)
@@ -192,7 +214,7 @@ int lxm_snapshot_restore(const struct lxm_container *c, const char *snap)
 		return r;
 	if ((r = make_aside(c->dir, ".restore-", snap, &tmp, &tmp_rootfs)) < 0)
 		return r;
-	r = lxm_tree_copy(src_rootfs, tmp_rootfs);
+	r = fill_rootfs(c, src_rootfs, tmp_rootfs, false);
 	if (r < 0)
 		goto out;
 	/* One rename swaps the whole tree: a crash leaves either the old or the new rootfs in place,

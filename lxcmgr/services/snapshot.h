@@ -3,7 +3,8 @@
  * Snapshots: DIR/snapshots/SNAP/{config,rootfs/}, built in a hidden
  * DIR/snapshots/.tmp-SNAP-XXXXXX and renamed into place. Copies are reflinks where the filesystem
  * can. For an overlay container the snapshot holds its upper directory (the base is read-only).
- * The caller holds the container lock and has checked that the container is stopped (or frozen it).
+ * The caller holds the container lock and has checked that the container is stopped (or frozen it;
+ * a btrfs container may be running: its snapshot is atomic).
  */
 #pragma once
 

@@ -5,7 +5,8 @@ liblxcmgr_a_SOURCES += \
 	lxcmgr/store/lock.c \
 	lxcmgr/store/store.c \
 	lxcmgr/store/gc.c \
-	lxcmgr/store/rmrf.c
+	lxcmgr/store/rmrf.c \
+	lxcmgr/store/btrfs.c lxcmgr/store/btrfs.h
 
 # util/json lives with the store's commands (list/info/check)
 liblxcmgr_a_SOURCES += \

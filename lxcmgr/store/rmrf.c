@@ -2,8 +2,10 @@
 /* rm -rf done with *at() calls: never follows a symlink, never descends into another mount. */
 #include <fcntl.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <sys/stat.h>
 
+#include "store/btrfs.h"
 #include "store/store.h"
 #include "util/log.h"
 
@@ -26,6 +28,18 @@ static int mount_of(int dirfd, const char *name, uint64_t *ret)
 		return -EOPNOTSUPP;
 	*ret = sx.stx_mnt_id;
 	return 0;
+}
+
+/* True when path is where something is mounted (its mount id differs from its parent's). */
+static bool is_mount_root(const char *path)
+{
+	_cleanup_free_ char *parent = NULL;
+	uint64_t a, b;
+	if (asprintf(&parent, "%s/..", path) < 0)
+		return true;
+	if (mount_of(AT_FDCWD, path, &a) < 0 || mount_of(AT_FDCWD, parent, &b) < 0)
+		return true;
+	return a != b;
 }
 
 static void note_error(struct rm_root *root, int r)
@@ -64,9 +78,18 @@ static void rm_contents(int dfd, struct rm_root *root, unsigned depth)
 				note_error(root, negative_errno());
 			continue;
 		}
+		uint64_t mnt;
+		/* A btrfs subvolume (a btrfs container's rootfs, a snapshot) has a device number of its
+		 * own but the same mount: it is part of the tree and destroyed whole. */
+		if (st.st_dev != root->dev && root->have_mnt_id && mount_of(dfd, de->d_name, &mnt) >= 0 &&
+		    mnt == root->mnt_id && lxm_btrfs_is_subvol_at(dfd, de->d_name, &st) > 0) {
+			int k = lxm_btrfs_subvol_destroy_at(dfd, de->d_name);
+			if (k < 0)
+				note_error(root, k);
+			continue;
+		}
 		/* A mount inside the tree (a bind mount left by a crashed start, say) must not be emptied:
 		 * it may be a host directory. Leave it and report EBUSY. */
-		uint64_t mnt;
 		if (st.st_dev != root->dev ||
 		    (root->have_mnt_id && mount_of(dfd, de->d_name, &mnt) >= 0 && mnt != root->mnt_id)) {
 			log_debug("Not descending into mount point '%s'", de->d_name);
@@ -103,6 +126,11 @@ int lxm_rm_rf(const char *path)
 		return negative_errno();
 	if (fstat(fd, &st) < 0)
 		return negative_errno();
+
+	/* A subvolume is destroyed by one ioctl (the kernel frees its blocks in the background); a
+	 * mount point is never one we may destroy (the mount id check in rm_contents covers below). */
+	if (lxm_btrfs_is_subvol_at(fd, "", &st) > 0 && !is_mount_root(path) && lxm_btrfs_subvol_destroy(path) >= 0)
+		return 0;
 
 	struct rm_root root = { .dev = st.st_dev };
 	root.have_mnt_id = mount_of(fd, "", &root.mnt_id) >= 0;

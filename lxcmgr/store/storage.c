@@ -5,6 +5,7 @@
 #include <sys/mount.h>
 #include <sys/stat.h>
 
+#include "store/btrfs.h"
 #include "store/storage.h"
 #include "util/log.h"
 
@@ -44,6 +45,39 @@ int lxm_storage_data_dir(const struct lxm_container *c, char **ret)
 	return (*ret = strdup(c->rootfs)) ? 0 : -ENOMEM;
 }
 
+enum lxm_storage_type lxm_storage_default(const struct lxm_paths *paths)
+{
+	/* Like machinectl/nspawn on a btrfs /var/lib/machines and LXC's `-B best`: a store on btrfs gets
+	 * subvolumes, so snapshots and clones are instant and need no freeze. */
+	return lxm_btrfs_is_fs(paths->containers_dir) > 0 ? LXM_STORAGE_BTRFS : LXM_STORAGE_DIR;
+}
+
+int lxm_storage_btrfs_rootfs(const char *rootfs)
+{
+	int r = lxm_btrfs_is_fs(rootfs);
+	if (r < 0)
+		return log_error_errno(r, "Failed to check the filesystem of '%s': %m", rootfs);
+	if (r == 0)
+		return log_error_errno(-EOPNOTSUPP, "Storage \"btrfs\" needs the container store on btrfs; '%s' is not", rootfs);
+	if (rmdir(rootfs) < 0)
+		return log_error_errno(negative_errno(), "Failed to remove '%s': %m", rootfs);
+	if ((r = lxm_btrfs_subvol_create(rootfs)) < 0)
+		return log_error_errno(r, "Failed to create the btrfs subvolume '%s': %m", rootfs);
+	return 0;
+}
+
+int lxm_storage_btrfs_clone(const char *src_rootfs, const char *dst_rootfs)
+{
+	int r;
+	if (lxm_btrfs_is_subvol(src_rootfs) <= 0)
+		return log_error_errno(-EINVAL, "'%s' is not a btrfs subvolume", src_rootfs);
+	if (rmdir(dst_rootfs) < 0)
+		return log_error_errno(negative_errno(), "Failed to remove '%s': %m", dst_rootfs);
+	if ((r = lxm_btrfs_snapshot(src_rootfs, dst_rootfs, false)) < 0)
+		return log_error_errno(r, "Failed to snapshot '%s' to '%s': %m", src_rootfs, dst_rootfs);
+	return 0;
+}
+
 int lxm_overlay_prepare(const char *dir)
 {
 	_cleanup_free_ char *upper = NULL, *work = NULL;
@@ -71,8 +105,6 @@ int lxm_storage_activate(const struct lxm_container *c)
 	const char *base;
 	struct stat st;
 
-	if (lxm_storage_of(c) == LXM_STORAGE_BTRFS)
-		return log_error_errno(-EOPNOTSUPP, "Container '%s': the btrfs storage backend is not implemented", c->name);
 	if (lxm_storage_of(c) != LXM_STORAGE_OVERLAY)
 		return 0;
 	base = cfg_getstr(c->config, "storage_base");
@@ -102,7 +134,7 @@ void lxm_storage_deactivate(const struct lxm_container *c)
 int lxm_storage_private_view(const struct lxm_container *c)
 {
 	if (lxm_storage_of(c) != LXM_STORAGE_OVERLAY)
-		return lxm_storage_of(c) == LXM_STORAGE_DIR ? 0 : lxm_storage_activate(c);
+		return 0; /* dir and btrfs: DIR/rootfs is the tree */
 	if (unshare(CLONE_NEWNS) < 0)
 		return log_error_errno(negative_errno(), "Failed to create a mount namespace: %m");
 	if (mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL) < 0)

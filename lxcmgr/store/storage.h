@@ -6,7 +6,10 @@
  *            base, or another container's rootfs for a clone); DIR/rootfs is the mount point.
  *            The overlay is mounted on the host only while a container starts (its mount
  *            namespace keeps it), or in a private mount namespace of a command that reads it.
- *   btrfs    (not implemented: refused)
+ *   btrfs    DIR/rootfs is a btrfs subvolume; snapshots are read-only btrfs snapshots (atomic, so a
+ *            running container is snapshotted without freezing it) and `copy --snapshot` is a
+ *            writable snapshot that depends on nothing. Needs the container store on btrfs. Chosen
+ *            by `create` when the store is on btrfs and no --storage is given.
  */
 #pragma once
 
@@ -26,6 +29,16 @@ enum lxm_storage_type lxm_storage_of(const struct lxm_container *c);
 /* The directory holding what belongs to c alone: DIR/rootfs (dir) or DIR/upper (overlay).
  * Snapshots copy it. *ret owned. */
 int lxm_storage_data_dir(const struct lxm_container *c, char **ret);
+
+/* What `create` uses without --storage: btrfs when paths' container store is on btrfs, else dir. */
+enum lxm_storage_type lxm_storage_default(const struct lxm_paths *paths);
+
+/* Turns the empty directory rootfs (just made by lxm_store_txn_begin) into an empty btrfs
+ * subvolume. -EOPNOTSUPP (logged) when it is not on btrfs. */
+int lxm_storage_btrfs_rootfs(const char *rootfs);
+
+/* Replaces the empty directory dst_rootfs by a writable btrfs snapshot of src_rootfs (a clone). */
+int lxm_storage_btrfs_clone(const char *src_rootfs, const char *dst_rootfs);
 
 /* Creates upper/ (0755) and work/ (0700) in dir (an overlay container's directory). */
 int lxm_overlay_prepare(const char *dir);

@@ -208,7 +208,8 @@ int lxm_parse_cidr(const char *s, bool allow_plain, struct lxm_cidr *ret)
 
 	unsigned maxp = c.family == AF_INET ? 32 : 128;
 	if (slash) {
-		if (lxm_parse_uint(slash + 1, 0, maxp, &prefix) < 0)
+		/* At most three digits: "/0024" is not a prefix length anyone means. */
+		if (strlen(slash + 1) > 3 || lxm_parse_uint(slash + 1, 0, maxp, &prefix) < 0)
 			return -EINVAL;
 		c.prefix = (unsigned)prefix;
 	} else if (allow_plain)

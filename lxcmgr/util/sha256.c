@@ -20,7 +20,7 @@ static inline uint32_t ror(uint32_t x, unsigned n)
 	return (x >> n) | (x << (32 - n));
 }
 
-static void sha256_block(uint32_t st[8], const uint8_t p[64])
+static void sha256_block_c(uint32_t st[8], const uint8_t p[64])
 {
 	uint32_t w[64], a, b, c, d, e, f, g, h;
 
@@ -39,6 +39,58 @@ static void sha256_block(uint32_t st[8], const uint8_t p[64])
 		h = g, g = f, f = e, e = d + t1, d = c, c = b, b = a, a = t1 + t2;
 	}
 	st[0] += a, st[1] += b, st[2] += c, st[3] += d, st[4] += e, st[5] += f, st[6] += g, st[7] += h;
+}
+
+#if defined(__x86_64__) && (defined(__GNUC__) || defined(__clang__))
+#include <immintrin.h>
+#define HAVE_SHA_NI_PATH 1
+
+/* The x86 SHA extensions (Intel's published instruction sequence, 4 rounds per step): ~10x the
+ * portable code, which made checking a 45 MB template cache tarball take 300-400 ms per create. */
+__attribute__((target("sha,sse4.1"))) static void sha256_block_ni(uint32_t st[8], const uint8_t p[64])
+{
+	const __m128i mask = _mm_set_epi64x(0x0c0d0e0f08090a0bULL, 0x0405060700010203ULL);
+	__m128i tmp = _mm_shuffle_epi32(_mm_loadu_si128((const __m128i *)&st[0]), 0xB1); /* CDAB */
+	__m128i s1 = _mm_shuffle_epi32(_mm_loadu_si128((const __m128i *)&st[4]), 0x1B);  /* EFGH */
+	__m128i s0 = _mm_alignr_epi8(tmp, s1, 8);                                        /* ABEF */
+	s1 = _mm_blend_epi16(s1, tmp, 0xF0);                                             /* CDGH */
+	__m128i abef = s0, cdgh = s1, w[4], msg;
+
+	for (int g = 0; g < 16; g++) {
+		__m128i *cur = &w[g & 3];
+		if (g < 4)
+			*cur = _mm_shuffle_epi8(_mm_loadu_si128((const __m128i *)(p + 16 * g)), mask);
+		else
+			*cur = _mm_sha256msg2_epu32(_mm_add_epi32(_mm_sha256msg1_epu32(*cur, w[(g + 1) & 3]),
+								  _mm_alignr_epi8(w[(g + 3) & 3], w[(g + 2) & 3], 4)),
+						    w[(g + 3) & 3]);
+		msg = _mm_add_epi32(*cur, _mm_loadu_si128((const __m128i *)&K[4 * g]));
+		s1 = _mm_sha256rnds2_epu32(s1, s0, msg);
+		s0 = _mm_sha256rnds2_epu32(s0, s1, _mm_shuffle_epi32(msg, 0x0E));
+	}
+	s0 = _mm_add_epi32(s0, abef);
+	s1 = _mm_add_epi32(s1, cdgh);
+	tmp = _mm_shuffle_epi32(s0, 0x1B);                                     /* FEBA */
+	s1 = _mm_shuffle_epi32(s1, 0xB1);                                      /* DCHG */
+	_mm_storeu_si128((__m128i *)&st[0], _mm_blend_epi16(tmp, s1, 0xF0));  /* DCBA */
+	_mm_storeu_si128((__m128i *)&st[4], _mm_alignr_epi8(s1, tmp, 8));     /* HGFE */
+}
+#endif
+
+static void sha256_block(uint32_t st[8], const uint8_t p[64])
+{
+#ifdef HAVE_SHA_NI_PATH
+	static int ni = -1;
+	if (ni < 0) {
+		__builtin_cpu_init();
+		ni = __builtin_cpu_supports("sha") && __builtin_cpu_supports("sse4.1");
+	}
+	if (ni) {
+		sha256_block_ni(st, p);
+		return;
+	}
+#endif
+	sha256_block_c(st, p);
 }
 
 void lxm_sha256_init(struct lxm_sha256 *s)

@@ -18,9 +18,12 @@ T=$(mktemp -d /tmp/rt-start.XXXXXX)
 defer "rm -rf '$T'"
 UUIDS=()
 
-# new_ct NAME ROOTFS_SOURCE [CONFIG_LINES]: a container dir with a copy of the rootfs.
+# new_ct NAME ROOTFS_SOURCE [CONFIG_LINES]: a container dir with a copy of the rootfs. Privileged
+# (the explicit opt-in): this is the privileged start sequence; userns.sh drives the unprivileged one.
 new_ct() {
 	local name=$1 src=$2 extra=${3:-} uuid
+	[[ $extra == *security* ]] || extra="security { privileged = true }
+$extra"
 	uuid=$(cat /proc/sys/kernel/random/uuid)
 	UUIDS+=("$uuid")
 	mkdir -p "$CT/$name"

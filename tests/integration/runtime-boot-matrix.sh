@@ -4,12 +4,16 @@
 # signal within the timeout (no SIGKILL), restarts on `reboot` inside and stops on `poweroff`
 # inside. An init whose root filesystem cannot be built here (no mirror, no mmdebstrap) is skipped
 # with the reason. LXCMGR_BOOT_MATRIX="busybox systemd" limits the run to some inits.
+# LXCMGR_BOOT_MODE=privileged|unprivileged (default: what `create` writes, unprivileged) sets
+# security.privileged of every container; runtime-boot-matrix-privileged.sh runs the other mode.
 . "$(dirname "$0")/lib.sh"
 require_root "boots containers"
 
 INITS=${LXCMGR_BOOT_MATRIX:-"busybox systemd sysvinit openrc runit"}
-PER_INIT=8
+MODE=${LXCMGR_BOOT_MODE:-unprivileged}
+PER_INIT=9
 plan $(($(wc -w <<<"$INITS") * PER_INIT))
+diag "mode: $MODE"
 
 new_root
 use_shared_cache
@@ -44,9 +48,15 @@ boot_one() {
 		skip "$init: the debian template could not be built here: $(tail -1 "$ROOT/create.log")" $PER_INIT
 		return
 	fi
+	if [ "$MODE" = privileged ]; then
+		lxcmgr config "$name" set security.privileged true >/dev/null
+	else
+		lxcmgr config "$name" set security.privileged false >/dev/null
+	fi
 
 	t0=$(date +%s%N)
 	run_expect_exit 0 lxcmgr start "$name"
+	is "$(lxcmgr info "$name" | awk '$1 == "security" {print $2}')" "$MODE" "$init: info says it runs $MODE"
 	if wait_for 300 console_has "$name" "login:"; then
 		t1=$(date +%s%N)
 		ok "$init: the console shows a login prompt ($(((t1 - t0) / 1000000)) ms after start)"

@@ -7,7 +7,7 @@
 require_root "boots containers"
 command -v tmux >/dev/null || { echo "1..0 # SKIP needs tmux"; exit 0; }
 
-plan 89
+plan 90
 
 new_root
 NAME=$(unique_name rb)
@@ -201,6 +201,8 @@ is "$(last_exit_of "$NAME")-$(leftovers "$NAME")" "killed-" "kill after a killed
 run_expect_exit 0 lxcmgr start "$NAME"
 run_expect_exit 0 lxcmgr kill "$NAME"
 is "$(last_exit_of "$NAME")-$(state_of "$NAME")" "killed-stopped" "kill ends it at once"
+# the CLI, not the monitor, removes the monitor cgroup after a kill (control.h: "stop N cgroup")
+is "$(leftovers "$NAME")" "" "kill leaves no cgroup, run file, monitor or mount behind"
 
 # --- cycles --------------------------------------------------------------------------------------
 fails=0

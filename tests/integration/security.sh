@@ -17,8 +17,16 @@ T=$(mktemp -d /tmp/lxm-sec.XXXXXX)
 defer "rm -rf '$T'"
 UUIDS=()
 
+# Privileged (the explicit opt-in): the device allow-list matters where root may mknod; the
+# unprivileged mode is userns.sh's and the escape tests'.
 new_ct() {
 	local name=$1 extra=${2:-} uuid
+	if [[ $extra == *"security {"* ]]; then
+		extra=${extra/security \{/security \{ privileged = true}
+	else
+		extra="security { privileged = true }
+$extra"
+	fi
 	uuid=$(cat /proc/sys/kernel/random/uuid)
 	UUIDS+=("$uuid")
 	mkdir -p "$CT/$name"

@@ -1,16 +1,11 @@
 #!/bin/bash
 # An unprivileged container (security { privileged = false } written in its config): a user
 # namespace with root mapped to a subuid range, the rootfs through an id-mapped mount (files keep
-# their owners on disk), no device creation. Skips where the host's devpts is read-only (the
-# console pty cannot be handed to the container's root there: this project's own sandboxed hosts).
+# their owners on disk), no device creation. The console ptys come from the container's own devpts,
+# so this runs where the host's /dev/pts is read-only too.
 . "$(dirname "$0")/lib.sh"
 require_root "starts containers"
 
-if awk '$2 == "/dev/pts" {ro = ($4 ~ /^ro(,|$)/)} END {exit !ro}' /proc/self/mounts; then
-	echo "1..0 # SKIP the host's /dev/pts is mounted read-only: console ptys cannot be chowned to the container's root"
-	_tap_plan=
-	exit 0
-fi
 plan 12
 
 : "${top_builddir:=$top_srcdir}"
@@ -85,6 +80,13 @@ for ((i = 0; i < 600; i++)); do
 	[[ $state == *"Failed to connect"* ]] || break
 	sleep 0.2
 done
-like "$state" "^(running|degraded)$" "systemd boots unprivileged to running or degraded"
+# On a v1/hybrid host (this project's own) every unit starts: the container's cgroups are its
+# root's, /proc/sys is read-only (systemd-sysctl skips), the rootfs is id-mapped. The VM lane (pure
+# v2 under AppArmor) has known failing units (README, Known limits): running or degraded there.
+if [ "$(stat -f -c %T /sys/fs/cgroup)" = cgroup2fs ]; then
+	like "$state" "^(running|degraded)$" "systemd boots unprivileged to running or degraded (cgroup v2 host)"
+else
+	is "$state" running "systemd boots unprivileged to running"
+fi
 if [ "$state" != running ]; then diag "$(nsenter -t "$PID" -a systemctl --failed --no-pager 2>&1)" "$(tail -30 "$T/d.console")"; fi
 is "$(awk '/^Uid:/{print $2}' /proc/$PID/status)" "$start" "its init runs as the mapped host uid"

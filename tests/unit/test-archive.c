@@ -1,7 +1,5 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /* Archive round trips and hostile archives, built by the test with libarchive's write API. */
-#include <archive.h>
-#include <archive_entry.h>
 #include <fcntl.h>
 #include <setjmp.h>
 #include <stdarg.h>
@@ -11,6 +9,7 @@
 #include <sys/xattr.h>
 #include <cmocka.h>
 
+#include "image/archive-dl.h"
 #include "image/archive.h"
 #include "util/macros.h"
 

@@ -103,7 +103,7 @@ static void test_defaults(void **state)
 	assert_int_equal(lxm_config_get_size(cfg_getsec(cfg, "console"), "ring_size", &size), 0);
 	assert_true(size == 128 << 10);
 	assert_int_equal(cfg_getint(cfg_getsec(cfg, "console"), "log_rotate"), 2);
-	assert_int_equal(cfg_getbool(cfg_getsec(cfg, "security"), "privileged"), cfg_true);
+	assert_int_equal(cfg_getbool(cfg_getsec(cfg, "security"), "privileged"), cfg_false);
 	assert_string_equal(cfg_getstr(cfg_getsec(cfg, "security"), "idmap"), "auto");
 	assert_string_equal(cfg_getstr(cfg_getsec(cfg, "security"), "seccomp"), "default");
 	assert_string_equal(cfg_getstr(cfg_getsec(cfg, "security"), "apparmor"), "generated");
@@ -268,6 +268,9 @@ static void test_render_new(void **state)
 	assert_int_equal(lxm_config_parse_string(text, "rendered", &cfg), 0);
 	assert_string_equal(cfg_getstr(cfg, "uuid"), id.uuid);
 	assert_string_equal(cfg_getstr(cfg, "init_system"), "busybox");
+	/* New containers are unprivileged, and their config says so. */
+	assert_non_null(strstr(text, "\nsecurity {\n  privileged = false\n  idmap      = \"auto\"\n}\n"));
+	assert_int_equal(cfg_getbool(cfg_getsec(cfg, "security"), "privileged"), cfg_false);
 
 	const struct lxm_config_identity bad = { .name = "Bad Name" };
 	char *t2 = NULL;
@@ -333,10 +336,23 @@ static void test_global(void **state)
 	assert_non_null(strstr(text, "\nnetwork eth0 {\n  bridge = \"br9\"\n"));
 	assert_null(strstr(text, "# limits {"));   /* no hint for a section the defaults set */
 	assert_non_null(strstr(text, "# mount data {"));
-	/* Schema defaults are not copied: only what the global file set. */
-	assert_null(strstr(text, "\n  idmap ="));
+	/* Schema defaults are not copied: only what the global file set, plus the security mode
+	 * every new config states, in the section the defaults opened. */
 	assert_null(strstr(text, "\n  seccomp ="));
 	assert_non_null(strstr(text, "\n  no_new_privs = true\n"));
+	assert_non_null(strstr(text, "\n  privileged = false\n"));
+	assert_non_null(strstr(text, "\n  idmap = \"auto\"\n"));
+	assert_null(strstr(strstr(text, "\nsecurity {") + 1, "\nsecurity {")); /* one section, not two */
+	cfg_free(g);
+
+	/* A global privileged = true is kept, with no idmap line. */
+	write_global(root, "defaults {\n  security { privileged = true }\n}\n");
+	assert_int_equal(lxm_global_config_load(&paths, &g), 0);
+	_cleanup_free_ char *text2 = NULL;
+	assert_int_equal(lxm_config_render_new(&id, g, &text2), 0);
+	assert_non_null(strstr(text2, "\n  privileged = true\n"));
+	assert_null(strstr(text2, "privileged = false"));
+	assert_null(strstr(text2, "idmap"));
 	cfg_free(g);
 
 	/* Invalid global configs name the line, also inside defaults. */

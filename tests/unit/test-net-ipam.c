@@ -14,7 +14,7 @@ static struct lxm_cidr cidr(const char *s)
 {
 	struct lxm_cidr c;
 
-	assert_int_equal(lxm_ipam_parse_cidr(s, true, &c), 0);
+	assert_int_equal(lxm_parse_cidr(s, true, &c), 0);
 	return c;
 }
 
@@ -26,22 +26,22 @@ static void test_parse_cidr(void **state)
 	struct lxm_cidr c;
 	char buf[LXM_CIDR_STRLEN];
 
-	assert_int_equal(lxm_ipam_parse_cidr("10.0.3.10/24", false, &c), 0);
+	assert_int_equal(lxm_parse_cidr("10.0.3.10/24", false, &c), 0);
 	assert_int_equal(c.family, AF_INET);
 	assert_int_equal(c.prefix, 24);
 	assert_string_equal(lxm_ipam_cidr_to_string(&c, buf), "10.0.3.10/24");
-	assert_int_equal(lxm_ipam_parse_cidr("fd42::10/64", false, &c), 0);
+	assert_int_equal(lxm_parse_cidr("fd42::10/64", false, &c), 0);
 	assert_int_equal(c.family, AF_INET6);
 	assert_string_equal(lxm_ipam_cidr_to_string(&c, buf), "fd42::10/64");
-	assert_int_equal(lxm_ipam_parse_cidr("10.0.3.10", true, &c), 0);
+	assert_int_equal(lxm_parse_cidr("10.0.3.10", true, &c), 0);
 	assert_int_equal(c.prefix, 32);
 
 	const char *bad[] = { "", "10.0.3.10", "10.0.3.10/33", "10.0.3/24", "10.0.3.10/", "10.0.3.10/-1",
 			      "10.0.3.10/ 24", "10.0.3.10/+24", "fd42::1/129", "x/24", "10.0.3.300/24",
 			      "10.0.3.10/24/1", "10.0.3.10/0024" };
 	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++)
-		assert_int_equal(lxm_ipam_parse_cidr(bad[i], false, &c), -EINVAL);
-	assert_int_equal(lxm_ipam_parse_cidr(NULL, true, &c), -EINVAL);
+		assert_int_equal(lxm_parse_cidr(bad[i], false, &c), -EINVAL);
+	assert_int_equal(lxm_parse_cidr(NULL, true, &c), -EINVAL);
 }
 
 static void test_parse_mac(void **state)
@@ -49,15 +49,15 @@ static void test_parse_mac(void **state)
 	uint8_t m[6];
 	char buf[LXM_MAC_STRLEN];
 
-	assert_int_equal(lxm_ipam_parse_mac("02:00:0a:00:03:0A", m), 0);
+	assert_int_equal(lxm_parse_mac("02:00:0a:00:03:0A", m), 0);
 	assert_string_equal(lxm_ipam_mac_to_string(m, buf), "02:00:0a:00:03:0a");
-	assert_int_equal(lxm_ipam_parse_mac("02-00-0a-00-03-0a", m), 0);
-	assert_int_equal(lxm_ipam_parse_mac("01:00:5e:00:00:01", m), -EINVAL); /* multicast */
-	assert_int_equal(lxm_ipam_parse_mac("ff:ff:ff:ff:ff:ff", m), -EINVAL);
-	assert_int_equal(lxm_ipam_parse_mac("00:00:00:00:00:00", m), -EINVAL);
-	assert_int_equal(lxm_ipam_parse_mac("02:00:0a:00:03", m), -EINVAL);
-	assert_int_equal(lxm_ipam_parse_mac("02:00:0a:00:03:0g", m), -EINVAL);
-	assert_int_equal(lxm_ipam_parse_mac("02:00:0a:00:03:0a0", m), -EINVAL);
+	assert_int_equal(lxm_parse_mac("02-00-0a-00-03-0a", m), 0);
+	assert_int_equal(lxm_parse_mac("01:00:5e:00:00:01", m), -EINVAL); /* multicast */
+	assert_int_equal(lxm_parse_mac("ff:ff:ff:ff:ff:ff", m), -EINVAL);
+	assert_int_equal(lxm_parse_mac("00:00:00:00:00:00", m), -EINVAL);
+	assert_int_equal(lxm_parse_mac("02:00:0a:00:03", m), -EINVAL);
+	assert_int_equal(lxm_parse_mac("02:00:0a:00:03:0g", m), -EINVAL);
+	assert_int_equal(lxm_parse_mac("02:00:0a:00:03:0a0", m), -EINVAL);
 }
 
 static void test_mac_generate(void **state)
@@ -75,7 +75,7 @@ static void test_mac_generate(void **state)
 	/* Locally administered, unicast, and accepted by our own parser. */
 	assert_true(a[0] & 0x02);
 	assert_false(a[0] & 0x01);
-	assert_int_equal(lxm_ipam_parse_mac(lxm_ipam_mac_to_string(a, buf), b), 0);
+	assert_int_equal(lxm_parse_mac(lxm_ipam_mac_to_string(a, buf), b), 0);
 	/* Stable across releases: a container's MAC must never change under it. */
 	assert_string_equal(buf, "02:5e:c4:4f:bf:6b");
 }

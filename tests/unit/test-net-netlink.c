@@ -23,7 +23,7 @@ static struct lxm_cidr cidr(const char *s)
 {
 	struct lxm_cidr c;
 
-	assert_int_equal(lxm_ipam_parse_cidr(s, true, &c), 0);
+	assert_int_equal(lxm_parse_cidr(s, true, &c), 0);
 	return c;
 }
 

@@ -30,7 +30,7 @@ static void test_table_and_forwards(void **state)
 	assert_string_not_equal(table, other); /* two worlds, two tables */
 	assert_int_equal(strlen(table), strlen("lxcmgr_") + 12);
 
-	assert_int_equal(lxm_ipam_parse_cidr("10.251.9.1/24", false, &subnet), 0);
+	assert_int_equal(lxm_parse_cidr("10.251.9.1/24", false, &subnet), 0);
 	assert_int_equal(lxm_nft_network_exists(table), 0);
 	assert_int_equal(lxm_nft_network_remove(table), 0); /* absent is fine */
 	struct lxm_nft_network net = { .table = table, .bridge = "lxmtbr9", .subnet = &subnet, .nat = true,

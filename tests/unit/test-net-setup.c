@@ -53,7 +53,7 @@ static int setup(void **state)
 	assert_int_equal(chmod(root, 0755), 0); /* dnsmasq re-reads its files as its own user */
 	assert_int_equal(lxm_paths_init(&paths, root), 0);
 	assert_int_equal(lxm_network_new("lxmtn0", &n), 0);
-	assert_int_equal(lxm_ipam_parse_cidr("10.251.200.1/24", false, &n->ipv4), 0);
+	assert_int_equal(lxm_parse_cidr("10.251.200.1/24", false, &n->ipv4), 0);
 	free(n->dns_upstream);
 	n->dns_upstream = strdup("none");
 	assert_int_equal(lxm_network_save(paths.networks_dir, n), 0);

@@ -5,6 +5,9 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <cmocka.h>
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #include "runtime/sync.h"
 #include "util/macros.h"
@@ -65,12 +68,51 @@ static void test_error_after_reset(void **state)
 	close(fds[0]);
 }
 
+/* The 'console' record carries the pty fds (SCM_RIGHTS); a plain recv closes unexpected fds,
+ * and more fds than the receiver takes is -EPROTO with nothing left open. */
+static void test_fds(void **state)
+{
+	struct lxm_sync_msg m = {};
+	int fds[2], pipe_fds[2], got[4];
+	size_t n = 99;
+	struct stat a, b;
+
+	assert_int_equal(lxm_sync_pair(fds), 0);
+	assert_int_equal(pipe2(pipe_fds, O_CLOEXEC), 0);
+	assert_int_equal(lxm_sync_send_fds(fds[1], LXM_STEP_CONSOLE, pipe_fds, 2), 0);
+	assert_int_equal(lxm_sync_recv_fds(fds[0], &m, got, ARRAY_SIZE(got), &n), 0);
+	assert_int_equal(m.step, LXM_STEP_CONSOLE);
+	assert_int_equal(n, 2);
+	assert_int_equal(fstat(got[0], &a), 0);
+	assert_int_equal(fstat(pipe_fds[0], &b), 0);
+	assert_true(a.st_ino == b.st_ino);
+	assert_true(fcntl(got[1], F_GETFD) & FD_CLOEXEC);
+	close(got[0]);
+	close(got[1]);
+
+	/* no room: refused, and the fds that came are closed */
+	assert_int_equal(lxm_sync_send_fds(fds[1], LXM_STEP_CONSOLE, pipe_fds, 2), 0);
+	assert_int_equal(lxm_sync_recv_fds(fds[0], &m, got, 1, &n), -EPROTO);
+	assert_int_equal(n, 0);
+
+	/* a plain recv drops them */
+	assert_int_equal(lxm_sync_send_fds(fds[1], LXM_STEP_CONSOLE, pipe_fds, 1), 0);
+	assert_int_equal(lxm_sync_recv(fds[0], &m), 0);
+	assert_int_equal(m.step, LXM_STEP_CONSOLE);
+	assert_int_equal(lxm_sync_send_fds(fds[1], LXM_STEP_CONSOLE, pipe_fds, LXM_SYNC_FDS_MAX + 1), -E2BIG);
+	close(pipe_fds[0]);
+	close(pipe_fds[1]);
+	close(fds[0]);
+	close(fds[1]);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_names),
 		cmocka_unit_test(test_steps_and_errors),
 		cmocka_unit_test(test_error_after_reset),
+		cmocka_unit_test(test_fds),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -28,6 +28,11 @@ int lxm_start_step_cgroup(struct lxm_start_ctx *ctx)
 	if (r < 0)
 		return log_error_errno(r, "Failed to move the container's init into its cgroup: %m");
 	log_debug("Step 'cgroup': child %d attached to the payload cgroup", (int)ctx->pid);
+	if (ctx->params->self_cgroup) {
+		r = lxm_cgroup_attach(ctx->params->self_cgroup, 0);
+		if (r < 0)
+			return log_error_errno(r, "Failed to join the monitor cgroup: %m");
+	}
 	return 0;
 }
 

@@ -1,10 +1,16 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /*
- * The console and ttys. Parent ('console' allocation, before clone): one pty per console and
- * tty from the HOST's /dev/ptmx; the monitor keeps the masters, so the console outlives anything
- * the container does to its own devpts. Child (step 'console'): each slave is bind-mounted onto
- * /dev/console and /dev/tty1..N inside (a file bind, so it works in a user namespace too); init's
- * stdio is attached in steps/exec.c.
+ * Step 'console' (child): one pty per console and tty from the container's OWN devpts instance
+ * (mounted newinstance by steps/dev.c), as LXC does. Each slave is bind-mounted onto /dev/console
+ * and /dev/tty1..N inside, and the masters and slaves travel to the parent with SCM_RIGHTS on the
+ * step's sync record; the monitor keeps them (console ring, log, attach), so the console outlives
+ * anything the container later does to its devpts.
+ *
+ * Why not the host's /dev/ptmx: a host pty would have to be chowned to the container's root for a
+ * user-namespaced init to open /dev/console (impossible where the host's devpts is read-only), and
+ * it would show in the host's /dev/pts and count against the host's pty limit. A pty of the
+ * container's instance already belongs to the container's root (created by it, gid=5 from the
+ * mount options), in both modes.
  */
 #include <fcntl.h>
 #include <stdlib.h>
@@ -17,62 +23,42 @@
 #include "runtime/steps/steps.h"
 #include "util/log.h"
 
-static int pty_open(int *ret_master, int *ret_slave, char ret_name[64])
+/* A pty from the devpts whose ptmx is open at ptmx_path (an O_PATH fd, reopened for real). */
+static int pty_open(int ptmx_path, int *ret_master, int *ret_slave)
 {
 	_cleanup_close_ int master = -EBADF, slave = -EBADF;
 	struct winsize ws = { .ws_row = 24, .ws_col = 80 };
-	char name[64];
+	char p[32];
+	int unlock = 0;
 
-	master = open("/dev/ptmx", O_RDWR | O_NOCTTY | O_CLOEXEC);
+	snprintf(p, sizeof(p), "/proc/self/fd/%d", ptmx_path);
+	master = open(p, O_RDWR | O_NOCTTY | O_CLOEXEC);
 	if (master < 0)
 		return negative_errno();
-	if (unlockpt(master) < 0)
+	if (ioctl(master, TIOCSPTLCK, &unlock) < 0)
 		return negative_errno();
-	if (ptsname_r(master, name, sizeof(name)) != 0)
-		return negative_errno();
-	slave = open(name, O_RDWR | O_NOCTTY | O_CLOEXEC);
+	/* The peer through the master: no path lookup in a devpts the container could change. */
+	slave = ioctl(master, TIOCGPTPEER, O_RDWR | O_NOCTTY | O_CLOEXEC);
 	if (slave < 0)
 		return negative_errno();
 	/* A sane size until a console client sends its own: 0x0 confuses full-screen programs. */
 	(void)ioctl(master, TIOCSWINSZ, &ws);
-	snprintf(ret_name, 64, "%s", name);
 	*ret_master = TAKE_FD(master);
 	*ret_slave = TAKE_FD(slave);
 	return 0;
 }
 
-int lxm_start_step_console_alloc(struct lxm_start_ctx *ctx)
+static int bind_slave(struct lxm_start_ctx *ctx, int slave, const char *path)
 {
+	char src[32];
 	int r;
 
-	r = pty_open(&ctx->console_master, &ctx->console_slave, ctx->console_name);
-	if (r < 0)
-		return log_error_errno(r, "Failed to allocate the console pty: %m");
-	for (unsigned i = 0; i < ctx->params->n_ttys; i++) {
-		r = pty_open(&ctx->tty_masters[i], &ctx->tty_slaves[i], ctx->tty_names[i]);
-		if (r < 0)
-			return log_error_errno(r, "Failed to allocate a pty for tty%u: %m", i + 1);
-		ctx->n_ttys = i + 1;
-	}
-	return 0;
-}
-
-static int bind_slave(struct lxm_start_ctx *ctx, int slave, const char *name, const char *path)
-{
-	struct stat a, b;
-	int r;
-
-	/* By path, not through /proc/self/fd/N: the fd was opened in the host's mount namespace
-	 * and a bind mount's source must be in ours (EINVAL otherwise). The path must still be
-	 * the very pty we allocated. */
-	if (fstat(slave, &a) < 0 || stat(name, &b) < 0)
-		return lxm_step_fail(ctx, negative_errno(), "'%s'", name);
-	if (a.st_rdev != b.st_rdev || a.st_ino != b.st_ino || !S_ISCHR(b.st_mode))
-		return lxm_step_fail(ctx, -ENXIO, "'%s' is not the allocated pty", name);
 	r = lxm_touch_in_root(ctx->root_fd, path, 0620);
 	if (r < 0)
 		return lxm_step_fail(ctx, r, "creating '/%s'", path);
-	r = lxm_bind_in_root(ctx->root_fd, name, path, MS_NOSUID | MS_NOEXEC);
+	/* The slave was opened in our mount namespace, so its magic link is a valid bind source. */
+	snprintf(src, sizeof(src), "/proc/self/fd/%d", slave);
+	r = lxm_bind_in_root(ctx->root_fd, src, path, MS_NOSUID | MS_NOEXEC);
 	if (r < 0)
 		return lxm_step_fail(ctx, r, "bind-mounting the pty onto '/%s'", path);
 	return 0;
@@ -80,21 +66,68 @@ static int bind_slave(struct lxm_start_ctx *ctx, int slave, const char *name, co
 
 int lxm_child_step_console(struct lxm_start_ctx *ctx)
 {
+	_cleanup_close_ int ptmx = -EBADF;
 	int r;
 
-	r = bind_slave(ctx, ctx->console_slave, ctx->console_name, "dev/console");
+	r = lxm_open_in_root(ctx->root_fd, "dev/pts/ptmx", 0, &ptmx);
+	if (r < 0)
+		return lxm_step_fail(ctx, r, "'/dev/pts/ptmx'");
+	r = pty_open(ptmx, &ctx->console_master, &ctx->console_slave);
+	if (r < 0)
+		return lxm_step_fail(ctx, r, "allocating the console pty");
+	r = bind_slave(ctx, ctx->console_slave, "dev/console");
 	if (r < 0)
 		return r;
-	for (unsigned i = 0; i < ctx->n_ttys; i++) {
+	for (unsigned i = 0; i < ctx->params->n_ttys; i++) {
 		char path[32];
+		r = pty_open(ptmx, &ctx->tty_masters[i], &ctx->tty_slaves[i]);
+		if (r < 0)
+			return lxm_step_fail(ctx, r, "allocating a pty for tty%u", i + 1);
+		ctx->n_ttys = i + 1;
 		snprintf(path, sizeof(path), "dev/tty%u", i + 1);
-		r = bind_slave(ctx, ctx->tty_slaves[i], ctx->tty_names[i], path);
+		r = bind_slave(ctx, ctx->tty_slaves[i], path);
 		if (r < 0)
 			return r;
 	}
-	/* The masters stay with the monitor; the child needs no copy of them. */
+	return 0;
+}
+
+int lxm_child_console_send(struct lxm_start_ctx *ctx)
+{
+	int fds[2 * (1 + LXM_MAX_TTYS)];
+	size_t n = 0;
+
+	fds[n++] = ctx->console_master;
+	fds[n++] = ctx->console_slave;
+	for (unsigned i = 0; i < ctx->n_ttys; i++) {
+		fds[n++] = ctx->tty_masters[i];
+		fds[n++] = ctx->tty_slaves[i];
+	}
+	int r = lxm_sync_send_fds(ctx->sync_fd, LXM_STEP_CONSOLE, fds, n);
+	if (r < 0)
+		return r;
+	/* The masters are the monitor's now; the slaves stay open until init's stdio is on
+	 * /dev/console (steps/exec.c). */
 	closep(&ctx->console_master);
 	for (unsigned i = 0; i < ctx->n_ttys; i++)
 		closep(&ctx->tty_masters[i]);
+	return 0;
+}
+
+int lxm_start_console_received(struct lxm_start_ctx *ctx, int *fds, size_t n)
+{
+	/* Exactly the child's pairs: console, then one per tty asked for. */
+	if (n != 2 * (1 + (size_t)ctx->params->n_ttys)) {
+		for (size_t i = 0; i < n; i++)
+			close(fds[i]);
+		return log_error_errno(-EPROTO, "The child sent %zu pty fds for %u ttys", n, ctx->params->n_ttys);
+	}
+	ctx->console_master = fds[0];
+	ctx->console_slave = fds[1];
+	for (unsigned i = 0; i < ctx->params->n_ttys; i++) {
+		ctx->tty_masters[i] = fds[2 + 2 * i];
+		ctx->tty_slaves[i] = fds[3 + 2 * i];
+	}
+	ctx->n_ttys = ctx->params->n_ttys;
 	return 0;
 }

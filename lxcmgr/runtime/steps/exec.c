@@ -1,13 +1,12 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /*
- * Step 'exec' (child): init's stdio on /dev/console as its controlling terminal, systemd's
+ * Step 'exec' (child): init's stdio on /dev/console (no controlling terminal), systemd's
  * container interface (the `container=` and `container_uuid=` environment, /run/systemd/container),
  * a clean environment and signal state, then execve() of init. Success closes the O_CLOEXEC sync
  * socket, which the parent reads as "init runs"; a failure returns to start.c, which reports it.
  */
 #include <fcntl.h>
 #include <signal.h>
-#include <sys/ioctl.h>
 #include <sys/stat.h>
 
 #include "runtime/cfg-get.h"
@@ -20,15 +19,17 @@ static int attach_console(struct lxm_start_ctx *ctx)
 {
 	_cleanup_close_ int fd = -EBADF;
 
-	/* A new session without a terminal, then /dev/console as its controlling terminal, so
-	 * init gets the console's job control and SIGINT semantics. */
+	/* A new session, and /dev/console as stdio but NOT as init's controlling terminal: the
+	 * kernel starts a real init that way too. A getty on the console takes it with
+	 * TIOCSCTTY, which cannot steal a terminal from another session without CAP_SYS_ADMIN in
+	 * the host's user namespace: with init holding it, an unprivileged container's console
+	 * getty would fail forever ("TIOCSCTTY: Operation not permitted"). And ^C typed on the
+	 * console must not become a SIGINT (ctrl-alt-del: reboot) to init. */
 	if (setsid() < 0)
 		return lxm_step_fail(ctx, negative_errno(), "setsid()");
 	fd = open("/dev/console", O_RDWR | O_NOCTTY | O_CLOEXEC);
 	if (fd < 0)
 		return lxm_step_fail(ctx, negative_errno(), "'/dev/console'");
-	if (ioctl(fd, TIOCSCTTY, 0) < 0)
-		return lxm_step_fail(ctx, negative_errno(), "making '/dev/console' the controlling terminal");
 	for (int i = 0; i < 3; i++)
 		if (dup2(fd, i) < 0)
 			return lxm_step_fail(ctx, negative_errno(), "stdio on '/dev/console'");

@@ -5,10 +5,7 @@
  * (open_tree). After clone the parent writes the child's uid_map/gid_map, id-maps that mount
  * with the child's user namespace (mount_setattr MOUNT_ATTR_IDMAP: files keep their owners on
  * disk, the container's root sees them as its own), attaches it in the child's mount namespace,
- * and hands the container's root the payload cgroup and the console ptys.
- *
- * Opt-in for now: only `security { privileged = false }` written in the config selects it; the
- * schema's default does not yet (see the report in issue 6).
+ * and hands the container's root the payload cgroup.
  */
 #include <fcntl.h>
 #include <linux/mount.h>
@@ -22,8 +19,6 @@
 #include "security/summary.h"
 #include "util/log.h"
 
-#define TTY_GID 5 /* Debian's tty group, what devpts' gid=5 and getty expect */
-
 int lxm_start_prepare_idmap(struct lxm_start_ctx *ctx)
 {
 	cfg_t *cfg = ctx->container->config;
@@ -31,6 +26,13 @@ int lxm_start_prepare_idmap(struct lxm_start_ctx *ctx)
 
 	if (!lxm_security_wants_userns(cfg))
 		return 0;
+	/* The kernel id-maps an overlay's layers, never the overlay mount itself (EINVAL). */
+	const char *storage = lxm_cfg_str(cfg, "storage");
+	if (storage && STREQ(storage, "overlay"))
+		return log_error_errno(-EOPNOTSUPP,
+				       "Container '%s' has overlay storage, which cannot be id-mapped: it can only run "
+				       "with 'security.privileged = true'",
+				       ctx->container->name);
 	lxm_idmap_files_default(&files);
 	int r = lxm_idmap_resolve(lxm_cfg_str(cfg, "security.idmap"), lxm_cfg_str(cfg, "uuid"), &files, &ctx->idmap);
 	if (r < 0)
@@ -85,34 +87,9 @@ static int idmap_tree(struct lxm_start_ctx *ctx)
 	return 0;
 }
 
-/* fchown of a pty slave. Where the host's devpts is mounted read-only (while its superblock is
- * writable), the owner is changed through a private writable clone of that mount instead. */
-static int chown_pty(int fd, const char *name, uid_t uid, gid_t gid)
-{
-	if (fchown(fd, uid, gid) >= 0)
-		return 0;
-	if (errno != EROFS)
-		return negative_errno();
-	const char *slash = strrchr(name, '/');
-	if (!slash || slash == name)
-		return -EROFS;
-	_cleanup_free_ char *dir = strndup(name, slash - name);
-	if (!dir)
-		return -ENOMEM;
-	_cleanup_close_ int tree = (int)syscall(SYS_open_tree, AT_FDCWD, dir, OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC);
-	if (tree < 0)
-		return negative_errno();
-	struct mount_attr attr = { .attr_clr = MOUNT_ATTR_RDONLY };
-	if (syscall(SYS_mount_setattr, tree, "", AT_EMPTY_PATH, &attr, sizeof(attr)) < 0)
-		return negative_errno();
-	if (fchownat(tree, slash + 1, uid, gid, AT_SYMLINK_NOFOLLOW) < 0)
-		return negative_errno();
-	return 0;
-}
-
-/* The container's root owns its cgroup (systemd inside makes sub-cgroups) and its ptys (init
- * opens /dev/console; a host-root-owned 0620 slave would be out of reach). */
-static int hand_over(struct lxm_start_ctx *ctx, uid_t uid, gid_t gid, gid_t tty_gid)
+/* The container's root owns its cgroup: systemd inside makes sub-cgroups. (Its ptys need no
+ * hand-over: they come from its own devpts, steps/console.c.) */
+static int hand_over(struct lxm_start_ctx *ctx, uid_t uid, gid_t gid)
 {
 	int r;
 	if (ctx->params->payload) {
@@ -120,20 +97,12 @@ static int hand_over(struct lxm_start_ctx *ctx, uid_t uid, gid_t gid, gid_t tty_
 		if (r < 0)
 			return log_error_errno(r, "Failed to hand the cgroup to the container's root: %m");
 	}
-	r = ctx->console_slave >= 0 ? chown_pty(ctx->console_slave, ctx->console_name, uid, tty_gid) : 0;
-	if (r < 0)
-		return log_error_errno(r, "Failed to hand the console '%s' to the container's root: %m", ctx->console_name);
-	for (unsigned i = 0; i < ctx->n_ttys; i++) {
-		r = ctx->tty_slaves[i] >= 0 ? chown_pty(ctx->tty_slaves[i], ctx->tty_names[i], uid, tty_gid) : 0;
-		if (r < 0)
-			return log_error_errno(r, "Failed to hand the tty '%s' to the container's root: %m", ctx->tty_names[i]);
-	}
 	return 0;
 }
 
 int lxm_start_step_idmap(struct lxm_start_ctx *ctx)
 {
-	uint32_t uid, gid, tty_gid;
+	uint32_t uid, gid;
 	int r;
 
 	if (!ctx->userns)
@@ -144,8 +113,6 @@ int lxm_start_step_idmap(struct lxm_start_ctx *ctx)
 	if (lxm_idmap_map_id(&ctx->idmap, LXM_IDMAP_UID, 0, true, &uid) < 0 ||
 	    lxm_idmap_map_id(&ctx->idmap, LXM_IDMAP_GID, 0, true, &gid) < 0)
 		return log_error_errno(-ERANGE, "The id map of '%s' does not map root", ctx->container->name);
-	if (lxm_idmap_map_id(&ctx->idmap, LXM_IDMAP_GID, TTY_GID, true, &tty_gid) < 0)
-		tty_gid = gid;
 	r = idmap_tree(ctx);
 	if (r < 0)
 		return log_error_errno(r, "Failed to id-map the rootfs '%s' (does its filesystem support id-mapped mounts?): %m",
@@ -153,7 +120,7 @@ int lxm_start_step_idmap(struct lxm_start_ctx *ctx)
 	r = attach_tree(ctx);
 	if (r < 0)
 		return log_error_errno(r, "Failed to attach the rootfs in the container's mount namespace: %m");
-	r = hand_over(ctx, uid, gid, tty_gid);
+	r = hand_over(ctx, uid, gid);
 	if (r < 0)
 		return r;
 	log_debug("Step 'idmap': user namespace with root = host uid %u", uid);

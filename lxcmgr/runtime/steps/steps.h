@@ -24,12 +24,12 @@ struct lxm_start_ctx {
 	pid_t pid;     /* child (host pid), parent side only */
 	int pidfd;     /* parent side only */
 	int root_fd;   /* child: O_PATH fd of the rootfs bind mount */
+	/* The ptys of the container's own devpts (steps/console.c): made by the child, received by
+	 * the parent with the 'console' record. */
 	int console_master;
-	int console_slave; /* the parent closes its copy once the child has it */
+	int console_slave;
 	int tty_masters[LXM_MAX_TTYS];
 	int tty_slaves[LXM_MAX_TTYS];
-	char console_name[64];         /* the slaves' paths on the host ("/dev/pts/N") */
-	char tty_names[LXM_MAX_TTYS][64];
 	unsigned n_ttys;
 	uint64_t cgroup_skip; /* child: hierarchy ids (bit N) the payload cgroup is not in */
 	bool own_netns;       /* cloned with CLONE_NEWNET (not network type "none") */
@@ -59,7 +59,9 @@ int lxm_start_prepare_lsm(struct lxm_start_ctx *ctx);         /* steps/lsm.c */
 int lxm_start_prepare_idmap(struct lxm_start_ctx *ctx);       /* steps/idmap.c */
 
 /* Parent side, on the host. */
-int lxm_start_step_console_alloc(struct lxm_start_ctx *ctx);   /* steps/console.c */
+/* Takes the n fds of the child's 'console' record (console master and slave, then one pair per
+ * tty); closes them all and fails with -EPROTO when they are not what was asked for. */
+int lxm_start_console_received(struct lxm_start_ctx *ctx, int *fds, size_t n); /* steps/console.c */
 int lxm_start_step_clone(struct lxm_start_ctx *ctx);           /* steps/clone.c; returns 0 in both */
 int lxm_start_step_cgroup(struct lxm_start_ctx *ctx);          /* steps/cgroup.c */
 int lxm_start_step_devices(struct lxm_start_ctx *ctx);         /* steps/devices.c, from 'cgroup' */
@@ -78,6 +80,8 @@ int lxm_child_step_sys(struct lxm_start_ctx *ctx);             /* steps/sys.c */
 int lxm_child_step_cgroupfs(struct lxm_start_ctx *ctx);        /* steps/cgroupfs.c */
 int lxm_child_step_dev(struct lxm_start_ctx *ctx);             /* steps/dev.c */
 int lxm_child_step_console(struct lxm_start_ctx *ctx);         /* steps/console.c */
+/* Reports step 'console' with the pty fds attached; closes the child's masters. */
+int lxm_child_console_send(struct lxm_start_ctx *ctx);         /* steps/console.c */
 int lxm_child_step_pivot_root(struct lxm_start_ctx *ctx);      /* steps/pivot-root.c */
 int lxm_child_step_hostname(struct lxm_start_ctx *ctx);        /* steps/hostname.c */
 int lxm_child_step_caps(struct lxm_start_ctx *ctx);            /* steps/caps.c */

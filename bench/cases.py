@@ -1,0 +1,309 @@
+"""The benchmark's cases. Each one measures the managers alternately (A B C A B C ...) and adds
+rows to the results; a manager that cannot do one run is logged and left out of that sample."""
+import json
+import os
+import time
+
+from managers import log, run, timed, wait_for
+from density import case_density, case_density_big
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+NETS = ((False, "no-net"), (True, "veth"))
+
+
+def set_net(mgrs, on):
+    for m in mgrs:
+        m.net = on
+
+
+def alternate(runs, managers, fn):
+    """Runs fn(manager, i) for each manager in turn, runs times; returns {name: [values]}."""
+    out = {m.name: [] for m in managers}
+    for i in range(runs):
+        for m in managers:
+            try:
+                v = fn(m, i)
+            except (KeyboardInterrupt, SystemExit):
+                raise
+            except Exception as e:  # a manager that cannot do the case is reported, not fatal
+                log(f"{m.name}: {e}")
+                v = None
+            if v is not None:
+                out[m.name].append(v)
+    return out
+
+
+def floor_unshare(runs):
+    return [timed(lambda: run(["unshare", "-m", "-p", "-u", "-i", "-n", "-C", "-f", "/bin/true"]))
+            for _ in range(runs)]
+
+
+def floor_veth(work):
+    exe = os.path.join(work, "veth-floor")
+    run(["gcc", "-O2", "-o", exe, os.path.join(HERE, "veth-floor.c"),
+         *run(["pkg-config", "--cflags", "--libs", "libnl-route-3.0"]).stdout.split()])
+    return json.loads(run(["unshare", "-n", exe, "20"]).stdout)
+
+
+# ---------------------------------------------------------------- cases
+
+def case_start(a, res, lm, lx, ns):
+    mgrs = [lm, lx, ns]
+    for net, variant in NETS:
+        set_net(mgrs, net)
+
+        def start(m, i):
+            m.prepare("bb")
+            try:
+                return timed(lambda: m.start("bb"))
+            finally:
+                m.stop("bb", kill=True)
+        res.add("start until init runs (busybox)", variant, alternate(a.runs, mgrs, start))
+    set_net(mgrs, False)
+
+
+def case_exec(a, res, lm, lx, ns):
+    lm.start("bb"), lx.start("bb")
+    try:
+        samples = alternate(a.runs, [lm, lx], lambda m, i: timed(lambda: m.exec("bb", "/bin/true")))
+        pid = lx.pid("bb")
+        samples["nsenter"] = [timed(lambda: run(["nsenter", "-t", str(pid), "-a", "/bin/true"]))
+                              for _ in range(a.runs)]
+        res.add("exec /bin/true", "busybox", samples, note="nsenter -a into the LXC container")
+    finally:
+        lm.stop("bb", kill=True), lx.stop("bb", kill=True)
+
+
+def wait_getty(m, name, timeout=10.0):
+    """Waits until the container's busybox init has started its getty (its boot is over)."""
+    pid = m.pid(name)
+
+    def has_getty():
+        try:
+            with open(f"/proc/{pid}/task/{pid}/children") as f:
+                kids = f.read().split()
+            for k in kids:
+                with open(f"/proc/{k}/comm") as f:
+                    if f.read().strip() == "getty":
+                        return True
+        except OSError:
+            pass
+        return False
+    wait_for(has_getty, timeout=timeout, step=0.005)
+
+
+def case_stop(a, res, lm, lx, ns):
+    mgrs = [lm, lx, ns]
+
+    def stop(m, i, kill):
+        m.prepare("bb")
+        m.start("bb")
+        if not kill:  # a clean stop of a booted container: a signal before init's handlers is lost
+            wait_getty(m, "bb")
+        return timed(lambda: m.stop("bb", kill=kill))
+    res.add("clean stop (busybox)", "no-net", alternate(a.runs, mgrs, lambda m, i: stop(m, i, False)),
+            note="busybox init itself sleeps ~2 s; nspawn with --kill-signal=SIGUSR2")
+    for net, variant in NETS:
+        set_net(mgrs, net)
+        res.add("kill (busybox)", variant, alternate(a.runs, mgrs, lambda m, i: stop(m, i, True)),
+                note="nspawn: SIGKILL to its leader")
+    set_net(mgrs, False)
+
+
+def case_cycle(a, res, lm, lx, ns):
+    def cycle(m, i):
+        def go():
+            m.start("bb")
+            m.exec("bb", "/bin/true")
+            m.stop("bb", kill=True)
+        return timed(go)
+    res.add("start + exec + kill cycle (busybox)", "no-net", alternate(a.runs, [lm, lx, ns], cycle),
+            note="nspawn: exec is nsenter -a")
+
+
+def case_debian(a, res, lm, lx, ns):
+    """Start until systemd says it has booted, then a clean stop, same rootfs for all three."""
+    mgrs = [lm, lx, ns]
+    for net, variant in NETS:
+        set_net(mgrs, net)
+        boot = {m.name: [] for m in mgrs}
+        stop = {m.name: [] for m in mgrs}
+        states = {m.name: {} for m in mgrs}
+        for i in range(a.runs):
+            for m in mgrs:
+                m.prepare("deb")
+                try:
+                    t0 = time.perf_counter()
+                    st = m.boot_wait("deb")
+                    boot[m.name].append((time.perf_counter() - t0) * 1000.0)
+                    states[m.name][st] = states[m.name].get(st, 0) + 1
+                    if st == "degraded" and "failed_units" not in states[m.name]:
+                        r = m.exec_sh("deb", "systemctl --failed --no-legend --plain | cut -d' ' -f1")
+                        states[m.name]["failed_units"] = " ".join(r.stdout.split())
+                    stop[m.name].append(timed(lambda: m.stop("deb")))
+                except (KeyboardInterrupt, SystemExit):
+                    raise
+                except Exception as e:
+                    log(f"{m.name}: debian run {i}: {e}")
+                    try:
+                        m.stop("deb", kill=True)
+                    except Exception:
+                        pass
+        note = "; ".join(f"{k}: " + ", ".join(f"{s} {n}" for s, n in v.items()) for k, v in states.items())
+        res.add("Debian systemd: start until booted", variant, boot, note=note)
+        res.add("Debian systemd: clean stop", variant, stop)
+    set_net(mgrs, False)
+
+
+def case_copy(a, res, lm, lx, ns):
+    """A stopped Debian container copied: overlay snapshot and full copy."""
+    full_runs = 1 if a.quick else min(a.runs, 5)
+    for snap, variant, runs in ((True, "snapshot", a.runs), (False, "full", full_runs)):
+        def copy(m, i):
+            dst = f"cp{i}"
+            try:
+                return timed(lambda: m.copy("deb", dst, snapshot=snap))
+            finally:
+                m.destroy(dst)
+        res.add("copy a stopped Debian container", variant, alternate(runs, [lm, lx], copy),
+                note="lxcmgr copy [--snapshot] vs lxc-copy [-s -B overlay]")
+
+
+def run_all(a, res, work, lm, lx, ns):
+    """Prepares the root filesystems the wanted cases need and runs them; returns the number of
+    harness failures (never a timing)."""
+    want = a.want
+    fails = 0
+    if want("floor"):
+        res.add("floor: unshare all ns + /bin/true", "-", {"unshare": floor_unshare(a.runs)})
+        v = floor_veth(work)
+        res.add("floor: veth create (netlink)", "-", {"netlink": [v["create_ms"]]})
+        res.add("floor: veth delete (netlink)", "-", {"netlink": [v["delete_ms"]]})
+
+    busybox = any(want(c) for c in ("create", "start", "exec", "stop", "cycle", "density", "memory", "list"))
+    if busybox:
+        # Identical root filesystems: lxcmgr's busybox template, copied for the others.
+        lm.create("bb-src", "busybox")
+        bb_rootfs = lm.rootfs("bb-src")
+    if want("create"):
+        bb_tar = os.path.join(work, "busybox.tar")
+        run(["tar", "--numeric-owner", "-cpf", bb_tar, "-C", bb_rootfs, "."])
+
+        def create(m, i):
+            n = f"cr{i}"
+            try:
+                if m is lm:
+                    return timed(lambda: lm.create(n, "busybox", prepare=False))
+                return timed(lambda: lx.create_from(n, bb_tar))
+            finally:
+                m.destroy(n)
+        res.add("create from warm cache (busybox)", "-", alternate(a.runs, [lm, lx], create),
+                note="lxc: lxc-create -t none + untar")
+    if any(want(c) for c in ("start", "exec", "stop", "cycle")):
+        lx.create_copy("bb", bb_rootfs)
+        ns.create_copy("bb", bb_rootfs, kill_signal="SIGUSR2")
+        lm.create("bb", "busybox")
+        for c, fn in (("start", case_start), ("exec", case_exec), ("stop", case_stop), ("cycle", case_cycle)):
+            if want(c):
+                fn(a, res, lm, lx, ns)
+        for m in (lm, lx, ns):
+            m.destroy("bb")
+
+    if any(want(c) for c in ("debian", "copy", "density-big", "create")):
+        # Debian systemd from lxcmgr's own template (warm cache), copied for LXC and nspawn.
+        t0 = time.perf_counter()
+        lm.create("deb", "debian", extra=("-r", "bookworm", "--init", "systemd"))
+        log(f"Debian rootfs made in {time.perf_counter() - t0:.1f} s")
+        if want("create"):
+            deb_tar = os.path.join(work, "debian.tar")
+            run(["tar", "--numeric-owner", "-cpf", deb_tar, "-C", lm.rootfs("deb"), "."])
+
+            def create_deb(m, i):
+                n = f"crd{i}"
+                try:
+                    if m is lm:
+                        return timed(lambda: lm.create(n, "debian", extra=("-r", "bookworm", "--init", "systemd"), prepare=False))
+                    return timed(lambda: lx.create_from(n, deb_tar))
+                finally:
+                    m.destroy(n)
+            res.add("create from warm cache (Debian)", "-", alternate(min(a.runs, 5), [lm, lx], create_deb),
+                    note="lxc: lxc-create -t none + untar of the same rootfs")
+            os.unlink(deb_tar)
+        if want("debian") or want("copy"):
+            lx.create_copy("deb", lm.rootfs("deb"))
+        if want("debian"):
+            ns.create_copy("deb", lm.rootfs("deb"))
+            case_debian(a, res, lm, lx, ns)
+            ns.destroy("deb")
+        if want("copy"):
+            case_copy(a, res, lm, lx, ns)
+        if want("density-big"):
+            fails += case_density_big(a, res, lm)
+        lx.destroy("deb")
+        lm.destroy("deb")
+
+    if any(want(c) for c in ("density", "memory", "list")):
+        fails += case_density(a, res, lm, lx, bb_rootfs)
+    if busybox:
+        lm.destroy("bb-src")
+    return fails
+
+
+# ---------------------------------------------------------------- targets
+
+def targets(res):
+    """Issue 7's targets for lxcmgr, each from the same run: met, missed, or not measured."""
+    out = []
+
+    def ratio(label, case, variant, other, limit, pick_min_of=None):
+        ms = res.get(case, variant)
+        lxm = ms.get("lxcmgr")
+        others = [ms[o] for o in (pick_min_of or [other]) if o in ms]
+        if not lxm or not others:
+            out.append({"target": label, "status": "not measured"})
+            return
+        ref = min(others, key=lambda s: s["median"])
+        r = lxm["median"] / ref["median"]
+        out.append({"target": label, "lxcmgr": round(lxm["median"], 2), "reference": round(ref["median"], 2),
+                    "ratio": round(r, 3), "limit": limit, "status": "met" if r <= limit else "missed"})
+
+    def absolute(label, case, variant, manager, limit, below=True):
+        st = res.get(case, variant).get(manager)
+        if not st:
+            out.append({"target": label, "status": "not measured"})
+            return
+        ok = st["median"] < limit if below else st["median"] >= limit
+        out.append({"target": label, "lxcmgr": round(st["median"], 3), "limit": limit,
+                    "status": "met" if ok else "missed"})
+
+    ratio("start until init runs <= 0.35x LXC", "start until init runs (busybox)", "no-net", "lxc", 0.35)
+    ratio("exec <= 0.3x lxc-attach", "exec /bin/true", "busybox", "lxc", 0.3)
+    ratio("Debian boot <= 0.9x faster of LXC/nspawn", "Debian systemd: start until booted", "no-net",
+          None, 0.9, pick_min_of=["lxc", "nspawn"])
+    ratio("Debian clean stop <= 0.9x faster of LXC/nspawn", "Debian systemd: clean stop", "no-net",
+          None, 0.9, pick_min_of=["lxc", "nspawn"])
+    ratio("kill <= 0.5x lxc-stop -k", "kill (busybox)", "no-net", "lxc", 0.5)
+    absolute("monitor RSS < 1 MiB (50 running)", "monitor RSS (50 running)", "busybox", "lxcmgr", 1.0)
+    absolute("monitor PSS < 0.25 MiB (50 running)", "monitor PSS (50 running)", "busybox", "lxcmgr", 0.25)
+    ratio("list (50) <= 0.05x lxc-ls -f", "list (50 running)", "table", "lxc", 0.05)
+    ratio("create from warm cache <= 0.25x LXC unpack (Debian)", "create from warm cache (Debian)", "-", "lxc", 0.25)
+    ratio("create from warm cache <= 0.25x LXC unpack (busybox)", "create from warm cache (busybox)", "-", "lxc", 0.25)
+    absolute("500 busybox running at once", "running at once (busybox, target 500)", "-", "lxcmgr", 500, below=False)
+    absolute("100 Debian systemd running at once", "running at once (Debian systemd, target 100)", "-",
+             "lxcmgr", 100, below=False)
+    leaks = [r for r in res.cases if r["case"].startswith("leftovers")]
+    if leaks:
+        lx_total = sum(r["managers"]["lxcmgr"]["median"] for r in leaks if "lxcmgr" in r["managers"])
+        out.append({"target": "nothing leaked (lxcmgr)", "lxcmgr": lx_total, "limit": 0,
+                    "status": "met" if lx_total == 0 else "missed"})
+    else:
+        out.append({"target": "nothing leaked (lxcmgr)", "status": "not measured"})
+    print("\ntargets (issue 7):", flush=True)
+    for t in out:
+        if t["status"] == "not measured":
+            print(f"  {t['target']:<48} not measured")
+        elif "ratio" in t:
+            print(f"  {t['target']:<48} {t['status']:<7} {t['lxcmgr']} vs {t['reference']} = {t['ratio']}x")
+        else:
+            print(f"  {t['target']:<48} {t['status']:<7} {t['lxcmgr']}")
+    return out
