@@ -13,6 +13,7 @@
 #include "cli/cli-common.h"
 #include "cli/commands.h"
 #include "util/json.h"
+#include "security/idshift.h"
 #include "util/log.h"
 
 #define CHECK_MAX 48
@@ -306,6 +307,26 @@ static void check_syscalls(struct checks *c)
 		    : "mount_setattr: %s", strerror(errno));
 }
 
+/* Whether this world's store can be id-mapped (a real attempt, root only): where it cannot,
+ * unprivileged containers get their ownership shifted at create (security/idshift.h). */
+static void check_store_idmap(struct checks *c, const char *dir)
+{
+	_cleanup_free_ char *p = strdup(dir);
+	struct lxm_idmap map;
+
+	if (geteuid() != 0 || !p || lxm_idmap_parse("u 0 100000 65536; g 0 100000 65536", &map) < 0)
+		return;
+	/* The store may not exist yet: its nearest existing parent is on the same filesystem. */
+	for (char *slash; access(p, F_OK) < 0 && (slash = strrchr(p, '/')) && slash != p;)
+		*slash = '\0';
+	int r = lxm_idshift_probe(p, &map);
+	add(c, "store_idmap", r > 0,
+	    r > 0   ? "'%s' can be id-mapped"
+	    : r == 0 ? "'%s' cannot be id-mapped: unprivileged containers get their file ownership shifted at create"
+		     : "'%s': probe failed",
+	    p);
+}
+
 static void run_checks(struct checks *c)
 {
 	check_namespaces(c);
@@ -353,6 +374,7 @@ int lxm_cmd_check(struct lxm_context *ctx, int argc, char **argv)
 	fflush(stdout); /* nothing buffered may be duplicated into the forked children */
 	c.kconfig = load_kconfig();
 	run_checks(&c);
+	check_store_idmap(&c, ctx->paths.containers_dir);
 	free(c.kconfig);
 
 	if (fmt == LXM_FORMAT_JSON) {

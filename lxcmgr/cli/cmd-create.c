@@ -12,7 +12,10 @@
 #include "image/archive.h"
 #include "image/template-run.h"
 #include "image/template.h"
+#include "runtime/cfg-get.h"
 #include "runtime/start.h"
+#include "security/idshift.h"
+#include "security/summary.h"
 #include "services/overlay-base.h"
 #include "store/storage.h"
 #include "store/store.h"
@@ -233,6 +236,41 @@ static int render_config(struct lxm_context *ctx, const char *name, const struct
 	return lxm_config_render_new(&id, ctx->global, ret);
 }
 
+/* An unprivileged container on a store that cannot be id-mapped: its files are shifted to its
+ * host ids now, once, and the map is recorded (security.idmap_shifted) for start, copy and
+ * export. */
+static int idshift_new(const char *name, const char *rootfs, char **config)
+{
+	_cleanup_cfg_free_ cfg_t *cfg = NULL;
+	_cleanup_free_ char *record = NULL, *edited = NULL;
+	int r;
+
+	if ((r = lxm_config_parse_string(*config, "config", &cfg)) < 0)
+		return r;
+	if (!lxm_security_wants_userns(cfg))
+		return 0;
+	r = lxm_idshift_at_create(name, rootfs, lxm_cfg_str(cfg, "security.idmap"), lxm_cfg_str(cfg, "uuid"), &record);
+	if (r < 0 || !record)
+		return r;
+	if ((r = lxm_config_edit_text(*config, "security.idmap_shifted", record, &edited)) < 0)
+		return r;
+	free(*config);
+	*config = TAKE_PTR(edited);
+	return 0;
+}
+
+/* A failed create hands back the "isolated" block idshift_new() may have taken for its uuid. */
+static void release_ids(const char *config)
+{
+	_cleanup_cfg_free_ cfg_t *cfg = NULL;
+	struct lxm_idmap_files files;
+
+	if (!config || lxm_config_parse_string(config, "config", &cfg) < 0 || !lxm_cfg_str(cfg, "uuid"))
+		return;
+	lxm_idmap_files_default(&files);
+	(void)lxm_idmap_release(lxm_cfg_str(cfg, "uuid"), &files);
+}
+
 static int create_locked(struct lxm_context *ctx, const struct create_args *a)
 {
 	struct lxm_store_txn t = LXM_STORE_TXN_INIT;
@@ -262,10 +300,13 @@ static int create_locked(struct lxm_context *ctx, const struct create_args *a)
 		r = btrfs_configure(&config);
 	if (r >= 0 && overlay)
 		r = overlay_configure(ctx, a, &t, base, &config);
+	if (r >= 0 && !overlay) /* overlayfs can be id-mapped (Linux >= 5.19) */
+		r = idshift_new(a->name, t.tmp_rootfs, &config);
 	if (r >= 0)
 		r = lxm_store_txn_commit(&t, config);
 	create_result_done(&res);
 	if (r < 0) {
+		release_ids(config);
 		lxm_store_txn_abort(&t);
 		return log_error_errno(r, "Failed to create container '%s': %m", a->name);
 	}

@@ -5,7 +5,9 @@
 
 #include "cli/cli-common.h"
 #include "cli/commands.h"
+#include "runtime/cfg-get.h"
 #include "runtime/state.h"
+#include "security/idmap.h"
 #include "store/storage.h"
 #include "store/store.h"
 #include "util/log.h"
@@ -68,9 +70,27 @@ int lxm_cmd_destroy(struct lxm_context *ctx, int argc, char **argv)
 			return log_error_errno(r, "Failed to stop container '%s': %m", name);
 	}
 
+	/* The uuid names the container's "isolated" id block; read before the files go. A broken
+	 * config only loses the release (the block stays allocated, never reused by another). */
+	_cleanup_free_ char *uuid = NULL;
+	struct lxm_container *ct = NULL;
+	if (lxm_container_load(&ctx->paths, name, &ct) >= 0) {
+		const char *u = lxm_cfg_str(ct->config, "uuid");
+		uuid = u ? strdup(u) : NULL;
+		lxm_container_free(ct);
+	}
+
 	r = lxm_store_remove(&ctx->paths, name);
 	if (r < 0)
 		return r;
+	if (uuid) {
+		/* Ids handed back: a later container may get them (its files are gone with this one). */
+		struct lxm_idmap_files files;
+		lxm_idmap_files_default(&files);
+		r = lxm_idmap_release(uuid, &files);
+		if (r < 0)
+			log_warning_errno(r, "Failed to release the id range of '%s' in '%s', ignoring: %m", name, files.registry);
+	}
 	if (!quiet && isatty(STDOUT_FILENO))
 		printf("Destroyed container '%s'\n", name);
 	return 0;

@@ -22,6 +22,7 @@
  *     "max"; a bare number in the file is fine); io_weight int - (1-10000) }
  * mount NAME { source str - (required); target str - (absolute, required); options str "bind" }  (multi)
  * security { privileged bool false; idmap str "auto" ("auto"|"isolated"|"u 0 100000 65536; g ...");
+ *     idmap_shifted str - (written by lxcmgr: the map the rootfs' owners are shifted with);
  *     cap_drop str list -; cap_keep str list - (names as "sys_admin" or "CAP_SYS_ADMIN");
  *     no_new_privs bool false; seccomp str "default" ("default"|"none"|/path);
  *     apparmor str "generated" ("generated"|"unconfined"|profile); devices str list -

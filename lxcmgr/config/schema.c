@@ -55,6 +55,7 @@ static cfg_opt_t mount_opts[] = {
 static cfg_opt_t security_opts[] = {
 	BOOL_DEF("privileged", cfg_false), /* unprivileged by default: root inside is not host root */
 	STR_DEF("idmap", "auto"),
+	STR("idmap_shifted"), /* written by lxcmgr: the map the rootfs' owners were shifted with */
 	CFG_STR_LIST("cap_drop", NULL, CFGF_NODEFAULT),
 	CFG_STR_LIST("cap_keep", NULL, CFGF_NODEFAULT),
 	BOOL_DEF("no_new_privs", cfg_false),
@@ -187,6 +188,7 @@ static const struct validator container_validators[] = {
 	{ "mount|source", lxm_v_nonempty },
 	{ "mount|target", lxm_v_mount_target },
 	{ "security|idmap", lxm_v_idmap },
+	{ "security|idmap_shifted", lxm_v_idmap_shifted },
 	{ "security|cap_drop", lxm_v_capability },
 	{ "security|cap_keep", lxm_v_capability },
 	{ "security|seccomp", lxm_v_seccomp },

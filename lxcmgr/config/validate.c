@@ -397,6 +397,14 @@ int lxm_v_idmap(cfg_t *cfg, cfg_opt_t *opt)
 	return bad(cfg, opt, s, "expected \"auto\", \"isolated\" or maps such as \"u 0 100000 65536; g 0 100000 65536\"");
 }
 
+int lxm_v_idmap_shifted(cfg_t *cfg, cfg_opt_t *opt)
+{
+	const char *s = last_str(opt);
+	if (!s || !*s || idmap_is_valid(s))
+		return 0;
+	return bad(cfg, opt, s, "expected empty or maps such as \"u 0 100000 65536; g 0 100000 65536\"");
+}
+
 int lxm_v_capability(cfg_t *cfg, cfg_opt_t *opt)
 {
 	int cap;

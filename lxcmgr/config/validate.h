@@ -40,6 +40,7 @@ int lxm_v_mount_target(cfg_t *cfg, cfg_opt_t *opt);
 int lxm_v_mount_section(cfg_t *cfg, cfg_opt_t *opt);
 
 int lxm_v_idmap(cfg_t *cfg, cfg_opt_t *opt);
+int lxm_v_idmap_shifted(cfg_t *cfg, cfg_opt_t *opt);
 int lxm_v_capability(cfg_t *cfg, cfg_opt_t *opt);
 int lxm_v_seccomp(cfg_t *cfg, cfg_opt_t *opt);
 int lxm_v_apparmor(cfg_t *cfg, cfg_opt_t *opt);

@@ -205,12 +205,18 @@ static int write_files(const struct lxm_plan_container *c, const struct lxm_cont
 
 	if (root_fd < 0)
 		return log_error_errno(negative_errno(), "Failed to open '%s': %m", ct->rootfs);
+	/* A rootfs with shifted owners stores the container's ids as host ids. */
+	struct lxm_idmap shift_map;
+	int shifted = lxm_prov_shifted_map(ct->config, &shift_map);
+	if (shifted < 0)
+		return log_error_errno(shifted, "Invalid security.idmap_shifted in '%s'", ct->config_path);
 	for (unsigned i = 0; i < cfg_size(c->item->sec, "file"); i++) {
 		struct lxm_prov_file want;
 		_cleanup_free_ char *why = NULL;
 		r = lxm_prov_file_want(c->item, cfg_getnsec(c->item->sec, "file", i), &want);
 		if (r < 0)
 			return r;
+		want.shifted = shifted > 0 ? &shift_map : NULL;
 		r = lxm_prov_file_check(root_fd, &want, &why);
 		if (r >= 0 && why)
 			r = lxm_prov_file_write(root_fd, &want);

@@ -18,6 +18,7 @@
 
 #include "config/config.h"
 #include "provision/files.h"
+#include "runtime/cfg-get.h"
 #include "runtime/mount-util.h"
 #include "util/log.h"
 
@@ -141,6 +142,30 @@ int lxm_prov_resolve_owner(int root_fd, const char *owner, uid_t *ret_uid, gid_t
 	return 0;
 }
 
+int lxm_prov_shifted_map(cfg_t *config, struct lxm_idmap *ret)
+{
+	const char *rec = lxm_cfg_str(config, "security.idmap_shifted");
+	if (IS_EMPTY(rec))
+		return 0;
+	int r = lxm_idmap_parse(rec, ret);
+	return r < 0 ? r : 1;
+}
+
+/* The owner as stored on disk: container ids, or their host ids in a shifted rootfs. */
+static int disk_owner(int root_fd, const struct lxm_prov_file *want, uid_t *ret_uid, gid_t *ret_gid)
+{
+	uint32_t u, g;
+	int r = lxm_prov_resolve_owner(root_fd, want->owner, ret_uid, ret_gid);
+	if (r < 0 || !want->shifted)
+		return r;
+	if (lxm_idmap_map_id(want->shifted, LXM_IDMAP_UID, *ret_uid, true, &u) < 0 ||
+	    lxm_idmap_map_id(want->shifted, LXM_IDMAP_GID, *ret_gid, true, &g) < 0)
+		return -ERANGE;
+	*ret_uid = u;
+	*ret_gid = g;
+	return 0;
+}
+
 static int open_parent(int root_fd, const char *path, bool create, int *ret_fd, const char **ret_name)
 {
 	_cleanup_free_ char *parent = strdup(path);
@@ -153,6 +178,39 @@ static int open_parent(int root_fd, const char *path, bool create, int *ret_fd, 
 	if (create)
 		return lxm_mkdir_in_root(root_fd, p, 0755, ret_fd);
 	return lxm_open_in_root(root_fd, p, O_DIRECTORY, ret_fd);
+}
+
+/* Shifted rootfs: the directories open_parent() is about to create must belong to the
+ * container's root (its host id), not to host root, or the container could not change them. */
+static int create_parents_shifted(int root_fd, const char *path, const struct lxm_idmap *shift)
+{
+	_cleanup_free_ char *dir = strdup(path);
+	uint32_t uid, gid;
+	if (!dir)
+		return -ENOMEM;
+	if (lxm_idmap_map_id(shift, LXM_IDMAP_UID, 0, true, &uid) < 0 || lxm_idmap_map_id(shift, LXM_IDMAP_GID, 0, true, &gid) < 0)
+		return -ERANGE;
+	*strrchr(dir, '/') = '\0';
+	if (!*dir)
+		return 0; /* a file in "/" */
+	for (char *s = dir + 1;; s++) {
+		if (*s != '/' && *s != '\0')
+			continue;
+		char saved = *s;
+		*s = '\0';
+		_cleanup_close_ int fd = -EBADF;
+		int r = lxm_open_in_root(root_fd, dir, O_DIRECTORY, &fd);
+		if (r == -ENOENT) {
+			r = lxm_mkdir_in_root(root_fd, dir, 0755, &fd);
+			if (r >= 0 && fchownat(fd, "", uid, gid, AT_EMPTY_PATH) < 0)
+				r = negative_errno();
+		}
+		if (r < 0)
+			return r;
+		*s = saved;
+		if (!saved)
+			return 0;
+	}
 }
 
 int lxm_prov_file_check(int root_fd, const struct lxm_prov_file *want, char **ret_why)
@@ -198,7 +256,7 @@ int lxm_prov_file_check(int root_fd, const struct lxm_prov_file *want, char **re
 		return (*ret_why = strdup("content")) ? 0 : -ENOMEM;
 	if ((st.st_mode & 07777) != want->mode)
 		return asprintf(ret_why, "mode %04o -> %04o", st.st_mode & 07777, want->mode) < 0 ? -ENOMEM : 0;
-	r = lxm_prov_resolve_owner(root_fd, want->owner, &uid, &gid);
+	r = disk_owner(root_fd, want, &uid, &gid);
 	if (r < 0)
 		return r;
 	if (st.st_uid != uid || st.st_gid != gid)
@@ -232,9 +290,11 @@ int lxm_prov_file_write(int root_fd, const struct lxm_prov_file *want)
 	gid_t gid;
 	int r;
 
-	r = lxm_prov_resolve_owner(root_fd, want->owner, &uid, &gid);
+	r = disk_owner(root_fd, want, &uid, &gid);
 	if (r < 0)
 		return log_error_errno(r, "Unknown owner '%s' for '%s' in the container", want->owner, want->path);
+	if (want->shifted && (r = create_parents_shifted(root_fd, want->path, want->shifted)) < 0)
+		return r;
 	r = open_parent(root_fd, want->path, true, &pfd, &name);
 	if (r < 0)
 		return r;

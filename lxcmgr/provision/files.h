@@ -11,6 +11,7 @@
 #include <sys/types.h>
 
 #include "provision/schema.h"
+#include "security/idmap.h"
 
 struct lxm_prov_file {
 	const char *path;  /* absolute, inside the container */
@@ -18,7 +19,14 @@ struct lxm_prov_file {
 	size_t size;
 	unsigned mode;
 	const char *owner; /* "user[:group]" */
+	/* The container's rootfs has its owners shifted on disk (security.idmap_shifted): owners are
+	 * compared and written as the host ids of this map. NULL: container ids on disk. */
+	const struct lxm_idmap *shifted;
 };
+
+/* The map of security.idmap_shifted in a container config: 1 and *ret when the rootfs is
+ * shifted, 0 when not, -EINVAL when the record is malformed. */
+int lxm_prov_shifted_map(cfg_t *config, struct lxm_idmap *ret);
 void lxm_prov_file_done(struct lxm_prov_file *f);
 
 /* The wanted state of file entry fsec of container item ct (reads `source` relative to its file). */

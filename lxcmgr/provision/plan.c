@@ -135,12 +135,18 @@ static int plan_files(const struct lxm_container *ct, struct lxm_plan_container 
 	root_fd = open(ct->rootfs, O_PATH | O_DIRECTORY | O_CLOEXEC);
 	if (root_fd < 0)
 		return log_error_errno(negative_errno(), "Failed to open '%s': %m", ct->rootfs);
+	/* A rootfs with shifted owners stores the container's ids as host ids. */
+	struct lxm_idmap shift_map;
+	int shifted = lxm_prov_shifted_map(ct->config, &shift_map);
+	if (shifted < 0)
+		return log_error_errno(shifted, "Invalid security.idmap_shifted in '%s'", ct->config_path);
 	for (unsigned i = 0; i < cfg_size(sec, "file"); i++) {
 		struct lxm_prov_file want;
 		char *why = NULL;
 		r = lxm_prov_file_want(c->item, cfg_getnsec(sec, "file", i), &want);
 		if (r < 0)
 			return r;
+		want.shifted = shifted > 0 ? &shift_map : NULL;
 		r = lxm_prov_file_check(root_fd, &want, &why);
 		if (r == -ENOENT && !why) /* the owner is not known in the container (yet) */
 			r = (why = strdup("owner unknown")) ? -ENOENT : -ENOMEM;

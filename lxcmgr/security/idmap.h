@@ -40,8 +40,9 @@ struct lxm_idmap_files {
 	const char *registry;
 };
 
-/* /etc/subuid, /etc/subgid and /var/lib/lxcmgr/idmap-isolated. Host-wide on purpose, not under
- * --root: the ids are host-wide, so two lxcmgr roots must not hand out the same block. */
+/* /etc/subuid, /etc/subgid and /var/lib/lxcmgr/idmap-isolated (or $LXCMGR_SUBUID,
+ * $LXCMGR_SUBGID, $LXCMGR_IDMAP_REGISTRY). Host-wide on purpose, not under --root: the ids are
+ * host-wide, so two lxcmgr roots must not hand out the same block. */
 void lxm_idmap_files_default(struct lxm_idmap_files *ret);
 
 /* Parses explicit maps "u NS HOST COUNT; g NS HOST COUNT; ...". Needs at least one u and one g
@@ -54,6 +55,9 @@ int lxm_idmap_parse(const char *spec, struct lxm_idmap *ret);
  * subuid/subgid when root's delegation is used up), anything else is parsed as explicit maps. */
 int lxm_idmap_resolve(const char *setting, const char *uuid, const struct lxm_idmap_files *files,
 		      struct lxm_idmap *ret);
+
+/* The first host id of uuid's "isolated" block, without allocating one; -ENOENT when it has none. */
+int lxm_idmap_registry_lookup(const char *uuid, const struct lxm_idmap_files *files, uint32_t *ret_start);
 
 /* Drops uuid's block from the registry (on destroy); missing is fine. */
 int lxm_idmap_release(const char *uuid, const struct lxm_idmap_files *files);

@@ -54,4 +54,13 @@ INTEGRATION_TESTS += tests/integration/devices-bpf.sh tests/integration/apparmor
 
 # Re-exec from a sealed memfd before exec/shell enter a container (CVE-2019-5736).
 liblxcmgr_a_SOURCES += lxcmgr/security/cloned-binary.c lxcmgr/security/cloned-binary.h
-INTEGRATION_TESTS += tests/integration/safe-exec.sh
+INTEGRATION_TESTS += tests/integration/safe-exec.sh tests/integration/safe-exec-unprivileged.sh
+
+# Ownership shifting where the rootfs' filesystem cannot be id-mapped.
+liblxcmgr_a_SOURCES += lxcmgr/security/idshift.c lxcmgr/security/idshift.h
+UNIT_TESTS += tests/unit/test-idshift
+tests_unit_test_idshift_SOURCES = tests/unit/test-idshift.c
+tests_unit_test_idshift_CFLAGS = $(LXM_UNIT_CFLAGS)
+tests_unit_test_idshift_LDADD = $(LXM_UNIT_LIBS)
+INTEGRATION_TESTS += tests/integration/idshift.sh tests/integration/safe-paths.sh tests/integration/escape.sh
+EXTRA_DIST += tests/escape-probe.c

@@ -1,10 +1,12 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
+#include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "runtime/cfg-get.h"
 #include "security/apparmor.h"
+#include "security/idmap.h"
 #include "security/summary.h"
 #include "util/macros.h"
 
@@ -24,8 +26,21 @@ int lxm_security_summary(cfg_t *cfg, struct lxm_security_summary *ret)
 		s.mode = "unprivileged (user namespace)";
 		s.privileged = false;
 		v = lxm_cfg_str(cfg, "security.idmap");
-		if (!(s.idmap = strdup(v ? v : "auto")))
+		const char *shifted = lxm_cfg_str(cfg, "security.idmap_shifted");
+		/* Say when the owners on disk are host ids: backups and tools reading the store see them. */
+		/* "isolated": the container's own block, once its first start (or create) took one. */
+		char block[64] = "";
+		struct lxm_idmap_files files;
+		uint32_t start;
+		lxm_idmap_files_default(&files);
+		const char *uuid = lxm_cfg_str(cfg, "uuid");
+		if (v && STREQ(v, "isolated") && uuid && lxm_idmap_registry_lookup(uuid, &files, &start) >= 0)
+			snprintf(block, sizeof(block), " (host ids %" PRIu32 "-%" PRIu32 ")", start, start + LXM_IDMAP_BLOCK - 1);
+		char *text = NULL;
+		if (!IS_EMPTY(shifted) ? asprintf(&text, "%s%s (ownership shifted on disk: %s)", v ? v : "auto", block, shifted) < 0
+				       : asprintf(&text, "%s%s", v ? v : "auto", block) < 0)
 			goto oom;
+		s.idmap = text;
 	}
 	v = lxm_cfg_str(cfg, "security.seccomp");
 	if (!v || STREQ(v, "default")) {

@@ -109,13 +109,20 @@ int lxm_config_text_reidentify(const char *text, const char *name, bool new_uuid
 static int rewrite_in_rootfs(int etc_fd, const char *rel, const char *text)
 {
 	/* O_NOFOLLOW: a copied rootfs is guest-controlled; a symlink etc/hostname -> /etc/shadow
-	 * must not make the host truncate its own files. */
-	_cleanup_close_ int fd = openat(etc_fd, rel, O_WRONLY | O_TRUNC | O_NOFOLLOW | O_CLOEXEC | O_NONBLOCK);
-	if (fd < 0)
-		return errno == ENOENT || errno == ELOOP ? 0 : -errno;
+	 * must not make the host truncate its own files. Pinned as O_PATH and checked first: a
+	 * device node or FIFO planted there is never opened (no tty becomes our controlling
+	 * terminal, no disk is opened for writing). */
+	_cleanup_close_ int pfd = openat(etc_fd, rel, O_PATH | O_NOFOLLOW | O_CLOEXEC);
+	if (pfd < 0)
+		return errno == ENOENT ? 0 : -errno;
 	struct stat st;
-	if (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode))
-		return 0;
+	if (fstat(pfd, &st) < 0 || !S_ISREG(st.st_mode))
+		return 0; /* a symlink (O_PATH|O_NOFOLLOW names the link itself) or no regular file */
+	char proc[32];
+	snprintf(proc, sizeof(proc), "/proc/self/fd/%d", pfd);
+	_cleanup_close_ int fd = open(proc, O_WRONLY | O_TRUNC | O_CLOEXEC | O_NOCTTY);
+	if (fd < 0)
+		return -errno;
 	size_t len = strlen(text);
 	if (len > 0 && write(fd, text, len) != (ssize_t)len)
 		return -EIO;

@@ -149,6 +149,13 @@ lxm_prepare_inittab() {
 		lxm_warn "no /etc/inittab: SIGPWR will not halt this container"
 		return 0
 	fi
+	# Symlink attack: a tarball's "etc/inittab -> /etc/passwd" would make the appends below write
+	# a host file (-f follows links; this function runs where set -e is off, so a refused edit
+	# must stop it explicitly).
+	if [[ -L $rootfs/etc/inittab ]] || ! lxm_is_real_dir "$rootfs" etc; then
+		lxm_warn "'/etc/inittab' is a symlink: not prepared, SIGPWR may not halt this container"
+		return 0
+	fi
 	# Stock powerwait/powerfailnow/powerokwait entries call /etc/init.d/powerfail, which does not
 	# exist: SIGPWR would do nothing and a stop would wait for its timeout.
 	lxm_edit_file "$rootfs" etc/inittab \
@@ -158,7 +165,7 @@ lxm_prepare_inittab() {
 		-e 's/^\(pn::powerfailnow:.*\)/#\1/' \
 		-e 's/^\(po::powerokwait:.*\)/#\1/' \
 		-e '/^[^#:]*:[^:]*:respawn:[^ ]*getty.*tty[0-9]/d' \
-		-e '/^[^#:]*:[^:]*:respawn:[^ ]*getty.* console$/d'
+		-e '/^[^#:]*:[^:]*:respawn:[^ ]*getty.* console$/d' || return 0
 	# sysvinit 3.x reads /etc/inittab.d and complains at every runlevel change when it is missing.
 	[[ -e $rootfs/etc/inittab.d || -L $rootfs/etc/inittab.d ]] || mkdir -m 0755 "$rootfs/etc/inittab.d"
 	grep -q '^ca:[^:]*:ctrlaltdel:' "$rootfs/etc/inittab" ||

@@ -5,9 +5,19 @@
 . "$(dirname "$0")/lib.sh"
 require_root "boots containers"
 
-plan 16
+if [ "${LXM_TEST_MODE:-}" = unprivileged ]; then plan 17; else plan 16; fi
 
 new_root
+# safe-exec-unprivileged.sh runs this file again with LXM_TEST_MODE=unprivileged.
+if [ "${LXM_TEST_MODE:-}" = unprivileged ]; then
+	T_IDS=$(mktemp -d /tmp/lxm-se-ids.XXXXXX)
+	defer "rm -rf '$T_IDS'"
+	export LXCMGR_SUBUID=$T_IDS/subuid LXCMGR_SUBGID=$T_IDS/subgid LXCMGR_IDMAP_REGISTRY=$T_IDS/registry
+	echo "root:600000:65536" >"$T_IDS/subuid"
+	echo "root:600000:65536" >"$T_IDS/subgid"
+	mkdir -p "$ROOT/etc/lxcmgr"
+	printf 'defaults {\n  security {\n    privileged = false\n  }\n}\n' >"$ROOT/etc/lxcmgr/lxcmgr.conf"
+fi
 NAME=$(unique_name se)
 defer "'$LXCMGR' --root '$ROOT' kill '$NAME' >/dev/null 2>&1 || true"
 # The attack runs against a private copy of the binary: if the protection broke, the build's
@@ -19,6 +29,9 @@ cp "$LXCMGR" "$COPY"
 
 check "create a busybox container" lxcmgr create "$NAME" -t busybox
 check "start it" lxcmgr start "$NAME"
+if [ "${LXM_TEST_MODE:-}" = unprivileged ]; then
+	like "$(lxcmgr exec "$NAME" -- cat /proc/self/uid_map)" "^ +0 +600000 +65536" "the container is unprivileged (root is host uid 600000)"
+fi
 
 # --- exec still works ----------------------------------------------------------------------------
 run_expect_exit 0 lxcmgr exec "$NAME" -- echo hello

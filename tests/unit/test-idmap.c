@@ -143,9 +143,14 @@ static void test_isolated(void **state)
 	assert_int_equal(c.ranges[0].host_id, 231072);
 	assert_string_equal(get(subuid), "root:100000:131072\nroot:231072:65536\n");
 	assert_string_equal(get(registry), "uuid-a 100000\nuuid-b 165536\nuuid-c 231072\n");
+	uint32_t start;
+	assert_int_equal(lxm_idmap_registry_lookup("uuid-b", &files, &start), 0);
+	assert_int_equal(start, 165536);
+	assert_int_equal(lxm_idmap_registry_lookup("uuid-x", &files, &start), -ENOENT);
 	/* Release frees the block for the next container. */
 	assert_int_equal(lxm_idmap_release("uuid-b", &files), 0);
 	assert_string_equal(get(registry), "uuid-a 100000\nuuid-c 231072\n");
+	assert_int_equal(lxm_idmap_registry_lookup("uuid-b", &files, &start), -ENOENT);
 	assert_int_equal(lxm_idmap_resolve("isolated", "uuid-d", &files, &b), 0);
 	assert_int_equal(b.ranges[0].host_id, 165536);
 }
@@ -158,6 +163,62 @@ static void test_isolated_revoked(void **state)
 	assert_int_equal(lxm_idmap_resolve("isolated", "uuid-a", &files, &a), 0);
 	put(subuid, "alice:100000:65536\n");
 	assert_int_equal(lxm_idmap_resolve("isolated", "uuid-a", &files, &a), -EPERM);
+}
+
+static void test_release(void **state)
+{
+	struct lxm_idmap m;
+	put(subuid, "root:100000:196608\n");
+	put(subgid, "root:100000:196608\n");
+	/* No registry yet: nothing to release. */
+	assert_int_equal(lxm_idmap_release("uuid-a", &files), 0);
+	assert_int_equal(lxm_idmap_resolve("isolated", "uuid-a", &files, &m), 0);
+	assert_int_equal(lxm_idmap_resolve("isolated", "uuid-ab", &files, &m), 0);
+	assert_int_equal(lxm_idmap_resolve("isolated", "uuid-b", &files, &m), 0);
+	/* A uuid that is a prefix of another releases only its own line. */
+	assert_int_equal(lxm_idmap_release("uuid-a", &files), 0);
+	assert_string_equal(get(registry), "uuid-ab 165536\nuuid-b 231072\n");
+	assert_int_equal(lxm_idmap_release("unknown", &files), 0);
+	assert_string_equal(get(registry), "uuid-ab 165536\nuuid-b 231072\n");
+	/* The lowest free block goes to the next container; nothing new delegated. */
+	assert_int_equal(lxm_idmap_resolve("isolated", "uuid-c", &files, &m), 0);
+	assert_int_equal(m.ranges[0].host_id, 100000);
+	assert_int_equal(m.ranges[1].host_id, 100000);
+	assert_string_equal(get(subuid), "root:100000:196608\n");
+	/* An isolated map needs a usable uuid (it is the registry key). */
+	assert_int_equal(lxm_idmap_resolve("isolated", "", &files, &m), -EINVAL);
+	assert_int_equal(lxm_idmap_resolve("isolated", "a b", &files, &m), -EINVAL);
+}
+
+static void test_isolated_other_owners(void **state)
+{
+	struct lxm_idmap m;
+	/* Root's uid and gid delegations differ: a block must be delegated in both. */
+	put(subuid, "root:100000:131072\nalice:231072:65536\n");
+	put(subgid, "root:165536:65536\n");
+	assert_int_equal(lxm_idmap_resolve("isolated", "u1", &files, &m), 0);
+	assert_int_equal(m.ranges[0].host_id, 165536);
+	/* The next one gets a fresh block past every owner's range, in both files. */
+	assert_int_equal(lxm_idmap_resolve("isolated", "u2", &files, &m), 0);
+	assert_int_equal(m.ranges[0].host_id, 296608);
+	assert_string_equal(get(subgid), "root:165536:65536\nroot:296608:65536\n");
+}
+
+static void test_files_env(void **state)
+{
+	struct lxm_idmap_files f;
+	setenv("LXCMGR_SUBUID", "/x/subuid", 1);
+	setenv("LXCMGR_IDMAP_REGISTRY", "/x/reg", 1);
+	unsetenv("LXCMGR_SUBGID");
+	lxm_idmap_files_default(&f);
+	assert_string_equal(f.subuid, "/x/subuid");
+	assert_string_equal(f.subgid, "/etc/subgid");
+	assert_string_equal(f.registry, "/x/reg");
+	unsetenv("LXCMGR_SUBUID");
+	unsetenv("LXCMGR_IDMAP_REGISTRY");
+	lxm_idmap_files_default(&f);
+	assert_string_equal(f.subuid, "/etc/subuid");
+	assert_string_equal(f.registry, "/var/lib/lxcmgr/idmap-isolated");
 }
 
 static void test_explicit(void **state)
@@ -198,6 +259,9 @@ int main(void)
 		cmocka_unit_test_setup(test_isolated, setup),
 		cmocka_unit_test_setup(test_isolated_revoked, setup),
 		cmocka_unit_test_setup(test_explicit, setup),
+		cmocka_unit_test_setup(test_release, setup),
+		cmocka_unit_test_setup(test_isolated_other_owners, setup),
+		cmocka_unit_test(test_files_env),
 	};
 	return cmocka_run_group_tests(tests, group_setup, group_teardown);
 }

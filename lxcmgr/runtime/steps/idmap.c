@@ -14,10 +14,46 @@
 #include <sys/syscall.h>
 #include <sys/wait.h>
 
+#include "config/config.h"
 #include "runtime/cfg-get.h"
 #include "runtime/steps/steps.h"
+#include "security/idshift.h"
 #include "security/summary.h"
 #include "util/log.h"
+
+/* A rootfs whose owners were shifted on disk (security/idshift.h) must match the map this start
+ * uses: a copy with its own "isolated" block, an import or an edited idmap shift it again; a
+ * container made privileged gets its container ids back. want NULL: privileged. */
+static int reconcile_shift(struct lxm_start_ctx *ctx, const struct lxm_idmap *want)
+{
+	const struct lxm_container *c = ctx->container;
+	_cleanup_free_ char *record = NULL;
+	int r = lxm_idshift_reconcile(c->rootfs, lxm_cfg_str(c->config, "security.idmap_shifted"), want, &record);
+	if (r < 0)
+		return log_error_errno(r, "Failed to shift the ownership of the rootfs of '%s': %m", c->name);
+	ctx->shifted = r > 0;
+	if (record && c->config_path) {
+		r = lxm_config_set_in_file(c->config_path, "security.idmap_shifted", IS_EMPTY(record) ? NULL : record);
+		if (r < 0)
+			return log_error_errno(r, "Failed to record the shifted ownership in '%s': %m", c->config_path);
+	}
+	return 0;
+}
+
+/* The filesystem refused the id-mapped mount: shift the owners on disk once (the clone shows the
+ * same inodes) and record it, so later starts skip the attempt. */
+static int shift_now(struct lxm_start_ctx *ctx)
+{
+	const struct lxm_container *c = ctx->container;
+	_cleanup_free_ char *record = NULL;
+	int r = lxm_idshift_now(c->name, c->rootfs, &ctx->idmap, &record);
+	if (r < 0)
+		return r;
+	ctx->shifted = true;
+	if (c->config_path && (r = lxm_config_set_in_file(c->config_path, "security.idmap_shifted", record)) < 0)
+		return log_error_errno(r, "Failed to record the shifted ownership in '%s': %m", c->config_path);
+	return 0;
+}
 
 int lxm_start_prepare_idmap(struct lxm_start_ctx *ctx)
 {
@@ -25,7 +61,7 @@ int lxm_start_prepare_idmap(struct lxm_start_ctx *ctx)
 	struct lxm_idmap_files files;
 
 	if (!lxm_security_wants_userns(cfg))
-		return 0;
+		return reconcile_shift(ctx, NULL);
 	/* The kernel id-maps an overlay's layers, never the overlay mount itself (EINVAL). */
 	const char *storage = lxm_cfg_str(cfg, "storage");
 	if (storage && STREQ(storage, "overlay"))
@@ -37,6 +73,9 @@ int lxm_start_prepare_idmap(struct lxm_start_ctx *ctx)
 	int r = lxm_idmap_resolve(lxm_cfg_str(cfg, "security.idmap"), lxm_cfg_str(cfg, "uuid"), &files, &ctx->idmap);
 	if (r < 0)
 		return log_error_errno(r, "Failed to find the id range of '%s': %m", ctx->container->name);
+	r = reconcile_shift(ctx, &ctx->idmap);
+	if (r < 0)
+		return r;
 	ctx->tree_fd = (int)syscall(SYS_open_tree, AT_FDCWD, ctx->container->rootfs,
 				    OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC | AT_RECURSIVE);
 	if (ctx->tree_fd < 0)
@@ -113,7 +152,10 @@ int lxm_start_step_idmap(struct lxm_start_ctx *ctx)
 	if (lxm_idmap_map_id(&ctx->idmap, LXM_IDMAP_UID, 0, true, &uid) < 0 ||
 	    lxm_idmap_map_id(&ctx->idmap, LXM_IDMAP_GID, 0, true, &gid) < 0)
 		return log_error_errno(-ERANGE, "The id map of '%s' does not map root", ctx->container->name);
-	r = idmap_tree(ctx);
+	/* Shifted owners: the plain clone already shows the container's root its files. */
+	r = ctx->shifted ? 0 : idmap_tree(ctx);
+	if (r == -EINVAL || r == -EOPNOTSUPP)
+		r = shift_now(ctx); /* a container created elsewhere (or privileged) on such a store */
 	if (r < 0)
 		return log_error_errno(r, "Failed to id-map the rootfs '%s' (does its filesystem support id-mapped mounts?): %m",
 				       ctx->container->rootfs);

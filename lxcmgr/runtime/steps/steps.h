@@ -41,6 +41,7 @@ struct lxm_start_ctx {
 	/* User namespace (steps/idmap.c): the maps, and the rootfs as a detached mount (open_tree
 	 * before clone, id-mapped and attached in the child's mount namespace by the parent). */
 	bool userns;
+	bool shifted; /* the rootfs' owners are shifted on disk (security.idmap_shifted): no id-mapped mount */
 	struct lxm_idmap idmap;
 	int tree_fd;
 };
