@@ -8,11 +8,14 @@
  *   security-helper apparmor-unload NAME
  *   security-helper apparmor-exec PROFILE CMD [ARG...]   aa_change_onexec(PROFILE), exec CMD
  *   security-helper seccomp-exec PROFILE CMD [ARG...]    no_new_privs, seccomp PROFILE, exec CMD
+ *   security-helper mount-clone SRC DST                  bind SRC to DST with open_tree+move_mount
  */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <fcntl.h>
 #include <sys/prctl.h>
+#include <sys/syscall.h>
 #include <unistd.h>
 
 #include "security/apparmor.h"
@@ -86,6 +89,18 @@ static int seccomp_exec(char **argv)
 	return log_error_errno(negative_errno(), "Failed to execute '%s': %m", argv[1]);
 }
 
+/* A recursive bind through the new mount API, which AppArmor's mount rules do not see on
+ * older kernels (6.1): the seccomp profile has to refuse it. */
+static int mount_clone(char **argv)
+{
+	_cleanup_close_ int fd = (int)syscall(SYS_open_tree, AT_FDCWD, argv[0], 1 /* OPEN_TREE_CLONE */ | O_CLOEXEC | AT_RECURSIVE);
+	if (fd < 0)
+		return log_error_errno(negative_errno(), "open_tree('%s') failed: %m", argv[0]);
+	if (syscall(SYS_move_mount, fd, "", AT_FDCWD, argv[1], 4 /* MOVE_MOUNT_F_EMPTY_PATH */) < 0)
+		return log_error_errno(negative_errno(), "move_mount('%s') failed: %m", argv[1]);
+	return 0;
+}
+
 int main(int argc, char **argv)
 {
 	lxm_log_set_ident("security-helper");
@@ -97,6 +112,8 @@ int main(int argc, char **argv)
 	int r;
 	if (STREQ(verb, "devices-attach"))
 		r = devices_attach(argc - 2, argv + 2);
+	else if (STREQ(verb, "mount-clone") && argc >= 4)
+		r = mount_clone(argv + 2);
 	else if (STREQ(verb, "seccomp-exec") && argc >= 4)
 		r = seccomp_exec(argv + 2);
 	else if (strncmp(verb, "apparmor-", 9) == 0 && (!STREQ(verb, "apparmor-exec") || argc >= 4))

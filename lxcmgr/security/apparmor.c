@@ -96,7 +96,31 @@ static const char *const proc_sys_writable[] = {
 	"fs/mqueue/*",                                /* IPC namespace */
 };
 static const char *const sys_writable[] = { "fs/cgroup/*" };
-static const char *const bind_forbidden[] = { "proc", "proc/*", "sys", "sys/*" };
+/* The one place a recursive bind of / may go (systemd's copy of the root for a service). */
+static const char *const rbind_root_targets[] = { "run/systemd/unit-root/" };
+
+/* What systemd binds onto itself (recursively) in a service's fresh /proc to remount it
+ * read-only (ProtectHostname=). Both are per UTS namespace and writable anyway, so wherever they
+ * are bound nothing is gained; any other source in /proc or /sys (ProtectKernelTunables=) is
+ * refused: binding /proc/sysrq-trigger onto /proc/sys/kernel/hostname would make a host-wide
+ * reboot key writable under a name the path rules allow. */
+static const char *const rbind_sources[] = { "proc/sys/kernel/hostname", "proc/sys/kernel/domainname" };
+
+static void render_rbind_sources(FILE *f)
+{
+	static const char *const tops[] = { "proc/", "sys/" };
+	const char *names[ARRAY_SIZE(rbind_sources)];
+	char base[64];
+
+	for (size_t t = 0; t < ARRAY_SIZE(tops); t++) {
+		size_t n = 0, len = strlen(tops[t]);
+		for (size_t i = 0; i < ARRAY_SIZE(rbind_sources); i++)
+			if (strncmp(rbind_sources[i], tops[t], len) == 0)
+				names[n++] = rbind_sources[i] + len;
+		snprintf(base, sizeof(base), "@{lxm_root}%s", tops[t]);
+		complement(f, "audit deny mount options=(rbind) ", base, "", names, n, ",");
+	}
+}
 
 static int render_rules(const char *key, char **ret)
 {
@@ -106,13 +130,15 @@ static int render_rules(const char *key, char **ret)
 	if (!f)
 		return -ENOMEM;
 	if (STREQ(key, "PROC_SYS_RULES"))
-		complement(f, "deny ", "/proc/sys/", "", proc_sys_writable, ARRAY_SIZE(proc_sys_writable), " wklx,");
+		complement(f, "deny ", "@{lxm_root}proc/sys/", "", proc_sys_writable, ARRAY_SIZE(proc_sys_writable), " wklx,");
 	else if (STREQ(key, "SYS_RULES"))
-		complement(f, "deny ", "/sys/", "", sys_writable, ARRAY_SIZE(sys_writable), " wklx,");
-	else if (STREQ(key, "BIND_RULES")) {
-		complement(f, "mount options=(rw, bind) ", "/", "", bind_forbidden, ARRAY_SIZE(bind_forbidden), ",");
-		complement(f, "mount options=(rw, move) ", "/", "", bind_forbidden, ARRAY_SIZE(bind_forbidden), ",");
-	} else {
+		complement(f, "deny ", "@{lxm_root}sys/", "", sys_writable, ARRAY_SIZE(sys_writable), " wklx,");
+	else if (STREQ(key, "RBIND_ROOT_RULES"))
+		complement(f, "audit deny mount options=(rbind) / -> ", "/", "", rbind_root_targets,
+			   ARRAY_SIZE(rbind_root_targets), ",");
+	else if (STREQ(key, "RBIND_SOURCE_RULES"))
+		render_rbind_sources(f);
+	else {
 		fclose(f);
 		return -EINVAL;
 	}

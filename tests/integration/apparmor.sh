@@ -18,7 +18,7 @@ if ! command -v apparmor_parser >/dev/null && [ ! -x /usr/sbin/apparmor_parser ]
 	exit 0
 fi
 
-plan 11
+plan 30
 uuid=$(cat /proc/sys/kernel/random/uuid)
 name=lxcmgr-$(echo "$uuid" | tr -d - | cut -c1-16)
 defer "'$HELPER' apparmor-unload '$name'"
@@ -44,4 +44,52 @@ check "a tmpfs may be mounted" \
 run_expect_exit 32 confined unshare -m --propagation unchanged mount --bind /proc "$mnt"
 like "$(dmesg | grep 'apparmor="DENIED" operation="mount"' | tail -1)" "profile=\"$name\".*srcname=\"/proc/\"" \
 	"AppArmor denied binding /proc elsewhere (a fresh bind has no masks; the deny rules go by path)"
+
+# The mounts a booting systemd makes (its credential directories, ProtectSystem=, PrivateTmp=)
+# work confined; "$mnt" is a tmpfs of the test's own mount namespace.
+ns_script() { echo "mount -t tmpfs none '$mnt'; $1"; }
+allowed() { check "allowed: $1" confined unshare -m --propagation unchanged sh -ec "$(ns_script "$2")"; }
+# denied DESC SCRIPT: works unconfined (so the denial is AppArmor's), fails confined.
+denied() {
+	if ! unshare -m --propagation unchanged sh -ec "$(ns_script "$2")" >/dev/null 2>&1; then
+		not_ok "denied: $1" "the control run without the profile failed too: $2"
+	else
+		check "denied: $1" confined sh -c '! unshare -m --propagation unchanged sh -ec "$1"' sh "$(ns_script "$2")"
+	fi
+}
+allowed "a ramfs (systemd's credential directories)" "mount -t ramfs none $mnt"
+allowed "read-only remount of a bind mount, with nosuid,nodev,noexec,relatime" \
+	"mount --bind $mnt $mnt; mount -o remount,bind,ro,nosuid,nodev,noexec,relatime $mnt"
+allowed "read-only remount of a bind mount, plain" "mount --bind $mnt $mnt; mount -o remount,bind,ro $mnt"
+allowed "bind and recursive bind of a directory" "mkdir $mnt/a $mnt/b; mount --bind $mnt/a $mnt/b; mount --rbind $mnt/a $mnt/b"
+allowed "propagation changes" "mount --make-rslave /; mount --make-private $mnt; mount --make-shared $mnt"
+# systemd builds a service's mount namespace in a recursive copy of / at /run/systemd/unit-root
+# (it exists on every systemd host); the path rules cover that copy too.
+allowed "a recursive bind of / to /run/systemd/unit-root (systemd's service namespaces)" \
+	"mkdir -p /run/systemd/unit-root; mount --rbind / /run/systemd/unit-root"
+denied "reading /proc/kcore through systemd's copy of /" \
+	"mkdir -p /run/systemd/unit-root; mount --rbind / /run/systemd/unit-root; head -c1 /run/systemd/unit-root/proc/kcore >/dev/null"
+allowed "hostname bound onto itself, recursively (ProtectHostname=)" \
+	"mount --rbind /proc/sys/kernel/hostname /proc/sys/kernel/hostname"
+denied "a recursive bind of another /proc/sys entry" "touch $mnt/x; mount --rbind /proc/sys/kernel/core_pattern $mnt/x"
+denied "a remount that makes a read-only bind mount writable again" \
+	"mount --bind $mnt $mnt; mount -o remount,bind,ro $mnt; mount -o remount,bind,rw $mnt"
+denied "a superblock remount (without bind)" "mount -o remount,ro $mnt"
+denied "binding /sys elsewhere" "mount --bind /sys $mnt"
+denied "binding /proc/sysrq-trigger elsewhere" "touch $mnt/x; mount --bind /proc/sysrq-trigger $mnt/x"
+denied "a recursive bind of / (brings /proc along)" "mount --rbind / $mnt"
+# AppArmor 3.0's parser turns "rw" in a bind rule into any new mount without flags, and the
+# read-only remount rule into any new read-only mount: the profile closes both.
+denied "a fresh procfs elsewhere, named like a path" "mount -t proc /x $mnt"
+denied "a fresh read-only procfs elsewhere" "mount -t proc -o ro proc $mnt"
+denied "a fresh read-only sysfs elsewhere" "mount -t sysfs -o ro sys $mnt"
+denied "the root disk, read-write" "mount $(findmnt -no SOURCE /) $mnt"
+# The new mount API (open_tree + move_mount) is not seen by AppArmor's mount rules on older
+# kernels (Debian 12's 6.1); the default seccomp profile refuses it, so a container cannot
+# clone /proc out of the path rules' reach that way.
+if confined unshare -m --propagation unchanged "$HELPER" mount-clone /proc "$mnt" >/dev/null 2>&1; then
+	diag "this kernel's AppArmor lets open_tree+move_mount through: the seccomp profile has to refuse them"
+fi
+check "denied: cloning /proc elsewhere with open_tree+move_mount, under the default seccomp profile" \
+	confined unshare -m --propagation unchanged sh -c "! '$HELPER' seccomp-exec default '$HELPER' mount-clone /proc '$mnt'"
 is "$("$HELPER" apparmor-exec unconfined cat /proc/self/attr/current)" "unconfined" "\"unconfined\" really is unconfined"

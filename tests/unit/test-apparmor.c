@@ -50,35 +50,52 @@ static void test_generated_rules(void **state)
 	assert_lacks(t, "_RULES@");
 	assert_has(t, "signal peer=@{profile_name},");
 	assert_has(t, "ptrace peer=@{profile_name},");
-	assert_has(t, "deny /proc/sysrq-trigger rwklx,");
-	assert_has(t, "deny /proc/kcore rwklx,");
-	assert_has(t, "deny /sys/kernel/security/** rwklx,");
-	assert_has(t, "deny /sys/firmware/efi/efivars/** rwklx,");
-	assert_has(t, "mount fstype=proc -> /proc/,");
+	assert_has(t, "@{lxm_root}=/ /{,**/}run/systemd/unit-root/\n");
+	assert_has(t, "deny @{lxm_root}proc/sysrq-trigger rwklx,");
+	assert_has(t, "deny @{lxm_root}proc/kcore rwklx,");
+	assert_has(t, "deny @{lxm_root}sys/kernel/security/** rwklx,");
+	assert_has(t, "deny @{lxm_root}sys/firmware/efi/efivars/** rwklx,");
+	assert_has(t, "mount fstype=proc -> @{lxm_root}proc/,");
 	assert_has(t, "mount fstype=devpts -> /dev/pts/,");
-	/* Any rule with "bind" in its options allows binds from anywhere (seen on Linux 6.1). */
-	assert_lacks(t, "\n  mount options=(ro, remount, bind");
+	assert_has(t, "mount fstype=ramfs,");
+	assert_has(t, "mount options=(rslave),");
+	/* Read-only bind remounts only; the parser's extra readings of that rule (a bind from
+	 * anywhere, a read-only new mount of any type) are denied again. */
+	assert_has(t, "\n  mount options=(ro, remount, bind) options in (nosuid, nodev, noexec, relatime,");
+	assert_has(t, "\n  audit deny mount options=(ro) options in (nosuid, nodev, noexec, relatime,");
 	assert_lacks(t, "\n  remount ");
+	/* "rw" in a mount rule becomes "any new mount without flags" (parser 3.0). */
+	assert_lacks(t, "options=(rw");
+	/* No bind, recursive bind or move from /proc or /sys, in the root or systemd's copy of it. */
+	assert_has(t, "audit deny mount options=(bind) @{lxm_root}{proc,sys}{,/**},");
+	/* Recursive binds from /proc or /sys: only hostname and domainname (ProtectHostname=),
+	 * never onto a root. */
+	assert_has(t, "audit deny mount options=(rbind) @{lxm_root}{proc,sys}{,/},");
+	assert_has(t, "audit deny mount options=(rbind) @{lxm_root}{proc,sys}{,/**} -> @{lxm_root},");
+	assert_has(t, "audit deny mount options=(rbind) @{lxm_root}proc/[^s]*{,/**},");
+	assert_has(t, "audit deny mount options=(rbind) @{lxm_root}proc/sys/kernel/[^hd]*{,/**},");
+	assert_has(t, "audit deny mount options=(rbind) @{lxm_root}proc/sys/kernel/hostname?*{,/**},");
+	assert_has(t, "audit deny mount options=(rbind) @{lxm_root}sys/?*{,/**},");
+	assert_lacks(t, "audit deny mount options=(rbind) @{lxm_root}proc/sys/kernel/hostname,");
+	/* A recursive bind of / goes to /run/systemd/unit-root/ only. */
+	assert_has(t, "audit deny mount options=(rbind) / -> /[^r]*{,/**},");
+	assert_has(t, "audit deny mount options=(rbind) / -> /run/systemd/unit-root[^/]*{,/**},");
+	assert_has(t, "audit deny mount options=(rbind) / -> /run/systemd/unit-root/?*{,/**},");
+	assert_lacks(t, "audit deny mount options=(rbind) / -> /run/systemd/unit-root/,");
 	/* /proc/sys: everything but net, fs/mqueue and the namespaced kernel entries denied. */
-	assert_has(t, "deny /proc/sys/[^nkf]*{,/**} wklx,");
-	assert_has(t, "deny /proc/sys/kernel/[^smhd]*{,/**} wklx,");
-	assert_has(t, "deny /proc/sys/kernel/s[^he]*{,/**} wklx,");
-	assert_has(t, "deny /proc/sys/kernel/hostname?*{,/**} wklx,");
-	assert_has(t, "deny /proc/sys/fs/[^m]*{,/**} wklx,");
-	assert_has(t, "deny /proc/sys/n[^e]*{,/**} wklx,");
-	assert_lacks(t, "deny /proc/sys/net/");
-	assert_lacks(t, "deny /proc/sys/kernel/shm");
+	assert_has(t, "deny @{lxm_root}proc/sys/[^nkf]*{,/**} wklx,");
+	assert_has(t, "deny @{lxm_root}proc/sys/kernel/[^smhd]*{,/**} wklx,");
+	assert_has(t, "deny @{lxm_root}proc/sys/kernel/s[^he]*{,/**} wklx,");
+	assert_has(t, "deny @{lxm_root}proc/sys/kernel/hostname?*{,/**} wklx,");
+	assert_has(t, "deny @{lxm_root}proc/sys/fs/[^m]*{,/**} wklx,");
+	assert_has(t, "deny @{lxm_root}proc/sys/n[^e]*{,/**} wklx,");
+	assert_lacks(t, "deny @{lxm_root}proc/sys/net/");
+	assert_lacks(t, "deny @{lxm_root}proc/sys/kernel/shm");
 	/* /sys: only the cgroup tree is writable. */
-	assert_has(t, "deny /sys/[^f]*{,/**} wklx,");
-	assert_has(t, "deny /sys/fs/[^c]*{,/**} wklx,");
-	assert_lacks(t, "deny /sys/fs/cgroup/[");
-	assert_has(t, "deny /sys/fs/cgroup/devices/devices.allow wklx,");
-	/* No bind or move mount from /proc or /sys. */
-	assert_has(t, "mount options=(rw, bind) /[^ps]*{,/**},");
-	assert_has(t, "mount options=(rw, bind) /proc[^/]*{,/**},");
-	assert_has(t, "mount options=(rw, move) /s[^y]*{,/**},");
-	assert_lacks(t, "mount options=(rw, bind) /proc/");
-	assert_lacks(t, "mount options=(rw, bind) /proc{");
+	assert_has(t, "deny @{lxm_root}sys/[^f]*{,/**} wklx,");
+	assert_has(t, "deny @{lxm_root}sys/fs/[^c]*{,/**} wklx,");
+	assert_lacks(t, "deny @{lxm_root}sys/fs/cgroup/[");
+	assert_has(t, "deny @{lxm_root}sys/fs/cgroup/devices/devices.allow wklx,");
 }
 
 static void test_placeholders(void **state)

@@ -68,6 +68,11 @@ static void test_default_profile_parses(void **state)
 	assert_int_equal(lxm_seccomp_rule_errno(s, "open_by_handle_at"), EPERM);
 	assert_int_equal(lxm_seccomp_rule_errno(s, "keyctl"), ENOSYS);
 	assert_int_equal(lxm_seccomp_rule_errno(s, "reboot"), 0); /* poweroff inside a PID ns */
+	/* The new mount API, unseen by AppArmor's mount rules on Linux 6.1. */
+	assert_int_equal(lxm_seccomp_rule_errno(s, "open_tree"), ENOSYS);
+	assert_int_equal(lxm_seccomp_rule_errno(s, "move_mount"), ENOSYS);
+	assert_int_equal(lxm_seccomp_rule_errno(s, "fsopen"), ENOSYS);
+	assert_int_equal(lxm_seccomp_rule_errno(s, "fsmount"), ENOSYS);
 }
 
 static void test_builtin_default(void **state)
