@@ -16,7 +16,9 @@
  *   escape-probe cgroup-limit FILE VALUE        raise a limit of the container's own cgroup
  *   escape-probe cgroup-limit-freshmount CONTROLLER FILE VALUE   same on a new v1 mount
  */
+#ifndef _GNU_SOURCE
 #define _GNU_SOURCE
+#endif
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>

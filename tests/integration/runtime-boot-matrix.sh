@@ -41,9 +41,6 @@ boot_one() {
 	defer "'$LXCMGR' --root '$ROOT' kill '$name' >/dev/null 2>&1 || true"
 	if [ "$init" = busybox ]; then
 		lxcmgr create "$name" -t busybox >"$ROOT/create.log" 2>&1 || { skip "busybox template failed: $(tail -1 "$ROOT/create.log")" $PER_INIT; return; }
-	elif ! command -v mmdebstrap >/dev/null && ! command -v debootstrap >/dev/null; then
-		skip "$init: neither mmdebstrap nor debootstrap is installed" $PER_INIT
-		return
 	elif ! lxcmgr create "$name" -t debian --init "$init" >"$ROOT/create.log" 2>&1; then
 		skip "$init: the debian template could not be built here: $(tail -1 "$ROOT/create.log")" $PER_INIT
 		return
