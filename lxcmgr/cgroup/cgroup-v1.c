@@ -40,6 +40,16 @@ static int cpuset_fixup(const char *parent, const char *dir)
 	return 0;
 }
 
+static bool has_controller(const struct lxm_cgroup_hier *h, const char *ctrl)
+{
+	size_t l = strlen(ctrl);
+
+	for (const char *p = h->controllers; p && *p; p += strcspn(p, ","), p += strspn(p, ","))
+		if (strncmp(p, ctrl, l) == 0 && (p[l] == ',' || !p[l]))
+			return true;
+	return false;
+}
+
 static int v1_create(struct lxm_cgroup *cg)
 {
 	for (size_t i = 0; i < cg->n; i++) {
@@ -52,6 +62,15 @@ static int v1_create(struct lxm_cgroup *cg)
 			r = cpuset_fixup(h->parent, h->path);
 		if (r < 0)
 			return lxm_cg_set_error(cg, r, "Failed to create cgroup '%s': %m", h->path);
+		/* The kernel refuses a new device list ("a" in devices.deny) in a cgroup with
+		 * children, also for a while after rmdir: lxm_cgroup_set_devices() makes this one. */
+		if (!h->inner || has_controller(h, "devices"))
+			continue;
+		r = lxm_cg_mkdir_parents(h->path, h->inner, cpuset_fixup);
+		if (r >= 0)
+			r = cpuset_fixup(h->path, h->inner);
+		if (r < 0)
+			return lxm_cg_set_error(cg, r, "Failed to create cgroup '%s': %m", h->inner);
 	}
 	return 0;
 }
@@ -359,6 +378,9 @@ static int v1_set_devices(struct lxm_cgroup *cg, const char *const *rules)
 	r = lxm_cg_write(cg, h->path, "devices.deny", "a");
 	for (size_t i = 0; r >= 0 && rules && rules[i]; i++)
 		r = lxm_cg_write(cg, h->path, "devices.allow", rules[i]);
+	/* Only now the inner cgroup (v1_create): it starts with a copy of the payload's list. */
+	if (h->inner && mkdir(h->inner, 0755) < 0 && errno != EEXIST && r >= 0)
+		r = lxm_cg_set_error(cg, negative_errno(), "Failed to create cgroup '%s': %m", h->inner);
 	return r;
 }
 
