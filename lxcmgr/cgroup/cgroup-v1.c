@@ -286,6 +286,24 @@ static int v1_io_weight(struct lxm_cg_tx *tx, struct lxm_cgroup_hier *h, uint64_
 	return lxm_cg_note(notes, "io_weight is ignored: no blkio.weight or blkio.bfq.weight (no BFQ scheduler)");
 }
 
+/* v1 cpuset is not hierarchical by itself: a child's cpus must stay a subset of its parent's.
+ * The inner cgroup gets the same set; narrowing goes child first, widening parent first (the
+ * first order is tried first; the kernel refuses it when the set grows). */
+static int v1_cpuset(struct lxm_cg_tx *tx, struct lxm_cgroup_hier *h, const char *cpus)
+{
+	int r;
+
+	if (!h->inner || !lxm_cg_file_exists(h->inner, "cpuset.cpus"))
+		return lxm_cg_tx_write(tx, h->path, "cpuset.cpus", cpus);
+	r = lxm_cg_tx_write(tx, h->inner, "cpuset.cpus", cpus);
+	if (r >= 0)
+		return lxm_cg_tx_write(tx, h->path, "cpuset.cpus", cpus);
+	r = lxm_cg_tx_write(tx, h->path, "cpuset.cpus", cpus);
+	if (r >= 0)
+		r = lxm_cg_tx_write(tx, h->inner, "cpuset.cpus", cpus);
+	return r;
+}
+
 static int v1_apply(struct lxm_cgroup *cg, struct lxm_cg_tx *tx, const struct lxm_cgroup_limits *l, char **notes)
 {
 	struct lxm_cgroup_hier *h;
@@ -311,7 +329,7 @@ static int v1_apply(struct lxm_cgroup *cg, struct lxm_cg_tx *tx, const struct lx
 		r = lxm_cg_tx_write(tx, h->path, "cpu.shares", buf);
 	}
 	if (r >= 0 && l->cpuset && (h = need(cg, "cpuset", "cpuset", notes)))
-		r = lxm_cg_tx_write(tx, h->path, "cpuset.cpus", l->cpuset);
+		r = v1_cpuset(tx, h, l->cpuset);
 	if (r >= 0 && l->pids != LXM_CGROUP_UNSET && (h = need(cg, "pids", "pids", notes))) {
 		if (l->pids == LXM_CGROUP_MAX)
 			snprintf(buf, sizeof(buf), "max");

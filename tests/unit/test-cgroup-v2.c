@@ -637,6 +637,14 @@ static void test_v1_inner(void **state)
 	assert_int_equal(lxm_cgroup_create(cg), 0);
 	assert_string_equal(get(in, "cpuset.cpus"), "0-1");
 	assert_string_equal(get(in, "cpuset.mems"), "0");
+	/* v1 devices: a new list is refused in a cgroup with children; set_devices makes it. */
+	snprintf(in, sizeof(in), "%s/" LXM_CGROUP_INNER, v1_dir(f, "devices"));
+	assert_int_not_equal(stat(in, &st), 0);
+	put(v1_dir(f, "devices"), "devices.deny", "");
+	put(v1_dir(f, "devices"), "devices.allow", "");
+	assert_int_equal(lxm_cgroup_set_devices(cg, (const char *const[]){ "c 1:3 rwm", NULL }), 0);
+	assert_string_equal(get(v1_dir(f, "devices"), "devices.deny"), "a");
+	assert_int_equal(stat(in, &st), 0);
 	for (size_t i = 0; i < lxm_cgroup_n_hierarchies(cg); i++) {
 		struct lxm_cgroup_hierarchy_info hi;
 
@@ -653,8 +661,14 @@ static void test_v1_inner(void **state)
 	assert_string_equal(get(in, "cgroup.procs"), "7");
 	put(v1_dir(f, "pids"), "pids.max", "max\n");
 	l.pids = 500;
+	l.cpuset = "1";
 	assert_int_equal(lxm_cgroup_set_limits(cg, &l, NULL), 0);
 	assert_string_equal(get(v1_dir(f, "pids"), "pids.max"), "500");
+	/* v1 cpuset: a child's cpus must stay within its parent's, the inner cgroup follows. */
+	assert_string_equal(get(v1_dir(f, "cpuset"), "cpuset.cpus"), "1");
+	snprintf(in, sizeof(in), "%s/" LXM_CGROUP_INNER, v1_dir(f, "cpuset"));
+	assert_string_equal(get(in, "cpuset.cpus"), "1");
+	snprintf(in, sizeof(in), "%s/" LXM_CGROUP_INNER, v1_dir(f, "pids"));
 	if (getuid() == 0) {
 		assert_int_equal(lxm_cgroup_chown(cg, 4242, 4242), 0);
 		snprintf(in, sizeof(in), "%s/" LXM_CGROUP_INNER, v1_dir(f, "pids"));

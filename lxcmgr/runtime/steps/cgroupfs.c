@@ -85,9 +85,8 @@ static int mount_v2(struct lxm_start_ctx *ctx, const char *dir)
 /* v1: devices.allow and devices.deny of the inner cgroup (the root of the container's devices
  * hierarchy) are bound read-only over themselves. The kernel checks a write there against the
  * parent, the payload, whose list lxcmgr set: a privileged container's root writing "a" to
- * devices.allow gets no more than that list; the read-only bind says so early. Sub-cgroups stay writable
- * (systemd's DevicePolicy); they can only narrow the list. This is a speed bump for privileged
- * containers (their root may unmount it; AppArmor denies that write too); with a user namespace
+ * devices.allow gets no more than that list; the read-only bind refuses it early. Sub-cgroups
+ * stay writable (systemd's DevicePolicy); they can only narrow the list. With a user namespace
  * the kernel refuses the write anyway (CAP_SYS_ADMIN of the initial namespace). */
 static int protect_devices_files(struct lxm_start_ctx *ctx, const char *dir)
 {
