@@ -21,7 +21,7 @@
 # must still hold the config's values. Unprivileged, the write itself must be refused too.
 . "$(dirname "$0")/lib.sh"
 require_root "starts containers"
-plan 48
+plan 51
 
 command -v "${CC:-cc}" >/dev/null || { echo "1..0 # SKIP no C compiler for tests/escape-probe.c"; _tap_plan=; exit 0; }
 new_root
@@ -145,6 +145,17 @@ for mode in privileged unprivileged; do
 		cgroup-limit-freshmount memory memory.limit_in_bytes -1
 	limit_attempt "$mode" "raising its own pids limit on a fresh cgroup mount" "$pids_max" 500 \
 		cgroup-limit-freshmount pids pids.max 99999
+	pdir=$(dirname "$pids_max")
+	if [ -z "$(cat "$pdir/cgroup.procs")" ] && [ -n "$(cat "$pdir/init/cgroup.procs")" ]; then
+		ok "$mode: the container's processes run in the inner cgroup, none in the payload"
+	else
+		not_ok "$mode: the container's processes run in the inner cgroup, none in the payload" \
+			"payload: '$(cat "$pdir/cgroup.procs" | xargs)', inner: '$(cat "$pdir/init/cgroup.procs" | xargs)'"
+	fi
+	if [ "$mode" = unprivileged ]; then
+		is "$(stat -c %u "$pdir" "$pdir/pids.max" "$pdir/init" "$pdir/init/cgroup.procs" | xargs)" "0 0 500000 500000" \
+			"$mode: the inner cgroup belongs to the container's root, the payload and its limits to host root"
+	fi
 	check "$mode: the host disk node made inside did not appear on the host" test ! -e "/tmp/escape-disk"
 	check "$mode: the container is killed" lxcmgr kill "$n"
 done
