@@ -40,6 +40,16 @@ static int cpuset_fixup(const char *parent, const char *dir)
 	return 0;
 }
 
+static bool has_controller(const struct lxm_cgroup_hier *h, const char *ctrl)
+{
+	size_t l = strlen(ctrl);
+
+	for (const char *p = h->controllers; p && *p; p += strcspn(p, ","), p += strspn(p, ","))
+		if (strncmp(p, ctrl, l) == 0 && (p[l] == ',' || !p[l]))
+			return true;
+	return false;
+}
+
 static int v1_create(struct lxm_cgroup *cg)
 {
 	for (size_t i = 0; i < cg->n; i++) {
@@ -52,6 +62,15 @@ static int v1_create(struct lxm_cgroup *cg)
 			r = cpuset_fixup(h->parent, h->path);
 		if (r < 0)
 			return lxm_cg_set_error(cg, r, "Failed to create cgroup '%s': %m", h->path);
+		/* The kernel refuses a new device list ("a" in devices.deny) in a cgroup with
+		 * children, also for a while after rmdir: lxm_cgroup_set_devices() makes this one. */
+		if (!h->inner || has_controller(h, "devices"))
+			continue;
+		r = lxm_cg_mkdir_parents(h->path, h->inner, cpuset_fixup);
+		if (r >= 0)
+			r = cpuset_fixup(h->path, h->inner);
+		if (r < 0)
+			return lxm_cg_set_error(cg, r, "Failed to create cgroup '%s': %m", h->inner);
 	}
 	return 0;
 }
@@ -267,6 +286,24 @@ static int v1_io_weight(struct lxm_cg_tx *tx, struct lxm_cgroup_hier *h, uint64_
 	return lxm_cg_note(notes, "io_weight is ignored: no blkio.weight or blkio.bfq.weight (no BFQ scheduler)");
 }
 
+/* v1 cpuset is not hierarchical by itself: a child's cpus must stay a subset of its parent's.
+ * The inner cgroup gets the same set; narrowing goes child first, widening parent first (the
+ * first order is tried first; the kernel refuses it when the set grows). */
+static int v1_cpuset(struct lxm_cg_tx *tx, struct lxm_cgroup_hier *h, const char *cpus)
+{
+	int r;
+
+	if (!h->inner || !lxm_cg_file_exists(h->inner, "cpuset.cpus"))
+		return lxm_cg_tx_write(tx, h->path, "cpuset.cpus", cpus);
+	r = lxm_cg_tx_write(tx, h->inner, "cpuset.cpus", cpus);
+	if (r >= 0)
+		return lxm_cg_tx_write(tx, h->path, "cpuset.cpus", cpus);
+	r = lxm_cg_tx_write(tx, h->path, "cpuset.cpus", cpus);
+	if (r >= 0)
+		r = lxm_cg_tx_write(tx, h->inner, "cpuset.cpus", cpus);
+	return r;
+}
+
 static int v1_apply(struct lxm_cgroup *cg, struct lxm_cg_tx *tx, const struct lxm_cgroup_limits *l, char **notes)
 {
 	struct lxm_cgroup_hier *h;
@@ -292,7 +329,7 @@ static int v1_apply(struct lxm_cgroup *cg, struct lxm_cg_tx *tx, const struct lx
 		r = lxm_cg_tx_write(tx, h->path, "cpu.shares", buf);
 	}
 	if (r >= 0 && l->cpuset && (h = need(cg, "cpuset", "cpuset", notes)))
-		r = lxm_cg_tx_write(tx, h->path, "cpuset.cpus", l->cpuset);
+		r = v1_cpuset(tx, h, l->cpuset);
 	if (r >= 0 && l->pids != LXM_CGROUP_UNSET && (h = need(cg, "pids", "pids", notes))) {
 		if (l->pids == LXM_CGROUP_MAX)
 			snprintf(buf, sizeof(buf), "max");
@@ -359,6 +396,9 @@ static int v1_set_devices(struct lxm_cgroup *cg, const char *const *rules)
 	r = lxm_cg_write(cg, h->path, "devices.deny", "a");
 	for (size_t i = 0; r >= 0 && rules && rules[i]; i++)
 		r = lxm_cg_write(cg, h->path, "devices.allow", rules[i]);
+	/* Only now the inner cgroup (v1_create): it starts with a copy of the payload's list. */
+	if (h->inner && mkdir(h->inner, 0755) < 0 && errno != EEXIST && r >= 0)
+		r = lxm_cg_set_error(cg, negative_errno(), "Failed to create cgroup '%s': %m", h->inner);
 	return r;
 }
 

@@ -2,12 +2,14 @@
 /*
  * The unified (v2) back end, written to Documentation/admin-guide/cgroup-v2.rst.
  *
- * Delegation for systemd inside: the payload cgroup holds the limits and init; its parent's
- * cgroup.subtree_control enables the controllers so the limits apply. We never enable
- * subtree_control on the payload itself (no-internal-process rule: a cgroup with processes
- * cannot distribute controllers to children). Init runs in a cgroup namespace rooted at the
- * payload, so it sees that cgroup as "/"; systemd moves itself into "/init.scope" and then
- * enables the controllers it wants in the payload's subtree_control, which it owns.
+ * Delegation for systemd inside: the payload cgroup holds the limits; its parent's
+ * cgroup.subtree_control enables the controllers so the limits apply. Without an inner cgroup
+ * init runs in the payload itself, which then must not enable its subtree_control
+ * (no-internal-process rule). With an inner cgroup (the payload's
+ * "init", lxm_cgroup_set_inner()) the payload has no process and enables every controller in
+ * its own subtree_control; init runs in the inner cgroup, the root of its cgroup namespace, so
+ * it sees that one as "/"; systemd moves itself into "/init.scope" and then enables the
+ * controllers it wants in the inner cgroup's subtree_control, which it owns.
  */
 #include <errno.h>
 #include <inttypes.h>
@@ -71,6 +73,15 @@ static int v2_create(struct lxm_cgroup *cg)
 		r = negative_errno();
 	if (r < 0)
 		return lxm_cg_set_error(cg, r, "Failed to create cgroup '%s': %m", h->path);
+	if (!h->inner)
+		return 0;
+	/* The payload holds no process (they all run in the inner cgroup), so it may distribute
+	 * its controllers: the inner cgroup, the container's root, gets them for systemd inside. */
+	r = enable_controllers(h->path);
+	if (r >= 0 && mkdir(h->inner, 0755) < 0 && errno != EEXIST)
+		r = negative_errno();
+	if (r < 0)
+		return lxm_cg_set_error(cg, r, "Failed to create cgroup '%s': %m", h->inner);
 	return 0;
 }
 

@@ -28,6 +28,7 @@ void lxm_cgroup_free(struct lxm_cgroup *cg)
 		free(cg->h[i].mount_path);
 		free(cg->h[i].parent);
 		free(cg->h[i].path);
+		free(cg->h[i].inner);
 	}
 	free(cg->h);
 	free(cg->name);
@@ -121,13 +122,43 @@ int lxm_cgroup_new(const char *fs_root, const char *mountinfo_path, const char *
 
 int lxm_cgroup_open_by_id(const char *uuid, enum lxm_cgroup_kind kind, struct lxm_cgroup **ret)
 {
+	_cleanup_cgroup_ struct lxm_cgroup *cg = NULL;
 	struct lxm_cgroup_params p = {};
 	char name[128];
+	int r;
 
 	if (IS_EMPTY(uuid) || strlen(uuid) > 64 || strspn(uuid, "0123456789abcdefABCDEF-") != strlen(uuid))
 		return log_debug_errno(EINVAL, "Invalid container uuid '%s'", uuid ?: "");
 	snprintf(name, sizeof(name), "lxcmgr.%s.%s", kind == LXM_CGROUP_MONITOR ? "monitor" : "payload", uuid);
-	return lxm_cgroup_new_full(&p, name, ret);
+	r = lxm_cgroup_new_full(&p, name, &cg);
+	if (r < 0)
+		return r;
+	if (kind == LXM_CGROUP_PAYLOAD) {
+		r = lxm_cgroup_set_inner(cg, LXM_CGROUP_INNER);
+		if (r < 0)
+			return r;
+	}
+	*ret = TAKE_PTR(cg);
+	return 0;
+}
+
+/* Why an inner cgroup: the kernel lets the owner of a cgroup's directory (and, without a user
+ * namespace, any CAP_SYS_ADMIN root that mounts a fresh cgroupfs) write that cgroup's limit
+ * files. Processes live one level down and the cgroup namespace is rooted there, so the limits
+ * set on the payload are above the container's root: a container raising "its own" limits
+ * only writes the inner cgroup's, which the payload's still cap (cgroup limits are hierarchical). */
+int lxm_cgroup_set_inner(struct lxm_cgroup *cg, const char *inner)
+{
+	if (IS_EMPTY(inner) || !path_ok(inner, false))
+		return log_debug_errno(EINVAL, "Invalid inner cgroup name '%s'", inner ?: "");
+	for (size_t i = 0; i < cg->n; i++) {
+		free(cg->h[i].inner);
+		if (asprintf(&cg->h[i].inner, "%s/%s", cg->h[i].path, inner) < 0) {
+			cg->h[i].inner = NULL;
+			return -ENOMEM;
+		}
+	}
+	return 0;
 }
 
 const char *lxm_cgroup_name(const struct lxm_cgroup *cg)
@@ -158,6 +189,7 @@ int lxm_cgroup_hierarchy(const struct lxm_cgroup *cg, size_t i, struct lxm_cgrou
 		.mount_name = cg->h[i].mount_name,
 		.controllers = cg->h[i].controllers,
 		.path = cg->h[i].path,
+		.inner = lxm_cg_join_path(&cg->h[i]),
 		.v2 = cg->h[i].v2,
 	};
 	return 0;
@@ -212,7 +244,13 @@ int lxm_cgroup_attach(struct lxm_cgroup *cg, pid_t pid)
 	/* "0" means the writer itself, right also inside a new pid namespace. */
 	snprintf(buf, sizeof(buf), "%d", (int)pid);
 	for (size_t i = 0; i < cg->n; i++) {
-		r = lxm_cg_write(cg, cg->h[i].path, "cgroup.procs", buf);
+		const char *dir = lxm_cg_join_path(&cg->h[i]);
+
+		/* v1 devices: the inner cgroup comes with the device list (cgroup-v1.c); without one
+		 * set, it is made here and copies the payload's. */
+		if (cg->h[i].inner && mkdir(dir, 0755) < 0 && errno != EEXIST)
+			return lxm_cg_set_error(cg, negative_errno(), "Failed to create cgroup '%s': %m", dir);
+		r = lxm_cg_write(cg, dir, "cgroup.procs", buf);
 		if (r < 0)
 			return r;
 	}
@@ -370,13 +408,14 @@ int lxm_cgroup_chown(struct lxm_cgroup *cg, uid_t uid, gid_t gid)
 
 	for (size_t i = 0; i < cg->n; i++) {
 		const char *const *files = cg->h[i].v2 ? v2_files : v1_files;
+		const char *dir = lxm_cg_join_path(&cg->h[i]);
 
-		if (chown(cg->h[i].path, uid, gid) < 0)
-			return lxm_cg_set_error(cg, negative_errno(), "Failed to chown '%s': %m", cg->h[i].path);
+		if (chown(dir, uid, gid) < 0)
+			return lxm_cg_set_error(cg, negative_errno(), "Failed to chown '%s': %m", dir);
 		for (size_t f = 0; files[f]; f++) {
 			_cleanup_free_ char *p = NULL;
 
-			if (asprintf(&p, "%s/%s", cg->h[i].path, files[f]) < 0)
+			if (asprintf(&p, "%s/%s", dir, files[f]) < 0)
 				return -ENOMEM;
 			if (chown(p, uid, gid) < 0 && errno != ENOENT)
 				return lxm_cg_set_error(cg, negative_errno(), "Failed to chown '%s': %m", p);

@@ -10,7 +10,11 @@
  *   lxm_cgroup_open_by_id(uuid, LXM_CGROUP_PAYLOAD, &cg); lxm_cgroup_create(cg);
  *   lxm_cgroup_set_limits(cg, &limits, &notes)      before init runs (the cgroup is empty)
  *   child: lxm_cgroup_attach(cg, 0) or parent: lxm_cgroup_attach(cg, child_pid)
- *   child, after it is attached: unshare(CLONE_NEWCGROUP) so the payload dir is its cgroup root
+ *   child, after it is attached: unshare(CLONE_NEWCGROUP) so the inner cgroup is its cgroup root
+ * The payload has an inner cgroup "lxcmgr.payload.ID/init" (LXC's lxc.cgroup.dir.container.inner):
+ * attach puts processes there, limits/usage/freeze/kill/destroy work on the payload. The
+ * container's cgroup namespace is rooted at the inner cgroup, so the payload's limit files are
+ * outside everything it can see or mount (a privileged root mounting a fresh cgroupfs included).
  *   stop: lxm_cgroup_kill(cg); lxm_cgroup_destroy(cg)
  * After a killed monitor, lxm_cgroup_open_by_id() with the uuid finds the same cgroup again.
  *
@@ -65,6 +69,12 @@ int lxm_cgroup_new_full(const struct lxm_cgroup_params *p, const char *name, str
 /* Real host, default base: "lxcmgr.payload.UUID" / "lxcmgr.monitor.UUID". uuid: [0-9a-fA-F-]. */
 int lxm_cgroup_open_by_id(const char *uuid, enum lxm_cgroup_kind kind, struct lxm_cgroup **ret);
 void lxm_cgroup_free(struct lxm_cgroup *cg);
+/* The payload's inner cgroup, the root of the container's cgroup namespace. */
+#define LXM_CGROUP_INNER "init"
+/* Makes create also make NAME/INNER (v2: with the controllers enabled in NAME), attach join
+ * NAME/INNER and chown hand over NAME/INNER only. inner: one path component. open_by_id() sets
+ * LXM_CGROUP_INNER for LXM_CGROUP_PAYLOAD. */
+int lxm_cgroup_set_inner(struct lxm_cgroup *cg, const char *inner);
 static inline void lxm_cgroup_freep(struct lxm_cgroup **cg)
 {
 	if (*cg)
@@ -75,7 +85,7 @@ static inline void lxm_cgroup_freep(struct lxm_cgroup **cg)
 /* mkdir in every hierarchy (EEXIST is fine). v1: cpuset.cpus/mems copied from the parent; v2: the
  * parent's cgroup.subtree_control gets every available controller (memory pids cpu cpuset io). */
 int lxm_cgroup_create(struct lxm_cgroup *cg);
-/* Writes pid (0 = the caller) to cgroup.procs in every hierarchy. */
+/* Writes pid (0 = the caller) to cgroup.procs in every hierarchy (of the inner cgroup if set). */
 int lxm_cgroup_attach(struct lxm_cgroup *cg, pid_t pid);
 /* Moves pid (0 = the caller) out: into the directory the cgroup was created in (the hierarchy
  * root, or base). The monitor calls it on itself before destroying its own cgroup, since a cgroup
@@ -99,13 +109,15 @@ struct lxm_cgroup_hierarchy_info {
 	const char *mount_name;  /* "cpu", "memory", "systemd", "unified", "net_cls,net_prio"; "" for pure v2 */
 	const char *controllers; /* "cpu", "name=systemd", "" (hybrid unified), "cpuset cpu io memory pids" (v2) */
 	const char *path;        /* the cgroup's directory on the host */
+	const char *inner;       /* where its processes run: path/INNER, or path without an inner cgroup */
 	bool v2;
 };
 size_t lxm_cgroup_n_hierarchies(const struct lxm_cgroup *cg);
 int lxm_cgroup_hierarchy(const struct lxm_cgroup *cg, size_t i, struct lxm_cgroup_hierarchy_info *ret);
 
 /* chown the cgroup dirs and the files a delegated owner writes (v2: cgroup.procs, cgroup.threads,
- * cgroup.subtree_control; v1: tasks, cgroup.procs, cgroup.clone_children) for unprivileged use. */
+ * cgroup.subtree_control; v1: tasks, cgroup.procs, cgroup.clone_children) for unprivileged use.
+ * With an inner cgroup only the inner one: the payload and its limit files stay host root's. */
 int lxm_cgroup_chown(struct lxm_cgroup *cg, uid_t uid, gid_t gid);
 
 /* Limits. Integer fields: LXM_CGROUP_UNSET leaves the file alone, LXM_CGROUP_MAX means "max". */

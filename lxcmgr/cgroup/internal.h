@@ -13,7 +13,8 @@ struct lxm_cgroup_hier {
 	char *controllers; /* v1 "cpu,cpuacct" / "name=systemd"; v2 cgroup.controllers of the root */
 	char *mount_path;  /* the hierarchy's root on this host (rebased onto fs_root) */
 	char *parent;      /* mount_path/base: where the cgroup is created */
-	char *path;        /* parent/name */
+	char *path;        /* parent/name: limits, usage, freezer, kill, removal */
+	char *inner;       /* path/INNER where the processes run (lxm_cgroup_set_inner()), or NULL */
 	bool v2;
 };
 
@@ -44,6 +45,12 @@ extern const struct lxm_cgroup_ops lxm_cgroup_v2_ops;
 /* Kills everything in the v2 hierarchy h (cgroup.kill, or freeze + pidfds) and waits for
  * "populated 0"; the v1 back end uses it for the hybrid unified hierarchy. */
 int lxm_cg_v2_kill(struct lxm_cgroup *cg, struct lxm_cgroup_hier *h);
+
+/* Where processes join in h: the inner cgroup when there is one, else the cgroup itself. */
+static inline const char *lxm_cg_join_path(const struct lxm_cgroup_hier *h)
+{
+	return h->inner ?: h->path;
+}
 
 /* The hierarchy that has controller (v1 "memory" inside "cpu,memory"; v2 the one hierarchy when
  * its cgroup.controllers lists it), or NULL. */

@@ -11,13 +11,17 @@
 # exec (safe-exec.sh, safe-exec-unprivileged.sh), planted symlinks (safe-paths.sh).
 #
 # Privileged containers are not root-safe (README "Security"): without AppArmor their root, which
-# is host root with CAP_SYS_ADMIN, can mount a fresh procfs or cgroup hierarchy and so reach the
-# unmasked /proc (core_pattern: host code execution) and its own cgroup's limit files. Those attempts are TAP TODO items in privileged
-# mode (expected to fail until the payload's limits move to a parent cgroup the container cannot
-# see); they must fail in unprivileged mode.
+# is host root with CAP_SYS_ADMIN, can mount a fresh procfs and so reach the unmasked /proc
+# (core_pattern: host code execution). Those attempts are TAP TODO items in privileged mode
+# (only AppArmor blocks them); they must fail in unprivileged mode.
+# Raising its own cgroup limits must fail in both modes: the limits sit on the payload cgroup,
+# init and every exec run in its inner cgroup "init", the root of the container's cgroup
+# namespace. A privileged root may write the limit files it can reach (the inner cgroup's, on
+# /sys/fs/cgroup or on a fresh mount), so the test reads the payload's files on the host: they
+# must still hold the config's values. Unprivileged, the write itself must be refused too.
 . "$(dirname "$0")/lib.sh"
 require_root "starts containers"
-plan 48
+plan 51
 
 : "${top_builddir:=$top_srcdir}"
 PROBE=$top_builddir/tests/escape-probe # built by make check (static, no sanitizers)
@@ -54,6 +58,15 @@ host_bnd=$((16#$(awk '/^CapBnd:/ {print $2}' /proc/self/status)))
 # default drop list (mac_admin 33, mac_override 32, sys_time 25, sys_module 16, sys_rawio 17)
 default_drop=$(((1 << 33) | (1 << 32) | (1 << 25) | (1 << 16) | (1 << 17)))
 hex() { printf '%016x' "$1"; }
+uuid_of() { sed -n 's/^uuid *= *"\(.*\)"/\1/p' "$CT/$1/config"; }
+# payload_file NAME CONTROLLER FILE: the payload cgroup's file on the host (v1 or pure v2).
+payload_file() {
+	if [ -e /sys/fs/cgroup/cgroup.controllers ]; then
+		echo "/sys/fs/cgroup/lxcmgr.payload.$(uuid_of "$1")/$3"
+	else
+		echo "/sys/fs/cgroup/$2/lxcmgr.payload.$(uuid_of "$1")/$3"
+	fi
+}
 field() { awk -v k="$1:" '$1 == k {print $2}'; }
 
 # attempt MODE DESC VERB...: the probe must report "blocked"; in privileged mode a TODO when
@@ -69,6 +82,24 @@ attempt() {
 		echo "not ok $_tap_n - $mode: $desc fails # TODO privileged root is host root: $out"
 	else
 		not_ok "$mode: $desc fails" "exit $rc: $out"
+	fi
+}
+
+# limit_attempt MODE DESC HOSTFILE WANT VERB...: the probe's write may reach the inner cgroup
+# (privileged) or be refused, but the payload's limit HOSTFILE must still read WANT.
+limit_attempt() {
+	local mode=$1 desc=$2 file=$3 want=$4 out rc=0 now
+	shift 4
+	out=$(lxcmgr exec "$n" -T -- /escape-probe "$@" 2>&1) || rc=$?
+	now=$(cat "$file" 2>&1)
+	if [ "$now" != "$want" ]; then
+		not_ok "$mode: $desc fails" "'$file' is '$now', not '$want' (probe: exit $rc: $out)"
+	elif [ "$mode" = unprivileged ] && ! { [ "$rc" -eq 0 ] && [[ $out == blocked:* ]]; }; then
+		not_ok "$mode: $desc fails" "the write was not refused: exit $rc: $out"
+	elif [[ $out == blocked:* ]]; then
+		ok "$mode: $desc fails ($out; payload's $(basename "$file") still $want)"
+	else
+		ok "$mode: $desc fails (the write reached only its inner cgroup; payload's $(basename "$file") still $want)"
 	fi
 }
 
@@ -112,11 +143,27 @@ for mode in privileged unprivileged; do
 	else
 		skip "this kernel has no sysrq-trigger (CONFIG_MAGIC_SYSRQ off)"
 	fi
-	attempt "$mode" "raising its own pids limit" known cgroup-limit /sys/fs/cgroup/pids/pids.max 100000
-	attempt "$mode" "raising its own memory limit" known cgroup-limit /sys/fs/cgroup/memory/memory.limit_in_bytes -1
-	attempt "$mode" "raising its own memory limit on a fresh cgroup mount" known \
+	pids_max=$(payload_file "$n" pids pids.max)
+	if [ -e /sys/fs/cgroup/cgroup.controllers ]; then mem_max=$(payload_file "$n" memory memory.max)
+	else mem_max=$(payload_file "$n" memory memory.limit_in_bytes); fi
+	limit_attempt "$mode" "raising its own pids limit" "$pids_max" 500 cgroup-limit /sys/fs/cgroup/pids/pids.max 100000
+	limit_attempt "$mode" "raising its own memory limit" "$mem_max" 268435456 \
+		cgroup-limit /sys/fs/cgroup/memory/memory.limit_in_bytes -1
+	limit_attempt "$mode" "raising its own memory limit on a fresh cgroup mount" "$mem_max" 268435456 \
 		cgroup-limit-freshmount memory memory.limit_in_bytes -1
-	attempt "$mode" "raising its own pids limit on a fresh cgroup mount" known cgroup-limit-freshmount pids pids.max 99999
+	limit_attempt "$mode" "raising its own pids limit on a fresh cgroup mount" "$pids_max" 500 \
+		cgroup-limit-freshmount pids pids.max 99999
+	pdir=$(dirname "$pids_max")
+	if [ -z "$(cat "$pdir/cgroup.procs")" ] && [ -n "$(cat "$pdir/init/cgroup.procs")" ]; then
+		ok "$mode: the container's processes run in the inner cgroup, none in the payload"
+	else
+		not_ok "$mode: the container's processes run in the inner cgroup, none in the payload" \
+			"payload: '$(cat "$pdir/cgroup.procs" | xargs)', inner: '$(cat "$pdir/init/cgroup.procs" | xargs)'"
+	fi
+	if [ "$mode" = unprivileged ]; then
+		is "$(stat -c %u "$pdir" "$pdir/pids.max" "$pdir/init" "$pdir/init/cgroup.procs" | xargs)" "0 0 500000 500000" \
+			"$mode: the inner cgroup belongs to the container's root, the payload and its limits to host root"
+	fi
 	check "$mode: the host disk node made inside did not appear on the host" test ! -e "/tmp/escape-disk"
 	check "$mode: the container is killed" lxcmgr kill "$n"
 done

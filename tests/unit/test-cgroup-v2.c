@@ -538,6 +538,149 @@ static void test_v1(void **state)
 	assert_false(lxm_cgroup_exists(cg));
 }
 
+/* The payload's inner cgroup (LXC's lxc.cgroup.dir.container.inner): processes join NAME/init,
+ * the container's root gets NAME/init, limits, usage, kill and removal stay on NAME. */
+static void test_v2_inner(void **state)
+{
+	struct fake *f = *state;
+	_cleanup_cgroup_ struct lxm_cgroup *cg = NULL;
+	struct lxm_cgroup_limits l = LXM_CGROUP_LIMITS_INIT;
+	struct lxm_cgroup_hierarchy_info hi;
+	pid_t *pids = NULL;
+	size_t n = 0;
+	char in[256];
+	struct stat st;
+
+	assert_int_equal(lxm_cgroup_new(f->fs, f->mountinfo, NAME, &cg), 0);
+	assert_int_equal(lxm_cgroup_set_inner(cg, "a/b"), -EINVAL);
+	assert_int_equal(lxm_cgroup_set_inner(cg, ".."), -EINVAL);
+	assert_int_equal(lxm_cgroup_set_inner(cg, ""), -EINVAL);
+	assert_int_equal(lxm_cgroup_set_inner(cg, LXM_CGROUP_INNER), 0);
+	/* The payload as the kernel makes it, so that enabling its controllers can be seen. */
+	assert_int_equal(mkdir(f->cg, 0755), 0);
+	put(f->cg, "cgroup.controllers", "cpuset cpu io memory pids\n");
+	put(f->cg, "cgroup.subtree_control", "");
+	assert_int_equal(lxm_cgroup_create(cg), 0);
+	v2_populate(f->cg);
+	snprintf(in, sizeof(in), "%s/" LXM_CGROUP_INNER, f->cg);
+	assert_int_equal(stat(in, &st), 0);
+	assert_true(S_ISDIR(st.st_mode));
+	assert_string_equal(get(f->fs, "cgroup.subtree_control"), "+pids");
+	/* v2_populate reset it: create again (a retry) enables them in the payload. */
+	put(f->cg, "cgroup.controllers", "cpuset cpu io memory pids\n");
+	assert_int_equal(lxm_cgroup_create(cg), 0);
+	assert_string_equal(get(f->cg, "cgroup.subtree_control"), "+pids");
+	v2_populate(in);
+	assert_int_equal(lxm_cgroup_hierarchy(cg, 0, &hi), 0);
+	assert_string_equal(hi.path, f->cg);
+	assert_string_equal(hi.inner, in);
+
+	assert_int_equal(lxm_cgroup_attach(cg, 42), 0);
+	assert_string_equal(get(in, "cgroup.procs"), "42");
+	assert_string_equal(get(f->cg, "cgroup.procs"), "");
+	assert_int_equal(lxm_cgroup_pids(cg, &pids, &n), 0);
+	assert_int_equal(n, 1);
+	assert_int_equal(pids[0], 42);
+	free(pids);
+
+	l.pids = 500;
+	l.memory = 256ULL << 20;
+	assert_int_equal(lxm_cgroup_set_limits(cg, &l, NULL), 0);
+	assert_string_equal(get(f->cg, "pids.max"), "500");
+	assert_string_equal(get(f->cg, "memory.max"), "268435456");
+	assert_string_equal(get(in, "pids.max"), "max\n");
+
+	/* Unprivileged hand-over: the inner cgroup only, never the payload and its limit files. */
+	if (getuid() == 0) {
+		assert_int_equal(lxm_cgroup_chown(cg, 4242, 4242), 0);
+		assert_int_equal(stat(in, &st), 0);
+		assert_int_equal(st.st_uid, 4242);
+		snprintf(in, sizeof(in), "%s/" LXM_CGROUP_INNER "/cgroup.subtree_control", f->cg);
+		assert_int_equal(stat(in, &st), 0);
+		assert_int_equal(st.st_uid, 4242);
+		assert_int_equal(stat(f->cg, &st), 0);
+		assert_int_equal(st.st_uid, 0);
+		snprintf(in, sizeof(in), "%s/cgroup.subtree_control", f->cg);
+		assert_int_equal(stat(in, &st), 0);
+		assert_int_equal(st.st_uid, 0);
+	} else
+		assert_int_equal(lxm_cgroup_chown(cg, getuid(), getgid()), 0);
+
+	/* freeze and kill act on the payload: its whole subtree, the inner cgroup included. */
+	put(f->cg, "cgroup.events", "populated 1\nfrozen 1\n");
+	assert_int_equal(lxm_cgroup_freeze(cg, true), 0);
+	assert_string_equal(get(f->cg, "cgroup.freeze"), "1");
+	snprintf(in, sizeof(in), "%s/" LXM_CGROUP_INNER, f->cg);
+	assert_string_equal(get(in, "cgroup.freeze"), "0\n");
+	put(f->cg, "cgroup.events", "populated 0\nfrozen 0\n");
+	assert_int_equal(lxm_cgroup_kill(cg), 0);
+	assert_string_equal(get(f->cg, "cgroup.kill"), "1");
+	assert_int_equal(lxm_cgroup_destroy(cg), 0);
+	assert_false(lxm_cgroup_exists(cg));
+}
+
+static void test_v1_inner(void **state)
+{
+	struct fake *f = *state;
+	_cleanup_cgroup_ struct lxm_cgroup *cg = NULL;
+	struct lxm_cgroup_limits l = LXM_CGROUP_LIMITS_INIT;
+	char in[512];
+	struct stat st;
+
+	assert_int_equal(lxm_cgroup_new(f->fs, f->mountinfo, NAME, &cg), 0);
+	assert_int_equal(lxm_cgroup_set_inner(cg, LXM_CGROUP_INNER), 0);
+	/* The inner cpuset as the kernel makes it: empty, filled from the payload. */
+	snprintf(in, sizeof(in), "%s/" LXM_CGROUP_INNER, f->cg);
+	assert_int_equal(mkdir(in, 0755), 0);
+	put(in, "cpuset.cpus", "\n");
+	put(in, "cpuset.mems", "\n");
+	assert_int_equal(lxm_cgroup_create(cg), 0);
+	assert_string_equal(get(in, "cpuset.cpus"), "0-1");
+	assert_string_equal(get(in, "cpuset.mems"), "0");
+	/* v1 devices: a new list is refused in a cgroup with children; set_devices makes it. */
+	snprintf(in, sizeof(in), "%s/" LXM_CGROUP_INNER, v1_dir(f, "devices"));
+	assert_int_not_equal(stat(in, &st), 0);
+	put(v1_dir(f, "devices"), "devices.deny", "");
+	put(v1_dir(f, "devices"), "devices.allow", "");
+	assert_int_equal(lxm_cgroup_set_devices(cg, (const char *const[]){ "c 1:3 rwm", NULL }), 0);
+	assert_string_equal(get(v1_dir(f, "devices"), "devices.deny"), "a");
+	assert_int_equal(stat(in, &st), 0);
+	for (size_t i = 0; i < lxm_cgroup_n_hierarchies(cg); i++) {
+		struct lxm_cgroup_hierarchy_info hi;
+
+		assert_int_equal(lxm_cgroup_hierarchy(cg, i, &hi), 0);
+		snprintf(in, sizeof(in), "%s/" LXM_CGROUP_INNER, hi.path);
+		assert_string_equal(hi.inner, in);
+		assert_int_equal(stat(in, &st), 0);
+		put(hi.inner, "cgroup.procs", "");
+	}
+	assert_int_equal(lxm_cgroup_attach(cg, 7), 0);
+	snprintf(in, sizeof(in), "%s/" LXM_CGROUP_INNER, v1_dir(f, "memory"));
+	assert_string_equal(get(in, "cgroup.procs"), "7");
+	snprintf(in, sizeof(in), "%s/" LXM_CGROUP_INNER, v1_dir(f, "unified"));
+	assert_string_equal(get(in, "cgroup.procs"), "7");
+	put(v1_dir(f, "pids"), "pids.max", "max\n");
+	l.pids = 500;
+	l.cpuset = "1";
+	assert_int_equal(lxm_cgroup_set_limits(cg, &l, NULL), 0);
+	assert_string_equal(get(v1_dir(f, "pids"), "pids.max"), "500");
+	/* v1 cpuset: a child's cpus must stay within its parent's, the inner cgroup follows. */
+	assert_string_equal(get(v1_dir(f, "cpuset"), "cpuset.cpus"), "1");
+	snprintf(in, sizeof(in), "%s/" LXM_CGROUP_INNER, v1_dir(f, "cpuset"));
+	assert_string_equal(get(in, "cpuset.cpus"), "1");
+	snprintf(in, sizeof(in), "%s/" LXM_CGROUP_INNER, v1_dir(f, "pids"));
+	if (getuid() == 0) {
+		assert_int_equal(lxm_cgroup_chown(cg, 4242, 4242), 0);
+		snprintf(in, sizeof(in), "%s/" LXM_CGROUP_INNER, v1_dir(f, "pids"));
+		assert_int_equal(stat(in, &st), 0);
+		assert_int_equal(st.st_uid, 4242);
+		assert_int_equal(stat(v1_dir(f, "pids"), &st), 0);
+		assert_int_equal(st.st_uid, 0);
+	}
+	assert_int_equal(lxm_cgroup_destroy(cg), 0);
+	assert_false(lxm_cgroup_exists(cg));
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -552,6 +695,8 @@ int main(void)
 		cmocka_unit_test(test_conversions),
 		cmocka_unit_test(test_device_rules),
 		cmocka_unit_test_setup_teardown(test_v1, v1_setup, teardown),
+		cmocka_unit_test_setup_teardown(test_v2_inner, v2_setup, teardown),
+		cmocka_unit_test_setup_teardown(test_v1_inner, v1_setup, teardown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

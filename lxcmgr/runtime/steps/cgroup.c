@@ -1,8 +1,9 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /*
- * Step 'cgroup' (parent): the child joins the payload cgroup in every hierarchy. Step 'cgroupns'
- * (child): only then it unshares the cgroup namespace, so the payload cgroup becomes the root of
- * what the container sees in /proc/self/cgroup and in the cgroupfs it mounts (steps/cgroupfs.c).
+ * Step 'cgroup' (parent): the child joins the payload's inner cgroup ("lxcmgr.payload.ID/init")
+ * in every hierarchy. Step 'cgroupns' (child): only then it unshares the cgroup namespace, so the
+ * inner cgroup becomes the root of what the container sees in /proc/self/cgroup and in the
+ * cgroupfs it mounts (steps/cgroupfs.c); the payload's limit files stay outside its view.
  * This order works on v1 and v2 alike; CLONE_INTO_CGROUP would only help on v2.
  */
 #include <sched.h>
@@ -27,7 +28,7 @@ int lxm_start_step_cgroup(struct lxm_start_ctx *ctx)
 	r = lxm_cgroup_attach(cg, ctx->pid);
 	if (r < 0)
 		return log_error_errno(r, "Failed to move the container's init into its cgroup: %m");
-	log_debug("Step 'cgroup': child %d attached to the payload cgroup", (int)ctx->pid);
+	log_debug("Step 'cgroup': child %d attached to the payload's inner cgroup", (int)ctx->pid);
 	if (ctx->params->self_cgroup) {
 		r = lxm_cgroup_attach(ctx->params->self_cgroup, 0);
 		if (r < 0)

@@ -8,8 +8,9 @@
  *   is in (cpu, memory, ..., named ones such as name=systemd at "systemd"), plus cgroup2 at "unified" when the host has it;
  *   co-mounted controllers ("cpu,cpuacct") get a directory of that name and a symlink per
  *   controller; the tmpfs is then made read-only, as on a host.
- * Mounted inside the cgroup namespace, each hierarchy shows the payload cgroup as its root: the
- * container manages its own subtree and never sees the host's or other containers' cgroups.
+ * Mounted inside the cgroup namespace, each hierarchy shows the payload's inner cgroup as its
+ * root: the container manages its own subtree and never sees the host's or other containers'
+ * cgroups, nor the payload cgroup above it that holds its limits.
  */
 #include <sys/mount.h>
 
@@ -81,12 +82,11 @@ static int mount_v2(struct lxm_start_ctx *ctx, const char *dir)
 	return 0;
 }
 
-/* v1: devices.allow and devices.deny of the payload cgroup (the root of the container's devices
- * hierarchy) are bound read-only over themselves. The kernel checks a write there only against
- * the parent, the host's root cgroup, which allows everything: a privileged container's root
- * could otherwise write "a" to devices.allow and open the host's disks. Sub-cgroups stay writable
- * (systemd's DevicePolicy); they can only narrow the list. This is a speed bump for privileged
- * containers (their root may unmount it; AppArmor denies that write too); with a user namespace
+/* v1: devices.allow and devices.deny of the inner cgroup (the root of the container's devices
+ * hierarchy) are bound read-only over themselves. The kernel checks a write there against the
+ * parent, the payload, whose list lxcmgr set: a privileged container's root writing "a" to
+ * devices.allow gets no more than that list; the read-only bind refuses it early. Sub-cgroups
+ * stay writable (systemd's DevicePolicy); they can only narrow the list. With a user namespace
  * the kernel refuses the write anyway (CAP_SYS_ADMIN of the initial namespace). */
 static int protect_devices_files(struct lxm_start_ctx *ctx, const char *dir)
 {

@@ -132,8 +132,10 @@ static int idmap_tree(struct lxm_start_ctx *ctx)
 	return 0;
 }
 
-/* The container's root owns its cgroup: systemd inside makes sub-cgroups. (Its ptys need no
- * hand-over: they come from its own devpts, steps/console.c.) */
+/* The container's root owns its cgroup, the payload's inner one: systemd inside makes
+ * sub-cgroups. Never the payload itself: an owner may write the limit files of its cgroup, and
+ * the container would raise its own limits. (Its ptys need no hand-over: they come from its own
+ * devpts, steps/console.c.) */
 static int hand_over(struct lxm_start_ctx *ctx, uid_t uid, gid_t gid)
 {
 	int r;
