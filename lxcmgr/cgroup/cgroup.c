@@ -236,6 +236,21 @@ int lxm_cgroup_create(struct lxm_cgroup *cg)
 	return cg->ops->create(cg);
 }
 
+/* cgroup v2 refuses a process in a cgroup that hands controllers to its children ("no internal
+ * processes"): systemd inside does that to its root, which is our inner cgroup, once it runs. An
+ * exec'd process then goes to a leaf below it, as LXC's ".lxc" leaf does; stop removes the whole
+ * subtree. */
+static int attach_leaf(struct lxm_cgroup *cg, const char *dir, const char *pid)
+{
+	_cleanup_free_ char *leaf = NULL;
+
+	if (asprintf(&leaf, "%s/" LXM_CGROUP_EXEC_LEAF, dir) < 0)
+		return -ENOMEM;
+	if (mkdir(leaf, 0755) < 0 && errno != EEXIST)
+		return lxm_cg_set_error(cg, negative_errno(), "Failed to create cgroup '%s': %m", leaf);
+	return lxm_cg_write(cg, leaf, "cgroup.procs", pid);
+}
+
 int lxm_cgroup_attach(struct lxm_cgroup *cg, pid_t pid)
 {
 	char buf[32];
@@ -251,6 +266,8 @@ int lxm_cgroup_attach(struct lxm_cgroup *cg, pid_t pid)
 		if (cg->h[i].inner && mkdir(dir, 0755) < 0 && errno != EEXIST)
 			return lxm_cg_set_error(cg, negative_errno(), "Failed to create cgroup '%s': %m", dir);
 		r = lxm_cg_write(cg, dir, "cgroup.procs", buf);
+		if (r == -EBUSY && cg->h[i].v2)
+			r = attach_leaf(cg, dir, buf);
 		if (r < 0)
 			return r;
 	}

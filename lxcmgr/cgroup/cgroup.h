@@ -71,6 +71,7 @@ int lxm_cgroup_open_by_id(const char *uuid, enum lxm_cgroup_kind kind, struct lx
 void lxm_cgroup_free(struct lxm_cgroup *cg);
 /* The payload's inner cgroup, the root of the container's cgroup namespace. */
 #define LXM_CGROUP_INNER "init"
+#define LXM_CGROUP_EXEC_LEAF ".lxcmgr-exec" /* v2: where exec goes once systemd inside delegates */
 /* Makes create also make NAME/INNER (v2: with the controllers enabled in NAME), attach join
  * NAME/INNER and chown hand over NAME/INNER only. inner: one path component. open_by_id() sets
  * LXM_CGROUP_INNER for LXM_CGROUP_PAYLOAD. */
