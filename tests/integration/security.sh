@@ -54,11 +54,13 @@ stop_ct() {
 status_field() { awk -v k="$2:" '$1 == k {print $2}' "/proc/$1/status"; }
 payload_procs() {
 	local f
-	for f in /sys/fs/cgroup/devices/lxcmgr.payload."$UUID"/cgroup.procs /sys/fs/cgroup/lxcmgr.payload."$UUID"/cgroup.procs; do
+	# the inner cgroup, where the container's processes run: on v2 the payload hands its
+	# controllers to it and takes no process itself; the device list covers both
+	for f in /sys/fs/cgroup/devices/lxcmgr.payload."$UUID"/init/cgroup.procs /sys/fs/cgroup/lxcmgr.payload."$UUID"/init/cgroup.procs; do
 		if [ -e "$f" ]; then echo "$f"; return; fi
 	done
 }
-defer 'for u in "${UUIDS[@]}"; do for d in /sys/fs/cgroup/*/lxcmgr.payload."$u" /sys/fs/cgroup/lxcmgr.payload."$u"; do [ -d "$d" ] && rmdir "$d"; done; done 2>/dev/null; true'
+defer 'for u in "${UUIDS[@]}"; do for d in /sys/fs/cgroup/*/lxcmgr.payload."$u" /sys/fs/cgroup/lxcmgr.payload."$u"; do [ -d "$d" ] && rmdir "$d"/init "$d"; done; done 2>/dev/null; true'
 
 BB=$T/bb-rootfs
 mkdir -p "$BB"
