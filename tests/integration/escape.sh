@@ -25,20 +25,14 @@ plan 51
 
 : "${top_builddir:=$top_srcdir}"
 PROBE=$top_builddir/tests/escape-probe # built by make check (static, no sanitizers)
-if [ ! -x "$PROBE" ]; then
-	command -v "${CC:-cc}" >/dev/null || { echo "1..0 # SKIP no tests/escape-probe built and no C compiler"; _tap_plan=; exit 0; }
-fi
+[ -x "$PROBE" ] || { echo "1..0 # SKIP tests/escape-probe is not built (make check builds it)"; _tap_plan=; exit 0; }
 new_root
 T=$(mktemp -d /tmp/lxm-escape.XXXXXX)
 defer "rm -rf '$T'"
 export LXCMGR_SUBUID=$T/subuid LXCMGR_SUBGID=$T/subgid LXCMGR_IDMAP_REGISTRY=$T/registry
 echo "root:500000:65536" >"$T/subuid"
 echo "root:500000:65536" >"$T/subgid"
-if [ -x "$PROBE" ]; then
-	cp "$PROBE" "$T/escape-probe"
-else
-	"${CC:-cc}" -static -O2 -o "$T/escape-probe" "$top_srcdir/tests/escape-probe.c"
-fi
+cp "$PROBE" "$T/escape-probe"
 CT=$ROOT/var/lib/lxcmgr/containers
 NAMES=()
 defer 'for n in "${NAMES[@]}"; do "$LXCMGR" --root "$ROOT" kill "$n" >/dev/null 2>&1; done; true'
