@@ -26,7 +26,12 @@ def main():
     print(f"### {m['date']}, kernel {m['kernel']}, LXC {m['lxc']}, {m['systemd']}\n")
     print(f"{m['runs']} runs per case{' (--quick)' if m.get('quick') else ''}; {m.get('cpus')} CPUs; "
           f"load {m.get('loadavg_start', 0):.1f} at the start, {m.get('loadavg_end', 0):.1f} at the end; "
-          f"took {m.get('duration_s', 0):.0f} s. Median (min-max); ratio = lxcmgr / other.\n")
+          f"took {m.get('duration_s', 0):.0f} s. Median (min-max); ratio = lxcmgr / other.")
+    mig = m.get("cgroup_migration_ms")
+    if mig is not None:
+        kind = "fast (favordynmods)" if mig < 1 else "waits for an RCU grace period"
+        print(f"One cgroup migration on this host at the start of the run: {mig} ms, {kind}.")
+    print()
     print("| case | variant | lxcmgr | LXC | nspawn | other | lxcmgr/LXC | lxcmgr/nspawn | note |")
     print("|---|---|---|---|---|---|---|---|---|")
     for row in data["cases"]:
