@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /* `lxcmgr __monitor NAME FD`: the hidden command `start` executes as the container's monitor. */
+#include "cli/cli-common.h"
 #include "cli/cli-runtime.h"
 #include "cli/commands.h"
 #include "runtime/monitor.h"
@@ -12,7 +13,11 @@ static int monitor_resume(struct lxm_context *ctx, int argc, char **argv)
 {
 	if (argc == 5 && !STREQ(argv[4], "fallback"))
 		return -EINVAL;
-	int r = lxm_cli_runtime_open(ctx, argv[1], NULL, NULL);
+	/* Not lxm_cli_runtime_open(): the monitor loads the container itself, once (every hand-back
+	 * is on the path of `stop` and `kill`) */
+	int r = lxm_cli_load_global(ctx);
+	if (r >= 0)
+		r = lxm_name_validate(argv[1]);
 	if (r < 0)
 		return r; /* init runs on without a monitor: reported as lost, re-adopted by `start` */
 	r = lxm_monitor_resume(&ctx->paths, argv[1], atoi(argv[3]), argc == 5);

@@ -65,7 +65,8 @@ int lxm_handover_format(const struct lxm_handover *h, char *buf, size_t size)
 	    (unsigned long long)h->ring_start, (unsigned long long)h->ring_len);
 	PUT("clog %d %llu %llu %u %s\n", fd_out(h->clog_fd), (unsigned long long)h->clog_size,
 	    (unsigned long long)h->clog_max, h->clog_rotate, h->clog_path);
-	PUT("signals %d %d\nrestarts %u %u", h->halt_signal, h->reboot_signal, h->restart_total, h->restart_n);
+	PUT("signals %d %d\nprestop %d\nrestarts %u %u", h->halt_signal, h->reboot_signal, h->pre_stop_hook ? 1 : 0,
+	    h->restart_total, h->restart_n);
 	for (unsigned i = 0; i < h->restart_n && i < LXM_HANDOVER_MAX_RESTARTS; i++)
 		PUT(" %llu", (unsigned long long)h->restart_at[i]);
 	PUT("\n");
@@ -120,9 +121,9 @@ static int rest_of_line(const char **p, char *dst, size_t size, bool may_be_empt
 	return 0;
 }
 
-enum { K_NAME, K_ROOT, K_LOG, K_INIT, K_LISTEN, K_PTYS, K_RING, K_CLOG, K_SIGNALS, K_RESTARTS, K_MAX };
+enum { K_NAME, K_ROOT, K_LOG, K_INIT, K_LISTEN, K_PTYS, K_RING, K_CLOG, K_SIGNALS, K_PRESTOP, K_RESTARTS, K_MAX };
 static const char *const keys[K_MAX] = { "name", "root", "log", "init", "listen", "ptys",
-					 "ring", "clog", "signals", "restarts" };
+					 "ring", "clog", "signals", "prestop", "restarts" };
 
 static int parse_pty(const char **p, struct lxm_handover *h, bool *seen)
 {
@@ -193,6 +194,11 @@ static int parse_key(int k, const char **p, struct lxm_handover *h)
 			return -EINVAL;
 		h->halt_signal = (int)a;
 		h->reboot_signal = (int)b;
+		return 0;
+	case K_PRESTOP:
+		if (field(p, 0, 1, &a) < 0)
+			return -EINVAL;
+		h->pre_stop_hook = a == 1;
 		return 0;
 	case K_RESTARTS:
 		if (field(p, 0, UINT_MAX, &a) < 0 || field(p, 0, LXM_HANDOVER_MAX_RESTARTS, &b) < 0)

@@ -49,6 +49,7 @@ struct lxm_handover {
 	char clog_path[LXM_HANDOVER_PATH_MAX];
 
 	int halt_signal, reboot_signal;
+	bool pre_stop_hook; /* configured: the small monitor must not kill before it has run */
 	unsigned restart_total, restart_n;
 	uint64_t restart_at[LXM_HANDOVER_MAX_RESTARTS];
 

@@ -14,6 +14,7 @@
 #include <sys/epoll.h>
 #include <sys/syscall.h>
 
+#include "runtime/monitor-hooks.h"
 #include "runtime/monitor-internal.h"
 #include "util/log.h"
 
@@ -87,6 +88,7 @@ static void describe(const struct lxm_monitor *m, struct lxm_handover *h)
 	snprintf(h->clog_path, sizeof(h->clog_path), "%s", m->log.path);
 	h->halt_signal = m->halt_signal;
 	h->reboot_signal = m->reboot_signal;
+	h->pre_stop_hook = lxm_monitor_hook_exists(m, "pre_stop");
 	h->restart_total = m->restarts.total;
 	h->restart_n = m->restarts.n;
 	memcpy(h->restart_at, m->restarts.at, sizeof(h->restart_at));

@@ -280,6 +280,10 @@ static void request(unsigned i)
 	char *arg = strchr(buf, ' ');
 	if (arg)
 		*arg++ = '\0';
+	if (STREQ(buf, "stop") && arg && arg[0] == '0' && (arg[1] == '\0' || arg[1] == ' ') && !S.h.pre_stop_hook)
+		/* `kill`: init dies while the full monitor loads; it answers the request (read first,
+		 * before the exit: monitor.c serve()) and records "killed" as it would have */
+		(void)signal_init(SIGKILL);
 	if (!STREQ(buf, "state") && !STREQ(buf, "console") && !STREQ(buf, "kill") && !STREQ(buf, "reboot"))
 		hand_back(false);
 	(void)!recv(cl->fd, reply, 1, MSG_DONTWAIT); /* consume the packet (a datagram: one recv) */

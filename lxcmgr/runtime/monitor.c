@@ -456,7 +456,7 @@ static int serve(struct lxm_monitor *m)
 {
 	int r = 0;
 	while (!m->exit_loop) {
-		struct epoll_event evs[16];
+		struct epoll_event evs[16 + LXM_HANDOVER_MAX_CLIENTS];
 		bool idle = lxm_monitor_handover_ready(m);
 		int n = epoll_wait(m->epfd, evs, ARRAY_SIZE(evs), idle ? 0 : -1);
 		if (n == 0 && idle) {
@@ -470,8 +470,13 @@ static int serve(struct lxm_monitor *m)
 			lxm_monitor_kill_now(m);
 			break;
 		}
-		for (int i = 0; i < n && !m->exit_loop; i++)
-			dispatch(m, &evs[i]);
+		/* Requests before the rest of a batch: a `stop 0` the small monitor already acted on
+		 * (it killed init before handing back) must be taken as the stop it is before init's
+		 * exit is seen, or that exit would count as a crash for the restart policy */
+		for (int pass = 0; pass < 2; pass++)
+			for (int i = 0; i < n && !m->exit_loop; i++)
+				if (((evs[i].data.u64 >> 32) == LXM_MON_CLIENT) == (pass == 0))
+					dispatch(m, &evs[i]);
 	}
 	monitor_done(m);
 	return r < 0 ? r : 0;

@@ -46,6 +46,7 @@ static void fill(struct lxm_handover *h)
 	snprintf(h->clog_path, sizeof(h->clog_path), "/var/lib/lxcmgr/containers/web1/console.log");
 	h->halt_signal = 10;
 	h->reboot_signal = 12;
+	h->pre_stop_hook = true;
 	h->restart_total = 3;
 	h->restart_n = 2;
 	h->restart_at[0] = 111;
@@ -122,6 +123,7 @@ static void test_malformed(void **state)
 	expect_reject("ring 11 131072 100 5000", "ring -1 131072 100 5000");    /* position, no ring */
 	expect_reject("signals 10 12", "signals 0 12");
 	expect_reject("signals 10 12", "signals 10 65");
+	expect_reject("prestop 1", "prestop 2");
 	expect_reject("restarts 3 2 111 222", "restarts 3 2 111");       /* fewer than announced */
 	expect_reject("restarts 3 2 111 222", "restarts 3 65");
 	expect_reject("clog 12 42 1048576 2 /var", "clog 12 42 1048576 2 var"); /* relative path */
