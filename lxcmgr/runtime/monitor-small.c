@@ -339,6 +339,8 @@ int main(int argc, char **argv)
 {
 	if (argc < 5)
 		return 1;
+	/* The name the full monitor gives itself (an execveat() of an fd may name us after the fd) */
+	(void)prctl(PR_SET_NAME, "lxcmgr-monitor");
 	S.state_fd = fd_arg(argv[1]);
 	S.exe_fd = fd_arg(argv[2]);
 	S.resume_argv = argv + 3;

@@ -8,7 +8,7 @@
 require_root "boots containers"
 command -v tmux >/dev/null || { echo "1..0 # SKIP needs tmux"; exit 0; }
 
-plan 33
+plan 34
 
 new_root
 use_shared_cache
@@ -116,3 +116,7 @@ run_expect_exit 0 lxcmgr stop "$NAME"
 garbage=$(mktemp "$_lib_tmp/garbage.XXXXXX")
 printf 'lxcmgr-handover 1\nname x\nlisten 0\nend\n' >"$garbage"
 is "$("$SMALL" 7 8 /bin/echo resumed 7<"$garbage" 8</bin/echo)" "resumed fallback" "a malformed description is handed back with fallback"
+# Well-formed, but fd 5 is no pidfd and fd 6 no listening socket: it must not serve them.
+printf 'lxcmgr-handover 1\nname x\nroot \nlog -1 1\ninit 1 5 0 0 0\nlisten 6\nptys 0\nring -1 0 0 0\nclog -1 0 0 0 /nonexistent\nsignals 15 1\nprestop 0\nrestarts 0 0\nend\n' >"$garbage"
+is "$("$SMALL" 7 8 /bin/echo resumed 7<"$garbage" 8</bin/echo 5</dev/null 6<"$garbage")" "resumed fallback" \
+	"fds that are not what the description says are handed back with fallback"
