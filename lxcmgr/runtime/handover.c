@@ -23,7 +23,7 @@
 void lxm_handover_init(struct lxm_handover *h)
 {
 	memset(h, 0, sizeof(*h));
-	h->log_fd = h->init_pidfd = h->listen_fd = h->ring_fd = h->clog_fd = -1;
+	h->log_fd = h->init_pidfd = h->listen_fd = h->config_fd = h->ring_fd = h->clog_fd = -1;
 	for (unsigned i = 0; i < LXM_HANDOVER_MAX_PTYS; i++)
 		h->masters[i] = h->peers[i] = -1;
 }
@@ -56,9 +56,9 @@ int lxm_handover_format(const struct lxm_handover *h, char *buf, size_t size)
 		return -EINVAL;
 	PUT("%s %d\nname %s\nroot %s\nlog %d %d\n", MAGIC, LXM_HANDOVER_VERSION, h->name, h->root,
 	    fd_out(h->log_fd), h->log_level);
-	PUT("init %d %d %llu %d %llu\nlisten %d\nptys %u\n", (int)h->init_pid, fd_out(h->init_pidfd),
+	PUT("init %d %d %llu %d %llu\nlisten %d\nconfig %d\nptys %u\n", (int)h->init_pid, fd_out(h->init_pidfd),
 	    (unsigned long long)h->init_start, h->init_system, (unsigned long long)h->started_usec, fd_out(h->listen_fd),
-	    h->n_ptys);
+	    fd_out(h->config_fd), h->n_ptys);
 	for (unsigned i = 0; i < h->n_ptys && i < LXM_HANDOVER_MAX_PTYS; i++)
 		PUT("pty %u %d %d\n", i, fd_out(h->masters[i]), fd_out(h->peers[i]));
 	PUT("ring %d %llu %llu %llu\n", fd_out(h->ring_fd), (unsigned long long)h->ring_size,
@@ -121,8 +121,8 @@ static int rest_of_line(const char **p, char *dst, size_t size, bool may_be_empt
 	return 0;
 }
 
-enum { K_NAME, K_ROOT, K_LOG, K_INIT, K_LISTEN, K_PTYS, K_RING, K_CLOG, K_SIGNALS, K_PRESTOP, K_RESTARTS, K_MAX };
-static const char *const keys[K_MAX] = { "name", "root", "log", "init", "listen", "ptys",
+enum { K_NAME, K_ROOT, K_LOG, K_INIT, K_LISTEN, K_CONFIG, K_PTYS, K_RING, K_CLOG, K_SIGNALS, K_PRESTOP, K_RESTARTS, K_MAX };
+static const char *const keys[K_MAX] = { "name", "root", "log", "init", "listen", "config", "ptys",
 					 "ring", "clog", "signals", "prestop", "restarts" };
 
 static int parse_pty(const char **p, struct lxm_handover *h, bool *seen)
@@ -165,6 +165,8 @@ static int parse_key(int k, const char **p, struct lxm_handover *h)
 		return 0;
 	case K_LISTEN:
 		return fd_field(p, false, &h->listen_fd);
+	case K_CONFIG:
+		return fd_field(p, false, &h->config_fd);
 	case K_PTYS:
 		if (field(p, 0, LXM_HANDOVER_MAX_PTYS, &a) < 0)
 			return -EINVAL;
@@ -280,7 +282,7 @@ int lxm_handover_parse(const char *text, struct lxm_handover *ret)
 unsigned lxm_handover_fds(const struct lxm_handover *h, int *fds)
 {
 	unsigned n = 0;
-	int single[] = { h->log_fd, h->init_pidfd, h->listen_fd, h->ring_fd, h->clog_fd };
+	int single[] = { h->log_fd, h->init_pidfd, h->listen_fd, h->config_fd, h->ring_fd, h->clog_fd };
 	for (size_t i = 0; i < sizeof(single) / sizeof(single[0]); i++)
 		if (single[i] >= 0)
 			fds[n++] = single[i];

@@ -35,6 +35,7 @@ struct lxm_handover {
 	int init_system; /* enum lxm_init_system */
 	uint64_t started_usec;
 	int listen_fd;
+	int config_fd; /* memfd: the container config the monitor started with */
 
 	unsigned n_ptys; /* 1 + n_ttys; 0 when the console was lost (adopted monitor) */
 	int masters[LXM_HANDOVER_MAX_PTYS];
@@ -70,7 +71,7 @@ int lxm_handover_format(const struct lxm_handover *h, char *buf, size_t size);
 int lxm_handover_parse(const char *text, struct lxm_handover *ret);
 
 /* Every fd h names, into fds (room for LXM_HANDOVER_MAX_FDS); returns how many. */
-#define LXM_HANDOVER_MAX_FDS (6 + 2 * LXM_HANDOVER_MAX_PTYS + LXM_HANDOVER_MAX_CLIENTS)
+#define LXM_HANDOVER_MAX_FDS (7 + 2 * LXM_HANDOVER_MAX_PTYS + LXM_HANDOVER_MAX_CLIENTS)
 unsigned lxm_handover_fds(const struct lxm_handover *h, int *fds);
 
 /* Sets (cloexec true) or clears FD_CLOEXEC on every fd h names. Cleared only right before the

@@ -12,8 +12,10 @@
 #include <fcntl.h>
 #include <limits.h>
 #include <sys/epoll.h>
+#include <sys/mman.h>
 #include <sys/syscall.h>
 
+#include "config/config.h"
 #include "runtime/monitor-hooks.h"
 #include "runtime/monitor-internal.h"
 #include "util/log.h"
@@ -50,7 +52,7 @@ bool lxm_monitor_handover_ready(const struct lxm_monitor *m)
 	unsigned n = 0;
 	if (m->no_handover || m->exit_loop || m->state != LXM_STATE_RUNNING || m->started.init_pid <= 0 ||
 	    m->started.init_pidfd < 0 || m->stop_requested || m->restart_pending || m->restart_cancelled ||
-	    m->started.n_ttys > LXM_MAX_TTYS || !m->log.path)
+	    m->started.n_ttys > LXM_MAX_TTYS || !m->log.path || m->config_fd < 0)
 		return false;
 	for (const struct lxm_mon_client *cl = m->clients; cl; cl = cl->next, n++)
 		if (cl->wants_done || n >= LXM_HANDOVER_MAX_CLIENTS)
@@ -71,6 +73,7 @@ static void describe(const struct lxm_monitor *m, struct lxm_handover *h)
 	h->init_system = (int)m->started.init;
 	h->started_usec = m->started_usec;
 	h->listen_fd = m->listen_fd;
+	h->config_fd = m->config_fd;
 	h->n_ptys = 1 + m->started.n_ttys;
 	h->masters[0] = m->started.console_master;
 	for (unsigned i = 0; i < m->started.n_ttys; i++)
@@ -151,6 +154,50 @@ int lxm_monitor_handover(struct lxm_monitor *m)
 fail:
 	m->no_handover = true;
 	return log_warning_errno(r, "Failed to hand over to the small monitor, staying the full one: %m");
+}
+
+int lxm_monitor_config_snapshot(struct lxm_monitor *m)
+{
+	_cleanup_free_ char *text = NULL;
+	size_t size = 0;
+	int r = lxm_read_file(m->c->config_path, &text, &size);
+	if (r < 0)
+		return r;
+	_cleanup_close_ int fd = memfd_create("lxcmgr-config", MFD_CLOEXEC);
+	if (fd < 0)
+		return negative_errno();
+	if (write(fd, text, size) != (ssize_t)size)
+		return -EIO;
+	m->config_fd = TAKE_FD(fd);
+	return 0;
+}
+
+int lxm_monitor_config_restore(struct lxm_monitor *m, int fd)
+{
+	char buf[4096];
+	_cleanup_free_ char *text = NULL;
+	size_t len = 0;
+	cfg_t *cfg = NULL;
+	ssize_t n;
+
+	m->config_fd = fd;
+	while ((n = pread(fd, buf, sizeof(buf), (off_t)len)) > 0) {
+		char *t = realloc(text, len + (size_t)n + 1);
+		if (!t)
+			return -ENOMEM;
+		text = t;
+		memcpy(text + len, buf, (size_t)n);
+		len += (size_t)n;
+		text[len] = '\0';
+	}
+	if (n < 0 || !text)
+		return n < 0 ? negative_errno() : -EINVAL;
+	int r = lxm_config_parse_string(text, m->c->config_path, &cfg);
+	if (r < 0)
+		return log_error_errno(r, "Failed to parse the config this monitor started with: %m");
+	cfg_free(m->c->config);
+	m->c->config = cfg;
+	return 0;
 }
 
 static int *master_slot(struct lxm_monitor *m, unsigned idx)

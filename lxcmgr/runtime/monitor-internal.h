@@ -66,6 +66,7 @@ struct lxm_monitor {
 	char halt_init_name[32]; /* init's Name then */
 	bool exit_loop;
 	int log_fd;       /* monitor.log once the start is decided */
+	int config_fd;    /* memfd: the config text this monitor started with (handed over and back) */
 	bool no_handover; /* stay the full monitor (the small one failed, or it is disabled) */
 
 	struct lxm_restart_policy restart;
@@ -92,6 +93,10 @@ int lxm_monitor_handover(struct lxm_monitor *m);
 /* Rebuilds what the small monitor handed back: init, ptys, ring, console.log, clients, listening
  * socket, restart counts. After the container config, cgroups and fds of monitor.c are set up. */
 int lxm_monitor_handover_restore(struct lxm_monitor *m, const struct lxm_handover *h);
+/* Keeps the config text m->c was loaded from in m->config_fd; after a hand-back, m->c gets it again,
+ * so an edit of the file while the container runs counts from its next start, as it always did. */
+int lxm_monitor_config_snapshot(struct lxm_monitor *m);
+int lxm_monitor_config_restore(struct lxm_monitor *m, int fd);
 
 /* monitor-console.c */
 void lxm_monitor_console_setup(struct lxm_monitor *m);

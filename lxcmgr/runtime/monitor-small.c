@@ -113,7 +113,7 @@ static int check_fds(const struct lxm_handover *h)
 	for (unsigned i = 0; i < h->n_ptys; i++)
 		if ((h->masters[i] >= 0 && !isatty(h->masters[i])) || (h->peers[i] >= 0 && !isatty(h->peers[i])))
 			return -EBADF;
-	if (!is_regular(h->log_fd) || !is_regular(h->clog_fd))
+	if (!is_regular(h->log_fd) || !is_regular(h->clog_fd) || !is_regular(h->config_fd))
 		return -EBADF;
 	return 0;
 }

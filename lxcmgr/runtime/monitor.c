@@ -362,6 +362,8 @@ static int setup(struct lxm_monitor *m)
 	r = lxm_container_load(m->paths, m->name, &m->c);
 	if (r < 0)
 		return r;
+	if (lxm_monitor_config_snapshot(m) < 0)
+		log_debug("No snapshot of the config, the monitor will not hand over");
 	r = load_settings(m);
 	if (r < 0)
 		return r;
@@ -431,7 +433,8 @@ static void detach_log(struct lxm_monitor *m)
 
 static void monitor_done(struct lxm_monitor *m)
 {
-	int *fds[] = { &m->epfd, &m->sigfd, &m->listen_fd, &m->kill_timer, &m->check_timer, &m->restart_timer };
+	int *fds[] = { &m->epfd, &m->sigfd, &m->listen_fd, &m->kill_timer, &m->check_timer, &m->restart_timer,
+			&m->config_fd };
 	for (size_t i = 0; i < ARRAY_SIZE(fds); i++)
 		if (*fds[i] >= 0) {
 			close(*fds[i]);
@@ -487,6 +490,7 @@ static void monitor_init(struct lxm_monitor *m, const struct lxm_paths *paths, c
 	*m = (struct lxm_monitor){
 		.paths = paths, .name = name, .epfd = -EBADF, .sigfd = -EBADF, .listen_fd = -EBADF,
 		.kill_timer = -EBADF, .check_timer = -EBADF, .restart_timer = -EBADF, .log_fd = -EBADF,
+		.config_fd = -EBADF,
 		.started = { .init_pidfd = -EBADF, .console_master = -EBADF },
 	};
 	for (size_t i = 0; i < ARRAY_SIZE(m->peers); i++)
@@ -526,6 +530,8 @@ int lxm_monitor_run(const struct lxm_paths *paths, const char *name, int notify_
 static int resume_setup(struct lxm_monitor *m, const struct lxm_handover *h)
 {
 	int r = lxm_container_load(m->paths, m->name, &m->c);
+	if (r >= 0)
+		r = lxm_monitor_config_restore(m, h->config_fd);
 	if (r < 0)
 		return r;
 	r = load_settings(m);

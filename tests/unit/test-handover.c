@@ -28,6 +28,7 @@ static void fill(struct lxm_handover *h)
 	h->init_system = 5;
 	h->started_usec = 1700000000000000ULL;
 	h->listen_fd = 7;
+	h->config_fd = 15;
 	h->n_ptys = 3;
 	h->masters[0] = 8;
 	h->peers[0] = 9;
@@ -113,6 +114,8 @@ static void test_malformed(void **state)
 	expect_reject("listen 7", "listen 7x");                          /* trailing junk */
 	expect_reject("listen 7", "listen 99999999999999999999");        /* overflow */
 	expect_reject("listen 7", "listen 13");                          /* same fd as a client */
+	expect_reject("config 15", "config -1");                         /* required */
+	expect_reject("config 15", "config 8");                          /* a pty master's fd */
 	expect_reject("pty 1 10 -1", "pty 3 10 -1");                     /* index past ptys */
 	expect_reject("pty 1 10 -1", "pty 0 10 -1");                     /* index twice */
 	expect_reject("ptys 3", "ptys 8");                               /* more than the array */
