@@ -8,7 +8,7 @@
 require_root "boots containers"
 command -v tmux >/dev/null || { echo "1..0 # SKIP needs tmux"; exit 0; }
 
-plan 34
+plan 40
 
 new_root
 use_shared_cache
@@ -87,6 +87,23 @@ tmux -L "$TMUX_SOCK" new-session -d -s v2 -x 100 -y 200 "$LXCMGR --root $ROOT co
 wait_for 50 screen_has v2 marker-before-reboot && ok "history written before the hand-backs is replayed after them" ||
 	not_ok "history survives the hand-backs" "$(tmux_screen v2)"
 tmux -L "$TMUX_SOCK" send-keys -t v2 C-a q
+
+# --- a config edited while it runs counts from the next start, hand-backs or not ---------------------
+printf '#!/bin/sh\ntouch "%s"\n' "$_lib_tmp/post_stop-ran" >"$_lib_tmp/hook"
+chmod +x "$_lib_tmp/hook"
+check "set a post_stop hook while running" lxcmgr config "$NAME" set hook.post_stop "$_lib_tmp/hook"
+INIT2=$(init_pid)
+lxcmgr exec "$NAME" -- reboot >/dev/null 2>&1 || true
+new_init2() { [ -n "$(init_pid)" ] && [ "$(init_pid)" != "$INIT2" ]; }
+wait_for 100 new_init2 || true
+wait_for 50 runs_small || true
+[ ! -e "$_lib_tmp/post_stop-ran" ] && ok "the edit did not apply at the reboot (the monitor keeps the config it started with)" ||
+	not_ok "the hook set while running ran at the reboot"
+run_expect_exit 0 lxcmgr stop "$NAME"
+[ ! -e "$_lib_tmp/post_stop-ran" ] && ok "nor at the stop" || not_ok "the hook set while running ran at the stop"
+lxcmgr config "$NAME" unset hook.post_stop
+run_expect_exit 0 lxcmgr start "$NAME"
+wait_for 50 runs_small || true
 
 # --- stop and kill go back through the full monitor ------------------------------------------------
 run_expect_exit 0 lxcmgr stop "$NAME"
