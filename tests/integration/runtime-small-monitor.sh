@@ -8,7 +8,7 @@
 require_root "boots containers"
 command -v tmux >/dev/null || { echo "1..0 # SKIP needs tmux"; exit 0; }
 
-plan 40
+plan 39
 
 new_root
 use_shared_cache
