@@ -243,10 +243,18 @@ static void console_input(const struct lxm_handover_client *cl, const char *buf,
 		return;
 	if (n >= 4 && strncmp(buf, "\x1b[8;", 4) == 0 && buf[n - 1] == 't') {
 		/* window size from the viewer: "ESC [ 8 ; ROWS ; COLS t" (xterm's resize sequence) */
-		char tmp[64];
-		unsigned rows, cols;
+		char tmp[64], *end;
 		snprintf(tmp, sizeof(tmp), "%.*s", (int)(n < 63 ? n : 63), buf);
-		if (sscanf(tmp + 4, "%u;%ut", &rows, &cols) == 2) {
+		/* parsed by hand, not sscanf(): the static binary then carries no scanf (~100 kB of
+		 * text mapped by every monitor) */
+		unsigned long rows = strtoul(tmp + 4, &end, 10), cols = 0;
+		bool parsed = false;
+		if (end > tmp + 4 && *end == ';') {
+			char *c = end + 1;
+			cols = strtoul(c, &end, 10);
+			parsed = end > c; /* as sscanf("%u;%ut") == 2 in the full monitor */
+		}
+		if (parsed) {
 			struct winsize ws = { .ws_row = (unsigned short)rows, .ws_col = (unsigned short)cols };
 			(void)ioctl(master, TIOCSWINSZ, &ws);
 			return;

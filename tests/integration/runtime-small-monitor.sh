@@ -8,7 +8,7 @@
 require_root "boots containers"
 command -v tmux >/dev/null || { echo "1..0 # SKIP needs tmux"; exit 0; }
 
-plan 39
+plan 40
 
 new_root
 use_shared_cache
@@ -70,6 +70,9 @@ wait_for 50 grep -q marker-before-reboot "$ROOT/var/lib/lxcmgr/containers/$NAME/
 tmux -L "$TMUX_SOCK" new-session -d -s v1 -x 100 -y 30 "$LXCMGR --root $ROOT console $NAME"
 wait_for 50 screen_has v1 marker-before-reboot && ok "a viewer gets the history" ||
 	not_ok "a viewer gets the history" "$(tmux_screen v1)"
+console_size() { [ "$(lxcmgr exec "$NAME" -- stty -F /dev/console size 2>/dev/null)" = "30 100" ]; }
+wait_for 30 console_size && ok "the viewer's window size reaches /dev/console" ||
+	not_ok "the viewer's window size reaches /dev/console" "$(lxcmgr exec "$NAME" -- stty -F /dev/console size 2>&1)"
 INIT1=$(init_pid)
 lxcmgr exec "$NAME" -- reboot >/dev/null 2>&1 || true
 new_init() { [ -n "$(init_pid)" ] && [ "$(init_pid)" != "$INIT1" ]; }
