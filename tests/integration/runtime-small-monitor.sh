@@ -8,7 +8,7 @@
 require_root "boots containers"
 command -v tmux >/dev/null || { echo "1..0 # SKIP needs tmux"; exit 0; }
 
-plan 40
+plan 43
 
 new_root
 use_shared_cache
@@ -116,6 +116,14 @@ run_expect_exit 0 lxcmgr start "$NAME"
 wait_for 50 runs_small || true
 run_expect_exit 0 lxcmgr kill "$NAME"
 is "$(state_of "$NAME")-$(last_exit_of "$NAME")" stopped-killed "kill: killed, through the hand-back"
+
+# --- SIGTERM to the monitor (the host going down): a clean stop, through the hand-back ----------------
+run_expect_exit 0 lxcmgr start "$NAME"
+wait_for 50 runs_small || true
+kill -TERM "$(monitor_pid)"
+is_stopped() { [ "$(state_of "$NAME")" = stopped ]; }
+wait_for 100 is_stopped && ok "SIGTERM to the small monitor stops the container" || not_ok "SIGTERM to the small monitor stops it"
+is "$(last_exit_of "$NAME")" clean "and the stop is clean"
 
 # --- a killed small monitor is reported and re-adopted ---------------------------------------------
 run_expect_exit 0 lxcmgr start "$NAME"
