@@ -8,7 +8,26 @@
 
 void lxm_console_ring_init(struct lxm_console_ring *r, size_t size)
 {
-	*r = (struct lxm_console_ring){ .size = size };
+	*r = (struct lxm_console_ring){ .size = size, .fd = -EBADF };
+}
+
+int lxm_console_ring_adopt(struct lxm_console_ring *r, int fd, size_t size, size_t start, size_t len)
+{
+	struct stat st;
+	lxm_console_ring_init(r, size);
+	if (fd < 0)
+		return start == 0 && len == 0 ? 0 : -EINVAL;
+	if (size == 0 || start >= size || len > size || fstat(fd, &st) < 0 || !S_ISREG(st.st_mode) ||
+	    (uint64_t)st.st_size < size)
+		return -EINVAL;
+	void *m = mmap(NULL, size, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
+	if (m == MAP_FAILED)
+		return negative_errno();
+	r->buf = m;
+	r->fd = fd;
+	r->start = start;
+	r->len = len;
+	return 0;
 }
 
 void lxm_console_ring_append(struct lxm_console_ring *r, const void *data, size_t n)
@@ -17,13 +36,21 @@ void lxm_console_ring_append(struct lxm_console_ring *r, const void *data, size_
 	if (r->size == 0 || n == 0)
 		return;
 	if (!r->buf) {
-		void *m = mmap(NULL, r->size, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+		/* A memfd rather than anonymous memory: the history must survive the monitor's exec
+		 * into the small program and back (MONITOR.md) */
+		int fd = memfd_create("lxcmgr-console-ring", MFD_CLOEXEC);
+		void *m = MAP_FAILED;
+		if (fd >= 0 && ftruncate(fd, (off_t)r->size) == 0)
+			m = mmap(NULL, r->size, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
 		if (m == MAP_FAILED) {
 			log_debug_errno(errno, "Failed to allocate the console ring buffer: %m");
+			if (fd >= 0)
+				close(fd);
 			r->size = 0;
 			return;
 		}
 		r->buf = m;
+		r->fd = fd;
 	}
 	if (n >= r->size) { /* only the tail fits */
 		memcpy(r->buf, p + n - r->size, r->size);
@@ -58,7 +85,9 @@ void lxm_console_ring_done(struct lxm_console_ring *r)
 {
 	if (r->buf)
 		munmap(r->buf, r->size);
-	*r = (struct lxm_console_ring){};
+	if (r->fd >= 0)
+		close(r->fd);
+	*r = (struct lxm_console_ring){ .fd = -EBADF };
 }
 
 int lxm_console_log_open(struct lxm_console_log *l, const char *path, uint64_t max_size, unsigned rotate)

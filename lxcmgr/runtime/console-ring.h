@@ -11,6 +11,7 @@
 
 struct lxm_console_ring {
 	char *buf;   /* mmap'ed on first append, so an idle monitor pays nothing */
+	int fd;      /* the memfd behind buf: the full and the small monitor map the same history */
 	size_t size; /* capacity */
 	size_t start;
 	size_t len;
@@ -21,6 +22,9 @@ void lxm_console_ring_append(struct lxm_console_ring *r, const void *data, size_
 /* Fills up to two iovecs with the content in order; returns how many. */
 int lxm_console_ring_peek(const struct lxm_console_ring *r, struct iovec iov[2]);
 void lxm_console_ring_done(struct lxm_console_ring *r);
+/* Takes over a ring handed over in memfd fd (-1: none yet) with its position; -EINVAL when fd is
+ * smaller than size or the position lies outside it. The ring owns fd afterwards. */
+int lxm_console_ring_adopt(struct lxm_console_ring *r, int fd, size_t size, size_t start, size_t len);
 
 struct lxm_console_log {
 	char *path;

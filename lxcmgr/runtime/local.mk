@@ -7,6 +7,7 @@ liblxcmgr_a_SOURCES += \
 	lxcmgr/runtime/monitor.c lxcmgr/runtime/monitor.h lxcmgr/runtime/monitor-internal.h \
 	lxcmgr/runtime/monitor-console.c lxcmgr/runtime/monitor-stop.c \
 	lxcmgr/runtime/monitor-spawn.c lxcmgr/runtime/monitor-spawn.h \
+	lxcmgr/runtime/monitor-handover.c lxcmgr/runtime/handover.c lxcmgr/runtime/handover.h \
 	lxcmgr/runtime/stop.c lxcmgr/runtime/stop.h \
 	lxcmgr/runtime/attach.c lxcmgr/runtime/attach.h \
 	lxcmgr/runtime/attach-relay.c lxcmgr/runtime/attach-relay.h \
@@ -79,3 +80,20 @@ check_PROGRAMS += tests/rt-start-driver
 tests_rt_start_driver_SOURCES = tests/rt-start-driver.c
 tests_rt_start_driver_LDADD = $(LXM_LIBS)
 INTEGRATION_TESTS += tests/integration/rt-start.sh tests/integration/isolation.sh
+
+# lxcmgr-monitor: the small monitor a running container's monitor execs into (MONITOR.md). Static,
+# libc only, no sanitizers (its point is a few pages of memory per container). Built next to
+# lxcmgr/lxcmgr, where the monitor looks first (the tests run the build tree), and installed in
+# $(pkglibexecdir).
+pkglibexec_PROGRAMS += lxcmgr/lxcmgr-monitor
+lxcmgr_lxcmgr_monitor_SOURCES = lxcmgr/runtime/monitor-small.c lxcmgr/runtime/handover.c \
+	lxcmgr/runtime/console-ring.c lxcmgr/util/log.c lxcmgr/util/parse.c
+lxcmgr_lxcmgr_monitor_CFLAGS = $(WARN_CFLAGS)
+lxcmgr_lxcmgr_monitor_LDFLAGS = -static
+lxcmgr_lxcmgr_monitor_LDADD =
+
+UNIT_TESTS += tests/unit/test-handover
+tests_unit_test_handover_SOURCES = tests/unit/test-handover.c
+tests_unit_test_handover_CFLAGS = $(LXM_UNIT_CFLAGS)
+tests_unit_test_handover_LDADD = $(LXM_UNIT_LIBS)
+INTEGRATION_TESTS += tests/integration/runtime-small-monitor.sh

@@ -23,6 +23,12 @@ static bool stderr_is_null(void)
 	       (S_ISCHR(st.st_mode) && major(st.st_rdev) == 1 && minor(st.st_rdev) == 3);
 }
 
+bool lxm_monitor_hook_exists(const struct lxm_monitor *m, const char *which)
+{
+	cfg_t *sec;
+	return m->c && (sec = cfg_getsec(m->c->config, "hook")) && !IS_EMPTY(cfg_getstr(sec, which));
+}
+
 int lxm_monitor_hook(struct lxm_monitor *m, const char *which, pid_t init_pid, const char *how)
 {
 	_cleanup_free_ char *log_path = NULL;

@@ -9,6 +9,7 @@
 #include <stdint.h>
 
 #include "runtime/console-ring.h"
+#include "runtime/handover.h"
 #include "runtime/start.h"
 #include "runtime/state.h"
 
@@ -64,6 +65,9 @@ struct lxm_monitor {
 	bool halt_taken;         /* init could take the halt signal when it was last sent */
 	char halt_init_name[32]; /* init's Name then */
 	bool exit_loop;
+	int log_fd;       /* monitor.log once the start is decided */
+	int config_fd;    /* memfd: the config text this monitor started with (handed over and back) */
+	bool no_handover; /* stay the full monitor (the small one failed, or it is disabled) */
 
 	struct lxm_restart_policy restart;
 	struct lxm_restart_tracker restarts;
@@ -80,6 +84,19 @@ int lxm_monitor_write_state(struct lxm_monitor *m);
 int lxm_monitor_epoll_add(struct lxm_monitor *m, int fd, uint32_t events, uint64_t tag);
 /* Runs lxm_start() and registers init and the ptys (first start and reboots). */
 int lxm_monitor_start_payload(struct lxm_monitor *m);
+
+/* monitor-handover.c: the small monitor (MONITOR.md, "Process model") */
+/* True when only idle work is left: running, not stopping, no restart pending, nobody waiting. */
+bool lxm_monitor_handover_ready(const struct lxm_monitor *m);
+/* Execs into lxcmgr-monitor; returns only on failure (-errno; no_handover is then set). */
+int lxm_monitor_handover(struct lxm_monitor *m);
+/* Rebuilds what the small monitor handed back: init, ptys, ring, console.log, clients, listening
+ * socket, restart counts. After the container config, cgroups and fds of monitor.c are set up. */
+int lxm_monitor_handover_restore(struct lxm_monitor *m, const struct lxm_handover *h);
+/* Keeps the config text m->c was loaded from in m->config_fd; after a hand-back, m->c gets it again,
+ * so an edit of the file while the container runs counts from its next start, as it always did. */
+int lxm_monitor_config_snapshot(struct lxm_monitor *m);
+int lxm_monitor_config_restore(struct lxm_monitor *m, int fd);
 
 /* monitor-console.c */
 void lxm_monitor_console_setup(struct lxm_monitor *m);

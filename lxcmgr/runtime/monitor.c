@@ -339,7 +339,6 @@ static int load_settings(struct lxm_monitor *m)
 	lxm_init_signals(LXM_INIT_UNKNOWN, &halt, &reboot);
 	m->halt_signal = halt;
 	m->reboot_signal = reboot;
-	lxm_monitor_console_setup(m);
 	return 0;
 }
 
@@ -363,9 +362,12 @@ static int setup(struct lxm_monitor *m)
 	r = lxm_container_load(m->paths, m->name, &m->c);
 	if (r < 0)
 		return r;
+	if (lxm_monitor_config_snapshot(m) < 0)
+		log_debug("No snapshot of the config, the monitor will not hand over");
 	r = load_settings(m);
 	if (r < 0)
 		return r;
+	lxm_monitor_console_setup(m);
 	lxm_monitor_restart_setup(m);
 	r = setup_fds(m);
 	if (r < 0)
@@ -421,15 +423,18 @@ static void detach_log(struct lxm_monitor *m)
 		dup2(null, STDERR_FILENO);
 		close(null);
 	}
-	if (fd >= 0)
+	if (fd >= 0) {
 		lxm_log_set_fd(fd); /* kept open for the monitor's life */
+		m->log_fd = fd;
+	}
 	if (lxm_log_get_level() < LXM_LOG_INFO)
 		lxm_log_set_level(LXM_LOG_INFO); /* how each run ended belongs in the log */
 }
 
 static void monitor_done(struct lxm_monitor *m)
 {
-	int *fds[] = { &m->epfd, &m->sigfd, &m->listen_fd, &m->kill_timer, &m->check_timer, &m->restart_timer };
+	int *fds[] = { &m->epfd, &m->sigfd, &m->listen_fd, &m->kill_timer, &m->check_timer, &m->restart_timer,
+			&m->config_fd };
 	for (size_t i = 0; i < ARRAY_SIZE(fds); i++)
 		if (*fds[i] >= 0) {
 			close(*fds[i]);
@@ -448,25 +453,67 @@ static void monitor_done(struct lxm_monitor *m)
 	lxm_log_set_ident(NULL); /* ours is freed with the monitor */
 }
 
+/* The event loop until the container ends. While only idle work is left and nothing is pending
+ * (a zero-timeout poll found no event), the monitor hands over to the small program. */
+static int serve(struct lxm_monitor *m)
+{
+	int r = 0;
+	while (!m->exit_loop) {
+		struct epoll_event evs[16 + LXM_HANDOVER_MAX_CLIENTS];
+		bool idle = lxm_monitor_handover_ready(m);
+		int n = epoll_wait(m->epfd, evs, ARRAY_SIZE(evs), idle ? 0 : -1);
+		if (n == 0 && idle) {
+			(void)lxm_monitor_handover(m); /* returns only when it failed: stay */
+			continue;
+		}
+		if (n < 0) {
+			if (errno == EINTR)
+				continue;
+			r = log_error_errno(errno, "epoll_wait failed: %m");
+			lxm_monitor_kill_now(m);
+			break;
+		}
+		/* Requests before the rest of a batch: a `stop 0` the small monitor already acted on
+		 * (it killed init before handing back) must be taken as the stop it is before init's
+		 * exit is seen, or that exit would count as a crash for the restart policy */
+		for (int pass = 0; pass < 2; pass++)
+			for (int i = 0; i < n && !m->exit_loop; i++)
+				if (((evs[i].data.u64 >> 32) == LXM_MON_CLIENT) == (pass == 0))
+					dispatch(m, &evs[i]);
+	}
+	monitor_done(m);
+	return r < 0 ? r : 0;
+}
+
+static void monitor_init(struct lxm_monitor *m, const struct lxm_paths *paths, const char *name, char **ident)
+{
+	*m = (struct lxm_monitor){
+		.paths = paths, .name = name, .epfd = -EBADF, .sigfd = -EBADF, .listen_fd = -EBADF,
+		.kill_timer = -EBADF, .check_timer = -EBADF, .restart_timer = -EBADF, .log_fd = -EBADF,
+		.config_fd = -EBADF,
+		.started = { .init_pidfd = -EBADF, .console_master = -EBADF },
+	};
+	for (size_t i = 0; i < ARRAY_SIZE(m->peers); i++)
+		m->peers[i] = -EBADF;
+	for (size_t i = 0; i < ARRAY_SIZE(m->started.tty_masters); i++)
+		m->started.tty_masters[i] = -EBADF;
+	lxm_console_ring_init(&m->ring, 0);
+	m->log.fd = -EBADF;
+	if (asprintf(ident, "lxcmgr-monitor[%s]", name) >= 0)
+		lxm_log_set_ident(*ident);
+	(void)prctl(PR_SET_NAME, "lxcmgr-monitor");
+	(void)lxm_proc_starttime(getpid(), &m->monitor_start);
+}
+
 int lxm_monitor_run(const struct lxm_paths *paths, const char *name, int notify_fd)
 {
 	_cleanup_free_ char *ident = NULL;
-	struct lxm_monitor m = {
-		.paths = paths, .name = name, .epfd = -EBADF, .sigfd = -EBADF, .listen_fd = -EBADF,
-		.kill_timer = -EBADF, .check_timer = -EBADF, .restart_timer = -EBADF,
-		.started = { .init_pidfd = -EBADF, .console_master = -EBADF },
-	};
+	struct lxm_monitor m;
 	int r;
 
-	if (asprintf(&ident, "lxcmgr-monitor[%s]", name) >= 0)
-		lxm_log_set_ident(ident);
-	(void)prctl(PR_SET_NAME, "lxcmgr-monitor");
-	(void)lxm_proc_starttime(getpid(), &m.monitor_start);
+	monitor_init(&m, paths, name, &ident);
 	if (notify_fd >= 0)
 		(void)fcntl(notify_fd, F_SETFD, FD_CLOEXEC); /* init must not inherit it */
-	for (size_t i = 0; i < ARRAY_SIZE(m.peers); i++)
-		m.peers[i] = -EBADF;
-
 	r = setup(&m);
 	if (r < 0) {
 		lxm_monitor_teardown(&m, NULL);
@@ -476,20 +523,61 @@ int lxm_monitor_run(const struct lxm_paths *paths, const char *name, int notify_
 	}
 	detach_log(&m);
 	notify(&notify_fd, 0);
+	return serve(&m);
+}
 
-	while (!m.exit_loop) {
-		struct epoll_event evs[16];
-		int n = epoll_wait(m.epfd, evs, ARRAY_SIZE(evs), -1);
-		if (n < 0) {
-			if (errno == EINTR)
-				continue;
-			r = log_error_errno(errno, "epoll_wait failed: %m");
-			lxm_monitor_kill_now(&m);
-			break;
-		}
-		for (int i = 0; i < n && !m.exit_loop; i++)
-			dispatch(&m, &evs[i]);
+/* Everything but what the small monitor hands back: config, settings, fds, cgroups (which exist). */
+static int resume_setup(struct lxm_monitor *m, const struct lxm_handover *h)
+{
+	int r = lxm_container_load(m->paths, m->name, &m->c);
+	if (r >= 0)
+		r = lxm_monitor_config_restore(m, h->config_fd);
+	if (r < 0)
+		return r;
+	r = load_settings(m);
+	if (r < 0)
+		return r;
+	lxm_restart_policy_from_config(m->c->config, &m->restart); /* the count goes on: no reset */
+	r = setup_fds(m);
+	if (r < 0)
+		return r;
+	r = lxm_cgroup_open_by_id(m->uuid, LXM_CGROUP_MONITOR, &m->monitor_cg);
+	if (r >= 0)
+		r = lxm_cgroup_open_by_id(m->uuid, LXM_CGROUP_PAYLOAD, &m->payload);
+	if (r < 0)
+		return log_error_errno(r, "Failed to open the container's cgroups: %m");
+	m->in_monitor_cg = true;
+	return lxm_monitor_handover_restore(m, h);
+}
+
+int lxm_monitor_resume(const struct lxm_paths *paths, const char *name, int state_fd, bool fallback)
+{
+	static struct lxm_handover h;
+	_cleanup_free_ char *ident = NULL;
+	struct lxm_monitor m;
+
+	monitor_init(&m, paths, name, &ident);
+	detach_log(&m);
+	(void)fcntl(state_fd, F_SETFD, FD_CLOEXEC);
+	int r = lxm_handover_read(state_fd, &h);
+	close(state_fd);
+	if (r >= 0 && STRNEQ(h.name, name))
+		r = -EINVAL;
+	if (r >= 0)
+		r = lxm_handover_set_cloexec(&h, true);
+	if (r >= 0) {
+		if (h.log_fd >= 0)
+			close(h.log_fd); /* detach_log opened monitor.log again */
+		lxm_log_set_level((enum lxm_log_level)h.log_level);
+		r = resume_setup(&m, &h);
 	}
-	monitor_done(&m);
-	return r < 0 ? r : 0;
+	if (r < 0)
+		/* Fail closed: init keeps running without a monitor, which every command reports
+		 * ("monitor lost") and the next `start` re-adopts (monitor-adopt.c) */
+		return log_error_errno(r, "Failed to take the container back from the small monitor: %m");
+	if (fallback) {
+		m.no_handover = true;
+		log_warning("The small monitor refused the hand-over, staying the full monitor");
+	}
+	return serve(&m);
 }

@@ -17,7 +17,7 @@ if dpkg-query -W -f='${Status}' lxcmgr 2>/dev/null | grep -q 'installed'; then
 	exit 0
 fi
 
-plan 19
+plan 20
 
 work=$(mktemp -d /var/tmp/lxcmgr-deb.XXXXXX)
 defer "rm -rf '$work'"
@@ -46,6 +46,7 @@ holds() { # REGEX DESC: a path of the package matches the anchored REGEX
 }
 holds '\./usr/bin/lxcmgr' "package holds /usr/bin/lxcmgr"
 holds '\./usr/libexec/lxcmgr/lxcmgr-init' "package holds the init shim"
+holds '\./usr/libexec/lxcmgr/lxcmgr-monitor' "package holds the small monitor"
 holds '\./usr/share/lxcmgr/templates/busybox' "package holds the templates"
 holds '\./usr/share/man/man1/lxcmgr\.1\.gz' "package holds lxcmgr(1)"
 holds '\./usr/share/man/man5/lxcmgr\.conf\.5\.gz' "package holds lxcmgr.conf(5)"

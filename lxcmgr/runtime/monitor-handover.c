@@ -1,0 +1,259 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/*
+ * Handing a running container over to the small monitor (lxcmgr-monitor) and taking it back.
+ *
+ * Why: the full lxcmgr, mapped for the container's whole life, keeps every library's relocated
+ * data, its heap and its stack private (~410 kB dirty, 3.4-6.7 MiB RSS per monitor). Once init
+ * runs, the work left is idle (console, a few requests); a static program doing only that costs a
+ * few pages. Why exec in the same process rather than a new one: init must stay our child
+ * (waitid() reports its exit status only to its parent), and the state file names this pid with its
+ * start time, both kept by an exec.
+ */
+#include <fcntl.h>
+#include <limits.h>
+#include <sys/epoll.h>
+#include <sys/mman.h>
+#include <sys/syscall.h>
+
+#include "config/config.h"
+#include "runtime/monitor-hooks.h"
+#include "runtime/monitor-internal.h"
+#include "util/log.h"
+
+#define SMALL_NAME "lxcmgr-monitor"
+#define DISABLE_ENV "LXCMGR_MONITOR_SMALL"
+
+_Static_assert(LXM_HANDOVER_MAX_PTYS == 1 + LXM_MAX_TTYS, "one pty slot per tty and the console");
+_Static_assert(LXM_HANDOVER_MAX_RESTARTS == LXM_RESTART_HISTORY, "the whole restart history");
+
+extern char **environ;
+
+/* Next to the lxcmgr binary (the build tree: lxcmgr/lxcmgr and lxcmgr/lxcmgr-monitor), else the
+ * installed one. Both are root-owned locations of the lxcmgr installation itself. */
+static int find_small(char *buf, size_t size)
+{
+	char exe[PATH_MAX];
+	ssize_t n = readlink("/proc/self/exe", exe, sizeof(exe) - 1);
+	if (n > 0) {
+		exe[n] = '\0';
+		char *slash = strrchr(exe, '/');
+		if (slash) {
+			snprintf(buf, size, "%.*s/%s", (int)(slash - exe), exe, SMALL_NAME);
+			if (access(buf, X_OK) == 0)
+				return 0;
+		}
+	}
+	snprintf(buf, size, "%s/%s", LXCMGR_LIBEXECDIR, SMALL_NAME);
+	return access(buf, X_OK) == 0 ? 0 : -ENOENT;
+}
+
+bool lxm_monitor_handover_ready(const struct lxm_monitor *m)
+{
+	unsigned n = 0;
+	if (m->no_handover || m->exit_loop || m->state != LXM_STATE_RUNNING || m->started.init_pid <= 0 ||
+	    m->started.init_pidfd < 0 || m->stop_requested || m->restart_pending || m->restart_cancelled ||
+	    m->started.n_ttys > LXM_MAX_TTYS || !m->log.path || m->config_fd < 0)
+		return false;
+	for (const struct lxm_mon_client *cl = m->clients; cl; cl = cl->next, n++)
+		if (cl->wants_done || n >= LXM_HANDOVER_MAX_CLIENTS)
+			return false;
+	return true;
+}
+
+static void describe(const struct lxm_monitor *m, struct lxm_handover *h)
+{
+	lxm_handover_init(h);
+	snprintf(h->name, sizeof(h->name), "%s", m->name);
+	snprintf(h->root, sizeof(h->root), "%s", m->paths->root ? m->paths->root : "");
+	h->log_fd = m->log_fd;
+	h->log_level = (int)lxm_log_get_level();
+	h->init_pid = m->started.init_pid;
+	h->init_pidfd = m->started.init_pidfd;
+	h->init_start = m->init_start;
+	h->init_system = (int)m->started.init;
+	h->started_usec = m->started_usec;
+	h->listen_fd = m->listen_fd;
+	h->config_fd = m->config_fd;
+	h->n_ptys = 1 + m->started.n_ttys;
+	h->masters[0] = m->started.console_master;
+	for (unsigned i = 0; i < m->started.n_ttys; i++)
+		h->masters[1 + i] = m->started.tty_masters[i];
+	for (unsigned i = 0; i < h->n_ptys; i++)
+		h->peers[i] = m->peers[i];
+	h->ring_fd = m->ring.fd;
+	h->ring_size = m->ring.size;
+	h->ring_start = m->ring.start;
+	h->ring_len = m->ring.len;
+	h->clog_fd = m->log.fd;
+	h->clog_size = m->log.size;
+	h->clog_max = m->log.max_size;
+	h->clog_rotate = m->log.rotate;
+	snprintf(h->clog_path, sizeof(h->clog_path), "%s", m->log.path);
+	h->halt_signal = m->halt_signal;
+	h->reboot_signal = m->reboot_signal;
+	h->pre_stop_hook = lxm_monitor_hook_exists(m, "pre_stop");
+	h->restart_total = m->restarts.total;
+	h->restart_n = m->restarts.n;
+	memcpy(h->restart_at, m->restarts.at, sizeof(h->restart_at));
+	for (const struct lxm_mon_client *cl = m->clients; cl; cl = cl->next)
+		h->clients[h->n_clients++] = (struct lxm_handover_client){ .fd = cl->fd, .tty = cl->tty };
+}
+
+int lxm_monitor_handover(struct lxm_monitor *m)
+{
+	static struct lxm_handover h;
+	char small[PATH_MAX], state_arg[16], *argv[16];
+	int n = 0, r;
+
+	const char *v = getenv(DISABLE_ENV);
+	if (v && STREQ(v, "0")) {
+		m->no_handover = true;
+		return 0;
+	}
+	r = find_small(small, sizeof(small));
+	if (r < 0) {
+		m->no_handover = true;
+		return log_debug_errno(r, "No %s found, staying the full monitor: %m", SMALL_NAME);
+	}
+	describe(m, &h);
+	/* O_PATH fds: exec'able without read access, kept by the small program to come back */
+	_cleanup_close_ int exe = open("/proc/self/exe", O_PATH | O_CLOEXEC);
+	_cleanup_close_ int small_fd = open(small, O_PATH | O_CLOEXEC);
+	_cleanup_close_ int state = lxm_handover_write(&h, -EBADF);
+	if (exe < 0 || small_fd < 0 || state < 0) {
+		r = state < 0 ? state : -errno;
+		goto fail;
+	}
+	char exe_arg[16];
+	snprintf(state_arg, sizeof(state_arg), "%d", state);
+	snprintf(exe_arg, sizeof(exe_arg), "%d", exe);
+	argv[n++] = (char *)SMALL_NAME;
+	argv[n++] = state_arg;
+	argv[n++] = exe_arg;
+	argv[n++] = (char *)"lxcmgr";
+	if (!IS_EMPTY(m->paths->root)) {
+		argv[n++] = (char *)"--root";
+		argv[n++] = m->paths->root;
+	}
+	argv[n++] = (char *)"__monitor";
+	argv[n++] = (char *)m->name;
+	argv[n++] = (char *)"--resume";
+	argv[n++] = state_arg;
+	argv[n] = NULL;
+	/* CLOEXEC is cleared only now, on exactly the fds described: nothing else of ours (the epoll
+	 * set, timers, a hook's leftovers) reaches the small program */
+	r = lxm_handover_set_cloexec(&h, false);
+	if (r >= 0 && (fcntl(exe, F_SETFD, 0) < 0 || fcntl(state, F_SETFD, 0) < 0))
+		r = negative_errno();
+	if (r >= 0) {
+		log_debug("Handing over to '%s'", small);
+		syscall(SYS_execveat, small_fd, "", argv, environ, AT_EMPTY_PATH);
+		r = negative_errno();
+	}
+	(void)lxm_handover_set_cloexec(&h, true);
+fail:
+	m->no_handover = true;
+	return log_warning_errno(r, "Failed to hand over to the small monitor, staying the full one: %m");
+}
+
+int lxm_monitor_config_snapshot(struct lxm_monitor *m)
+{
+	_cleanup_free_ char *text = NULL;
+	size_t size = 0;
+	int r = lxm_read_file(m->c->config_path, &text, &size);
+	if (r < 0)
+		return r;
+	_cleanup_close_ int fd = memfd_create("lxcmgr-config", MFD_CLOEXEC);
+	if (fd < 0)
+		return negative_errno();
+	if (write(fd, text, size) != (ssize_t)size)
+		return -EIO;
+	m->config_fd = TAKE_FD(fd);
+	return 0;
+}
+
+int lxm_monitor_config_restore(struct lxm_monitor *m, int fd)
+{
+	char buf[4096];
+	_cleanup_free_ char *text = NULL;
+	size_t len = 0;
+	cfg_t *cfg = NULL;
+	ssize_t n;
+
+	m->config_fd = fd;
+	while ((n = pread(fd, buf, sizeof(buf), (off_t)len)) > 0) {
+		char *t = realloc(text, len + (size_t)n + 1);
+		if (!t)
+			return -ENOMEM;
+		text = t;
+		memcpy(text + len, buf, (size_t)n);
+		len += (size_t)n;
+		text[len] = '\0';
+	}
+	if (n < 0 || !text)
+		return n < 0 ? negative_errno() : -EINVAL;
+	int r = lxm_config_parse_string(text, m->c->config_path, &cfg);
+	if (r < 0)
+		return log_error_errno(r, "Failed to parse the config this monitor started with: %m");
+	cfg_free(m->c->config);
+	m->c->config = cfg;
+	return 0;
+}
+
+static int *master_slot(struct lxm_monitor *m, unsigned idx)
+{
+	return idx == 0 ? &m->started.console_master : &m->started.tty_masters[idx - 1];
+}
+
+int lxm_monitor_handover_restore(struct lxm_monitor *m, const struct lxm_handover *h)
+{
+	int r;
+
+	m->listen_fd = h->listen_fd;
+	r = lxm_monitor_epoll_add(m, m->listen_fd, EPOLLIN, LXM_MON_TAG(LXM_MON_LISTEN, 0));
+	if (r < 0)
+		return r;
+	m->started.init_pid = h->init_pid;
+	m->started.init_pidfd = h->init_pidfd;
+	m->started.init = (enum lxm_init_system)h->init_system;
+	m->started.n_ttys = h->n_ptys > 0 ? h->n_ptys - 1 : 0;
+	m->init_start = h->init_start;
+	m->started_usec = h->started_usec;
+	r = lxm_monitor_epoll_add(m, m->started.init_pidfd, EPOLLIN, LXM_MON_TAG(LXM_MON_PIDFD, 0));
+	if (r < 0)
+		return r;
+	for (unsigned i = 0; i < h->n_ptys; i++) {
+		*master_slot(m, i) = h->masters[i];
+		m->peers[i] = h->peers[i];
+		if (h->masters[i] >= 0 &&
+		    (r = lxm_monitor_epoll_add(m, h->masters[i], EPOLLIN, LXM_MON_TAG(LXM_MON_PTY, i))) < 0)
+			return r;
+	}
+	r = lxm_console_ring_adopt(&m->ring, h->ring_fd, (size_t)h->ring_size, (size_t)h->ring_start,
+				   (size_t)h->ring_len);
+	if (r < 0)
+		return log_error_errno(r, "Invalid console ring handed back: %m");
+	m->log = (struct lxm_console_log){ .fd = h->clog_fd, .size = h->clog_size, .max_size = h->clog_max,
+					   .rotate = h->clog_rotate, .path = strdup(h->clog_path) };
+	if (!m->log.path)
+		return -ENOMEM;
+	m->restarts.total = h->restart_total;
+	m->restarts.n = h->restart_n;
+	memcpy(m->restarts.at, h->restart_at, sizeof(m->restarts.at));
+	m->halt_signal = h->halt_signal;
+	m->reboot_signal = h->reboot_signal;
+	for (unsigned i = 0; i < h->n_clients; i++) {
+		struct lxm_mon_client *cl = calloc(1, sizeof(*cl));
+		if (!cl)
+			return -ENOMEM;
+		cl->fd = h->clients[i].fd;
+		cl->tty = h->clients[i].tty;
+		cl->next = m->clients;
+		m->clients = cl;
+		r = lxm_monitor_epoll_add(m, cl->fd, EPOLLIN, LXM_MON_TAG(LXM_MON_CLIENT, cl->fd));
+		if (r < 0)
+			return r;
+	}
+	m->state = LXM_STATE_RUNNING;
+	return 0;
+}
