@@ -56,19 +56,23 @@ static int v1_create(struct lxm_cgroup *cg)
 		struct lxm_cgroup_hier *h = &cg->h[i];
 		int r;
 
-		r = lxm_cg_mkdir_parents(h->mount_path, h->path, cpuset_fixup);
+		/* Only a cpuset hierarchy starts a new cgroup with empty files to fill in: the others
+		 * need no probing (4 needless opens per cgroup and hierarchy on every start). */
+		int (*fixup)(const char *parent, const char *dir) = has_controller(h, "cpuset") ? cpuset_fixup : NULL;
+
+		r = lxm_cg_mkdir_parents(h->mount_path, h->path, fixup);
 		/* An existing cgroup (a retry) may still have an empty cpuset. */
-		if (r >= 0)
-			r = cpuset_fixup(h->parent, h->path);
+		if (r >= 0 && fixup)
+			r = fixup(h->parent, h->path);
 		if (r < 0)
 			return lxm_cg_set_error(cg, r, "Failed to create cgroup '%s': %m", h->path);
 		/* The kernel refuses a new device list ("a" in devices.deny) in a cgroup with
 		 * children, also for a while after rmdir: lxm_cgroup_set_devices() makes this one. */
 		if (!h->inner || has_controller(h, "devices"))
 			continue;
-		r = lxm_cg_mkdir_parents(h->path, h->inner, cpuset_fixup);
-		if (r >= 0)
-			r = cpuset_fixup(h->path, h->inner);
+		r = lxm_cg_mkdir_parents(h->path, h->inner, fixup);
+		if (r >= 0 && fixup)
+			r = fixup(h->path, h->inner);
 		if (r < 0)
 			return lxm_cg_set_error(cg, r, "Failed to create cgroup '%s': %m", h->inner);
 	}
