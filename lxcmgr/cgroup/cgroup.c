@@ -261,11 +261,15 @@ int lxm_cgroup_attach(struct lxm_cgroup *cg, pid_t pid)
 	for (size_t i = 0; i < cg->n; i++) {
 		const char *dir = lxm_cg_join_path(&cg->h[i]);
 
-		/* v1 devices: the inner cgroup comes with the device list (cgroup-v1.c); without one
-		 * set, it is made here and copies the payload's. */
-		if (cg->h[i].inner && mkdir(dir, 0755) < 0 && errno != EEXIST)
-			return lxm_cg_set_error(cg, negative_errno(), "Failed to create cgroup '%s': %m", dir);
 		r = lxm_cg_write(cg, dir, "cgroup.procs", buf);
+		/* v1 devices: the inner cgroup comes with the device list (cgroup-v1.c); without one
+		 * set, it is made here (only then: no mkdir per hierarchy and start) and copies the
+		 * payload's. */
+		if (r == -ENOENT && cg->h[i].inner) {
+			if (mkdir(dir, 0755) < 0 && errno != EEXIST)
+				return lxm_cg_set_error(cg, negative_errno(), "Failed to create cgroup '%s': %m", dir);
+			r = lxm_cg_write(cg, dir, "cgroup.procs", buf);
+		}
 		if (r == -EBUSY && cg->h[i].v2)
 			r = attach_leaf(cg, dir, buf);
 		if (r < 0)
