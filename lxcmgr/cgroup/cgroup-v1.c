@@ -5,6 +5,7 @@
  * (systemd inside needs it) and on hybrid the controller-less unified one.
  */
 #include <errno.h>
+#include <fcntl.h>
 #include <inttypes.h>
 #include <poll.h>
 #include <stdio.h>
@@ -56,19 +57,23 @@ static int v1_create(struct lxm_cgroup *cg)
 		struct lxm_cgroup_hier *h = &cg->h[i];
 		int r;
 
-		r = lxm_cg_mkdir_parents(h->mount_path, h->path, cpuset_fixup);
+		/* Only a cpuset hierarchy starts a new cgroup with empty files to fill in: the others
+		 * need no probing (4 needless opens per cgroup and hierarchy on every start). */
+		int (*fixup)(const char *parent, const char *dir) = has_controller(h, "cpuset") ? cpuset_fixup : NULL;
+
+		r = lxm_cg_mkdir_parents(h->mount_path, h->path, fixup);
 		/* An existing cgroup (a retry) may still have an empty cpuset. */
-		if (r >= 0)
-			r = cpuset_fixup(h->parent, h->path);
+		if (r >= 0 && fixup)
+			r = fixup(h->parent, h->path);
 		if (r < 0)
 			return lxm_cg_set_error(cg, r, "Failed to create cgroup '%s': %m", h->path);
 		/* The kernel refuses a new device list ("a" in devices.deny) in a cgroup with
 		 * children, also for a while after rmdir: lxm_cgroup_set_devices() makes this one. */
 		if (!h->inner || has_controller(h, "devices"))
 			continue;
-		r = lxm_cg_mkdir_parents(h->path, h->inner, cpuset_fixup);
-		if (r >= 0)
-			r = cpuset_fixup(h->path, h->inner);
+		r = lxm_cg_mkdir_parents(h->path, h->inner, fixup);
+		if (r >= 0 && fixup)
+			r = fixup(h->path, h->inner);
 		if (r < 0)
 			return lxm_cg_set_error(cg, r, "Failed to create cgroup '%s': %m", h->inner);
 	}
@@ -385,6 +390,27 @@ static int v1_get_usage(struct lxm_cgroup *cg, struct lxm_cgroup_usage *u)
 	return 0;
 }
 
+/* One open for all the rules: the kernel parses every write() on its own, one rule each. */
+static int write_rules(struct lxm_cgroup *cg, const char *dir, const char *file, const char *const *rules)
+{
+	_cleanup_free_ char *p = NULL;
+	_cleanup_close_ int fd = -EBADF;
+
+	if (asprintf(&p, "%s/%s", dir, file) < 0)
+		return -ENOMEM;
+	fd = open(p, O_WRONLY | O_CLOEXEC | O_NOCTTY);
+	if (fd < 0)
+		return lxm_cg_set_error(cg, negative_errno(), "Failed to write '%s' to '%s': %m", rules[0], p);
+	for (size_t i = 0; rules[i]; i++) {
+		size_t len = strlen(rules[i]);
+		ssize_t n = write(fd, rules[i], len);
+		if (n < 0 || (size_t)n != len)
+			return lxm_cg_set_error(cg, n < 0 ? negative_errno() : -EIO, "Failed to write '%s' to '%s': %m",
+						rules[i], p);
+	}
+	return 0;
+}
+
 static int v1_set_devices(struct lxm_cgroup *cg, const char *const *rules)
 {
 	struct lxm_cgroup_hier *h = lxm_cg_hier(cg, "devices");
@@ -394,8 +420,8 @@ static int v1_set_devices(struct lxm_cgroup *cg, const char *const *rules)
 		return lxm_cg_set_error(cg, -EOPNOTSUPP, "No devices hierarchy: %m");
 	/* Deny everything first, so a device nobody listed (a host disk) stays out of reach. */
 	r = lxm_cg_write(cg, h->path, "devices.deny", "a");
-	for (size_t i = 0; r >= 0 && rules && rules[i]; i++)
-		r = lxm_cg_write(cg, h->path, "devices.allow", rules[i]);
+	if (r >= 0 && rules && rules[0])
+		r = write_rules(cg, h->path, "devices.allow", rules);
 	/* Only now the inner cgroup (v1_create): it starts with a copy of the payload's list. */
 	if (h->inner && mkdir(h->inner, 0755) < 0 && errno != EEXIST && r >= 0)
 		r = lxm_cg_set_error(cg, negative_errno(), "Failed to create cgroup '%s': %m", h->inner);

@@ -74,25 +74,62 @@ static int hier_init(struct lxm_cgroup_hier *h, const struct lxm_cgroup_mount *m
 	return h->controllers ? 0 : -ENOMEM;
 }
 
+/* The host's cgroup mounts, parsed once per process: a start opens the monitor's and the
+ * payload's cgroup, each reading all of /proc/self/mountinfo otherwise. The hierarchies do not
+ * change under a running lxcmgr (a cgroup object keeps their paths anyway). */
+static struct lxm_cgroup_mounts host_mounts;
+
+static void host_mounts_free(void)
+{
+	lxm_cgroup_mounts_done(&host_mounts);
+}
+
+/* *ret points to the cached host mounts (*owned false) or to the parsed file (*owned true). */
+static int mounts_get(const char *mountinfo, struct lxm_cgroup_mounts *parsed, const struct lxm_cgroup_mounts **ret,
+		      bool *owned)
+{
+	int r;
+
+	*owned = mountinfo != NULL;
+	if (mountinfo) {
+		r = lxm_cgroup_parse_mountinfo(mountinfo, parsed);
+		*ret = parsed;
+		return r;
+	}
+	if (host_mounts.n == 0) {
+		r = lxm_cgroup_parse_mountinfo(NULL, &host_mounts);
+		if (r < 0)
+			return r;
+		atexit(host_mounts_free); /* leak checkers stay quiet */
+	}
+	*ret = &host_mounts;
+	return 0;
+}
+
 int lxm_cgroup_new_full(const struct lxm_cgroup_params *p, const char *name, struct lxm_cgroup **ret)
 {
-	struct lxm_cgroup_mounts ms = {};
+	struct lxm_cgroup_mounts parsed = {};
+	const struct lxm_cgroup_mounts *mp;
 	struct lxm_cgroup *cg;
+	bool owned;
 	int r;
 
 	if (!path_ok(name, false) || (!IS_EMPTY(p->base) && !path_ok(p->base, true)))
 		return log_debug_errno(EINVAL, "Invalid cgroup name '%s' or base '%s'", name, p->base ?: "");
-	r = lxm_cgroup_parse_mountinfo(p->mountinfo, &ms);
+	r = mounts_get(p->mountinfo, &parsed, &mp, &owned);
 	if (r < 0)
 		return r;
+	const struct lxm_cgroup_mounts ms = *mp;
 	if (ms.layout == LXM_CGROUP_LAYOUT_UNKNOWN) {
-		lxm_cgroup_mounts_done(&ms);
+		if (owned)
+			lxm_cgroup_mounts_done(&parsed);
 		return log_debug_errno(EOPNOTSUPP, "No usable cgroup hierarchy");
 	}
 	cg = calloc(1, sizeof(*cg));
 	if (!cg || !(cg->h = calloc(ms.n, sizeof(*cg->h))) || !(cg->name = strdup(name))) {
 		lxm_cgroup_free(cg);
-		lxm_cgroup_mounts_done(&ms);
+		if (owned)
+			lxm_cgroup_mounts_done(&parsed);
 		return -ENOMEM;
 	}
 	cg->layout = ms.layout;
@@ -104,7 +141,8 @@ int lxm_cgroup_new_full(const struct lxm_cgroup_params *p, const char *name, str
 			break;
 		r = hier_init(&cg->h[cg->n++], &ms.m[i], p, name);
 	}
-	lxm_cgroup_mounts_done(&ms);
+	if (owned)
+		lxm_cgroup_mounts_done(&parsed);
 	if (r < 0) {
 		lxm_cgroup_free(cg);
 		return r;
@@ -261,11 +299,15 @@ int lxm_cgroup_attach(struct lxm_cgroup *cg, pid_t pid)
 	for (size_t i = 0; i < cg->n; i++) {
 		const char *dir = lxm_cg_join_path(&cg->h[i]);
 
-		/* v1 devices: the inner cgroup comes with the device list (cgroup-v1.c); without one
-		 * set, it is made here and copies the payload's. */
-		if (cg->h[i].inner && mkdir(dir, 0755) < 0 && errno != EEXIST)
-			return lxm_cg_set_error(cg, negative_errno(), "Failed to create cgroup '%s': %m", dir);
 		r = lxm_cg_write(cg, dir, "cgroup.procs", buf);
+		/* v1 devices: the inner cgroup comes with the device list (cgroup-v1.c); without one
+		 * set, it is made here (only then: no mkdir per hierarchy and start) and copies the
+		 * payload's. */
+		if (r == -ENOENT && cg->h[i].inner) {
+			if (mkdir(dir, 0755) < 0 && errno != EEXIST)
+				return lxm_cg_set_error(cg, negative_errno(), "Failed to create cgroup '%s': %m", dir);
+			r = lxm_cg_write(cg, dir, "cgroup.procs", buf);
+		}
 		if (r == -EBUSY && cg->h[i].v2)
 			r = attach_leaf(cg, dir, buf);
 		if (r < 0)

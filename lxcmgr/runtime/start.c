@@ -68,7 +68,7 @@ static int child_send_done(struct lxm_start_ctx *ctx, enum lxm_step step)
 	return lxm_sync_send(ctx->sync_fd, step);
 }
 
-/* The child's steps after the parent's cgroup and idmap steps, in order. The parent expects one
+/* The child's steps after the parent's idmap and overlay steps, in order. The parent expects one
  * record per step, then end-of-file from the exec. */
 static const struct {
 	enum lxm_step step;
@@ -95,19 +95,29 @@ static _noreturn_ void child_fail(struct lxm_start_ctx *ctx, enum lxm_step step,
 	_exit(EXIT_FAILURE);
 }
 
-/* The child: never returns; ends in execve() of init or _exit(). */
+/* The child: never returns; ends in execve() of init or _exit().
+ *
+ * Ordering (parent | child):
+ *   'clone': -                           | '/' private (user namespace), record 'clone'
+ *   idmap, overlay                      | waits for both
+ *   cgroup (attach), network, limits    | rootfs, mounts, proc, sys: meanwhile
+ *   -                                   | waits for 'cgroup', unshares the cgroup namespace
+ *   -                                   | cgroupfs, dev, console; waits for 'network', 'limits'
+ * Moving the child into its cgroups is the slow part of the parent's work on a default v1 host
+ * (each burst of migrations waits for an RCU grace period, 8-25 ms), so it overlaps with the
+ * child's first mounts. Why that is safe: until 'cgroup' the child only runs our own code, opens
+ * no device (v1 devices controller, v2 device program: both check at open/mknod, and 'dev' and
+ * 'console', the only steps that open or create device nodes, come after it), forks nothing
+ * (pids) and is a single process; the device list is written to the payload cgroup before the
+ * attach, and the limits before 'network'; nothing of the container runs before exec. */
 static _noreturn_ void child_main(struct lxm_start_ctx *ctx)
 {
 	int r;
 
-	/* The parent attaches us to the payload cgroup and writes the id maps first. */
-	r = lxm_sync_wait(ctx->sync_fd, LXM_STEP_CGROUP, NULL);
+	r = lxm_child_step_private(ctx);
 	if (r < 0)
-		_exit(EXIT_FAILURE);
-	r = lxm_child_step_cgroupns(ctx);
-	if (r < 0)
-		child_fail(ctx, LXM_STEP_CGROUPNS, r);
-	if (lxm_sync_send(ctx->sync_fd, LXM_STEP_CGROUPNS) < 0)
+		child_fail(ctx, LXM_STEP_CLONE, r);
+	if (lxm_sync_send(ctx->sync_fd, LXM_STEP_CLONE) < 0)
 		_exit(EXIT_FAILURE);
 	/* With a user namespace, nothing may be mounted before the id maps exist, nor before an
 	 * overlay rootfs is mounted over its id-mapped layers. */
@@ -116,8 +126,19 @@ static _noreturn_ void child_main(struct lxm_start_ctx *ctx)
 		_exit(EXIT_FAILURE);
 
 	for (size_t i = 0; i < ARRAY_SIZE(child_steps); i++) {
-		/* The mounts go on while the parent sets up the network; the interfaces and the
-		 * limits must be in place before anything inside the container runs. */
+		/* The cgroup namespace is unshared only once we sit in the payload's inner cgroup
+		 * (its root is the caller's cgroup), and that before anything opens a device. */
+		if (child_steps[i].step == LXM_STEP_CGROUPFS) {
+			if (lxm_sync_wait(ctx->sync_fd, LXM_STEP_CGROUP, NULL) < 0)
+				_exit(EXIT_FAILURE);
+			r = lxm_child_step_cgroupns(ctx);
+			if (r < 0)
+				child_fail(ctx, LXM_STEP_CGROUPNS, r);
+			if (lxm_sync_send(ctx->sync_fd, LXM_STEP_CGROUPNS) < 0)
+				_exit(EXIT_FAILURE);
+		}
+		/* The interfaces and the limits must be in place before anything inside the
+		 * container runs. */
 		if (child_steps[i].step == LXM_STEP_NETWORK &&
 		    (lxm_sync_wait(ctx->sync_fd, LXM_STEP_NETWORK, NULL) < 0 ||
 		     lxm_sync_wait(ctx->sync_fd, LXM_STEP_LIMITS, NULL) < 0))
@@ -194,32 +215,36 @@ static int parent_steps(struct lxm_start_ctx *ctx)
 		enum lxm_step step;
 		parent_step_fn fn;
 	} steps[] = {
-		{ LXM_STEP_CGROUP, lxm_start_step_cgroup },
 		{ LXM_STEP_IDMAP, lxm_start_step_idmap },
 		{ LXM_STEP_OVERLAY, lxm_start_step_overlay },
+		{ LXM_STEP_CGROUP, lxm_start_step_cgroup },
 		{ LXM_STEP_NETWORK, lxm_start_step_network },
 		{ LXM_STEP_LIMITS, lxm_start_step_limits },
 	};
 	struct lxm_sync_msg failed = {};
 	int r;
 
+	/* The device list goes on the payload cgroup while the child makes its mounts private. */
+	r = lxm_start_step_devices(ctx);
+	if (r < 0)
+		return r;
+	/* Step 'idmap' attaches the rootfs in the child's mount namespace: only once it is private. */
+	r = lxm_sync_wait(ctx->sync_fd, LXM_STEP_CLONE, &failed);
+	if (r < 0 && failed.error > 0 && failed.step == LXM_STEP_CLONE)
+		return log_child_failure(&failed);
+	if (r < 0)
+		return log_error_errno(r, "Child went away before making its mounts private: %m");
+
 	for (size_t i = 0; i < ARRAY_SIZE(steps); i++) {
 		r = steps[i].fn(ctx); /* logs its own failure */
 		if (r < 0)
-			return r;
+			return r; /* the child may wait for this step: nothing to drain */
 		r = lxm_sync_send(ctx->sync_fd, steps[i].step);
 		if (r < 0)
 			return parent_drain_failure(ctx, log_error_errno(r, "Child went away before step '%s': %m",
 									lxm_step_to_string(steps[i].step)));
-		if (steps[i].step == LXM_STEP_CGROUP) {
-			r = lxm_sync_wait(ctx->sync_fd, LXM_STEP_CGROUPNS, &failed);
-			if (r < 0 && failed.error > 0 && failed.step == LXM_STEP_CGROUPNS)
-				return log_child_failure(&failed);
-			if (r < 0)
-				return log_error_errno(r, "Child went away before step 'cgroupns': %m");
-		}
 	}
-	return parent_wait_child(ctx, LXM_STEP_LIMITS);
+	return parent_wait_child(ctx, LXM_STEP_CLONE);
 }
 
 static void kill_and_reap(struct lxm_start_ctx *ctx)

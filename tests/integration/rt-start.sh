@@ -6,7 +6,7 @@
 # /sys/fs/cgroup, /dev/console and the profile's mount rules are right.
 . "$(dirname "$0")/lib.sh"
 require_root "starts containers"
-plan 52
+plan 55
 
 : "${top_builddir:=$top_srcdir}"
 DRIVER=$top_builddir/tests/rt-start-driver
@@ -150,6 +150,23 @@ for ((i = 0; i < 200; i++)); do caught "$PID" 15 && break; sleep 0.05; done
 kill -USR1 "$DPID"
 for ((i = 0; i < 200; i++)); do kill -0 "$DPID" 2>/dev/null || break; sleep 0.05; done
 like "$(cat "$T/bb.out")" "signal 1" "reboot signal: init ended through reboot(2) restart (SIGHUP from the kernel)"
+
+# The parent moves the child into its cgroups while the child mounts (start.c): init must still
+# find itself in the payload's inner cgroup of every hierarchy from its first instruction, with
+# its cgroup namespace rooted there. The init below records that before anything else.
+new_ct cgfirst "$BB" 'init = "/cg-first"'
+printf '#!/bin/sh\ncat /proc/self/cgroup >/cg-at-exec\nexec /sbin/init\n' >"$CT/cgfirst/rootfs/cg-first"
+chmod 755 "$CT/cgfirst/rootfs/cg-first"
+start_ct cgfirst || true
+for ((i = 0; i < 100; i++)); do [ -s "$CT/cgfirst/rootfs/cg-at-exec" ] && break; sleep 0.05; done
+if [ -s "$CT/cgfirst/rootfs/cg-at-exec" ] && ! grep -qv ':/$' "$CT/cgfirst/rootfs/cg-at-exec"; then
+	ok "at exec, init is at the root of its cgroup namespace in every hierarchy"
+else
+	not_ok "at exec, init is at the root of its cgroup namespace in every hierarchy" "$(cat "$CT/cgfirst/rootfs/cg-at-exec" "$T/cgfirst.err" 2>&1)"
+fi
+# (a hierarchy the cgroup module does not manage, a stray "name=openrc", stays at the host's root)
+is "$(grep -v -e "lxcmgr.payload.${UUIDS[-1]}/init\$" -e ':/$' "/proc/${PID:-0}/cgroup" 2>&1)" "" "that root is the payload's inner cgroup in every hierarchy (host view)"
+check "it stops" stop_ct cgfirst 10
 
 # ---- failure paths ----
 fail_case() {

@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /*
  * Step 'cgroup' (parent): the child joins the payload's inner cgroup ("lxcmgr.payload.ID/init")
- * in every hierarchy. Step 'cgroupns' (child): only then it unshares the cgroup namespace, so the
+ * in every hierarchy, while the child makes its first mounts (start.c says why that is safe).
+ * Step 'cgroupns' (child): only then it unshares the cgroup namespace, so the
  * inner cgroup becomes the root of what the container sees in /proc/self/cgroup and in the
  * cgroupfs it mounts (steps/cgroupfs.c); the payload's limit files stay outside its view.
  * This order works on v1 and v2 alike; CLONE_INTO_CGROUP would only help on v2.
@@ -22,9 +23,7 @@ int lxm_start_step_cgroup(struct lxm_start_ctx *ctx)
 		log_debug("Step 'cgroup': no payload cgroup given, the child stays in ours");
 		return 0;
 	}
-	r = lxm_start_step_devices(ctx);
-	if (r < 0)
-		return r;
+	/* The device list is already on the payload cgroup (start.c runs step 'devices' first). */
 	r = lxm_cgroup_attach(cg, ctx->pid);
 	if (r < 0)
 		return log_error_errno(r, "Failed to move the container's init into its cgroup: %m");
@@ -63,12 +62,17 @@ static uint64_t unmanaged_hierarchies(void)
 	return placed ? at_root : 0;
 }
 
-int lxm_child_step_cgroupns(struct lxm_start_ctx *ctx)
+int lxm_child_step_private(struct lxm_start_ctx *ctx)
 {
 	/* In a user namespace the parent attaches the rootfs into our mount namespace in step
 	 * 'idmap': everything must be private before, or that mount would propagate to the host. */
 	if (ctx->userns && mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL) < 0)
 		return lxm_step_fail(ctx, negative_errno(), "making '/' private");
+	return 0;
+}
+
+int lxm_child_step_cgroupns(struct lxm_start_ctx *ctx)
+{
 	ctx->cgroup_skip = unmanaged_hierarchies();
 	if (unshare(CLONE_NEWCGROUP) < 0)
 		return lxm_step_fail(ctx, negative_errno(), "unshare(CLONE_NEWCGROUP)");

@@ -12,7 +12,9 @@
  * root: the container manages its own subtree and never sees the host's or other containers'
  * cgroups, nor the payload cgroup above it that holds its limits.
  */
+#include <fcntl.h>
 #include <sys/mount.h>
+#include <sys/stat.h>
 
 #include "runtime/mount-util.h"
 #include "runtime/steps/steps.h"
@@ -22,11 +24,28 @@
 
 static const unsigned long cg_flags = MS_NOSUID | MS_NODEV | MS_NOEXEC;
 
-static int protect_devices_files(struct lxm_start_ctx *ctx, const char *dir);
-
-static int mount_v1(struct lxm_start_ctx *ctx, const char *controllers)
+/* Below the tmpfs this step just mounted, plain *at() calls relative to its fd replace the
+ * RESOLVE_IN_ROOT walks from the rootfs (5-6 openat2 per directory): the tmpfs is new, lives
+ * in our own mount namespace only and nothing of the container runs yet, so nobody can have
+ * planted a symlink in it (the walks block that attack in the container's own tree). */
+static int mount_at(int dir_fd, const char *name, const char *source, const char *fstype, const char *data)
 {
-	_cleanup_free_ char *dir = NULL, *data = NULL;
+	_cleanup_close_ int fd = openat(dir_fd, name, O_PATH | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+	char target[32];
+
+	if (fd < 0)
+		return negative_errno();
+	snprintf(target, sizeof(target), "/proc/self/fd/%d", fd);
+	if (mount(source, target, fstype, cg_flags, data) < 0)
+		return negative_errno();
+	return 0;
+}
+
+static int protect_devices_files(struct lxm_start_ctx *ctx, int tmp_fd, const char *name);
+
+static int mount_v1(struct lxm_start_ctx *ctx, int tmp_fd, const char *controllers)
+{
+	_cleanup_free_ char *data = NULL;
 	const char *name = controllers;
 	int r;
 
@@ -38,16 +57,13 @@ static int mount_v1(struct lxm_start_ctx *ctx, const char *controllers)
 		return -ENOMEM;
 	if (!*name || strchr(name, '/') || STREQ(name, ".") || STREQ(name, ".."))
 		return -EINVAL;
-	if (asprintf(&dir, CGROUP_DIR "/%s", name) < 0)
-		return -ENOMEM;
-	r = lxm_mkdir_in_root(ctx->root_fd, dir, 0755, NULL);
+	if (mkdirat(tmp_fd, name, 0755) < 0 && errno != EEXIST)
+		return lxm_step_fail(ctx, negative_errno(), "creating '/" CGROUP_DIR "/%s'", name);
+	r = mount_at(tmp_fd, name, "cgroup", "cgroup", data);
 	if (r < 0)
-		return lxm_step_fail(ctx, r, "creating '/%s'", dir);
-	r = lxm_mount_in_root(ctx->root_fd, "cgroup", dir, "cgroup", cg_flags, data);
-	if (r < 0)
-		return lxm_step_fail(ctx, r, "mounting cgroup '%s' on '/%s'", data, dir);
+		return lxm_step_fail(ctx, r, "mounting cgroup '%s' on '/" CGROUP_DIR "/%s'", data, name);
 	if (STREQ(name, "devices")) {
-		r = protect_devices_files(ctx, dir);
+		r = protect_devices_files(ctx, tmp_fd, name);
 		if (r < 0)
 			return r;
 	}
@@ -58,27 +74,32 @@ static int mount_v1(struct lxm_start_ctx *ctx, const char *controllers)
 		char *save = NULL;
 		if (!copy)
 			return -ENOMEM;
-		for (char *c = strtok_r(copy, ",", &save); c; c = strtok_r(NULL, ",", &save)) {
-			_cleanup_free_ char *link = NULL;
-			if (asprintf(&link, CGROUP_DIR "/%s", c) < 0)
-				return -ENOMEM;
-			r = lxm_symlink_in_root(ctx->root_fd, name, link);
-			if (r < 0)
-				return lxm_step_fail(ctx, r, "creating '/%s'", link);
-		}
+		for (char *c = strtok_r(copy, ",", &save); c; c = strtok_r(NULL, ",", &save))
+			if (symlinkat(name, tmp_fd, c) < 0 && errno != EEXIST)
+				return lxm_step_fail(ctx, negative_errno(), "creating '/" CGROUP_DIR "/%s'", c);
 	}
 	return 0;
 }
 
-static int mount_v2(struct lxm_start_ctx *ctx, const char *dir)
+/* name: below the tmpfs (tmp_fd), or NULL for pure v2: the cgroup2 mount replaces the tmpfs. */
+static int mount_v2(struct lxm_start_ctx *ctx, int tmp_fd, const char *name)
 {
-	int r = lxm_mkdir_in_root(ctx->root_fd, dir, 0755, NULL);
+	int r;
 
+	if (!name) {
+		r = lxm_mkdir_in_root(ctx->root_fd, CGROUP_DIR, 0755, NULL);
+		if (r < 0)
+			return lxm_step_fail(ctx, r, "creating '/" CGROUP_DIR "'");
+		r = lxm_mount_in_root(ctx->root_fd, "cgroup2", CGROUP_DIR, "cgroup2", cg_flags, NULL);
+		if (r < 0)
+			return lxm_step_fail(ctx, r, "mounting cgroup2 on '/" CGROUP_DIR "'");
+		return 0;
+	}
+	if (mkdirat(tmp_fd, name, 0755) < 0 && errno != EEXIST)
+		return lxm_step_fail(ctx, negative_errno(), "creating '/" CGROUP_DIR "/%s'", name);
+	r = mount_at(tmp_fd, name, "cgroup2", "cgroup2", NULL);
 	if (r < 0)
-		return lxm_step_fail(ctx, r, "creating '/%s'", dir);
-	r = lxm_mount_in_root(ctx->root_fd, "cgroup2", dir, "cgroup2", cg_flags, NULL);
-	if (r < 0)
-		return lxm_step_fail(ctx, r, "mounting cgroup2 on '/%s'", dir);
+		return lxm_step_fail(ctx, r, "mounting cgroup2 on '/" CGROUP_DIR "/%s'", name);
 	return 0;
 }
 
@@ -88,24 +109,33 @@ static int mount_v2(struct lxm_start_ctx *ctx, const char *dir)
  * devices.allow gets no more than that list; the read-only bind refuses it early. Sub-cgroups
  * stay writable (systemd's DevicePolicy); they can only narrow the list. With a user namespace
  * the kernel refuses the write anyway (CAP_SYS_ADMIN of the initial namespace). */
-static int protect_devices_files(struct lxm_start_ctx *ctx, const char *dir)
+static int protect_devices_files(struct lxm_start_ctx *ctx, int tmp_fd, const char *name)
 {
 	static const char *const files[] = { "devices.allow", "devices.deny" };
 	for (size_t i = 0; i < ARRAY_SIZE(files); i++) {
 		_cleanup_free_ char *path = NULL;
-		_cleanup_close_ int fd = -EBADF;
-		char src[64];
-		if (asprintf(&path, "%s/%s", dir, files[i]) < 0)
+		if (asprintf(&path, "%s/%s", name, files[i]) < 0)
 			return -ENOMEM;
-		int r = lxm_open_in_root(ctx->root_fd, path, 0, &fd);
+		_cleanup_close_ int fd = openat(tmp_fd, path, O_PATH | O_NOFOLLOW | O_CLOEXEC);
+		_cleanup_close_ int bound = -EBADF;
+		char self[32];
+		int r = 0;
+
+		if (fd < 0)
+			return lxm_step_fail(ctx, negative_errno(), "'/" CGROUP_DIR "/%s'", path);
+		snprintf(self, sizeof(self), "/proc/self/fd/%d", fd);
+		if (mount(self, self, NULL, MS_BIND, NULL) < 0)
+			r = negative_errno();
+		/* Reopen: the fd taken before the bind still names the file below it. */
+		if (r >= 0 && (bound = openat(tmp_fd, path, O_PATH | O_NOFOLLOW | O_CLOEXEC)) < 0)
+			r = negative_errno();
+		if (r >= 0) {
+			snprintf(self, sizeof(self), "/proc/self/fd/%d", bound);
+			if (mount(NULL, self, NULL, MS_REMOUNT | MS_BIND | MS_RDONLY | cg_flags, NULL) < 0)
+				r = negative_errno();
+		}
 		if (r < 0)
-			return lxm_step_fail(ctx, r, "'/%s'", path);
-		snprintf(src, sizeof(src), "/proc/self/fd/%d", fd);
-		r = lxm_bind_in_root(ctx->root_fd, src, path, 0);
-		if (r >= 0)
-			r = lxm_remount_in_root(ctx->root_fd, path, MS_RDONLY, 0);
-		if (r < 0)
-			return lxm_step_fail(ctx, r, "making '/%s' read-only", path);
+			return lxm_step_fail(ctx, r, "making '/" CGROUP_DIR "/%s' read-only", path);
 	}
 	return 0;
 }
@@ -122,6 +152,7 @@ int lxm_child_step_cgroupfs(struct lxm_start_ctx *ctx)
 {
 	_cleanup_fclose_ FILE *f = NULL;
 	_cleanup_free_ char *line = NULL;
+	_cleanup_close_ int tmp_fd = -EBADF;
 	size_t size = 0;
 	bool v1 = false, v2 = false;
 	int r;
@@ -138,11 +169,14 @@ int lxm_child_step_cgroupfs(struct lxm_start_ctx *ctx)
 			v1 = true;
 	}
 	if (v2 && !v1)
-		return mount_v2(ctx, CGROUP_DIR);
+		return mount_v2(ctx, -EBADF, NULL);
 
 	r = lxm_mount_in_root(ctx->root_fd, "tmpfs", CGROUP_DIR, "tmpfs", cg_flags, "mode=755,size=64k");
 	if (r < 0)
 		return lxm_step_fail(ctx, r, "mounting a tmpfs on '/" CGROUP_DIR "'");
+	r = lxm_open_in_root(ctx->root_fd, CGROUP_DIR, O_DIRECTORY, &tmp_fd);
+	if (r < 0)
+		return lxm_step_fail(ctx, r, "'/" CGROUP_DIR "'");
 	rewind(f);
 	while (getline(&line, &size, f) > 0) {
 		char *ctrl = strchr(line, ':'), *path;
@@ -151,12 +185,12 @@ int lxm_child_step_cgroupfs(struct lxm_start_ctx *ctx)
 		*path = 0;
 		if (!*ctrl)
 			continue; /* the v2 line, below */
-		r = mount_v1(ctx, ctrl);
+		r = mount_v1(ctx, tmp_fd, ctrl);
 		if (r < 0)
 			return r;
 	}
 	if (v2) {
-		r = mount_v2(ctx, CGROUP_DIR "/unified");
+		r = mount_v2(ctx, tmp_fd, "unified");
 		if (r < 0)
 			return r;
 	}

@@ -72,7 +72,7 @@ bool lxm_start_overlay_userns(const struct lxm_container *c); /* steps/overlay.c
 int lxm_start_console_received(struct lxm_start_ctx *ctx, int *fds, size_t n); /* steps/console.c */
 int lxm_start_step_clone(struct lxm_start_ctx *ctx);           /* steps/clone.c; returns 0 in both */
 int lxm_start_step_cgroup(struct lxm_start_ctx *ctx);          /* steps/cgroup.c */
-int lxm_start_step_devices(struct lxm_start_ctx *ctx);         /* steps/devices.c, from 'cgroup' */
+int lxm_start_step_devices(struct lxm_start_ctx *ctx);         /* steps/devices.c, before 'idmap' */
 int lxm_start_step_idmap(struct lxm_start_ctx *ctx);           /* steps/idmap.c */
 int lxm_start_step_overlay(struct lxm_start_ctx *ctx);         /* steps/overlay.c */
 int lxm_start_step_network(struct lxm_start_ctx *ctx);         /* steps/network.c */
@@ -80,6 +80,7 @@ void lxm_start_network_undo(struct lxm_start_ctx *ctx);        /* steps/network.
 int lxm_start_step_limits(struct lxm_start_ctx *ctx);          /* steps/limits.c */
 
 /* Child side, inside the namespaces, in this order. */
+int lxm_child_step_private(struct lxm_start_ctx *ctx);         /* steps/cgroup.c: '/' private (userns) */
 int lxm_child_step_cgroupns(struct lxm_start_ctx *ctx);        /* steps/cgroup.c */
 int lxm_child_step_network(struct lxm_start_ctx *ctx);         /* steps/network.c: lo up */
 int lxm_child_step_rootfs(struct lxm_start_ctx *ctx);          /* steps/rootfs.c */
