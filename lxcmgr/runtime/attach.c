@@ -1,13 +1,15 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /*
- * exec: the CLI forks A; A joins the payload cgroup (host paths, so before the mount namespace),
- * then every namespace of init at once with setns(pidfd), resolves the user from the container's
- * files and forks B, the first process of the command inside the pid namespace. B allocates the
- * pty from the container's own devpts (its /dev/ptmx), hands the master to the CLI with
- * SCM_RIGHTS, drops capabilities, switches user and executes. A reports B's pid, then waits for B
- * and exits with its status. The CLI relays the terminal and forwards signals to B.
+ * exec: the CLI enters init's pid namespace for its children only (setns CLONE_NEWPID changes
+ * nothing for the CLI itself) and forks one child, the first process of the command inside the
+ * container. The child joins the payload cgroup (host paths, so before the mount namespace), then
+ * every other namespace of init at once with setns(pidfd), resolves the user from the container's
+ * files, allocates the pty from the container's own devpts (its /dev/ptmx) and hands the master to
+ * the CLI with SCM_RIGHTS, drops capabilities, applies the LSM profile, no_new_privs and seccomp
+ * last, switches user and executes. The CLI relays the terminal, forwards signals to it and
+ * returns its exit status. No lxcmgr process stays inside the container once the command runs.
  *
- * A and B are non-dumpable until the exec: the container's root could otherwise ptrace or read
+ * The child is non-dumpable until the exec: the container's root could otherwise ptrace or read
  * /proc/PID/mem of a process that still holds host fds and full capabilities.
  */
 #include <fcntl.h>
@@ -33,6 +35,7 @@
 #include "runtime/cfg-get.h"
 #include "runtime/state.h"
 #include "security/apparmor.h"
+#include "security/cloned-binary.h"
 #include "security/seccomp.h"
 #include "util/log.h"
 
@@ -51,9 +54,10 @@ struct attach_ctx {
 	struct lxm_seccomp *seccomp;
 	char *apparmor_profile;
 	bool no_new_privs;
+	bool sealed_copy; /* the CLI must run from a sealed copy of its binary first */
 };
 
-/* A message to the CLI: "pid N", "pty" (with the master fd) or "err ERRNO TEXT". */
+/* A message to the CLI: "pty" (with the master fd) or "err ERRNO TEXT". */
 static void child_send(int sock, const char *text, int fd)
 {
 	struct iovec iov = { (void *)text, strlen(text) };
@@ -136,7 +140,7 @@ static char **build_env(const struct lxm_attach_user *u, char **extra)
 	return env;
 }
 
-/* B: a pty from the container's devpts when asked, then credentials, then exec. */
+/* A pty from the container's devpts when asked, then credentials, then exec. */
 static _noreturn_ void child_exec(struct attach_ctx *a, const struct lxm_attach_user *u)
 {
 	int r;
@@ -209,21 +213,21 @@ static _noreturn_ void child_exec(struct attach_ctx *a, const struct lxm_attach_
 	_exit(e == ENOENT ? 127 : 126);
 }
 
-/* A: cgroup, namespaces, user; forks B and waits for it. */
+/* The child: cgroup, namespaces, user, then the command. */
 static _noreturn_ void child_attach(struct attach_ctx *a)
 {
 	struct lxm_attach_user u;
 	char msg[64];
-	int r, status;
+	int r;
 
 	(void)prctl(PR_SET_DUMPABLE, 0);
-	(void)prctl(PR_SET_PDEATHSIG, SIGKILL);
 	r = lxm_cgroup_attach(a->payload, 0);
 	if (r < 0)
 		child_fail(a->sock, r, "Failed to join the container's cgroup");
 	/* setns() with a pidfd enters the user namespace first, so the other namespaces are joined
-	 * with the capabilities the container's root holds there, and no more. */
-	if (setns(a->pidfd, a->ns_flags) < 0)
+	 * with the capabilities the container's root holds there, and no more. The pid namespace is
+	 * ours already: the parent entered it for its children. */
+	if ((a->ns_flags & ~CLONE_NEWPID) && setns(a->pidfd, a->ns_flags & ~CLONE_NEWPID) < 0)
 		child_fail(a->sock, errno, "Failed to join the container's namespaces");
 	/* In a user namespace host root is unmapped ("nobody" inside): become the container's root,
 	 * so what we create (the exec pty) has an owner the container can see and change. */
@@ -236,22 +240,11 @@ static _noreturn_ void child_attach(struct attach_ctx *a)
 		child_send(a->sock, msg, -1);
 		_exit(1);
 	}
-	pid_t pid = fork();
-	if (pid < 0)
-		child_fail(a->sock, errno, "Failed to fork");
-	if (pid == 0)
-		child_exec(a, &u);
-	snprintf(msg, sizeof(msg), "pid %d", (int)pid);
-	child_send(a->sock, msg, -1);
-	close(a->sock);
-	while (waitpid(pid, &status, 0) < 0)
-		if (errno != EINTR)
-			_exit(1);
-	_exit(WIFSIGNALED(status) ? 128 + WTERMSIG(status) : WEXITSTATUS(status));
+	child_exec(a, &u);
 }
 
-/* Reads the children's messages until B executes (EOF). */
-static int read_messages(int sock, pid_t *ret_pid, int *ret_master)
+/* Reads the child's messages until it executes (EOF). */
+static int read_messages(int sock, int *ret_master)
 {
 	for (;;) {
 		char buf[512];
@@ -271,9 +264,7 @@ static int read_messages(int sock, pid_t *ret_pid, int *ret_master)
 		struct cmsghdr *cm = CMSG_FIRSTHDR(&mh);
 		if (cm && cm->cmsg_type == SCM_RIGHTS)
 			memcpy(ret_master, CMSG_DATA(cm), sizeof(int));
-		if (strncmp(buf, "pid ", 4) == 0)
-			*ret_pid = (pid_t)atoi(buf + 4);
-		else if (strncmp(buf, "err ", 4) == 0) {
+		if (strncmp(buf, "err ", 4) == 0) {
 			int e = atoi(buf + 4);
 			const char *text = strchr(buf + 4, ' ');
 			log_error("%s", text ? text + 1 : buf);
@@ -290,9 +281,12 @@ static int open_init(const struct lxm_paths *paths, const struct lxm_container *
 	if (r < 0)
 		return r;
 	a->init_pid = s.init_pid;
-	bool running = s.state == LXM_STATE_RUNNING && s.init_pid > 0;
+	enum lxm_state state = s.state;
 	lxm_state_info_done(&s);
-	if (!running)
+	/* The new process would join the frozen cgroup and hang: refuse instead */
+	if (state == LXM_STATE_FROZEN)
+		return log_error_errno(-EBUSY, "Container '%s' is frozen, unfreeze it first", c->name);
+	if (state != LXM_STATE_RUNNING || a->init_pid <= 0)
 		return log_error_errno(-ESRCH, "Container '%s' is not running", c->name);
 	/* pidfd first, then the start time check: a pid recycled in between cannot be joined */
 	if (lxm_proc_starttime(a->init_pid, &before) < 0)
@@ -300,13 +294,11 @@ static int open_init(const struct lxm_paths *paths, const struct lxm_container *
 	a->pidfd = (int)syscall(SYS_pidfd_open, a->init_pid, 0);
 	if (a->pidfd < 0)
 		return log_error_errno(errno, "Failed to open init of '%s': %m", c->name);
+	/* read inside the window the start time check closes: these are init's namespaces */
+	a->ns_flags = ns_flags_for(a->init_pid);
+	a->sealed_copy = lxm_cloned_binary_needed(a->init_pid) != 0;
 	if (lxm_proc_starttime(a->init_pid, &after) < 0 || after != before)
 		return log_error_errno(-ESRCH, "Container '%s' is not running", c->name);
-	a->ns_flags = ns_flags_for(a->init_pid);
-	const char *uuid = cfg_getstr(c->config, "uuid");
-	r = lxm_cgroup_open_by_id(uuid ? uuid : "", LXM_CGROUP_PAYLOAD, &a->payload);
-	if (r < 0)
-		return log_error_errno(r, "Failed to open the cgroup of '%s': %m", c->name);
 	return 0;
 }
 
@@ -327,21 +319,63 @@ static int prepare_security(const struct lxm_paths *paths, const struct lxm_cont
 	return 0;
 }
 
+/* Forks the child into init's pid namespace. The CLI enters it for its children only and leaves
+ * it again right after the fork: nothing it forks later (a sanitizer's helper thread at exit) may
+ * land in the container. */
+static pid_t fork_into(struct attach_ctx *a)
+{
+	_cleanup_close_ int self = -EBADF;
+	if (a->ns_flags & CLONE_NEWPID) {
+		self = (int)syscall(SYS_pidfd_open, getpid(), 0);
+		if (self < 0)
+			return log_error_errno(errno, "Failed to open our own pidfd: %m");
+		if (setns(a->pidfd, CLONE_NEWPID) < 0)
+			return log_error_errno(errno, "Failed to join the pid namespace of the container: %m");
+	}
+	fflush(NULL);
+	pid_t pid = fork();
+	if (pid == 0)
+		return 0;
+	int e = errno;
+	if (self >= 0 && setns(self, CLONE_NEWPID) < 0) {
+		/* cannot happen for root: our own pid namespace is always one we may enter */
+		e = errno;
+		if (pid > 0) {
+			(void)kill(pid, SIGKILL);
+			(void)waitpid(pid, NULL, 0);
+		}
+		return log_error_errno(e, "Failed to leave the pid namespace of the container: %m");
+	}
+	if (pid < 0)
+		return log_error_errno(e, "Failed to fork: %m");
+	return pid;
+}
+
 int lxm_attach_run(const struct lxm_paths *paths, const struct lxm_container *c,
 		   const struct lxm_attach_options *o)
 {
 	struct attach_ctx a = { .c = c, .o = o, .pidfd = -EBADF, .sock = -EBADF };
 	int pair[2], status, r;
-	pid_t cmd = 0;
 	_cleanup_close_ int master = -EBADF;
 
 	r = open_init(paths, c, &a);
 	_cleanup_close_ int pidfd = a.pidfd;
-	_cleanup_cgroup_ struct lxm_cgroup *payload = a.payload;
-	_cleanup_(lxm_seccomp_freep) struct lxm_seccomp *seccomp = NULL;
-	_cleanup_free_ char *aa_profile = NULL;
 	if (r < 0)
 		return r;
+	/* CVE-2019-5736: where the container's root could write our binary through /proc/PID/exe of
+	 * the command's process, run from a sealed copy (re-executes; see security/cloned-binary.c) */
+	if (a.sealed_copy) {
+		r = lxm_cloned_binary_ensure();
+		if (r < 0)
+			return log_error_errno(r, "Failed to run from a sealed copy of the lxcmgr binary: %m");
+	}
+	const char *uuid = lxm_cfg_str(c->config, "uuid");
+	r = lxm_cgroup_open_by_id(uuid ? uuid : "", LXM_CGROUP_PAYLOAD, &a.payload);
+	_cleanup_cgroup_ struct lxm_cgroup *payload = a.payload;
+	if (r < 0)
+		return log_error_errno(r, "Failed to open the cgroup of '%s': %m", c->name);
+	_cleanup_(lxm_seccomp_freep) struct lxm_seccomp *seccomp = NULL;
+	_cleanup_free_ char *aa_profile = NULL;
 	r = prepare_security(paths, c, &seccomp, &aa_profile);
 	if (r < 0)
 		return r;
@@ -358,18 +392,19 @@ int lxm_attach_run(const struct lxm_paths *paths, const struct lxm_container *c,
 	sigset_t mask, old;
 	lxm_attach_forward_set(&mask);
 	sigprocmask(SIG_BLOCK, &mask, &old);
-	fflush(NULL);
-	pid_t pid = fork();
-	if (pid < 0)
-		return log_error_errno(errno, "Failed to fork: %m");
+	pid_t pid = fork_into(&a);
+	if (pid < 0) {
+		sigprocmask(SIG_SETMASK, &old, NULL);
+		return pid;
+	}
 	if (pid == 0) {
 		close(sock);
 		child_attach(&a);
 	}
 	close(a.sock);
-	r = read_messages(sock, &cmd, &master);
+	r = read_messages(sock, &master);
 	if (r >= 0)
-		r = lxm_attach_relay(master, cmd, pid);
+		r = lxm_attach_relay(master, pid, pid);
 	while (waitpid(pid, &status, 0) < 0)
 		if (errno != EINTR) {
 			r = log_error_errno(errno, "Failed to wait for the command: %m");
