@@ -86,6 +86,8 @@ static _noreturn_ void child_fail(int sock, int err, const char *what)
 	_exit(1);
 }
 
+/* The namespaces of pid that differ from ours. readlink() of /proc/PID/ns/X only formats the
+ * namespace's inode number; a stat() would instantiate an nsfs inode for each of the sixteen. */
 static int ns_flags_for(pid_t pid)
 {
 	static const struct {
@@ -96,16 +98,20 @@ static int ns_flags_for(pid_t pid)
 		{ "net", CLONE_NEWNET },    { "pid", CLONE_NEWPID },       { "cgroup", CLONE_NEWCGROUP },
 		{ "user", CLONE_NEWUSER },  { "time", CLONE_NEWTIME },
 	};
+	char path[64];
 	int flags = 0;
+	snprintf(path, sizeof(path), "/proc/%d/ns", (int)pid);
+	_cleanup_close_ int theirs = open(path, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	_cleanup_close_ int ours = open("/proc/self/ns", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (theirs < 0 || ours < 0)
+		return 0;
 	for (size_t i = 0; i < ARRAY_SIZE(ns); i++) {
 		char a[64], b[64];
-		struct stat sa, sb;
-		snprintf(a, sizeof(a), "/proc/%d/ns/%s", (int)pid, ns[i].name);
-		snprintf(b, sizeof(b), "/proc/self/ns/%s", ns[i].name);
-		if (stat(a, &sa) < 0 || stat(b, &sb) < 0)
-			continue;
-		/* joining one's own user namespace is EINVAL; the others are harmless but skipped too */
-		if (sa.st_ino != sb.st_ino || sa.st_dev != sb.st_dev)
+		ssize_t na = readlinkat(theirs, ns[i].name, a, sizeof(a));
+		ssize_t nb = readlinkat(ours, ns[i].name, b, sizeof(b));
+		/* joining one's own user namespace is EINVAL, another one owned by the host's needs
+		 * host capabilities after the user namespace switch: only what differs is joined */
+		if (na > 0 && (na != nb || memcmp(a, b, (size_t)na) != 0))
 			flags |= ns[i].flag;
 	}
 	return flags;
@@ -273,31 +279,58 @@ static int read_messages(int sock, int *ret_master)
 	}
 }
 
+/* init's pid and start time from the state file when it says "running"; 0 when it says something
+ * else (the full lxm_state_query() decides then), -ESRCH without one. */
+static int read_running_init(const struct lxm_paths *paths, const char *name, pid_t *ret_pid,
+			     uint64_t *ret_start)
+{
+	_cleanup_free_ char *state = NULL, *pid = NULL, *start = NULL;
+	int r = lxm_state_read_key(paths, name, "state", &state);
+	if (r < 0)
+		return -ESRCH;
+	if (!STREQ(state, "running"))
+		return 0;
+	if (lxm_state_read_key(paths, name, "init_pid", &pid) < 0 ||
+	    lxm_state_read_key(paths, name, "init_start", &start) < 0)
+		return -ESRCH;
+	*ret_pid = (pid_t)strtol(pid, NULL, 10);
+	*ret_start = strtoull(start, NULL, 10);
+	return *ret_pid > 0 ? 1 : -ESRCH;
+}
+
+/* Opens a pidfd of the container's init. The common case reads the state file only: the monitor
+ * writes "running" once init runs, and init itself is checked below whether the monitor lives or
+ * not (lxm_state_query() calls a container with a lost monitor running too). */
 static int open_init(const struct lxm_paths *paths, const struct lxm_container *c, struct attach_ctx *a)
 {
-	struct lxm_state_info s;
-	uint64_t before, after;
-	int r = lxm_state_query(paths, c->name, &s);
+	uint64_t start = 0, now;
+	int r = read_running_init(paths, c->name, &a->init_pid, &start);
+	if (r == 0) {
+		struct lxm_state_info s;
+		r = lxm_state_query(paths, c->name, &s);
+		if (r < 0)
+			return r;
+		bool running = s.state == LXM_STATE_RUNNING && s.init_pid > 0;
+		a->init_pid = s.init_pid;
+		enum lxm_state state = s.state;
+		lxm_state_info_done(&s);
+		if (state == LXM_STATE_FROZEN)
+			return log_error_errno(-EBUSY, "Container '%s' is frozen, unfreeze it first", c->name);
+		r = running && lxm_proc_starttime(a->init_pid, &start) >= 0 ? 1 : -ESRCH;
+	}
 	if (r < 0)
-		return r;
-	a->init_pid = s.init_pid;
-	enum lxm_state state = s.state;
-	lxm_state_info_done(&s);
-	/* The new process would join the frozen cgroup and hang: refuse instead */
-	if (state == LXM_STATE_FROZEN)
-		return log_error_errno(-EBUSY, "Container '%s' is frozen, unfreeze it first", c->name);
-	if (state != LXM_STATE_RUNNING || a->init_pid <= 0)
 		return log_error_errno(-ESRCH, "Container '%s' is not running", c->name);
-	/* pidfd first, then the start time check: a pid recycled in between cannot be joined */
-	if (lxm_proc_starttime(a->init_pid, &before) < 0)
-		return log_error_errno(-ESRCH, "Container '%s' is not running", c->name);
+	/* pidfd first, then the start time check: a pid recycled before the pidfd_open() cannot be
+	 * joined, and once the pidfd is open its process cannot be replaced */
 	a->pidfd = (int)syscall(SYS_pidfd_open, a->init_pid, 0);
+	if (a->pidfd < 0 && errno == ESRCH)
+		return log_error_errno(-ESRCH, "Container '%s' is not running", c->name);
 	if (a->pidfd < 0)
 		return log_error_errno(errno, "Failed to open init of '%s': %m", c->name);
 	/* read inside the window the start time check closes: these are init's namespaces */
 	a->ns_flags = ns_flags_for(a->init_pid);
 	a->sealed_copy = lxm_cloned_binary_needed(a->init_pid) != 0;
-	if (lxm_proc_starttime(a->init_pid, &after) < 0 || after != before)
+	if (lxm_proc_starttime(a->init_pid, &now) < 0 || now != start)
 		return log_error_errno(-ESRCH, "Container '%s' is not running", c->name);
 	return 0;
 }
@@ -374,6 +407,9 @@ int lxm_attach_run(const struct lxm_paths *paths, const struct lxm_container *c,
 	_cleanup_cgroup_ struct lxm_cgroup *payload = a.payload;
 	if (r < 0)
 		return log_error_errno(r, "Failed to open the cgroup of '%s': %m", c->name);
+	/* The new process would join the frozen cgroup and hang: refuse instead */
+	if (lxm_cgroup_is_frozen(payload) > 0)
+		return log_error_errno(-EBUSY, "Container '%s' is frozen, unfreeze it first", c->name);
 	_cleanup_(lxm_seccomp_freep) struct lxm_seccomp *seccomp = NULL;
 	_cleanup_free_ char *aa_profile = NULL;
 	r = prepare_security(paths, c, &seccomp, &aa_profile);
