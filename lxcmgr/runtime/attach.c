@@ -86,7 +86,8 @@ static _noreturn_ void child_fail(int sock, int err, const char *what)
 	_exit(1);
 }
 
-/* The namespaces of pid that differ from ours. readlink() of /proc/PID/ns/X only formats the
+/* The namespaces of pid that differ from ours, or -errno: a namespace that cannot be read must not
+ * be skipped (the command would run in the host's). readlink() of /proc/PID/ns/X only formats the
  * namespace's inode number; a stat() would instantiate an nsfs inode for each of the sixteen. */
 static int ns_flags_for(pid_t pid)
 {
@@ -102,16 +103,22 @@ static int ns_flags_for(pid_t pid)
 	int flags = 0;
 	snprintf(path, sizeof(path), "/proc/%d/ns", (int)pid);
 	_cleanup_close_ int theirs = open(path, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (theirs < 0)
+		return negative_errno();
 	_cleanup_close_ int ours = open("/proc/self/ns", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-	if (theirs < 0 || ours < 0)
-		return 0;
+	if (ours < 0)
+		return negative_errno();
 	for (size_t i = 0; i < ARRAY_SIZE(ns); i++) {
 		char a[64], b[64];
 		ssize_t na = readlinkat(theirs, ns[i].name, a, sizeof(a));
+		if (na < 0 && errno == ENOENT)
+			continue; /* a kernel without that namespace type */
+		if (na < 0)
+			return negative_errno();
 		ssize_t nb = readlinkat(ours, ns[i].name, b, sizeof(b));
 		/* joining one's own user namespace is EINVAL, another one owned by the host's needs
 		 * host capabilities after the user namespace switch: only what differs is joined */
-		if (na > 0 && (na != nb || memcmp(a, b, (size_t)na) != 0))
+		if (na != nb || memcmp(a, b, (size_t)na) != 0)
 			flags |= ns[i].flag;
 	}
 	return flags;
@@ -329,6 +336,9 @@ static int open_init(const struct lxm_paths *paths, const struct lxm_container *
 		return log_error_errno(errno, "Failed to open init of '%s': %m", c->name);
 	/* read inside the window the start time check closes: these are init's namespaces */
 	a->ns_flags = ns_flags_for(a->init_pid);
+	if (a->ns_flags < 0)
+		return log_error_errno(a->ns_flags == -ENOENT ? -ESRCH : a->ns_flags,
+				       "Failed to read the namespaces of '%s': %m", c->name);
 	a->sealed_copy = lxm_cloned_binary_needed(a->init_pid) != 0;
 	if (lxm_proc_starttime(a->init_pid, &now) < 0 || now != start)
 		return log_error_errno(-ESRCH, "Container '%s' is not running", c->name);
