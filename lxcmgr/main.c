@@ -73,16 +73,10 @@ int main(int argc, char **argv)
 		return LXM_EXIT_USAGE;
 	}
 
-	/* exec and shell put an lxcmgr process into the container's namespaces: run them from a sealed
-	 * memfd copy so a container root cannot overwrite the host's lxcmgr binary through
-	 * /proc/PID/exe (CVE-2019-5736, the runc overwrite). Re-executes; argv is untouched so far. */
-	if (STREQ(cmd->name, "exec") || STREQ(cmd->name, "shell")) {
-		r = lxm_cloned_binary_ensure(argc, argv);
-		if (r < 0) {
-			log_error_errno(r, "Failed to run from a sealed copy of the lxcmgr binary: %m");
-			return lxm_exit_code(r);
-		}
-	}
+	/* exec and shell may re-execute from a sealed copy of the binary once they know the container
+	 * (security/cloned-binary.h, decided in runtime/attach.c): argv is untouched so far. */
+	if (STREQ(cmd->name, "exec") || STREQ(cmd->name, "shell"))
+		lxm_cloned_binary_init(argc, argv);
 
 	int cargc = argc - optind;
 	char **cargv = argv + optind;

@@ -398,6 +398,11 @@ int lxm_cgroup_destroy(struct lxm_cgroup *cg)
 		if (statfs(cg->h[i].mount_path, &sf) < 0)
 			continue;
 		cgroupfs = sf.f_type == CGROUP_SUPER_MAGIC_V1 || sf.f_type == CGROUP_SUPER_MAGIC_V2;
+		/* The usual shape (the cgroup and its inner one) goes with two rmdir() calls; the walk,
+		 * an opendir() and readdir() of every level, only for what else a payload made. */
+		if (cgroupfs && (!cg->h[i].inner || rmdir(cg->h[i].inner) == 0 || errno == ENOENT) &&
+		    (rmdir(cg->h[i].path) == 0 || errno == ENOENT))
+			continue;
 		r = rmdir_tree(cg->h[i].path, cgroupfs);
 		if (r < 0 && ret == 0)
 			ret = lxm_cg_set_error(cg, r, "Failed to remove cgroup '%s': %m", cg->h[i].path);

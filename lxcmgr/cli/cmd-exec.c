@@ -3,7 +3,6 @@
 
 #include "cli/cli-runtime.h"
 #include "cli/commands.h"
-#include "resources/freeze.h"
 #include "runtime/attach.h"
 #include "util/log.h"
 
@@ -77,11 +76,8 @@ int lxm_cmd_exec(struct lxm_context *ctx, int argc, char **argv)
 	r = lxm_cli_runtime_open(ctx, name, &ct, NULL);
 	if (r < 0)
 		return r;
-	/* The new process would join the frozen cgroup and hang: refuse instead */
-	if (lxm_container_is_frozen(&ctx->paths, name))
-		return log_error_errno(-EBUSY, "Container '%s' is frozen, unfreeze it first", name);
 	r = lxm_attach_run(&ctx->paths, ct, &o);
-	if (r == -ESRCH)
-		return r; /* "not running" was printed: exit code 4 */
+	if (r == -ESRCH || r == -EBUSY)
+		return r; /* "not running" or "frozen" was printed: exit code 4 */
 	return r < 0 ? -EIO : r;
 }

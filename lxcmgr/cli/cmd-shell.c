@@ -23,7 +23,7 @@ int lxm_cmd_shell(struct lxm_context *ctx, int argc, char **argv)
 	if (r < 0)
 		return r;
 	r = lxm_attach_run(&ctx->paths, ct, &o);
-	if (r == -ESRCH)
-		return r;
+	if (r == -ESRCH || r == -EBUSY)
+		return r; /* "not running" or "frozen" was printed: exit code 4 */
 	return r < 0 ? -EIO : r;
 }

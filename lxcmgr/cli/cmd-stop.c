@@ -10,27 +10,26 @@
 #include "util/log.h"
 #include "util/parse.h"
 
-static bool monitor_lost(struct lxm_context *ctx, const char *name)
-{
-	struct lxm_state_info si;
-	if (lxm_state_query(&ctx->paths, name, &si) < 0)
-		return false;
-	bool lost = si.monitor_lost;
-	lxm_state_info_done(&si);
-	return lost;
-}
-
-/* Stops NAME (lock held): prints how it ended when SIGKILL was needed. */
+/* Stops NAME (lock held): prints how it ended when SIGKILL was needed. One state query serves the
+ * thaw, the hooks and the stop. */
 int lxm_cli_stop_locked(struct lxm_context *ctx, const char *name, unsigned timeout, bool quiet_if_stopped)
 {
 	_cleanup_free_ char *how = NULL;
+	struct lxm_state_info si;
+	int r = lxm_state_query(&ctx->paths, name, &si);
+	if (r < 0)
+		return log_error_errno(r, "Failed to stop '%s': %m", name);
 	/* A frozen init cannot act on its halt signal (and frozen v1 tasks cannot die): thaw first */
-	(void)lxm_container_thaw_if_frozen(&ctx->paths, name);
+	if (si.state == LXM_STATE_FROZEN) {
+		(void)lxm_container_thaw_if_frozen(&ctx->paths, name);
+		si.state = LXM_STATE_RUNNING;
+	}
 	/* The monitor runs pre_stop and post_stop; without one (killed) nobody else would. */
-	bool lost = monitor_lost(ctx, name);
+	bool lost = si.monitor_lost;
 	if (lost)
 		(void)lxm_hook_run_for(&ctx->paths, name, "pre_stop", true);
-	int r = lxm_runtime_stop(&ctx->paths, name, timeout, &how);
+	r = lxm_runtime_stop_state(&ctx->paths, name, &si, timeout, &how);
+	lxm_state_info_done(&si);
 	if (r == -ESRCH)
 		return quiet_if_stopped ? 0 : lxm_cli_not_running(name);
 	if (r < 0)

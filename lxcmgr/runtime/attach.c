@@ -1,13 +1,15 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /*
- * exec: the CLI forks A; A joins the payload cgroup (host paths, so before the mount namespace),
- * then every namespace of init at once with setns(pidfd), resolves the user from the container's
- * files and forks B, the first process of the command inside the pid namespace. B allocates the
- * pty from the container's own devpts (its /dev/ptmx), hands the master to the CLI with
- * SCM_RIGHTS, drops capabilities, switches user and executes. A reports B's pid, then waits for B
- * and exits with its status. The CLI relays the terminal and forwards signals to B.
+ * exec: the CLI enters init's pid namespace for its children only (setns CLONE_NEWPID changes
+ * nothing for the CLI itself) and forks one child, the first process of the command inside the
+ * container. The child joins the payload cgroup (host paths, so before the mount namespace), then
+ * every other namespace of init at once with setns(pidfd), resolves the user from the container's
+ * files, allocates the pty from the container's own devpts (its /dev/ptmx) and hands the master to
+ * the CLI with SCM_RIGHTS, drops capabilities, applies the LSM profile, no_new_privs and seccomp
+ * last, switches user and executes. The CLI relays the terminal, forwards signals to it and
+ * returns its exit status. No lxcmgr process stays inside the container once the command runs.
  *
- * A and B are non-dumpable until the exec: the container's root could otherwise ptrace or read
+ * The child is non-dumpable until the exec: the container's root could otherwise ptrace or read
  * /proc/PID/mem of a process that still holds host fds and full capabilities.
  */
 #include <fcntl.h>
@@ -33,6 +35,7 @@
 #include "runtime/cfg-get.h"
 #include "runtime/state.h"
 #include "security/apparmor.h"
+#include "security/cloned-binary.h"
 #include "security/seccomp.h"
 #include "util/log.h"
 
@@ -51,9 +54,10 @@ struct attach_ctx {
 	struct lxm_seccomp *seccomp;
 	char *apparmor_profile;
 	bool no_new_privs;
+	bool sealed_copy; /* the CLI must run from a sealed copy of its binary first */
 };
 
-/* A message to the CLI: "pid N", "pty" (with the master fd) or "err ERRNO TEXT". */
+/* A message to the CLI: "pty" (with the master fd) or "err ERRNO TEXT". */
 static void child_send(int sock, const char *text, int fd)
 {
 	struct iovec iov = { (void *)text, strlen(text) };
@@ -82,6 +86,9 @@ static _noreturn_ void child_fail(int sock, int err, const char *what)
 	_exit(1);
 }
 
+/* The namespaces of pid that differ from ours, or -errno: a namespace that cannot be read must not
+ * be skipped (the command would run in the host's). readlink() of /proc/PID/ns/X only formats the
+ * namespace's inode number; a stat() would instantiate an nsfs inode for each of the sixteen. */
 static int ns_flags_for(pid_t pid)
 {
 	static const struct {
@@ -92,16 +99,26 @@ static int ns_flags_for(pid_t pid)
 		{ "net", CLONE_NEWNET },    { "pid", CLONE_NEWPID },       { "cgroup", CLONE_NEWCGROUP },
 		{ "user", CLONE_NEWUSER },  { "time", CLONE_NEWTIME },
 	};
+	char path[64];
 	int flags = 0;
+	snprintf(path, sizeof(path), "/proc/%d/ns", (int)pid);
+	_cleanup_close_ int theirs = open(path, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (theirs < 0)
+		return negative_errno();
+	_cleanup_close_ int ours = open("/proc/self/ns", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (ours < 0)
+		return negative_errno();
 	for (size_t i = 0; i < ARRAY_SIZE(ns); i++) {
 		char a[64], b[64];
-		struct stat sa, sb;
-		snprintf(a, sizeof(a), "/proc/%d/ns/%s", (int)pid, ns[i].name);
-		snprintf(b, sizeof(b), "/proc/self/ns/%s", ns[i].name);
-		if (stat(a, &sa) < 0 || stat(b, &sb) < 0)
-			continue;
-		/* joining one's own user namespace is EINVAL; the others are harmless but skipped too */
-		if (sa.st_ino != sb.st_ino || sa.st_dev != sb.st_dev)
+		ssize_t na = readlinkat(theirs, ns[i].name, a, sizeof(a));
+		if (na < 0 && errno == ENOENT)
+			continue; /* a kernel without that namespace type */
+		if (na < 0)
+			return negative_errno();
+		ssize_t nb = readlinkat(ours, ns[i].name, b, sizeof(b));
+		/* joining one's own user namespace is EINVAL, another one owned by the host's needs
+		 * host capabilities after the user namespace switch: only what differs is joined */
+		if (na != nb || memcmp(a, b, (size_t)na) != 0)
 			flags |= ns[i].flag;
 	}
 	return flags;
@@ -136,7 +153,7 @@ static char **build_env(const struct lxm_attach_user *u, char **extra)
 	return env;
 }
 
-/* B: a pty from the container's devpts when asked, then credentials, then exec. */
+/* A pty from the container's devpts when asked, then credentials, then exec. */
 static _noreturn_ void child_exec(struct attach_ctx *a, const struct lxm_attach_user *u)
 {
 	int r;
@@ -209,21 +226,21 @@ static _noreturn_ void child_exec(struct attach_ctx *a, const struct lxm_attach_
 	_exit(e == ENOENT ? 127 : 126);
 }
 
-/* A: cgroup, namespaces, user; forks B and waits for it. */
+/* The child: cgroup, namespaces, user, then the command. */
 static _noreturn_ void child_attach(struct attach_ctx *a)
 {
 	struct lxm_attach_user u;
 	char msg[64];
-	int r, status;
+	int r;
 
 	(void)prctl(PR_SET_DUMPABLE, 0);
-	(void)prctl(PR_SET_PDEATHSIG, SIGKILL);
 	r = lxm_cgroup_attach(a->payload, 0);
 	if (r < 0)
 		child_fail(a->sock, r, "Failed to join the container's cgroup");
 	/* setns() with a pidfd enters the user namespace first, so the other namespaces are joined
-	 * with the capabilities the container's root holds there, and no more. */
-	if (setns(a->pidfd, a->ns_flags) < 0)
+	 * with the capabilities the container's root holds there, and no more. The pid namespace is
+	 * ours already: the parent entered it for its children. */
+	if ((a->ns_flags & ~CLONE_NEWPID) && setns(a->pidfd, a->ns_flags & ~CLONE_NEWPID) < 0)
 		child_fail(a->sock, errno, "Failed to join the container's namespaces");
 	/* In a user namespace host root is unmapped ("nobody" inside): become the container's root,
 	 * so what we create (the exec pty) has an owner the container can see and change. */
@@ -236,22 +253,11 @@ static _noreturn_ void child_attach(struct attach_ctx *a)
 		child_send(a->sock, msg, -1);
 		_exit(1);
 	}
-	pid_t pid = fork();
-	if (pid < 0)
-		child_fail(a->sock, errno, "Failed to fork");
-	if (pid == 0)
-		child_exec(a, &u);
-	snprintf(msg, sizeof(msg), "pid %d", (int)pid);
-	child_send(a->sock, msg, -1);
-	close(a->sock);
-	while (waitpid(pid, &status, 0) < 0)
-		if (errno != EINTR)
-			_exit(1);
-	_exit(WIFSIGNALED(status) ? 128 + WTERMSIG(status) : WEXITSTATUS(status));
+	child_exec(a, &u);
 }
 
-/* Reads the children's messages until B executes (EOF). */
-static int read_messages(int sock, pid_t *ret_pid, int *ret_master)
+/* Reads the child's messages until it executes (EOF). */
+static int read_messages(int sock, int *ret_master)
 {
 	for (;;) {
 		char buf[512];
@@ -271,9 +277,7 @@ static int read_messages(int sock, pid_t *ret_pid, int *ret_master)
 		struct cmsghdr *cm = CMSG_FIRSTHDR(&mh);
 		if (cm && cm->cmsg_type == SCM_RIGHTS)
 			memcpy(ret_master, CMSG_DATA(cm), sizeof(int));
-		if (strncmp(buf, "pid ", 4) == 0)
-			*ret_pid = (pid_t)atoi(buf + 4);
-		else if (strncmp(buf, "err ", 4) == 0) {
+		if (strncmp(buf, "err ", 4) == 0) {
 			int e = atoi(buf + 4);
 			const char *text = strchr(buf + 4, ' ');
 			log_error("%s", text ? text + 1 : buf);
@@ -282,31 +286,62 @@ static int read_messages(int sock, pid_t *ret_pid, int *ret_master)
 	}
 }
 
+/* init's pid and start time from the state file when it says "running"; 0 when it says something
+ * else (the full lxm_state_query() decides then), -ESRCH without one. */
+static int read_running_init(const struct lxm_paths *paths, const char *name, pid_t *ret_pid,
+			     uint64_t *ret_start)
+{
+	_cleanup_free_ char *state = NULL, *pid = NULL, *start = NULL;
+	int r = lxm_state_read_key(paths, name, "state", &state);
+	if (r < 0)
+		return -ESRCH;
+	if (!STREQ(state, "running"))
+		return 0;
+	if (lxm_state_read_key(paths, name, "init_pid", &pid) < 0 ||
+	    lxm_state_read_key(paths, name, "init_start", &start) < 0)
+		return -ESRCH;
+	*ret_pid = (pid_t)strtol(pid, NULL, 10);
+	*ret_start = strtoull(start, NULL, 10);
+	return *ret_pid > 0 ? 1 : -ESRCH;
+}
+
+/* Opens a pidfd of the container's init. The common case reads the state file only: the monitor
+ * writes "running" once init runs, and init itself is checked below whether the monitor lives or
+ * not (lxm_state_query() calls a container with a lost monitor running too). */
 static int open_init(const struct lxm_paths *paths, const struct lxm_container *c, struct attach_ctx *a)
 {
-	struct lxm_state_info s;
-	uint64_t before, after;
-	int r = lxm_state_query(paths, c->name, &s);
+	uint64_t start = 0, now;
+	int r = read_running_init(paths, c->name, &a->init_pid, &start);
+	if (r == 0) {
+		struct lxm_state_info s;
+		r = lxm_state_query(paths, c->name, &s);
+		if (r < 0)
+			return r;
+		bool running = s.state == LXM_STATE_RUNNING && s.init_pid > 0;
+		a->init_pid = s.init_pid;
+		enum lxm_state state = s.state;
+		lxm_state_info_done(&s);
+		if (state == LXM_STATE_FROZEN)
+			return log_error_errno(-EBUSY, "Container '%s' is frozen, unfreeze it first", c->name);
+		r = running && lxm_proc_starttime(a->init_pid, &start) >= 0 ? 1 : -ESRCH;
+	}
 	if (r < 0)
-		return r;
-	a->init_pid = s.init_pid;
-	bool running = s.state == LXM_STATE_RUNNING && s.init_pid > 0;
-	lxm_state_info_done(&s);
-	if (!running)
 		return log_error_errno(-ESRCH, "Container '%s' is not running", c->name);
-	/* pidfd first, then the start time check: a pid recycled in between cannot be joined */
-	if (lxm_proc_starttime(a->init_pid, &before) < 0)
-		return log_error_errno(-ESRCH, "Container '%s' is not running", c->name);
+	/* pidfd first, then the start time check: a pid recycled before the pidfd_open() cannot be
+	 * joined, and once the pidfd is open its process cannot be replaced */
 	a->pidfd = (int)syscall(SYS_pidfd_open, a->init_pid, 0);
+	if (a->pidfd < 0 && errno == ESRCH)
+		return log_error_errno(-ESRCH, "Container '%s' is not running", c->name);
 	if (a->pidfd < 0)
 		return log_error_errno(errno, "Failed to open init of '%s': %m", c->name);
-	if (lxm_proc_starttime(a->init_pid, &after) < 0 || after != before)
-		return log_error_errno(-ESRCH, "Container '%s' is not running", c->name);
+	/* read inside the window the start time check closes: these are init's namespaces */
 	a->ns_flags = ns_flags_for(a->init_pid);
-	const char *uuid = cfg_getstr(c->config, "uuid");
-	r = lxm_cgroup_open_by_id(uuid ? uuid : "", LXM_CGROUP_PAYLOAD, &a->payload);
-	if (r < 0)
-		return log_error_errno(r, "Failed to open the cgroup of '%s': %m", c->name);
+	if (a->ns_flags < 0)
+		return log_error_errno(a->ns_flags == -ENOENT ? -ESRCH : a->ns_flags,
+				       "Failed to read the namespaces of '%s': %m", c->name);
+	a->sealed_copy = lxm_cloned_binary_needed(a->init_pid) != 0;
+	if (lxm_proc_starttime(a->init_pid, &now) < 0 || now != start)
+		return log_error_errno(-ESRCH, "Container '%s' is not running", c->name);
 	return 0;
 }
 
@@ -327,21 +362,66 @@ static int prepare_security(const struct lxm_paths *paths, const struct lxm_cont
 	return 0;
 }
 
+/* Forks the child into init's pid namespace. The CLI enters it for its children only and leaves
+ * it again right after the fork: nothing it forks later (a sanitizer's helper thread at exit) may
+ * land in the container. */
+static pid_t fork_into(struct attach_ctx *a)
+{
+	_cleanup_close_ int self = -EBADF;
+	if (a->ns_flags & CLONE_NEWPID) {
+		self = (int)syscall(SYS_pidfd_open, getpid(), 0);
+		if (self < 0)
+			return log_error_errno(errno, "Failed to open our own pidfd: %m");
+		if (setns(a->pidfd, CLONE_NEWPID) < 0)
+			return log_error_errno(errno, "Failed to join the pid namespace of the container: %m");
+	}
+	fflush(NULL);
+	pid_t pid = fork();
+	if (pid == 0)
+		return 0;
+	int e = errno;
+	if (self >= 0 && setns(self, CLONE_NEWPID) < 0) {
+		/* cannot happen for root: our own pid namespace is always one we may enter */
+		e = errno;
+		if (pid > 0) {
+			(void)kill(pid, SIGKILL);
+			(void)waitpid(pid, NULL, 0);
+		}
+		return log_error_errno(e, "Failed to leave the pid namespace of the container: %m");
+	}
+	if (pid < 0)
+		return log_error_errno(e, "Failed to fork: %m");
+	return pid;
+}
+
 int lxm_attach_run(const struct lxm_paths *paths, const struct lxm_container *c,
 		   const struct lxm_attach_options *o)
 {
 	struct attach_ctx a = { .c = c, .o = o, .pidfd = -EBADF, .sock = -EBADF };
 	int pair[2], status, r;
-	pid_t cmd = 0;
 	_cleanup_close_ int master = -EBADF;
 
 	r = open_init(paths, c, &a);
 	_cleanup_close_ int pidfd = a.pidfd;
-	_cleanup_cgroup_ struct lxm_cgroup *payload = a.payload;
-	_cleanup_(lxm_seccomp_freep) struct lxm_seccomp *seccomp = NULL;
-	_cleanup_free_ char *aa_profile = NULL;
 	if (r < 0)
 		return r;
+	/* CVE-2019-5736: where the container's root could write our binary through /proc/PID/exe of
+	 * the command's process, run from a sealed copy (re-executes; see security/cloned-binary.c) */
+	if (a.sealed_copy) {
+		r = lxm_cloned_binary_ensure();
+		if (r < 0)
+			return log_error_errno(r, "Failed to run from a sealed copy of the lxcmgr binary: %m");
+	}
+	const char *uuid = lxm_cfg_str(c->config, "uuid");
+	r = lxm_cgroup_open_by_id(uuid ? uuid : "", LXM_CGROUP_PAYLOAD, &a.payload);
+	_cleanup_cgroup_ struct lxm_cgroup *payload = a.payload;
+	if (r < 0)
+		return log_error_errno(r, "Failed to open the cgroup of '%s': %m", c->name);
+	/* The new process would join the frozen cgroup and hang: refuse instead */
+	if (lxm_cgroup_is_frozen(payload) > 0)
+		return log_error_errno(-EBUSY, "Container '%s' is frozen, unfreeze it first", c->name);
+	_cleanup_(lxm_seccomp_freep) struct lxm_seccomp *seccomp = NULL;
+	_cleanup_free_ char *aa_profile = NULL;
 	r = prepare_security(paths, c, &seccomp, &aa_profile);
 	if (r < 0)
 		return r;
@@ -358,18 +438,19 @@ int lxm_attach_run(const struct lxm_paths *paths, const struct lxm_container *c,
 	sigset_t mask, old;
 	lxm_attach_forward_set(&mask);
 	sigprocmask(SIG_BLOCK, &mask, &old);
-	fflush(NULL);
-	pid_t pid = fork();
-	if (pid < 0)
-		return log_error_errno(errno, "Failed to fork: %m");
+	pid_t pid = fork_into(&a);
+	if (pid < 0) {
+		sigprocmask(SIG_SETMASK, &old, NULL);
+		return pid;
+	}
 	if (pid == 0) {
 		close(sock);
 		child_attach(&a);
 	}
 	close(a.sock);
-	r = read_messages(sock, &cmd, &master);
+	r = read_messages(sock, &master);
 	if (r >= 0)
-		r = lxm_attach_relay(master, cmd, pid);
+		r = lxm_attach_relay(master, pid, pid);
 	while (waitpid(pid, &status, 0) < 0)
 		if (errno != EINTR) {
 			r = log_error_errno(errno, "Failed to wait for the command: %m");

@@ -63,45 +63,42 @@ static int stop_lost(const struct lxm_paths *paths, const char *name, pid_t init
 }
 
 /* The monitor has exited and left its empty cgroup to us ("stop N cgroup", control.h). */
-static void remove_monitor_cgroup(const char *uuid)
+static void remove_monitor_cgroup(struct lxm_cgroup *cg, const char *uuid)
 {
-	_cleanup_cgroup_ struct lxm_cgroup *cg = NULL;
-	int r = lxm_cgroup_open_by_id(uuid, LXM_CGROUP_MONITOR, &cg);
-	if (r >= 0 && lxm_cgroup_exists(cg))
+	int r = 0;
+	if (lxm_cgroup_exists(cg))
 		r = lxm_cgroup_destroy(cg);
 	if (r < 0)
 		log_warning_errno(r, "Failed to remove the monitor cgroup of '%s', ignoring: %m", uuid);
 }
 
-int lxm_runtime_stop(const struct lxm_paths *paths, const char *name, unsigned timeout_sec, char **ret_how)
+int lxm_runtime_stop_state(const struct lxm_paths *paths, const char *name, const struct lxm_state_info *s,
+			   unsigned timeout_sec, char **ret_how)
 {
-	struct lxm_state_info s;
 	char req[64], reply[LXM_CONTROL_PACKET_MAX];
-	int r = lxm_state_query(paths, name, &s);
-	if (r < 0)
-		return r;
-	bool lost = s.monitor_lost, stopped = s.state == LXM_STATE_STOPPED, stale = s.stale;
-	pid_t init = s.init_pid, s_monitor = s.monitor_pid;
-	_cleanup_free_ char *init_system = TAKE_PTR(s.init_system);
-	lxm_state_info_done(&s);
-	if (stopped) {
-		if (stale)
+	int r;
+
+	if (s->state == LXM_STATE_STOPPED) {
+		if (s->stale)
 			(void)lxm_state_cleanup(paths, name, NULL);
 		return -ESRCH;
 	}
-	if (lost) {
+	if (s->monitor_lost) {
 		log_warning("The monitor of '%s' was lost, stopping it without one", name);
-		return stop_lost(paths, name, init, init_system, timeout_sec, ret_how);
+		return stop_lost(paths, name, s->init_pid, s->init_system, timeout_sec, ret_how);
 	}
 
 	/* the monitor's pidfd: stop returns only once the monitor itself is gone, so whoever runs
 	 * next (start, destroy, a leak check) finds nothing of this run */
-	_cleanup_close_ int monitor_fd = (int)syscall(SYS_pidfd_open, s_monitor, 0);
+	_cleanup_close_ int monitor_fd = (int)syscall(SYS_pidfd_open, s->monitor_pid, 0);
 	_cleanup_close_ int fd = -EBADF;
 	_cleanup_free_ char *uuid = NULL;
+	_cleanup_cgroup_ struct lxm_cgroup *mon_cg = NULL;
 	/* Waiting for the monitor's exit anyway, we remove its cgroup after it: cheaper than the
-	 * monitor migrating itself out first (control.h) */
-	bool take_cgroup = monitor_fd >= 0 && lxm_state_read_key(paths, name, "uuid", &uuid) >= 0 && !IS_EMPTY(uuid);
+	 * monitor migrating itself out first (control.h). Opened before the request: the mountinfo
+	 * parse then overlaps the monitor's work instead of following it. */
+	bool take_cgroup = monitor_fd >= 0 && lxm_state_read_key(paths, name, "uuid", &uuid) >= 0 && !IS_EMPTY(uuid) &&
+			   lxm_cgroup_open_by_id(uuid, LXM_CGROUP_MONITOR, &mon_cg) >= 0;
 	r = lxm_control_connect(paths, name, &fd);
 	if (r >= 0) {
 		snprintf(req, sizeof(req), "stop %u%s", timeout_sec, take_cgroup ? " cgroup" : "");
@@ -114,13 +111,24 @@ int lxm_runtime_stop(const struct lxm_paths *paths, const char *name, unsigned t
 		while (poll(&p, 1, -1) < 0 && errno == EINTR)
 			;
 		if (take_cgroup)
-			remove_monitor_cgroup(uuid);
+			remove_monitor_cgroup(mon_cg, uuid);
 	}
 	if (r == -ECONNRESET || r == -ECONNREFUSED || r == -ENOENT) {
 		/* the monitor died under us: finish the job through the cgroup */
 		r = stop_lost(paths, name, 0, NULL, 0, ret_how);
 		return r == -ESRCH ? 0 : r;
 	}
+	return r;
+}
+
+int lxm_runtime_stop(const struct lxm_paths *paths, const char *name, unsigned timeout_sec, char **ret_how)
+{
+	struct lxm_state_info s;
+	int r = lxm_state_query(paths, name, &s);
+	if (r < 0)
+		return r;
+	r = lxm_runtime_stop_state(paths, name, &s, timeout_sec, ret_how);
+	lxm_state_info_done(&s);
 	return r;
 }
 

@@ -4,11 +4,16 @@
 #pragma once
 
 #include "core/paths.h"
+#include "runtime/state.h"
 
 /* Stops NAME and waits until it is stopped and torn down: the init's halt signal, SIGKILL of
  * everything after timeout_sec (0: at once). *ret_how (may be NULL; owned) is how it ended
  * ("clean", "killed"). -ESRCH when it is not running. Stale leftovers are cleaned. */
 int lxm_runtime_stop(const struct lxm_paths *paths, const char *name, unsigned timeout_sec, char **ret_how);
+
+/* The same with the state the caller has just read (lxm_state_query(), not freed here). */
+int lxm_runtime_stop_state(const struct lxm_paths *paths, const char *name, const struct lxm_state_info *s,
+			   unsigned timeout_sec, char **ret_how);
 
 /* Sends sig to the container's init. -ESRCH when it is not running. */
 int lxm_runtime_kill(const struct lxm_paths *paths, const char *name, int sig);

@@ -8,12 +8,23 @@
  * the host's root runs the container's code. Re-executing from a sealed memfd first means that
  * /proc/PID/exe is an anonymous copy that nobody can write, shrink or grow; the seals are checked
  * with F_GET_SEALS, never trusted from the environment marker (anyone can set that).
+ *
+ * The copy costs a second dynamic load of lxcmgr on every exec, and it only matters where the
+ * container's root could write the host binary at all. An unprivileged container's root is a
+ * host uid from its subuid range: for a binary owned by host root (unmapped in its user
+ * namespace) and not group/other writable, the reopen fails with EACCES whatever the container
+ * does (runc's advisory says the same of user namespaces). lxm_cloned_binary_needed() checks
+ * exactly that against the kernel's facts (the init's uid_map/gid_map, the binary's inode), so
+ * privileged containers, and any mapping or binary that does not fit, still get the copy.
  */
 #include <assert.h>
 #include <elf.h>
 #include <fcntl.h>
 #include <link.h>
+#include <linux/nsfs.h>
+#include <stdio.h>
 #include <sys/auxv.h>
+#include <sys/ioctl.h>
 #include <sys/mman.h>
 #include <sys/sendfile.h>
 #include <sys/stat.h>
@@ -109,18 +120,76 @@ static int clone_self(void)
 	return TAKE_FD(mfd);
 }
 
-int lxm_cloned_binary_ensure(int argc, char **argv)
+/* Whether host id `id` is the outside of one of the map's "inside outside count" lines. */
+static bool map_covers(const char *path, unsigned long id)
+{
+	_cleanup_fclose_ FILE *f = fopen(path, "re");
+	unsigned long in, out, n;
+	if (!f)
+		return true;
+	while (fscanf(f, "%lu %lu %lu", &in, &out, &n) == 3)
+		if (id >= out && id - out < n)
+			return true;
+	return ferror(f) != 0;
+}
+
+int lxm_cloned_binary_needed(pid_t pid)
+{
+	char path[64];
+	struct stat self_ns, parent_st, exe;
+
+	/* A user namespace of its own, created from ours: only then are the maps below in our ids
+	 * and the container's root powerless over files whose owner is not mapped. */
+	snprintf(path, sizeof(path), "/proc/%d/ns/user", (int)pid);
+	_cleanup_close_ int ns = open(path, O_RDONLY | O_CLOEXEC);
+	if (ns < 0)
+		return 1;
+	_cleanup_close_ int parent = ioctl(ns, NS_GET_PARENT);
+	if (parent < 0 || fstat(parent, &parent_st) < 0 || stat("/proc/self/ns/user", &self_ns) < 0 ||
+	    parent_st.st_ino != self_ns.st_ino || parent_st.st_dev != self_ns.st_dev)
+		return 1;
+	/* The attack writes the binary through the inode: the kernel lets the container's root do so
+	 * only as the owner (its uid mapped), through the group or other write bits, or with
+	 * CAP_DAC_OVERRIDE in its namespace, which counts only for inodes whose uid and gid are both
+	 * mapped there. A write-protected binary of an unmapped owner and group is out of reach (the
+	 * ACL mask is the group bits: no named entry grants more). */
+	if (stat("/proc/self/exe", &exe) < 0 || (exe.st_mode & (S_IWGRP | S_IWOTH)))
+		return 1;
+	snprintf(path, sizeof(path), "/proc/%d/uid_map", (int)pid);
+	if (map_covers(path, exe.st_uid))
+		return 1;
+	snprintf(path, sizeof(path), "/proc/%d/gid_map", (int)pid);
+	if (map_covers(path, exe.st_gid))
+		return 1;
+	return 0;
+}
+
+static struct {
+	char **argv;
+	bool marked; /* this process is the re-exec (the marker was set) */
+} self_exec;
+
+void lxm_cloned_binary_init(int argc, char **argv)
+{
+	assert(argv[argc] == NULL);
+	self_exec.argv = argv;
+	/* the command run in the container must not inherit our marker */
+	self_exec.marked = getenv(LXM_CLONED_BINARY_ENV) != NULL;
+	if (self_exec.marked)
+		(void)unsetenv(LXM_CLONED_BINARY_ENV);
+}
+
+int lxm_cloned_binary_ensure(void)
 {
 	int r = lxm_cloned_binary_is_sealed();
 	if (r < 0)
 		return log_debug_errno(r, "Failed to inspect '/proc/self/exe': %m");
-	if (r > 0) {
-		/* the command run in the container must not inherit our marker */
-		(void)unsetenv(LXM_CLONED_BINARY_ENV);
+	if (r > 0)
 		return 0;
-	}
+	if (!self_exec.argv)
+		return log_debug_errno(-EINVAL, "No command line to re-execute with");
 	/* Set by us and still not sealed: the re-exec did not land on the copy; stop, do not loop. */
-	if (getenv(LXM_CLONED_BINARY_ENV))
+	if (self_exec.marked)
 		return log_debug_errno(-ELOOP, "Re-executed from the sealed copy but '/proc/self/exe' is not sealed");
 
 	_cleanup_close_ int fd = clone_self();
@@ -128,9 +197,8 @@ int lxm_cloned_binary_ensure(int argc, char **argv)
 		return fd;
 	if (setenv(LXM_CLONED_BINARY_ENV, "1", 1) < 0)
 		return negative_errno();
-	assert(argv[argc] == NULL);
 	extern char **environ;
-	(void)syscall(SYS_execveat, fd, "", argv, environ, AT_EMPTY_PATH);
+	(void)syscall(SYS_execveat, fd, "", self_exec.argv, environ, AT_EMPTY_PATH);
 	r = negative_errno();
 	(void)unsetenv(LXM_CLONED_BINARY_ENV);
 	return log_debug_errno(r, "Failed to re-execute from the sealed copy: %m");

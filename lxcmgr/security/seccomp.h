@@ -16,6 +16,7 @@ struct lxm_seccomp;
 const char *lxm_security_profiles_dir(void);
 
 /* profile is "default", "none" or an absolute path. "none" gives *ret = NULL and returns 0.
+ * With paths, the compiled program is cached in RUN/.seccomp/ (seccomp.c); NULL: always compiled.
  * Parse errors are logged with file and line and return -EINVAL; -EOPNOTSUPP without libseccomp.
  * Free the result with lxm_seccomp_free(). */
 int lxm_seccomp_load(const char *profile, const struct lxm_paths *paths, struct lxm_seccomp **ret);
@@ -30,6 +31,8 @@ int lxm_seccomp_apply(const struct lxm_seccomp *s);
 /* The errno a rule answers for syscall (by name), or 0 when the profile has no rule for it. */
 int lxm_seccomp_rule_errno(const struct lxm_seccomp *s, const char *syscall);
 unsigned lxm_seccomp_n_rules(const struct lxm_seccomp *s);
+/* Instructions of the compiled program (the cache test compares them). */
+unsigned lxm_seccomp_n_insns(const struct lxm_seccomp *s);
 
 void lxm_seccomp_free(struct lxm_seccomp *s);
 DEFINE_TRIVIAL_CLEANUP_FUNC(struct lxm_seccomp *, lxm_seccomp_free);

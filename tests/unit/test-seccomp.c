@@ -11,11 +11,16 @@
 #include <linux/kexec.h>
 #include <stdlib.h>
 #include <string.h>
+#include <dirent.h>
+#include <linux/filter.h>
+#include <linux/seccomp.h>
 #include <sys/prctl.h>
+#include <sys/stat.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "core/paths.h"
 #include "security/seccomp.h"
 #include "capture.h"
 
@@ -136,6 +141,87 @@ static void test_default_filter_in_child(void **state)
 	assert_int_equal(WEXITSTATUS(status), 0);
 }
 
+/* The one file in dir (the cache holds one program per profile text). */
+static char *only_file(const char *dir)
+{
+	DIR *d = opendir(dir);
+	struct dirent *de;
+	char *found = NULL;
+	assert_non_null(d);
+	while ((de = readdir(d)))
+		if (de->d_name[0] != '.') {
+			assert_null(found);
+			assert_true(asprintf(&found, "%s/%s", dir, de->d_name) > 0);
+		}
+	closedir(d);
+	assert_non_null(found);
+	return found;
+}
+
+static unsigned load_n_insns(const char *profile, const struct lxm_paths *p)
+{
+	_cleanup_(lxm_seccomp_freep) struct lxm_seccomp *s = NULL;
+	assert_int_equal(lxm_seccomp_load(profile, p, &s), 0);
+	assert_int_equal(lxm_seccomp_rule_errno(s, "kexec_load"), EPERM);
+	return lxm_seccomp_n_insns(s);
+}
+
+/* The compiled program is cached under RUN/.seccomp and served from there; a cache file others
+ * may write is never trusted (recompiled and replaced). */
+static void test_cache(void **state)
+{
+	char root[] = "/tmp/lxm-seccomp-cache.XXXXXX", profile[4200], dir[4200], cmd[4300];
+	struct lxm_paths p = {};
+	struct stat st;
+	assert_non_null(mkdtemp(root));
+	assert_int_equal(lxm_paths_init(&p, root), 0);
+	assert_int_equal(lxm_mkdir_p(p.run_dir, 0755), 0);
+	snprintf(profile, sizeof(profile), "%s/profile", root);
+	FILE *f = fopen(profile, "w");
+	assert_non_null(f);
+	fputs("kexec_load EPERM\n", f);
+	fclose(f);
+
+	unsigned n = load_n_insns(profile, &p);
+	assert_true(n > 1);
+	snprintf(dir, sizeof(dir), "%s/.seccomp", p.run_dir);
+	assert_int_equal(stat(dir, &st), 0);
+	assert_int_equal(st.st_mode & 07777, 0700);
+	_cleanup_free_ char *file = only_file(dir);
+	assert_int_equal(stat(file, &st), 0);
+	assert_int_equal(st.st_mode & 07777, 0600);
+	assert_int_equal(st.st_size, n * sizeof(struct sock_filter));
+
+	/* a different (one-instruction) program in the cache is what the next load gets */
+	struct sock_filter allow = BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ALLOW);
+	int fd = open(file, O_WRONLY | O_TRUNC);
+	assert_true(fd >= 0);
+	assert_int_equal(write(fd, &allow, sizeof(allow)), sizeof(allow));
+	close(fd);
+	assert_int_equal(load_n_insns(profile, &p), 1);
+
+	/* group-writable: ignored, compiled again and replaced */
+	assert_int_equal(chmod(file, 0620), 0);
+	assert_int_equal(load_n_insns(profile, &p), n);
+	assert_int_equal(stat(file, &st), 0);
+	assert_int_equal(st.st_mode & 07777, 0600);
+	assert_int_equal(st.st_size, n * sizeof(struct sock_filter));
+
+	/* a directory others may write is not read at all */
+	assert_int_equal(chmod(dir, 0777), 0);
+	fd = open(file, O_WRONLY | O_TRUNC);
+	assert_true(fd >= 0);
+	assert_int_equal(write(fd, &allow, sizeof(allow)), sizeof(allow));
+	close(fd);
+	assert_int_equal(load_n_insns(profile, &p), n);
+
+	/* without paths nothing is cached */
+	assert_int_equal(load_n_insns(profile, NULL), n);
+	lxm_paths_done(&p);
+	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", root);
+	assert_int_equal(system(cmd), 0);
+}
+
 int main(void)
 {
 	/* Tests run from the build tree: the profiles are in the source tree's configs/. */
@@ -152,6 +238,7 @@ int main(void)
 		cmocka_unit_test(test_default_profile_parses),
 		cmocka_unit_test(test_builtin_default),
 		cmocka_unit_test(test_default_filter_in_child),
+		cmocka_unit_test(test_cache),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
