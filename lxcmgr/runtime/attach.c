@@ -171,6 +171,11 @@ static _noreturn_ void child_exec(struct attach_ctx *a, const struct lxm_attach_
 			child_fail(a->sock, errno, "Failed to hand the pty to the user");
 		if (setsid() < 0 || ioctl(slave, TIOCSCTTY, 0) < 0)
 			child_fail(a->sock, errno, "Failed to make the pty the controlling terminal");
+		/* The size before the command runs: the CLI copies it to the master only once it got
+		 * it, and a command that asks at once (stty size, a full-screen program) saw 0x0. */
+		struct winsize ws;
+		if (ioctl(STDIN_FILENO, TIOCGWINSZ, &ws) == 0 || ioctl(STDOUT_FILENO, TIOCGWINSZ, &ws) == 0)
+			(void)ioctl(slave, TIOCSWINSZ, &ws);
 		child_send(a->sock, "pty", master);
 		close(master);
 		if (dup2(slave, 0) < 0 || dup2(slave, 1) < 0 || dup2(slave, 2) < 0)

@@ -7,7 +7,7 @@
 require_root "boots containers"
 command -v tmux >/dev/null || { echo "1..0 # SKIP needs tmux"; exit 0; }
 
-plan 90
+plan 91
 
 new_root
 NAME=$(unique_name rb)
@@ -127,6 +127,17 @@ sleep 0.3
 tmux -L "$TMUX_SOCK" send-keys -t ws Enter
 wait_for 50 screen_has ws "^22 83" && ok "window size changes reach the command" || not_ok "window size changes reach the command" "$(tmux_screen ws)"
 tmux -L "$TMUX_SOCK" kill-session -t ws 2>/dev/null || true
+# Several at once: the command must see the size from its first instruction (it used to be 0x0
+# until the CLI got the pty, a race that lost about one time in ten under load).
+for i in 1 2 3 4 5 6; do
+	tmux -L "$TMUX_SOCK" new-session -d -s "wr$i" -x 77 -y 19 "$LXCMGR --root $ROOT exec $NAME -- stty size; sleep 30"
+done
+sized=0
+for i in 1 2 3 4 5 6; do
+	wait_for 50 screen_has "wr$i" "^19 77" && sized=$((sized + 1))
+	tmux -L "$TMUX_SOCK" kill-session -t "wr$i" 2>/dev/null || true
+done
+is "$sized" 6 "six concurrent execs see the window size from their start"
 
 # --- reboot and poweroff from inside ---------------------------------------------------------------
 lxcmgr exec "$NAME" -- reboot >/dev/null 2>&1 || true
