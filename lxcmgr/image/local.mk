@@ -24,3 +24,4 @@ UNIT_TESTS += tests/unit/test-template-cache
 tests_unit_test_template_cache_SOURCES = tests/unit/test-template-cache.c
 tests_unit_test_template_cache_CFLAGS = $(LXM_UNIT_CFLAGS)
 tests_unit_test_template_cache_LDADD = $(LXM_UNIT_LIBS)
+INTEGRATION_TESTS += tests/integration/template-checksum.sh

@@ -148,9 +148,12 @@ static int from_cache(const struct lxm_paths *paths, const char *key, const char
 	r = lxm_cache_read(paths, key, &m);
 	if (r == -ENOENT)
 		return r;
+	/* The sha256 is checked while unpacking (one read of the tarball): a mismatch is -EBADMSG,
+	 * handled below like a corrupt entry, before the rootfs is used for anything. */
 	if (r >= 0)
-		r = lxm_cache_verify(paths, &m);
+		r = lxm_cache_verify_size(paths, &m);
 	if (r >= 0) {
+		opts.expect_sha256 = m.sha256;
 		r = lxm_cache_tarball(paths, key, &tarball);
 		if (r >= 0)
 			r = lxm_archive_extract(tarball, rootfs, &opts);
