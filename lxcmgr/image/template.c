@@ -21,8 +21,23 @@ void lxm_template_result_done(struct lxm_template_result *r)
 }
 
 /* Runs "NAME defaults [...]" and fills in what the request left open. */
+/* "configure=standard" in the defaults output: the template's configure phase is exactly the
+ * standard personalisation, which lxcmgr then does itself (templates/CONTRACT.md). */
+static bool says_standard_configure(const char *out)
+{
+	for (const char *p = out; p && *p;) {
+		size_t len = strcspn(p, "\n");
+		if (len == strlen("configure=standard") && strncmp(p, "configure=standard", len) == 0)
+			return true;
+		p += len;
+		if (*p == '\n')
+			p++;
+	}
+	return false;
+}
+
 static int resolve_defaults(const char *path, const struct lxm_template_request *req, char **ret_release,
-			    char **ret_arch, char **ret_init)
+			    char **ret_arch, char **ret_init, bool *ret_standard)
 {
 	_cleanup_free_ char *out = NULL, *rel = NULL, *arch = NULL, *init = NULL;
 	char *argv[9] = { (char *)path, (char *)"defaults" };
@@ -41,6 +56,7 @@ static int resolve_defaults(const char *path, const struct lxm_template_request 
 	r = lxm_template_parse_result(out, &rel, &arch, &init);
 	if (r < 0)
 		return r;
+	*ret_standard = says_standard_configure(out);
 	/* The template's echo wins: it knows its own names ("12" and "bookworm" share one cache key). */
 	if (!(*ret_release = strdup(rel ?: req->release ?: "")) || !(*ret_arch = strdup(arch ?: req->arch ?: "")) ||
 	    !(*ret_init = strdup(init ?: req->init ?: "")))
@@ -221,8 +237,8 @@ static int ensure_cached(const struct lxm_paths *paths, const char *path, const 
 	return result_from(ret, m->release, m->arch, m->init, false);
 }
 
-int lxm_template_build(const struct lxm_paths *paths, const struct lxm_template_request *req,
-		       const char *rootfs, struct lxm_template_result *ret)
+static int build(const struct lxm_paths *paths, const struct lxm_template_request *req, const char *rootfs,
+		 struct lxm_template_result *ret, bool *ret_standard)
 {
 	_cleanup_(lxm_cache_meta_done) struct lxm_cache_meta m = {};
 	_cleanup_free_ char *path = NULL, *rel = NULL, *arch = NULL, *init = NULL;
@@ -234,7 +250,7 @@ int lxm_template_build(const struct lxm_paths *paths, const struct lxm_template_
 	r = lxm_template_find(paths, req->template_name, &path);
 	if (r < 0)
 		return r;
-	r = resolve_defaults(path, req, &rel, &arch, &init);
+	r = resolve_defaults(path, req, &rel, &arch, &init, ret_standard);
 	if (r < 0)
 		return r;
 	r = lxm_cache_key(req->template_name, rel, arch, init, &m.key, &m.release, &m.arch, &m.init);
@@ -269,6 +285,17 @@ int lxm_template_build(const struct lxm_paths *paths, const struct lxm_template_
 			log_warning_errno(r, "Failed to store '%s' in the template cache: %m, ignoring", m.key);
 	}
 	return result_from(ret, m.release, m.arch, m.init, false);
+}
+
+int lxm_template_build(const struct lxm_paths *paths, const struct lxm_template_request *req,
+		       const char *rootfs, struct lxm_template_result *ret)
+{
+	bool standard = false;
+	int r = build(paths, req, rootfs, ret, &standard);
+
+	if (r >= 0 && ret)
+		ret->configure_standard = standard;
+	return r;
 }
 
 /* Refuses unknown keys before taking a lock (which would create a lock file for them). */
@@ -380,6 +407,86 @@ static int configure_builtin(const char *rootfs, const char *name)
 		r = replace_file_at(etc, "machine-id", "");
 	if (r < 0)
 		return log_error_errno(r, "Failed to configure '%s/etc': %m", rootfs);
+	return 0;
+}
+
+/* Replaces etc/FILE with content and mode (a symlink or file there is removed, never followed). */
+static int replace_file_mode(int dirfd, const char *file, const char *content, mode_t mode)
+{
+	_cleanup_close_ int fd = -EBADF;
+	size_t len = strlen(content);
+
+	if (unlinkat(dirfd, file, 0) < 0 && errno != ENOENT)
+		return negative_errno();
+	fd = openat(dirfd, file, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, mode);
+	if (fd < 0)
+		return negative_errno();
+	if (len > 0 && write(fd, content, len) != (ssize_t)len)
+		return errno > 0 ? -errno : -EIO;
+	return fchmod(fd, mode) < 0 ? negative_errno() : 0;
+}
+
+/* var/lib/dbus as a real directory (no component a symlink), or -1: dbus' machine-id link is only
+ * made where lib/common.sh's lxm_is_real_dir would. */
+static int open_real_dir(int root, const char *const *parts)
+{
+	_cleanup_close_ int fd = -EBADF;
+
+	for (size_t i = 0; parts[i]; i++) {
+		int nfd = openat(fd >= 0 ? fd : root, parts[i], O_PATH | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+		if (nfd < 0)
+			return -1;
+		closep(&fd);
+		fd = nfd;
+	}
+	return TAKE_FD(fd);
+}
+
+int lxm_template_configure_standard(const char *rootfs, const char *name)
+{
+	static const char *const dbus[] = { "var", "lib", "dbus", NULL };
+	_cleanup_close_ int root = -EBADF, etc = -EBADF, dbusfd = -EBADF;
+	_cleanup_free_ char *hosts = NULL, *hostname = NULL;
+	int r;
+
+	if (IS_EMPTY(name) || strpbrk(name, "/\n\r \t"))
+		return log_error_errno(-EINVAL, "Invalid container name '%s'", name ? name : "");
+	root = open(rootfs, O_PATH | O_DIRECTORY | O_CLOEXEC);
+	if (root < 0)
+		return log_error_errno(negative_errno(), "Failed to open '%s': %m", rootfs);
+	struct stat st, st_root;
+	if (fstat(root, &st) < 0 || stat("/", &st_root) < 0)
+		return negative_errno();
+	if (st.st_dev == st_root.st_dev && st.st_ino == st_root.st_ino)
+		return log_error_errno(-EINVAL, "Refusing to configure '/'");
+	/* Attack: "etc -> /etc" in the rootfs would make us rewrite the host's files (the shell
+	 * version refuses the same, lxm_check_rootfs). */
+	etc = openat(root, "etc", O_PATH | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+	if (etc < 0 && errno == ENOENT && mkdirat(root, "etc", 0755) == 0)
+		etc = openat(root, "etc", O_PATH | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+	if (etc < 0 && (errno == ELOOP || errno == ENOTDIR))
+		return log_error_errno(-EINVAL, "'%s/etc' is a symlink or not a directory, refusing", rootfs);
+	if (etc < 0)
+		return log_error_errno(negative_errno(), "Failed to open '%s/etc': %m", rootfs);
+	/* Byte for byte what templates/lib/common.sh (lxm_write_hostname, lxm_empty_machine_id) writes. */
+	if (asprintf(&hostname, "%s\n", name) < 0 ||
+	    asprintf(&hosts, "127.0.0.1\tlocalhost\n127.0.1.1\t%s\n::1\t\tlocalhost ip6-localhost ip6-loopback\n"
+			     "ff02::1\t\tip6-allnodes\nff02::2\t\tip6-allrouters\n", name) < 0)
+		return -ENOMEM;
+	r = replace_file_mode(etc, "hostname", hostname, 0644);
+	if (r >= 0)
+		r = replace_file_mode(etc, "hosts", hosts, 0644);
+	if (r >= 0)
+		r = replace_file_mode(etc, "machine-id", "", 0444);
+	if (r >= 0 && (dbusfd = open_real_dir(root, dbus)) >= 0) {
+		/* Attack: a planted var/lib/dbus/machine-id symlink is replaced, never followed. */
+		if (unlinkat(dbusfd, "machine-id", 0) < 0 && errno != ENOENT)
+			r = negative_errno();
+		else if (symlinkat("/etc/machine-id", dbusfd, "machine-id") < 0)
+			r = negative_errno();
+	}
+	if (r < 0)
+		return log_error_errno(r, "Failed to configure '%s': %m", rootfs);
 	return 0;
 }
 
