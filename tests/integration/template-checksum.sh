@@ -2,7 +2,8 @@
 # The cache tarball's sha256 is checked while it is unpacked (one read): a tarball that unpacks
 # cleanly but is not the one recorded in meta (here: re-packed with an extra member, meta's size
 # adjusted so only the checksum can tell) is detected after the unpack, the half-used rootfs is
-# emptied and the entry rebuilt; nothing of the foreign tarball stays.
+# emptied and the entry rebuilt; nothing of the foreign tarball stays. Also: a sparse file stays
+# sparse through the cache (the unpack no longer punches holes itself, the archive's map does).
 set -euo pipefail
 
 if [ "$(id -u)" != 0 ]; then
@@ -43,6 +44,8 @@ build)
 	echo localhost >"\$rootfs/etc/hostname"
 	: >"\$rootfs/etc/machine-id"
 	echo payload >"\$rootfs/bin/busybox"
+	truncate -s 64M "\$rootfs/sparse"
+	printf data | dd of="\$rootfs/sparse" bs=1 seek=1048576 conv=notrunc status=none
 	printf 'release=%s\narch=%s\ninit=%s\n' "\$release" "\$arch" "\$init" >"\$result"
 	;;
 configure) echo "\$name" >"\$rootfs/etc/hostname" ;;
@@ -61,12 +64,16 @@ check() { local d=$1; shift; if "$@"; then ok "$d"; else fail "$d"; fi; }
 builds() { grep -c "^build\$" "$MARK" 2>/dev/null || true; }
 lx() { "$LXCMGR" --root "$ROOT" "$@"; }
 
-echo "1..6"
+echo "1..7"
 
 lx template build fake --rootfs "$(mkdir "$WORK/r1" && echo "$WORK/r1")" >/dev/null
 out=$(lx template build fake --rootfs "$(mkdir "$WORK/r2" && echo "$WORK/r2")")
 check "an intact entry unpacks from the cache with the checksum read on the way" \
 	[ "$(builds)" = 1 -a -n "$(grep '^from_cache=yes' <<<"$out")" -a "$(cat "$WORK/r2/bin/busybox")" = payload ]
+
+check "a sparse file stays sparse through the cache ($(du -k "$WORK/r2/sparse" | cut -f1) KiB of 64 MiB)" \
+	[ "$(du -k "$WORK/r2/sparse" | cut -f1)" -lt 1024 -a "$(stat -c %s "$WORK/r2/sparse")" = 67108864 -a \
+	  "$(dd if="$WORK/r2/sparse" bs=1 skip=1048576 count=4 status=none)" = data ]
 
 # A different, valid tarball under the same meta: the extra member would survive if the checksum
 # were not checked (or checked only before a second read).
