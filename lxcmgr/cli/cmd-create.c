@@ -10,6 +10,7 @@
 #include "config/config.h"
 #include "config/edit.h"
 #include "image/archive.h"
+#include "image/configure-standard.h"
 #include "image/template-run.h"
 #include "image/template.h"
 #include "runtime/cfg-get.h"

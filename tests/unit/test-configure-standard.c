@@ -9,7 +9,7 @@
 #include <sys/stat.h>
 #include <cmocka.h>
 
-#include "image/template.h"
+#include "image/configure-standard.h"
 #include "util/macros.h"
 
 static char work[] = "/tmp/lxm-configure-std.XXXXXX";
