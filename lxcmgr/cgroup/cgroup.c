@@ -65,7 +65,9 @@ static int hier_init(struct lxm_cgroup_hier *h, const struct lxm_cgroup_mount *m
 	if (asprintf(&h->parent, "%s%s%s", h->mount_path, base ? "/" : "", base ?: "") < 0 ||
 	    asprintf(&h->path, "%s/%s", h->parent, name) < 0)
 		return -ENOMEM;
-	if (m->v2) {
+	if (m->v2 && p->no_v2_controllers)
+		h->controllers = strdup("");
+	else if (m->v2) {
 		r = lxm_cg_read(h->mount_path, "cgroup.controllers", &h->controllers);
 		if (r < 0)
 			h->controllers = strdup("");
@@ -136,8 +138,15 @@ int lxm_cgroup_open_by_id(const char *uuid, enum lxm_cgroup_kind kind, struct lx
 int lxm_cgroup_open_by_id_in(const struct lxm_cgroup_mounts *ms, const char *uuid, enum lxm_cgroup_kind kind,
 			     struct lxm_cgroup **ret)
 {
+	return lxm_cgroup_open_by_id_full(NULL, ms, uuid, kind, ret);
+}
+
+int lxm_cgroup_open_by_id_full(const struct lxm_cgroup_params *params, const struct lxm_cgroup_mounts *ms,
+			       const char *uuid, enum lxm_cgroup_kind kind, struct lxm_cgroup **ret)
+{
 	_cleanup_cgroup_ struct lxm_cgroup *cg = NULL;
-	struct lxm_cgroup_params p = {};
+	struct lxm_cgroup_params p = { .no_unified_kill = params && params->no_unified_kill,
+				       .no_v2_controllers = params && params->no_v2_controllers };
 	char name[128];
 	int r;
 

@@ -109,14 +109,15 @@ static bool process_matches(pid_t pid, uint64_t start)
 }
 
 /* The freezer state is the kernel's, not the monitor's: one read of the payload cgroup's
- * freezer.state (v1) or cgroup.events (v2). */
+ * freezer.state (v1) or cgroup.events (v2); the handle needs no controller list for that. */
 static bool payload_frozen(const char *text, const struct lxm_cgroup_mounts *ms)
 {
+	static const struct lxm_cgroup_params p = { .no_v2_controllers = true };
 	_cleanup_cgroup_ struct lxm_cgroup *cg = NULL;
 	char uuid[64];
 
 	return state_get(text, "uuid", uuid, sizeof(uuid)) && uuid[0] &&
-	       lxm_cgroup_open_by_id_in(ms, uuid, LXM_CGROUP_PAYLOAD, &cg) >= 0 && lxm_cgroup_is_frozen(cg) > 0;
+	       lxm_cgroup_open_by_id_full(&p, ms, uuid, LXM_CGROUP_PAYLOAD, &cg) >= 0 && lxm_cgroup_is_frozen(cg) > 0;
 }
 
 static int read_last_exit(const struct lxm_paths *paths, const char *name, char **ret)
