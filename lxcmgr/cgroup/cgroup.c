@@ -65,7 +65,9 @@ static int hier_init(struct lxm_cgroup_hier *h, const struct lxm_cgroup_mount *m
 	if (asprintf(&h->parent, "%s%s%s", h->mount_path, base ? "/" : "", base ?: "") < 0 ||
 	    asprintf(&h->path, "%s/%s", h->parent, name) < 0)
 		return -ENOMEM;
-	if (m->v2) {
+	if (m->v2 && p->no_v2_controllers)
+		h->controllers = strdup("");
+	else if (m->v2) {
 		r = lxm_cg_read(h->mount_path, "cgroup.controllers", &h->controllers);
 		if (r < 0)
 			h->controllers = strdup("");
@@ -106,11 +108,42 @@ static int mounts_get(const char *mountinfo, struct lxm_cgroup_mounts *parsed, c
 	return 0;
 }
 
+int lxm_cgroup_new_from_mounts(const struct lxm_cgroup_params *p, const struct lxm_cgroup_mounts *ms,
+			       const char *name, struct lxm_cgroup **ret)
+{
+	struct lxm_cgroup *cg;
+	int r = 0;
+
+	if (!path_ok(name, false) || (!IS_EMPTY(p->base) && !path_ok(p->base, true)))
+		return log_debug_errno(EINVAL, "Invalid cgroup name '%s' or base '%s'", name, p->base ?: "");
+	if (ms->layout == LXM_CGROUP_LAYOUT_UNKNOWN)
+		return log_debug_errno(EOPNOTSUPP, "No usable cgroup hierarchy");
+	cg = calloc(1, sizeof(*cg));
+	if (!cg || !(cg->h = calloc(ms->n, sizeof(*cg->h))) || !(cg->name = strdup(name))) {
+		lxm_cgroup_free(cg);
+		return -ENOMEM;
+	}
+	cg->layout = ms->layout;
+	cg->no_unified_kill = p->no_unified_kill;
+	cg->ops = ms->layout == LXM_CGROUP_LAYOUT_UNIFIED ? &lxm_cgroup_v2_ops : &lxm_cgroup_v1_ops;
+	for (size_t i = 0; i < ms->n && r >= 0; i++) {
+		/* Pure v2 has one hierarchy; a second cgroup2 mount below it would be a bind. */
+		if (ms->layout == LXM_CGROUP_LAYOUT_UNIFIED && cg->n > 0)
+			break;
+		r = hier_init(&cg->h[cg->n++], &ms->m[i], p, name);
+	}
+	if (r < 0) {
+		lxm_cgroup_free(cg);
+		return r;
+	}
+	*ret = cg;
+	return 0;
+}
+
 int lxm_cgroup_new_full(const struct lxm_cgroup_params *p, const char *name, struct lxm_cgroup **ret)
 {
 	struct lxm_cgroup_mounts parsed = {};
 	const struct lxm_cgroup_mounts *mp;
-	struct lxm_cgroup *cg;
 	bool owned;
 	int r;
 
@@ -119,36 +152,10 @@ int lxm_cgroup_new_full(const struct lxm_cgroup_params *p, const char *name, str
 	r = mounts_get(p->mountinfo, &parsed, &mp, &owned);
 	if (r < 0)
 		return r;
-	const struct lxm_cgroup_mounts ms = *mp;
-	if (ms.layout == LXM_CGROUP_LAYOUT_UNKNOWN) {
-		if (owned)
-			lxm_cgroup_mounts_done(&parsed);
-		return log_debug_errno(EOPNOTSUPP, "No usable cgroup hierarchy");
-	}
-	cg = calloc(1, sizeof(*cg));
-	if (!cg || !(cg->h = calloc(ms.n, sizeof(*cg->h))) || !(cg->name = strdup(name))) {
-		lxm_cgroup_free(cg);
-		if (owned)
-			lxm_cgroup_mounts_done(&parsed);
-		return -ENOMEM;
-	}
-	cg->layout = ms.layout;
-	cg->no_unified_kill = p->no_unified_kill;
-	cg->ops = ms.layout == LXM_CGROUP_LAYOUT_UNIFIED ? &lxm_cgroup_v2_ops : &lxm_cgroup_v1_ops;
-	for (size_t i = 0; i < ms.n && r >= 0; i++) {
-		/* Pure v2 has one hierarchy; a second cgroup2 mount below it would be a bind. */
-		if (ms.layout == LXM_CGROUP_LAYOUT_UNIFIED && cg->n > 0)
-			break;
-		r = hier_init(&cg->h[cg->n++], &ms.m[i], p, name);
-	}
+	r = lxm_cgroup_new_from_mounts(p, mp, name, ret);
 	if (owned)
 		lxm_cgroup_mounts_done(&parsed);
-	if (r < 0) {
-		lxm_cgroup_free(cg);
-		return r;
-	}
-	*ret = cg;
-	return 0;
+	return r;
 }
 
 int lxm_cgroup_new(const char *fs_root, const char *mountinfo_path, const char *name, struct lxm_cgroup **ret)
@@ -160,15 +167,28 @@ int lxm_cgroup_new(const char *fs_root, const char *mountinfo_path, const char *
 
 int lxm_cgroup_open_by_id(const char *uuid, enum lxm_cgroup_kind kind, struct lxm_cgroup **ret)
 {
+	return lxm_cgroup_open_by_id_in(NULL, uuid, kind, ret);
+}
+
+int lxm_cgroup_open_by_id_in(const struct lxm_cgroup_mounts *ms, const char *uuid, enum lxm_cgroup_kind kind,
+			     struct lxm_cgroup **ret)
+{
+	return lxm_cgroup_open_by_id_full(NULL, ms, uuid, kind, ret);
+}
+
+int lxm_cgroup_open_by_id_full(const struct lxm_cgroup_params *params, const struct lxm_cgroup_mounts *ms,
+			       const char *uuid, enum lxm_cgroup_kind kind, struct lxm_cgroup **ret)
+{
 	_cleanup_cgroup_ struct lxm_cgroup *cg = NULL;
-	struct lxm_cgroup_params p = {};
+	struct lxm_cgroup_params p = { .no_unified_kill = params && params->no_unified_kill,
+				       .no_v2_controllers = params && params->no_v2_controllers };
 	char name[128];
 	int r;
 
 	if (IS_EMPTY(uuid) || strlen(uuid) > 64 || strspn(uuid, "0123456789abcdefABCDEF-") != strlen(uuid))
 		return log_debug_errno(EINVAL, "Invalid container uuid '%s'", uuid ?: "");
 	snprintf(name, sizeof(name), "lxcmgr.%s.%s", kind == LXM_CGROUP_MONITOR ? "monitor" : "payload", uuid);
-	r = lxm_cgroup_new_full(&p, name, &cg);
+	r = ms ? lxm_cgroup_new_from_mounts(&p, ms, name, &cg) : lxm_cgroup_new_full(&p, name, &cg);
 	if (r < 0)
 		return r;
 	if (kind == LXM_CGROUP_PAYLOAD) {

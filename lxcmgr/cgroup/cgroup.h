@@ -59,6 +59,9 @@ struct lxm_cgroup_params {
 				    * path relative to each hierarchy root ("lxcmgr" -> .../memory/lxcmgr/NAME),
 				    * created on demand, never removed by destroy */
 	bool no_unified_kill;      /* v1 hybrid: do not use unified cgroup.kill (tests force the freezer path) */
+	bool no_v2_controllers;    /* leave a v2 hierarchy's controllers "" instead of reading its
+				    * cgroup.controllers: for a handle that only reads state files (list's
+				    * frozen check, one per container) */
 };
 
 /* Opens (does not create) the cgroup NAME ("lxcmgr.payload.ID") for the host. fs_root is
@@ -68,6 +71,16 @@ int lxm_cgroup_new(const char *fs_root, const char *mountinfo_path, const char *
 int lxm_cgroup_new_full(const struct lxm_cgroup_params *p, const char *name, struct lxm_cgroup **ret);
 /* Real host, default base: "lxcmgr.payload.UUID" / "lxcmgr.monitor.UUID". uuid: [0-9a-fA-F-]. */
 int lxm_cgroup_open_by_id(const char *uuid, enum lxm_cgroup_kind kind, struct lxm_cgroup **ret);
+/* The same from mounts the caller parsed once (detect.h: lxm_cgroup_parse_mountinfo()), for a
+ * caller opening many cgroups (list); ms NULL parses /proc/self/mountinfo like the above. */
+struct lxm_cgroup_mounts;
+int lxm_cgroup_new_from_mounts(const struct lxm_cgroup_params *p, const struct lxm_cgroup_mounts *ms,
+			       const char *name, struct lxm_cgroup **ret);
+int lxm_cgroup_open_by_id_in(const struct lxm_cgroup_mounts *ms, const char *uuid, enum lxm_cgroup_kind kind,
+			     struct lxm_cgroup **ret);
+/* The same with params (p NULL: defaults; fs_root, mountinfo and base are not used). */
+int lxm_cgroup_open_by_id_full(const struct lxm_cgroup_params *p, const struct lxm_cgroup_mounts *ms,
+			       const char *uuid, enum lxm_cgroup_kind kind, struct lxm_cgroup **ret);
 void lxm_cgroup_free(struct lxm_cgroup *cg);
 /* The payload's inner cgroup, the root of the container's cgroup namespace. */
 #define LXM_CGROUP_INNER "init"

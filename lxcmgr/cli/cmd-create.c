@@ -10,6 +10,7 @@
 #include "config/config.h"
 #include "config/edit.h"
 #include "image/archive.h"
+#include "image/configure-standard.h"
 #include "image/template-run.h"
 #include "image/template.h"
 #include "runtime/cfg-get.h"
@@ -86,9 +87,13 @@ static int create_from_template(struct lxm_context *ctx, const struct create_arg
 	else if (STREQ(init, "none"))
 		init = "shim";
 	res->init_system = strdup(init);
+	bool standard = tr.configure_standard;
 	lxm_template_result_done(&tr);
 	if (!res->template_name || !res->init_system)
 		return -ENOMEM;
+	/* A template declaring the standard configure: the same files written here, no shell run. */
+	if (standard)
+		return lxm_template_configure_standard(rootfs, a->name);
 	return lxm_template_configure(&ctx->paths, a->template_name, rootfs, a->name);
 }
 

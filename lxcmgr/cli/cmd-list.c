@@ -2,6 +2,7 @@
 /* lxcmgr list [--format table|json]: one line (or object) per container, no process spawned. */
 #include <getopt.h>
 
+#include "cgroup/detect.h"
 #include "cli/cli-common.h"
 #include "runtime/net-info.h"
 #include "cli/commands.h"
@@ -37,7 +38,8 @@ static void row_done(struct list_row *r)
 	free(r->autostart);
 }
 
-static int row_load(struct lxm_context *ctx, const char *name, struct list_row *row)
+static int row_load(struct lxm_context *ctx, const struct lxm_state_query_opts *qo, const char *name,
+		    struct list_row *row)
 {
 	_cleanup_container_free_ struct lxm_container *c = NULL;
 	struct lxm_state_info si;
@@ -57,7 +59,7 @@ static int row_load(struct lxm_context *ctx, const char *name, struct list_row *
 	row->init = lxm_cli_config_str(c->config, "init_system");
 	row->autostart = lxm_cli_config_str(c->config, "autostart.enabled");
 	row->privileged = !lxm_security_wants_userns(c->config);
-	if (lxm_state_query(&ctx->paths, name, &si) >= 0) {
+	if (lxm_state_query_full(&ctx->paths, name, qo, &si) >= 0) {
 		row->state = lxm_state_to_string(si.state);
 		row->pid = si.init_pid;
 		lxm_monitor_lost_warn(name, &si, c->config);
@@ -167,8 +169,15 @@ int lxm_cmd_list(struct lxm_context *ctx, int argc, char **argv)
 	rows = calloc(n ? n : 1, sizeof(*rows));
 	if (!rows)
 		return -ENOMEM;
+	/* One parse of the cgroup mounts for every frozen check rather than one per container; list
+	 * never shows last_exit. */
+	struct lxm_cgroup_mounts ms = {};
+	bool have_ms = n > 0 && lxm_cgroup_parse_mountinfo(NULL, &ms) >= 0;
+	struct lxm_state_query_opts qo = { .cgroup_mounts = have_ms ? &ms : NULL, .no_last_exit = true };
 	for (size_t i = 0; i < n && r >= 0; i++)
-		r = row_load(ctx, names[i], &rows[i]);
+		r = row_load(ctx, &qo, names[i], &rows[i]);
+	if (have_ms)
+		lxm_cgroup_mounts_done(&ms);
 	if (r >= 0) {
 		if (fmt == LXM_FORMAT_JSON)
 			r = print_json(rows, n);

@@ -23,3 +23,8 @@ tests_unit_test_config_edit_CFLAGS = $(LXM_UNIT_CFLAGS)
 tests_unit_test_config_edit_LDADD = $(LXM_UNIT_LIBS)
 
 INTEGRATION_TESTS += tests/integration/config.sh
+
+UNIT_TESTS += tests/unit/test-schema-validators
+tests_unit_test_schema_validators_SOURCES = tests/unit/test-schema-validators.c
+tests_unit_test_schema_validators_CFLAGS = $(LXM_UNIT_CFLAGS)
+tests_unit_test_schema_validators_LDADD = $(LXM_UNIT_LIBS)

@@ -58,6 +58,7 @@ int lxm_archive_load(void);
 #define archive_read_new(...) LXM_DL_CALL(&lxm_dl_archive, archive_read_new)(__VA_ARGS__)
 #define archive_read_next_header(...) LXM_DL_CALL(&lxm_dl_archive, archive_read_next_header)(__VA_ARGS__)
 #define archive_read_next_header2(...) LXM_DL_CALL(&lxm_dl_archive, archive_read_next_header2)(__VA_ARGS__)
+#define archive_read_open(...) LXM_DL_CALL(&lxm_dl_archive, archive_read_open)(__VA_ARGS__)
 #define archive_read_open_fd(...) LXM_DL_CALL(&lxm_dl_archive, archive_read_open_fd)(__VA_ARGS__)
 #define archive_read_open_filename(...) LXM_DL_CALL(&lxm_dl_archive, archive_read_open_filename)(__VA_ARGS__)
 #define archive_read_support_filter_all(...) LXM_DL_CALL(&lxm_dl_archive, archive_read_support_filter_all)(__VA_ARGS__)

@@ -6,6 +6,11 @@
 
 struct lxm_extract_opts {
 	bool progress; /* percent/bytes on stderr (caller decides: only when stderr is a terminal) */
+	/* When set (64 lower-case hex digits): the SHA-256 of the whole archive file, computed over
+	 * the bytes as they are read for unpacking (one read instead of a checksum pass first), the
+	 * rest of the file after the tar end included. A mismatch returns -EBADMSG after the unpack:
+	 * dest then holds a tree the caller must discard, as after any failure. */
+	const char *expect_sha256;
 };
 
 /* Unpacks archive_path (.tar, .tar.gz, .tar.xz, .tar.zst, .tar.bz2; detected by content) into the

@@ -218,22 +218,39 @@ int lxm_cache_read(const struct lxm_paths *paths, const char *key, struct lxm_ca
 	return 0;
 }
 
-int lxm_cache_verify(const struct lxm_paths *paths, const struct lxm_cache_meta *m)
+static int verify_size(const char *path, const struct lxm_cache_meta *m)
 {
-	_cleanup_free_ char *path = NULL;
-	char hex[LXM_SHA256_HEX_SIZE];
 	struct stat st;
-	int r;
 
-	r = lxm_cache_tarball(paths, m->key, &path);
-	if (r < 0)
-		return r;
 	if (stat(path, &st) < 0)
 		return log_debug_errno(-EBADMSG, "Cached tarball '%s' missing: %m", path);
 	/* Cheap check first: a truncated file is caught without reading it. */
 	if ((uint64_t)st.st_size != m->size)
 		return log_debug_errno(-EBADMSG, "Cached tarball '%s' has %lld bytes, expected %" PRIu64, path,
 				       (long long)st.st_size, m->size);
+	return 0;
+}
+
+int lxm_cache_verify_size(const struct lxm_paths *paths, const struct lxm_cache_meta *m)
+{
+	_cleanup_free_ char *path = NULL;
+	int r = lxm_cache_tarball(paths, m->key, &path);
+
+	return r < 0 ? r : verify_size(path, m);
+}
+
+int lxm_cache_verify(const struct lxm_paths *paths, const struct lxm_cache_meta *m)
+{
+	_cleanup_free_ char *path = NULL;
+	char hex[LXM_SHA256_HEX_SIZE];
+	int r;
+
+	r = lxm_cache_tarball(paths, m->key, &path);
+	if (r < 0)
+		return r;
+	r = verify_size(path, m);
+	if (r < 0)
+		return r;
 	r = lxm_sha256_file(path, hex);
 	if (r < 0)
 		return log_debug_errno(r, "Failed to read '%s': %m", path);

@@ -46,6 +46,10 @@ int lxm_cache_read(const struct lxm_paths *paths, const char *key, struct lxm_ca
 int lxm_cache_tarball(const struct lxm_paths *paths, const char *key, char **ret);
 /* Checks size and sha256 of the tarball against meta: -EBADMSG (logged at debug) when they differ. */
 int lxm_cache_verify(const struct lxm_paths *paths, const struct lxm_cache_meta *m);
+/* Only the cheap half: the tarball's size against meta (a truncated file), -EBADMSG when it
+ * differs. For callers that check the sha256 while reading the tarball anyway
+ * (lxm_extract_opts.expect_sha256). */
+int lxm_cache_verify_size(const struct lxm_paths *paths, const struct lxm_cache_meta *m);
 /* Archives rootfs into the cache under m->key (replacing an older entry atomically); fills in
  * m->created, m->size and m->sha256. Caller holds the lock. */
 int lxm_cache_store(const struct lxm_paths *paths, struct lxm_cache_meta *m, const char *rootfs, bool progress);

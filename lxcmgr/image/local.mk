@@ -24,3 +24,10 @@ UNIT_TESTS += tests/unit/test-template-cache
 tests_unit_test_template_cache_SOURCES = tests/unit/test-template-cache.c
 tests_unit_test_template_cache_CFLAGS = $(LXM_UNIT_CFLAGS)
 tests_unit_test_template_cache_LDADD = $(LXM_UNIT_LIBS)
+INTEGRATION_TESTS += tests/integration/template-checksum.sh
+
+UNIT_TESTS += tests/unit/test-configure-standard
+tests_unit_test_configure_standard_SOURCES = tests/unit/test-configure-standard.c
+tests_unit_test_configure_standard_CFLAGS = $(LXM_UNIT_CFLAGS)
+tests_unit_test_configure_standard_LDADD = $(LXM_UNIT_LIBS)
+liblxcmgr_a_SOURCES += lxcmgr/image/configure-standard.c lxcmgr/image/configure-standard.h

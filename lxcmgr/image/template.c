@@ -21,8 +21,23 @@ void lxm_template_result_done(struct lxm_template_result *r)
 }
 
 /* Runs "NAME defaults [...]" and fills in what the request left open. */
+/* "configure=standard" in the defaults output: the template's configure phase is exactly the
+ * standard personalisation, which lxcmgr then does itself (templates/CONTRACT.md). */
+static bool says_standard_configure(const char *out)
+{
+	for (const char *p = out; p && *p;) {
+		size_t len = strcspn(p, "\n");
+		if (len == strlen("configure=standard") && strncmp(p, "configure=standard", len) == 0)
+			return true;
+		p += len;
+		if (*p == '\n')
+			p++;
+	}
+	return false;
+}
+
 static int resolve_defaults(const char *path, const struct lxm_template_request *req, char **ret_release,
-			    char **ret_arch, char **ret_init)
+			    char **ret_arch, char **ret_init, bool *ret_standard)
 {
 	_cleanup_free_ char *out = NULL, *rel = NULL, *arch = NULL, *init = NULL;
 	char *argv[9] = { (char *)path, (char *)"defaults" };
@@ -41,6 +56,7 @@ static int resolve_defaults(const char *path, const struct lxm_template_request 
 	r = lxm_template_parse_result(out, &rel, &arch, &init);
 	if (r < 0)
 		return r;
+	*ret_standard = says_standard_configure(out);
 	/* The template's echo wins: it knows its own names ("12" and "bookworm" share one cache key). */
 	if (!(*ret_release = strdup(rel ?: req->release ?: "")) || !(*ret_arch = strdup(arch ?: req->arch ?: "")) ||
 	    !(*ret_init = strdup(init ?: req->init ?: "")))
@@ -148,9 +164,12 @@ static int from_cache(const struct lxm_paths *paths, const char *key, const char
 	r = lxm_cache_read(paths, key, &m);
 	if (r == -ENOENT)
 		return r;
+	/* The sha256 is checked while unpacking (one read of the tarball): a mismatch is -EBADMSG,
+	 * handled below like a corrupt entry, before the rootfs is used for anything. */
 	if (r >= 0)
-		r = lxm_cache_verify(paths, &m);
+		r = lxm_cache_verify_size(paths, &m);
 	if (r >= 0) {
+		opts.expect_sha256 = m.sha256;
 		r = lxm_cache_tarball(paths, key, &tarball);
 		if (r >= 0)
 			r = lxm_archive_extract(tarball, rootfs, &opts);
@@ -218,8 +237,8 @@ static int ensure_cached(const struct lxm_paths *paths, const char *path, const 
 	return result_from(ret, m->release, m->arch, m->init, false);
 }
 
-int lxm_template_build(const struct lxm_paths *paths, const struct lxm_template_request *req,
-		       const char *rootfs, struct lxm_template_result *ret)
+static int build(const struct lxm_paths *paths, const struct lxm_template_request *req, const char *rootfs,
+		 struct lxm_template_result *ret, bool *ret_standard)
 {
 	_cleanup_(lxm_cache_meta_done) struct lxm_cache_meta m = {};
 	_cleanup_free_ char *path = NULL, *rel = NULL, *arch = NULL, *init = NULL;
@@ -231,7 +250,7 @@ int lxm_template_build(const struct lxm_paths *paths, const struct lxm_template_
 	r = lxm_template_find(paths, req->template_name, &path);
 	if (r < 0)
 		return r;
-	r = resolve_defaults(path, req, &rel, &arch, &init);
+	r = resolve_defaults(path, req, &rel, &arch, &init, ret_standard);
 	if (r < 0)
 		return r;
 	r = lxm_cache_key(req->template_name, rel, arch, init, &m.key, &m.release, &m.arch, &m.init);
@@ -266,6 +285,17 @@ int lxm_template_build(const struct lxm_paths *paths, const struct lxm_template_
 			log_warning_errno(r, "Failed to store '%s' in the template cache: %m, ignoring", m.key);
 	}
 	return result_from(ret, m.release, m.arch, m.init, false);
+}
+
+int lxm_template_build(const struct lxm_paths *paths, const struct lxm_template_request *req,
+		       const char *rootfs, struct lxm_template_result *ret)
+{
+	bool standard = false;
+	int r = build(paths, req, rootfs, ret, &standard);
+
+	if (r >= 0 && ret)
+		ret->configure_standard = standard;
+	return r;
 }
 
 /* Refuses unknown keys before taking a lock (which would create a lock file for them). */

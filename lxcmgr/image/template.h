@@ -26,6 +26,7 @@ struct lxm_template_result {
 	char *arch;
 	char *init_system;
 	bool from_cache;
+	bool configure_standard; /* the template's defaults said "configure=standard" */
 };
 
 /* Fills rootfs (an existing empty directory) from the cache or by running the template (and then
@@ -46,3 +47,4 @@ int lxm_template_remove(const struct lxm_paths *paths, const char *key);
  * lxcmgr writes those three files itself, never following symlinks in the rootfs. */
 int lxm_template_configure(const struct lxm_paths *paths, const char *template_name, const char *rootfs,
 			   const char *name);
+

@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 #include <fcntl.h>
 #include <inttypes.h>
+#include <limits.h>
 #include <signal.h>
 #include <sys/stat.h>
 
@@ -108,14 +109,15 @@ static bool process_matches(pid_t pid, uint64_t start)
 }
 
 /* The freezer state is the kernel's, not the monitor's: one read of the payload cgroup's
- * freezer.state (v1) or cgroup.events (v2). */
-static bool payload_frozen(const char *text)
+ * freezer.state (v1) or cgroup.events (v2); the handle needs no controller list for that. */
+static bool payload_frozen(const char *text, const struct lxm_cgroup_mounts *ms)
 {
+	static const struct lxm_cgroup_params p = { .no_v2_controllers = true };
 	_cleanup_cgroup_ struct lxm_cgroup *cg = NULL;
 	char uuid[64];
 
 	return state_get(text, "uuid", uuid, sizeof(uuid)) && uuid[0] &&
-	       lxm_cgroup_open_by_id(uuid, LXM_CGROUP_PAYLOAD, &cg) >= 0 && lxm_cgroup_is_frozen(cg) > 0;
+	       lxm_cgroup_open_by_id_full(&p, ms, uuid, LXM_CGROUP_PAYLOAD, &cg) >= 0 && lxm_cgroup_is_frozen(cg) > 0;
 }
 
 static int read_last_exit(const struct lxm_paths *paths, const char *name, char **ret)
@@ -136,18 +138,24 @@ static int read_last_exit(const struct lxm_paths *paths, const char *name, char 
 
 int lxm_state_query(const struct lxm_paths *paths, const char *name, struct lxm_state_info *ret)
 {
-	_cleanup_free_ char *path = NULL;
-	char text[STATE_FILE_MAX], v[64];
+	return lxm_state_query_full(paths, name, NULL, ret);
+}
+
+int lxm_state_query_full(const struct lxm_paths *paths, const char *name, const struct lxm_state_query_opts *o,
+			 struct lxm_state_info *ret)
+{
+	char path[PATH_MAX], text[STATE_FILE_MAX], v[64];
 	struct lxm_state_info s = { .state = LXM_STATE_STOPPED };
 	int r;
 
-	r = read_last_exit(paths, name, &s.last_exit);
-	if (r < 0)
-		return r;
+	if (!o || !o->no_last_exit) {
+		r = read_last_exit(paths, name, &s.last_exit);
+		if (r < 0)
+			return r;
+	}
 	*ret = s;
-	r = lxm_state_run_path(paths, name, "state", &path);
-	if (r < 0)
-		return r;
+	if ((size_t)snprintf(path, sizeof(path), "%s/%s/state", paths->run_dir, name) >= sizeof(path))
+		return -ENAMETOOLONG;
 	if (read_small(path, text, sizeof(text)) < 0)
 		return 0; /* no state file: stopped */
 
@@ -163,7 +171,7 @@ int lxm_state_query(const struct lxm_paths *paths, const char *name, struct lxm_
 	enum lxm_state st = LXM_STATE_RUNNING;
 	if (monitor_alive && state_get(text, "state", v, sizeof(v)))
 		(void)lxm_state_from_string(v, &st);
-	if (st == LXM_STATE_RUNNING && payload_frozen(text))
+	if (st == LXM_STATE_RUNNING && payload_frozen(text, o ? o->cgroup_mounts : NULL))
 		st = LXM_STATE_FROZEN;
 	ret->state = st;
 	ret->monitor_lost = !monitor_alive;

@@ -38,6 +38,16 @@ struct lxm_state_info {
 int lxm_state_query(const struct lxm_paths *paths, const char *name, struct lxm_state_info *ret);
 void lxm_state_info_done(struct lxm_state_info *s);
 
+/* What a caller querying many containers (list) shares between the queries. */
+struct lxm_cgroup_mounts;
+struct lxm_state_query_opts {
+	const struct lxm_cgroup_mounts *cgroup_mounts; /* NULL: each frozen check parses /proc/self/mountinfo */
+	bool no_last_exit;                             /* leave last_exit NULL (saves an open) */
+};
+/* lxm_state_query() with options; o NULL = lxm_state_query(). */
+int lxm_state_query_full(const struct lxm_paths *paths, const char *name, const struct lxm_state_query_opts *o,
+			 struct lxm_state_info *ret);
+
 /* What the monitor writes. */
 struct lxm_state_record {
 	enum lxm_state state;

@@ -37,11 +37,12 @@ static int bases_dir(const struct lxm_paths *paths, char **ret)
 /* Unpacks the verified tarball of m into dir (built aside, renamed). Caller holds the key lock. */
 static int unpack_base(const struct lxm_paths *paths, const struct lxm_cache_meta *m, const char *dir, bool progress)
 {
-	struct lxm_extract_opts opts = { .progress = progress };
+	/* The sha256 is checked while unpacking (one read of the tarball), before the rename. */
+	struct lxm_extract_opts opts = { .progress = progress, .expect_sha256 = m->sha256 };
 	_cleanup_free_ char *tarball = NULL, *tmp = NULL;
 	int r;
 
-	if ((r = lxm_cache_verify(paths, m)) < 0)
+	if ((r = lxm_cache_verify_size(paths, m)) < 0)
 		return log_error_errno(r, "Cached template '%s' is damaged: refresh it", m->key);
 	if ((r = lxm_cache_tarball(paths, m->key, &tarball)) < 0)
 		return r;
@@ -51,6 +52,8 @@ static int unpack_base(const struct lxm_paths *paths, const struct lxm_cache_met
 		return log_error_errno(negative_errno(), "Failed to create '%s': %m", tmp);
 	(void)chmod(tmp, 0755);
 	r = lxm_archive_extract(tarball, tmp, &opts);
+	if (r == -EBADMSG)
+		log_error_errno(r, "Cached template '%s' is damaged: refresh it", m->key);
 	if (r >= 0 && rename(tmp, dir) < 0)
 		r = log_error_errno(negative_errno(), "Failed to rename '%s': %m", tmp);
 	if (r < 0)
