@@ -28,8 +28,10 @@ _Static_assert(LXM_HANDOVER_MAX_RESTARTS == LXM_RESTART_HISTORY, "the whole rest
 
 extern char **environ;
 
-/* Next to the lxcmgr binary (the build tree: lxcmgr/lxcmgr and lxcmgr/lxcmgr-monitor), else the
- * installed one. Both are root-owned locations of the lxcmgr installation itself. */
+/* The installed one when lxcmgr runs from its installed place; else (the build tree: lxcmgr/lxcmgr
+ * and lxcmgr/lxcmgr-monitor, a relocated copy) the one next to the binary first. Not next to an
+ * installed binary: a bin directory such as /usr/local/bin may hold an unrelated program of that
+ * name, which would get the container's fds. */
 static int find_small(char *buf, size_t size)
 {
 	char exe[PATH_MAX];
@@ -37,7 +39,7 @@ static int find_small(char *buf, size_t size)
 	if (n > 0) {
 		exe[n] = '\0';
 		char *slash = strrchr(exe, '/');
-		if (slash) {
+		if (slash && !((size_t)(slash - exe) == strlen(LXCMGR_BINDIR) && strncmp(exe, LXCMGR_BINDIR, strlen(LXCMGR_BINDIR)) == 0)) {
 			snprintf(buf, size, "%.*s/%s", (int)(slash - exe), exe, SMALL_NAME);
 			if (access(buf, X_OK) == 0)
 				return 0;
@@ -156,13 +158,8 @@ fail:
 	return log_warning_errno(r, "Failed to hand over to the small monitor, staying the full one: %m");
 }
 
-int lxm_monitor_config_snapshot(struct lxm_monitor *m)
+int lxm_monitor_config_snapshot(struct lxm_monitor *m, const char *text, size_t size)
 {
-	_cleanup_free_ char *text = NULL;
-	size_t size = 0;
-	int r = lxm_read_file(m->c->config_path, &text, &size);
-	if (r < 0)
-		return r;
 	_cleanup_close_ int fd = memfd_create("lxcmgr-config", MFD_CLOEXEC);
 	if (fd < 0)
 		return negative_errno();
@@ -172,15 +169,13 @@ int lxm_monitor_config_snapshot(struct lxm_monitor *m)
 	return 0;
 }
 
-int lxm_monitor_config_restore(struct lxm_monitor *m, int fd)
+int lxm_monitor_config_read(int fd, char **ret)
 {
 	char buf[4096];
 	_cleanup_free_ char *text = NULL;
 	size_t len = 0;
-	cfg_t *cfg = NULL;
 	ssize_t n;
 
-	m->config_fd = fd;
 	while ((n = pread(fd, buf, sizeof(buf), (off_t)len)) > 0) {
 		char *t = realloc(text, len + (size_t)n + 1);
 		if (!t)
@@ -192,11 +187,7 @@ int lxm_monitor_config_restore(struct lxm_monitor *m, int fd)
 	}
 	if (n < 0 || !text)
 		return n < 0 ? negative_errno() : -EINVAL;
-	int r = lxm_config_parse_string(text, m->c->config_path, &cfg);
-	if (r < 0)
-		return log_error_errno(r, "Failed to parse the config this monitor started with: %m");
-	cfg_free(m->c->config);
-	m->c->config = cfg;
+	*ret = TAKE_PTR(text);
 	return 0;
 }
 

@@ -95,8 +95,10 @@ int lxm_monitor_handover(struct lxm_monitor *m);
 int lxm_monitor_handover_restore(struct lxm_monitor *m, const struct lxm_handover *h);
 /* Keeps the config text m->c was loaded from in m->config_fd; after a hand-back, m->c gets it again,
  * so an edit of the file while the container runs counts from its next start, as it always did. */
-int lxm_monitor_config_snapshot(struct lxm_monitor *m);
-int lxm_monitor_config_restore(struct lxm_monitor *m, int fd);
+/* The config text the monitor parsed at its start, into a memfd (m->config_fd) that travels with
+ * every hand-over; read back with lxm_monitor_config_read() (*ret owned). */
+int lxm_monitor_config_snapshot(struct lxm_monitor *m, const char *text, size_t size);
+int lxm_monitor_config_read(int fd, char **ret);
 
 /* monitor-console.c */
 void lxm_monitor_console_setup(struct lxm_monitor *m);

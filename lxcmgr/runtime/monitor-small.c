@@ -47,7 +47,10 @@ static struct {
 	struct lxm_console_ring ring;
 	struct lxm_console_log clog;
 	char ident[300];
+	bool kill_at_hand_back; /* `kill`: SIGKILL to init once the description is written */
 } S = { .state_fd = -1, .exe_fd = -1, .epfd = -1, .sigfd = -1 };
+
+static int signal_init(int sig);
 
 /* Back into the full monitor (same pid, so init stays our child and the state file stays true). */
 static _noreturn_ void hand_back(bool fallback)
@@ -68,6 +71,9 @@ static _noreturn_ void hand_back(bool fallback)
 			log_error("Failed to write the hand-over state, exiting");
 			_exit(1);
 		}
+		/* Only now: had the write failed, init would have died with nobody to record it */
+		if (S.kill_at_hand_back)
+			(void)signal_init(SIGKILL);
 	}
 	if (S.parsed)
 		(void)lxm_handover_set_cloexec(&S.h, false);
@@ -291,7 +297,7 @@ static void request(unsigned i)
 	if (STREQ(buf, "stop") && arg && arg[0] == '0' && (arg[1] == '\0' || arg[1] == ' ') && !S.h.pre_stop_hook)
 		/* `kill`: init dies while the full monitor loads; it answers the request (read first,
 		 * before the exit: monitor.c serve()) and records "killed" as it would have */
-		(void)signal_init(SIGKILL);
+		S.kill_at_hand_back = true;
 	if (!STREQ(buf, "state") && !STREQ(buf, "console") && !STREQ(buf, "kill") && !STREQ(buf, "reboot"))
 		hand_back(false);
 	(void)!recv(cl->fd, reply, 1, MSG_DONTWAIT); /* consume the packet (a datagram: one recv) */

@@ -15,6 +15,8 @@
 #include <sys/un.h>
 #include <time.h>
 
+#include "config/config.h"
+#include "core/paths.h"
 #include "runtime/control.h"
 #include "runtime/monitor-adopt.h"
 #include "runtime/monitor-hooks.h"
@@ -354,16 +356,41 @@ static void settle_signals(struct lxm_monitor *m)
 		log_warning("Invalid reboot_signal '%s', ignoring", s);
 }
 
+/* One read of the config file: the text parsed is the text every hand-over carries, so the full
+ * monitor taking the container back never depends on the file (edited, or broken, meanwhile). */
+static int load_container(struct lxm_monitor *m)
+{
+	_cleanup_free_ char *dir = NULL, *path = NULL, *text = NULL;
+	size_t size = 0;
+	int r;
+
+	if (lxm_name_validate_quiet(m->name) < 0 || lxm_path_join(&dir, m->paths->containers_dir, m->name) < 0 ||
+	    lxm_path_join(&path, dir, "config") < 0 || lxm_read_file(path, &text, &size) < 0)
+		/* says why; without a snapshot the monitor does not hand over */
+		return lxm_container_load(m->paths, m->name, &m->c);
+	r = lxm_container_load_text(m->paths, m->name, text, &m->c);
+	if (r >= 0 && lxm_monitor_config_snapshot(m, text, size) < 0)
+		log_debug("No snapshot of the config, the monitor will not hand over");
+	return r;
+}
+
+/* Whether this process is in the container's monitor cgroup (an adopted monitor never joined it). */
+static bool in_monitor_cgroup(const char *uuid)
+{
+	_cleanup_free_ char *text = NULL, *needle = NULL;
+	if (!uuid || asprintf(&needle, "/lxcmgr.monitor.%s", uuid) < 0 || lxm_read_file("/proc/self/cgroup", &text, NULL) < 0)
+		return false;
+	return strstr(text, needle) != NULL;
+}
+
 static int setup(struct lxm_monitor *m)
 {
 	_cleanup_free_ char *dir = NULL;
 	int r;
 
-	r = lxm_container_load(m->paths, m->name, &m->c);
+	r = load_container(m);
 	if (r < 0)
 		return r;
-	if (lxm_monitor_config_snapshot(m) < 0)
-		log_debug("No snapshot of the config, the monitor will not hand over");
 	r = load_settings(m);
 	if (r < 0)
 		return r;
@@ -529,11 +556,13 @@ int lxm_monitor_run(const struct lxm_paths *paths, const char *name, int notify_
 /* Everything but what the small monitor hands back: config, settings, fds, cgroups (which exist). */
 static int resume_setup(struct lxm_monitor *m, const struct lxm_handover *h)
 {
-	int r = lxm_container_load(m->paths, m->name, &m->c);
+	_cleanup_free_ char *text = NULL;
+	m->config_fd = h->config_fd;
+	int r = lxm_monitor_config_read(h->config_fd, &text);
 	if (r >= 0)
-		r = lxm_monitor_config_restore(m, h->config_fd);
+		r = lxm_container_load_text(m->paths, m->name, text, &m->c);
 	if (r < 0)
-		return r;
+		return log_error_errno(r, "Failed to parse the config this monitor started with: %m");
 	r = load_settings(m);
 	if (r < 0)
 		return r;
@@ -546,7 +575,7 @@ static int resume_setup(struct lxm_monitor *m, const struct lxm_handover *h)
 		r = lxm_cgroup_open_by_id(m->uuid, LXM_CGROUP_PAYLOAD, &m->payload);
 	if (r < 0)
 		return log_error_errno(r, "Failed to open the container's cgroups: %m");
-	m->in_monitor_cg = true;
+	m->in_monitor_cg = in_monitor_cgroup(m->uuid);
 	return lxm_monitor_handover_restore(m, h);
 }
 

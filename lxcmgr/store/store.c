@@ -26,6 +26,12 @@ void lxm_container_free(struct lxm_container *c)
 
 int lxm_container_load(const struct lxm_paths *paths, const char *name, struct lxm_container **ret)
 {
+	return lxm_container_load_text(paths, name, NULL, ret);
+}
+
+int lxm_container_load_text(const struct lxm_paths *paths, const char *name, const char *text,
+			    struct lxm_container **ret)
+{
 	_cleanup_container_free_ struct lxm_container *c = calloc(1, sizeof(*c));
 	int r;
 
@@ -46,7 +52,7 @@ int lxm_container_load(const struct lxm_paths *paths, const char *name, struct l
 	if (lstat(c->dir, &st) < 0 || !S_ISDIR(st.st_mode))
 		return log_error_errno(-ENOENT, "Container '%s' not found", name);
 
-	r = lxm_config_load(c->config_path, &c->config);
+	r = text ? lxm_config_parse_string(text, c->config_path, &c->config) : lxm_config_load(c->config_path, &c->config);
 	if (r == -ENOENT)
 		return log_error_errno(-EINVAL, "Container '%s' has no config file '%s'", name, c->config_path);
 	if (r < 0)

@@ -28,6 +28,10 @@ struct lxm_container {
 
 /* Loads NAME: -ENOENT (logged) when there is no such container, -EINVAL for a broken config. */
 int lxm_container_load(const struct lxm_paths *paths, const char *name, struct lxm_container **ret);
+/* The same with the config parsed from text (NULL: the file), the monitor's snapshot of what it
+ * started with; the file is not read then. */
+int lxm_container_load_text(const struct lxm_paths *paths, const char *name, const char *text,
+			    struct lxm_container **ret);
 void lxm_container_free(struct lxm_container *c);
 DEFINE_TRIVIAL_CLEANUP_FUNC(struct lxm_container *, lxm_container_free)
 #define _cleanup_container_free_ _cleanup_(lxm_container_freep)

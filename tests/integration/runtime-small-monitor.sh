@@ -8,12 +8,14 @@
 require_root "boots containers"
 command -v tmux >/dev/null || { echo "1..0 # SKIP needs tmux"; exit 0; }
 
-plan 43
+plan 46
 
 new_root
 use_shared_cache
 NAME=$(unique_name sm)
 SMALL=$(dirname "$LXCMGR")/lxcmgr-monitor
+# A binary just linked has dirty page-cache pages, which smaps counts as the monitor's Private_Dirty
+sync "$SMALL" 2>/dev/null || sync
 TMUX_SOCK="lxm-sm-$$"
 defer "tmux -L '$TMUX_SOCK' kill-server 2>/dev/null || true"
 tmux -L "$TMUX_SOCK" new-session -d -s keepalive "sleep 3600"
@@ -134,6 +136,20 @@ like "$(lxcmgr list 2>&1)" "was killed" "a killed small monitor is reported (mon
 run_expect_exit 0 lxcmgr start "$NAME"
 wait_for 50 runs_small && ok "the re-adopted monitor hands over too" || not_ok "the re-adopted monitor hands over"
 run_expect_exit 0 lxcmgr stop "$NAME" -t 20
+
+# --- the config file broken while it runs: the hand-back parses the snapshot, not the file --------
+run_expect_exit 0 lxcmgr start "$NAME"
+wait_for 50 runs_small || true
+CFG="$ROOT/var/lib/lxcmgr/containers/$NAME/config"
+cp "$CFG" "$_lib_tmp/config.good"
+printf 'this is { not a config\n' >>"$CFG"
+MP=$(monitor_pid)
+kill -TERM "$MP"
+mon_gone() { ! kill -0 "$MP" 2>/dev/null; }
+wait_for 100 mon_gone || true
+cp "$_lib_tmp/config.good" "$CFG"
+is "$(state_of "$NAME")" stopped "SIGTERM to the monitor after the config file broke still stops the container"
+is "$(last_exit_of "$NAME")" clean "and cleanly (the full monitor took it back from its snapshot)"
 
 # --- switched off; and a bad description ----------------------------------------------------------
 LXCMGR_MONITOR_SMALL=0 "$LXCMGR" --root "$ROOT" start "$NAME" >/dev/null 2>&1
