@@ -476,8 +476,14 @@ int lxm_archive_extract(const char *archive_path, const char *dest, const struct
 		return log_debug_errno(negative_errno(), "Failed to enter '%s': %m", dest);
 
 	r = extract_loop(in, out, dirfd, archive_path, &p);
-	if (r >= 0 && h)
-		r = hashing_finish(h, opts->expect_sha256, archive_path);
+	if (h) {
+		/* Also after a failed unpack: a tarball that is not the one recorded explains any
+		 * failure (a member refused as ENOTDIR, a write error), and the caller rebuilds a
+		 * corrupt entry (-EBADMSG) rather than failing the create. */
+		int k = hashing_finish(h, opts->expect_sha256, archive_path);
+		if (r >= 0 || k == -EBADMSG)
+			r = k < 0 ? k : r;
+	}
 	if (r < 0)
 		archive_write_free(TAKE_PTR(out)); /* its close runs pending fixups: still inside dest */
 	if (fchdir(oldcwd) < 0)

@@ -64,7 +64,7 @@ check() { local d=$1; shift; if "$@"; then ok "$d"; else fail "$d"; fi; }
 builds() { grep -c "^build\$" "$MARK" 2>/dev/null || true; }
 lx() { "$LXCMGR" --root "$ROOT" "$@"; }
 
-echo "1..7"
+echo "1..8"
 
 lx template build fake --rootfs "$(mkdir "$WORK/r1" && echo "$WORK/r1")" >/dev/null
 out=$(lx template build fake --rootfs "$(mkdir "$WORK/r2" && echo "$WORK/r2")")
@@ -96,4 +96,23 @@ check "nothing of the foreign tarball stays in the rootfs" \
 	[ ! -e "$WORK/r3/foreign-member" -a "$(cat "$WORK/r3/bin/busybox")" = payload ]
 check "the rebuilt entry is intact again" \
 	[ "$(sha256sum <"$ENTRY/rootfs.tar.zst" | cut -d' ' -f1)" = "$(sed -n 's/^sha256=//p' "$ENTRY/meta")" ]
+
+# A corrupt entry whose unpack fails with something other than a refusal (here ENOTDIR: a member
+# below a regular file) is still recognised by its checksum and rebuilt, not a failed create.
+python3 - "$WORK/notdir.tar" <<'PY'
+import io, sys, tarfile
+with tarfile.open(sys.argv[1], "w") as t:
+    for name, data in (("./etc", b"x"), ("./etc/hostname", b"h\n")):
+        ti = tarfile.TarInfo(name)
+        ti.size = len(data)
+        t.addfile(ti, io.BytesIO(data))
+PY
+zstd -q -f "$WORK/notdir.tar" -o "$ENTRY/rootfs.tar.zst"
+sed -i "s/^size=.*/size=$(stat -c %s "$ENTRY/rootfs.tar.zst")/" "$ENTRY/meta"
+set +e
+err=$(lx template build fake --rootfs "$(mkdir "$WORK/r4" && echo "$WORK/r4")" 2>&1 >/dev/null)
+rc=$?
+set -e
+check "exit 0: an entry failing to unpack for another reason is rebuilt when its checksum is wrong ($rc)" \
+	[ "$rc" = 0 -a "$(builds)" = 3 -a "$(cat "$WORK/r4/bin/busybox")" = payload ]
 exit $FAILED
