@@ -7,13 +7,13 @@
  * writes to meanwhile (a fresh temporary rootfs, as the store and the cache use).
  */
 #include <fcntl.h>
-#include <linux/openat2.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
 
 #include "image/archive-dl.h"
 #include "image/archive.h"
 #include "util/log.h"
+#include "util/openat2.h"
 #include "util/sha256.h"
 
 DEFINE_TRIVIAL_CLEANUP_FUNC(struct archive *, archive_read_free)
@@ -120,7 +120,7 @@ static int verify_parent(int dirfd, const char *rel, const char **ret_reason)
 		.flags = O_PATH | O_DIRECTORY | O_CLOEXEC,
 		.resolve = RESOLVE_BENEATH | RESOLVE_NO_SYMLINKS | RESOLVE_NO_MAGICLINKS,
 	};
-	int fd = (int)syscall(SYS_openat2, dirfd, dir, &how, sizeof(how));
+	int fd = lxm_openat2(dirfd, dir, &how);
 	if (fd >= 0) {
 		close(fd);
 		return 0;

@@ -9,7 +9,6 @@
  * from a poweroff.
  */
 #include <fcntl.h>
-#include <linux/openat2.h>
 #include <signal.h>
 #include <sys/epoll.h>
 #include <sys/stat.h>
@@ -24,6 +23,7 @@
 #include "runtime/net-step.h"
 #include "security/apparmor.h"
 #include "util/log.h"
+#include "util/openat2.h"
 
 #define CHECK_FIRST_MS 10
 #define CHECK_MAX_MS 1000
@@ -85,7 +85,7 @@ static int open_in_root(int rootfd, const char *path, uint64_t flags, mode_t mod
 {
 	struct open_how how = { .flags = flags | O_CLOEXEC, .mode = mode,
 				.resolve = RESOLVE_IN_ROOT | RESOLVE_NO_MAGICLINKS };
-	int fd = (int)syscall(SYS_openat2, rootfd, path, &how, sizeof(how));
+	int fd = lxm_openat2(rootfd, path, &how);
 	return fd < 0 ? negative_errno() : fd;
 }
 

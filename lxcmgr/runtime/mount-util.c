@@ -1,6 +1,5 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 #include <fcntl.h>
-#include <linux/openat2.h>
 #include <sys/mount.h>
 #include <sys/stat.h>
 #include <sys/statvfs.h>
@@ -8,6 +7,7 @@
 
 #include "runtime/mount-util.h"
 #include "util/log.h"
+#include "util/openat2.h"
 
 #define FD_PATH_MAX 32
 
@@ -71,7 +71,7 @@ int lxm_open_in_root(int root_fd, const char *path, int extra_flags, int *ret_fd
 
 	if (!*rel)
 		rel = ".";
-	fd = (int)syscall(SYS_openat2, root_fd, rel, &how, sizeof(how));
+	fd = lxm_openat2(root_fd, rel, &how);
 	if (fd >= 0) {
 		*ret_fd = fd;
 		return 0;

@@ -2,6 +2,7 @@
 /* Resolving and creating paths inside a rootfs that plants symlinks pointing out of it. */
 #include <fcntl.h>
 #include <limits.h>
+#include <pthread.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -110,12 +111,59 @@ static int teardown(void **state)
 	return system(cmd) == 0 ? 0 : -1;
 }
 
+/* Renames a file back and forth until told to stop: every rename anywhere invalidates a confined
+ * walk's ".." step, which the kernel then fails with EAGAIN for the caller to retry. */
+static volatile bool renaming;
+
+static void *rename_loop(void *arg)
+{
+	char a[PATH_MAX], b[PATH_MAX];
+
+	(void)arg;
+	snprintf(a, sizeof(a), "%s/ra", base);
+	snprintf(b, sizeof(b), "%s/rb", base);
+	close(open(a, O_CREAT | O_WRONLY | O_CLOEXEC, 0644));
+	/* a busy host (a rename every few tens of microseconds), not a renamer that never lets go */
+	while (renaming) {
+		if (rename(a, b) == 0)
+			(void)rename(b, a);
+		usleep(2);
+	}
+	return NULL;
+}
+
+static void test_dotdot_under_renames(void **state)
+{
+	pthread_t t;
+	int failed = 0, last = 0;
+
+	/* Debian's /sbin/init -> ../lib/systemd/systemd: a ".." inside the root */
+	sh("mkdir -p '%s/lib/systemd' '%s/usr/sbin' && touch '%s/lib/systemd/systemd' && "
+	   "ln -s ../../lib/systemd/systemd '%s/usr/sbin/init'", rootfs, rootfs, rootfs, rootfs);
+	renaming = true;
+	assert_int_equal(pthread_create(&t, NULL, rename_loop, NULL), 0);
+	for (int i = 0; i < 20000; i++) {
+		int fd = -EBADF;
+		int r = lxm_open_in_root(root_fd, "/usr/sbin/init", 0, &fd);
+		if (r < 0) {
+			failed++;
+			last = r;
+		} else
+			close(fd);
+	}
+	renaming = false;
+	pthread_join(t, NULL);
+	if (failed)
+		fail_msg("%d of 20000 opens through '..' failed while files were renamed (last %d)", failed, last);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_open_confined),
 		cmocka_unit_test(test_create_never_outside),
 		cmocka_unit_test(test_not_regular),
+		cmocka_unit_test(test_dotdot_under_renames),
 	};
 	return cmocka_run_group_tests(tests, setup, teardown);
 }
