@@ -281,6 +281,16 @@ void lxm_monitor_reap(struct lxm_monitor *m)
 	(void)lxm_monitor_hook(m, "post_stop", ended, how);
 	if (STREQ(how, "reboot") && !m->stop_requested) {
 		log_info("Container rebooted, starting it again");
+		/* A fresh payload cgroup for the new boot: on cgroup v2 systemd inside enabled
+		 * controllers in the inner cgroup's subtree_control, so the new init could not join it
+		 * (no internal processes: EBUSY) and landed in the exec leaf, whose cgroup namespace
+		 * root it does not own ("Failed to create /init.scope control group: Permission
+		 * denied"). */
+		if (m->payload) {
+			int r = lxm_cgroup_destroy(m->payload);
+			if (r < 0)
+				log_warning_errno(r, "Failed to remove the payload cgroup before the reboot, ignoring: %m");
+		}
 		(void)lxm_state_set_last_exit(m->paths, m->name, "reboot");
 		if (lxm_monitor_start_payload(m) >= 0)
 			return;
