@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 #include <fcntl.h>
 #include <sys/mman.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
 
 #include "runtime/console-ring.h"
@@ -79,6 +80,18 @@ int lxm_console_ring_peek(const struct lxm_console_ring *r, struct iovec iov[2])
 		return 1;
 	iov[1] = (struct iovec){ r->buf, r->len - first };
 	return 2;
+}
+
+void lxm_console_ring_send(const struct lxm_console_ring *r, int fd, size_t max)
+{
+	struct iovec iov[2];
+	int n = lxm_console_ring_peek(r, iov);
+	for (int i = 0; i < n; i++)
+		for (size_t off = 0; off < iov[i].iov_len; off += max) {
+			size_t len = iov[i].iov_len - off < max ? iov[i].iov_len - off : max;
+			if (send(fd, (char *)iov[i].iov_base + off, len, MSG_DONTWAIT | MSG_NOSIGNAL) < 0)
+				return;
+		}
 }
 
 void lxm_console_ring_done(struct lxm_console_ring *r)

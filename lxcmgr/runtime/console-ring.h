@@ -21,6 +21,9 @@ void lxm_console_ring_init(struct lxm_console_ring *r, size_t size);
 void lxm_console_ring_append(struct lxm_console_ring *r, const void *data, size_t n);
 /* Fills up to two iovecs with the content in order; returns how many. */
 int lxm_console_ring_peek(const struct lxm_console_ring *r, struct iovec iov[2]);
+/* Sends the history to a new viewer on a SOCK_SEQPACKET socket, in packets of at most max bytes
+ * (each taken whole), without blocking; stops at the first packet the socket refuses. */
+void lxm_console_ring_send(const struct lxm_console_ring *r, int fd, size_t max);
 void lxm_console_ring_done(struct lxm_console_ring *r);
 /* Takes over a ring handed over in memfd fd (-1: none yet) with its position; -EINVAL when fd is
  * smaller than size or the position lies outside it. The ring owns fd afterwards. */

@@ -106,7 +106,6 @@ void lxm_monitor_pty_event(struct lxm_monitor *m, unsigned idx, uint32_t events)
 
 int lxm_monitor_console_attach(struct lxm_monitor *m, struct lxm_mon_client *cl, unsigned tty)
 {
-	struct iovec iov[2];
 	int *master = master_of(m, tty);
 	if (!master)
 		return -ENXIO;
@@ -118,14 +117,7 @@ int lxm_monitor_console_attach(struct lxm_monitor *m, struct lxm_mon_client *cl,
 	cl->tty = (int)tty;
 	if (tty != 0)
 		return 0;
-	/* History first, in packets a SOCK_SEQPACKET peer takes whole */
-	int n = lxm_console_ring_peek(&m->ring, iov);
-	for (int i = 0; i < n; i++)
-		for (size_t off = 0; off < iov[i].iov_len; off += PTY_READ_MAX) {
-			size_t len = iov[i].iov_len - off < PTY_READ_MAX ? iov[i].iov_len - off : PTY_READ_MAX;
-			if (send(cl->fd, (char *)iov[i].iov_base + off, len, MSG_DONTWAIT | MSG_NOSIGNAL) < 0)
-				return 0;
-		}
+	lxm_console_ring_send(&m->ring, cl->fd, PTY_READ_MAX);
 	return 0;
 }
 

@@ -223,7 +223,6 @@ static void pty_event(unsigned idx)
 
 static int console_attach(struct lxm_handover_client *cl, unsigned long tty)
 {
-	struct iovec iov[2];
 	if (tty >= S.h.n_ptys)
 		return -ENXIO;
 	if (S.h.masters[tty] < 0)
@@ -232,13 +231,7 @@ static int console_attach(struct lxm_handover_client *cl, unsigned long tty)
 	cl->tty = (int)tty;
 	if (tty != 0)
 		return 0;
-	int n = lxm_console_ring_peek(&S.ring, iov); /* history first, in packets taken whole */
-	for (int i = 0; i < n; i++)
-		for (size_t off = 0; off < iov[i].iov_len; off += PTY_READ_MAX) {
-			size_t len = iov[i].iov_len - off < PTY_READ_MAX ? iov[i].iov_len - off : PTY_READ_MAX;
-			if (send(cl->fd, (char *)iov[i].iov_base + off, len, MSG_DONTWAIT | MSG_NOSIGNAL) < 0)
-				return 0;
-		}
+	lxm_console_ring_send(&S.ring, cl->fd, PTY_READ_MAX);
 	return 0;
 }
 
