@@ -267,7 +267,10 @@ static int watch_loop(struct lxm_context *ctx, struct stats *s, enum lxm_output_
 		fflush(stdout);
 		(void)tcsetattr(STDIN_FILENO, TCSANOW, &saved);
 	}
-	(void)sigprocmask(SIG_UNBLOCK, &mask, NULL);
+	/* SIGINT/SIGTERM stay blocked: the command exits next, and a second one may already be on its
+	 * way (timeout(1) signals the child and then its process group; a terminal's ^C reaches every
+	 * process of the foreground group), which unblocking would deliver with its default action,
+	 * turning a clean exit 0 into death by signal. */
 	return r;
 }
 

@@ -10,4 +10,4 @@ tests_unit_test_metrics_prom_SOURCES = tests/unit/test-metrics-prom.c \
 tests_unit_test_metrics_prom_CFLAGS = $(LXM_UNIT_CFLAGS)
 tests_unit_test_metrics_prom_LDADD = $(LXM_UNIT_LIBS)
 INTEGRATION_TESTS += tests/integration/metrics.sh
-INTEGRATION_TESTS += tests/integration/output.sh
+INTEGRATION_TESTS += tests/integration/output.sh tests/integration/stats-watch.sh
