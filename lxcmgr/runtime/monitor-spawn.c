@@ -1,24 +1,94 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /*
- * Why re-exec instead of a plain fork: the monitor lives as long as the container, and a fork of
- * the CLI would keep the CLI's heap (parsed configs, the command's buffers) as private memory for
- * that whole time. A fresh exec of the same binary starts with nothing but what the monitor needs.
+ * Why a fork and no exec: the exec of lxcmgr (libraries loaded and relocated, the global and the
+ * container config parsed again) cost 2-3 ms of every `start`, a tenth of it. What the exec gave
+ * the monitor is kept by hand:
+ * - fds: none of the CLI's survives (above all the container lock: a monitor holding it would lock
+ *   out every later command). close_range() closes them for real here, before any of our code runs
+ *   in the monitor; nothing in the CLI caches an fd across this call.
+ * - signals: handlers go back to SIG_DFL, ignored signals stay ignored and the mask is kept,
+ *   exactly what execve() does (the monitor blocks what it reads from its signalfd itself).
+ * - the command line: `lxcmgr [--root R] __monitor NAME 3`, as the exec'ed monitor had, so
+ *   `pgrep -f "__monitor NAME "` and ps still name the container's monitor (PR_SET_MM_ARG_*;
+ *   where the kernel refuses that, the monitor is exec'ed as before).
+ * - memory: the CLI's heap stays mapped, private once the CLI exits, but only until the monitor
+ *   hands the running container over to the small lxcmgr-monitor (an exec, monitor-handover.c),
+ *   right after the start; a hand-back is an exec of lxcmgr too.
  */
 #include <fcntl.h>
 #include <linux/close_range.h>
+#include <signal.h>
+#include <sys/mman.h>
+#include <sys/prctl.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
 
 #include "runtime/monitor-spawn.h"
+#include "runtime/monitor.h"
 #include "util/log.h"
 
 #define NOTIFY_FD 3
 
-static _noreturn_ void exec_monitor(const struct lxm_paths *paths, const char *name, int notify)
+struct monitor_argv {
+	const char *argv[8];
+	int n;
+};
+
+static void build_argv(const struct lxm_paths *paths, const char *name, struct monitor_argv *a)
+{
+	a->n = 0;
+	a->argv[a->n++] = "lxcmgr";
+	if (!IS_EMPTY(paths->root)) {
+		a->argv[a->n++] = "--root";
+		a->argv[a->n++] = paths->root;
+	}
+	a->argv[a->n++] = "__monitor";
+	a->argv[a->n++] = name;
+	a->argv[a->n++] = "3";
+	a->argv[a->n] = NULL;
+}
+
+/* Points /proc/self/cmdline at a copy of argv in a page of its own (the CLI's own argv area is too
+ * short for it). The kernel checks arg_start <= arg_end at each step: try both orders. */
+static int set_cmdline(const struct monitor_argv *a)
+{
+	size_t size = 0;
+	for (int i = 0; i < a->n; i++)
+		size += strlen(a->argv[i]) + 1;
+	char *buf = mmap(NULL, size, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	if (buf == MAP_FAILED)
+		return -errno;
+	char *p = buf;
+	for (int i = 0; i < a->n; i++)
+		p = stpcpy(p, a->argv[i]) + 1;
+	if (prctl(PR_SET_MM, PR_SET_MM_ARG_START, (unsigned long)buf, 0, 0) < 0) {
+		if (prctl(PR_SET_MM, PR_SET_MM_ARG_END, (unsigned long)(buf + size), 0, 0) < 0 ||
+		    prctl(PR_SET_MM, PR_SET_MM_ARG_START, (unsigned long)buf, 0, 0) < 0)
+			return -errno;
+	} else if (prctl(PR_SET_MM, PR_SET_MM_ARG_END, (unsigned long)(buf + size), 0, 0) < 0) {
+		return -errno;
+	}
+	return 0;
+}
+
+/* What execve() does to signal dispositions: caught ones back to SIG_DFL, ignored ones stay. */
+static void reset_signal_handlers(void)
+{
+	for (int sig = 1; sig < _NSIG; sig++) {
+		struct sigaction sa;
+		if (sig == SIGKILL || sig == SIGSTOP || sigaction(sig, NULL, &sa) < 0)
+			continue;
+		if (!(sa.sa_flags & SA_SIGINFO) && (sa.sa_handler == SIG_DFL || sa.sa_handler == SIG_IGN))
+			continue;
+		sa = (struct sigaction){ .sa_handler = SIG_DFL };
+		(void)sigaction(sig, &sa, NULL);
+	}
+}
+
+static _noreturn_ void run_monitor(const struct lxm_paths *paths, const char *name, int notify)
 {
 	static const char *const levels[] = { "error", "warning", "info", "debug", "trace" };
-	const char *argv[8];
-	int i = 0;
+	struct monitor_argv a;
 
 	if (setsid() < 0)
 		_exit(1);
@@ -30,30 +100,30 @@ static _noreturn_ void exec_monitor(const struct lxm_paths *paths, const char *n
 	if (null < 0 || dup2(null, STDIN_FILENO) < 0 || dup2(null, STDOUT_FILENO) < 0)
 		_exit(1);
 	if (notify != NOTIFY_FD) {
-		if (dup2(notify, NOTIFY_FD) < 0)
+		if (dup3(notify, NOTIFY_FD, O_CLOEXEC) < 0)
 			_exit(1);
-	} else if (fcntl(notify, F_SETFD, 0) < 0) {
-		_exit(1);
 	}
-	/* No fd of the CLI survives into the monitor (above all the container lock: a monitor holding
-	 * it would lock out every later command) */
-	(void)syscall(SYS_close_range, NOTIFY_FD + 1, ~0U, CLOSE_RANGE_CLOEXEC);
 	if (chdir("/") < 0)
 		_exit(1);
+	/* the hooks the monitor runs see the CLI's log level, as before */
 	setenv("LXCMGR_LOG_LEVEL", levels[lxm_log_get_level()], 1);
+	build_argv(paths, name, &a);
 
-	argv[i++] = "lxcmgr";
-	if (!IS_EMPTY(paths->root)) {
-		argv[i++] = "--root";
-		argv[i++] = paths->root;
+	if (set_cmdline(&a) < 0) {
+		/* No way to name the process: exec it, which names it (the old way, a few ms slower) */
+		(void)fcntl(NOTIFY_FD, F_SETFD, 0);
+		(void)syscall(SYS_close_range, NOTIFY_FD + 1, ~0U, CLOSE_RANGE_CLOEXEC);
+		execv("/proc/self/exe", (char **)a.argv);
+		log_error_errno(errno, "Failed to execute the monitor: %m");
+		_exit(127);
 	}
-	argv[i++] = "__monitor";
-	argv[i++] = name;
-	argv[i++] = "3";
-	argv[i] = NULL;
-	execv("/proc/self/exe", (char **)argv);
-	log_error_errno(errno, "Failed to execute the monitor: %m");
-	_exit(127);
+	/* No fd of the CLI survives into the monitor: the lock above all (see the top of the file) */
+	if (syscall(SYS_close_range, NOTIFY_FD + 1, ~0U, 0) < 0)
+		_exit(1);
+	reset_signal_handlers();
+	int r = lxm_monitor_run(paths, name, NOTIFY_FD);
+	fflush(NULL);
+	_exit(r < 0 ? 1 : 0); /* never back into the CLI: its cleanups belong to the CLI process */
 }
 
 int lxm_monitor_spawn(const struct lxm_paths *paths, const char *name)
@@ -71,7 +141,7 @@ int lxm_monitor_spawn(const struct lxm_paths *paths, const char *name)
 		return log_error_errno(errno, "Failed to fork: %m");
 	if (pid == 0) {
 		close(rfd);
-		exec_monitor(paths, name, wfd);
+		run_monitor(paths, name, wfd);
 	}
 	closep(&wfd);
 	wfd = -EBADF;
