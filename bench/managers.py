@@ -186,21 +186,22 @@ class Lxcmgr(Manager):
         return json.loads(self.cmd("info", name, "--format", "json").stdout).get("uuid") or ""
 
     def monitor_pids(self):
-        """The monitors of this root's containers only (other roots may run on the host): a
-        monitor sits in the lxcmgr.monitor.UUID cgroup of its container."""
-        ours = {c.get("uuid") for c in json.loads(self.cmd("list", "--format", "json").stdout)}
+        """The monitors of this root's containers only (other roots may run on the host): every
+        monitor sits in the shared lxcmgr.monitor cgroup, and its command line (the full
+        `lxcmgr --root R __monitor NAME ...` or the small lxcmgr-monitor's, which carries it on)
+        names the root."""
+        mark = f"--root\0{self.root}\0__monitor\0".encode()
         pids = []
         for p in glob.glob("/proc/[0-9]*/cgroup"):
             try:
                 with open(p) as f:
                     cg = f.read()
+                with open(p[:-len("cgroup")] + "cmdline", "rb") as f:
+                    cmdline = f.read()
             except OSError:
                 continue
-            for line in cg.split("\n"):
-                leaf = line.rsplit("/", 1)[-1]
-                if leaf.startswith("lxcmgr.monitor.") and leaf[len("lxcmgr.monitor."):] in ours:
-                    pids.append(int(p.split("/")[2]))
-                    break
+            if any(line.endswith(":/lxcmgr.monitor") for line in cg.split("\n")) and mark in cmdline:
+                pids.append(int(p.split("/")[2]))
         return pids
 
     def list(self, json_format=False):

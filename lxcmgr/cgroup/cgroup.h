@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /*
  * One cgroup interface, two back ends: unified (v2) and legacy/hybrid (v1). Each container gets a
- * payload cgroup "lxcmgr.payload.ID" and a monitor cgroup "lxcmgr.monitor.ID" (ID from the uuid,
+ * payload cgroup "lxcmgr.payload.ID" and the shared monitor cgroup "lxcmgr.monitor" (ID from the uuid,
  * never the bare name: cgroups are global across --root worlds). A struct lxm_cgroup is one
  * logical cgroup: the same relative path in every hierarchy of the layout (v2: the one cgroup2
  * mount; v1/hybrid: every v1 hierarchy, the named "systemd" one and, on hybrid, the unified one).
@@ -48,8 +48,10 @@ struct lxm_cgroup; /* opaque: one logical cgroup across all hierarchies */
 
 enum lxm_cgroup_kind {
 	LXM_CGROUP_PAYLOAD = 0, /* lxcmgr.payload.ID */
-	LXM_CGROUP_MONITOR,     /* lxcmgr.monitor.ID */
+	LXM_CGROUP_MONITOR,     /* lxcmgr.monitor: shared by every container's monitor, never removed */
 };
+
+#define LXM_CGROUP_MONITOR_NAME "lxcmgr.monitor"
 
 struct lxm_cgroup_params {
 	const char *fs_root;       /* NULL: "/sys/fs/cgroup"; else mounts under /sys/fs/cgroup are rebased here */
@@ -69,7 +71,8 @@ struct lxm_cgroup_params {
 int lxm_cgroup_new(const char *fs_root, const char *mountinfo_path, const char *name,
 		   struct lxm_cgroup **ret);
 int lxm_cgroup_new_full(const struct lxm_cgroup_params *p, const char *name, struct lxm_cgroup **ret);
-/* Real host, default base: "lxcmgr.payload.UUID" / "lxcmgr.monitor.UUID". uuid: [0-9a-fA-F-]. */
+/* Real host, default base: "lxcmgr.payload.UUID" / "lxcmgr.monitor" (the same for every uuid).
+ * uuid: [0-9a-fA-F-]. */
 int lxm_cgroup_open_by_id(const char *uuid, enum lxm_cgroup_kind kind, struct lxm_cgroup **ret);
 /* The same from mounts the caller parsed once (detect.h: lxm_cgroup_parse_mountinfo()), for a
  * caller opening many cgroups (list); ms NULL parses /proc/self/mountinfo like the above. */

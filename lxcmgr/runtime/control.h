@@ -5,9 +5,7 @@
  *   state              -> ok STATE INIT_PID
  *   stop SECONDS       -> ok stopping, later "done HOW" (HOW: clean|killed|...) and the monitor closes
  *                         the connection when everything is torn down. SECONDS 0 kills at once.
- *   stop SECONDS cgroup -> the same, but the monitor leaves its own (by then empty) cgroup for the
- *                         client to remove once the monitor has exited (lxm_runtime_stop()):
- *                         moving itself out first would cost an RCU grace period (v1: 6-17 ms).
+ *   stop SECONDS cgroup -> the same (older clients; the monitor cgroup is shared and stays, cgroup.h)
  *   kill SIGNAL        -> ok (signal sent to init)
  *   reboot             -> ok (init's reboot signal sent)
  *   console TTY        -> ok, then the connection carries raw bytes both ways: the ring buffer's

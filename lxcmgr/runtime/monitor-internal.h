@@ -30,7 +30,6 @@ struct lxm_mon_client {
 	int fd;
 	int tty;         /* -1: control requests; else attached to pty index tty */
 	bool wants_done; /* sent "stop": gets "done HOW" at the end */
-	bool removes_cgroup; /* sent "stop N cgroup": removes the monitor cgroup after our exit */
 	struct lxm_mon_client *next;
 };
 

@@ -5,7 +5,7 @@
 #include "core/paths.h"
 
 /* Starts container NAME (the caller holds its lock and made sure it is stopped and clean): forks a
- * detached `lxcmgr __monitor NAME 3` (double fork, own session, cwd /, stdin/stdout /dev/null;
+ * detached monitor named `lxcmgr __monitor NAME 3` (double fork, no exec, own session, cwd /, stdin/stdout /dev/null;
  * stderr is the caller's until the start is decided, so the child's own error text reaches the
  * user), waits for its 4-byte report. 0 when init runs; -errno when the start failed (the monitor
  * logged why and removed everything). */

@@ -301,28 +301,6 @@ void lxm_monitor_reap(struct lxm_monitor *m)
 	lxm_monitor_teardown(m, how);
 }
 
-/* The monitor leaves its own cgroup (for the root of each hierarchy) so the cgroup can be removed. */
-static void leave_monitor_cgroup(struct lxm_monitor *m)
-{
-	struct lxm_cgroup_hierarchy_info h;
-	char pid[32];
-	snprintf(pid, sizeof(pid), "%d\n", (int)getpid());
-	for (size_t i = 0; i < lxm_cgroup_n_hierarchies(m->monitor_cg); i++) {
-		_cleanup_free_ char *procs = NULL;
-		if (lxm_cgroup_hierarchy(m->monitor_cg, i, &h) < 0)
-			continue;
-		const char *slash = strrchr(h.path, '/');
-		if (!slash || asprintf(&procs, "%.*s/cgroup.procs", (int)(slash - h.path), h.path) < 0)
-			continue;
-		_cleanup_close_ int fd = open(procs, O_WRONLY | O_CLOEXEC);
-		if (fd < 0 || write(fd, pid, strlen(pid)) < 0)
-			log_debug_errno(errno, "Failed to move the monitor to '%s': %m", procs);
-	}
-	int r = lxm_cgroup_destroy(m->monitor_cg);
-	if (r < 0)
-		log_warning_errno(r, "Failed to remove the monitor cgroup, ignoring: %m");
-}
-
 void lxm_monitor_teardown(struct lxm_monitor *m, const char *how)
 {
 	char msg[64];
@@ -352,13 +330,7 @@ void lxm_monitor_teardown(struct lxm_monitor *m, const char *how)
 		}
 		(void)rmdir(dir);
 	}
-	/* A client that stays until we have exited removes our cgroup then (no migration needed);
-	 * without one we move out and remove it ourselves. */
-	bool client_removes = false;
-	for (struct lxm_mon_client *cl = m->clients; cl; cl = cl->next)
-		client_removes |= cl->wants_done && cl->removes_cgroup;
-	if (m->monitor_cg && !client_removes)
-		leave_monitor_cgroup(m);
+	/* The monitor cgroup is shared and stays (cgroup.h): we exit in it, no migration, no rmdir. */
 	snprintf(msg, sizeof(msg), "done %s", how ? how : "failed");
 	while (m->clients) {
 		if (m->clients->wants_done)

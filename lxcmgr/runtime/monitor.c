@@ -190,10 +190,9 @@ static void handle_request(struct lxm_monitor *m, struct lxm_mon_client *cl, cha
 		(void)lxm_control_send(cl->fd, reply);
 		return;
 	} else if (STREQ(req, "stop")) {
-		char *end = NULL;
-		v = arg ? strtoul(arg, &end, 10) : 30;
+		/* "stop N cgroup" of an older client: nothing to do for it, the monitor cgroup stays */
+		v = arg ? strtoul(arg, NULL, 10) : 30;
 		cl->wants_done = true;
-		cl->removes_cgroup = end && STREQ(end, " cgroup");
 		r = lxm_monitor_stop(m, (unsigned)v);
 		if (r >= 0) {
 			(void)lxm_control_send(cl->fd, "ok stopping");
@@ -374,13 +373,13 @@ static int load_container(struct lxm_monitor *m)
 	return r;
 }
 
-/* Whether this process is in the container's monitor cgroup (an adopted monitor never joined it). */
-static bool in_monitor_cgroup(const char *uuid)
+/* Whether this process is in the monitor cgroup (an adopted monitor never joined it). */
+static bool in_monitor_cgroup(void)
 {
-	_cleanup_free_ char *text = NULL, *needle = NULL;
-	if (!uuid || asprintf(&needle, "/lxcmgr.monitor.%s", uuid) < 0 || lxm_read_file("/proc/self/cgroup", &text, NULL) < 0)
+	_cleanup_free_ char *text = NULL;
+	if (lxm_read_file("/proc/self/cgroup", &text, NULL) < 0)
 		return false;
-	return strstr(text, needle) != NULL;
+	return strstr(text, "/" LXM_CGROUP_MONITOR_NAME "\n") != NULL;
 }
 
 static int setup(struct lxm_monitor *m)
@@ -401,7 +400,7 @@ static int setup(struct lxm_monitor *m)
 		return r;
 	r = lxm_cgroup_open_by_id(m->uuid, LXM_CGROUP_MONITOR, &m->monitor_cg);
 	if (r >= 0)
-		r = lxm_cgroup_create(m->monitor_cg); /* joined with init's attach: start_payload */
+		r = lxm_cgroup_create(m->monitor_cg); /* shared, usually there; joined with init's attach */
 	if (r < 0)
 		return log_error_errno(r, "Failed to set up the monitor cgroup: %m");
 	r = lxm_cgroup_open_by_id(m->uuid, LXM_CGROUP_PAYLOAD, &m->payload);
@@ -575,7 +574,7 @@ static int resume_setup(struct lxm_monitor *m, const struct lxm_handover *h)
 		r = lxm_cgroup_open_by_id(m->uuid, LXM_CGROUP_PAYLOAD, &m->payload);
 	if (r < 0)
 		return log_error_errno(r, "Failed to open the container's cgroups: %m");
-	m->in_monitor_cg = in_monitor_cgroup(m->uuid);
+	m->in_monitor_cg = in_monitor_cgroup();
 	return lxm_monitor_handover_restore(m, h);
 }
 

@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /*
- * The per-container monitor: `lxcmgr __monitor NAME FD`, exec'ed detached by `start`
+ * The per-container monitor: `lxcmgr __monitor NAME FD`, forked detached by `start`
  * (monitor-spawn.h). It creates the cgroups, runs lxm_start(), holds the console, serves
  * RUN/NAME/control (control.h), reaps init, restarts it on reboot and tears everything down when
  * the container ends. It reports the start's result on FD: a 4-byte int, 0 or -errno.

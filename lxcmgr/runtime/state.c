@@ -302,7 +302,7 @@ int lxm_state_cleanup(const struct lxm_paths *paths, const char *name, bool *ret
 	if (lxm_state_read_key(paths, name, "uuid", &uuid) >= 0 && !IS_EMPTY(uuid)) {
 		if (cgroup_finish(uuid, LXM_CGROUP_PAYLOAD) > 0)
 			killed = 1;
-		(void)cgroup_finish(uuid, LXM_CGROUP_MONITOR);
+		/* Not the monitor cgroup: every container's monitor shares it (cgroup.h) */
 	}
 	/* A lost monitor never removed the host side of the network */
 	_cleanup_container_free_ struct lxm_container *c = NULL;

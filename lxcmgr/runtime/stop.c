@@ -62,16 +62,6 @@ static int stop_lost(const struct lxm_paths *paths, const char *name, pid_t init
 	return clean || killed ? 0 : -ESRCH;
 }
 
-/* The monitor has exited and left its empty cgroup to us ("stop N cgroup", control.h). */
-static void remove_monitor_cgroup(struct lxm_cgroup *cg, const char *uuid)
-{
-	int r = 0;
-	if (lxm_cgroup_exists(cg))
-		r = lxm_cgroup_destroy(cg);
-	if (r < 0)
-		log_warning_errno(r, "Failed to remove the monitor cgroup of '%s', ignoring: %m", uuid);
-}
-
 int lxm_runtime_stop_state(const struct lxm_paths *paths, const char *name, const struct lxm_state_info *s,
 			   unsigned timeout_sec, char **ret_how)
 {
@@ -92,16 +82,10 @@ int lxm_runtime_stop_state(const struct lxm_paths *paths, const char *name, cons
 	 * next (start, destroy, a leak check) finds nothing of this run */
 	_cleanup_close_ int monitor_fd = (int)syscall(SYS_pidfd_open, s->monitor_pid, 0);
 	_cleanup_close_ int fd = -EBADF;
-	_cleanup_free_ char *uuid = NULL;
-	_cleanup_cgroup_ struct lxm_cgroup *mon_cg = NULL;
-	/* Waiting for the monitor's exit anyway, we remove its cgroup after it: cheaper than the
-	 * monitor migrating itself out first (control.h). Opened before the request: the mountinfo
-	 * parse then overlaps the monitor's work instead of following it. */
-	bool take_cgroup = monitor_fd >= 0 && lxm_state_read_key(paths, name, "uuid", &uuid) >= 0 && !IS_EMPTY(uuid) &&
-			   lxm_cgroup_open_by_id(uuid, LXM_CGROUP_MONITOR, &mon_cg) >= 0;
+	/* The monitor exits in the shared monitor cgroup, which stays (cgroup.h): nothing to remove */
 	r = lxm_control_connect(paths, name, &fd);
 	if (r >= 0) {
-		snprintf(req, sizeof(req), "stop %u%s", timeout_sec, take_cgroup ? " cgroup" : "");
+		snprintf(req, sizeof(req), "stop %u", timeout_sec);
 		r = lxm_control_request(fd, req, reply, sizeof(reply));
 	}
 	if (r >= 0)
@@ -110,8 +94,6 @@ int lxm_runtime_stop_state(const struct lxm_paths *paths, const char *name, cons
 		struct pollfd p = { .fd = monitor_fd, .events = POLLIN };
 		while (poll(&p, 1, -1) < 0 && errno == EINTR)
 			;
-		if (take_cgroup)
-			remove_monitor_cgroup(mon_cg, uuid);
 	}
 	if (r == -ECONNRESET || r == -ECONNREFUSED || r == -ENOENT) {
 		/* the monitor died under us: finish the job through the cgroup */

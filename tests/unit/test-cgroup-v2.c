@@ -360,6 +360,28 @@ static void test_v2_base(void **state)
 	assert_int_equal(lxm_cgroup_open_by_id("x; rm", LXM_CGROUP_PAYLOAD, &cg), -EINVAL);
 }
 
+/* Every container's monitor shares one cgroup: the name does not depend on the uuid (the uuid is
+ * still checked), the payload's does. */
+static void test_open_by_id_names(void **state)
+{
+	(void)state;
+	struct lxm_cgroup *a = NULL, *b = NULL;
+
+	if (lxm_cgroup_open_by_id("0123abcd", LXM_CGROUP_MONITOR, &a) < 0) {
+		skip(); /* no cgroup mounted here */
+		return;
+	}
+	assert_int_equal(lxm_cgroup_open_by_id("4567ef01", LXM_CGROUP_MONITOR, &b), 0);
+	assert_string_equal(lxm_cgroup_name(a), "lxcmgr.monitor");
+	assert_string_equal(lxm_cgroup_name(b), "lxcmgr.monitor");
+	lxm_cgroup_free(b);
+	assert_int_equal(lxm_cgroup_open_by_id("4567ef01", LXM_CGROUP_PAYLOAD, &b), 0);
+	assert_string_equal(lxm_cgroup_name(b), "lxcmgr.payload.4567ef01");
+	lxm_cgroup_free(a);
+	lxm_cgroup_free(b);
+	assert_int_equal(lxm_cgroup_open_by_id("x; rm", LXM_CGROUP_MONITOR, &a), -EINVAL);
+}
+
 static void test_conversions(void **state)
 {
 	assert_int_equal(lxm_cgroup_cpu_weight_to_shares(100), 1024);
@@ -699,6 +721,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_v1, v1_setup, teardown),
 		cmocka_unit_test_setup_teardown(test_v2_inner, v2_setup, teardown),
 		cmocka_unit_test_setup_teardown(test_v1_inner, v1_setup, teardown),
+		cmocka_unit_test(test_open_by_id_names),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

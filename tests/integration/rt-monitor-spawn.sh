@@ -1,0 +1,69 @@
+#!/bin/bash
+# The monitor `start` forks (runtime/monitor-spawn.c: no exec of lxcmgr) keeps what the exec gave
+# it: its command line names the container's monitor, no fd of the CLI survives (the lock, an
+# inherited one), ignored signals stay ignored, it is no session leader, stdin/stdout are
+# /dev/null. Every container's monitor sits in the one shared cgroup `lxcmgr.monitor`, which stays
+# after a stop; cleaning up after a killed monitor kills no other container's monitor.
+. "$(dirname "$0")/lib.sh"
+require_root "boots containers"
+
+plan 18
+
+new_root
+use_shared_cache
+A=$(unique_name ma)
+B=$(unique_name mb)
+defer "'$LXCMGR' --root '$ROOT' kill '$A' >/dev/null 2>&1 || true"
+defer "'$LXCMGR' --root '$ROOT' kill '$B' >/dev/null 2>&1 || true"
+monitor_of() { pgrep -f -- "__monitor $1 " | head -n1; }
+uuid_of() { sed -n 's/^uuid *= *"\(.*\)"/\1/p' "$ROOT/var/lib/lxcmgr/containers/$1/config"; }
+alive() { kill -0 "$1" 2>/dev/null; }
+
+check "create $A" lxcmgr create "$A" -t busybox
+check "create $B" lxcmgr create "$B" -t busybox
+
+# The full monitor (no hand-over to the small program), started by a CLI that holds an fd of its
+# own (7, inherited, not close-on-exec) and ignores SIGUSR1
+EXTRA="$_lib_tmp/extra-fd"
+: >"$EXTRA"
+(
+	exec 7>"$EXTRA"
+	trap '' USR1
+	LXCMGR_MONITOR_SMALL=0 exec "$LXCMGR" --root "$ROOT" start "$A"
+) && ok "start $A (full monitor)" || not_ok "start $A (full monitor)"
+MA=$(monitor_of "$A")
+[ -n "$MA" ] && ok "its monitor is found by 'pgrep -f \"__monitor NAME \"'" || not_ok "monitor of $A found"
+is "$(tr '\0' ' ' <"/proc/${MA:-0}/cmdline" 2>&1)" "lxcmgr --root $ROOT __monitor $A 3 " "its command line is 'lxcmgr --root R __monitor NAME 3'"
+is "$(cat "/proc/${MA:-0}/comm" 2>&1)" "lxcmgr-monitor" "its process name is lxcmgr-monitor"
+fds=$(ls -l "/proc/${MA:-0}/fd/" 2>&1)
+unlike "$fds" "extra-fd|\.lock" "no fd of the CLI survives (neither the inherited one nor the container lock)"
+like "$(readlink "/proc/${MA:-0}/fd/0")/$(readlink "/proc/${MA:-0}/fd/1")" "^/dev/null//dev/null$" "stdin and stdout are /dev/null"
+sid=$(ps -o sid= -p "${MA:-0}" | tr -d ' ')
+[ -n "$sid" ] && [ "$sid" != "$MA" ] && ok "the monitor is no session leader (no tty can become its own)" ||
+	not_ok "no session leader" "sid $sid pid $MA"
+ign=$(sed -n 's/^SigIgn:\t//p' "/proc/${MA:-0}/status")
+(( (0x$ign >> 9) & 1 )) && ok "an ignored signal stays ignored, as across an exec (SIGUSR1)" ||
+	not_ok "SIGUSR1 ignored" "SigIgn $ign"
+is "$(grep -v -e ':/lxcmgr\.monitor$' -e ':/$' "/proc/${MA:-0}/cgroup" 2>&1)" "" \
+	"the monitor sits in the shared 'lxcmgr.monitor' cgroup (or a root) in every hierarchy"
+grep -q ':/lxcmgr\.monitor$' "/proc/${MA:-0}/cgroup" && ok "... and in 'lxcmgr.monitor' at least once" ||
+	not_ok "in lxcmgr.monitor" "$(cat "/proc/${MA:-0}/cgroup")"
+
+check "start $B (small monitor)" lxcmgr start "$B"
+MB=$(monitor_of "$B")
+is "$(grep -c ':/lxcmgr\.monitor$' "/proc/${MB:-0}/cgroup")" "$(grep -c ':/lxcmgr\.monitor$' "/proc/${MA:-0}/cgroup")" \
+	"the second container's monitor shares that cgroup"
+
+# A lost monitor: its cleanup must not kill what else sits in the shared cgroup
+kill -9 "$MA"
+for _ in $(seq 50); do alive "$MA" || break; sleep 0.1; done
+check "stop $A after its monitor was killed (the cleanup without a monitor)" lxcmgr stop "$A" -t 0
+alive "$MB" && ok "the other container's monitor survived the cleanup" || not_ok "monitor of $B survived"
+is "$(lxcmgr info "$B" --format json | sed -n 's/.*"state":"\([a-z]*\)".*/\1/p')" "running" "$B still runs"
+
+lxcmgr stop "$B" -t 0 >/dev/null 2>&1 || true
+left=""
+for u in "$(uuid_of "$A")" "$(uuid_of "$B")"; do
+	left+=$(ls -d /sys/fs/cgroup/*/lxcmgr.*."$u" /sys/fs/cgroup/lxcmgr.*."$u" 2>/dev/null || true)
+done
+is "$left" "" "no per-container cgroup is left after both stopped"
