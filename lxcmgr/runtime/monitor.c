@@ -15,6 +15,7 @@
 #include <sys/un.h>
 #include <time.h>
 
+#include "cgroup/detect.h"
 #include "config/config.h"
 #include "core/paths.h"
 #include "runtime/control.h"
@@ -77,6 +78,7 @@ int lxm_monitor_start_payload(struct lxm_monitor *m)
 		.paths = m->paths,
 		.container = m->c,
 		.payload = m->payload,
+		.create_payload = true,
 		.self_cgroup = m->in_monitor_cg ? NULL : m->monitor_cg,
 		.n_ttys = m->n_ttys,
 	};
@@ -87,10 +89,7 @@ int lxm_monitor_start_payload(struct lxm_monitor *m)
 	r = lxm_monitor_hook(m, "pre_start", 0, NULL);
 	if (r < 0)
 		return r; /* "The pre_start hook ... failed": nothing made yet */
-	r = lxm_cgroup_create(m->payload);
-	if (r < 0)
-		return log_error_errno(r, "Failed to create the payload cgroup: %m");
-	r = lxm_start(&p, &m->started);
+	r = lxm_start(&p, &m->started); /* creates the payload cgroup too */
 	if (r >= 0)
 		m->in_monitor_cg = true;
 	if (r < 0) {
@@ -398,14 +397,18 @@ static int setup(struct lxm_monitor *m)
 	r = setup_fds(m);
 	if (r < 0)
 		return r;
-	r = lxm_cgroup_open_by_id(m->uuid, LXM_CGROUP_MONITOR, &m->monitor_cg);
-	if (r >= 0)
-		r = lxm_cgroup_create(m->monitor_cg); /* shared, usually there; joined with init's attach */
+	/* Both from one parse of mountinfo. The shared monitor cgroup is made only when joining it
+	 * fails (the first start on this host: steps/cgroup.c), with init's attach. */
+	struct lxm_cgroup_mounts ms;
+	r = lxm_cgroup_parse_mountinfo(NULL, &ms);
+	if (r >= 0) {
+		r = lxm_cgroup_open_by_id_in(&ms, m->uuid, LXM_CGROUP_MONITOR, &m->monitor_cg);
+		if (r >= 0)
+			r = lxm_cgroup_open_by_id_in(&ms, m->uuid, LXM_CGROUP_PAYLOAD, &m->payload);
+		lxm_cgroup_mounts_done(&ms);
+	}
 	if (r < 0)
-		return log_error_errno(r, "Failed to set up the monitor cgroup: %m");
-	r = lxm_cgroup_open_by_id(m->uuid, LXM_CGROUP_PAYLOAD, &m->payload);
-	if (r < 0)
-		return log_error_errno(r, "Failed to open the payload cgroup: %m");
+		return log_error_errno(r, "Failed to open the container's cgroups: %m");
 	r = lxm_state_run_path(m->paths, m->name, NULL, &dir);
 	if (r < 0)
 		return r;

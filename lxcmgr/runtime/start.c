@@ -105,11 +105,12 @@ static _noreturn_ void child_fail(struct lxm_start_ctx *ctx, enum lxm_step step,
  *   -                                   | cgroupfs, dev, console; waits for 'network', 'limits'
  * Moving the child into its cgroups is the slow part of the parent's work on a default v1 host
  * (each burst of migrations waits for an RCU grace period, 8-25 ms), so it overlaps with the
- * child's first mounts. Why that is safe: until 'cgroup' the child only runs our own code, opens
- * no device (v1 devices controller, v2 device program: both check at open/mknod, and 'dev' and
- * 'console', the only steps that open or create device nodes, come after it), forks nothing
- * (pids) and is a single process; the device list is written to the payload cgroup before the
- * attach, and the limits before 'network'; nothing of the container runs before exec. */
+ * child's first mounts, and so does making the payload cgroup (params.create_payload: ~20 mkdirs
+ * on v1), its device list and its owner. Why that is safe: until 'cgroup' the child only runs our
+ * own code, opens no device (v1 devices controller, v2 device program: both check at open/mknod,
+ * and 'dev' and 'console', the only steps that open or create device nodes, come after it), forks
+ * nothing (pids) and is a single process; the device list is written to the payload cgroup before
+ * the attach, and the limits before 'network'; nothing of the container runs before exec. */
 static _noreturn_ void child_main(struct lxm_start_ctx *ctx)
 {
 	int r;
@@ -224,10 +225,6 @@ static int parent_steps(struct lxm_start_ctx *ctx)
 	struct lxm_sync_msg failed = {};
 	int r;
 
-	/* The device list goes on the payload cgroup while the child makes its mounts private. */
-	r = lxm_start_step_devices(ctx);
-	if (r < 0)
-		return r;
 	/* Step 'idmap' attaches the rootfs in the child's mount namespace: only once it is private. */
 	r = lxm_sync_wait(ctx->sync_fd, LXM_STEP_CLONE, &failed);
 	if (r < 0 && failed.error > 0 && failed.step == LXM_STEP_CLONE)

@@ -42,10 +42,13 @@ void lxm_init_signals(enum lxm_init_system i, int *ret_halt, int *ret_reboot);
 struct lxm_start_params {
 	const struct lxm_paths *paths;
 	const struct lxm_container *container; /* loaded, validated */
-	struct lxm_cgroup *payload;            /* created by the caller; start attaches init to it */
-	/* Optional, created by the caller: the caller joins it right after init joined the payload.
-	 * Each burst of cgroup migrations waits for an RCU grace period (6-17 ms on v1 here); two
-	 * back to back share one. */
+	struct lxm_cgroup *payload;            /* start attaches init to it */
+	/* Whether lxm_start() creates the payload cgroup (else the caller did): in step 'cgroup',
+	 * while the child makes its first mounts, off the critical path. */
+	bool create_payload;
+	/* Optional: the caller joins it right after init joined the payload, creating it when
+	 * joining fails (a shared cgroup that usually exists). Each burst of cgroup migrations
+	 * waits for an RCU grace period (6-17 ms on v1 here); two back to back share one. */
 	struct lxm_cgroup *self_cgroup;
 	unsigned n_ttys;                       /* /dev/tty1..N inside (<= LXM_MAX_TTYS) */
 };

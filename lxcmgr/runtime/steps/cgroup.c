@@ -23,13 +23,34 @@ int lxm_start_step_cgroup(struct lxm_start_ctx *ctx)
 		log_debug("Step 'cgroup': no payload cgroup given, the child stays in ours");
 		return 0;
 	}
-	/* The device list is already on the payload cgroup (start.c runs step 'devices' first). */
+	/* All of this while the child makes its first mounts (start.c: why that is safe): the
+	 * cgroup, its device list and, with a user namespace, the inner cgroup's owner, each
+	 * before init joins it. */
+	if (ctx->params->create_payload) {
+		r = lxm_cgroup_create(cg);
+		if (r < 0)
+			return log_error_errno(r, "Failed to create the payload cgroup: %m");
+	}
+	r = lxm_start_step_devices(ctx);
+	if (r >= 0)
+		r = lxm_start_cgroup_hand_over(ctx);
+	if (r < 0)
+		return r;
 	r = lxm_cgroup_attach(cg, ctx->pid);
 	if (r < 0)
 		return log_error_errno(r, "Failed to move the container's init into its cgroup: %m");
 	log_debug("Step 'cgroup': child %d attached to the payload's inner cgroup", (int)ctx->pid);
 	if (ctx->params->self_cgroup) {
+		/* Made when joining fails: missing (the first start on this host, a hierarchy
+		 * mounted since) or, on v1, a cpuset another start just made and has not filled in
+		 * yet (ENOSPC); create fills in an empty cpuset and leaves the rest alone. */
 		r = lxm_cgroup_attach(ctx->params->self_cgroup, 0);
+		if (r < 0) {
+			log_debug_errno(r, "Joining the caller's cgroup failed, creating it: %m");
+			r = lxm_cgroup_create(ctx->params->self_cgroup);
+			if (r >= 0)
+				r = lxm_cgroup_attach(ctx->params->self_cgroup, 0);
+		}
 		if (r < 0)
 			return log_error_errno(r, "Failed to join the monitor cgroup: %m");
 	}

@@ -95,7 +95,9 @@ static int attach_tree(struct lxm_start_ctx *ctx)
 	_cleanup_close_ int ns = open(path, O_RDONLY | O_CLOEXEC);
 	if (ns < 0)
 		return negative_errno();
-	pid_t pid = fork();
+	/* vfork: no copy of the monitor's page tables for two syscalls; the child has its own fs
+	 * struct (no CLONE_FS), so its setns() leaves ours alone, and it only makes raw syscalls */
+	pid_t pid = vfork();
 	if (pid < 0)
 		return negative_errno();
 	if (pid == 0) {
@@ -135,15 +137,20 @@ static int idmap_tree(struct lxm_start_ctx *ctx)
 /* The container's root owns its cgroup, the payload's inner one: systemd inside makes
  * sub-cgroups. Never the payload itself: an owner may write the limit files of its cgroup, and
  * the container would raise its own limits. (Its ptys need no hand-over: they come from its own
- * devpts, steps/console.c.) */
-static int hand_over(struct lxm_start_ctx *ctx, uid_t uid, gid_t gid)
+ * devpts, steps/console.c.) Called by step 'cgroup', before init joins it. */
+int lxm_start_cgroup_hand_over(struct lxm_start_ctx *ctx)
 {
+	uint32_t uid, gid;
 	int r;
-	if (ctx->params->payload) {
-		r = lxm_cgroup_chown(ctx->params->payload, uid, gid);
-		if (r < 0)
-			return log_error_errno(r, "Failed to hand the cgroup to the container's root: %m");
-	}
+
+	if (!ctx->userns || !ctx->params->payload)
+		return 0;
+	if (lxm_idmap_map_id(&ctx->idmap, LXM_IDMAP_UID, 0, true, &uid) < 0 ||
+	    lxm_idmap_map_id(&ctx->idmap, LXM_IDMAP_GID, 0, true, &gid) < 0)
+		return log_error_errno(-ERANGE, "The id map of '%s' does not map root", ctx->container->name);
+	r = lxm_cgroup_chown(ctx->params->payload, uid, gid);
+	if (r < 0)
+		return log_error_errno(r, "Failed to hand the cgroup to the container's root: %m");
 	return 0;
 }
 
@@ -171,9 +178,8 @@ int lxm_start_step_idmap(struct lxm_start_ctx *ctx)
 	r = attach_tree(ctx);
 	if (r < 0)
 		return log_error_errno(r, "Failed to attach the rootfs in the container's mount namespace: %m");
-	r = hand_over(ctx, uid, gid);
-	if (r < 0)
-		return r;
+	/* The cgroup goes to the container's root in step 'cgroup' (lxm_start_cgroup_hand_over()):
+	 * the child waits for this step before its first mount. */
 	log_debug("Step 'idmap': user namespace with root = host uid %u", uid);
 	return 0;
 }
