@@ -9,8 +9,10 @@
  * - signals: handlers go back to SIG_DFL, ignored signals stay ignored and the mask is kept,
  *   exactly what execve() does (the monitor blocks what it reads from its signalfd itself).
  * - the command line: `lxcmgr [--root R] __monitor NAME 3`, as the exec'ed monitor had, so
- *   `pgrep -f "__monitor NAME "` and ps still name the container's monitor (PR_SET_MM_ARG_*;
- *   where the kernel refuses that, the monitor is exec'ed as before).
+ *   `pgrep -f "__monitor NAME "` and ps still name the container's monitor: PR_SET_MM_ARG_* to
+ *   a copy (needs CAP_SYS_RESOURCE), else written over the CLI's own argument and environment
+ *   strings (setproctitle(3): the environment is copied first; /proc/PID/cmdline then reads as
+ *   one string with spaces), else the monitor is exec'ed as before.
  * - memory: the CLI's heap stays mapped, private once the CLI exits, but only until the monitor
  *   hands the running container over to the small lxcmgr-monitor (an exec, monitor-handover.c),
  *   right after the start; a hand-back is an exec of lxcmgr too.
@@ -25,6 +27,7 @@
 
 #include "runtime/monitor-spawn.h"
 #include "runtime/monitor.h"
+#include "config/config.h"
 #include "util/log.h"
 
 #define NOTIFY_FD 3
@@ -71,6 +74,49 @@ static int set_cmdline(const struct monitor_argv *a)
 	return 0;
 }
 
+/* setproctitle(3): the title over the argument strings and, if longer, the environment strings
+ * right behind them (the kernel reads /proc/PID/cmdline on into them when the last byte of the
+ * arguments is not NUL). The environment moves to the heap first. */
+static int overwrite_cmdline(const struct monitor_argv *a)
+{
+	extern char **environ;
+	_cleanup_free_ char *stat = NULL, *title = NULL;
+	unsigned long v[4];
+	size_t len = 0, n = 0;
+
+	if (lxm_read_file("/proc/self/stat", &stat, NULL) < 0)
+		return -EIO;
+	char *p = strrchr(stat, ')'); /* the fields after comm (which may hold spaces) */
+	/* fields 48-51: arg_start arg_end env_start env_end; the space before field 3 follows ')' */
+	for (int field = 3; p && field <= 48; field++)
+		p = strchr(p + 1, ' '); /* the space before field FIELD */
+	if (!p || sscanf(p, " %lu %lu %lu %lu", &v[0], &v[1], &v[2], &v[3]) != 4)
+		return -EIO;
+	if (v[2] != v[1] || v[3] < v[2] || v[1] <= v[0])
+		return -ENOSPC; /* not the layout the kernel reads on through */
+	for (int i = 0; i < a->n; i++)
+		len += strlen(a->argv[i]) + 1;
+	if (len > v[3] - v[0] || !(title = calloc(1, len)))
+		return -ENOSPC;
+	for (int i = 0; i < a->n; i++) {
+		strcat(title, a->argv[i]);
+		if (i + 1 < a->n)
+			strcat(title, " ");
+	}
+	while (environ && environ[n])
+		n++;
+	char **env = calloc(n + 1, sizeof(char *)); /* the process's environment from now on */
+	if (!env)
+		return -ENOMEM;
+	for (size_t i = 0; i < n; i++)
+		if (!(env[i] = strdup(environ[i])))
+			return -ENOMEM; /* a partial copy is dropped with the process (exec fallback) */
+	environ = env;
+	memset((char *)v[0], 0, v[3] - v[0]);
+	memcpy((char *)v[0], title, len);
+	return 0;
+}
+
 /* What execve() does to signal dispositions: caught ones back to SIG_DFL, ignored ones stay. */
 static void reset_signal_handlers(void)
 {
@@ -105,11 +151,15 @@ static _noreturn_ void run_monitor(const struct lxm_paths *paths, const char *na
 	}
 	if (chdir("/") < 0)
 		_exit(1);
+	/* NAME lives in the CLI's argument strings, which overwrite_cmdline() writes over */
+	name = strdup(name);
+	if (!name)
+		_exit(1);
 	/* the hooks the monitor runs see the CLI's log level, as before */
 	setenv("LXCMGR_LOG_LEVEL", levels[lxm_log_get_level()], 1);
 	build_argv(paths, name, &a);
 
-	if (set_cmdline(&a) < 0) {
+	if (set_cmdline(&a) < 0 && overwrite_cmdline(&a) < 0) {
 		/* No way to name the process: exec it, which names it (the old way, a few ms slower) */
 		(void)fcntl(NOTIFY_FD, F_SETFD, 0);
 		(void)syscall(SYS_close_range, NOTIFY_FD + 1, ~0U, CLOSE_RANGE_CLOEXEC);

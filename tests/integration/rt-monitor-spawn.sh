@@ -43,7 +43,8 @@ EXTRA="$_lib_tmp/extra-fd"
 ) && ok "start $A (full monitor)" || not_ok "start $A (full monitor)"
 MA=$(monitor_of "$A")
 [ -n "$MA" ] && ok "its monitor is found by 'pgrep -f \"__monitor NAME \"'" || not_ok "monitor of $A found"
-is "$(tr '\0' ' ' <"/proc/${MA:-0}/cmdline" 2>&1)" "lxcmgr --root $ROOT __monitor $A 3 " "its command line is 'lxcmgr --root R __monitor NAME 3'"
+# (NUL-separated after PR_SET_MM, one string with spaces when written over the CLI's strings)
+like "$(tr '\0' ' ' <"/proc/${MA:-0}/cmdline" 2>&1)" "^lxcmgr --root $ROOT __monitor $A 3 *\$" "its command line is 'lxcmgr --root R __monitor NAME 3'"
 is "$(cat "/proc/${MA:-0}/comm" 2>&1)" "lxcmgr-monitor" "its process name is lxcmgr-monitor"
 fds=$(ls -l "/proc/${MA:-0}/fd/" 2>&1)
 unlike "$fds" "extra-fd|\.lock" "no fd of the CLI survives (neither the inherited one nor the container lock)"
