@@ -416,13 +416,16 @@ int lxm_cg_mkdir_parents(const char *root, const char *path, int (*fixup)(const 
 		return -ENOMEM;
 	if (strncmp(path, root, rl) != 0 || pl <= rl)
 		return -EINVAL;
+	bool made = false;
 	for (char *s = p + rl + 1; s <= p + pl; s++) {
 		char saved = *s;
 
 		if (*s != '/' && *s != '\0')
 			continue;
 		*s = '\0';
+		made = false;
 		if (mkdir(p, 0755) == 0) {
+			made = true;
 			if (fixup) {
 				_cleanup_free_ char *parent = strdup(p);
 
@@ -437,5 +440,5 @@ int lxm_cg_mkdir_parents(const char *root, const char *path, int (*fixup)(const 
 			return negative_errno();
 		*s = saved;
 	}
-	return 0;
+	return made ? 1 : 0;
 }

@@ -62,8 +62,9 @@ static int v1_create(struct lxm_cgroup *cg)
 		int (*fixup)(const char *parent, const char *dir) = has_controller(h, "cpuset") ? cpuset_fixup : NULL;
 
 		r = lxm_cg_mkdir_parents(h->mount_path, h->path, fixup);
-		/* An existing cgroup (a retry) may still have an empty cpuset. */
-		if (r >= 0 && fixup)
+		/* An existing cgroup (a retry, the shared monitor cgroup another start is making)
+		 * may still have an empty cpuset; a new one was filled in by mkdir_parents. */
+		if (r == 0 && fixup)
 			r = fixup(h->parent, h->path);
 		if (r < 0)
 			return lxm_cg_set_error(cg, r, "Failed to create cgroup '%s': %m", h->path);
@@ -72,7 +73,7 @@ static int v1_create(struct lxm_cgroup *cg)
 		if (!h->inner || has_controller(h, "devices"))
 			continue;
 		r = lxm_cg_mkdir_parents(h->path, h->inner, fixup);
-		if (r >= 0 && fixup)
+		if (r == 0 && fixup)
 			r = fixup(h->path, h->inner);
 		if (r < 0)
 			return lxm_cg_set_error(cg, r, "Failed to create cgroup '%s': %m", h->inner);

@@ -96,7 +96,8 @@ struct pollfd;
 int lxm_cg_pidfds_kill(const pid_t *pids, size_t n, struct pollfd **ret, size_t *ret_n);
 /* Waits until each pidfd's process has exited (poll on the pidfds), closes them. */
 int lxm_cg_pidfds_wait(struct pollfd *pfd, size_t n, int timeout_ms);
-/* mkdir -p below an existing root; calls fixup(dir) for each directory it creates. */
+/* mkdir -p below an existing root; calls fixup(dir) for each directory it creates. 1 when it
+ * created path itself, 0 when path existed. */
 int lxm_cg_mkdir_parents(const char *root, const char *path, int (*fixup)(const char *parent, const char *dir));
 
 #define LXM_CG_TIMEOUT_MS 10000
