@@ -21,7 +21,7 @@
 
 /* A new cpuset cgroup starts with empty cpuset.cpus and cpuset.mems, and attaching a task to it
  * fails with ENOSPC until both are set: copy them from the parent. */
-static int cpuset_fixup(const char *parent, const char *dir)
+static int cpuset_copy(const char *parent, const char *dir, bool made)
 {
 	static const char *const files[] = { "cpuset.cpus", "cpuset.mems" };
 
@@ -29,7 +29,8 @@ static int cpuset_fixup(const char *parent, const char *dir)
 		_cleanup_free_ char *mine = NULL, *theirs = NULL;
 		int r;
 
-		if (lxm_cg_read(dir, files[i], &mine) < 0 || *mine)
+		/* a directory this call made is empty: no need to look */
+		if (!made && (lxm_cg_read(dir, files[i], &mine) < 0 || *mine))
 			continue;
 		r = lxm_cg_read(parent, files[i], &theirs);
 		if (r < 0)
@@ -39,6 +40,18 @@ static int cpuset_fixup(const char *parent, const char *dir)
 			return r;
 	}
 	return 0;
+}
+
+/* For a cgroup found there: fills in its cpuset only if it is still empty. */
+static int cpuset_fixup(const char *parent, const char *dir)
+{
+	return cpuset_copy(parent, dir, false);
+}
+
+/* For each directory lxm_cg_mkdir_parents() just made. */
+static int cpuset_new(const char *parent, const char *dir)
+{
+	return cpuset_copy(parent, dir, true);
 }
 
 static bool has_controller(const struct lxm_cgroup_hier *h, const char *ctrl)
@@ -59,9 +72,10 @@ static int v1_create(struct lxm_cgroup *cg)
 
 		/* Only a cpuset hierarchy starts a new cgroup with empty files to fill in: the others
 		 * need no probing (4 needless opens per cgroup and hierarchy on every start). */
-		int (*fixup)(const char *parent, const char *dir) = has_controller(h, "cpuset") ? cpuset_fixup : NULL;
+		bool cpuset = has_controller(h, "cpuset");
+		int (*fixup)(const char *parent, const char *dir) = cpuset ? cpuset_fixup : NULL;
 
-		r = lxm_cg_mkdir_parents(h->mount_path, h->path, fixup);
+		r = lxm_cg_mkdir_parents(h->mount_path, h->path, cpuset ? cpuset_new : NULL);
 		/* An existing cgroup (a retry, the shared monitor cgroup another start is making)
 		 * may still have an empty cpuset; a new one was filled in by mkdir_parents. */
 		if (r == 0 && fixup)
@@ -72,7 +86,7 @@ static int v1_create(struct lxm_cgroup *cg)
 		 * children, also for a while after rmdir: lxm_cgroup_set_devices() makes this one. */
 		if (!h->inner || has_controller(h, "devices"))
 			continue;
-		r = lxm_cg_mkdir_parents(h->path, h->inner, fixup);
+		r = lxm_cg_mkdir_parents(h->path, h->inner, cpuset ? cpuset_new : NULL);
 		if (r == 0 && fixup)
 			r = fixup(h->path, h->inner);
 		if (r < 0)
