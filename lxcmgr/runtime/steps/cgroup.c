@@ -23,17 +23,16 @@ int lxm_start_step_cgroup(struct lxm_start_ctx *ctx)
 		log_debug("Step 'cgroup': no payload cgroup given, the child stays in ours");
 		return 0;
 	}
-	/* All of this while the child makes its first mounts (start.c: why that is safe): the
-	 * cgroup, its device list and, with a user namespace, the inner cgroup's owner, each
-	 * before init joins it. */
+	/* Both while the child makes its first mounts (start.c: why that is safe): the cgroup and
+	 * its device list, before init joins it. (The inner cgroup's owner follows in step
+	 * 'limits', before anything of the container runs: the child's cgroupfs binds need no
+	 * ownership.) */
 	if (ctx->params->create_payload) {
 		r = lxm_cgroup_create(cg);
 		if (r < 0)
 			return log_error_errno(r, "Failed to create the payload cgroup: %m");
 	}
 	r = lxm_start_step_devices(ctx);
-	if (r >= 0)
-		r = lxm_start_cgroup_hand_over(ctx);
 	if (r < 0)
 		return r;
 	r = lxm_cgroup_attach(cg, ctx->pid);

@@ -137,7 +137,7 @@ static int idmap_tree(struct lxm_start_ctx *ctx)
 /* The container's root owns its cgroup, the payload's inner one: systemd inside makes
  * sub-cgroups. Never the payload itself: an owner may write the limit files of its cgroup, and
  * the container would raise its own limits. (Its ptys need no hand-over: they come from its own
- * devpts, steps/console.c.) Called by step 'cgroup', before init joins it. */
+ * devpts, steps/console.c.) Called by step 'limits', before anything of the container runs. */
 int lxm_start_cgroup_hand_over(struct lxm_start_ctx *ctx)
 {
 	uint32_t uid, gid;
@@ -178,7 +178,7 @@ int lxm_start_step_idmap(struct lxm_start_ctx *ctx)
 	r = attach_tree(ctx);
 	if (r < 0)
 		return log_error_errno(r, "Failed to attach the rootfs in the container's mount namespace: %m");
-	/* The cgroup goes to the container's root in step 'cgroup' (lxm_start_cgroup_hand_over()):
+	/* The cgroup goes to the container's root in step 'limits' (lxm_start_cgroup_hand_over()):
 	 * the child waits for this step before its first mount. */
 	log_debug("Step 'idmap': user namespace with root = host uid %u", uid);
 	return 0;

@@ -56,7 +56,11 @@ int lxm_start_step_limits(struct lxm_start_ctx *ctx)
 	struct lxm_cgroup_limits l = LXM_CGROUP_LIMITS_INIT;
 	_cleanup_free_ char *notes = NULL;
 	cfg_t *sec = lxm_cfg_sec(ctx->container->config, "limits", 0);
-	int r;
+	/* The inner cgroup goes to the container's root here, while the child builds its cgroupfs
+	 * and /dev (it waits for this step before its network step, pivot_root and exec) */
+	int r = lxm_start_cgroup_hand_over(ctx);
+	if (r < 0)
+		return r;
 
 	if (!sec || !ctx->params->payload)
 		return 0;

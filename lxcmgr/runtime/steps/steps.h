@@ -73,7 +73,7 @@ int lxm_start_console_received(struct lxm_start_ctx *ctx, int *fds, size_t n); /
 int lxm_start_step_clone(struct lxm_start_ctx *ctx);           /* steps/clone.c; returns 0 in both */
 int lxm_start_step_cgroup(struct lxm_start_ctx *ctx);          /* steps/cgroup.c */
 int lxm_start_step_devices(struct lxm_start_ctx *ctx);         /* steps/devices.c, in 'cgroup' */
-int lxm_start_cgroup_hand_over(struct lxm_start_ctx *ctx);     /* steps/idmap.c, in 'cgroup' */
+int lxm_start_cgroup_hand_over(struct lxm_start_ctx *ctx);     /* steps/idmap.c, in 'limits' */
 int lxm_start_step_idmap(struct lxm_start_ctx *ctx);           /* steps/idmap.c */
 int lxm_start_step_overlay(struct lxm_start_ctx *ctx);         /* steps/overlay.c */
 int lxm_start_step_network(struct lxm_start_ctx *ctx);         /* steps/network.c */
