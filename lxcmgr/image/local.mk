@@ -17,7 +17,8 @@ liblxcmgr_a_SOURCES += \
 	lxcmgr/image/rmtree.c lxcmgr/image/rmtree.h \
 	lxcmgr/image/cache.c lxcmgr/image/cache.h \
 	lxcmgr/image/template-run.c lxcmgr/image/template-run.h \
-	lxcmgr/image/template.c lxcmgr/image/template.h
+	lxcmgr/image/template.c lxcmgr/image/template.h \
+	lxcmgr/image/template-defaults.c lxcmgr/image/template-defaults.h
 lxcmgr_lxcmgr_SOURCES += lxcmgr/cli/cmd-template.c
 INTEGRATION_TESTS += tests/integration/template-cache.sh
 UNIT_TESTS += tests/unit/test-template-cache
