@@ -32,3 +32,7 @@ tests_unit_test_configure_standard_SOURCES = tests/unit/test-configure-standard.
 tests_unit_test_configure_standard_CFLAGS = $(LXM_UNIT_CFLAGS)
 tests_unit_test_configure_standard_LDADD = $(LXM_UNIT_LIBS)
 liblxcmgr_a_SOURCES += lxcmgr/image/configure-standard.c lxcmgr/image/configure-standard.h
+UNIT_TESTS += tests/unit/test-template-defaults
+tests_unit_test_template_defaults_SOURCES = tests/unit/test-template-defaults.c
+tests_unit_test_template_defaults_CFLAGS = $(LXM_UNIT_CFLAGS)
+tests_unit_test_template_defaults_LDADD = $(LXM_UNIT_LIBS)
