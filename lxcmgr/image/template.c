@@ -39,8 +39,7 @@ static bool says_standard_configure(const char *out)
 }
 
 static int resolve_defaults(const struct lxm_paths *paths, const char *path, const struct lxm_template_request *req,
-			    char **ret_release,
-			    char **ret_arch, char **ret_init, bool *ret_standard)
+			    char **ret_release, char **ret_arch, char **ret_init, bool *ret_standard)
 {
 	_cleanup_free_ char *out = NULL, *rel = NULL, *arch = NULL, *init = NULL;
 	char *argv[9] = { (char *)path, (char *)"defaults" };
