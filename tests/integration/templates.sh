@@ -37,7 +37,7 @@ exit_code() {
 	echo "$rc"
 }
 
-echo "1..28"
+echo "1..30"
 
 # --- busybox -----------------------------------------------------------------------------------
 BB=$TMP/bb
@@ -59,6 +59,10 @@ fi
 echo "# busybox build took ${ms} ms of CPU"
 check "busybox result file" grep -qx 'init=busybox' "$TMP/bb.result"
 check "/sbin/init is busybox" test "$(readlink "$BB/sbin/init")" = /bin/busybox
+# Applets are hard links (no inode of their own to allocate at each unpack), none a symlink.
+check "applets are hard links of /bin/busybox" test "$(stat -c %i "$BB/bin/sh")" = "$(stat -c %i "$BB/bin/busybox")" -a \
+	"$(stat -c %i "$BB/usr/bin/env")" = "$(stat -c %i "$BB/bin/busybox")"
+check "no applet is a symlink but /sbin/init" test "$(find "$BB" -type l -lname /bin/busybox)" = "$BB/sbin/init"
 check "busybox is executable" test -x "$BB/bin/busybox"
 check "inittab runs rcS and a console getty" \
 	bash -c "grep -q '^::sysinit:/etc/init.d/rcS' '$BB/etc/inittab' && grep -q '^console::respawn:/sbin/getty' '$BB/etc/inittab' && grep -q '^::shutdown:' '$BB/etc/inittab'"
