@@ -411,8 +411,11 @@ int lxm_attach_run(const struct lxm_paths *paths, const struct lxm_container *c,
 		if (r < 0)
 			return log_error_errno(r, "Failed to run from a sealed copy of the lxcmgr binary: %m");
 	}
+	/* the handle only joins (cgroup.procs) and reads the freezer state: a v2 hierarchy's
+	 * cgroup.controllers is not needed for either */
+	static const struct lxm_cgroup_params cgp = { .no_v2_controllers = true };
 	const char *uuid = lxm_cfg_str(c->config, "uuid");
-	r = lxm_cgroup_open_by_id(uuid ? uuid : "", LXM_CGROUP_PAYLOAD, &a.payload);
+	r = lxm_cgroup_open_by_id_full(&cgp, NULL, uuid ? uuid : "", LXM_CGROUP_PAYLOAD, &a.payload);
 	_cleanup_cgroup_ struct lxm_cgroup *payload = a.payload;
 	if (r < 0)
 		return log_error_errno(r, "Failed to open the cgroup of '%s': %m", c->name);
