@@ -87,6 +87,7 @@ INTEGRATION_TESTS += tests/integration/rt-start.sh tests/integration/isolation.s
 # $(pkglibexecdir).
 pkglibexec_PROGRAMS += lxcmgr/lxcmgr-monitor
 lxcmgr_lxcmgr_monitor_SOURCES = lxcmgr/runtime/monitor-small.c lxcmgr/runtime/handover.c \
+	lxcmgr/runtime/small-kill.c lxcmgr/runtime/small-kill.h \
 	lxcmgr/runtime/console-ring.c lxcmgr/util/log.c lxcmgr/util/parse.c
 lxcmgr_lxcmgr_monitor_CFLAGS = $(WARN_CFLAGS)
 lxcmgr_lxcmgr_monitor_LDFLAGS = -static
