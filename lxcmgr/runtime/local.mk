@@ -98,3 +98,4 @@ tests_unit_test_handover_SOURCES = tests/unit/test-handover.c
 tests_unit_test_handover_CFLAGS = $(LXM_UNIT_CFLAGS)
 tests_unit_test_handover_LDADD = $(LXM_UNIT_LIBS)
 INTEGRATION_TESTS += tests/integration/runtime-small-monitor.sh
+INTEGRATION_TESTS += tests/integration/runtime-fast-kill.sh

@@ -169,7 +169,7 @@ int lxm_small_kill(const struct lxm_handover *h, void (*after_kill)(void *arg), 
 {
 	int ret = 0, r;
 
-	log_info("Killing the container");
+	log_info("Killing the container, tearing it down in the small monitor");
 	/* SIGKILL of a pid namespace's init kills every process in the namespace; cgroup.kill also
 	 * gets any process of the payload cgroup outside it, as lxm_cgroup_kill() at the teardown */
 	if (syscall(SYS_pidfd_send_signal, h->init_pidfd, SIGKILL, NULL, 0) < 0 && errno != ESRCH)
