@@ -84,6 +84,13 @@ int lxm_handover_format(const struct lxm_handover *h, char *buf, size_t size)
 				return -EINVAL;
 			PUT("kill_cgroup %d %s %s\n", h->kill_cgroup_kind[i], inner, h->kill_cgroups[i]);
 		}
+		for (unsigned i = 0; i < h->n_kill_veths && i < LXM_HANDOVER_MAX_VETHS; i++)
+			PUT("kill_veth %s\n", h->kill_veths[i]);
+		for (unsigned i = 0; i < h->n_kill_absent && i < 2 * LXM_HANDOVER_MAX_VETHS; i++) {
+			if (!printable_line(h->kill_absent[i]))
+				return -EINVAL;
+			PUT("kill_absent %s\n", h->kill_absent[i]);
+		}
 	}
 	PUT("end\n");
 #undef PUT
@@ -297,6 +304,24 @@ static int parse_kill_key(const char *key, size_t klen, const char **p, struct l
 		h->kill_cgroup_kind[i] = (int)v;
 		h->n_kill_cgroups++;
 		return 0;
+	}
+	if (klen == 9 && strncmp(key, "kill_veth", 9) == 0) {
+		char *name = h->kill_veths[h->n_kill_veths < LXM_HANDOVER_MAX_VETHS ? h->n_kill_veths : 0];
+		if (h->n_kill_veths >= LXM_HANDOVER_MAX_VETHS ||
+		    rest_of_line(p, name, LXM_HANDOVER_IFNAME_MAX, false) < 0)
+			return -EINVAL;
+		/* an interface name: the fast kill deletes the host link of that name */
+		for (const char *c = name; *c; c++)
+			if (!((*c >= 'a' && *c <= 'z') || (*c >= 'A' && *c <= 'Z') || (*c >= '0' && *c <= '9') ||
+			      *c == '-' || *c == '_' || *c == '.'))
+				return -EINVAL;
+		h->n_kill_veths++;
+		return 0;
+	}
+	if (klen == 11 && strncmp(key, "kill_absent", 11) == 0) {
+		if (h->n_kill_absent >= 2 * LXM_HANDOVER_MAX_VETHS)
+			return -EINVAL;
+		return kill_path(p, h->kill_absent[h->n_kill_absent++], sizeof(h->kill_absent[0]));
 	}
 	return -ENOENT;
 }

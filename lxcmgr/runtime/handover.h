@@ -19,6 +19,8 @@
 #define LXM_HANDOVER_PATH_MAX 4096
 #define LXM_HANDOVER_MAX_CGROUPS 16 /* payload cgroup directories, one per hierarchy */
 #define LXM_HANDOVER_CGROUP_PATH_MAX 512
+#define LXM_HANDOVER_MAX_VETHS 8 /* host veths the fast kill deletes */
+#define LXM_HANDOVER_IFNAME_MAX 16 /* IF_NAMESIZE */
 
 enum lxm_handover_cgroup_kind {
 	LXM_HANDOVER_CG_V1,      /* a v1 hierarchy: removed only */
@@ -77,6 +79,12 @@ struct lxm_handover {
 	int kill_cgroup_kind[LXM_HANDOVER_MAX_CGROUPS]; /* enum lxm_handover_cgroup_kind */
 	char kill_cgroup_inner[LXM_HANDOVER_MAX_CGROUPS][64]; /* the inner cgroup's name, "" for none */
 	char kill_cgroups[LXM_HANDOVER_MAX_CGROUPS][LXM_HANDOVER_CGROUP_PATH_MAX];
+	unsigned n_kill_veths;
+	char kill_veths[LXM_HANDOVER_MAX_VETHS][LXM_HANDOVER_IFNAME_MAX];
+	/* paths that must still not exist at the kill (a managed network made meanwhile: its leases
+	 * and forwards need the full monitor) */
+	unsigned n_kill_absent;
+	char kill_absent[2 * LXM_HANDOVER_MAX_VETHS][LXM_HANDOVER_CGROUP_PATH_MAX];
 };
 
 /* An empty description: every fd -1. */

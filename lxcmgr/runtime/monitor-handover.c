@@ -19,6 +19,7 @@
 #include "runtime/cfg-get.h"
 #include "runtime/monitor-hooks.h"
 #include "runtime/monitor-internal.h"
+#include "runtime/net-setup.h"
 #include "security/apparmor.h"
 #include "util/log.h"
 
@@ -64,10 +65,37 @@ bool lxm_monitor_handover_ready(const struct lxm_monitor *m)
 	return true;
 }
 
+/* The network's part: only host veths to delete (lxm_net_teardown_veths_only()), or none. */
+static bool describe_veths(const struct lxm_monitor *m, struct lxm_handover *h)
+{
+	char *absent[2 * LXM_HANDOVER_MAX_VETHS] = {};
+	size_t n = 0;
+	bool ok = true;
+
+	_Static_assert(LXM_HANDOVER_IFNAME_MAX == IF_NAMESIZE, "interface names");
+	if (cfg_size(m->c->config, "network") == 0)
+		return true;
+	if (lxm_net_teardown_veths_only(m->paths, m->c->config, m->uuid, h->kill_veths, absent,
+					LXM_HANDOVER_MAX_VETHS, &n) < 0)
+		ok = false;
+	for (size_t i = 0; ok && i < 2 * n; i++) {
+		if (strlen(absent[i]) >= sizeof(h->kill_absent[0]))
+			ok = false;
+		else
+			snprintf(h->kill_absent[i], sizeof(h->kill_absent[i]), "%s", absent[i]);
+	}
+	for (size_t i = 0; i < ARRAY_SIZE(absent); i++)
+		free(absent[i]);
+	h->n_kill_veths = ok ? (unsigned)n : 0;
+	h->n_kill_absent = ok ? (unsigned)(2 * n) : 0;
+	return ok;
+}
+
 /* Whether a `kill` may be finished by the small monitor alone (MONITOR.md, "Fast kill"): the
  * teardown of lxm_monitor_teardown() is then only the payload cgroup, last_exit and the run files.
  * Anything more owed at the end of a run keeps the full monitor: a pre_stop or post_stop hook, a
- * network (veths, forwards, leases), an AppArmor profile to unload. The restart policy never acts
+ * managed network (leases, DNS names, forwards), an AppArmor profile to unload. Host veths on
+ * bridges lxcmgr does not manage are deleted by the small monitor (raw netlink). The restart policy never acts
  * on a requested stop (lxm_restart_decide()), so it does not matter here. */
 static void describe_fast_kill(const struct lxm_monitor *m, struct lxm_handover *h)
 {
@@ -76,8 +104,8 @@ static void describe_fast_kill(const struct lxm_monitor *m, struct lxm_handover 
 	bool v2_kill = false;
 	int n;
 
-	if (!m->c || !m->payload || lxm_monitor_hook_exists(m, "pre_stop") ||
-	    lxm_monitor_hook_exists(m, "post_stop") || cfg_size(m->c->config, "network") > 0)
+	if (!m->c || !m->payload || lxm_monitor_hook_exists(m, "pre_stop") || lxm_monitor_hook_exists(m, "post_stop") ||
+	    !describe_veths(m, h))
 		return;
 	const char *aa = lxm_cfg_str(m->c->config, "security.apparmor");
 	if (lxm_apparmor_enabled() && (IS_EMPTY(aa) || STREQ(aa, "generated")))

@@ -318,7 +318,7 @@ static void request(unsigned i)
 	if (arg)
 		*arg++ = '\0';
 	if (STREQ(buf, "stop") && arg && S.h.fast_kill && !S.h.pre_stop_hook &&
-	    (STREQ(arg, "0 cgroup") || (STREQ(arg, "0") && !S.h.kill_own_cgroup)))
+	    (STREQ(arg, "0 cgroup") || (STREQ(arg, "0") && !S.h.kill_own_cgroup)) && lxm_small_kill_possible(&S.h))
 		fast_kill(cl);
 	if (STREQ(buf, "stop") && arg && arg[0] == '0' && (arg[1] == '\0' || arg[1] == ' ') && !S.h.pre_stop_hook)
 		/* `kill`: init dies while the full monitor loads; it answers the request (read first,

@@ -8,7 +8,7 @@
 . "$(dirname "$0")/lib.sh"
 require_root "boots containers"
 
-plan 30
+plan 40
 
 new_root
 use_shared_cache
@@ -103,3 +103,27 @@ sleep 1.5
 is "$(state_of)" "stopped" "still stopped after the kill (no restart)"
 is "$(fast_killed)" "3" "the fast kill with a restart policy"
 is "$(cat "$CT/$N/last_exit")" "killed" "last_exit is killed"
+
+# 5. A veth on a bridge lxcmgr does not manage: the small monitor does it, and the host veth is
+#    gone (its name free for the next start) when the command returns.
+lxcmgr config "$N" set restart.policy no
+BR="lxfk$$"
+BR=${BR:0:15}
+ip link add "$BR" type bridge
+defer "ip link del '$BR' 2>/dev/null || true"
+ip link set "$BR" up
+lxcmgr config "$N" set network.eth0.type veth
+lxcmgr config "$N" set network.eth0.bridge "$BR"
+lxcmgr config "$N" set network.eth0.ipv4 192.0.2.77/24
+check "start with a veth" start_small
+VETH=$(ip -o link show master "$BR" | awk -F': ' '{print $2}' | cut -d@ -f1)
+[ -n "$VETH" ] && ok "the host veth '$VETH' is on the bridge" || not_ok "a host veth is on the bridge"
+UUID3=$(state_key uuid)
+run_expect_exit 0 lxcmgr kill "$N"
+check "the host veth is gone when kill returns" bash -c "! ip link show '$VETH' >/dev/null 2>&1"
+is "$(cgroups_of "$UUID3")" "" "cgroups gone"
+is "$(fast_killed)" "4" "the small monitor did the veth container's kill"
+check "start again: the veth name is free" start_small
+check "the veth is back" ip link show "$VETH"
+run_expect_exit 0 lxcmgr kill "$N"
+check "and gone again" bash -c "! ip link show '$VETH' >/dev/null 2>&1"
