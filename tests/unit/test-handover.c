@@ -68,6 +68,11 @@ static void fill(struct lxm_handover *h)
 	h->kill_cgroup_kind[2] = LXM_HANDOVER_CG_V2_KILL;
 	snprintf(h->kill_cgroups[2], sizeof(h->kill_cgroups[2]), "/sys/fs/cgroup/unified/lxcmgr.payload.x");
 	snprintf(h->kill_cgroup_inner[2], sizeof(h->kill_cgroup_inner[2]), "init");
+	h->n_kill_veths = 1;
+	snprintf(h->kill_veths[0], sizeof(h->kill_veths[0]), "vlxm0123456789a");
+	h->n_kill_absent = 2;
+	snprintf(h->kill_absent[0], sizeof(h->kill_absent[0]), "/tmp/r oot/run/lxcmgr/networks/br0");
+	snprintf(h->kill_absent[1], sizeof(h->kill_absent[1]), "/tmp/r oot/etc/lxcmgr/networks/br0.conf");
 }
 
 static void test_round_trip(void **state)
@@ -159,6 +164,10 @@ static void test_malformed(void **state)
 	expect_reject("kill_cgroup 0 init /sys", "kill_cgroup 0 .. /sys");
 	expect_reject("kill_cgroup 0 init /sys", "kill_cgroup 0 init sys");             /* relative */
 	expect_reject("kill_cgroup 0 init /sys", "kill_cgroup 0 init");                 /* no path */
+	expect_reject("kill_veth vlxm0123456789a", "kill_veth vlxm0123456789ab");       /* > IFNAMSIZ */
+	expect_reject("kill_veth vlxm0123456789a", "kill_veth vlxm/../x");              /* not a name */
+	expect_reject("kill_veth vlxm0123456789a", "kill_veth ");
+	expect_reject("kill_absent /tmp", "kill_absent tmp");                           /* relative */
 }
 
 /* The fast-kill keys are optional (a description without them: the small monitor hands a kill
