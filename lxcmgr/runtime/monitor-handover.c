@@ -95,8 +95,8 @@ static bool describe_veths(const struct lxm_monitor *m, struct lxm_handover *h)
  * teardown of lxm_monitor_teardown() is then only the payload cgroup, last_exit and the run files.
  * Anything more owed at the end of a run keeps the full monitor: a pre_stop or post_stop hook, a
  * managed network (leases, DNS names, forwards), an AppArmor profile to unload. Host veths on
- * bridges lxcmgr does not manage are deleted by the small monitor (raw netlink). The restart policy never acts
- * on a requested stop (lxm_restart_decide()), so it does not matter here. */
+ * bridges lxcmgr does not manage are deleted by the small monitor (raw netlink). The restart
+ * policy never acts on a requested stop (lxm_restart_decide()), so it does not matter here. */
 static void describe_fast_kill(const struct lxm_monitor *m, struct lxm_handover *h)
 {
 	_cleanup_free_ char *run = NULL;

@@ -284,9 +284,9 @@ static void killed(void *arg)
 }
 
 /* `kill` (`stop 0 cgroup`: the client removes our cgroup after our exit; or `stop 0` when we have
- * no cgroup of our own) of a container that owes
- * nothing else at its end (MONITOR.md, "Fast kill"): done here, answered as the full monitor would
- * ("ok stopping", then "done killed" once everything is gone), and the monitor ends. */
+ * no cgroup of our own) of a container that owes nothing else at its end (MONITOR.md, "Fast
+ * kill"): done here, answered as the full monitor would ("ok stopping", then "done killed" once
+ * everything is gone), and the monitor ends. */
 static _noreturn_ void fast_kill(struct lxm_handover_client *cl)
 {
 	char c;
