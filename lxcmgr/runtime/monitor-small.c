@@ -268,12 +268,18 @@ static int signal_init(int sig)
 	return syscall(SYS_pidfd_send_signal, S.h.init_pidfd, sig, NULL, 0) < 0 ? negative_errno() : 0;
 }
 
-/* Once init has its SIGKILL: the answer, and the console ptys closed while the kernel tears the
+/* Once init has its SIGKILL: the answer (with the host veths), and the console ptys closed while the kernel tears the
  * container down (a pty close takes a while; done here it overlaps that wait instead of following
  * it at our exit). Viewers see the console end, as at the full monitor's teardown. */
 static void killed(void *arg)
 {
-	send_text(*(int *)arg, "ok stopping");
+	char reply[32 + LXM_HANDOVER_MAX_VETHS * (6 + LXM_HANDOVER_IFNAME_MAX)] = "ok stopping";
+	/* the host veths: the client starts their removal at once (lxm_runtime_stop_state()) */
+	for (unsigned i = 0; i < S.h.n_kill_veths; i++) {
+		strcat(reply, " veth ");
+		strcat(reply, S.h.kill_veths[i]);
+	}
+	send_text(*(int *)arg, reply);
 	for (unsigned i = 0; i < S.h.n_ptys; i++) {
 		if (S.h.masters[i] >= 0)
 			close(S.h.masters[i]);

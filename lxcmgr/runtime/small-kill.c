@@ -8,9 +8,6 @@
  */
 #include <fcntl.h>
 #include <limits.h>
-#include <linux/netlink.h>
-#include <linux/rtnetlink.h>
-#include <sys/socket.h>
 #include <poll.h>
 #include <signal.h>
 #include <sys/stat.h>
@@ -18,6 +15,7 @@
 #include <sys/wait.h>
 #include <time.h>
 
+#include "runtime/link-del.h"
 #include "runtime/small-kill.h"
 #include "util/log.h"
 
@@ -94,45 +92,6 @@ static int rmdir_tree(const char *path, unsigned depth)
 	return 0;
 }
 
-/* RTM_DELLINK by name in our (the host's) netns; 0, or -errno (-ENODEV: already gone with the
- * container's netns, as a veth pair dies with either end). The reply comes once the kernel has
- * unregistered the pair, the floor of ~15 ms on this host. */
-static int link_delete(const char *name)
-{
-	struct {
-		struct nlmsghdr nh;
-		struct ifinfomsg ifi;
-		char attrs[RTA_SPACE(LXM_HANDOVER_IFNAME_MAX)];
-	} req = {};
-	char buf[1024];
-	size_t len = strlen(name) + 1;
-
-	if (len > LXM_HANDOVER_IFNAME_MAX)
-		return -EINVAL;
-	_cleanup_close_ int fd = socket(AF_NETLINK, SOCK_RAW | SOCK_CLOEXEC, NETLINK_ROUTE);
-	if (fd < 0)
-		return negative_errno();
-	req.nh.nlmsg_type = RTM_DELLINK;
-	req.nh.nlmsg_flags = NLM_F_REQUEST | NLM_F_ACK;
-	req.nh.nlmsg_seq = 1;
-	req.ifi.ifi_family = AF_UNSPEC;
-	struct rtattr *rta = (struct rtattr *)req.attrs;
-	rta->rta_type = IFLA_IFNAME;
-	rta->rta_len = (unsigned short)RTA_LENGTH(len);
-	memcpy(RTA_DATA(rta), name, len);
-	req.nh.nlmsg_len = (uint32_t)(NLMSG_LENGTH(sizeof(req.ifi)) + RTA_SPACE(len));
-	if (send(fd, &req, req.nh.nlmsg_len, 0) < 0)
-		return negative_errno();
-	for (;;) {
-		ssize_t n = recv(fd, buf, sizeof(buf), 0);
-		if (n < 0)
-			return errno == EINTR ? -EINTR : negative_errno();
-		for (struct nlmsghdr *nh = (struct nlmsghdr *)buf; NLMSG_OK(nh, (size_t)n); nh = NLMSG_NEXT(nh, n))
-			if (nh->nlmsg_type == NLMSG_ERROR && nh->nlmsg_seq == 1)
-				return ((struct nlmsgerr *)NLMSG_DATA(nh))->error;
-	}
-}
-
 /* After init's end and the cgroups: by then the kernel's cleanup of the container's netns has
  * mostly unlisted the pair already (ENODEV within a millisecond, 10 of 11 kills here); deleting it
  * while the netns still lives (at the SIGKILL) cost the whole unregister (~15-18 ms) every time.
@@ -141,7 +100,7 @@ static int delete_veths(const struct lxm_handover *h)
 {
 	int r = 0;
 	for (unsigned i = 0; i < h->n_kill_veths; i++) {
-		int k = link_delete(h->kill_veths[i]);
+		int k = lxm_link_delete_raw(h->kill_veths[i]);
 		if (k < 0 && k != -ENODEV && r == 0)
 			r = log_warning_errno(k, "Failed to delete '%s', ignoring: %m", h->kill_veths[i]);
 	}
