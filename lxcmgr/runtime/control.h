@@ -4,7 +4,9 @@
  * packet, text, space-separated; one reply packet "ok ..." or "err ERRNO MESSAGE":
  *   state              -> ok STATE INIT_PID
  *   stop SECONDS       -> ok stopping, later "done HOW" (HOW: clean|killed|...) and the monitor closes
- *                         the connection when everything is torn down. SECONDS 0 kills at once.
+ *                         the connection when everything is torn down. SECONDS 0 kills at once;
+ *                         the small monitor's fast kill answers "ok stopping veth NAME..." with
+ *                         the host veths, whose removal the client starts (MONITOR.md).
  *   stop SECONDS cgroup -> the same, but the monitor leaves its own (by then empty) cgroup for the
  *                         client to remove once the monitor has exited (lxm_runtime_stop()):
  *                         moving itself out first would cost an RCU grace period (v1: 6-17 ms).
