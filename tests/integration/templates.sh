@@ -151,8 +151,8 @@ dhcp_lease() {
 	ip netns exec "$NS_S" /bin/busybox udhcpd "$TMP/udhcpd.conf" || return 1
 	# udhcpd daemonizes: its pid file says it is set up (a discover sent before that is lost, and
 	# five of them at 1 s were not always enough on a loaded machine)
-	local i
-	for i in $(seq 50); do [[ -s $TMP/udhcpd.pid ]] && break; sleep 0.1; done
+	local tries=50
+	while [[ ! -s $TMP/udhcpd.pid ]] && ((tries-- > 0)); do sleep 0.1; done
 	ip -n "$NS_C" link set eth0 up || return 1
 	ip netns exec "$NS_C" chroot "$BB" /sbin/udhcpc -q -n -t 15 -T 1 -i eth0 -s /usr/share/udhcpc/default.script >"$TMP/udhcpc.log" 2>&1 || return 1
 	ip -n "$NS_C" -4 addr show dev eth0 | grep -q 'inet 10.213.7.5[0-9]/24' &&
