@@ -101,9 +101,13 @@ def density_pass(a, m, names, uuids, jobs, net, first):
         mem = [smaps_rollup(p) for p in m.monitor_pids()]
         out["rss"] = [x["rss_kib"] / 1024 for x in mem]
         out["pss"] = [x["pss_kib"] / 1024 for x in mem]
-        out["list"] = [timed(lambda: m.list()) for _ in range(a.runs)]
-        if m.name == "lxcmgr":
-            out["list_json"] = [timed(lambda: m.list(True)) for _ in range(a.runs)]
+        # table and JSON interleaved (table, json, table, json ...): back to back, whichever
+        # ran second met a warmer page cache and a quieter machine than the first
+        out["list"], out["list_json"] = [], []
+        for _ in range(a.runs):
+            out["list"].append(timed(lambda: m.list()))
+            if m.name == "lxcmgr":
+                out["list_json"].append(timed(lambda: m.list(True)))
     t0 = time.perf_counter()
     failed = on_all(names, lambda nm: m.stop(nm, kill=True), jobs)
     out["kill"] = (time.perf_counter() - t0) * 1000.0

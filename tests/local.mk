@@ -1,7 +1,8 @@
 # Unit tests (cmocka): each module's local.mk adds its test-*.c programs to UNIT_TESTS.
 # Integration tests (root, real containers): TAP shell scripts in tests/integration/.
 UNIT_TESTS =
-LXM_UNIT_LIBS = $(LXM_LIBS) $(CMOCKA_LIBS)
+# The shared libraries even where lxcmgr links them statically (configure.ac: LXM_SHARED_LIBS)
+LXM_UNIT_LIBS = liblxcmgr.a libnetworking.a $(LXM_SHARED_LIBS) liblxcmgr.a $(CMOCKA_LIBS)
 LXM_UNIT_CFLAGS = $(AM_CFLAGS) $(CMOCKA_CFLAGS)
 
 INTEGRATION_TESTS =

@@ -63,7 +63,7 @@ struct lxm_cgroup_params {
 	bool no_unified_kill;      /* v1 hybrid: do not use unified cgroup.kill (tests force the freezer path) */
 	bool no_v2_controllers;    /* leave a v2 hierarchy's controllers "" instead of reading its
 				    * cgroup.controllers: for a handle that only reads state files (list's
-				    * frozen check, one per container) */
+				    * frozen check, one per container) or joins (exec) */
 };
 
 /* Opens (does not create) the cgroup NAME ("lxcmgr.payload.ID") for the host. fs_root is

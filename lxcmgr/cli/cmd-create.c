@@ -197,10 +197,16 @@ static int overlay_configure(struct lxm_context *ctx, const struct create_args *
 	*config = TAKE_PTR(t2);
 	if ((r = lxm_config_parse_string(*config, "config", &tc.config)) < 0)
 		return r;
-	r = lxm_storage_private_view(&tc);
+	r = lxm_storage_scratch_view(&tc);
+	if (r >= 0) {
+		/* The standard configure in C where the template declares it: no shell per create. */
+		struct lxm_template_request req = { .template_name = a->template_name, .release = a->release,
+						    .arch = a->arch, .init = a->init, .name = a->name };
+		r = lxm_template_configure_auto(&ctx->paths, &req, t->tmp_rootfs);
+	}
+	int k = lxm_storage_scratch_view_end(&tc);
 	if (r >= 0)
-		r = lxm_template_configure(&ctx->paths, a->template_name, t->tmp_rootfs, a->name);
-	lxm_storage_deactivate(&tc);
+		r = k;
 	cfg_free(tc.config);
 	return r;
 }

@@ -101,16 +101,49 @@ static int walk_parent(int dirfd, const char *dir, const char **ret_reason)
 	return 0;
 }
 
+/* Directories verified by openat2() during this extraction (the last two: a member's own and a
+ * hard link target's, "bin" and "usr/bin" in turn for a busybox tree). Once verified, a path stays
+ * a chain of real directories until the end: dest has no other writer (see the top), no member
+ * may replace a directory with anything else (verify_final) and nothing is renamed or removed, so
+ * the check need not be repeated for the next member in the same directory. */
+struct verified_dirs {
+	char *dir[2];
+	unsigned next;
+};
+
+static void verified_dirs_done(struct verified_dirs *v)
+{
+	free(v->dir[0]);
+	free(v->dir[1]);
+}
+
+static bool verified_has(const struct verified_dirs *v, const char *dir, size_t len)
+{
+	for (size_t i = 0; i < ARRAY_SIZE(v->dir); i++)
+		if (v->dir[i] && strlen(v->dir[i]) == len && memcmp(v->dir[i], dir, len) == 0)
+			return true;
+	return false;
+}
+
+static void verified_add(struct verified_dirs *v, char *dir)
+{
+	free(v->dir[v->next]);
+	v->dir[v->next] = dir;
+	v->next = (v->next + 1) % ARRAY_SIZE(v->dir);
+}
+
 /* Verifies that the directory holding rel is a real directory beneath dirfd, reached without any
  * symlink. libarchive writes by path relative to the working directory, so this is what stops a
  * member from being redirected by something an earlier member planted. */
-static int verify_parent(int dirfd, const char *rel, const char **ret_reason)
+static int verify_parent(int dirfd, const char *rel, struct verified_dirs *v, const char **ret_reason)
 {
 	const char *slash = strrchr(rel, '/');
 	_cleanup_free_ char *dir = NULL;
 
 	if (!slash)
 		return 0; /* directly in dest */
+	if (verified_has(v, rel, (size_t)(slash - rel)))
+		return 0;
 	dir = strndup(rel, (size_t)(slash - rel));
 	if (!dir)
 		return -ENOMEM;
@@ -123,6 +156,7 @@ static int verify_parent(int dirfd, const char *rel, const char **ret_reason)
 	int fd = lxm_openat2(dirfd, dir, &how);
 	if (fd >= 0) {
 		close(fd);
+		verified_add(v, TAKE_PTR(dir));
 		return 0;
 	}
 	/* Attack: a symlink component (ELOOP) or an escape from dest (EXDEV). */
@@ -160,7 +194,7 @@ static int verify_final(int dirfd, const char *rel, unsigned ftype, const char *
 }
 
 /* Hard links: the target must be a member name inside dest, reached without symlinks, and exist. */
-static int verify_hardlink(int dirfd, struct archive_entry *e, const char **ret_reason)
+static int verify_hardlink(int dirfd, struct archive_entry *e, struct verified_dirs *v, const char **ret_reason)
 {
 	_cleanup_free_ char *target = NULL;
 	struct stat st;
@@ -174,7 +208,7 @@ static int verify_hardlink(int dirfd, struct archive_entry *e, const char **ret_
 		*ret_reason = "hard link to the root directory";
 		return -EINVAL;
 	}
-	r = verify_parent(dirfd, target, ret_reason);
+	r = verify_parent(dirfd, target, v, ret_reason);
 	if (r < 0)
 		return r;
 	if (fstatat(dirfd, target, &st, AT_SYMLINK_NOFOLLOW) < 0) {
@@ -193,7 +227,7 @@ static int verify_hardlink(int dirfd, struct archive_entry *e, const char **ret_
 
 /* Checks one member and rewrites its names to the normalised relative form. Returns 1 to extract,
  * 0 to skip, -EINVAL (logged) to refuse the archive. */
-static int check_entry(int dirfd, struct archive_entry *e)
+static int check_entry(int dirfd, struct archive_entry *e, struct verified_dirs *v)
 {
 	const char *name = archive_entry_pathname(e), *reason = NULL;
 	_cleanup_free_ char *rel = NULL;
@@ -210,9 +244,9 @@ static int check_entry(int dirfd, struct archive_entry *e)
 	if (!*rel)
 		return 0; /* "./": dest itself exists already, keep its owner and mode */
 
-	r = verify_parent(dirfd, rel, &reason);
+	r = verify_parent(dirfd, rel, v, &reason);
 	if (r >= 0 && archive_entry_hardlink(e))
-		r = verify_hardlink(dirfd, e, &reason);
+		r = verify_hardlink(dirfd, e, v, &reason);
 	if (r >= 0)
 		r = verify_final(dirfd, rel, ftype, &reason);
 	if (r == -EINVAL)
@@ -308,6 +342,7 @@ static int extract_entry(struct archive *in, struct archive *out, struct archive
 
 static int extract_loop(struct archive *in, struct archive *out, int dirfd, const char *path, struct progress *p)
 {
+	_cleanup_(verified_dirs_done) struct verified_dirs v = {};
 	struct archive_entry *e;
 	int r;
 
@@ -322,7 +357,7 @@ static int extract_loop(struct archive *in, struct archive *out, int dirfd, cons
 		else if (r < ARCHIVE_WARN)
 			return log_error_errno(-EINVAL, "Archive '%s' is corrupt or truncated: %s", path,
 					       archive_error_string(in));
-		r = check_entry(dirfd, e);
+		r = check_entry(dirfd, e, &v);
 		if (r < 0)
 			return r;
 		if (r > 0) {

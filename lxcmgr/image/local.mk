@@ -17,7 +17,8 @@ liblxcmgr_a_SOURCES += \
 	lxcmgr/image/rmtree.c lxcmgr/image/rmtree.h \
 	lxcmgr/image/cache.c lxcmgr/image/cache.h \
 	lxcmgr/image/template-run.c lxcmgr/image/template-run.h \
-	lxcmgr/image/template.c lxcmgr/image/template.h
+	lxcmgr/image/template.c lxcmgr/image/template.h \
+	lxcmgr/image/template-defaults.c lxcmgr/image/template-defaults.h
 lxcmgr_lxcmgr_SOURCES += lxcmgr/cli/cmd-template.c
 INTEGRATION_TESTS += tests/integration/template-cache.sh
 UNIT_TESTS += tests/unit/test-template-cache
@@ -31,3 +32,7 @@ tests_unit_test_configure_standard_SOURCES = tests/unit/test-configure-standard.
 tests_unit_test_configure_standard_CFLAGS = $(LXM_UNIT_CFLAGS)
 tests_unit_test_configure_standard_LDADD = $(LXM_UNIT_LIBS)
 liblxcmgr_a_SOURCES += lxcmgr/image/configure-standard.c lxcmgr/image/configure-standard.h
+UNIT_TESTS += tests/unit/test-template-defaults
+tests_unit_test_template_defaults_SOURCES = tests/unit/test-template-defaults.c
+tests_unit_test_template_defaults_CFLAGS = $(LXM_UNIT_CFLAGS)
+tests_unit_test_template_defaults_LDADD = $(LXM_UNIT_LIBS)

@@ -5,7 +5,9 @@
 
 #include "image/archive.h"
 #include "image/cache.h"
+#include "image/configure-standard.h"
 #include "image/rmtree.h"
+#include "image/template-defaults.h"
 #include "image/template-run.h"
 #include "image/template.h"
 #include "util/log.h"
@@ -36,8 +38,8 @@ static bool says_standard_configure(const char *out)
 	return false;
 }
 
-static int resolve_defaults(const char *path, const struct lxm_template_request *req, char **ret_release,
-			    char **ret_arch, char **ret_init, bool *ret_standard)
+static int resolve_defaults(const struct lxm_paths *paths, const char *path, const struct lxm_template_request *req,
+			    char **ret_release, char **ret_arch, char **ret_init, bool *ret_standard)
 {
 	_cleanup_free_ char *out = NULL, *rel = NULL, *arch = NULL, *init = NULL;
 	char *argv[9] = { (char *)path, (char *)"defaults" };
@@ -50,7 +52,8 @@ static int resolve_defaults(const char *path, const struct lxm_template_request 
 		argv[n++] = (char *)"--arch", argv[n++] = (char *)req->arch;
 	if (req->init)
 		argv[n++] = (char *)"--init", argv[n++] = (char *)req->init;
-	r = lxm_template_run(req->template_name, argv, false, &out);
+	/* The recorded answer unless --no-cache: a create from a warm cache runs no shell at all. */
+	r = lxm_template_defaults_run(paths, req->template_name, argv, !req->no_cache, &out);
 	if (r < 0)
 		return r;
 	r = lxm_template_parse_result(out, &rel, &arch, &init);
@@ -250,7 +253,7 @@ static int build(const struct lxm_paths *paths, const struct lxm_template_reques
 	r = lxm_template_find(paths, req->template_name, &path);
 	if (r < 0)
 		return r;
-	r = resolve_defaults(path, req, &rel, &arch, &init, ret_standard);
+	r = resolve_defaults(paths, path, req, &rel, &arch, &init, ret_standard);
 	if (r < 0)
 		return r;
 	r = lxm_cache_key(req->template_name, rel, arch, init, &m.key, &m.release, &m.arch, &m.init);
@@ -296,6 +299,26 @@ int lxm_template_build(const struct lxm_paths *paths, const struct lxm_template_
 	if (r >= 0 && ret)
 		ret->configure_standard = standard;
 	return r;
+}
+
+int lxm_template_configure_auto(const struct lxm_paths *paths, const struct lxm_template_request *req,
+				const char *rootfs)
+{
+	_cleanup_free_ char *path = NULL, *rel = NULL, *arch = NULL, *init = NULL;
+	bool standard = false;
+	int r;
+
+	/* Names become file contents and arguments: no newlines or slashes smuggled in. */
+	if (IS_EMPTY(req->name) || strpbrk(req->name, "/\n\r \t"))
+		return log_error_errno(-EINVAL, "Invalid container name '%s'", req->name ? req->name : "");
+	r = lxm_template_find(paths, req->template_name, &path);
+	if (r >= 0)
+		r = resolve_defaults(paths, path, req, &rel, &arch, &init, &standard);
+	if (r < 0)
+		return r;
+	if (standard)
+		return lxm_template_configure_standard(rootfs, req->name);
+	return lxm_template_configure(paths, req->template_name, rootfs, req->name);
 }
 
 /* Refuses unknown keys before taking a lock (which would create a lock file for them). */

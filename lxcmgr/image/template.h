@@ -48,3 +48,9 @@ int lxm_template_remove(const struct lxm_paths *paths, const char *key);
 int lxm_template_configure(const struct lxm_paths *paths, const char *template_name, const char *rootfs,
 			   const char *name);
 
+
+/* The configure phase for a rootfs of template req->template_name (for req->name): done in C when
+ * the template's defaults (recorded, see template-defaults.h) say "configure=standard", else by
+ * running the template's "configure". */
+int lxm_template_configure_auto(const struct lxm_paths *paths, const struct lxm_template_request *req,
+				const char *rootfs);

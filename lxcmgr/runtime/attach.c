@@ -296,18 +296,12 @@ static int read_messages(int sock, int *ret_master)
 static int read_running_init(const struct lxm_paths *paths, const char *name, pid_t *ret_pid,
 			     uint64_t *ret_start)
 {
-	_cleanup_free_ char *state = NULL, *pid = NULL, *start = NULL;
-	int r = lxm_state_read_key(paths, name, "state", &state);
-	if (r < 0)
+	bool running;
+	if (lxm_state_read_init(paths, name, &running, ret_pid, ret_start) < 0)
 		return -ESRCH;
-	if (!STREQ(state, "running"))
+	if (!running)
 		return 0;
-	if (lxm_state_read_key(paths, name, "init_pid", &pid) < 0 ||
-	    lxm_state_read_key(paths, name, "init_start", &start) < 0)
-		return -ESRCH;
-	*ret_pid = (pid_t)strtol(pid, NULL, 10);
-	*ret_start = strtoull(start, NULL, 10);
-	return *ret_pid > 0 ? 1 : -ESRCH;
+	return *ret_pid > 0 && *ret_start > 0 ? 1 : -ESRCH;
 }
 
 /* Opens a pidfd of the container's init. The common case reads the state file only: the monitor
@@ -417,8 +411,11 @@ int lxm_attach_run(const struct lxm_paths *paths, const struct lxm_container *c,
 		if (r < 0)
 			return log_error_errno(r, "Failed to run from a sealed copy of the lxcmgr binary: %m");
 	}
+	/* the handle only joins (cgroup.procs) and reads the freezer state: a v2 hierarchy's
+	 * cgroup.controllers is not needed for either */
+	static const struct lxm_cgroup_params cgp = { .no_v2_controllers = true };
 	const char *uuid = lxm_cfg_str(c->config, "uuid");
-	r = lxm_cgroup_open_by_id(uuid ? uuid : "", LXM_CGROUP_PAYLOAD, &a.payload);
+	r = lxm_cgroup_open_by_id_full(&cgp, NULL, uuid ? uuid : "", LXM_CGROUP_PAYLOAD, &a.payload);
 	_cleanup_cgroup_ struct lxm_cgroup *payload = a.payload;
 	if (r < 0)
 		return log_error_errno(r, "Failed to open the cgroup of '%s': %m", c->name);

@@ -4,7 +4,9 @@
  * packet, text, space-separated; one reply packet "ok ..." or "err ERRNO MESSAGE":
  *   state              -> ok STATE INIT_PID
  *   stop SECONDS       -> ok stopping, later "done HOW" (HOW: clean|killed|...) and the monitor closes
- *                         the connection when everything is torn down. SECONDS 0 kills at once.
+ *                         the connection when everything is torn down. SECONDS 0 kills at once;
+ *                         the small monitor's fast kill answers "ok stopping veth NAME..." with
+ *                         the host veths, whose removal the client starts (MONITOR.md).
  *   stop SECONDS cgroup -> the same (older clients; the monitor cgroup is shared and stays, cgroup.h)
  *   kill SIGNAL        -> ok (signal sent to init)
  *   reboot             -> ok (init's reboot signal sent)

@@ -72,6 +72,26 @@ int lxm_handover_format(const struct lxm_handover *h, char *buf, size_t size)
 	PUT("\n");
 	for (unsigned i = 0; i < h->n_clients && i < LXM_HANDOVER_MAX_CLIENTS; i++)
 		PUT("client %d %d\n", h->clients[i].fd, h->clients[i].tty);
+	if (h->fast_kill) {
+		if (!printable_line(h->kill_run_dir) || !printable_line(h->kill_last_exit))
+			return -EINVAL;
+		PUT("kill_run %d %s\nkill_exit %s\n", h->kill_own_cgroup ? 1 : 0, h->kill_run_dir, h->kill_last_exit);
+		for (unsigned i = 0; i < h->n_kill_cgroups && i < LXM_HANDOVER_MAX_CGROUPS; i++) {
+			if (!printable_line(h->kill_cgroups[i]))
+				return -EINVAL;
+			const char *inner = h->kill_cgroup_inner[i][0] ? h->kill_cgroup_inner[i] : "-";
+			if (strchr(inner, ' ') || strchr(inner, '\n'))
+				return -EINVAL;
+			PUT("kill_cgroup %d %s %s\n", h->kill_cgroup_kind[i], inner, h->kill_cgroups[i]);
+		}
+		for (unsigned i = 0; i < h->n_kill_veths && i < LXM_HANDOVER_MAX_VETHS; i++)
+			PUT("kill_veth %s\n", h->kill_veths[i]);
+		for (unsigned i = 0; i < h->n_kill_absent && i < 2 * LXM_HANDOVER_MAX_VETHS; i++) {
+			if (!printable_line(h->kill_absent[i]))
+				return -EINVAL;
+			PUT("kill_absent %s\n", h->kill_absent[i]);
+		}
+	}
 	PUT("end\n");
 #undef PUT
 	return (int)off;
@@ -233,9 +253,82 @@ static int check_fds(const struct lxm_handover *h)
 	return 0;
 }
 
+/* An absolute path without a ".." component: the fast kill removes what these name. */
+static int kill_path(const char **p, char *dst, size_t size)
+{
+	if (rest_of_line(p, dst, size, false) < 0 || dst[0] != '/' || strstr(dst, "/../") ||
+	    (strlen(dst) >= 3 && strcmp(dst + strlen(dst) - 3, "/..") == 0))
+		return -EINVAL;
+	return 0;
+}
+
+/* The optional fast-kill keys (at most once each, kill_cgroup up to LXM_HANDOVER_MAX_CGROUPS). */
+static int parse_kill_key(const char *key, size_t klen, const char **p, struct lxm_handover *h, bool *seen_run,
+			  bool *seen_exit)
+{
+	long long v;
+	if (klen == 8 && strncmp(key, "kill_run", 8) == 0) {
+		if (*seen_run)
+			return -EINVAL;
+		*seen_run = true;
+		if (field(p, 0, 1, &v) < 0)
+			return -EINVAL;
+		h->kill_own_cgroup = v == 1;
+		return kill_path(p, h->kill_run_dir, sizeof(h->kill_run_dir));
+	}
+	if (klen == 9 && strncmp(key, "kill_exit", 9) == 0) {
+		if (*seen_exit)
+			return -EINVAL;
+		*seen_exit = true;
+		return kill_path(p, h->kill_last_exit, sizeof(h->kill_last_exit));
+	}
+	if (klen == 11 && strncmp(key, "kill_cgroup", 11) == 0) {
+		unsigned i = h->n_kill_cgroups;
+		char *inner = h->kill_cgroup_inner[i >= LXM_HANDOVER_MAX_CGROUPS ? 0 : i];
+		size_t len;
+		if (i >= LXM_HANDOVER_MAX_CGROUPS || field(p, 0, _LXM_HANDOVER_CG_MAX - 1, &v) < 0 || **p != ' ')
+			return -EINVAL;
+		/* the inner cgroup: one path component (the name below the cgroup, or "-") */
+		len = strcspn(*p + 1, " \n");
+		if (len == 0 || len >= sizeof(h->kill_cgroup_inner[0]) || (*p)[1 + len] != ' ')
+			return -EINVAL;
+		memcpy(inner, *p + 1, len);
+		inner[len] = '\0';
+		*p += 1 + len;
+		if (strchr(inner, '/') || strcmp(inner, ".") == 0 || strcmp(inner, "..") == 0)
+			return -EINVAL;
+		if (strcmp(inner, "-") == 0)
+			inner[0] = '\0';
+		if (kill_path(p, h->kill_cgroups[i], sizeof(h->kill_cgroups[0])) < 0)
+			return -EINVAL;
+		h->kill_cgroup_kind[i] = (int)v;
+		h->n_kill_cgroups++;
+		return 0;
+	}
+	if (klen == 9 && strncmp(key, "kill_veth", 9) == 0) {
+		char *name = h->kill_veths[h->n_kill_veths < LXM_HANDOVER_MAX_VETHS ? h->n_kill_veths : 0];
+		if (h->n_kill_veths >= LXM_HANDOVER_MAX_VETHS ||
+		    rest_of_line(p, name, LXM_HANDOVER_IFNAME_MAX, false) < 0)
+			return -EINVAL;
+		/* an interface name: the fast kill deletes the host link of that name */
+		for (const char *c = name; *c; c++)
+			if (!((*c >= 'a' && *c <= 'z') || (*c >= 'A' && *c <= 'Z') || (*c >= '0' && *c <= '9') ||
+			      *c == '-' || *c == '_' || *c == '.'))
+				return -EINVAL;
+		h->n_kill_veths++;
+		return 0;
+	}
+	if (klen == 11 && strncmp(key, "kill_absent", 11) == 0) {
+		if (h->n_kill_absent >= 2 * LXM_HANDOVER_MAX_VETHS)
+			return -EINVAL;
+		return kill_path(p, h->kill_absent[h->n_kill_absent++], sizeof(h->kill_absent[0]));
+	}
+	return -ENOENT;
+}
+
 int lxm_handover_parse(const char *text, struct lxm_handover *ret)
 {
-	bool seen[K_MAX] = {}, pty_seen[LXM_HANDOVER_MAX_PTYS] = {}, ended = false;
+	bool seen[K_MAX] = {}, pty_seen[LXM_HANDOVER_MAX_PTYS] = {}, ended = false, seen_run = false, seen_exit = false;
 	const char *p = text;
 	char magic[32];
 
@@ -259,6 +352,9 @@ int lxm_handover_parse(const char *text, struct lxm_handover *ret)
 			    field(&p, -1, LXM_HANDOVER_MAX_PTYS - 1, &b) < 0)
 				return -EINVAL;
 			ret->clients[ret->n_clients++] = (struct lxm_handover_client){ .fd = (int)a, .tty = (int)b };
+		} else if (klen > 5 && strncmp(key, "kill_", 5) == 0) {
+			if (parse_kill_key(key, klen, &p, ret, &seen_run, &seen_exit) < 0)
+				return -EINVAL;
 		} else {
 			int k = 0;
 			while (k < K_MAX && !(strlen(keys[k]) == klen && strncmp(key, keys[k], klen) == 0))
@@ -276,6 +372,9 @@ int lxm_handover_parse(const char *text, struct lxm_handover *ret)
 	for (int k = 0; k < K_MAX; k++)
 		if (!seen[k])
 			return -EINVAL;
+	for (unsigned i = 0; i < ret->n_kill_cgroups; i++)
+		ret->fast_kill |= ret->kill_cgroup_kind[i] == LXM_HANDOVER_CG_V2_KILL;
+	ret->fast_kill = ret->fast_kill && seen_run && seen_exit;
 	return check_fds(ret);
 }
 

@@ -17,6 +17,17 @@
 #define LXM_HANDOVER_MAX_RESTARTS 64 /* services/restart-policy.h LXM_RESTART_HISTORY */
 #define LXM_HANDOVER_TEXT_MAX 65536
 #define LXM_HANDOVER_PATH_MAX 4096
+#define LXM_HANDOVER_MAX_CGROUPS 16 /* payload cgroup directories, one per hierarchy */
+#define LXM_HANDOVER_CGROUP_PATH_MAX 512
+#define LXM_HANDOVER_MAX_VETHS 8 /* host veths the fast kill deletes */
+#define LXM_HANDOVER_IFNAME_MAX 16 /* IF_NAMESIZE */
+
+enum lxm_handover_cgroup_kind {
+	LXM_HANDOVER_CG_V1,      /* a v1 hierarchy: removed only */
+	LXM_HANDOVER_CG_V2_KILL, /* v2 (or hybrid's unified) with cgroup.kill and cgroup.events */
+	LXM_HANDOVER_CG_FREEZER, /* v1 freezer: thawed after the kill (a frozen task cannot die) */
+	_LXM_HANDOVER_CG_MAX,
+};
 
 struct lxm_handover_client {
 	int fd;
@@ -56,6 +67,24 @@ struct lxm_handover {
 
 	unsigned n_clients;
 	struct lxm_handover_client clients[LXM_HANDOVER_MAX_CLIENTS];
+
+	/* The fast kill (MONITOR.md, "Fast kill"): what the small monitor removes itself for a
+	 * `stop 0 cgroup` when nothing else is owed (no hook, no network, no AppArmor profile).
+	 * Optional keys: without all of them (kill_run, kill_exit, one v2 kill_cgroup) it hands back. */
+	bool fast_kill;
+	bool kill_own_cgroup; /* the monitor has a cgroup of its own: fast only for `stop 0 cgroup` */
+	char kill_run_dir[LXM_HANDOVER_PATH_MAX];   /* RUN/NAME: control, state, state.tmp, the dir */
+	char kill_last_exit[LXM_HANDOVER_PATH_MAX]; /* CONTAINERS/NAME/last_exit */
+	unsigned n_kill_cgroups;
+	int kill_cgroup_kind[LXM_HANDOVER_MAX_CGROUPS]; /* enum lxm_handover_cgroup_kind */
+	char kill_cgroup_inner[LXM_HANDOVER_MAX_CGROUPS][64]; /* the inner cgroup's name, "" for none */
+	char kill_cgroups[LXM_HANDOVER_MAX_CGROUPS][LXM_HANDOVER_CGROUP_PATH_MAX];
+	unsigned n_kill_veths;
+	char kill_veths[LXM_HANDOVER_MAX_VETHS][LXM_HANDOVER_IFNAME_MAX];
+	/* paths that must still not exist at the kill (a managed network made meanwhile: its leases
+	 * and forwards need the full monitor) */
+	unsigned n_kill_absent;
+	char kill_absent[2 * LXM_HANDOVER_MAX_VETHS][LXM_HANDOVER_CGROUP_PATH_MAX];
 };
 
 /* An empty description: every fd -1. */

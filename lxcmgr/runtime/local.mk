@@ -8,7 +8,7 @@ liblxcmgr_a_SOURCES += \
 	lxcmgr/runtime/monitor-console.c lxcmgr/runtime/monitor-stop.c \
 	lxcmgr/runtime/monitor-spawn.c lxcmgr/runtime/monitor-spawn.h \
 	lxcmgr/runtime/monitor-handover.c lxcmgr/runtime/handover.c lxcmgr/runtime/handover.h \
-	lxcmgr/runtime/stop.c lxcmgr/runtime/stop.h \
+	lxcmgr/runtime/stop.c lxcmgr/runtime/stop.h lxcmgr/runtime/link-del.c lxcmgr/runtime/link-del.h \
 	lxcmgr/runtime/attach.c lxcmgr/runtime/attach.h \
 	lxcmgr/runtime/attach-relay.c lxcmgr/runtime/attach-relay.h \
 	lxcmgr/runtime/attach-user.c lxcmgr/runtime/attach-user.h
@@ -87,6 +87,8 @@ INTEGRATION_TESTS += tests/integration/rt-start.sh tests/integration/isolation.s
 # $(pkglibexecdir).
 pkglibexec_PROGRAMS += lxcmgr/lxcmgr-monitor
 lxcmgr_lxcmgr_monitor_SOURCES = lxcmgr/runtime/monitor-small.c lxcmgr/runtime/handover.c \
+	lxcmgr/runtime/small-kill.c lxcmgr/runtime/small-kill.h \
+	lxcmgr/runtime/link-del.c lxcmgr/runtime/link-del.h \
 	lxcmgr/runtime/console-ring.c lxcmgr/util/log.c lxcmgr/util/parse.c
 lxcmgr_lxcmgr_monitor_CFLAGS = $(WARN_CFLAGS)
 lxcmgr_lxcmgr_monitor_LDFLAGS = -static
@@ -98,3 +100,4 @@ tests_unit_test_handover_CFLAGS = $(LXM_UNIT_CFLAGS)
 tests_unit_test_handover_LDADD = $(LXM_UNIT_LIBS)
 INTEGRATION_TESTS += tests/integration/runtime-small-monitor.sh
 INTEGRATION_TESTS += tests/integration/rt-monitor-spawn.sh
+INTEGRATION_TESTS += tests/integration/runtime-fast-kill.sh

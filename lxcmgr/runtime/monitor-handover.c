@@ -16,8 +16,11 @@
 #include <sys/syscall.h>
 
 #include "config/config.h"
+#include "runtime/cfg-get.h"
 #include "runtime/monitor-hooks.h"
 #include "runtime/monitor-internal.h"
+#include "runtime/net-setup.h"
+#include "security/apparmor.h"
 #include "util/log.h"
 
 #define SMALL_NAME "lxcmgr-monitor"
@@ -62,6 +65,86 @@ bool lxm_monitor_handover_ready(const struct lxm_monitor *m)
 	return true;
 }
 
+/* The network's part: only host veths to delete (lxm_net_teardown_veths_only()), or none. */
+static bool describe_veths(const struct lxm_monitor *m, struct lxm_handover *h)
+{
+	char *absent[2 * LXM_HANDOVER_MAX_VETHS] = {};
+	size_t n = 0;
+	bool ok = true;
+
+	_Static_assert(LXM_HANDOVER_IFNAME_MAX == IF_NAMESIZE, "interface names");
+	if (cfg_size(m->c->config, "network") == 0)
+		return true;
+	if (lxm_net_teardown_veths_only(m->paths, m->c->config, m->uuid, h->kill_veths, absent,
+					LXM_HANDOVER_MAX_VETHS, &n) < 0)
+		ok = false;
+	for (size_t i = 0; ok && i < 2 * n; i++) {
+		if (strlen(absent[i]) >= sizeof(h->kill_absent[0]))
+			ok = false;
+		else
+			snprintf(h->kill_absent[i], sizeof(h->kill_absent[i]), "%s", absent[i]);
+	}
+	for (size_t i = 0; i < ARRAY_SIZE(absent); i++)
+		free(absent[i]);
+	h->n_kill_veths = ok ? (unsigned)n : 0;
+	h->n_kill_absent = ok ? (unsigned)(2 * n) : 0;
+	return ok;
+}
+
+/* Whether a `kill` may be finished by the small monitor alone (MONITOR.md, "Fast kill"): the
+ * teardown of lxm_monitor_teardown() is then only the payload cgroup, last_exit and the run files.
+ * Anything more owed at the end of a run keeps the full monitor: a pre_stop or post_stop hook, a
+ * managed network (leases, DNS names, forwards), an AppArmor profile to unload. Host veths on
+ * bridges lxcmgr does not manage are deleted by the small monitor (raw netlink). The restart
+ * policy never acts on a requested stop (lxm_restart_decide()), so it does not matter here. */
+static void describe_fast_kill(const struct lxm_monitor *m, struct lxm_handover *h)
+{
+	_cleanup_free_ char *run = NULL;
+	struct lxm_cgroup_hierarchy_info ci;
+	bool v2_kill = false;
+	int n;
+
+	if (!m->c || !m->payload || lxm_monitor_hook_exists(m, "pre_stop") || lxm_monitor_hook_exists(m, "post_stop") ||
+	    !describe_veths(m, h))
+		return;
+	const char *aa = lxm_cfg_str(m->c->config, "security.apparmor");
+	if (lxm_apparmor_enabled() && (IS_EMPTY(aa) || STREQ(aa, "generated")))
+		return; /* lxm_apparmor_release() would unload the generated profile */
+	if (lxm_cgroup_n_hierarchies(m->payload) > LXM_HANDOVER_MAX_CGROUPS ||
+	    lxm_state_run_path(m->paths, m->name, NULL, &run) < 0 || strlen(run) >= sizeof(h->kill_run_dir))
+		return;
+	for (size_t i = 0; i < lxm_cgroup_n_hierarchies(m->payload); i++) {
+		char kill_file[LXM_HANDOVER_CGROUP_PATH_MAX + 16];
+		if (lxm_cgroup_hierarchy(m->payload, i, &ci) < 0 || strlen(ci.path) >= sizeof(h->kill_cgroups[0]))
+			return;
+		snprintf(h->kill_cgroups[i], sizeof(h->kill_cgroups[i]), "%s", ci.path);
+		size_t plen = strlen(ci.path);
+		if (ci.inner && strncmp(ci.inner, ci.path, plen) == 0 && ci.inner[plen] == '/') {
+			const char *inner = ci.inner + plen + 1;
+			if (strchr(inner, '/') || strchr(inner, ' ') || strlen(inner) >= sizeof(h->kill_cgroup_inner[i]))
+				return;
+			snprintf(h->kill_cgroup_inner[i], sizeof(h->kill_cgroup_inner[i]), "%s", inner);
+		}
+		snprintf(kill_file, sizeof(kill_file), "%s/cgroup.kill", ci.path);
+		/* cgroup.kill (kernel >= 5.14) kills the whole subtree at once, forks included */
+		if (ci.v2 && access(kill_file, W_OK) == 0) {
+			h->kill_cgroup_kind[i] = LXM_HANDOVER_CG_V2_KILL;
+			v2_kill = true;
+		} else if (!ci.v2 && ci.controllers && strstr(ci.controllers, "freezer")) {
+			h->kill_cgroup_kind[i] = LXM_HANDOVER_CG_FREEZER;
+		}
+	}
+	n = snprintf(h->kill_last_exit, sizeof(h->kill_last_exit), "%s/%s/last_exit", m->paths->containers_dir, m->name);
+	if (!v2_kill || n < 0 || (size_t)n >= sizeof(h->kill_last_exit))
+		return;
+	snprintf(h->kill_run_dir, sizeof(h->kill_run_dir), "%s", run);
+	h->n_kill_cgroups = (unsigned)lxm_cgroup_n_hierarchies(m->payload);
+	/* The monitor cgroup is shared and stays (cgroup.h): no cgroup of its own to leave or remove,
+	 * so a plain `stop 0` can be the fast kill too */
+	h->kill_own_cgroup = false;
+	h->fast_kill = true;
+}
+
 static void describe(const struct lxm_monitor *m, struct lxm_handover *h)
 {
 	lxm_handover_init(h);
@@ -99,6 +182,7 @@ static void describe(const struct lxm_monitor *m, struct lxm_handover *h)
 	memcpy(h->restart_at, m->restarts.at, sizeof(h->restart_at));
 	for (const struct lxm_mon_client *cl = m->clients; cl; cl = cl->next)
 		h->clients[h->n_clients++] = (struct lxm_handover_client){ .fd = cl->fd, .tty = cl->tty };
+	describe_fast_kill(m, h);
 }
 
 int lxm_monitor_handover(struct lxm_monitor *m)

@@ -64,6 +64,7 @@ struct lxm_monitor {
 	bool halt_taken;         /* init could take the halt signal when it was last sent */
 	char halt_init_name[32]; /* init's Name then */
 	bool exit_loop;
+	bool payload_released; /* payload_release() ran since the last start of the payload */
 	int log_fd;       /* monitor.log once the start is decided */
 	int config_fd;    /* memfd: the config text this monitor started with (handed over and back) */
 	bool no_handover; /* stay the full monitor (the small one failed, or it is disabled) */

@@ -87,6 +87,7 @@ void lxm_monitor_restart_fire(struct lxm_monitor *m)
 	if (!m->restart_pending)
 		return;
 	m->restart_pending = false;
+	m->payload_released = false;
 	if (lxm_monitor_start_payload(m) >= 0)
 		return;
 	if (!lxm_monitor_restart_maybe(m, "crashed"))

@@ -27,6 +27,7 @@
 
 #include "runtime/console-ring.h"
 #include "runtime/handover.h"
+#include "runtime/small-kill.h"
 #include "util/log.h"
 #include "util/parse.h"
 
@@ -267,6 +268,41 @@ static int signal_init(int sig)
 	return syscall(SYS_pidfd_send_signal, S.h.init_pidfd, sig, NULL, 0) < 0 ? negative_errno() : 0;
 }
 
+/* Once init has its SIGKILL: the answer (with the host veths), and the console ptys closed while the kernel tears the
+ * container down (a pty close takes a while; done here it overlaps that wait instead of following
+ * it at our exit). Viewers see the console end, as at the full monitor's teardown. */
+static void killed(void *arg)
+{
+	char reply[32 + LXM_HANDOVER_MAX_VETHS * (6 + LXM_HANDOVER_IFNAME_MAX)] = "ok stopping";
+	/* the host veths: the client starts their removal at once (lxm_runtime_stop_state()) */
+	for (unsigned i = 0; i < S.h.n_kill_veths; i++) {
+		strcat(reply, " veth ");
+		strcat(reply, S.h.kill_veths[i]);
+	}
+	send_text(*(int *)arg, reply);
+	for (unsigned i = 0; i < S.h.n_ptys; i++) {
+		if (S.h.masters[i] >= 0)
+			close(S.h.masters[i]);
+		if (S.h.peers[i] >= 0)
+			close(S.h.peers[i]);
+		S.h.masters[i] = S.h.peers[i] = -1;
+	}
+}
+
+/* `kill` (`stop 0 cgroup`: the client removes our cgroup after our exit; or `stop 0` when we have
+ * no cgroup of our own) of a container that owes nothing else at its end (MONITOR.md, "Fast
+ * kill"): done here, answered as the full monitor would ("ok stopping", then "done killed" once
+ * everything is gone), and the monitor ends. */
+static _noreturn_ void fast_kill(struct lxm_handover_client *cl)
+{
+	char c;
+	int fd = cl->fd;
+	(void)!recv(fd, &c, 1, MSG_DONTWAIT); /* consume the request packet */
+	(void)lxm_small_kill(&S.h, killed, &fd);
+	send_text(fd, "done killed");
+	_exit(0);
+}
+
 /* A control request: the cheap ones are answered here; any other is left unread for the full
  * monitor (it reads the same packet after the exec). */
 static void request(unsigned i)
@@ -287,6 +323,9 @@ static void request(unsigned i)
 	char *arg = strchr(buf, ' ');
 	if (arg)
 		*arg++ = '\0';
+	if (STREQ(buf, "stop") && arg && S.h.fast_kill && !S.h.pre_stop_hook &&
+	    (STREQ(arg, "0 cgroup") || (STREQ(arg, "0") && !S.h.kill_own_cgroup)) && lxm_small_kill_possible(&S.h))
+		fast_kill(cl);
 	if (STREQ(buf, "stop") && arg && arg[0] == '0' && (arg[1] == '\0' || arg[1] == ' ') && !S.h.pre_stop_hook)
 		/* `kill`: init dies while the full monitor loads; it answers the request (read first,
 		 * before the exit: monitor.c serve()) and records "killed" as it would have */

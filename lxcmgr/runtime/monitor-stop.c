@@ -250,6 +250,7 @@ static void payload_release(struct lxm_monitor *m)
 	 * before a reboot starts the payload again or the monitor exits. */
 	if (m->c)
 		(void)lxm_net_stop(m->paths, m->c);
+	m->payload_released = true;
 }
 
 void lxm_monitor_reap(struct lxm_monitor *m)
@@ -292,6 +293,7 @@ void lxm_monitor_reap(struct lxm_monitor *m)
 				log_warning_errno(r, "Failed to remove the payload cgroup before the reboot, ignoring: %m");
 		}
 		(void)lxm_state_set_last_exit(m->paths, m->name, "reboot");
+		m->payload_released = false;
 		if (lxm_monitor_start_payload(m) >= 0)
 			return;
 		how = "crashed";
@@ -308,7 +310,10 @@ void lxm_monitor_teardown(struct lxm_monitor *m, const char *how)
 
 	disarm(m->kill_timer);
 	disarm(m->check_timer);
-	payload_release(m);
+	/* Once is enough after lxm_monitor_reap() did it: a second cgroup kill and network teardown
+	 * (a netlink socket, the lease files) cost a kill that goes through the full monitor */
+	if (!m->payload_released)
+		payload_release(m);
 	if (m->payload) {
 		int r = lxm_cgroup_destroy(m->payload);
 		if (r < 0)

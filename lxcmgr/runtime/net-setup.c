@@ -505,3 +505,32 @@ int lxm_net_teardown_host(const struct lxm_paths *paths, cfg_t *cfg, const char 
 	}
 	return ret;
 }
+
+int lxm_net_teardown_veths_only(const struct lxm_paths *paths, cfg_t *cfg, const char *uuid, char (*ret)[IF_NAMESIZE],
+				char **ret_absent, size_t max, size_t *ret_n)
+{
+	size_t n = 0;
+
+	*ret_n = 0;
+	for (unsigned i = 0; i < cfg_size(cfg, "network"); i++) {
+		cfg_t *sec = cfg_getnsec(cfg, "network", i);
+		_cleanup_network_free_ struct lxm_network *net = NULL;
+		_cleanup_free_ char *dir = NULL, *conf = NULL;
+		if (sec_type(sec) != LXM_NET_VETH || !cfg_title(sec))
+			continue; /* other kinds live in the container's netns and die with it */
+		if (n >= max)
+			return -EBUSY;
+		/* A managed network (lxcmgr network create): its leases, DNS names and forwards */
+		if (lxm_network_load(paths->networks_dir, sec_bridge(sec), &net) >= 0 ||
+		    lxm_network_run_dir(paths->run_dir, sec_bridge(sec), &dir) < 0 || access(dir, F_OK) == 0)
+			return -EBUSY;
+		if (asprintf(&conf, "%s/%s.conf", paths->networks_dir, sec_bridge(sec)) < 0)
+			return -ENOMEM;
+		lxm_ipam_host_ifname(uuid, cfg_title(sec), ret[n]);
+		ret_absent[2 * n] = TAKE_PTR(dir);
+		ret_absent[2 * n + 1] = TAKE_PTR(conf);
+		n++;
+	}
+	*ret_n = n;
+	return 0;
+}

@@ -83,3 +83,10 @@ int lxm_net_setup_inside(const struct lxm_net_state *s, int netns_fd);
 /* Removes host links (a veth pair dies with either end), static leases, DNS names and the
  * container's forwards. Missing pieces are fine; safe to call more than once. */
 int lxm_net_teardown_host(const struct lxm_paths *paths, cfg_t *cfg, const char *name, const char *uuid);
+
+/* When lxm_net_teardown_host() would only delete host veths (every bridge is one lxcmgr does not
+ * manage: no leases, DNS names or forwards to remove): their names into ret (room for max), their
+ * number in *ret_n, and in ret_absent (room for 2 * max, owned) the paths whose appearance would change that
+ * (a managed network's config and run directory). -EBUSY when more is needed or max is too small. */
+int lxm_net_teardown_veths_only(const struct lxm_paths *paths, cfg_t *cfg, const char *uuid, char (*ret)[IF_NAMESIZE],
+				char **ret_absent, size_t max, size_t *ret_n);

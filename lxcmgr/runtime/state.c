@@ -55,7 +55,8 @@ static ssize_t read_small(const char *path, char *buf, size_t size)
 	return n;
 }
 
-int lxm_proc_starttime(pid_t pid, uint64_t *ret)
+/* starttime and ppid of PID from one read of /proc/PID/stat. */
+static int proc_stat(pid_t pid, uint64_t *ret_start, pid_t *ret_ppid)
 {
 	char path[64], buf[1024];
 	if (pid <= 0)
@@ -66,20 +67,27 @@ int lxm_proc_starttime(pid_t pid, uint64_t *ret)
 		return n == -ENOENT ? -ESRCH : (int)n;
 	/* comm may contain spaces and ')': fields count from the last ')' */
 	char *p = strrchr(buf, ')');
-	if (!p)
+	if (!p || p[1] != ' ' || !p[2])
 		return -EIO;
+	char state = p[2];
+	if (state == 'Z' || state == 'X')
+		return -ESRCH; /* a zombie is as good as gone */
 	p++;
-	/* after ')': state(3) ... starttime is field 22 -> the 20th token after ')' */
+	/* after ')': state(3) ppid(4) ... starttime(22) */
 	for (int field = 3; field < 22; field++) {
 		p = strchr(p + 1, ' ');
 		if (!p)
 			return -EIO;
+		if (field == 3 && ret_ppid)
+			*ret_ppid = (pid_t)strtol(p + 1, NULL, 10);
 	}
-	char state = buf[(strrchr(buf, ')') - buf) + 2];
-	if (state == 'Z' || state == 'X')
-		return -ESRCH; /* a zombie is as good as gone */
-	*ret = strtoull(p + 1, NULL, 10);
+	*ret_start = strtoull(p + 1, NULL, 10);
 	return 0;
+}
+
+int lxm_proc_starttime(pid_t pid, uint64_t *ret)
+{
+	return proc_stat(pid, ret, NULL);
 }
 
 /* Value of "key=" in a state file text, copied into out. */
@@ -161,8 +169,17 @@ int lxm_state_query_full(const struct lxm_paths *paths, const char *name, const 
 
 	pid_t monitor = (pid_t)state_get_u64(text, "monitor_pid");
 	pid_t init = (pid_t)state_get_u64(text, "init_pid");
-	bool monitor_alive = process_matches(monitor, state_get_u64(text, "monitor_start"));
-	bool init_alive = process_matches(init, state_get_u64(text, "init_start"));
+	uint64_t init_now;
+	pid_t init_parent = 0;
+	bool init_alive = init > 0 && proc_stat(init, &init_now, &init_parent) >= 0 &&
+			  init_now == state_get_u64(text, "init_start");
+	/* A living init whose parent is still monitor_pid proves the monitor lives, and is the same
+	 * process (a list of 50 containers saves 50 reads of /proc/PID/stat): had the monitor died,
+	 * init would have been reparented at once, to an ancestor that existed, with a different
+	 * pid, when the monitor did, so no recycled pid can be init's parent. An adopted init (a
+	 * new monitor, monitor-adopt.c) is not its monitor's child: its monitor is checked. */
+	bool monitor_alive = (init_alive && monitor > 0 && init_parent == monitor) ||
+			     process_matches(monitor, state_get_u64(text, "monitor_start"));
 
 	if (!monitor_alive && !init_alive) {
 		ret->stale = true;
@@ -205,6 +222,21 @@ int lxm_state_read_key(const struct lxm_paths *paths, const char *name, const ch
 		return -ENOENT;
 	*ret = strdup(v);
 	return *ret ? 0 : -ENOMEM;
+}
+
+int lxm_state_read_init(const struct lxm_paths *paths, const char *name, bool *ret_running, pid_t *ret_pid,
+			uint64_t *ret_start)
+{
+	char path[PATH_MAX], text[STATE_FILE_MAX], v[64];
+	if ((size_t)snprintf(path, sizeof(path), "%s/%s/state", paths->run_dir, name) >= sizeof(path))
+		return -ENAMETOOLONG;
+	ssize_t n = read_small(path, text, sizeof(text));
+	if (n < 0)
+		return (int)n;
+	*ret_running = state_get(text, "state", v, sizeof(v)) && STREQ(v, "running");
+	*ret_pid = (pid_t)state_get_u64(text, "init_pid");
+	*ret_start = state_get_u64(text, "init_start");
+	return 0;
 }
 
 /* Writes text to path through a temporary file and rename (no fsync: run files die with the boot). */

@@ -64,6 +64,11 @@ int lxm_state_write(const struct lxm_paths *paths, const char *name, const struc
 /* Reads one key of RUN/NAME/state into *ret (owned); -ENOENT when absent. */
 int lxm_state_read_key(const struct lxm_paths *paths, const char *name, const char *key, char **ret);
 
+/* One read of RUN/NAME/state: whether it says "running", init's pid and start time (0 when absent);
+ * -errno (-ENOENT) without a state file. What exec needs, without three reads of the file. */
+int lxm_state_read_init(const struct lxm_paths *paths, const char *name, bool *ret_running, pid_t *ret_pid,
+			uint64_t *ret_start);
+
 /* Records how the container ended ("clean", "killed", "crashed", "reboot"). */
 int lxm_state_set_last_exit(const struct lxm_paths *paths, const char *name, const char *how);
 

@@ -1,15 +1,88 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
+#include <fcntl.h>
+#include <net/if.h>
 #include <poll.h>
 #include <signal.h>
 #include <stdio.h>
 #include <sys/syscall.h>
+#include <sys/wait.h>
 
 #include "cgroup/cgroup.h"
 #include "runtime/control.h"
+#include "runtime/link-del.h"
 #include "runtime/start.h"
 #include "runtime/state.h"
 #include "runtime/stop.h"
 #include "util/log.h"
+
+#define VETH_WAIT_STEP_US 100
+#define VETH_WAIT_MAX_US 5000000
+
+/* The host veths a fast kill names in its answer ("ok stopping veth NAME...", MONITOR.md). */
+struct kill_veths {
+	unsigned n;
+	char names[8][IF_NAMESIZE];
+	pid_t remover;
+};
+
+static void parse_veths(const char *reply, struct kill_veths *v)
+{
+	const char *p = reply;
+	while ((p = strstr(p, " veth ")) && v->n < ARRAY_SIZE(v->names)) {
+		p += strlen(" veth ");
+		size_t len = strcspn(p, " ");
+		if (len > 0 && len < IF_NAMESIZE) {
+			memcpy(v->names[v->n], p, len);
+			v->names[v->n][len] = '\0';
+			if (lxm_link_name_ok(v->names[v->n]))
+				v->n++;
+		}
+		p += len;
+	}
+}
+
+/* Starts deleting the veths in a child, at once, while the monitor kills the container. Why a
+ * child: RTM_DELLINK unlists the link early (its name is free, no listing shows it), then waits
+ * for its last references (RCU barriers, ~15 ms here) before it answers. The child lives that wait
+ * out in our own cgroup, not in one of the container's that are being removed; we only wait for
+ * the names to go (wait_veths_gone()). Deleting a killed container's veth before its init is
+ * reaped changes nothing for it; the monitor's own deletion then finds them gone. */
+static void start_veth_removal(struct kill_veths *v)
+{
+	if (v->n == 0)
+		return;
+	v->remover = fork();
+	if (v->remover != 0)
+		return; /* -1: the monitor deletes them, as without this */
+	/* nothing of ours stays open in it: the container's lock (a `start` right after must get
+	 * it), the monitor's socket, the caller's stdout/stderr pipes (it must not hold them open) */
+	int null = open("/dev/null", O_RDWR | O_CLOEXEC);
+	if (null >= 0) {
+		(void)dup2(null, STDIN_FILENO);
+		(void)dup2(null, STDOUT_FILENO);
+		(void)dup2(null, STDERR_FILENO);
+	}
+	(void)syscall(SYS_close_range, 3U, ~0U, 0U);
+	for (unsigned i = 0; i < v->n; i++)
+		(void)lxm_link_delete_raw(v->names[i]);
+	_exit(0);
+}
+
+/* Until no veth of the container is there any more (unlisted: a start may create it again). */
+static void wait_veths_gone(struct kill_veths *v)
+{
+	if (v->remover <= 0)
+		return;
+	for (unsigned i = 0; i < v->n; i++)
+		for (unsigned waited = 0; if_nametoindex(v->names[i]) != 0; waited += VETH_WAIT_STEP_US) {
+			if (waited >= VETH_WAIT_MAX_US) {
+				log_warning("Link '%s' is still there", v->names[i]);
+				break;
+			}
+			usleep(VETH_WAIT_STEP_US);
+		}
+	(void)waitpid(v->remover, NULL, WNOHANG); /* most often still in the kernel: init reaps it */
+}
 
 /* Waits for the monitor's "done HOW" (or its end). */
 static int wait_done(int fd, char **ret_how)
@@ -83,10 +156,15 @@ int lxm_runtime_stop_state(const struct lxm_paths *paths, const char *name, cons
 	_cleanup_close_ int monitor_fd = (int)syscall(SYS_pidfd_open, s->monitor_pid, 0);
 	_cleanup_close_ int fd = -EBADF;
 	/* The monitor exits in the shared monitor cgroup, which stays (cgroup.h): nothing to remove */
+	struct kill_veths veths = {};
 	r = lxm_control_connect(paths, name, &fd);
 	if (r >= 0) {
 		snprintf(req, sizeof(req), "stop %u", timeout_sec);
 		r = lxm_control_request(fd, req, reply, sizeof(reply));
+	}
+	if (r >= 0 && timeout_sec == 0) {
+		parse_veths(reply, &veths);
+		start_veth_removal(&veths);
 	}
 	if (r >= 0)
 		r = wait_done(fd, ret_how);
@@ -95,6 +173,7 @@ int lxm_runtime_stop_state(const struct lxm_paths *paths, const char *name, cons
 		while (poll(&p, 1, -1) < 0 && errno == EINTR)
 			;
 	}
+	wait_veths_gone(&veths);
 	if (r == -ECONNRESET || r == -ECONNREFUSED || r == -ENOENT) {
 		/* the monitor died under us: finish the job through the cgroup */
 		r = stop_lost(paths, name, 0, NULL, 0, ret_how);

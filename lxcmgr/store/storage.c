@@ -7,6 +7,7 @@
 
 #include "store/btrfs.h"
 #include "store/storage.h"
+#include "store/store.h"
 #include "util/log.h"
 
 static const char *const type_names[] = {
@@ -99,7 +100,7 @@ static bool has_option_separator(const char *s)
 	return strpbrk(s, ",:\\") != NULL;
 }
 
-int lxm_storage_activate(const struct lxm_container *c)
+static int activate(const struct lxm_container *c, bool scratch)
 {
 	_cleanup_free_ char *opts = NULL;
 	const char *base;
@@ -118,11 +119,27 @@ int lxm_storage_activate(const struct lxm_container *c)
 		return -ENOMEM;
 	/* A leftover mount from a killed command would be stacked under ours. */
 	(void)umount2(c->rootfs, MNT_DETACH | UMOUNT_NOFOLLOW);
+	/* "volatile" (Linux >= 5.10): no sync of the upper filesystem at unmount; EINVAL without it. */
+	if (scratch) {
+		_cleanup_free_ char *vopts = NULL;
+		if (asprintf(&vopts, "%s,volatile", opts) < 0)
+			return -ENOMEM;
+		if (mount("overlay", c->rootfs, "overlay", 0, vopts) >= 0)
+			goto mounted;
+		log_debug_errno(negative_errno(), "Failed to mount the overlay of '%s' volatile: %m, mounting it normally",
+				c->name);
+	}
 	if (mount("overlay", c->rootfs, "overlay", 0, opts) < 0)
 		return log_error_errno(negative_errno(), "Failed to mount the overlay of '%s' (%s): %m", c->name, opts);
+mounted:
 	/* Private: unmounting it later on the host must not reach a container's copy. */
 	(void)mount(NULL, c->rootfs, NULL, MS_PRIVATE, NULL);
 	return 0;
+}
+
+int lxm_storage_activate(const struct lxm_container *c)
+{
+	return activate(c, false);
 }
 
 void lxm_storage_deactivate(const struct lxm_container *c)
@@ -140,6 +157,35 @@ int lxm_storage_private_view(const struct lxm_container *c)
 	if (mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL) < 0)
 		return log_error_errno(negative_errno(), "Failed to make '/' private: %m");
 	return lxm_storage_activate(c);
+}
+
+int lxm_storage_scratch_view(const struct lxm_container *c)
+{
+	if (lxm_storage_of(c) != LXM_STORAGE_OVERLAY)
+		return 0;
+	if (unshare(CLONE_NEWNS) < 0)
+		return log_error_errno(negative_errno(), "Failed to create a mount namespace: %m");
+	if (mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL) < 0)
+		return log_error_errno(negative_errno(), "Failed to make '/' private: %m");
+	return activate(c, true);
+}
+
+int lxm_storage_scratch_view_end(const struct lxm_container *c)
+{
+	_cleanup_free_ char *incompat = NULL;
+	int r;
+
+	if (lxm_storage_of(c) != LXM_STORAGE_OVERLAY)
+		return 0;
+	lxm_storage_deactivate(c);
+	/* A volatile mount leaves work/work/incompat/volatile/dirty, and overlayfs refuses every
+	 * later mount of this upper/work while it exists (the next start would fail). */
+	if (asprintf(&incompat, "%s/work/work/incompat", c->dir) < 0)
+		return -ENOMEM;
+	r = lxm_rm_rf(incompat);
+	if (r < 0 && r != -ENOENT)
+		return log_error_errno(r, "Failed to remove '%s': %m", incompat);
+	return 0;
 }
 
 int lxm_storage_dependents(const struct lxm_paths *paths, const char *name, char ***ret)

@@ -84,8 +84,11 @@ int lxm_store_list(const struct lxm_paths *paths, char ***ret)
 	while ((de = readdir(d))) {
 		if (de->d_name[0] == '.' || (de->d_type != DT_DIR && de->d_type != DT_UNKNOWN))
 			continue;
+		/* DT_DIR is what lstat() would say (never a symlink): only a file system without d_type
+		 * costs a stat per container */
 		struct stat st;
-		if (fstatat(dirfd(d), de->d_name, &st, AT_SYMLINK_NOFOLLOW) < 0 || !S_ISDIR(st.st_mode))
+		if (de->d_type == DT_UNKNOWN &&
+		    (fstatat(dirfd(d), de->d_name, &st, AT_SYMLINK_NOFOLLOW) < 0 || !S_ISDIR(st.st_mode)))
 			continue;
 		char **nn = realloc(names, (n + 2) * sizeof(char *));
 		if (!nn)

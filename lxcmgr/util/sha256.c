@@ -42,6 +42,7 @@ static void sha256_block_c(uint32_t st[8], const uint8_t p[64])
 }
 
 #if defined(__x86_64__) && (defined(__GNUC__) || defined(__clang__))
+#include <cpuid.h>
 #include <immintrin.h>
 #define HAVE_SHA_NI_PATH 1
 
@@ -77,14 +78,25 @@ __attribute__((target("sha,sse4.1"))) static void sha256_block_ni(uint32_t st[8]
 }
 #endif
 
+#ifdef HAVE_SHA_NI_PATH
+/* <cpuid.h> rather than __builtin_cpu_supports(): that links libgcc's __cpu_indicator_init, a
+ * constructor running a series of CPUID instructions (each one a VM exit under a hypervisor) at
+ * the start of every command, whether it hashes anything or not. */
+static bool cpu_has_sha_ni(void)
+{
+	unsigned a, b, c, d;
+	if (!__get_cpuid(1, &a, &b, &c, &d) || !(c & bit_SSE4_1))
+		return false;
+	return __get_cpuid_count(7, 0, &a, &b, &c, &d) && (b & bit_SHA);
+}
+#endif
+
 static void sha256_block(uint32_t st[8], const uint8_t p[64])
 {
 #ifdef HAVE_SHA_NI_PATH
 	static int ni = -1;
-	if (ni < 0) {
-		__builtin_cpu_init();
-		ni = __builtin_cpu_supports("sha") && __builtin_cpu_supports("sse4.1");
-	}
+	if (ni < 0)
+		ni = cpu_has_sha_ni();
 	if (ni) {
 		sha256_block_ni(st, p);
 		return;

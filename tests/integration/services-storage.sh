@@ -7,7 +7,7 @@
 require_root "boots containers"
 grep -qw overlay /proc/filesystems || modprobe overlay 2>/dev/null || true
 grep -qw overlay /proc/filesystems || { echo "1..0 # SKIP no overlayfs"; exit 0; }
-plan 48
+plan 51
 
 new_root
 P=$(unique_name ov)
@@ -22,6 +22,11 @@ mounts_below() { awk -v d="$ROOT/" 'index($5, d) == 1 {print $5}' /proc/self/mou
 run_expect_exit 0 lxcmgr create "$O1" -t busybox --storage overlay
 is "$(cfg "$O1" storage)" "overlay" "config records storage"
 like "$(cfg "$O1" storage_base)" "/overlay-bases/busybox-" "config records the base"
+# create configures through a volatile overlay mount (no sync of the host filesystem at its
+# unmount); the marker such a mount leaves in work/ would make every later mount fail.
+check "no volatile marker left in work/" test ! -e "$CT/$O1/work/work/incompat"
+is "$(cat "$CT/$O1/upper/etc/hostname")" "$O1" "the hostname is written in upper"
+is "$(stat -c '%a %s' "$CT/$O1/upper/etc/machine-id")" "444 0" "machine-id is empty and 0444 in upper, as the template's configure writes it"
 t0=$(date +%s%N)
 run_expect_exit 0 lxcmgr create "$O2" -t busybox --storage overlay
 t1=$(date +%s%N)

@@ -206,6 +206,38 @@ static void test_symlink_parent(void **state)
 	assert_false(exists(work, "a/b/x"));
 }
 
+/* A directory checked once (and then trusted for the next members in it) cannot be swapped for a
+ * symlink or a hard link later in the same archive. */
+static void test_verified_dir_swapped(void **state)
+{
+	const struct member m1[] = { { AE_IFDIR, "d", NULL, NULL, 0755, 0, 0 },
+				     { AE_IFREG, "d/f1", NULL, "x", 0644, 0, 0 },
+				     { AE_IFLNK, "d", "../..", NULL, 0777, 0, 0 },
+				     { AE_IFREG, "d/evil", NULL, "x", 0644, 0, 0 } };
+	const struct member m2[] = { { AE_IFDIR, "d", NULL, NULL, 0755, 0, 0 },
+				     { AE_IFREG, "d/f1", NULL, "x", 0644, 0, 0 },
+				     { AE_IFREG, "g", NULL, "x", 0644, 0, 0 },
+				     { 0, "d", "g", NULL, 0644, 0, 0 },
+				     { AE_IFREG, "d/evil", NULL, "x", 0644, 0, 0 } };
+	const struct member m3[] = { { AE_IFDIR, "d", NULL, NULL, 0755, 0, 0 },
+				     { AE_IFREG, "d/f1", NULL, "x", 0644, 0, 0 },
+				     { AE_IFDIR, "d", NULL, NULL, 0700, 0, 0 },
+				     { AE_IFREG, "d/f2", NULL, "y", 0644, 0, 0 },
+				     { 0, "d/f3", "d/f1", NULL, 0644, 0, 0 } };
+	char path[128];
+
+	(void)state;
+	expect_refused(m1, ARRAY_SIZE(m1));
+	expect_refused(m2, ARRAY_SIZE(m2));
+	/* The same directory twice is fine. */
+	snprintf(path, sizeof(path), "%s/ok.tar.gz", work);
+	build(path, m3, ARRAY_SIZE(m3), true);
+	assert_int_equal(lxm_archive_extract(path, dest, NULL), 0);
+	assert_true(exists(dest, "d/f2"));
+	assert_true(exists(dest, "d/f3"));
+	run("rm -rf '%s' && mkdir '%s'", dest, dest);
+}
+
 /* One ustar header by hand: libarchive's writers drop the body of hard link members, but a
  * hostile archive can carry one, and libarchive's reader hands it to the disk writer. */
 static void raw_header(FILE *f, const char *name, char type, const char *link, size_t size)
@@ -479,6 +511,7 @@ int main(void)
 		cmocka_unit_test(test_symlink_parent),
 		cmocka_unit_test(test_hardlink_outside),
 		cmocka_unit_test(test_symlink_then_file),
+		cmocka_unit_test(test_verified_dir_swapped),
 		cmocka_unit_test(test_corrupt),
 		cmocka_unit_test(test_roundtrip),
 		cmocka_unit_test(test_devices),

@@ -55,6 +55,24 @@ static void fill(struct lxm_handover *h)
 	h->n_clients = 2;
 	h->clients[0] = (struct lxm_handover_client){ .fd = 13, .tty = -1 };
 	h->clients[1] = (struct lxm_handover_client){ .fd = 14, .tty = 1 };
+	h->fast_kill = true;
+	h->kill_own_cgroup = true;
+	snprintf(h->kill_run_dir, sizeof(h->kill_run_dir), "/tmp/r oot/run/lxcmgr/web1");
+	snprintf(h->kill_last_exit, sizeof(h->kill_last_exit), "/tmp/r oot/var/lib/lxcmgr/containers/web1/last_exit");
+	h->n_kill_cgroups = 3;
+	h->kill_cgroup_kind[0] = LXM_HANDOVER_CG_V1;
+	snprintf(h->kill_cgroups[0], sizeof(h->kill_cgroups[0]), "/sys/fs/cgroup/cpu,cpuacct/lxcmgr.payload.x");
+	snprintf(h->kill_cgroup_inner[0], sizeof(h->kill_cgroup_inner[0]), "init");
+	h->kill_cgroup_kind[1] = LXM_HANDOVER_CG_FREEZER;
+	snprintf(h->kill_cgroups[1], sizeof(h->kill_cgroups[1]), "/sys/fs/cgroup/freezer/lxcmgr.payload.x");
+	h->kill_cgroup_kind[2] = LXM_HANDOVER_CG_V2_KILL;
+	snprintf(h->kill_cgroups[2], sizeof(h->kill_cgroups[2]), "/sys/fs/cgroup/unified/lxcmgr.payload.x");
+	snprintf(h->kill_cgroup_inner[2], sizeof(h->kill_cgroup_inner[2]), "init");
+	h->n_kill_veths = 1;
+	snprintf(h->kill_veths[0], sizeof(h->kill_veths[0]), "vlxm0123456789a");
+	h->n_kill_absent = 2;
+	snprintf(h->kill_absent[0], sizeof(h->kill_absent[0]), "/tmp/r oot/run/lxcmgr/networks/br0");
+	snprintf(h->kill_absent[1], sizeof(h->kill_absent[1]), "/tmp/r oot/etc/lxcmgr/networks/br0.conf");
 }
 
 static void test_round_trip(void **state)
@@ -135,6 +153,51 @@ static void test_malformed(void **state)
 	expect_reject("end\n", "end\nmore\n");                           /* junk after the end */
 	expect_reject("listen 7\n", "listen 7\nbogus 1\n");              /* unknown key */
 	expect_reject("log 5 2", "log 5 9");                             /* log level */
+	/* the fast kill's paths: the small monitor removes what they name */
+	expect_reject("kill_run 1 /tmp", "kill_run 1 tmp");                            /* relative */
+	expect_reject("kill_run 1 /tmp", "kill_run 2 /tmp");                           /* own cgroup 0/1 */
+	expect_reject("kill_run 1 /tmp/r oot/run/lxcmgr/web1", "kill_run 1 /tmp/../etc"); /* .. */
+	expect_reject("kill_run 1 /tmp/r oot/run/lxcmgr/web1", "kill_run 1 /tmp/x/..");
+	expect_reject("kill_exit /tmp", "kill_exit /tmp\nkill_exit /tmp");             /* twice */
+	expect_reject("kill_cgroup 0 init /sys", "kill_cgroup 3 init /sys");            /* kind */
+	expect_reject("kill_cgroup 0 init /sys", "kill_cgroup 0 ../init /sys");         /* inner: a name */
+	expect_reject("kill_cgroup 0 init /sys", "kill_cgroup 0 .. /sys");
+	expect_reject("kill_cgroup 0 init /sys", "kill_cgroup 0 init sys");             /* relative */
+	expect_reject("kill_cgroup 0 init /sys", "kill_cgroup 0 init");                 /* no path */
+	expect_reject("kill_veth vlxm0123456789a", "kill_veth vlxm0123456789ab");       /* > IFNAMSIZ */
+	expect_reject("kill_veth vlxm0123456789a", "kill_veth vlxm/../x");              /* not a name */
+	expect_reject("kill_veth vlxm0123456789a", "kill_veth ");
+	expect_reject("kill_absent /tmp", "kill_absent tmp");                           /* relative */
+}
+
+/* The fast-kill keys are optional (a description without them: the small monitor hands a kill
+ * back), and the fast kill needs every one of them, with a cgroup that has cgroup.kill. */
+static void test_fast_kill_keys(void **state)
+{
+	fill(&a);
+	a.fast_kill = false;
+	assert_true(lxm_handover_format(&a, text, sizeof(text)) > 0);
+	assert_null(strstr(text, "kill_"));
+	assert_int_equal(lxm_handover_parse(text, &b), 0);
+	assert_false(b.fast_kill);
+	assert_int_equal(b.n_kill_cgroups, 0);
+
+	fill(&a);
+	a.kill_cgroup_kind[2] = LXM_HANDOVER_CG_V1; /* no cgroup.kill anywhere */
+	assert_true(lxm_handover_format(&a, text, sizeof(text)) > 0);
+	assert_int_equal(lxm_handover_parse(text, &b), 0);
+	assert_false(b.fast_kill);
+
+	fill(&a);
+	assert_true(lxm_handover_format(&a, text, sizeof(text)) > 0);
+	char *p = strstr(text, "kill_exit ");
+	assert_non_null(p);
+	*strchr(p, '\n') = '\0'; /* cut the line out */
+	snprintf(bad, sizeof(bad), "%.*s%s", (int)(p - text), text, p + strlen(p) + 1);
+	assert_int_equal(lxm_handover_parse(bad, &b), 0);
+	assert_false(b.fast_kill);
+	assert_string_equal(b.kill_cgroup_inner[1], "");
+	assert_string_equal(b.kill_cgroup_inner[0], "init");
 }
 
 static void test_too_many_clients(void **state)
@@ -184,6 +247,7 @@ int main(void)
 		cmocka_unit_test(test_round_trip),
 		cmocka_unit_test(test_no_console),
 		cmocka_unit_test(test_malformed),
+		cmocka_unit_test(test_fast_kill_keys),
 		cmocka_unit_test(test_too_many_clients),
 		cmocka_unit_test(test_format_refuses_newline),
 		cmocka_unit_test(test_ring_survives),

@@ -4,7 +4,10 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <cmocka.h>
+#include <signal.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
 
 #include "runtime/state.h"
 #include "util/macros.h"
@@ -102,6 +105,69 @@ static void test_lost_monitor_keeps_running(void **state)
 	lxm_state_info_done(&s);
 }
 
+/* The monitor's liveness is proven by being init's parent (one /proc read fewer per container):
+ * init here is a child of this test process, which plays the monitor with a start time that does
+ * not match, so only the parent check can say it lives. */
+static void test_init_parent_proves_monitor(void **state)
+{
+	struct lxm_state_info s;
+	uint64_t child_start;
+	pid_t child = fork();
+	assert_true(child >= 0);
+	if (child == 0) {
+		pause();
+		_exit(0);
+	}
+	assert_int_equal(lxm_proc_starttime(child, &child_start), 0);
+	struct lxm_state_record rec = { .state = LXM_STATE_RUNNING, .init_pid = child, .init_start = child_start,
+					.monitor_pid = getpid(), .monitor_start = (uint64_t)1 << 60 };
+	assert_int_equal(lxm_state_write(&paths, "web", &rec), 0);
+	assert_int_equal(lxm_state_query(&paths, "web", &s), 0);
+	assert_int_equal(s.state, LXM_STATE_RUNNING);
+	assert_false(s.monitor_lost);
+	assert_int_equal(s.monitor_pid, getpid());
+	assert_int_equal(s.init_pid, child);
+	lxm_state_info_done(&s);
+
+	/* a living process that is not init's parent, with the wrong start time, is no monitor */
+	rec.monitor_pid = 1;
+	assert_int_equal(lxm_state_write(&paths, "web", &rec), 0);
+	assert_int_equal(lxm_state_query(&paths, "web", &s), 0);
+	assert_int_equal(s.state, LXM_STATE_RUNNING);
+	assert_true(s.monitor_lost);
+	assert_int_equal(s.monitor_pid, 0);
+	lxm_state_info_done(&s);
+
+	/* a dead init proves nothing: the parent check needs a living init */
+	kill(child, SIGKILL);
+	waitpid(child, NULL, 0);
+	rec.monitor_pid = getpid();
+	assert_int_equal(lxm_state_write(&paths, "web", &rec), 0);
+	assert_int_equal(lxm_state_query(&paths, "web", &s), 0);
+	assert_int_equal(s.state, LXM_STATE_STOPPED);
+	assert_true(s.stale);
+	lxm_state_info_done(&s);
+}
+
+static void test_read_init(void **state)
+{
+	struct lxm_state_record rec = { .state = LXM_STATE_RUNNING, .init_pid = 4242, .init_start = 99,
+					.monitor_pid = 4241, .monitor_start = 98 };
+	bool running;
+	pid_t pid;
+	uint64_t start;
+	assert_int_equal(lxm_state_write(&paths, "web", &rec), 0);
+	assert_int_equal(lxm_state_read_init(&paths, "web", &running, &pid, &start), 0);
+	assert_true(running);
+	assert_int_equal(pid, 4242);
+	assert_int_equal(start, 99);
+	rec.state = LXM_STATE_STOPPING;
+	assert_int_equal(lxm_state_write(&paths, "web", &rec), 0);
+	assert_int_equal(lxm_state_read_init(&paths, "web", &running, &pid, &start), 0);
+	assert_false(running);
+	assert_int_equal(lxm_state_read_init(&paths, "nothing", &running, &pid, &start), -ENOENT);
+}
+
 static void test_starttime(void **state)
 {
 	uint64_t t;
@@ -127,6 +193,8 @@ int main(void)
 		cmocka_unit_test(test_alive_monitor_reads_running),
 		cmocka_unit_test(test_recycled_pid_reads_stale),
 		cmocka_unit_test(test_lost_monitor_keeps_running),
+		cmocka_unit_test(test_init_parent_proves_monitor),
+		cmocka_unit_test(test_read_init),
 		cmocka_unit_test(test_starttime),
 		cmocka_unit_test(test_state_names),
 	};

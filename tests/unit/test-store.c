@@ -249,6 +249,29 @@ static void test_rm_rf_mounts(void **state)
 	assert_int_equal(WEXITSTATUS(status), 0);
 }
 
+/* list names the container directories only: not files, not symlinks (to a directory either),
+ * which readdir's d_type tells without a stat per entry. */
+static void test_list_directories_only(void **state)
+{
+	struct world *w = *state;
+	char p[256], q[256];
+	char **names = NULL;
+	assert_int_equal(lxm_mkdir_p(w->paths.containers_dir, 0711), 0);
+	snprintf(p, sizeof(p), "%s/b", w->paths.containers_dir);
+	assert_int_equal(mkdir(p, 0700), 0);
+	snprintf(p, sizeof(p), "%s/a", w->paths.containers_dir);
+	assert_int_equal(mkdir(p, 0700), 0);
+	snprintf(q, sizeof(q), "%s/link", w->paths.containers_dir);
+	assert_int_equal(symlink(p, q), 0);
+	snprintf(p, sizeof(p), "%s/file", w->paths.containers_dir);
+	touch(p);
+	assert_int_equal(lxm_store_list(&w->paths, &names), 0);
+	assert_string_equal(names[0], "a");
+	assert_string_equal(names[1], "b");
+	assert_null(names[2]);
+	strv_free(names);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -259,6 +282,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_lock, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_rm_rf_symlinks, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_rm_rf_mounts, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_list_directories_only, setup, teardown),
 	};
 	lxm_log_set_level(LXM_LOG_ERROR);
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -1,0 +1,231 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/*
+ * The fast kill of the small monitor (MONITOR.md, "Fast kill"). What lxm_monitor_kill_now(),
+ * lxm_monitor_reap() and lxm_monitor_teardown() of the full monitor do for a plain kill, without
+ * the 2-3 ms exec back into the full lxcmgr (dynamic loading, config parse, cgroup discovery):
+ * the full monitor wrote every path this needs into the hand-over description, and only offers
+ * it when nothing else is owed at the end of the run (monitor-handover.c describe_fast_kill()).
+ */
+#include <fcntl.h>
+#include <limits.h>
+#include <poll.h>
+#include <signal.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
+#include <time.h>
+
+#include "runtime/link-del.h"
+#include "runtime/small-kill.h"
+#include "util/log.h"
+
+#define EMPTY_TIMEOUT_MS 10000 /* cgroup/internal.h LXM_CG_TIMEOUT_MS */
+#define RMDIR_DEPTH_MAX 32
+
+static int write_file(const char *dir, const char *file, const char *text)
+{
+	char path[LXM_HANDOVER_CGROUP_PATH_MAX + 32];
+	snprintf(path, sizeof(path), "%s/%s", dir, file);
+	_cleanup_close_ int fd = open(path, O_WRONLY | O_CLOEXEC | O_NOFOLLOW);
+	if (fd < 0)
+		return negative_errno();
+	return write(fd, text, strlen(text)) < 0 ? negative_errno() : 0;
+}
+
+static uint64_t now_ms(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
+}
+
+/* Until the v2 cgroup has no process left ("populated 0"; cgroup.events polls POLLPRI on change):
+ * a process of the payload cgroup outside init's pid namespace dies on its own time. */
+static int wait_empty(const char *dir)
+{
+	char path[LXM_HANDOVER_CGROUP_PATH_MAX + 32], buf[256];
+	uint64_t deadline = now_ms() + EMPTY_TIMEOUT_MS;
+	snprintf(path, sizeof(path), "%s/cgroup.events", dir);
+	_cleanup_close_ int fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return errno == ENOENT ? 0 : negative_errno();
+	for (;;) {
+		ssize_t n = pread(fd, buf, sizeof(buf) - 1, 0);
+		if (n < 0)
+			return negative_errno();
+		buf[n] = '\0';
+		if (strstr(buf, "populated 0"))
+			return 0;
+		uint64_t now = now_ms();
+		if (now >= deadline)
+			return -ETIMEDOUT;
+		struct pollfd p = { .fd = fd, .events = POLLPRI };
+		if (poll(&p, 1, (int)(deadline - now)) < 0 && errno != EINTR)
+			return negative_errno();
+	}
+}
+
+/* rmdir of a cgroup and of whatever cgroups the payload made below it (only directories: on a
+ * cgroupfs rmdir() takes a directory with its control files, and never follows anything). */
+static int rmdir_tree(const char *path, unsigned depth)
+{
+	if (rmdir(path) == 0 || errno == ENOENT)
+		return 0;
+	if ((errno != EBUSY && errno != ENOTEMPTY) || depth >= RMDIR_DEPTH_MAX)
+		return negative_errno();
+	_cleanup_closedir_ DIR *d = opendir(path);
+	if (!d)
+		return errno == ENOENT ? 0 : negative_errno();
+	struct dirent *de;
+	int r = 0;
+	while ((de = readdir(d))) {
+		char sub[PATH_MAX];
+		if (de->d_type != DT_DIR || STREQ(de->d_name, ".") || STREQ(de->d_name, ".."))
+			continue;
+		int k = (size_t)snprintf(sub, sizeof(sub), "%s/%s", path, de->d_name) >= sizeof(sub) ? -ENAMETOOLONG
+												 : rmdir_tree(sub, depth + 1);
+		if (k < 0 && r == 0)
+			r = k;
+	}
+	if (rmdir(path) < 0 && errno != ENOENT)
+		return r < 0 ? r : negative_errno();
+	return 0;
+}
+
+/* After init's end and the cgroups: by then the kernel's cleanup of the container's netns has
+ * mostly unlisted the pair already (ENODEV within a millisecond, 10 of 11 kills here); deleting it
+ * while the netns still lives (at the SIGKILL) cost the whole unregister (~15-18 ms) every time.
+ * Either way the name is free when we answer: a start right after can create it again. */
+static int delete_veths(const struct lxm_handover *h)
+{
+	int r = 0;
+	for (unsigned i = 0; i < h->n_kill_veths; i++) {
+		int k = lxm_link_delete_raw(h->kill_veths[i]);
+		if (k < 0 && k != -ENODEV && r == 0)
+			r = log_warning_errno(k, "Failed to delete '%s', ignoring: %m", h->kill_veths[i]);
+	}
+	return r;
+}
+
+bool lxm_small_kill_possible(const struct lxm_handover *h)
+{
+	for (unsigned i = 0; i < h->n_kill_absent; i++)
+		if (access(h->kill_absent[i], F_OK) == 0)
+			return false;
+	return true;
+}
+
+/* init is gone (or was never ours: an adopted monitor, where waitid() says ECHILD and the pidfd
+ * only tells that it ended). */
+static void wait_init(const struct lxm_handover *h)
+{
+	siginfo_t si = {};
+	int r;
+	while ((r = waitid((idtype_t)P_PIDFD, (id_t)h->init_pidfd, &si, WEXITED)) < 0 && errno == EINTR)
+		;
+	if (r == 0) {
+		if (si.si_code == CLD_KILLED || si.si_code == CLD_DUMPED)
+			log_info("Init was terminated by signal %d", si.si_status);
+		else
+			log_info("Init exited with status %d", si.si_status);
+		return;
+	}
+	struct pollfd p = { .fd = h->init_pidfd, .events = POLLIN };
+	while (poll(&p, 1, -1) < 0 && errno == EINTR)
+		;
+}
+
+/* CONTAINERS/NAME/last_exit, atomically as lxm_state_set_last_exit() does. */
+static int write_last_exit(const char *path, const char *how)
+{
+	char tmp[LXM_HANDOVER_PATH_MAX + 8], text[32];
+	int n = snprintf(text, sizeof(text), "%s\n", how);
+	snprintf(tmp, sizeof(tmp), "%s.tmp", path);
+	_cleanup_close_ int fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW, 0644);
+	if (fd < 0)
+		return negative_errno();
+	if (write(fd, text, (size_t)n) != n || rename(tmp, path) < 0) {
+		int r = errno ? negative_errno() : -EIO;
+		(void)unlink(tmp);
+		return r;
+	}
+	return 0;
+}
+
+static void remove_run_files(const char *dir)
+{
+	static const char *const files[] = { "control", "state", "state.tmp" };
+	char path[LXM_HANDOVER_PATH_MAX + 16];
+	for (size_t i = 0; i < ARRAY_SIZE(files); i++) {
+		snprintf(path, sizeof(path), "%s/%s", dir, files[i]);
+		(void)unlink(path);
+	}
+	(void)rmdir(dir);
+}
+
+static int remove_cgroups(const struct lxm_handover *h)
+{
+	char path[LXM_HANDOVER_CGROUP_PATH_MAX + 80];
+	int ret = 0, r;
+
+	for (unsigned i = 0; i < h->n_kill_cgroups; i++) {
+		if (h->kill_cgroup_kind[i] != LXM_HANDOVER_CG_V2_KILL)
+			continue;
+		r = wait_empty(h->kill_cgroups[i]);
+		if (r < 0)
+			ret = log_warning_errno(r, "Failed to wait for '%s' to become empty: %m", h->kill_cgroups[i]);
+	}
+	for (unsigned i = 0; i < h->n_kill_cgroups; i++) {
+		/* the usual shape, the cgroup and its inner one, goes with two rmdir() calls */
+		if (h->kill_cgroup_inner[i][0]) {
+			snprintf(path, sizeof(path), "%s/%s", h->kill_cgroups[i], h->kill_cgroup_inner[i]);
+			(void)rmdir(path);
+		}
+		r = rmdir_tree(h->kill_cgroups[i], 0);
+		if (r < 0 && ret == 0)
+			ret = log_warning_errno(r, "Failed to remove the payload cgroup '%s', ignoring: %m",
+						h->kill_cgroups[i]);
+	}
+	return ret;
+}
+
+int lxm_small_kill(const struct lxm_handover *h, void (*after_kill)(void *arg), void *arg)
+{
+	int ret = 0, r;
+
+	log_info("Killing the container, tearing it down in the small monitor");
+	/* SIGKILL of a pid namespace's init kills every process in the namespace; cgroup.kill also
+	 * gets any process of the payload cgroup outside it, as lxm_cgroup_kill() at the teardown */
+	if (syscall(SYS_pidfd_send_signal, h->init_pidfd, SIGKILL, NULL, 0) < 0 && errno != ESRCH)
+		ret = log_warning_errno(errno, "Failed to kill init: %m");
+	/* two passes: the thaw comes after the kill is queued (a task frozen by the v1 freezer cannot
+	 * die, and once thawed it must not run a single instruction more) */
+	for (int kind = LXM_HANDOVER_CG_V2_KILL; kind <= LXM_HANDOVER_CG_FREEZER; kind++)
+		for (unsigned i = 0; i < h->n_kill_cgroups; i++) {
+			if (h->kill_cgroup_kind[i] != kind)
+				continue;
+			r = kind == LXM_HANDOVER_CG_V2_KILL ? write_file(h->kill_cgroups[i], "cgroup.kill", "1")
+							    : write_file(h->kill_cgroups[i], "freezer.state", "THAWED");
+			if (r < 0 && r != -ENOENT && ret == 0)
+				ret = log_warning_errno(r, "Failed to kill the payload cgroup '%s': %m",
+							h->kill_cgroups[i]);
+		}
+	if (after_kill)
+		after_kill(arg);
+	/* How this run ended is decided by the SIGKILL (lxm_monitor_reap() classifies a requested kill
+	 * as "killed" whatever the exit status): written while the kernel tears the container down */
+	r = write_last_exit(h->kill_last_exit, "killed");
+	if (r < 0 && ret == 0)
+		ret = log_warning_errno(r, "Failed to write '%s': %m", h->kill_last_exit);
+	wait_init(h);
+	r = remove_cgroups(h);
+	if (r < 0 && ret == 0)
+		ret = r;
+	r = delete_veths(h);
+	if (r < 0 && ret == 0)
+		ret = r;
+	log_info("Container stopped: killed");
+	/* run files go before the client hears "done": a `start` right after must not find them */
+	remove_run_files(h->kill_run_dir);
+	return ret;
+}

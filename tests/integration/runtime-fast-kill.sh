@@ -1,0 +1,129 @@
+#!/bin/bash
+# The fast kill (MONITOR.md "Fast kill"): `kill NAME` of a container whose monitor runs the small
+# program and owes nothing else at its end is finished by lxcmgr-monitor itself. When the command
+# returns, everything is gone as before: state stopped, last_exit "killed", payload and monitor
+# cgroups (sub-cgroups the payload made too), processes of the payload cgroup outside init's pid
+# namespace, run files, the monitor. With a post_stop hook the full monitor still does it (the hook
+# runs, LXCMGR_EXIT=killed); a restart policy does not restart a killed container.
+. "$(dirname "$0")/lib.sh"
+require_root "boots containers"
+
+plan 40
+
+new_root
+use_shared_cache
+N=$(unique_name fk)
+CT="$ROOT/var/lib/lxcmgr/containers"
+RUN="$ROOT/run/lxcmgr"
+H="$_lib_tmp/hooks"
+mkdir -p "$H"
+defer "'$LXCMGR' --root '$ROOT' kill '$N' >/dev/null 2>&1 || true"
+OUTSIDER=
+defer 'if [ -n "$OUTSIDER" ]; then kill -9 "$OUTSIDER" 2>/dev/null || true; fi'
+
+wait_for() {
+	local tries=$1 i
+	shift
+	for ((i = 0; i < tries; i++)); do
+		if "$@" >/dev/null 2>&1; then return 0; fi
+		sleep 0.1
+	done
+	return 1
+}
+state_key() { sed -n "s/^$1=//p" "$RUN/$N/state" 2>/dev/null; }
+runs_small() { [ "$(readlink "/proc/$(state_key monitor_pid)/exe")" = "$(readlink -f "$(dirname "$LXCMGR")/lxcmgr-monitor")" ]; }
+state_of() { lxcmgr info "$N" --format json | sed -n 's/.*"state":"\([a-z]*\)".*/\1/p'; }
+# A process that has exited: gone, or a zombie its parent (pid 1 for a monitor) has not reaped yet
+gone() { [ ! -e "/proc/$1" ] || [ "$(awk '{print $3}' "/proc/$1/stat" 2>/dev/null)" = Z ]; }
+cgroups_of() { find /sys/fs/cgroup -maxdepth 2 -name "lxcmgr.*.$1" 2>/dev/null; }
+fast_killed() { grep -c "tearing it down in the small monitor" "$CT/$N/monitor.log" || true; }
+
+start_small() {
+	lxcmgr start "$N" >/dev/null && wait_for 50 runs_small
+}
+
+check "create a busybox container" lxcmgr create "$N" -t busybox
+
+# 1. The plain kill: everything gone when the command returns.
+check "start; its monitor runs lxcmgr-monitor" start_small
+MON=$(state_key monitor_pid)
+INIT=$(state_key init_pid)
+UUID=$(state_key uuid)
+[ -n "$(cgroups_of "$UUID")" ] && ok "the container has its cgroups" || not_ok "the container has its cgroups"
+# A sub-cgroup the payload made, and a host process in the payload cgroup outside the pid namespace
+# (paths of this host's hybrid layout; elsewhere the sub-cgroup goes in the first one found)
+sleep 1000 &
+OUTSIDER=$!
+SUB=/sys/fs/cgroup/memory/lxcmgr.payload.$UUID/init
+[ -d "$SUB" ] || SUB=$(dirname "$(find /sys/fs/cgroup -maxdepth 3 -path "*lxcmgr.payload.$UUID/init" | head -n1)/x")
+mkdir "$SUB/sub"
+for f in /sys/fs/cgroup/lxcmgr.payload.$UUID/init /sys/fs/cgroup/unified/lxcmgr.payload.$UUID/init; do
+	if [ -d "$f" ]; then echo "$OUTSIDER" >"$f/cgroup.procs"; fi
+done
+echo "$OUTSIDER" >"$SUB/sub/cgroup.procs"
+run_expect_exit 0 lxcmgr kill "$N"
+is "$(state_of)" "stopped" "state says stopped right after"
+is "$(cat "$CT/$N/last_exit")" "killed" "last_exit is killed"
+is "$(cgroups_of "$UUID")" "" "payload and monitor cgroups are gone (the payload's sub-cgroup too)"
+check "the run directory is gone" test ! -e "$RUN/$N"
+check "init is gone" gone "$INIT"
+check "the monitor is gone" gone "$MON"
+wait "$OUTSIDER" 2>/dev/null || true
+check "a payload-cgroup process outside the pid namespace was killed" gone "$OUTSIDER"
+OUTSIDER=
+is "$(fast_killed)" "1" "the small monitor did it (no exec back into lxcmgr)"
+like "$(cat "$CT/$N/monitor.log")" "Container stopped: killed" "monitor.log says how it ended"
+unlike "$(lxcmgr list 2>&1)" "lost|was killed" "no monitor-lost warning"
+
+# 2. Again right away: the name, its cgroups and run files are free for the next start.
+check "start again after the kill" start_small
+UUID2=$(state_key uuid)
+run_expect_exit 0 lxcmgr stop "$N" -k
+is "$(state_of)" "stopped" "stop -k: stopped"
+is "$(cgroups_of "$UUID2")" "" "stop -k: cgroups gone"
+is "$(fast_killed)" "2" "stop -k takes the same path"
+
+# 3. A post_stop hook: the full monitor does the kill and runs the hook.
+printf '#!/bin/sh\nenv | grep "^LXCMGR_" | sort >"%s/$LXCMGR_HOOK.env"\n' "$H" >"$H/record"
+chmod +x "$H/record"
+lxcmgr config "$N" set hook.post_stop "$H/record"
+check "start with a post_stop hook" start_small
+run_expect_exit 0 lxcmgr kill "$N"
+check "post_stop ran" test -f "$H/post_stop.env"
+like "$(cat "$H/post_stop.env" 2>/dev/null)" "LXCMGR_EXIT=killed" "post_stop is told killed"
+is "$(fast_killed)" "2" "the hook kept the full monitor's kill"
+is "$(cat "$CT/$N/last_exit")" "killed" "last_exit is killed"
+lxcmgr config "$N" unset hook.post_stop
+
+# 4. A restart policy never restarts a killed container.
+lxcmgr config "$N" set restart.policy always
+check "start with restart policy always" start_small
+run_expect_exit 0 lxcmgr kill "$N"
+sleep 1.5
+is "$(state_of)" "stopped" "still stopped after the kill (no restart)"
+is "$(fast_killed)" "3" "the fast kill with a restart policy"
+is "$(cat "$CT/$N/last_exit")" "killed" "last_exit is killed"
+
+# 5. A veth on a bridge lxcmgr does not manage: the small monitor does it, and the host veth is
+#    gone (its name free for the next start) when the command returns.
+lxcmgr config "$N" set restart.policy no
+BR="lxfk$$"
+BR=${BR:0:15}
+ip link add "$BR" type bridge
+defer "ip link del '$BR' 2>/dev/null || true"
+ip link set "$BR" up
+lxcmgr config "$N" set network.eth0.type veth
+lxcmgr config "$N" set network.eth0.bridge "$BR"
+lxcmgr config "$N" set network.eth0.ipv4 192.0.2.77/24
+check "start with a veth" start_small
+VETH=$(ip -o link show master "$BR" | awk -F': ' '{print $2}' | cut -d@ -f1)
+[ -n "$VETH" ] && ok "the host veth '$VETH' is on the bridge" || not_ok "a host veth is on the bridge"
+UUID3=$(state_key uuid)
+run_expect_exit 0 lxcmgr kill "$N"
+check "the host veth is gone when kill returns" bash -c "! ip link show '$VETH' >/dev/null 2>&1"
+is "$(cgroups_of "$UUID3")" "" "cgroups gone"
+is "$(fast_killed)" "4" "the small monitor did the veth container's kill"
+check "start again: the veth name is free" start_small
+check "the veth is back" ip link show "$VETH"
+run_expect_exit 0 lxcmgr kill "$N"
+check "and gone again" bash -c "! ip link show '$VETH' >/dev/null 2>&1"
