@@ -1,4 +1,5 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
+#include <fcntl.h>
 #include <getopt.h>
 
 #include "cli/commands.h"
@@ -17,6 +18,17 @@ static bool wants_help(int argc, char **argv)
 	return false;
 }
 
+/* Started with stdin, stdout or stderr closed (`lxcmgr start C 2>&-`), the next open would take
+ * that number: the container lock on fd 2 would get our log lines and be inherited by hooks as
+ * their stderr (a daemonizing hook then holds the lock for good), and the monitor's notify pipe
+ * on fd 1 would be overwritten by its /dev/null. Fill the gaps with /dev/null first. */
+static void open_std_fds(void)
+{
+	for (int fd = 0; fd <= 2; fd++)
+		if (fcntl(fd, F_GETFD) < 0 && errno == EBADF && open("/dev/null", O_RDWR) != fd)
+			_exit(1);
+}
+
 int main(int argc, char **argv)
 {
 	static const struct option options[] = {
@@ -30,6 +42,7 @@ int main(int argc, char **argv)
 	struct lxm_context ctx = {};
 	int c, r;
 
+	open_std_fds();
 	const char *env_level = getenv("LXCMGR_LOG_LEVEL");
 	if (env_level) {
 		enum lxm_log_level lvl;

@@ -15,10 +15,10 @@
 #include "runtime/link-del.h"
 #include "util/macros.h"
 
-/* RTM_DELLINK by name in our (the host's) netns; 0, or -errno (-ENODEV: already gone with the
- * container's netns, as a veth pair dies with either end). The reply comes once the kernel has
- * unregistered the pair, the floor of ~15 ms on this host. */
-int lxm_link_delete_raw(const char *name)
+/* RTM_DELLINK in our (the host's) netns of the link with that index, else of the one called name;
+ * 0, or -errno (-ENODEV: already gone with the container's netns, as a veth pair dies with either
+ * end). The reply comes once the kernel has unregistered the pair, the floor of ~15 ms here. */
+static int delete_link(const char *name, int ifindex)
 {
 	struct {
 		struct nlmsghdr nh;
@@ -26,9 +26,9 @@ int lxm_link_delete_raw(const char *name)
 		char attrs[RTA_SPACE(IF_NAMESIZE)];
 	} req = {};
 	char buf[1024];
-	size_t len = strlen(name) + 1;
+	size_t len = name ? strlen(name) + 1 : 0;
 
-	if (len > IF_NAMESIZE)
+	if (len > IF_NAMESIZE || (!name && ifindex <= 0))
 		return -EINVAL;
 	_cleanup_close_ int fd = socket(AF_NETLINK, SOCK_RAW | SOCK_CLOEXEC, NETLINK_ROUTE);
 	if (fd < 0)
@@ -37,11 +37,16 @@ int lxm_link_delete_raw(const char *name)
 	req.nh.nlmsg_flags = NLM_F_REQUEST | NLM_F_ACK;
 	req.nh.nlmsg_seq = 1;
 	req.ifi.ifi_family = AF_UNSPEC;
-	struct rtattr *rta = (struct rtattr *)req.attrs;
-	rta->rta_type = IFLA_IFNAME;
-	rta->rta_len = (unsigned short)RTA_LENGTH(len);
-	memcpy(RTA_DATA(rta), name, len);
-	req.nh.nlmsg_len = (uint32_t)(NLMSG_LENGTH(sizeof(req.ifi)) + RTA_SPACE(len));
+	req.nh.nlmsg_len = (uint32_t)NLMSG_LENGTH(sizeof(req.ifi));
+	if (ifindex > 0) {
+		req.ifi.ifi_index = ifindex;
+	} else {
+		struct rtattr *rta = (struct rtattr *)req.attrs;
+		rta->rta_type = IFLA_IFNAME;
+		rta->rta_len = (unsigned short)RTA_LENGTH(len);
+		memcpy(RTA_DATA(rta), name, len);
+		req.nh.nlmsg_len += (uint32_t)RTA_SPACE(len);
+	}
 	if (send(fd, &req, req.nh.nlmsg_len, 0) < 0)
 		return negative_errno();
 	for (;;) {
@@ -52,6 +57,16 @@ int lxm_link_delete_raw(const char *name)
 			if (nh->nlmsg_type == NLMSG_ERROR && nh->nlmsg_seq == 1)
 				return ((struct nlmsgerr *)NLMSG_DATA(nh))->error;
 	}
+}
+
+int lxm_link_delete_raw(const char *name)
+{
+	return delete_link(name, 0);
+}
+
+int lxm_link_delete_raw_index(int ifindex)
+{
+	return delete_link(NULL, ifindex);
 }
 
 bool lxm_link_name_ok(const char *name)

@@ -22,6 +22,7 @@
 struct kill_veths {
 	unsigned n;
 	char names[8][IF_NAMESIZE];
+	int index[8];
 	pid_t remover;
 };
 
@@ -51,6 +52,11 @@ static void start_veth_removal(struct kill_veths *v)
 {
 	if (v->n == 0)
 		return;
+	/* By index, taken now while we hold the container's lock (no start can make the name again
+	 * yet): the child may send its request only after we returned and a new start of this
+	 * container made a veth with the same name; a request by name would delete that one. */
+	for (unsigned i = 0; i < v->n; i++)
+		v->index[i] = (int)if_nametoindex(v->names[i]);
 	v->remover = fork();
 	if (v->remover != 0)
 		return; /* -1: the monitor deletes them, as without this */
@@ -64,7 +70,8 @@ static void start_veth_removal(struct kill_veths *v)
 	}
 	(void)syscall(SYS_close_range, 3U, ~0U, 0U);
 	for (unsigned i = 0; i < v->n; i++)
-		(void)lxm_link_delete_raw(v->names[i]);
+		if (v->index[i] > 0) /* 0: already gone with the container's netns */
+			(void)lxm_link_delete_raw_index(v->index[i]);
 	_exit(0);
 }
 

@@ -7,7 +7,7 @@
 . "$(dirname "$0")/lib.sh"
 require_root "boots containers"
 
-plan 19
+plan 22
 
 new_root
 use_shared_cache
@@ -26,10 +26,14 @@ check "create $B" lxcmgr create "$B" -t busybox
 # remove it when no monitor sits in it (only this branch's monitors use it), start makes it again
 empty=1
 for d in /sys/fs/cgroup/*/lxcmgr.monitor /sys/fs/cgroup/lxcmgr.monitor; do
-	[ -d "$d" ] && [ -s "$d/cgroup.procs" ] && empty=0
+	# (cgroupfs files have size 0: read them, test -s is always false)
+	if [ -d "$d" ] && [ -n "$(cat "$d/cgroup.procs")" ]; then empty=0; fi
 done
 if [ "$empty" = 1 ]; then
-	for d in /sys/fs/cgroup/*/lxcmgr.monitor /sys/fs/cgroup/lxcmgr.monitor; do [ -d "$d" ] && rmdir "$d"; done
+	for d in /sys/fs/cgroup/*/lxcmgr.monitor /sys/fs/cgroup/lxcmgr.monitor; do
+		# a monitor of another lxcmgr may have joined since: then it is not made by this start
+		if [ -d "$d" ] && ! rmdir "$d" 2>/dev/null; then empty=0; fi
+	done
 fi
 
 # The full monitor (no hand-over to the small program), started by a CLI that holds an fd of its
@@ -77,6 +81,19 @@ for _ in $(seq 50); do alive "$MA" || break; sleep 0.1; done
 check "stop $A after its monitor was killed (the cleanup without a monitor)" lxcmgr stop "$A" -t 0
 alive "$MB" && ok "the other container's monitor survived the cleanup" || not_ok "monitor of $B survived"
 is "$(lxcmgr info "$B" --format json | sed -n 's/.*"state":"\([a-z]*\)".*/\1/p')" "running" "$B still runs"
+
+# Started with stderr closed: the container lock must not take fd 2 (it would be the
+# monitor's stderr, and a hook's, which could then hold the lock for good). The pre_start hook
+# records its fds.
+HOOK="$_lib_tmp/fds-hook"
+printf '#!/bin/sh\nls -l /proc/self/fd/ >%s 2>&1\n' "$_lib_tmp/hook-fds" >"$HOOK"
+chmod +x "$HOOK"
+lxcmgr config "$A" set hook.pre_start "$HOOK"
+( exec "$LXCMGR" --root "$ROOT" start "$A" 2>&- ) && ok "start with stderr closed" ||
+	not_ok "start with stderr closed"
+like "$(cat "$_lib_tmp/hook-fds" 2>&1)" "null" "the pre_start hook ran"
+unlike "$(cat "$_lib_tmp/hook-fds" 2>&1)" "\.lock" "no hook fd is the container lock (stderr closed at start)"
+lxcmgr stop "$A" -t 0 >/dev/null 2>&1 || true
 
 lxcmgr stop "$B" -t 0 >/dev/null 2>&1 || true
 left=""
