@@ -193,6 +193,8 @@ int lxm_cgroup_open_by_id_full(const struct lxm_cgroup_params *params, const str
 	 * usage apart from the payloads') does not need one per container. */
 	if (kind == LXM_CGROUP_MONITOR)
 		snprintf(name, sizeof(name), "%s", LXM_CGROUP_MONITOR_NAME);
+	else if (kind == LXM_CGROUP_MONITOR_OLD)
+		snprintf(name, sizeof(name), "%s.%s", LXM_CGROUP_MONITOR_NAME, uuid);
 	else
 		snprintf(name, sizeof(name), "lxcmgr.payload.%s", uuid);
 	r = ms ? lxm_cgroup_new_from_mounts(&p, ms, name, &cg) : lxm_cgroup_new_full(&p, name, &cg);

@@ -49,6 +49,8 @@ struct lxm_cgroup; /* opaque: one logical cgroup across all hierarchies */
 enum lxm_cgroup_kind {
 	LXM_CGROUP_PAYLOAD = 0, /* lxcmgr.payload.ID */
 	LXM_CGROUP_MONITOR,     /* lxcmgr.monitor: shared by every container's monitor, never removed */
+	LXM_CGROUP_MONITOR_OLD, /* lxcmgr.monitor.ID: one monitor's own, made by lxcmgr before the
+				 * shared one (a lost monitor of that version leaves it behind) */
 };
 
 #define LXM_CGROUP_MONITOR_NAME "lxcmgr.monitor"

@@ -112,6 +112,12 @@ static int overwrite_cmdline(const struct monitor_argv *a)
 		if (!(env[i] = strdup(environ[i])))
 			return -ENOMEM; /* a partial copy is dropped with the process (exec fallback) */
 	environ = env;
+	/* glibc's names of the program point into the argument strings overwritten next */
+	char *inv = strdup(program_invocation_name), *inv_short = strdup(program_invocation_short_name);
+	if (!inv || !inv_short)
+		return -ENOMEM;
+	program_invocation_name = inv;
+	program_invocation_short_name = inv_short;
 	memset((char *)v[0], 0, v[3] - v[0]);
 	memcpy((char *)v[0], title, len);
 	return 0;

@@ -334,7 +334,11 @@ int lxm_state_cleanup(const struct lxm_paths *paths, const char *name, bool *ret
 	if (lxm_state_read_key(paths, name, "uuid", &uuid) >= 0 && !IS_EMPTY(uuid)) {
 		if (cgroup_finish(uuid, LXM_CGROUP_PAYLOAD) > 0)
 			killed = 1;
-		/* Not the monitor cgroup: every container's monitor shares it (cgroup.h) */
+		/* Not the monitor cgroup: every container's monitor shares it (cgroup.h). A lost
+		 * monitor of an earlier lxcmgr had one of its own, which holds only what that monitor
+		 * left (hook children): killed and removed like the payload's. */
+		if (cgroup_finish(uuid, LXM_CGROUP_MONITOR_OLD) > 0)
+			log_debug("Killed what was left in the old monitor cgroup of '%s'", name);
 	}
 	/* A lost monitor never removed the host side of the network */
 	_cleanup_container_free_ struct lxm_container *c = NULL;

@@ -7,7 +7,7 @@
 . "$(dirname "$0")/lib.sh"
 require_root "boots containers"
 
-plan 22
+plan 23
 
 new_root
 use_shared_cache
@@ -78,7 +78,24 @@ is "$(grep -c ':/lxcmgr\.monitor$' "/proc/${MB:-0}/cgroup")" "$(grep -c ':/lxcmg
 # A lost monitor: its cleanup must not kill what else sits in the shared cgroup
 kill -9 "$MA"
 for _ in $(seq 50); do alive "$MA" || break; sleep 0.1; done
+# ... and a lost monitor of an earlier lxcmgr left its own cgroup (lxcmgr.monitor.UUID) with a
+# process in it (a hook's child): the cleanup kills and removes it
+OLDCGS=""
+sleep 300 &
+OLDPID=$!
+for d in /sys/fs/cgroup/*/lxcmgr.monitor /sys/fs/cgroup/lxcmgr.monitor; do
+	[ -d "$d" ] || continue
+	mkdir "$d.$(uuid_of "$A")"
+	OLDCGS+=" $d.$(uuid_of "$A")"
+	echo "$OLDPID" 2>/dev/null >"$d.$(uuid_of "$A")/cgroup.procs" || true # (setup: v1 cpuset takes none before its cpus are set)
+done
+defer "kill $OLDPID 2>/dev/null; for d in $OLDCGS; do rmdir \$d 2>/dev/null; done; true"
 check "stop $A after its monitor was killed (the cleanup without a monitor)" lxcmgr stop "$A" -t 0
+for _ in $(seq 30); do alive "$OLDPID" || break; sleep 0.1; done
+# shellcheck disable=SC2086 # the list of directories
+left_old=$(ls -d $OLDCGS 2>/dev/null || true)
+if ! alive "$OLDPID" && [ -z "$left_old" ]; then ok "the old per-container monitor cgroup was killed and removed"
+else not_ok "old monitor cgroup cleaned" "pid alive: $(alive "$OLDPID" && echo yes), left: $left_old"; fi
 alive "$MB" && ok "the other container's monitor survived the cleanup" || not_ok "monitor of $B survived"
 is "$(lxcmgr info "$B" --format json | sed -n 's/.*"state":"\([a-z]*\)".*/\1/p')" "running" "$B still runs"
 
