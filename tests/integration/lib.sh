@@ -149,6 +149,18 @@ _lib_exit() {
 }
 trap _lib_exit EXIT
 
+# wait_for TRIES COMMAND...: runs COMMAND (quietly) every 0.1 s until it succeeds, at most TRIES
+# times; fails if it never did.
+wait_for() {
+	local tries=$1 i
+	shift
+	for ((i = 0; i < tries; i++)); do
+		if "$@" >/dev/null 2>&1; then return 0; fi
+		sleep 0.1
+	done
+	return 1
+}
+
 require_root() {
 	if [ "$(id -u)" -ne 0 ]; then
 		echo "1..0 # SKIP needs root: ${1:-creates containers}"

@@ -21,15 +21,6 @@ defer "'$LXCMGR' --root '$ROOT' destroy '$NAME' --force >/dev/null 2>&1; '$LXCMG
 defer "'$LXCMGR' --root '$ROOT' kill '$NAME' >/dev/null 2>&1 || true"
 
 # Waits (bounded) until CMD succeeds; tests may wait, the product may not poll.
-wait_for() {
-	local tries=$1 i
-	shift
-	for ((i = 0; i < tries; i++)); do
-		if "$@" >/dev/null 2>&1; then return 0; fi
-		sleep 0.1
-	done
-	return 1
-}
 json_field() { sed -n "s/.*\"$2\":\"\\{0,1\\}\\([^,\"}]*\\).*/\\1/p" <<<"$1" | head -n1; }
 state_of() { json_field "$(lxcmgr info "$1" --format json)" state; }
 pid_of() { json_field "$(lxcmgr info "$1" --format json)" pid; }

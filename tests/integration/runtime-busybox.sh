@@ -19,15 +19,6 @@ tmux -L "$TMUX_SOCK" new-session -d -s keepalive "sleep 3600"
 defer "'$LXCMGR' --root '$ROOT' kill '$NAME' >/dev/null 2>&1 || true"
 
 # Waits (bounded) until CMD succeeds; tests may wait, the product may not poll.
-wait_for() {
-	local tries=$1 i
-	shift
-	for ((i = 0; i < tries; i++)); do
-		if "$@" >/dev/null 2>&1; then return 0; fi
-		sleep 0.1
-	done
-	return 1
-}
 state_of() { lxcmgr info "$1" --format json | sed -n 's/.*"state":"\([a-z]*\)".*/\1/p'; }
 pid_of() { lxcmgr info "$1" --format json | sed -n 's/.*"pid":\([0-9]*\).*/\1/p'; }
 last_exit_of() { lxcmgr info "$1" --format json | sed -n 's/.*"last_exit":"\([a-z]*\)".*/\1/p'; }

@@ -21,15 +21,6 @@ defer "'$LXCMGR' --root '$ROOT' kill '$N' >/dev/null 2>&1 || true"
 OUTSIDER=
 defer 'if [ -n "$OUTSIDER" ]; then kill -9 "$OUTSIDER" 2>/dev/null || true; fi'
 
-wait_for() {
-	local tries=$1 i
-	shift
-	for ((i = 0; i < tries; i++)); do
-		if "$@" >/dev/null 2>&1; then return 0; fi
-		sleep 0.1
-	done
-	return 1
-}
 state_key() { sed -n "s/^$1=//p" "$RUN/$N/state" 2>/dev/null; }
 runs_small() { [ "$(readlink "/proc/$(state_key monitor_pid)/exe")" = "$(readlink -f "$(dirname "$LXCMGR")/lxcmgr-monitor")" ]; }
 state_of() { lxcmgr info "$N" --format json | sed -n 's/.*"state":"\([a-z]*\)".*/\1/p'; }

@@ -21,15 +21,6 @@ defer "tmux -L '$TMUX_SOCK' kill-server 2>/dev/null || true"
 tmux -L "$TMUX_SOCK" new-session -d -s keepalive "sleep 3600"
 defer "'$LXCMGR' --root '$ROOT' kill '$NAME' >/dev/null 2>&1 || true"
 
-wait_for() {
-	local tries=$1 i
-	shift
-	for ((i = 0; i < tries; i++)); do
-		if "$@" >/dev/null 2>&1; then return 0; fi
-		sleep 0.1
-	done
-	return 1
-}
 monitor_pid() { sed -n 's/^monitor_pid=//p' "$ROOT/run/lxcmgr/$NAME/state" 2>/dev/null; }
 init_pid() { sed -n 's/^init_pid=//p' "$ROOT/run/lxcmgr/$NAME/state" 2>/dev/null; }
 exe_of() { readlink "/proc/$1/exe" 2>/dev/null; }

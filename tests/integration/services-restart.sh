@@ -14,15 +14,6 @@ state_of() { json | sed -n 's/.*"state":"\([a-z]*\)".*/\1/p'; }
 pid_of() { json | sed -n 's/.*"pid":\([0-9]*\).*/\1/p'; }
 restarts_of() { json | sed -n 's/.*"restarts":\([0-9]*\).*/\1/p'; }
 # Waits (bounded) until CMD succeeds; tests may wait, the product may not poll.
-wait_for() {
-	local tries=$1 i
-	shift
-	for ((i = 0; i < tries; i++)); do
-		if "$@" >/dev/null 2>&1; then return 0; fi
-		sleep 0.1
-	done
-	return 1
-}
 running_other_than() { [ "$(state_of)" = running ] && [ -n "$(pid_of)" ] && [ "$(pid_of)" != "$1" ]; }
 is_stopped() { [ "$(state_of)" = stopped ]; }
 is_starting() { [ "$(state_of)" = starting ]; }
