@@ -267,10 +267,15 @@ static int watch_loop(struct lxm_context *ctx, struct stats *s, enum lxm_output_
 		fflush(stdout);
 		(void)tcsetattr(STDIN_FILENO, TCSANOW, &saved);
 	}
-	/* SIGINT/SIGTERM stay blocked: the command exits next, and a second one may already be on its
-	 * way (timeout(1) signals the child and then its process group; a terminal's ^C reaches every
-	 * process of the foreground group), which unblocking would deliver with its default action,
-	 * turning a clean exit 0 into death by signal. */
+	/* A second SIGINT/SIGTERM may be on its way (timeout(1) signals the child and then its process
+	 * group; a terminal's ^C reaches every process of the foreground group): unblocking would
+	 * deliver it with its default action, turning a clean exit 0 into death by signal. Ignored,
+	 * a pending one is discarded and a late one does nothing; the mask is restored, as leaving it
+	 * blocked hung the sanitizers' leak check at exit (its tracer waited for a stop that a thread
+	 * with a pending blocked signal never reported). */
+	(void)signal(SIGINT, SIG_IGN);
+	(void)signal(SIGTERM, SIG_IGN);
+	(void)sigprocmask(SIG_UNBLOCK, &mask, NULL);
 	return r;
 }
 
