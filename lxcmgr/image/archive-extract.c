@@ -272,8 +272,9 @@ static int link_member(int pfd, const char *rel, int tfd, const char *target)
 }
 
 /* Checks one member and rewrites its names to the normalised relative form. Returns 1 to extract,
- * 0 to skip (or done here: a hard link), -EINVAL (logged) to refuse the archive. */
-static int check_entry(int dirfd, struct archive_entry *e, struct verified_dirs *v)
+ * 0 to skip (or done here: a hard link), -EINVAL (logged) to refuse the archive. *ret_cwd: the
+ * directory libarchive is to write the member from (see extract_loop). */
+static int check_entry(int dirfd, struct archive_entry *e, struct verified_dirs *v, int *ret_cwd)
 {
 	const char *name = archive_entry_pathname(e), *reason = NULL;
 	_cleanup_free_ char *rel = NULL;
@@ -314,6 +315,19 @@ static int check_entry(int dirfd, struct archive_entry *e, struct verified_dirs 
 			    ftype == AE_IFCHR ? "character" : "block", (unsigned)archive_entry_rdevmajor(e),
 			    (unsigned)archive_entry_rdevminor(e));
 
+	/* A file, symlink or node whose parent openat2() verified: written from that parent by its
+	 * last component only, so libarchive's own checks (SECURE_SYMLINKS opens and stats every
+	 * component of the path it is given, ~10 system calls per member of a Debian tree) look at
+	 * that one component. The parent is a real directory beneath dest, pinned by its fd: a
+	 * symlink planted anywhere on the way can no longer matter. Directories keep the full path
+	 * from dest: libarchive applies their modes and times at the end by the name it was given
+	 * (its fixup list), and so do hard links with data (their target is named from dest). */
+	*ret_cwd = dirfd;
+	if (ftype != AE_IFDIR && !hardlink && pfd >= 0 && pfd != dirfd) {
+		*ret_cwd = pfd;
+		archive_entry_copy_pathname(e, base_name(rel));
+		return 1;
+	}
 	archive_entry_copy_pathname(e, rel);
 	return 1;
 }
@@ -370,9 +384,8 @@ static int copy_data(struct archive *in, struct archive *out, const char *name)
 	}
 }
 
-static int extract_entry(struct archive *in, struct archive *out, struct archive_entry *e)
+static int extract_entry(struct archive *in, struct archive *out, struct archive_entry *e, const char *name)
 {
-	const char *name = archive_entry_pathname(e);
 	int r;
 
 	r = archive_write_header(out, e);
@@ -399,6 +412,7 @@ static int extract_loop(struct archive *in, struct archive *out, int dirfd, cons
 {
 	_cleanup_(verified_dirs_done) struct verified_dirs v = {};
 	struct archive_entry *e;
+	bool in_dest = true; /* the working directory is dest (else a verified parent in it) */
 	int r;
 
 	for (;;) {
@@ -412,17 +426,26 @@ static int extract_loop(struct archive *in, struct archive *out, int dirfd, cons
 		else if (r < ARCHIVE_WARN)
 			return log_error_errno(-EINVAL, "Archive '%s' is corrupt or truncated: %s", path,
 					       archive_error_string(in));
-		r = check_entry(dirfd, e, &v);
+		_cleanup_free_ char *name = archive_entry_pathname(e) ? strdup(archive_entry_pathname(e)) : NULL;
+		int cwd = dirfd;
+		r = check_entry(dirfd, e, &v, &cwd);
 		if (r < 0)
 			return r;
 		if (r > 0) {
-			r = extract_entry(in, out, e);
+			/* Every time for a parent: its fd number may have been reused by the cache. */
+			if ((cwd != dirfd || !in_dest) && fchdir(cwd) < 0)
+				return log_error_errno(negative_errno(), "Failed to enter the directory of '%s': %m",
+						       name ?: "?");
+			in_dest = cwd == dirfd;
+			r = extract_entry(in, out, e, name ?: "?");
 			if (r < 0)
 				return r;
 		}
 		progress_update(p, in, false);
 	}
-	/* Applies the deferred directory modes and times (still relative to dest). */
+	/* Applies the deferred directory modes and times (relative to dest, by the names given). */
+	if (!in_dest && fchdir(dirfd) < 0)
+		return log_error_errno(negative_errno(), "Failed to return to dest: %m");
 	if (archive_write_close(out) < ARCHIVE_WARN)
 		return log_error_errno(archive_to_errno(out, -EIO), "Failed to finish extraction into dest: %s",
 				       archive_error_string(out));
@@ -574,8 +597,13 @@ int lxm_archive_extract(const char *archive_path, const char *dest, const struct
 		if (r >= 0 || k == -EBADMSG)
 			r = k < 0 ? k : r;
 	}
-	if (r < 0)
-		archive_write_free(TAKE_PTR(out)); /* its close runs pending fixups: still inside dest */
+	if (r < 0) {
+		/* Its close runs the pending directory fixups by the names given, relative to dest:
+		 * from dest only (a failed member may have left us in a subdirectory), else never. */
+		struct archive *w = TAKE_PTR(out);
+		if (fchdir(dirfd) >= 0)
+			archive_write_free(w);
+	}
 	if (fchdir(oldcwd) < 0)
 		log_warning_errno(negative_errno(), "Failed to return to the previous directory: %m, ignoring");
 	if (p.enabled && r < 0)
