@@ -15,7 +15,8 @@
  * config parse (the monitor does the whole kill). The container's directory is checked as
  * lxm_container_load() does, so an unknown name is "not found" and makes no lock file. Returns 1
  * when the state is anything else (stopped, frozen, a lost or stale monitor): the caller takes the
- * full path, which reports and settles it as before. */
+ * full path, which reports and settles it as before (a frozen payload is thawed first: the full
+ * monitor's kill waits for init, which a frozen init never satisfies; test kill-frozen.sh). */
 static int kill_running(struct lxm_context *ctx, const char *name, int *ret_lock)
 {
 	static const struct lxm_state_query_opts opts = { .no_last_exit = true };

@@ -34,6 +34,7 @@ lxcmgr_lxcmgr_SOURCES += \
 INTEGRATION_TESTS += \
 	tests/integration/store.sh \
 	tests/integration/list-cache.sh \
+	tests/integration/kill-frozen.sh \
 	tests/integration/store-kill.sh \
 	tests/integration/store-hostile.sh \
 	tests/integration/store-debian.sh \
