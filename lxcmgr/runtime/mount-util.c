@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 #include <fcntl.h>
+#include <linux/mount.h>
 #include <sys/mount.h>
 #include <sys/stat.h>
 #include <sys/statvfs.h>
@@ -262,5 +263,79 @@ int lxm_open_file_in_root(int root_fd, const char *path, int *ret_fd)
 	if (fd < 0)
 		return negative_errno();
 	*ret_fd = fd;
+	return 0;
+}
+
+int lxm_mount_at(int dir_fd, const char *name, const char *source, const char *fstype, unsigned long flags,
+		 const char *data)
+{
+	_cleanup_close_ int fd = openat(dir_fd, name, O_PATH | O_NOFOLLOW | O_CLOEXEC);
+	char target[FD_PATH_MAX];
+
+	if (fd < 0)
+		return negative_errno();
+	fd_path(target, fd);
+	if (mount(source, target, fstype, flags, data) < 0)
+		return negative_errno();
+	return 0;
+}
+
+static unsigned long attr_to_ms(uint64_t a)
+{
+	return (a & MOUNT_ATTR_RDONLY ? MS_RDONLY : 0) | (a & MOUNT_ATTR_NOSUID ? MS_NOSUID : 0) |
+	       (a & MOUNT_ATTR_NODEV ? MS_NODEV : 0) | (a & MOUNT_ATTR_NOEXEC ? MS_NOEXEC : 0);
+}
+
+/* Without open_tree/mount_setattr (before Linux 5.12): a bind mount, then a bind remount with
+ * the flags the new mount has plus set minus clr. */
+static int bind_at_classic(int src_dfd, const char *src, int dir_fd, const char *name, uint64_t set,
+			   uint64_t clr, bool recursive)
+{
+	_cleanup_close_ int sfd = -EBADF, tfd = -EBADF, bound = -EBADF;
+	char from[FD_PATH_MAX], to[FD_PATH_MAX];
+	struct statvfs sv;
+
+	sfd = *src ? openat(src_dfd, src, O_PATH | O_NOFOLLOW | O_CLOEXEC) : fcntl(src_dfd, F_DUPFD_CLOEXEC, 3);
+	if (sfd < 0)
+		return negative_errno();
+	tfd = openat(dir_fd, name, O_PATH | O_NOFOLLOW | O_CLOEXEC);
+	if (tfd < 0)
+		return negative_errno();
+	fd_path(from, sfd);
+	fd_path(to, tfd);
+	if (mount(from, to, NULL, MS_BIND | (recursive ? MS_REC : 0), NULL) < 0)
+		return negative_errno();
+	/* Reopen: the fd taken before the mount still names what is below it. */
+	bound = openat(dir_fd, name, O_PATH | O_NOFOLLOW | O_CLOEXEC);
+	if (bound < 0 || fstatvfs(bound, &sv) < 0)
+		return negative_errno();
+	fd_path(to, bound);
+	if (mount(NULL, to, NULL, MS_REMOUNT | MS_BIND | ((statvfs_to_ms(sv.f_flag) | attr_to_ms(set)) & ~attr_to_ms(clr)),
+		  NULL) < 0)
+		return negative_errno();
+	return 0;
+}
+
+int lxm_bind_at(int src_dfd, const char *src, int dir_fd, const char *name, uint64_t set, uint64_t clr,
+		bool recursive)
+{
+	unsigned flags = OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC | AT_NO_AUTOMOUNT | AT_SYMLINK_NOFOLLOW |
+			 (recursive ? AT_RECURSIVE : 0) | (*src ? 0 : AT_EMPTY_PATH);
+	struct mount_attr attr = { .attr_set = set, .attr_clr = clr };
+	_cleanup_close_ int tree = -EBADF;
+
+	tree = (int)syscall(SYS_open_tree, src_dfd, src, flags);
+	if (tree < 0 && errno == ENOSYS)
+		return bind_at_classic(src_dfd, src, dir_fd, name, set, clr, recursive);
+	if (tree < 0)
+		return negative_errno();
+	/* On the detached copy, before anyone can see it: it is attached with its final flags. */
+	if ((set || clr) && syscall(SYS_mount_setattr, tree, "", AT_EMPTY_PATH | (recursive ? AT_RECURSIVE : 0),
+				    &attr, sizeof(attr)) < 0)
+		return errno == ENOSYS ? bind_at_classic(src_dfd, src, dir_fd, name, set, clr, recursive)
+				       : negative_errno();
+	/* No MOVE_MOUNT_T_SYMLINKS: a symlink as the last component is not followed. */
+	if (syscall(SYS_move_mount, tree, "", dir_fd, name, MOVE_MOUNT_F_EMPTY_PATH) < 0)
+		return negative_errno();
 	return 0;
 }

@@ -10,6 +10,8 @@
  */
 #pragma once
 
+#include <stdbool.h>
+#include <stdint.h>
 #include <sys/types.h>
 
 /* Opens path (relative to the rootfs; leading '/' ignored) as O_PATH inside root_fd. */
@@ -41,3 +43,20 @@ int lxm_bind_in_root(int root_fd, const char *source, const char *path, unsigned
 /* Bind-remounts what is mounted at path: its current per-mount flags plus set minus clear
  * (MS_RDONLY, MS_NOSUID, ...). */
 int lxm_remount_in_root(int root_fd, const char *path, unsigned long set, unsigned long clear);
+
+/* Below a directory this start made itself (a fresh tmpfs or procfs in the child's own mount
+ * namespace, before anything of the container runs), where nobody can have planted a symlink:
+ * plain *at() calls relative to dir_fd instead of RESOLVE_IN_ROOT walks from the rootfs. The
+ * last component is never followed. Never use them in the container's own tree. */
+
+/* Bind-mounts src (relative to src_dfd, or src_dfd itself when src is "") onto name below
+ * dir_fd, recursively when recursive, with the MOUNT_ATTR_* bits set and clr applied to the
+ * copy before it is attached (the other per-mount flags stay as the source has them): one
+ * open_tree + mount_setattr + move_mount instead of a bind and a remount with their path
+ * walks. Falls back to mount() on kernels without the new mount API. */
+int lxm_bind_at(int src_dfd, const char *src, int dir_fd, const char *name, uint64_t set, uint64_t clr,
+		bool recursive);
+
+/* mount(source, name below dir_fd, fstype, flags, data). */
+int lxm_mount_at(int dir_fd, const char *name, const char *source, const char *fstype, unsigned long flags,
+		 const char *data);

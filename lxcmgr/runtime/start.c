@@ -78,8 +78,8 @@ static const struct {
 	{ LXM_STEP_MOUNTS, lxm_child_step_mounts },
 	{ LXM_STEP_PROC, lxm_child_step_proc },
 	{ LXM_STEP_SYS, lxm_child_step_sys },
-	{ LXM_STEP_CGROUPFS, lxm_child_step_cgroupfs },
 	{ LXM_STEP_DEV, lxm_child_step_dev },
+	{ LXM_STEP_CGROUPFS, lxm_child_step_cgroupfs },
 	{ LXM_STEP_CONSOLE, lxm_child_step_console },
 	{ LXM_STEP_NETWORK, lxm_child_step_network },
 	{ LXM_STEP_PIVOT_ROOT, lxm_child_step_pivot_root },
@@ -99,18 +99,23 @@ static _noreturn_ void child_fail(struct lxm_start_ctx *ctx, enum lxm_step step,
  *
  * Ordering (parent | child):
  *   'clone': -                           | '/' private (user namespace), record 'clone'
- *   idmap, overlay                      | waits for both
- *   cgroup (attach), network, limits    | rootfs, mounts, proc, sys: meanwhile
- *   -                                   | waits for 'cgroup', unshares the cgroup namespace
- *   -                                   | cgroupfs, dev, console; waits for 'network', 'limits'
+ *   idmap, overlay                      | netns (record 'netns'); waits for both
+ *   cgroup (attach), network (after     | rootfs, mounts, proc, sys, dev: meanwhile
+ *   record 'netns'), limits             |
+ *   joins the monitor cgroup            | waits for 'cgroup', unshares the cgroup namespace
+ *   -                                   | cgroupfs, console; waits for 'network', 'limits'
  * Moving the child into its cgroups is the slow part of the parent's work on a default v1 host
  * (each burst of migrations waits for an RCU grace period, 8-25 ms), so it overlaps with the
  * child's first mounts, and so does making the payload cgroup (params.create_payload: ~20 mkdirs
- * on v1), its device list and its owner. Why that is safe: until 'cgroup' the child only runs our
- * own code, opens no device (v1 devices controller, v2 device program: both check at open/mknod,
- * and 'dev' and 'console', the only steps that open or create device nodes, come after it), forks
- * nothing (pids) and is a single process; the device list is written to the payload cgroup before
- * the attach, and the limits before 'network'; nothing of the container runs before exec. */
+ * on v1), its device list and its owner; the monitor moves itself into its own cgroup only after
+ * telling the child 'cgroup'. Why that is safe: until 'cgroup' the child only runs our own code,
+ * opens no device and creates no device node (the v1 devices controller and the v2 device
+ * program check at open() and mknod(); step 'dev' only mounts a tmpfs, creates regular files and
+ * symlinks and bind-mounts the host's nodes over them, which opens none of them, and mounts a
+ * new devpts, whose ptmx the kernel makes; 'console', which opens ptys, comes after 'cgroup'),
+ * forks nothing (pids) and is a single process; the device list is written to the payload
+ * cgroup before the attach, and the limits before 'network'; nothing of the container runs
+ * before exec. */
 static _noreturn_ void child_main(struct lxm_start_ctx *ctx)
 {
 	int r;
@@ -120,6 +125,14 @@ static _noreturn_ void child_main(struct lxm_start_ctx *ctx)
 		child_fail(ctx, LXM_STEP_CLONE, r);
 	if (lxm_sync_send(ctx->sync_fd, LXM_STEP_CLONE) < 0)
 		_exit(EXIT_FAILURE);
+	/* Step 'netns' (steps/network.c), while the parent writes the id maps. */
+	if (ctx->own_netns) {
+		r = lxm_child_step_netns(ctx);
+		if (r < 0)
+			child_fail(ctx, LXM_STEP_NETNS, r);
+		if (lxm_sync_send(ctx->sync_fd, LXM_STEP_NETNS) < 0)
+			_exit(EXIT_FAILURE);
+	}
 	/* With a user namespace, nothing may be mounted before the id maps exist, nor before an
 	 * overlay rootfs is mounted over its id-mapped layers. */
 	if (lxm_sync_wait(ctx->sync_fd, LXM_STEP_IDMAP, NULL) < 0 ||
@@ -212,15 +225,16 @@ typedef int (*parent_step_fn)(struct lxm_start_ctx *ctx);
 
 static int parent_steps(struct lxm_start_ctx *ctx)
 {
+	/* after: parent work that runs once the child was told (it does not wait for it). */
 	static const struct {
 		enum lxm_step step;
-		parent_step_fn fn;
+		parent_step_fn fn, after;
 	} steps[] = {
-		{ LXM_STEP_IDMAP, lxm_start_step_idmap },
-		{ LXM_STEP_OVERLAY, lxm_start_step_overlay },
-		{ LXM_STEP_CGROUP, lxm_start_step_cgroup },
-		{ LXM_STEP_NETWORK, lxm_start_step_network },
-		{ LXM_STEP_LIMITS, lxm_start_step_limits },
+		{ LXM_STEP_IDMAP, lxm_start_step_idmap, NULL },
+		{ LXM_STEP_OVERLAY, lxm_start_step_overlay, NULL },
+		{ LXM_STEP_CGROUP, lxm_start_step_cgroup, lxm_start_step_monitor_cgroup },
+		{ LXM_STEP_NETWORK, lxm_start_step_network, NULL },
+		{ LXM_STEP_LIMITS, lxm_start_step_limits, NULL },
 	};
 	struct lxm_sync_msg failed = {};
 	int r;
@@ -233,6 +247,15 @@ static int parent_steps(struct lxm_start_ctx *ctx)
 		return log_error_errno(r, "Child went away before making its mounts private: %m");
 
 	for (size_t i = 0; i < ARRAY_SIZE(steps); i++) {
+		/* The child's own network namespace must exist before interfaces go into it: its
+		 * record 'netns' is the one right after 'clone'. */
+		if (steps[i].step == LXM_STEP_NETWORK && ctx->own_netns) {
+			r = lxm_sync_wait(ctx->sync_fd, LXM_STEP_NETNS, &failed);
+			if (r < 0 && failed.error > 0)
+				return log_child_failure(&failed);
+			if (r < 0)
+				return log_error_errno(r, "Child went away before its network namespace: %m");
+		}
 		r = steps[i].fn(ctx); /* logs its own failure */
 		if (r < 0)
 			return r; /* the child may wait for this step: nothing to drain */
@@ -240,6 +263,11 @@ static int parent_steps(struct lxm_start_ctx *ctx)
 		if (r < 0)
 			return parent_drain_failure(ctx, log_error_errno(r, "Child went away before step '%s': %m",
 									lxm_step_to_string(steps[i].step)));
+		if (steps[i].after) {
+			r = steps[i].after(ctx); /* logs its own failure */
+			if (r < 0)
+				return r;
+		}
 	}
 	return parent_wait_child(ctx, LXM_STEP_CLONE);
 }

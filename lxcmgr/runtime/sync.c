@@ -15,6 +15,7 @@ const char *lxm_step_to_string(enum lxm_step s)
 		[LXM_STEP_NETWORK] = "network",
 		[LXM_STEP_LIMITS] = "limits",
 		[LXM_STEP_CGROUPNS] = "cgroupns",
+		[LXM_STEP_NETNS] = "netns",
 		[LXM_STEP_ROOTFS] = "rootfs",
 		[LXM_STEP_MOUNTS] = "mounts",
 		[LXM_STEP_PROC] = "proc",

@@ -20,6 +20,7 @@ enum lxm_step {
 	LXM_STEP_LIMITS,
 	/* child side (inside the new namespaces) */
 	LXM_STEP_CGROUPNS,
+	LXM_STEP_NETNS,
 	LXM_STEP_ROOTFS,
 	LXM_STEP_MOUNTS,
 	LXM_STEP_PROC,

@@ -39,6 +39,17 @@ int lxm_start_step_cgroup(struct lxm_start_ctx *ctx)
 	if (r < 0)
 		return log_error_errno(r, "Failed to move the container's init into its cgroup: %m");
 	log_debug("Step 'cgroup': child %d attached to the payload's inner cgroup", (int)ctx->pid);
+	return 0;
+}
+
+/* After the child was told 'cgroup' (start.c): the monitor's own cgroup is none of the child's
+ * business, so the ~10 v1 moves are off the child's path. */
+int lxm_start_step_monitor_cgroup(struct lxm_start_ctx *ctx)
+{
+	int r;
+
+	if (!ctx->params->payload)
+		return 0; /* as before: no payload cgroup, the child stays in ours */
 	if (ctx->params->self_cgroup) {
 		/* Made when joining fails: missing (the first start on this host, a hierarchy
 		 * mounted since) or, on v1, a cpuset another start just made and has not filled in

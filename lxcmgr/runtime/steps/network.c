@@ -5,6 +5,7 @@
  * set from the host before init runs. Child: makes sure lo is up inside its own namespace.
  */
 #include <net/if.h>
+#include <sched.h>
 #include <sys/ioctl.h>
 #include <sys/socket.h>
 
@@ -30,6 +31,19 @@ void lxm_start_network_undo(struct lxm_start_ctx *ctx)
 	if (ctx->net_started)
 		(void)lxm_net_stop(ctx->params->paths, ctx->container);
 	ctx->net_started = false;
+}
+
+/* Step 'netns' (child), right after 'clone': the new network namespace, owned by the child's user
+ * namespace when it has one (as with CLONE_NEWNET in clone3: the child holds every capability in
+ * its new user namespace from the start, maps or not). The parent waits for this record before
+ * its step 'network' puts interfaces into it; step 'sys' mounts sysfs only after it. */
+int lxm_child_step_netns(struct lxm_start_ctx *ctx)
+{
+	if (!ctx->own_netns)
+		return 0;
+	if (unshare(CLONE_NEWNET) < 0)
+		return lxm_step_fail(ctx, negative_errno(), "unshare(CLONE_NEWNET)");
+	return 0;
 }
 
 int lxm_child_step_network(struct lxm_start_ctx *ctx)

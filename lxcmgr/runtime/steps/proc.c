@@ -13,6 +13,8 @@
  *   container run a program as host root), bus, fs, irq; but /proc/sys/net stays writable, the
  *   container has its own network namespace and those sysctls are its own.
  */
+#include <fcntl.h>
+#include <linux/mount.h>
 #include <sys/mount.h>
 
 #include "runtime/mount-util.h"
@@ -20,65 +22,62 @@
 #include "util/log.h"
 
 static const char *const masked_files[] = {
-	"proc/kcore", "proc/sysrq-trigger", "proc/keys", "proc/timer_list", "proc/timer_stats",
-	"proc/sched_debug", "proc/latency_stats",
+	"kcore", "sysrq-trigger", "keys", "timer_list", "timer_stats", "sched_debug", "latency_stats",
 };
-static const char *const masked_dirs[] = { "proc/acpi", "proc/scsi", "proc/asound" };
-static const char *const readonly[] = { "proc/sys", "proc/bus", "proc/fs", "proc/irq" };
+static const char *const masked_dirs[] = { "acpi", "scsi", "asound" };
+static const char *const readonly[] = { "sys", "bus", "fs", "irq" };
 
-static int bind_self(int root_fd, const char *path, unsigned long flags)
+static const uint64_t noexec = MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV | MOUNT_ATTR_NOEXEC;
+
+/* Below the procfs just mounted, which nothing of the container can have touched yet: plain
+ * *at() calls relative to it (mount-util.h). Each path is skipped when this kernel lacks it. */
+static int proc_masks(struct lxm_start_ctx *ctx, int proc_fd)
 {
-	_cleanup_close_ int fd = -EBADF;
-	char self[32];
 	int r;
-
-	r = lxm_open_in_root(root_fd, path, 0, &fd);
-	if (r < 0)
-		return r;
-	snprintf(self, sizeof(self), "/proc/self/fd/%d", fd);
-	return lxm_bind_in_root(root_fd, self, path, flags);
-}
-
-int lxm_child_step_proc(struct lxm_start_ctx *ctx)
-{
-	const unsigned long nosuid = MS_NOSUID | MS_NODEV | MS_NOEXEC;
-	int r;
-
-	r = lxm_mkdir_in_root(ctx->root_fd, "proc", 0555, NULL);
-	if (r < 0)
-		return lxm_step_fail(ctx, r, "'/proc' in the rootfs");
-	r = lxm_mount_in_root(ctx->root_fd, "proc", "proc", "proc", nosuid, NULL);
-	if (r < 0)
-		return lxm_step_fail(ctx, r, "mounting procfs on '/proc'");
 
 	for (size_t i = 0; i < ARRAY_SIZE(masked_files); i++) {
-		r = lxm_bind_in_root(ctx->root_fd, "/dev/null", masked_files[i], MS_RDONLY | MS_NODEV);
-		if (r == -ENOENT)
-			continue; /* not in this kernel */
-		if (r < 0)
-			return lxm_step_fail(ctx, r, "masking '/%s'", masked_files[i]);
+		r = lxm_bind_at(AT_FDCWD, "/dev/null", proc_fd, masked_files[i], MOUNT_ATTR_RDONLY | MOUNT_ATTR_NODEV, 0,
+				false);
+		if (r < 0 && r != -ENOENT)
+			return lxm_step_fail(ctx, r, "masking '/proc/%s'", masked_files[i]);
 	}
 	for (size_t i = 0; i < ARRAY_SIZE(masked_dirs); i++) {
-		r = lxm_mount_in_root(ctx->root_fd, "tmpfs", masked_dirs[i], "tmpfs", nosuid | MS_RDONLY,
-				      "mode=555");
-		if (r == -ENOENT)
-			continue;
-		if (r < 0)
-			return lxm_step_fail(ctx, r, "masking '/%s'", masked_dirs[i]);
+		r = lxm_mount_at(proc_fd, masked_dirs[i], "tmpfs", "tmpfs", MS_NOSUID | MS_NODEV | MS_NOEXEC | MS_RDONLY,
+				 "mode=555");
+		if (r < 0 && r != -ENOENT)
+			return lxm_step_fail(ctx, r, "masking '/proc/%s'", masked_dirs[i]);
 	}
+	/* Read-only recursively: the flags are set on the whole detached copy before it is
+	 * attached, so no window and no submount stays writable. */
 	for (size_t i = 0; i < ARRAY_SIZE(readonly); i++) {
-		r = bind_self(ctx->root_fd, readonly[i], MS_REC | MS_RDONLY | nosuid);
-		if (r == -ENOENT)
-			continue;
-		if (r < 0)
-			return lxm_step_fail(ctx, r, "making '/%s' read-only", readonly[i]);
+		r = lxm_bind_at(proc_fd, readonly[i], proc_fd, readonly[i], MOUNT_ATTR_RDONLY | noexec, 0, true);
+		if (r < 0 && r != -ENOENT)
+			return lxm_step_fail(ctx, r, "making '/proc/%s' read-only", readonly[i]);
 	}
 	/* After /proc/sys: a bind of a sub-directory of a read-only mount is writable again.
 	 * Only with an own network namespace: otherwise these are the host's sysctls. */
 	if (!ctx->own_netns)
 		return 0;
-	r = bind_self(ctx->root_fd, "proc/sys/net", nosuid);
+	r = lxm_bind_at(proc_fd, "sys/net", proc_fd, "sys/net", noexec, MOUNT_ATTR_RDONLY, false);
 	if (r < 0 && r != -ENOENT)
 		return lxm_step_fail(ctx, r, "making '/proc/sys/net' writable");
 	return 0;
+}
+
+int lxm_child_step_proc(struct lxm_start_ctx *ctx)
+{
+	_cleanup_close_ int proc_fd = -EBADF;
+	int r;
+
+	r = lxm_mkdir_in_root(ctx->root_fd, "proc", 0555, NULL);
+	if (r < 0)
+		return lxm_step_fail(ctx, r, "'/proc' in the rootfs");
+	r = lxm_mount_in_root(ctx->root_fd, "proc", "proc", "proc", MS_NOSUID | MS_NODEV | MS_NOEXEC, NULL);
+	if (r < 0)
+		return lxm_step_fail(ctx, r, "mounting procfs on '/proc'");
+	/* Opened after the mount: the fd names the new procfs. */
+	r = lxm_open_in_root(ctx->root_fd, "proc", O_DIRECTORY, &proc_fd);
+	if (r < 0)
+		return lxm_step_fail(ctx, r, "opening '/proc'");
+	return proc_masks(ctx, proc_fd);
 }

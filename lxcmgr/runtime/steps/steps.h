@@ -72,6 +72,7 @@ bool lxm_start_overlay_userns(const struct lxm_container *c); /* steps/overlay.c
 int lxm_start_console_received(struct lxm_start_ctx *ctx, int *fds, size_t n); /* steps/console.c */
 int lxm_start_step_clone(struct lxm_start_ctx *ctx);           /* steps/clone.c; returns 0 in both */
 int lxm_start_step_cgroup(struct lxm_start_ctx *ctx);          /* steps/cgroup.c */
+int lxm_start_step_monitor_cgroup(struct lxm_start_ctx *ctx);  /* steps/cgroup.c */
 int lxm_start_step_devices(struct lxm_start_ctx *ctx);         /* steps/devices.c, in 'cgroup' */
 int lxm_start_cgroup_hand_over(struct lxm_start_ctx *ctx);     /* steps/idmap.c, in 'limits' */
 int lxm_start_step_idmap(struct lxm_start_ctx *ctx);           /* steps/idmap.c */
@@ -84,6 +85,7 @@ int lxm_start_step_limits(struct lxm_start_ctx *ctx);          /* steps/limits.c
 int lxm_child_step_private(struct lxm_start_ctx *ctx);         /* steps/cgroup.c: '/' private (userns) */
 int lxm_child_step_cgroupns(struct lxm_start_ctx *ctx);        /* steps/cgroup.c */
 int lxm_child_step_network(struct lxm_start_ctx *ctx);         /* steps/network.c: lo up */
+int lxm_child_step_netns(struct lxm_start_ctx *ctx);          /* steps/network.c */
 int lxm_child_step_rootfs(struct lxm_start_ctx *ctx);          /* steps/rootfs.c */
 int lxm_child_step_mounts(struct lxm_start_ctx *ctx);          /* steps/mounts.c */
 int lxm_child_step_proc(struct lxm_start_ctx *ctx);            /* steps/proc.c */
