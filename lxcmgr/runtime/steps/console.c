@@ -14,6 +14,7 @@
  */
 #include <fcntl.h>
 #include <stdlib.h>
+#include <linux/mount.h>
 #include <sys/ioctl.h>
 #include <sys/mount.h>
 #include <sys/stat.h>
@@ -48,34 +49,37 @@ static int pty_open(int ptmx_path, int *ret_master, int *ret_slave)
 	return 0;
 }
 
-static int bind_slave(struct lxm_start_ctx *ctx, int slave, const char *path)
+/* Onto a fresh file in the /dev tmpfs of step 'dev' (plain *at() calls: mount-util.h). */
+static int bind_slave(struct lxm_start_ctx *ctx, int dev_fd, int slave, const char *name)
 {
-	char src[32];
+	_cleanup_close_ int fd = -EBADF;
 	int r;
 
-	r = lxm_touch_in_root(ctx->root_fd, path, 0620);
+	fd = openat(dev_fd, name, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0620);
+	if (fd < 0)
+		return lxm_step_fail(ctx, negative_errno(), "creating '/dev/%s'", name);
+	/* The slave was opened in our mount namespace, so its own path is a valid bind source. */
+	r = lxm_bind_at(slave, "", dev_fd, name, MOUNT_ATTR_NOSUID | MOUNT_ATTR_NOEXEC, MOUNT_ATTR_RDONLY, false);
 	if (r < 0)
-		return lxm_step_fail(ctx, r, "creating '/%s'", path);
-	/* The slave was opened in our mount namespace, so its magic link is a valid bind source. */
-	snprintf(src, sizeof(src), "/proc/self/fd/%d", slave);
-	r = lxm_bind_in_root(ctx->root_fd, src, path, MS_NOSUID | MS_NOEXEC);
-	if (r < 0)
-		return lxm_step_fail(ctx, r, "bind-mounting the pty onto '/%s'", path);
+		return lxm_step_fail(ctx, r, "bind-mounting the pty onto '/dev/%s'", name);
 	return 0;
 }
 
 int lxm_child_step_console(struct lxm_start_ctx *ctx)
 {
-	_cleanup_close_ int ptmx = -EBADF;
+	_cleanup_close_ int ptmx = -EBADF, dev_fd = -EBADF;
 	int r;
 
+	r = lxm_open_in_root(ctx->root_fd, "dev", O_DIRECTORY, &dev_fd);
+	if (r < 0)
+		return lxm_step_fail(ctx, r, "'/dev'");
 	r = lxm_open_in_root(ctx->root_fd, "dev/pts/ptmx", 0, &ptmx);
 	if (r < 0)
 		return lxm_step_fail(ctx, r, "'/dev/pts/ptmx'");
 	r = pty_open(ptmx, &ctx->console_master, &ctx->console_slave);
 	if (r < 0)
 		return lxm_step_fail(ctx, r, "allocating the console pty");
-	r = bind_slave(ctx, ctx->console_slave, "dev/console");
+	r = bind_slave(ctx, dev_fd, ctx->console_slave, "console");
 	if (r < 0)
 		return r;
 	for (unsigned i = 0; i < ctx->params->n_ttys; i++) {
@@ -84,8 +88,8 @@ int lxm_child_step_console(struct lxm_start_ctx *ctx)
 		if (r < 0)
 			return lxm_step_fail(ctx, r, "allocating a pty for tty%u", i + 1);
 		ctx->n_ttys = i + 1;
-		snprintf(path, sizeof(path), "dev/tty%u", i + 1);
-		r = bind_slave(ctx, ctx->tty_slaves[i], path);
+		snprintf(path, sizeof(path), "tty%u", i + 1);
+		r = bind_slave(ctx, dev_fd, ctx->tty_slaves[i], path);
 		if (r < 0)
 			return r;
 	}
