@@ -33,6 +33,7 @@ void lxm_start_ctx_init(struct lxm_start_ctx *ctx, const struct lxm_start_params
 
 void lxm_start_ctx_done(struct lxm_start_ctx *ctx)
 {
+	lxm_start_payload_reap(ctx, NULL);
 	lxm_seccomp_free(ctx->seccomp);
 	free(ctx->apparmor_profile);
 	closep(&ctx->tree_fd);
@@ -318,6 +319,7 @@ int lxm_start(const struct lxm_start_params *p, struct lxm_started *ret)
 	}
 	ctx.sync_fd = fds[0];
 
+	lxm_start_payload_early(&ctx);
 	r = lxm_start_prepare_seccomp(&ctx);
 	if (r >= 0)
 		r = lxm_start_prepare_idmap(&ctx);
@@ -361,6 +363,14 @@ int lxm_start(const struct lxm_start_params *p, struct lxm_started *ret)
 
 fail:
 	kill_and_reap(&ctx);
+	/* Made by the helper for a start that never reached step 'cgroup': gone again, as if it
+	 * had never been made. */
+	if (ctx.payload_maker > 0) {
+		bool made;
+		lxm_start_payload_reap(&ctx, &made);
+		if (made)
+			(void)lxm_cgroup_destroy(p->payload);
+	}
 	lxm_storage_deactivate(p->container);
 	lxm_start_network_undo(&ctx);
 	lxm_start_ctx_done(&ctx);

@@ -10,9 +10,49 @@
 #include <sched.h>
 #include <sys/mount.h>
 #include <stdio.h>
+#include <stdlib.h>
+#include <sys/wait.h>
 
 #include "runtime/steps/steps.h"
 #include "util/log.h"
+
+/* The ~20 mkdirs of a v1 payload cgroup (and the cpuset copies) take 2-3 ms of kernel time:
+ * a forked process makes them while the parent prepares, clones and writes the id maps, so
+ * step 'cgroup' is left with the device list and the attach. Nothing is ever decided by the
+ * helper alone: the device list is still written by step 'cgroup' before init joins, and if
+ * the helper failed, step 'cgroup' makes the cgroup again itself and reports that error.
+ * The monitor is single-threaded, so the forked copy may use libc; it only ends in _exit(). */
+void lxm_start_payload_early(struct lxm_start_ctx *ctx)
+{
+	pid_t pid;
+
+	if (!ctx->params->payload || !ctx->params->create_payload)
+		return;
+	pid = fork();
+	if (pid < 0) {
+		log_debug_errno(errno, "Failed to fork the payload cgroup maker, step 'cgroup' makes it: %m");
+		return;
+	}
+	if (pid == 0)
+		_exit(lxm_cgroup_create(ctx->params->payload) < 0 ? EXIT_FAILURE : EXIT_SUCCESS);
+	ctx->payload_maker = pid;
+}
+
+void lxm_start_payload_reap(struct lxm_start_ctx *ctx, bool *ret_made)
+{
+	int status = 0;
+	pid_t r;
+
+	if (ret_made)
+		*ret_made = false;
+	if (ctx->payload_maker <= 0)
+		return;
+	while ((r = waitpid(ctx->payload_maker, &status, 0)) < 0 && errno == EINTR)
+		;
+	ctx->payload_maker = 0;
+	if (ret_made)
+		*ret_made = r > 0 && WIFEXITED(status) && WEXITSTATUS(status) == EXIT_SUCCESS;
+}
 
 int lxm_start_step_cgroup(struct lxm_start_ctx *ctx)
 {
@@ -27,7 +67,9 @@ int lxm_start_step_cgroup(struct lxm_start_ctx *ctx)
 	 * its device list, before init joins it. (The inner cgroup's owner follows in step
 	 * 'limits', before anything of the container runs: the child's cgroupfs binds need no
 	 * ownership.) */
-	if (ctx->params->create_payload) {
+	bool made;
+	lxm_start_payload_reap(ctx, &made);
+	if (ctx->params->create_payload && !made) {
 		r = lxm_cgroup_create(cg);
 		if (r < 0)
 			return log_error_errno(r, "Failed to create the payload cgroup: %m");

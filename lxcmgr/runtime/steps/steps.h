@@ -47,6 +47,9 @@ struct lxm_start_ctx {
 	/* An overlay rootfs in a user namespace (steps/overlay.c): tree_fd is the container
 	 * directory, lower_fd the base, both id-mapped; >= 0 until step 'overlay' mounted it. */
 	int lower_fd;
+	/* Parent: the process making the payload cgroup while clone and 'idmap' run (steps/cgroup.c),
+	 * 0 when none or reaped. */
+	pid_t payload_maker;
 };
 
 void lxm_start_ctx_init(struct lxm_start_ctx *ctx, const struct lxm_start_params *p);
@@ -73,6 +76,11 @@ int lxm_start_console_received(struct lxm_start_ctx *ctx, int *fds, size_t n); /
 int lxm_start_step_clone(struct lxm_start_ctx *ctx);           /* steps/clone.c; returns 0 in both */
 int lxm_start_step_cgroup(struct lxm_start_ctx *ctx);          /* steps/cgroup.c */
 int lxm_start_step_monitor_cgroup(struct lxm_start_ctx *ctx);  /* steps/cgroup.c */
+/* Parent, first thing in lxm_start(): forks the process that makes the payload cgroup; step
+ * 'cgroup' waits for it (and makes the cgroup itself if it failed). Reaped by ctx_done at the
+ * latest. */
+void lxm_start_payload_early(struct lxm_start_ctx *ctx);     /* steps/cgroup.c */
+void lxm_start_payload_reap(struct lxm_start_ctx *ctx, bool *ret_made); /* steps/cgroup.c */
 int lxm_start_step_devices(struct lxm_start_ctx *ctx);         /* steps/devices.c, in 'cgroup' */
 int lxm_start_cgroup_hand_over(struct lxm_start_ctx *ctx);     /* steps/idmap.c, in 'limits' */
 int lxm_start_step_idmap(struct lxm_start_ctx *ctx);           /* steps/idmap.c */
