@@ -79,7 +79,7 @@ tests_unit_test_mount_util_LDADD = $(LXM_UNIT_LIBS)
 check_PROGRAMS += tests/rt-start-driver
 tests_rt_start_driver_SOURCES = tests/rt-start-driver.c
 tests_rt_start_driver_LDADD = $(LXM_LIBS)
-INTEGRATION_TESTS += tests/integration/rt-start.sh tests/integration/isolation.sh
+INTEGRATION_TESTS += tests/integration/rt-start.sh tests/integration/rt-start-mounts.sh tests/integration/isolation.sh
 
 # lxcmgr-monitor: the small monitor a running container's monitor execs into (MONITOR.md). Static,
 # libc only, no sanitizers (its point is a few pages of memory per container). Built next to
