@@ -312,14 +312,16 @@ int lxm_start(const struct lxm_start_params *p, struct lxm_started *ret)
 	if (lxm_start_overlay_userns(p->container))
 		lxm_storage_deactivate(p->container);
 
+	/* Before the sync socket exists: the helper must never hold the child's end, whose
+	 * end-of-file means "init runs". */
+	lxm_start_payload_early(&ctx);
 	r = lxm_sync_pair(fds);
 	if (r < 0) {
-		lxm_storage_deactivate(p->container);
-		return log_error_errno(r, "Failed to create the start sync socket: %m");
+		log_error_errno(r, "Failed to create the start sync socket: %m");
+		goto fail;
 	}
 	ctx.sync_fd = fds[0];
 
-	lxm_start_payload_early(&ctx);
 	r = lxm_start_prepare_seccomp(&ctx);
 	if (r >= 0)
 		r = lxm_start_prepare_idmap(&ctx);
