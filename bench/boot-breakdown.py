@@ -2,7 +2,7 @@
 """Where the time of "Debian systemd: start until booted" goes, lxcmgr against LXC (root).
 
 bench/boot-breakdown.py --lxcmgr BIN --root DIR --name NAME [--lxc-path DIR --lxc-name NAME]
-                        [--runs N] [--mode unpriv|priv|seccomp-none ...]
+                        [--runs N] [--mode unpriv|priv|seccomp-none ...] [--late-poll]
 
 Uses existing, stopped containers on the same rootfs (e.g. a `create -t debian -r bookworm --init
 systemd` one and a copy of its rootfs under LXC, configured as bench/managers.py does) and boots
@@ -14,8 +14,9 @@ each boot splits into:
   boot  UserspaceTimestamp -> FinishTimestamp (systemd's own boot, generators and load included)
   post  FinishTimestamp -> the poll loop returned on the host
   cpu   CPU of init.scope + system.slice (cgroup2 cpu.stat): systemd, its generators and its
-        services, not the poller (lxcmgr exec runs in the container's root cgroup, lxc-attach
-        in .lxc)
+        services; lxc-attach's poller runs in /.lxc, outside both, but lxcmgr exec's lands in the
+        container's root cgroup, which systemd moves into init.scope when it starts: --late-poll
+        (poll 400 ms after the start command, once systemd has set up its cgroups) keeps it out
 Prints one line per boot and the medians. A diagnostic, not part of bench/run; it leaves the
 lxcmgr container unprivileged with the default seccomp policy (as create makes it).
 """
@@ -87,33 +88,36 @@ class Lxc:
 
 
 def systemd_cpu_ms(pid):
-    """init.scope + system.slice of the container's cgroup2 subtree (removed children included)."""
+    """CPU ms of init.scope and of system.slice of the container's cgroup2 subtree (removed children
+    included)."""
     with open(f"/proc/{pid}/cgroup") as f:
         path = [ln.split(":", 2)[2] for ln in f.read().splitlines() if ln.startswith("0::")][0]
     top = "/sys/fs/cgroup/unified" + path.rsplit("/init.scope", 1)[0]
-    total = 0.0
+    ms = []
     for sub in ("init.scope", "system.slice"):
         with open(f"{top}/{sub}/cpu.stat") as f:
-            total += sum(int(ln.split()[1]) for ln in f if ln.startswith("usage_usec")) / 1000
-    return total
+            ms.append(sum(int(ln.split()[1]) for ln in f if ln.startswith("usage_usec")) / 1000)
+    return ms
 
 
-def boot(m):
+def boot(m, late):
     m.prepare()
     t0 = time.monotonic()
     m.start()
+    if late:
+        time.sleep(0.4)
     state, polls = m.sh(POLL).split()
     t1 = time.monotonic()
     out = m.sh("systemctl show " + " ".join(f"-p {p}" for p in PROPS))  # in systemd's order, not ours
     props = {k: int(v) / 1e6 for k, v in (ln.split("=", 1) for ln in out.split())}
-    cpu = systemd_cpu_ms(m.pid())
+    cpu_init, cpu_svc = systemd_cpu_ms(m.pid())
     m.stop()
     us, fin = props["UserspaceTimestampMonotonic"], props["FinishTimestampMonotonic"]
     ms = lambda a, b: (props[b] - props[a]) * 1000
     return {"wall": (t1 - t0) * 1000, "pre": (us - t0) * 1000,
             "gen": ms("GeneratorsStartTimestampMonotonic", "GeneratorsFinishTimestampMonotonic"),
             "load": ms("UnitsLoadStartTimestampMonotonic", "UnitsLoadFinishTimestampMonotonic"),
-            "boot": (fin - us) * 1000, "post": (t1 - fin) * 1000, "polls": int(polls), "cpu": cpu,
+            "boot": (fin - us) * 1000, "post": (t1 - fin) * 1000, "polls": int(polls), "cpu_init": cpu_init, "cpu_svc": cpu_svc,
             "state": state}
 
 
@@ -126,6 +130,7 @@ def main():
     ap.add_argument("--lxc-name")
     ap.add_argument("--runs", type=int, default=7)
     ap.add_argument("--mode", action="append", choices=["unpriv", "priv", "seccomp-none"])
+    ap.add_argument("--late-poll", action="store_true")
     a = ap.parse_args()
     mgrs = [Lxcmgr(a, mode) for mode in (a.mode or ["unpriv"])]
     if a.lxc_path and a.lxc_name:
@@ -133,7 +138,7 @@ def main():
     res = {m.label: [] for m in mgrs}
     for _ in range(a.runs):
         for m in mgrs:
-            r = boot(m)
+            r = boot(m, a.late_poll)
             res[m.label].append(r)
             print(m.label, " ".join(f"{k}={v:.0f}" if not isinstance(v, str) else f"{k}={v}" for k, v in r.items()),
                   flush=True)
