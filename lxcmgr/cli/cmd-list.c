@@ -4,6 +4,7 @@
 
 #include "cgroup/detect.h"
 #include "cli/cli-common.h"
+#include "cli/list-cache.h"
 #include "runtime/net-info.h"
 #include "cli/commands.h"
 #include "runtime/state.h"
@@ -15,14 +16,9 @@
 
 struct list_row {
 	char *name;
-	char *uuid;
-	char *template_name;
-	char *release;
-	char *init;
-	char *ipv4; /* filled by the networking issue */
-	char *autostart;
-	bool privileged; /* security.privileged: no user namespace */
+	struct lxm_list_fields f; /* from the config, or the list cache while it is unchanged */
 	const char *state;
+	char *ipv4;
 	pid_t pid;
 	bool broken; /* config could not be loaded */
 };
@@ -30,16 +26,51 @@ struct list_row {
 static void row_done(struct list_row *r)
 {
 	free(r->name);
-	free(r->uuid);
-	free(r->template_name);
-	free(r->release);
-	free(r->init);
 	free(r->ipv4);
-	free(r->autostart);
+	lxm_list_fields_done(&r->f);
 }
 
-static int row_load(struct lxm_context *ctx, const struct lxm_state_query_opts *qo, const char *name,
-		    struct list_row *row)
+static void fields_from_config(cfg_t *cfg, struct lxm_list_fields *f)
+{
+	f->uuid = lxm_cli_config_str(cfg, "uuid");
+	f->template_name = lxm_cli_config_str(cfg, "template");
+	f->release = lxm_cli_config_str(cfg, "release");
+	f->init = lxm_cli_config_str(cfg, "init_system");
+	f->autostart = lxm_cli_config_str(cfg, "autostart.enabled");
+	f->privileged = !lxm_security_wants_userns(cfg);
+	f->has_network = cfg_size(cfg, "network") > 0;
+}
+
+/* The row's config values: from the cache when the config file is the one it was made from, else
+ * from the config (and into the cache). A broken config is listed (and reported on stderr) rather
+ * than hiding the container; the cache never holds one. *ret_c: the loaded container, if it was. */
+static int row_fields(struct lxm_context *ctx, struct lxm_list_cache *cache, struct list_row *row,
+		      struct lxm_container **ret_c)
+{
+	_cleanup_free_ char *dir = NULL, *config = NULL;
+	struct stat st;
+	int r;
+
+	if ((r = lxm_path_join(&dir, ctx->paths.containers_dir, row->name)) < 0 ||
+	    (r = lxm_path_join(&config, dir, "config")) < 0)
+		return r;
+	/* stat before the load: a config changed in between is cached under its old stat, never met */
+	bool have_st = cache && lstat(dir, &st) == 0 && S_ISDIR(st.st_mode) && stat(config, &st) == 0;
+	if (have_st && (r = lxm_list_cache_get(cache, row->name, &st, &row->f)) != 0)
+		return r < 0 ? r : 0;
+	if (lxm_container_load(&ctx->paths, row->name, ret_c) < 0) {
+		row->broken = true;
+		row->state = "broken";
+		return 0;
+	}
+	fields_from_config((*ret_c)->config, &row->f);
+	if (have_st)
+		(void)lxm_list_cache_put(cache, row->name, &st, &row->f);
+	return 0;
+}
+
+static int row_load(struct lxm_context *ctx, struct lxm_list_cache *cache, const struct lxm_state_query_opts *qo,
+		    const char *name, struct list_row *row)
 {
 	_cleanup_container_free_ struct lxm_container *c = NULL;
 	struct lxm_state_info si;
@@ -47,24 +78,16 @@ static int row_load(struct lxm_context *ctx, const struct lxm_state_query_opts *
 	row->name = strdup(name);
 	if (!row->name)
 		return -ENOMEM;
-	/* A broken config is listed (and reported on stderr) rather than hiding the container. */
-	if (lxm_container_load(&ctx->paths, name, &c) < 0) {
-		row->broken = true;
-		row->state = "broken";
-		return 0;
-	}
-	row->uuid = lxm_cli_config_str(c->config, "uuid");
-	row->template_name = lxm_cli_config_str(c->config, "template");
-	row->release = lxm_cli_config_str(c->config, "release");
-	row->init = lxm_cli_config_str(c->config, "init_system");
-	row->autostart = lxm_cli_config_str(c->config, "autostart.enabled");
-	row->privileged = !lxm_security_wants_userns(c->config);
+	int r = row_fields(ctx, cache, row, &c);
+	if (r < 0 || row->broken)
+		return r;
 	if (lxm_state_query_full(&ctx->paths, name, qo, &si) >= 0) {
 		row->state = lxm_state_to_string(si.state);
 		row->pid = si.init_pid;
-		lxm_monitor_lost_warn(name, &si, c->config);
-		if (si.init_pid > 0 && cfg_size(c->config, "network") > 0 &&
-		    lxm_net_ipv4_list(si.init_pid, &row->ipv4) < 0)
+		/* the warning names the restart policy: the config is loaded for it when it was cached */
+		if ((si.monitor_lost || si.stale) && (c || lxm_container_load(&ctx->paths, name, &c) >= 0))
+			lxm_monitor_lost_warn(name, &si, c->config);
+		if (si.init_pid > 0 && row->f.has_network && lxm_net_ipv4_list(si.init_pid, &row->ipv4) < 0)
 			row->ipv4 = NULL; /* the address column stays empty; list never fails on it */
 		lxm_state_info_done(&si);
 	} else
@@ -83,7 +106,7 @@ static void print_table(const struct list_row *rows, size_t n)
 	for (size_t i = 0; i < n; i++) {
 		int l = (int)strlen(rows[i].name);
 		wn = l > wn ? l : wn;
-		l = rows[i].template_name ? (int)strlen(rows[i].template_name) : 1;
+		l = rows[i].f.template_name ? (int)strlen(rows[i].f.template_name) : 1;
 		wt = l > wt ? l : wt;
 	}
 	printf("%-*s  %-8s  %-7s  %-15s  %-8s  %-*s  %-8s  %-9s  %s\n", wn, "NAME", "STATE", "PID", "IPV4", "INIT",
@@ -93,10 +116,10 @@ static void print_table(const struct list_row *rows, size_t n)
 		char pid[16] = "-";
 		if (r->pid > 0)
 			snprintf(pid, sizeof(pid), "%d", (int)r->pid);
-		bool as = r->autostart && (STREQ(r->autostart, "true") || STREQ(r->autostart, "yes"));
+		bool as = r->f.autostart && (STREQ(r->f.autostart, "true") || STREQ(r->f.autostart, "yes"));
 		printf("%-*s  %-8s  %-7s  %-15s  %-8s  %-*s  %-8s  %-9s  %s\n", wn, r->name, r->state, pid,
-		       dash(r->ipv4), dash(r->init), wt, dash(r->template_name), dash(r->release), as ? "yes" : "no",
-		       r->broken ? "-" : r->privileged ? "privileged" : "unprivileged");
+		       dash(r->ipv4), dash(r->f.init), wt, dash(r->f.template_name), dash(r->f.release), as ? "yes" : "no",
+		       r->broken ? "-" : r->f.privileged ? "privileged" : "unprivileged");
 	}
 }
 
@@ -110,10 +133,10 @@ static int print_json(const struct list_row *rows, size_t n)
 		lxm_json_object_begin(&j);
 		lxm_json_kv_string(&j, "name", r->name);
 		lxm_json_kv_string(&j, "state", r->state);
-		lxm_json_kv_string(&j, "uuid", r->uuid);
-		lxm_json_kv_string(&j, "template", r->template_name);
-		lxm_json_kv_string(&j, "release", r->release);
-		lxm_json_kv_string(&j, "init", r->init);
+		lxm_json_kv_string(&j, "uuid", r->f.uuid);
+		lxm_json_kv_string(&j, "template", r->f.template_name);
+		lxm_json_kv_string(&j, "release", r->f.release);
+		lxm_json_kv_string(&j, "init", r->f.init);
 		lxm_json_key(&j, "pid");
 		if (r->pid > 0)
 			lxm_json_int(&j, r->pid);
@@ -125,12 +148,12 @@ static int print_json(const struct list_row *rows, size_t n)
 			lxm_json_string(&j, r->ipv4);
 		lxm_json_array_end(&j);
 		lxm_json_key(&j, "autostart");
-		lxm_json_bool(&j, r->autostart && (STREQ(r->autostart, "true") || STREQ(r->autostart, "yes")));
+		lxm_json_bool(&j, r->f.autostart && (STREQ(r->f.autostart, "true") || STREQ(r->f.autostart, "yes")));
 		lxm_json_key(&j, "privileged");
 		if (r->broken)
 			lxm_json_null(&j);
 		else
-			lxm_json_bool(&j, r->privileged);
+			lxm_json_bool(&j, r->f.privileged);
 		lxm_json_object_end(&j);
 	}
 	lxm_json_array_end(&j);
@@ -174,8 +197,10 @@ int lxm_cmd_list(struct lxm_context *ctx, int argc, char **argv)
 	struct lxm_cgroup_mounts ms = {};
 	bool have_ms = n > 0 && lxm_cgroup_parse_mountinfo(NULL, &ms) >= 0;
 	struct lxm_state_query_opts qo = { .cgroup_mounts = have_ms ? &ms : NULL, .no_last_exit = true };
+	struct lxm_list_cache *cache = n > 0 ? lxm_list_cache_load(&ctx->paths) : NULL;
 	for (size_t i = 0; i < n && r >= 0; i++)
-		r = row_load(ctx, &qo, names[i], &rows[i]);
+		r = row_load(ctx, cache, &qo, names[i], &rows[i]);
+	lxm_list_cache_finish(cache);
 	if (have_ms)
 		lxm_cgroup_mounts_done(&ms);
 	if (r >= 0) {

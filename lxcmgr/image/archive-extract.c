@@ -101,49 +101,72 @@ static int walk_parent(int dirfd, const char *dir, const char **ret_reason)
 	return 0;
 }
 
-/* Directories verified by openat2() during this extraction (the last two: a member's own and a
- * hard link target's, "bin" and "usr/bin" in turn for a busybox tree). Once verified, a path stays
- * a chain of real directories until the end: dest has no other writer (see the top), no member
- * may replace a directory with anything else (verify_final) and nothing is renamed or removed, so
- * the check need not be repeated for the next member in the same directory. */
+/* Directories verified by openat2() during this extraction, with the O_PATH fd it returned (the
+ * last two used: a member's own and a hard link target's, "bin" and "usr/bin" in turn for a
+ * busybox tree). Once verified, a path stays a chain of real directories until the end: dest has
+ * no other writer (see the top), no member may replace a directory with anything else
+ * (verify_final) and nothing is renamed or removed, so the check need not be repeated for the next
+ * member in the same directory. The fds let hard links be made relative to them (link_member). */
 struct verified_dirs {
 	char *dir[2];
-	unsigned next;
+	int fd[2];
+	unsigned long used[2]; /* least recently used is replaced: a member's parent is still in use
+				* while its hard link target's parent is verified */
+	unsigned long clock;
 };
 
 static void verified_dirs_done(struct verified_dirs *v)
 {
-	free(v->dir[0]);
-	free(v->dir[1]);
+	for (size_t i = 0; i < ARRAY_SIZE(v->dir); i++) {
+		free(v->dir[i]);
+		if (v->dir[i])
+			close(v->fd[i]);
+	}
 }
 
-static bool verified_has(const struct verified_dirs *v, const char *dir, size_t len)
+static int verified_find(struct verified_dirs *v, const char *dir, size_t len)
 {
 	for (size_t i = 0; i < ARRAY_SIZE(v->dir); i++)
-		if (v->dir[i] && strlen(v->dir[i]) == len && memcmp(v->dir[i], dir, len) == 0)
-			return true;
-	return false;
+		if (v->dir[i] && strlen(v->dir[i]) == len && memcmp(v->dir[i], dir, len) == 0) {
+			v->used[i] = ++v->clock;
+			return v->fd[i];
+		}
+	return -EBADF;
 }
 
-static void verified_add(struct verified_dirs *v, char *dir)
+static void verified_add(struct verified_dirs *v, char *dir, int fd)
 {
-	free(v->dir[v->next]);
-	v->dir[v->next] = dir;
-	v->next = (v->next + 1) % ARRAY_SIZE(v->dir);
+	size_t i = v->used[0] <= v->used[1] ? 0 : 1;
+
+	if (v->dir[i]) {
+		free(v->dir[i]);
+		close(v->fd[i]);
+	}
+	v->dir[i] = dir;
+	v->fd[i] = fd;
+	v->used[i] = ++v->clock;
 }
 
 /* Verifies that the directory holding rel is a real directory beneath dirfd, reached without any
  * symlink. libarchive writes by path relative to the working directory, so this is what stops a
- * member from being redirected by something an earlier member planted. */
-static int verify_parent(int dirfd, const char *rel, struct verified_dirs *v, const char **ret_reason)
+ * member from being redirected by something an earlier member planted. *ret_fd (borrowed, valid
+ * until the next call) is the verified parent, dirfd itself for a member directly in dest, or
+ * -EBADF when the parent does not exist yet (libarchive creates it) or was checked by hand. */
+static int verify_parent(int dirfd, const char *rel, struct verified_dirs *v, int *ret_fd, const char **ret_reason)
 {
 	const char *slash = strrchr(rel, '/');
 	_cleanup_free_ char *dir = NULL;
+	int fd;
 
-	if (!slash)
+	*ret_fd = -EBADF;
+	if (!slash) {
+		*ret_fd = dirfd;
 		return 0; /* directly in dest */
-	if (verified_has(v, rel, (size_t)(slash - rel)))
+	}
+	if ((fd = verified_find(v, rel, (size_t)(slash - rel))) >= 0) {
+		*ret_fd = fd;
 		return 0;
+	}
 	dir = strndup(rel, (size_t)(slash - rel));
 	if (!dir)
 		return -ENOMEM;
@@ -153,10 +176,10 @@ static int verify_parent(int dirfd, const char *rel, struct verified_dirs *v, co
 		.flags = O_PATH | O_DIRECTORY | O_CLOEXEC,
 		.resolve = RESOLVE_BENEATH | RESOLVE_NO_SYMLINKS | RESOLVE_NO_MAGICLINKS,
 	};
-	int fd = lxm_openat2(dirfd, dir, &how);
+	fd = lxm_openat2(dirfd, dir, &how);
 	if (fd >= 0) {
-		close(fd);
-		verified_add(v, TAKE_PTR(dir));
+		verified_add(v, TAKE_PTR(dir), fd);
+		*ret_fd = fd;
 		return 0;
 	}
 	/* Attack: a symlink component (ELOOP) or an escape from dest (EXDEV). */
@@ -193,8 +216,10 @@ static int verify_final(int dirfd, const char *rel, unsigned ftype, const char *
 	return 0;
 }
 
-/* Hard links: the target must be a member name inside dest, reached without symlinks, and exist. */
-static int verify_hardlink(int dirfd, struct archive_entry *e, struct verified_dirs *v, const char **ret_reason)
+/* Hard links: the target must be a member name inside dest, reached without symlinks, and exist.
+ * *ret_fd: the target's verified parent (see verify_parent). */
+static int verify_hardlink(int dirfd, struct archive_entry *e, struct verified_dirs *v, int *ret_fd,
+			   const char **ret_reason)
 {
 	_cleanup_free_ char *target = NULL;
 	struct stat st;
@@ -208,7 +233,7 @@ static int verify_hardlink(int dirfd, struct archive_entry *e, struct verified_d
 		*ret_reason = "hard link to the root directory";
 		return -EINVAL;
 	}
-	r = verify_parent(dirfd, target, v, ret_reason);
+	r = verify_parent(dirfd, target, v, ret_fd, ret_reason);
 	if (r < 0)
 		return r;
 	if (fstatat(dirfd, target, &st, AT_SYMLINK_NOFOLLOW) < 0) {
@@ -225,13 +250,37 @@ static int verify_hardlink(int dirfd, struct archive_entry *e, struct verified_d
 	return 0;
 }
 
+static const char *base_name(const char *rel)
+{
+	const char *slash = strrchr(rel, '/');
+	return slash ? slash + 1 : rel;
+}
+
+/* A hard link without data (all that our own archives and GNU tar write), made here relative to
+ * the two parent fds openat2() verified, instead of by libarchive, which would walk and check both
+ * paths again component by component (~20 system calls per link; a busybox tree is 266 of them).
+ * Like libarchive: an existing non-directory in the way is replaced (verify_final refused a
+ * directory and removed a symlink), and the link carries no metadata of its own. linkat() without
+ * AT_SYMLINK_FOLLOW links a symlink target itself, never what it points to. */
+static int link_member(int pfd, const char *rel, int tfd, const char *target)
+{
+	if (linkat(tfd, base_name(target), pfd, base_name(rel), 0) >= 0)
+		return 0;
+	if (errno != EEXIST || unlinkat(pfd, base_name(rel), 0) < 0)
+		return negative_errno();
+	return linkat(tfd, base_name(target), pfd, base_name(rel), 0) < 0 ? negative_errno() : 0;
+}
+
 /* Checks one member and rewrites its names to the normalised relative form. Returns 1 to extract,
- * 0 to skip, -EINVAL (logged) to refuse the archive. */
-static int check_entry(int dirfd, struct archive_entry *e, struct verified_dirs *v)
+ * 0 to skip (or done here: a hard link), -EINVAL (logged) to refuse the archive. *ret_cwd: the
+ * directory libarchive is to write the member from (see extract_loop). */
+static int check_entry(int dirfd, struct archive_entry *e, struct verified_dirs *v, int *ret_cwd)
 {
 	const char *name = archive_entry_pathname(e), *reason = NULL;
 	_cleanup_free_ char *rel = NULL;
 	unsigned ftype = archive_entry_filetype(e);
+	int pfd = -EBADF, tfd = -EBADF;
+	bool hardlink = archive_entry_hardlink(e);
 	int r;
 
 	if (!name)
@@ -244,21 +293,41 @@ static int check_entry(int dirfd, struct archive_entry *e, struct verified_dirs 
 	if (!*rel)
 		return 0; /* "./": dest itself exists already, keep its owner and mode */
 
-	r = verify_parent(dirfd, rel, v, &reason);
-	if (r >= 0 && archive_entry_hardlink(e))
-		r = verify_hardlink(dirfd, e, v, &reason);
+	r = verify_parent(dirfd, rel, v, &pfd, &reason);
+	if (r >= 0 && hardlink)
+		r = verify_hardlink(dirfd, e, v, &tfd, &reason);
 	if (r >= 0)
 		r = verify_final(dirfd, rel, ftype, &reason);
 	if (r == -EINVAL)
 		return log_error_errno(r, "Archive member '%s' refused: %s", name, reason);
 	if (r < 0)
 		return log_error_errno(r, "Failed to check archive member '%s': %m", name);
+	/* Both parents still verified (the cache holds two: neither fd was replaced meanwhile). */
+	if (hardlink && archive_entry_size(e) <= 0 && pfd >= 0 && tfd >= 0) {
+		r = link_member(pfd, rel, tfd, archive_entry_hardlink(e));
+		if (r < 0)
+			return log_error_errno(r, "Failed to extract '%s': %m", rel);
+		return 0;
+	}
 
 	if ((ftype == AE_IFCHR || ftype == AE_IFBLK) && !lxm_archive_device_is_usual(rel))
 		log_warning("Archive member '%s' is a %s device %u:%u outside the usual set", rel,
 			    ftype == AE_IFCHR ? "character" : "block", (unsigned)archive_entry_rdevmajor(e),
 			    (unsigned)archive_entry_rdevminor(e));
 
+	/* A file, symlink or node whose parent openat2() verified: written from that parent by its
+	 * last component only, so libarchive's own checks (SECURE_SYMLINKS opens and stats every
+	 * component of the path it is given, ~10 system calls per member of a Debian tree) look at
+	 * that one component. The parent is a real directory beneath dest, pinned by its fd: a
+	 * symlink planted anywhere on the way can no longer matter. Directories keep the full path
+	 * from dest: libarchive applies their modes and times at the end by the name it was given
+	 * (its fixup list), and so do hard links with data (their target is named from dest). */
+	*ret_cwd = dirfd;
+	if (ftype != AE_IFDIR && !hardlink && pfd >= 0 && pfd != dirfd) {
+		*ret_cwd = pfd;
+		archive_entry_copy_pathname(e, base_name(rel));
+		return 1;
+	}
 	archive_entry_copy_pathname(e, rel);
 	return 1;
 }
@@ -315,9 +384,8 @@ static int copy_data(struct archive *in, struct archive *out, const char *name)
 	}
 }
 
-static int extract_entry(struct archive *in, struct archive *out, struct archive_entry *e)
+static int extract_entry(struct archive *in, struct archive *out, struct archive_entry *e, const char *name)
 {
-	const char *name = archive_entry_pathname(e);
 	int r;
 
 	r = archive_write_header(out, e);
@@ -344,6 +412,7 @@ static int extract_loop(struct archive *in, struct archive *out, int dirfd, cons
 {
 	_cleanup_(verified_dirs_done) struct verified_dirs v = {};
 	struct archive_entry *e;
+	bool in_dest = true; /* the working directory is dest (else a verified parent in it) */
 	int r;
 
 	for (;;) {
@@ -357,17 +426,26 @@ static int extract_loop(struct archive *in, struct archive *out, int dirfd, cons
 		else if (r < ARCHIVE_WARN)
 			return log_error_errno(-EINVAL, "Archive '%s' is corrupt or truncated: %s", path,
 					       archive_error_string(in));
-		r = check_entry(dirfd, e, &v);
+		_cleanup_free_ char *name = archive_entry_pathname(e) ? strdup(archive_entry_pathname(e)) : NULL;
+		int cwd = dirfd;
+		r = check_entry(dirfd, e, &v, &cwd);
 		if (r < 0)
 			return r;
 		if (r > 0) {
-			r = extract_entry(in, out, e);
+			/* Every time for a parent: its fd number may have been reused by the cache. */
+			if ((cwd != dirfd || !in_dest) && fchdir(cwd) < 0)
+				return log_error_errno(negative_errno(), "Failed to enter the directory of '%s': %m",
+						       name ?: "?");
+			in_dest = cwd == dirfd;
+			r = extract_entry(in, out, e, name ?: "?");
 			if (r < 0)
 				return r;
 		}
 		progress_update(p, in, false);
 	}
-	/* Applies the deferred directory modes and times (still relative to dest). */
+	/* Applies the deferred directory modes and times (relative to dest, by the names given). */
+	if (!in_dest && fchdir(dirfd) < 0)
+		return log_error_errno(negative_errno(), "Failed to return to dest: %m");
 	if (archive_write_close(out) < ARCHIVE_WARN)
 		return log_error_errno(archive_to_errno(out, -EIO), "Failed to finish extraction into dest: %s",
 				       archive_error_string(out));
@@ -519,8 +597,13 @@ int lxm_archive_extract(const char *archive_path, const char *dest, const struct
 		if (r >= 0 || k == -EBADMSG)
 			r = k < 0 ? k : r;
 	}
-	if (r < 0)
-		archive_write_free(TAKE_PTR(out)); /* its close runs pending fixups: still inside dest */
+	if (r < 0) {
+		/* Its close runs the pending directory fixups by the names given, relative to dest:
+		 * from dest only (a failed member may have left us in a subdirectory), else never. */
+		struct archive *w = TAKE_PTR(out);
+		if (fchdir(dirfd) >= 0)
+			archive_write_free(w);
+	}
 	if (fchdir(oldcwd) < 0)
 		log_warning_errno(negative_errno(), "Failed to return to the previous directory: %m, ignoring");
 	if (p.enabled && r < 0)

@@ -132,6 +132,14 @@ int lxm_cache_tarball(const struct lxm_paths *paths, const char *key, char **ret
 	return entry_path(paths, key, "/" TARBALL, ret);
 }
 
+int lxm_cache_base_path(const struct lxm_paths *paths, const struct lxm_cache_meta *m, char **ret)
+{
+	/* Named by the tarball's sha256 too: a refreshed entry gets a new base, never a stale one. */
+	if (asprintf(ret, "%s/overlay-bases/%s-%.16s", paths->cache_dir, m->key, m->sha256) < 0)
+		return -ENOMEM;
+	return 0;
+}
+
 int lxm_cache_lock(const struct lxm_paths *paths, const char *key, int *ret_fd)
 {
 	_cleanup_free_ char *dir = NULL, *path = NULL;

@@ -44,6 +44,10 @@ void lxm_cache_clean_stale(const struct lxm_paths *paths, const char *key);
 int lxm_cache_read(const struct lxm_paths *paths, const char *key, struct lxm_cache_meta *ret);
 /* Path of the key's tarball. */
 int lxm_cache_tarball(const struct lxm_paths *paths, const char *key, char **ret);
+/* Path of the entry's unpacked base (CACHE_DIR/overlay-bases/KEY-SHA256PREFIX): made once by the
+ * first overlay create (services/overlay-base.c), the lower layer of overlay containers and the
+ * source a dir create copies from. It may not exist. */
+int lxm_cache_base_path(const struct lxm_paths *paths, const struct lxm_cache_meta *m, char **ret);
 /* Checks size and sha256 of the tarball against meta: -EBADMSG (logged at debug) when they differ. */
 int lxm_cache_verify(const struct lxm_paths *paths, const struct lxm_cache_meta *m);
 /* Only the cheap half: the tarball's size against meta (a truncated file), -EBADMSG when it

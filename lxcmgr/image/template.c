@@ -10,6 +10,7 @@
 #include "image/template-defaults.h"
 #include "image/template-run.h"
 #include "image/template.h"
+#include "image/tree-clone.h"
 #include "util/log.h"
 
 void lxm_template_result_done(struct lxm_template_result *r)
@@ -155,6 +156,29 @@ static int run_build(const struct lxm_paths *paths, const char *path, const stru
 	return 0;
 }
 
+/* When the entry's base is unpacked already (the first overlay create of it made it), a copy of
+ * it is what unpacking the tarball would give, for a fraction of the work. 1: copied; 0: no base,
+ * or the copy failed and rootfs is empty again (the caller unpacks the tarball). */
+static int clone_base(const struct lxm_paths *paths, const struct lxm_cache_meta *m, const char *rootfs)
+{
+	_cleanup_free_ char *base = NULL;
+	struct stat st;
+	int r;
+
+	if (lxm_cache_base_path(paths, m, &base) < 0 || lstat(base, &st) < 0 || !S_ISDIR(st.st_mode))
+		return 0;
+	r = lxm_image_tree_clone(base, rootfs);
+	if (r >= 0) {
+		log_debug("Copied '%s' from its unpacked base '%s'", m->key, base);
+		return 1;
+	}
+	log_warning_errno(r, "Failed to copy the unpacked base '%s': %m, unpacking the tarball instead", base);
+	r = lxm_image_rm_contents(rootfs);
+	if (r < 0)
+		return log_error_errno(r, "Failed to empty '%s': %m", rootfs);
+	return 0;
+}
+
 /* Unpacks a cache entry into rootfs. -ENOENT: not cached; -EBADMSG: corrupt entry (removed). */
 static int from_cache(const struct lxm_paths *paths, const char *key, const char *rootfs, bool progress,
 		      struct lxm_template_result *ret)
@@ -167,6 +191,8 @@ static int from_cache(const struct lxm_paths *paths, const char *key, const char
 	r = lxm_cache_read(paths, key, &m);
 	if (r == -ENOENT)
 		return r;
+	if (r >= 0 && (r = clone_base(paths, &m, rootfs)) > 0)
+		return result_from(ret, m.release, m.arch, m.init, true);
 	/* The sha256 is checked while unpacking (one read of the tarball): a mismatch is -EBADMSG,
 	 * handled below like a corrupt entry, before the rootfs is used for anything. */
 	if (r >= 0)

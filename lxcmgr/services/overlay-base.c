@@ -84,10 +84,8 @@ int lxm_overlay_base_get(const struct lxm_paths *paths, const char *tmpl, const 
 	const struct lxm_cache_meta *m = &l[best];
 	if ((r = bases_dir(paths, &bdir)) < 0 || (r = lxm_mkdir_p(bdir, 0755)) < 0)
 		goto out;
-	if (asprintf(&path, "%s/%s-%.16s", bdir, m->key, m->sha256) < 0) {
-		r = -ENOMEM;
+	if ((r = lxm_cache_base_path(paths, m, &path)) < 0) /* in bdir */
 		goto out;
-	}
 	if (lstat(path, &st) < 0) {
 		if ((r = lxm_cache_lock(paths, m->key, &lock)) < 0)
 			goto out;

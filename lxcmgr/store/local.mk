@@ -26,13 +26,15 @@ tests_unit_test_store_LDADD = $(LXM_UNIT_LIBS)
 lxcmgr_lxcmgr_SOURCES += \
 	lxcmgr/cli/cli-common.c lxcmgr/cli/cli-common.h \
 	lxcmgr/cli/cmd-create.c \
-	lxcmgr/cli/cmd-list.c \
+	lxcmgr/cli/cmd-list.c lxcmgr/cli/list-cache.c lxcmgr/cli/list-cache.h \
 	lxcmgr/cli/cmd-info.c lxcmgr/cli/info-net.c lxcmgr/cli/info-net.h \
 	lxcmgr/cli/cmd-destroy.c \
 	lxcmgr/cli/cmd-check.c
 
 INTEGRATION_TESTS += \
 	tests/integration/store.sh \
+	tests/integration/list-cache.sh \
+	tests/integration/kill-frozen.sh \
 	tests/integration/store-kill.sh \
 	tests/integration/store-hostile.sh \
 	tests/integration/store-debian.sh \

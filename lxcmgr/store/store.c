@@ -1,8 +1,10 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /* The container store: load, list, create transactions, garbage collection, removal. */
 #include <fcntl.h>
+#include <linux/fs.h>
 #include <stdio.h>
 #include <sys/file.h>
+#include <sys/ioctl.h>
 #include <sys/stat.h>
 
 #include "config/config.h"
@@ -114,6 +116,24 @@ static void txn_clear(struct lxm_store_txn *t)
 	*t = (struct lxm_store_txn)LXM_STORE_TXN_INIT;
 }
 
+/* Marks the containers directory as the top of unrelated hierarchies (chattr +T, FS_TOPDIR_FL):
+ * ext4's Orlov allocator then starts each container's tree in a block group of its own instead of
+ * the group of the previous one. Without a journal (this kind of host) ext4 skips every inode
+ * freed in the last 1-5 minutes on each allocation, so a create right after destroys scanned past
+ * all of their inodes: a Debian dir create took 640 ms instead of 450 ms in a create/destroy
+ * loop, several seconds in the benchmark's. A hint only: other filesystems refuse it, ignored. */
+static void mark_topdir(const char *dir)
+{
+	_cleanup_close_ int fd = open(dir, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+	int flags = 0;
+
+	if (fd < 0 || ioctl(fd, FS_IOC_GETFLAGS, &flags) < 0 || (flags & FS_TOPDIR_FL))
+		return;
+	flags |= FS_TOPDIR_FL;
+	if (ioctl(fd, FS_IOC_SETFLAGS, &flags) < 0)
+		log_debug_errno(negative_errno(), "Cannot mark '%s' as a top directory: %m, ignoring", dir);
+}
+
 int lxm_store_txn_begin(const struct lxm_paths *paths, const char *name, struct lxm_store_txn *ret)
 {
 	struct lxm_store_txn t = LXM_STORE_TXN_INIT;
@@ -124,6 +144,7 @@ int lxm_store_txn_begin(const struct lxm_paths *paths, const char *name, struct 
 	r = lxm_mkdir_p(paths->containers_dir, 0711);
 	if (r < 0)
 		return log_error_errno(r, "Failed to create '%s': %m", paths->containers_dir);
+	mark_topdir(paths->containers_dir);
 	if (!(t.name = strdup(name)))
 		return -ENOMEM;
 	if ((r = lxm_path_join(&t.final_dir, paths->containers_dir, name)) < 0)

@@ -502,6 +502,74 @@ static void test_mutations(void **state)
 	}
 }
 
+static mode_t mode_of(const char *rel)
+{
+	char p[256];
+	struct stat st;
+
+	snprintf(p, sizeof(p), "%s/%s", dest, rel);
+	assert_int_equal(lstat(p, &st), 0);
+	return st.st_mode & 07777;
+}
+
+/* Members are written from their verified parent directory (hard links by linkat() between two
+ * of them): nested files, symlinks and links land where they belong, the caller's working
+ * directory is kept, and directory modes and times (libarchive's fixups, applied by the names
+ * given from dest) are right, also when the archive is refused while a subdirectory was the
+ * working directory. */
+static void test_work_from_parent(void **state)
+{
+	const struct member ok[] = { { AE_IFDIR, "d", NULL, NULL, 0555, 0, 0 },
+				     { AE_IFDIR, "d/e", NULL, NULL, 0511, 0, 0 },
+				     { AE_IFREG, "d/e/f", NULL, "data", 04755, 0, 0 },
+				     { AE_IFLNK, "d/e/l", "f", NULL, 0777, 0, 0 },
+				     { AE_IFDIR, "bin", NULL, NULL, 0755, 0, 0 },
+				     { 0, "bin/h", "d/e/f", NULL, 0644, 0, 0 },
+				     { AE_IFREG, "bin/old", NULL, "old", 0644, 0, 0 },
+				     { 0, "bin/old", "d/e/f", NULL, 0644, 0, 0 },
+				     { 0, "top", "bin/h", NULL, 0644, 0, 0 } };
+	const struct member bad[] = { { AE_IFDIR, "d", NULL, NULL, 0555, 0, 0 },
+				      { AE_IFDIR, "d/e", NULL, NULL, 0511, 0, 0 },
+				      { AE_IFREG, "d/e/f", NULL, "data", 0644, 0, 0 },
+				      { AE_IFREG, "../evil", NULL, "x", 0644, 0, 0 } };
+	char path[128], before[256], after[256], p[256];
+	struct stat a, b;
+
+	(void)state;
+	assert_non_null(getcwd(before, sizeof(before)));
+	snprintf(path, sizeof(path), "%s/nested.tar", work);
+	build(path, ok, ARRAY_SIZE(ok), false);
+	assert_int_equal(lxm_archive_extract(path, dest, NULL), 0);
+	assert_non_null(getcwd(after, sizeof(after)));
+	assert_string_equal(before, after);
+	assert_int_equal(mode_of("d"), 0555);
+	assert_int_equal(mode_of("d/e"), 0511);
+	assert_int_equal(mode_of("d/e/f"), 04755);
+	snprintf(p, sizeof(p), "%s/d/e/f", dest);
+	assert_int_equal(stat(p, &a), 0);
+	assert_int_equal(a.st_nlink, 4); /* f, bin/h, bin/old (replaced by the link), top */
+	snprintf(p, sizeof(p), "%s/d/e", dest);
+	assert_int_equal(stat(p, &b), 0);
+	assert_int_equal(b.st_mtime, 1700000000);
+	snprintf(p, sizeof(p), "%s/top", dest);
+	assert_int_equal(stat(p, &b), 0);
+	assert_int_equal(a.st_ino, b.st_ino);
+	snprintf(p, sizeof(p), "%s/d/e/l", dest);
+	assert_int_equal(lstat(p, &b), 0);
+	assert_true(S_ISLNK(b.st_mode));
+	run("chmod -R u+w '%s' && rm -rf '%s' && mkdir '%s'", dest, dest, dest);
+
+	snprintf(path, sizeof(path), "%s/refused.tar", work);
+	build(path, bad, ARRAY_SIZE(bad), false);
+	assert_int_equal(lxm_archive_extract(path, dest, NULL), -EINVAL);
+	assert_outside_untouched();
+	assert_non_null(getcwd(after, sizeof(after)));
+	assert_string_equal(before, after);
+	assert_int_equal(mode_of("d"), 0555);
+	assert_int_equal(mode_of("d/e"), 0511);
+	run("chmod -R u+w '%s' && rm -rf '%s' && mkdir '%s'", dest, dest, dest);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -512,6 +580,7 @@ int main(void)
 		cmocka_unit_test(test_hardlink_outside),
 		cmocka_unit_test(test_symlink_then_file),
 		cmocka_unit_test(test_verified_dir_swapped),
+		cmocka_unit_test(test_work_from_parent),
 		cmocka_unit_test(test_corrupt),
 		cmocka_unit_test(test_roundtrip),
 		cmocka_unit_test(test_devices),

@@ -1,0 +1,37 @@
+#!/bin/bash
+# kill of a frozen container (cli/cmd-kill.c does not look for a frozen payload: the monitor's kill
+# thaws after its SIGKILL, or freezes, kills and thaws): it ends, by the small monitor and by the
+# full one (a post_stop hook keeps the kill in the full monitor), and leaves nothing behind.
+. "$(dirname "$0")/lib.sh"
+require_root "boots containers"
+
+plan 15
+
+new_root
+use_shared_cache
+N=$(unique_name kf)
+RUN="$ROOT/run/lxcmgr"
+defer "'$LXCMGR' --root '$ROOT' kill '$N' >/dev/null 2>&1 || true"
+
+state_key() { sed -n "s/^$1=//p" "$RUN/$N/state" 2>/dev/null; }
+state_of() { lxcmgr info "$N" --format json | sed -n 's/.*"state":"\([a-z]*\)".*/\1/p'; }
+gone() { [ ! -e "/proc/$1" ] || [ "$(awk '{print $3}' "/proc/$1/stat" 2>/dev/null)" = Z ]; }
+cgroups_of() { find /sys/fs/cgroup -maxdepth 2 -name "lxcmgr.*.$1" 2>/dev/null; }
+
+check "create a busybox container" lxcmgr create "$N" -t busybox
+for how in small full; do
+	if [ "$how" = full ]; then
+		printf '#!/bin/sh\ntrue\n' >"$_lib_tmp/hook"
+		chmod +x "$_lib_tmp/hook"
+		lxcmgr config "$N" set hook.post_stop "$_lib_tmp/hook"
+	fi
+	check "$how: start" lxcmgr start "$N"
+	INIT=$(state_key init_pid)
+	UUID=$(state_key uuid)
+	check "$how: freeze" lxcmgr freeze "$N"
+	is "$(state_of)" "frozen" "$how: it is frozen"
+	run_expect_exit 0 timeout 20 "$LXCMGR" --root "$ROOT" kill "$N"
+	is "$(state_of)" "stopped" "$how: stopped after the kill"
+	check "$how: init is gone" gone "$INIT"
+	is "$(cgroups_of "$UUID")" "" "$how: its cgroups are gone"
+done
