@@ -303,22 +303,7 @@ int lxm_cgroup_create(struct lxm_cgroup *cg)
 	return cg->ops->create(cg);
 }
 
-/* cgroup v2 refuses a process in a cgroup that hands controllers to its children ("no internal
- * processes"): systemd inside does that to its root, which is our inner cgroup, once it runs. An
- * exec'd process then goes to a leaf below it, as LXC's ".lxc" leaf does; stop removes the whole
- * subtree. */
-static int attach_leaf(struct lxm_cgroup *cg, const char *dir, const char *pid)
-{
-	_cleanup_free_ char *leaf = NULL;
-
-	if (asprintf(&leaf, "%s/" LXM_CGROUP_EXEC_LEAF, dir) < 0)
-		return -ENOMEM;
-	if (mkdir(leaf, 0755) < 0 && errno != EEXIST)
-		return lxm_cg_set_error(cg, negative_errno(), "Failed to create cgroup '%s': %m", leaf);
-	return lxm_cg_write(cg, leaf, "cgroup.procs", pid);
-}
-
-int lxm_cgroup_attach(struct lxm_cgroup *cg, pid_t pid)
+static int attach(struct lxm_cgroup *cg, pid_t pid, bool exec_leaf)
 {
 	char buf[32];
 	int r;
@@ -328,6 +313,12 @@ int lxm_cgroup_attach(struct lxm_cgroup *cg, pid_t pid)
 	for (size_t i = 0; i < cg->n; i++) {
 		const char *dir = lxm_cg_join_path(&cg->h[i]);
 
+		if (exec_leaf && cg->h[i].inner && lxm_cg_wants_exec_leaf(&cg->h[i])) {
+			r = lxm_cg_join_exec_leaf(cg, &cg->h[i], buf);
+			if (r < 0)
+				return r;
+			continue;
+		}
 		r = lxm_cg_write(cg, dir, "cgroup.procs", buf);
 		/* v1 devices: the inner cgroup comes with the device list (cgroup-v1.c); without one
 		 * set, it is made here (only then: no mkdir per hierarchy and start) and copies the
@@ -337,12 +328,20 @@ int lxm_cgroup_attach(struct lxm_cgroup *cg, pid_t pid)
 				return lxm_cg_set_error(cg, negative_errno(), "Failed to create cgroup '%s': %m", dir);
 			r = lxm_cg_write(cg, dir, "cgroup.procs", buf);
 		}
-		if (r == -EBUSY && cg->h[i].v2)
-			r = attach_leaf(cg, dir, buf);
 		if (r < 0)
 			return r;
 	}
 	return 0;
+}
+
+int lxm_cgroup_attach(struct lxm_cgroup *cg, pid_t pid)
+{
+	return attach(cg, pid, false);
+}
+
+int lxm_cgroup_attach_exec(struct lxm_cgroup *cg, pid_t pid)
+{
+	return attach(cg, pid, true);
 }
 
 int lxm_cgroup_leave(struct lxm_cgroup *cg, pid_t pid)
@@ -494,25 +493,29 @@ int lxm_cgroup_set_devices(struct lxm_cgroup *cg, const char *const *allow_rules
 	return cg->ops->set_devices(cg, allow_rules);
 }
 
-int lxm_cgroup_chown(struct lxm_cgroup *cg, uid_t uid, gid_t gid)
+int lxm_cg_chown_dir(struct lxm_cgroup *cg, const char *dir, bool v2, uid_t uid, gid_t gid)
 {
 	static const char *const v1_files[] = { "tasks", "cgroup.procs", "cgroup.clone_children", NULL };
 	static const char *const v2_files[] = { "cgroup.procs", "cgroup.threads", "cgroup.subtree_control", NULL };
+	const char *const *files = v2 ? v2_files : v1_files;
+	/* One lookup of the directory, then each file relative to it: the path walks through
+	 * kernfs were most of this step's cost (it delays the container's start). */
+	_cleanup_close_ int dfd = open(dir, O_PATH | O_DIRECTORY | O_CLOEXEC);
 
+	if (dfd < 0 || fchownat(dfd, "", uid, gid, AT_EMPTY_PATH) < 0)
+		return lxm_cg_set_error(cg, negative_errno(), "Failed to chown '%s': %m", dir);
+	for (size_t f = 0; files[f]; f++)
+		if (fchownat(dfd, files[f], uid, gid, AT_SYMLINK_NOFOLLOW) < 0 && errno != ENOENT)
+			return lxm_cg_set_error(cg, negative_errno(), "Failed to chown '%s/%s': %m", dir, files[f]);
+	return 0;
+}
+
+int lxm_cgroup_chown(struct lxm_cgroup *cg, uid_t uid, gid_t gid)
+{
 	for (size_t i = 0; i < cg->n; i++) {
-		const char *const *files = cg->h[i].v2 ? v2_files : v1_files;
-		const char *dir = lxm_cg_join_path(&cg->h[i]);
-
-		/* One lookup of the directory, then each file relative to it: the path walks
-		 * through kernfs were most of this step's cost (it delays the container's start). */
-		_cleanup_close_ int dfd = open(dir, O_PATH | O_DIRECTORY | O_CLOEXEC);
-
-		if (dfd < 0 || fchownat(dfd, "", uid, gid, AT_EMPTY_PATH) < 0)
-			return lxm_cg_set_error(cg, negative_errno(), "Failed to chown '%s': %m", dir);
-		for (size_t f = 0; files[f]; f++)
-			if (fchownat(dfd, files[f], uid, gid, AT_SYMLINK_NOFOLLOW) < 0 && errno != ENOENT)
-				return lxm_cg_set_error(cg, negative_errno(), "Failed to chown '%s/%s': %m", dir,
-							files[f]);
+		int r = lxm_cg_chown_dir(cg, lxm_cg_join_path(&cg->h[i]), cg->h[i].v2, uid, gid);
+		if (r < 0)
+			return r;
 	}
 	return 0;
 }

@@ -89,7 +89,9 @@ int lxm_cgroup_open_by_id_full(const struct lxm_cgroup_params *p, const struct l
 void lxm_cgroup_free(struct lxm_cgroup *cg);
 /* The payload's inner cgroup, the root of the container's cgroup namespace. */
 #define LXM_CGROUP_INNER "init"
-#define LXM_CGROUP_EXEC_LEAF ".lxcmgr-exec" /* v2: where exec goes once systemd inside delegates */
+/* Where exec'd processes go: a leaf below the inner cgroup in the cgroup2 and name=systemd
+ * hierarchies (exec-leaf.c: why, and why the name cannot collide with systemd's cgroups). */
+#define LXM_CGROUP_EXEC_LEAF ".lxcmgr-exec"
 /* Makes create also make NAME/INNER (v2: with the controllers enabled in NAME), attach join
  * NAME/INNER and chown hand over NAME/INNER only. inner: one path component. open_by_id() sets
  * LXM_CGROUP_INNER for LXM_CGROUP_PAYLOAD. */
@@ -106,6 +108,10 @@ static inline void lxm_cgroup_freep(struct lxm_cgroup **cg)
 int lxm_cgroup_create(struct lxm_cgroup *cg);
 /* Writes pid (0 = the caller) to cgroup.procs in every hierarchy (of the inner cgroup if set). */
 int lxm_cgroup_attach(struct lxm_cgroup *cg, pid_t pid);
+/* The same for exec: joins INNER/LXM_CGROUP_EXEC_LEAF in the cgroup2 hierarchy and the named
+ * systemd one (made on the first exec, owned like the inner cgroup), the inner cgroup elsewhere.
+ * A v2 leaf the container made or froze is replaced or refused (-EPERM), never joined. */
+int lxm_cgroup_attach_exec(struct lxm_cgroup *cg, pid_t pid);
 /* Moves pid (0 = the caller) out: into the directory the cgroup was created in (the hierarchy
  * root, or base). The monitor calls it on itself before destroying its own cgroup, since a cgroup
  * cannot be removed while a process is in it. */

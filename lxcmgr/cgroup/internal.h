@@ -52,6 +52,13 @@ static inline const char *lxm_cg_join_path(const struct lxm_cgroup_hier *h)
 	return h->inner ?: h->path;
 }
 
+/* exec-leaf.c: whether exec joins a leaf below the inner cgroup in h (the cgroup2 hierarchy and
+ * the named "systemd" one), and the join itself (pid: the text written to cgroup.procs). */
+bool lxm_cg_wants_exec_leaf(const struct lxm_cgroup_hier *h);
+int lxm_cg_join_exec_leaf(struct lxm_cgroup *cg, const struct lxm_cgroup_hier *h, const char *pid);
+/* chown of a cgroup directory and the files a delegated owner writes (lxm_cgroup_chown()). */
+int lxm_cg_chown_dir(struct lxm_cgroup *cg, const char *dir, bool v2, uid_t uid, gid_t gid);
+
 /* The hierarchy that has controller (v1 "memory" inside "cpu,memory"; v2 the one hierarchy when
  * its cgroup.controllers lists it), or NULL. */
 struct lxm_cgroup_hier *lxm_cg_hier(struct lxm_cgroup *cg, const char *controller);

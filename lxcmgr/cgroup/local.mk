@@ -5,7 +5,7 @@ liblxcmgr_a_SOURCES += \
 	lxcmgr/cgroup/cgroup-util.c lxcmgr/cgroup/internal.h \
 	lxcmgr/cgroup/detect.c lxcmgr/cgroup/detect.h \
 	lxcmgr/cgroup/cgroup-bpf.c lxcmgr/cgroup/cgroup-bpf.h \
-	lxcmgr/cgroup/describe.c
+	lxcmgr/cgroup/describe.c lxcmgr/cgroup/exec-leaf.c
 
 UNIT_TESTS += tests/unit/test-cgroup-detect tests/unit/test-cgroup-v2 tests/unit/test-cgroup-real
 tests_unit_test_cgroup_detect_SOURCES = tests/unit/test-cgroup-detect.c
@@ -19,3 +19,8 @@ tests_unit_test_cgroup_real_CFLAGS = $(LXM_UNIT_CFLAGS)
 tests_unit_test_cgroup_real_LDADD = $(LXM_UNIT_LIBS)
 EXTRA_DIST += lxcmgr/cgroup/README.md
 EXTRA_DIST += tests/vm/cgroup-v2-qemu.sh
+UNIT_TESTS += tests/unit/test-cgroup-leaf
+tests_unit_test_cgroup_leaf_SOURCES = tests/unit/test-cgroup-leaf.c
+tests_unit_test_cgroup_leaf_CFLAGS = $(LXM_UNIT_CFLAGS)
+tests_unit_test_cgroup_leaf_LDADD = $(LXM_UNIT_LIBS)
+INTEGRATION_TESTS += tests/integration/exec-leaf.sh

@@ -2,7 +2,8 @@
 /*
  * exec: the CLI enters init's pid namespace for its children only (setns CLONE_NEWPID changes
  * nothing for the CLI itself) and forks one child, the first process of the command inside the
- * container. The child joins the payload cgroup (host paths, so before the mount namespace), then
+ * container. The child joins the payload cgroup (host paths, so before the mount namespace; a leaf
+ * below the container's root cgroup where systemd would object, cgroup/exec-leaf.c), then
  * every other namespace of init at once with setns(pidfd), resolves the user from the container's
  * files, allocates the pty from the container's own devpts (its /dev/ptmx) and hands the master to
  * the CLI with SCM_RIGHTS, drops capabilities, applies the LSM profile, no_new_privs and seccomp
@@ -235,13 +236,18 @@ static _noreturn_ void child_exec(struct attach_ctx *a, const struct lxm_attach_
 static _noreturn_ void child_attach(struct attach_ctx *a)
 {
 	struct lxm_attach_user u;
-	char msg[64];
+	char msg[64], err[512];
 	int r;
 
 	(void)prctl(PR_SET_DUMPABLE, 0);
-	r = lxm_cgroup_attach(a->payload, 0);
-	if (r < 0)
-		child_fail(a->sock, r, "Failed to join the container's cgroup");
+	r = lxm_cgroup_attach_exec(a->payload, 0);
+	if (r < 0) {
+		const char *why = lxm_cgroup_strerror(a->payload);
+		snprintf(err, sizeof(err), "err %d Failed to join the container's cgroup: %s", -r,
+			 why ? why : strerror(-r));
+		child_send(a->sock, err, -1);
+		_exit(1);
+	}
 	/* setns() with a pidfd enters the user namespace first, so the other namespaces are joined
 	 * with the capabilities the container's root holds there, and no more. The pid namespace is
 	 * ours already: the parent entered it for its children. */
