@@ -23,4 +23,4 @@ UNIT_TESTS += tests/unit/test-cgroup-leaf
 tests_unit_test_cgroup_leaf_SOURCES = tests/unit/test-cgroup-leaf.c
 tests_unit_test_cgroup_leaf_CFLAGS = $(LXM_UNIT_CFLAGS)
 tests_unit_test_cgroup_leaf_LDADD = $(LXM_UNIT_LIBS)
-INTEGRATION_TESTS += tests/integration/exec-leaf.sh
+INTEGRATION_TESTS += tests/integration/exec-leaf.sh tests/integration/exec-leaf-privileged.sh
