@@ -189,14 +189,14 @@ static void test_v2_leaf_frozen(void **state)
 static void test_v2_leaf_owner(void **state)
 {
 	struct fake *f = *state;
-	_cleanup_cgroup_ struct lxm_cgroup *cg = open_payload(f);
 	char inner[256], leaf[256], p[300];
 	struct stat st;
 
 	if (geteuid() != 0) {
-		skip();
+		skip(); /* before anything is allocated: skip() does not return */
 		return;
 	}
+	_cleanup_cgroup_ struct lxm_cgroup *cg = open_payload(f);
 	snprintf(inner, sizeof(inner), "%s/%s/" LXM_CGROUP_INNER, f->fs, NAME);
 	snprintf(leaf, sizeof(leaf), "%s", leaf_of(f, ""));
 	populate(leaf, true);
