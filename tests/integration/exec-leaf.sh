@@ -29,6 +29,7 @@ else
 	V2=/sys/fs/cgroup
 	HYBRID=0
 fi
+U=$V2 # the container's view has the same shape: /sys/fs/cgroup/unified or /sys/fs/cgroup
 in_ct() { lxcmgr exec "$N" -- sh -c "$1"; }
 
 check "create a busybox container" lxcmgr create "$N" -t busybox
@@ -60,7 +61,6 @@ like "$(in_ct 'cat /proc/1/cgroup')" "0::/($|$(printf '\n'))" "init stays in the
 # --- a leaf the container's root made ------------------------------------------------------------
 # The container's root (a subuid on the host) moves itself out, removes our leaf, makes its own,
 # freezes it and keeps a process in it: the admin's exec must neither hang nor join it.
-U=/sys/fs/cgroup$([ "$HYBRID" = 1 ] && echo /unified)
 TRAP="set -e; echo \$\$ >$U/cgroup.procs; rmdir $U/$LEAF; mkdir $U/$LEAF
 sleep 1000 </dev/null >/dev/null 2>&1 &
 echo \$! >$U/$LEAF/cgroup.procs; echo 1 >$U/$LEAF/cgroup.freeze"
