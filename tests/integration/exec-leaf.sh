@@ -10,7 +10,7 @@
 . "$(dirname "$0")/lib.sh"
 require_root "boots containers"
 
-plan 30
+plan 33
 
 new_root
 use_shared_cache
@@ -108,12 +108,21 @@ is "$(cgroups_of "$UUID")" "" "full monitor kill: the payload cgroups are gone, 
 # Inside: init into a child cgroup, then a controller for the root's children (what systemd does
 # for its slices). The root may then hold no process: exec must go below it.
 if [ "$HYBRID" = 1 ] || [ -z "$(cat /sys/fs/cgroup/cgroup.controllers 2>/dev/null)" ]; then
-	skip "needs pure cgroup v2 with controllers (runs in the VM lane): this host's cgroup2 has none to enable" 1
+	skip "needs pure cgroup v2 with controllers (runs in the VM lane): this host's cgroup2 has none to enable" 4
 else
-	lxcmgr start "$N"
-	RULE='cd /sys/fs/cgroup && mkdir sub && for p in $(cat cgroup.procs); do echo $p >sub/cgroup.procs; done &&
-	echo +pids >cgroup.subtree_control && cat cgroup.subtree_control'
-	in_ct "$RULE" >/dev/null
+	check "start again" lxcmgr start "$N"
+	# processes of the boot come and go: move what is there until the controller can be enabled
+	RULE='cd /sys/fs/cgroup && mkdir sub && i=0 &&
+	until echo +pids >cgroup.subtree_control 2>/dev/null; do
+		i=$((i + 1)); [ $i -lt 200 ] || exit 1
+		for p in $(cat cgroup.procs); do echo $p >sub/cgroup.procs 2>/dev/null; done
+	done'
+	check "inside: init and the rest into a child cgroup, pids enabled for the root's children" in_ct "$RULE"
+	if in_ct 'echo $$ >/sys/fs/cgroup/cgroup.procs' 2>/dev/null; then
+		not_ok "the rule is in force: a process cannot join the container's root cgroup"
+	else
+		ok "the rule is in force: a process cannot join the container's root cgroup"
+	fi
 	like "$(lxcmgr exec "$N" -- cat /proc/self/cgroup /sys/fs/cgroup/cgroup.subtree_control)" \
 		"0::/$LEAF.*pids" "v2: exec works once the root hands controllers to its children"
 fi
