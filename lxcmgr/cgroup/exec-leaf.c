@@ -108,6 +108,15 @@ int lxm_cg_join_exec_leaf(struct lxm_cgroup *cg, const struct lxm_cgroup_hier *h
 
 	if ((size_t)snprintf(leaf, sizeof(leaf), "%s/" LXM_CGROUP_EXEC_LEAF, lxm_cg_join_path(h)) >= sizeof(leaf))
 		return -ENAMETOOLONG;
+	/* A named v1 hierarchy has no controller to trap with (no freezer, no limits): no check,
+	 * the path is written directly. */
+	if (!h->v2) {
+		r = lxm_cg_write(cg, leaf, "cgroup.procs", pid);
+		if (r != -ENOENT)
+			return r;
+		r = leaf_make(cg, h, leaf);
+		return r < 0 ? r : lxm_cg_write(cg, leaf, "cgroup.procs", pid);
+	}
 	for (;;) {
 		_cleanup_close_ int dfd = open(leaf, O_PATH | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
 
@@ -120,7 +129,7 @@ int lxm_cg_join_exec_leaf(struct lxm_cgroup *cg, const struct lxm_cgroup_hier *h
 		}
 		if (dfd < 0)
 			return lxm_cg_set_error(cg, negative_errno(), "Failed to open cgroup '%s': %m", leaf);
-		r = h->v2 ? leaf_trusted(dfd) : 1; /* a named v1 hierarchy has no controller to trap with */
+		r = leaf_trusted(dfd);
 		if (r < 0)
 			return lxm_cg_set_error(cg, r, "Failed to check cgroup '%s': %m", leaf);
 		if (r > 0)
