@@ -73,8 +73,11 @@ static int leaf_make(struct lxm_cgroup *cg, const struct lxm_cgroup_hier *h, con
 {
 	struct stat st;
 
-	if (mkdir(leaf, 0755) < 0)
-		return errno == EEXIST ? 0 : lxm_cg_set_error(cg, negative_errno(), "Failed to create cgroup '%s': %m", leaf);
+	if (mkdir(leaf, 0755) < 0) {
+		if (errno == EEXIST)
+			return 0;
+		return lxm_cg_set_error(cg, negative_errno(), "Failed to create cgroup '%s': %m", leaf);
+	}
 	if (stat(lxm_cg_join_path(h), &st) < 0)
 		return lxm_cg_set_error(cg, negative_errno(), "Failed to stat '%s': %m", lxm_cg_join_path(h));
 	if (st.st_uid == geteuid() && st.st_gid == getegid())
