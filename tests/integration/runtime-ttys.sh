@@ -9,7 +9,7 @@
 require_root "starts containers"
 command -v tmux >/dev/null || { echo "1..0 # SKIP needs tmux"; exit 0; }
 
-plan 34
+plan 37
 new_root
 use_shared_cache
 TMUX_SOCK="lxm-tty-$$"
@@ -82,28 +82,43 @@ wait_for 100 grep -q "login:" "$ROOT/var/lib/lxcmgr/containers/$NAME/console.log
 	ok "busybox still boots to a console login" || not_ok "busybox boots to a console login" "$(tail -5 "$ROOT/var/lib/lxcmgr/containers/$NAME/console.log")"
 check "stop" lxcmgr stop "$NAME" -t 10
 
-# --- Debian systemd: container-getty on the ttys ------------------------------------------------
-if [ "${LXCMGR_TTYS_DEBIAN:-1}" = 0 ]; then
-	skip "LXCMGR_TTYS_DEBIAN=0" 3
-else
-	DEB=$(unique_name ttyd)
-	defer "'$LXCMGR' --root '$ROOT' kill '$DEB' >/dev/null 2>&1 || true"
-	if ! lxcmgr create "$DEB" -t debian --init systemd >"$ROOT/create.log" 2>&1; then
+# --- Debian systemd: container-getty on the ttys, both modes -------------------------------------
+booted() { [ "$(lxcmgr exec "$1" -- systemctl is-active "container-getty@${2#pts/}.service")" = active ]; }
+debian_ttys() {
+	local mode=$1 deb first
+	deb=$(unique_name ttyd)
+	defer "'$LXCMGR' --root '$ROOT' kill '$deb' >/dev/null 2>&1 || true"
+	if ! lxcmgr create "$deb" -t debian --init systemd >"$ROOT/create.log" 2>&1; then
 		skip "the debian template could not be built here: $(tail -1 "$ROOT/create.log")" 3
-	else
-		lxcmgr start "$DEB" >/dev/null 2>&1
-		booted() { [ "$(lxcmgr exec "$DEB" -- systemctl is-active container-getty@"${1#pts/}".service)" = active ]; }
-		first=$(init_ttys "$DEB" | awk '{print $1}')
-		wait_for 300 booted "$first" && ok "systemd runs container-getty@${first#pts/} for tty1" ||
-			not_ok "systemd runs container-getty@${first#pts/}" "$(lxcmgr exec "$DEB" -- systemctl list-units 'container-getty*' 2>&1)"
-		is "$(lxcmgr exec "$DEB" -- systemctl list-units --no-legend --plain 'container-getty@*' | grep -c ' running ')" 4 \
-			"one container-getty per tty"
-		tmux -L "$TMUX_SOCK" new-session -d -s d1 -x 100 -y 30 "$LXCMGR --root $ROOT console $DEB --tty 1"
-		# agetty printed its prompt before anyone watched: an empty line makes it print it again
-		wait_for 50 screen_has d1 "Connected" || true
-		tmux -L "$TMUX_SOCK" send-keys -t d1 Enter
-		wait_for 100 screen_has d1 "login:" && ok "console --tty 1 shows a login prompt" || not_ok "console --tty 1 shows a login prompt" "$(tmux_screen d1)"
-		lxcmgr stop "$DEB" -t 30 >/dev/null 2>&1
-		lxcmgr destroy "$DEB" >/dev/null 2>&1 || true
+		return
 	fi
-fi
+	lxcmgr config "$deb" set security.privileged "$mode" >/dev/null
+	lxcmgr start "$deb" >/dev/null 2>&1
+	first=$(init_ttys "$deb" | awk '{print $1}')
+	if wait_for 300 booted "$deb" "$first"; then
+		ok "privileged=$mode: systemd runs container-getty@${first#pts/} on tty1"
+	else
+		not_ok "privileged=$mode: systemd runs container-getty@${first#pts/}" \
+			"$(lxcmgr exec "$deb" -- systemctl list-units 'container-getty*' 2>&1)"
+	fi
+	is "$(lxcmgr exec "$deb" -- systemctl list-units --no-legend --plain 'container-getty@*' | grep -c ' running ')" 4 \
+		"privileged=$mode: one container-getty per tty"
+	tmux -L "$TMUX_SOCK" new-session -d -s "d$mode" -x 100 -y 30 "$LXCMGR --root $ROOT console $deb --tty 1"
+	# agetty printed its prompt before anyone watched: an empty line makes it print it again
+	wait_for 50 screen_has "d$mode" "Connected" || true
+	tmux -L "$TMUX_SOCK" send-keys -t "d$mode" Enter
+	if wait_for 100 screen_has "d$mode" "login:"; then
+		ok "privileged=$mode: console --tty 1 shows a login prompt"
+	else
+		not_ok "privileged=$mode: console --tty 1 shows a login prompt" "$(tmux_screen "d$mode")"
+	fi
+	lxcmgr stop "$deb" -t 30 >/dev/null 2>&1
+	lxcmgr destroy "$deb" >/dev/null 2>&1 || true
+}
+for mode in false true; do
+	if [ "${LXCMGR_TTYS_DEBIAN:-1}" = 0 ]; then
+		skip "LXCMGR_TTYS_DEBIAN=0" 3
+	else
+		debian_ttys "$mode"
+	fi
+done
