@@ -12,6 +12,12 @@ import time
 
 BENCH_BRIDGE = "lxmbench0"  # the benchmark's own bridge: no address, no uplink, no NAT
 
+# The ttys of every container: lxcmgr's default console.ttys (the benchmark leaves it as is), given
+# to LXC too (lxc.tty.max): each is a pty the manager allocates at start and, in a systemd
+# container, a container-getty that boots with it (both set container_ttys). nspawn has only its
+# console and no option for more.
+TTYS = 4
+
 # Polled inside a Debian container until systemd says the boot is over: the bus is missing for the
 # first few hundred milliseconds, after which --wait blocks until the boot finishes.
 BOOTED_SCRIPT = ("while :; do s=$(systemctl is-system-running --wait 2>/dev/null); "
@@ -241,7 +247,7 @@ class Lxc(Manager):
             "lxc.hook.mount =",
             "lxc.hook.post-stop =",
             "lxc.apparmor.profile = unconfined",
-            "lxc.tty.max = 1",
+            f"lxc.tty.max = {TTYS}",  # as many as lxcmgr's (TTYS)
             *net,
         ]
         with open(os.path.join(d, "config"), "w") as f:

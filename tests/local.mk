@@ -14,4 +14,4 @@ endif
 if INTEGRATION_TESTS
 TESTS += $(INTEGRATION_TESTS)
 endif
-EXTRA_DIST += $(INTEGRATION_TESTS) tests/integration/lib.sh
+EXTRA_DIST += $(INTEGRATION_TESTS) tests/integration/lib.sh tests/integration/fake-template.sh

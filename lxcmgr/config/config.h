@@ -12,7 +12,8 @@
  * Top level (all str, -): name uuid template release arch init_system created hostname
  *                   init (command line for PID 1) halt_signal reboot_signal (signal names/numbers)
  *                   storage str "dir" (dir|overlay|btrfs); storage_base str - (absolute: overlay lower)
- * console { ring_size str size "128K"; log_size str size "1M"; log_rotate int 2 }
+ * console { ring_size str size "128K"; log_size str size "1M"; log_rotate int 2;
+ *     ttys int 4 (0-6: /dev/tty1..N, LXC's lxc.tty.max) }
  * network NAME {    (multi, titled by the interface name inside the container, unique)
  *     type str "veth" (veth|macvlan|empty|none); bridge str "lxcbr0"; hwaddr str "auto" (or MAC);
  *     mtu int - (68-65535); ipv4 str - ("dhcp"|"auto"|A.B.C.D/N); ipv4_gateway str - ("auto"|addr);
@@ -42,6 +43,11 @@
 
 DEFINE_TRIVIAL_CLEANUP_FUNC(cfg_t *, cfg_free)
 #define _cleanup_cfg_free_ _cleanup_(cfg_freep)
+
+/* console.ttys: /dev/tty1..N (LXC's lxc.tty.max). The bound is the classic inittab's tty1..6;
+ * the runtime's fd arrays are sized by it (runtime/start.h LXM_MAX_TTYS). */
+#define LXM_CONFIG_TTYS_DEFAULT 4
+#define LXM_CONFIG_TTYS_MAX 6
 
 /* The identity written into a new container's config. Strings may be NULL/"" where unknown. */
 struct lxm_config_identity {

@@ -2,6 +2,7 @@
 #include <stdarg.h>
 
 #include "config/cfgtext.h"
+#include "config/config.h"
 #include "config/schema.h"
 #include "config/validate.h"
 #include "util/log.h"
@@ -18,6 +19,7 @@ static cfg_opt_t console_opts[] = {
 	STR_DEF("ring_size", "128K"),
 	STR_DEF("log_size", "1M"),
 	INT_DEF("log_rotate", 2),
+	INT_DEF("ttys", LXM_CONFIG_TTYS_DEFAULT), /* LXC's lxc.tty.max: /dev/tty1..N */
 	CFG_END(),
 };
 
@@ -167,6 +169,7 @@ static const struct validator container_validators[] = {
 	{ "console|ring_size", lxm_v_size },
 	{ "console|log_size", lxm_v_size },
 	{ "console|log_rotate", lxm_v_log_rotate },
+	{ "console|ttys", lxm_v_ttys },
 	{ "network", lxm_v_network_section },
 	{ "network|type", lxm_v_net_type },
 	{ "network|bridge", lxm_v_ifname },

@@ -1,10 +1,12 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
+#include <assert.h>
 #include <ctype.h>
 #include <net/if.h>
 #include <stdbool.h>
 #include <time.h>
 #include <uuid/uuid.h>
 
+#include "config/config.h"
 #include "config/validate.h"
 #include "util/macros.h"
 #include "util/parse.h"
@@ -174,6 +176,16 @@ int lxm_v_log_rotate(cfg_t *cfg, cfg_opt_t *opt)
 	long v = last_int(opt);
 	if (v < 0 || v > 100)
 		return bad_int(cfg, opt, v, "expected 0-100 rotated files");
+	return 0;
+}
+
+static_assert(LXM_CONFIG_TTYS_MAX == 6, "update the message of lxm_v_ttys()");
+
+int lxm_v_ttys(cfg_t *cfg, cfg_opt_t *opt)
+{
+	long v = last_int(opt);
+	if (v < 0 || v > LXM_CONFIG_TTYS_MAX)
+		return bad_int(cfg, opt, v, "expected 0-6 (the number of /dev/ttyN)");
 	return 0;
 }
 

@@ -20,6 +20,7 @@ int lxm_v_nonempty(cfg_t *cfg, cfg_opt_t *opt);
 int lxm_v_abs_path(cfg_t *cfg, cfg_opt_t *opt);
 int lxm_v_size(cfg_t *cfg, cfg_opt_t *opt);
 int lxm_v_log_rotate(cfg_t *cfg, cfg_opt_t *opt);
+int lxm_v_ttys(cfg_t *cfg, cfg_opt_t *opt);
 
 int lxm_v_net_type(cfg_t *cfg, cfg_opt_t *opt);
 int lxm_v_ifname(cfg_t *cfg, cfg_opt_t *opt);

@@ -4,6 +4,7 @@
  * init's pidfd, the pty masters, the listening socket, clients and (only while stopping) two
  * timerfds. No timeouts otherwise: an idle container costs no CPU.
  */
+#include <assert.h>
 #include <fcntl.h>
 #include <signal.h>
 #include <sys/epoll.h>
@@ -25,6 +26,8 @@
 #include "runtime/monitor.h"
 #include "util/log.h"
 #include "util/parse.h"
+
+static_assert(LXM_MAX_TTYS >= LXM_CONFIG_TTYS_MAX, "console.ttys must fit the start fd arrays");
 
 int lxm_monitor_epoll_add(struct lxm_monitor *m, int fd, uint32_t events, uint64_t tag)
 {
@@ -335,7 +338,10 @@ static int load_settings(struct lxm_monitor *m)
 	m->uuid = strdup(s);
 	if (!m->uuid)
 		return -ENOMEM;
-	m->n_ttys = 4;
+	/* Validated when the config was read (0-LXM_CONFIG_TTYS_MAX); the clamp only guards the
+	 * fd arrays sized by LXM_MAX_TTYS. */
+	long ttys = cfg_getint(cfg, "console|ttys");
+	m->n_ttys = ttys < 0 ? 0 : ttys > LXM_MAX_TTYS ? LXM_MAX_TTYS : (unsigned)ttys;
 	lxm_init_signals(LXM_INIT_UNKNOWN, &halt, &reboot);
 	m->halt_signal = halt;
 	m->reboot_signal = reboot;

@@ -17,31 +17,10 @@ ARCH=$(dpkg --print-architecture 2>/dev/null || echo amd64)
 
 # A template (templates/CONTRACT.md) whose rootfs has one of every kind of inode and attribute.
 # Release "deep" nests directories deeper than the copy goes (it must fall back to the tarball).
-cat >"$WORK/templates/rich" <<EOF
-#!/bin/sh
-set -e
-cmd=\$1; shift
-release=default; arch=$ARCH; init=busybox
-while [ \$# -gt 0 ]; do
-	case \$1 in
-	--rootfs) rootfs=\$2 ;; --name) name=\$2 ;; --result) result=\$2 ;;
-	--release) release=\$2 ;; --arch) arch=\$2 ;; --init) init=\$2 ;;
-	--mirror|--cache-dir) ;;
-	*) exit 2 ;;
-	esac
-	shift 2
-done
-case \$cmd in
-defaults) printf 'release=%s\narch=%s\ninit=%s\n' "\$release" "\$arch" "\$init" ;;
-build)
+. "$(dirname "$0")/fake-template.sh"
+fake_template "$WORK/templates/rich" <<EOF
 	python3 "$WORK/populate.py" "\$rootfs" "\$release"
-	printf 'release=%s\narch=%s\ninit=%s\n' "\$release" "\$arch" "\$init" >"\$result"
-	;;
-configure) echo "\$name" >"\$rootfs/etc/hostname" ;;
-*) exit 2 ;;
-esac
 EOF
-chmod +x "$WORK/templates/rich"
 
 cat >"$WORK/populate.py" <<'EOF'
 import os, struct, sys

@@ -21,23 +21,8 @@ ARCH=$(dpkg --print-architecture 2>/dev/null || echo amd64)
 
 # A fake template following templates/CONTRACT.md; every build appends a line to the marker
 # (the environment is cleaned by lxcmgr, so the path is baked in).
-cat >"$WORK/templates/fake" <<EOF
-#!/bin/sh
-set -e
-cmd=\$1; shift
-release=default; arch=$ARCH; init=busybox
-while [ \$# -gt 0 ]; do
-	case \$1 in
-	--rootfs) rootfs=\$2 ;; --name) name=\$2 ;; --result) result=\$2 ;;
-	--release) release=\$2 ;; --arch) arch=\$2 ;; --init) init=\$2 ;;
-	--mirror|--cache-dir) ;;
-	*) echo "unknown option \$1" >&2; exit 2 ;;
-	esac
-	shift 2
-done
-case \$cmd in
-defaults) printf 'release=%s\narch=%s\ninit=%s\n' "\$release" "\$arch" "\$init" ;;
-build)
+. "$(dirname "$0")/fake-template.sh"
+fake_template "$WORK/templates/fake" <<EOF
 	echo "build \$release" >>"$MARK"
 	echo "first line of output"
 	if [ "\$release" = fail ]; then echo "boom: last words" >&2; exit 1; fi
@@ -50,13 +35,7 @@ build)
 	ln "\$rootfs/bin/busybox" "\$rootfs/bin/sh"
 	ln -s ../bin/busybox "\$rootfs/sbin/init"
 	chown 1234:5678 "\$rootfs/etc/hostname"
-	printf 'release=%s\narch=%s\ninit=%s\n' "\$release" "\$arch" "\$init" >"\$result"
-	;;
-configure) echo "\$name" >"\$rootfs/etc/hostname" ;;
-*) exit 2 ;;
-esac
 EOF
-chmod +x "$WORK/templates/fake"
 
 KEY=fake-default-$ARCH-busybox
 n=0

@@ -22,23 +22,8 @@ mkdir -p "$ROOT" "$WORK/templates"
 export LXCMGR_TEMPLATES_DIR=$WORK/templates
 ARCH=$(dpkg --print-architecture 2>/dev/null || echo amd64)
 
-cat >"$WORK/templates/fake" <<EOF
-#!/bin/sh
-set -e
-cmd=\$1; shift
-release=default; arch=$ARCH; init=busybox
-while [ \$# -gt 0 ]; do
-	case \$1 in
-	--rootfs) rootfs=\$2 ;; --name) name=\$2 ;; --result) result=\$2 ;;
-	--release) release=\$2 ;; --arch) arch=\$2 ;; --init) init=\$2 ;;
-	--mirror|--cache-dir) ;;
-	*) echo "unknown option \$1" >&2; exit 2 ;;
-	esac
-	shift 2
-done
-case \$cmd in
-defaults) printf 'release=%s\narch=%s\ninit=%s\n' "\$release" "\$arch" "\$init" ;;
-build)
+. "$(dirname "$0")/fake-template.sh"
+fake_template "$WORK/templates/fake" <<EOF
 	echo build >>"$MARK"
 	mkdir -p "\$rootfs/etc" "\$rootfs/bin"
 	echo localhost >"\$rootfs/etc/hostname"
@@ -46,13 +31,7 @@ build)
 	echo payload >"\$rootfs/bin/busybox"
 	truncate -s 64M "\$rootfs/sparse"
 	printf data | dd of="\$rootfs/sparse" bs=1 seek=1048576 conv=notrunc status=none
-	printf 'release=%s\narch=%s\ninit=%s\n' "\$release" "\$arch" "\$init" >"\$result"
-	;;
-configure) echo "\$name" >"\$rootfs/etc/hostname" ;;
-*) exit 2 ;;
-esac
 EOF
-chmod +x "$WORK/templates/fake"
 
 KEY=fake-default-$ARCH-busybox
 ENTRY=$ROOT/var/cache/lxcmgr/templates/$KEY

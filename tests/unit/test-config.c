@@ -104,6 +104,7 @@ static void test_defaults(void **state)
 	assert_int_equal(lxm_config_get_size(cfg_getsec(cfg, "console"), "ring_size", &size), 0);
 	assert_true(size == 128 << 10);
 	assert_int_equal(cfg_getint(cfg_getsec(cfg, "console"), "log_rotate"), 2);
+	assert_int_equal(cfg_getint(cfg_getsec(cfg, "console"), "ttys"), LXM_CONFIG_TTYS_DEFAULT);
 	assert_int_equal(cfg_getbool(cfg_getsec(cfg, "security"), "privileged"), cfg_false);
 	assert_string_equal(cfg_getstr(cfg_getsec(cfg, "security"), "idmap"), "auto");
 	assert_string_equal(cfg_getstr(cfg_getsec(cfg, "security"), "seccomp"), "default");

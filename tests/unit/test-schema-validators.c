@@ -33,6 +33,8 @@ static void test_global_first(void **state)
 	assert_int_equal(parse_global("defaults { restart { policy = \"sometimes\" } }\n"), -EINVAL);
 	assert_int_equal(parse_global("defaults { network eth0 { ipv4 = \"10.0.0.300/24\" } }\n"), -EINVAL);
 	assert_int_equal(parse_global("defaults { restart { policy = \"always\" } }\n"), 0);
+	assert_int_equal(parse_global("defaults { console { ttys = 9 } }\n"), -EINVAL);
+	assert_int_equal(parse_global("defaults { console { ttys = 1 } }\n"), 0);
 	assert_int_equal(parse_container("uuid = \"not a uuid\"\n"), -EINVAL);
 }
 
@@ -45,6 +47,10 @@ static void test_every_parse(void **state)
 		assert_int_equal(parse_container("forward web { proto = \"sctp\" host_port = 80 container_port = 80 }\n"),
 				 -EINVAL);
 		assert_int_equal(parse_container("limits { memory = \"12Q\" }\n"), -EINVAL);
+		assert_int_equal(parse_container("console { ttys = 7 }\n"), -EINVAL);
+		assert_int_equal(parse_container("console { ttys = -1 }\n"), -EINVAL);
+		assert_int_equal(parse_container("console { ttys = 0 }\n"), 0);
+		assert_int_equal(parse_container("console { ttys = 6 }\n"), 0);
 		assert_int_equal(parse_container("name = \"ok\"\nnetwork eth0 { ipv4 = \"10.0.0.2/24\" }\n"), 0);
 	}
 }

@@ -11,6 +11,9 @@
  * it would show in the host's /dev/pts and count against the host's pty limit. A pty of the
  * container's instance already belongs to the container's root (created by it, gid=5 from the
  * mount options), in both modes.
+ *
+ * Each tty's number in that devpts (TIOCGPTN: the container's own /dev/pts/N, in both modes) goes
+ * into init's `container_ttys` (steps/exec.c).
  */
 #include <fcntl.h>
 #include <stdlib.h>
@@ -24,8 +27,9 @@
 #include "runtime/steps/steps.h"
 #include "util/log.h"
 
-/* A pty from the devpts whose ptmx is open at ptmx_path (an O_PATH fd, reopened for real). */
-static int pty_open(int ptmx_path, int *ret_master, int *ret_slave)
+/* A pty from the devpts whose ptmx is open at ptmx_path (an O_PATH fd, reopened for real);
+ * ret_ptn: its number, /dev/pts/N in the container's devpts (NULL: not wanted). */
+static int pty_open(int ptmx_path, int *ret_master, int *ret_slave, unsigned *ret_ptn)
 {
 	_cleanup_close_ int master = -EBADF, slave = -EBADF;
 	struct winsize ws = { .ws_row = 24, .ws_col = 80 };
@@ -37,6 +41,8 @@ static int pty_open(int ptmx_path, int *ret_master, int *ret_slave)
 	if (master < 0)
 		return negative_errno();
 	if (ioctl(master, TIOCSPTLCK, &unlock) < 0)
+		return negative_errno();
+	if (ret_ptn && ioctl(master, TIOCGPTN, ret_ptn) < 0)
 		return negative_errno();
 	/* The peer through the master: no path lookup in a devpts the container could change. */
 	slave = ioctl(master, TIOCGPTPEER, O_RDWR | O_NOCTTY | O_CLOEXEC);
@@ -76,7 +82,7 @@ int lxm_child_step_console(struct lxm_start_ctx *ctx)
 	r = lxm_open_in_root(ctx->root_fd, "dev/pts/ptmx", 0, &ptmx);
 	if (r < 0)
 		return lxm_step_fail(ctx, r, "'/dev/pts/ptmx'");
-	r = pty_open(ptmx, &ctx->console_master, &ctx->console_slave);
+	r = pty_open(ptmx, &ctx->console_master, &ctx->console_slave, NULL);
 	if (r < 0)
 		return lxm_step_fail(ctx, r, "allocating the console pty");
 	r = bind_slave(ctx, dev_fd, ctx->console_slave, "console");
@@ -84,7 +90,7 @@ int lxm_child_step_console(struct lxm_start_ctx *ctx)
 		return r;
 	for (unsigned i = 0; i < ctx->params->n_ttys; i++) {
 		char path[32];
-		r = pty_open(ptmx, &ctx->tty_masters[i], &ctx->tty_slaves[i]);
+		r = pty_open(ptmx, &ctx->tty_masters[i], &ctx->tty_slaves[i], &ctx->tty_ptn[i]);
 		if (r < 0)
 			return lxm_step_fail(ctx, r, "allocating a pty for tty%u", i + 1);
 		ctx->n_ttys = i + 1;

@@ -1,12 +1,15 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /*
  * Step 'exec' (child): init's stdio on /dev/console (no controlling terminal), systemd's
- * container interface (the `container=` and `container_uuid=` environment, /run/systemd/container),
- * a clean environment and signal state, then execve() of init. Success closes the O_CLOEXEC sync
- * socket, which the parent reads as "init runs"; a failure returns to start.c, which reports it.
+ * container interface (the `container=`, `container_uuid=` and `container_ttys=` environment,
+ * /run/systemd/container), a clean environment and signal state, then execve() of init. Success
+ * closes the O_CLOEXEC sync socket, which the parent reads as "init runs"; a failure returns to
+ * start.c, which reports it.
  */
 #include <fcntl.h>
 #include <signal.h>
+#include <stdio.h>
+#include <string.h>
 #include <sys/stat.h>
 
 #include "runtime/cfg-get.h"
@@ -52,6 +55,25 @@ static void write_container_file(void)
 		log_debug_errno(errno, "Failed to write '/run/systemd/container', ignoring: %m");
 }
 
+/* systemd's getty generator starts container-getty@N (agetty on /dev/pts/N) for each `pts/N` word
+ * of PID 1's `container_ttys`, as LXC and libvirt-lxc set it; getty@ttyN needs /dev/tty0, which no
+ * container has. Other inits run gettys from their inittab on /dev/ttyN and ignore it. Without
+ * ttys the variable is left out (LXC does the same). */
+static int container_ttys_env(const struct lxm_start_ctx *ctx, char **ret)
+{
+	char buf[sizeof("container_ttys=") + LXM_MAX_TTYS * sizeof(" pts/4294967295")];
+	size_t n = 0;
+
+	*ret = NULL;
+	if (ctx->n_ttys == 0)
+		return 0;
+	n += (size_t)snprintf(buf, sizeof(buf), "container_ttys=");
+	for (unsigned i = 0; i < ctx->n_ttys && i < LXM_MAX_TTYS; i++)
+		n += (size_t)snprintf(buf + n, sizeof(buf) - n, "%spts/%u", i ? " " : "", ctx->tty_ptn[i]);
+	*ret = strdup(buf);
+	return *ret ? 0 : -ENOMEM;
+}
+
 static void reset_signals(void)
 {
 	sigset_t all;
@@ -68,7 +90,7 @@ static void reset_signals(void)
 int lxm_child_step_exec(struct lxm_start_ctx *ctx)
 {
 	_cleanup_strv_free_ char **argv = NULL;
-	_cleanup_free_ char *uuid_env = NULL;
+	_cleanup_free_ char *uuid_env = NULL, *ttys_env = NULL;
 	const char *uuid = lxm_cfg_str(ctx->container->config, "uuid");
 	int r;
 
@@ -77,7 +99,16 @@ int lxm_child_step_exec(struct lxm_start_ctx *ctx)
 		return lxm_step_fail(ctx, r < 0 ? r : -EINVAL, "init command line");
 	if (uuid && asprintf(&uuid_env, "container_uuid=%s", uuid) < 0)
 		return -ENOMEM;
-	char *envp[] = { "container=lxcmgr", INIT_PATH_ENV, "TERM=linux", "HOME=/", uuid_env, NULL };
+	if (container_ttys_env(ctx, &ttys_env) < 0)
+		return -ENOMEM;
+	/* NULLs end the list early: uuid_env then ttys_env may each be missing. */
+	char *envp[4 + 3] = { "container=lxcmgr", INIT_PATH_ENV, "TERM=linux", "HOME=/" };
+	size_t k = 4;
+	if (uuid_env)
+		envp[k++] = uuid_env;
+	if (ttys_env)
+		envp[k++] = ttys_env;
+	envp[k] = NULL;
 
 	reset_signals();
 	r = attach_console(ctx);

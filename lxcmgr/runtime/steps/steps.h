@@ -30,6 +30,7 @@ struct lxm_start_ctx {
 	int console_slave;
 	int tty_masters[LXM_MAX_TTYS];
 	int tty_slaves[LXM_MAX_TTYS];
+	unsigned tty_ptn[LXM_MAX_TTYS]; /* child: /dev/pts/N of each tty inside (container_ttys) */
 	unsigned n_ttys;
 	uint64_t cgroup_skip; /* child: hierarchy ids (bit N) the payload cgroup is not in */
 	bool own_netns;       /* cloned with CLONE_NEWNET (not network type "none") */

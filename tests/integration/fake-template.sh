@@ -1,0 +1,39 @@
+#!/bin/bash
+# Sourced by the template tests (template-cache.sh, template-checksum.sh, create-clone.sh).
+
+# fake_template FILE: writes an executable template following templates/CONTRACT.md whose build
+# runs the shell lines given on stdin (with $rootfs, $release, $arch, $init set; the caller's
+# here-document escapes them) and then writes the result file; configure writes etc/hostname.
+fake_template() {
+	local file=$1 arch
+	arch=$(dpkg --print-architecture 2>/dev/null || echo amd64)
+	{
+		cat <<EOF
+#!/bin/sh
+set -e
+cmd=\$1; shift
+release=default; arch=$arch; init=busybox
+while [ \$# -gt 0 ]; do
+	case \$1 in
+	--rootfs) rootfs=\$2 ;; --name) name=\$2 ;; --result) result=\$2 ;;
+	--release) release=\$2 ;; --arch) arch=\$2 ;; --init) init=\$2 ;;
+	--mirror|--cache-dir) ;;
+	*) echo "unknown option \$1" >&2; exit 2 ;;
+	esac
+	shift 2
+done
+case \$cmd in
+defaults) printf 'release=%s\narch=%s\ninit=%s\n' "\$release" "\$arch" "\$init" ;;
+build)
+EOF
+		cat
+		cat <<'EOF'
+	printf 'release=%s\narch=%s\ninit=%s\n' "$release" "$arch" "$init" >"$result"
+	;;
+configure) echo "$name" >"$rootfs/etc/hostname" ;;
+*) exit 2 ;;
+esac
+EOF
+	} >"$file"
+	chmod +x "$file"
+}
