@@ -12,7 +12,7 @@ lxcmgr_lxcmgr_SOURCES += \
 	lxcmgr/cli/cmd-freeze.c
 
 UNIT_TESTS += tests/unit/test-limits
-tests_unit_test_limits_SOURCES = tests/unit/test-limits.c
+tests_unit_test_limits_SOURCES = tests/unit/test-limits.c tests/unit/fake-files.h
 tests_unit_test_limits_CFLAGS = $(LXM_UNIT_CFLAGS)
 tests_unit_test_limits_LDADD = $(LXM_UNIT_LIBS)
 

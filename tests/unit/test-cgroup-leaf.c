@@ -15,6 +15,7 @@
 
 #include "cgroup/cgroup.h"
 #include "util/macros.h"
+#include "fake-files.h"
 
 #define NAME "lxcmgr.payload.0123abcd"
 
@@ -30,33 +31,7 @@ struct fake {
 	char fs[96];
 };
 
-static void put(const char *dir, const char *file, const char *text)
-{
-	char p[512];
-	FILE *f;
 
-	snprintf(p, sizeof(p), "%s/%s", dir, file);
-	f = fopen(p, "we");
-	assert_non_null(f);
-	fputs(text, f);
-	fclose(f);
-}
-
-static const char *get(const char *dir, const char *file)
-{
-	static char buf[256];
-	char p[512];
-	FILE *f;
-	size_t n;
-
-	snprintf(p, sizeof(p), "%s/%s", dir, file);
-	f = fopen(p, "re");
-	assert_non_null(f);
-	n = fread(buf, 1, sizeof(buf) - 1, f);
-	buf[n] = '\0';
-	fclose(f);
-	return buf;
-}
 
 /* What the kernel shows in a new cgroup (the files the join and the checks touch). */
 static void populate(const char *dir, bool v2)

@@ -19,6 +19,7 @@
 #include "cgroup/cgroup-bpf.h"
 #include "cgroup/cgroup.h"
 #include "util/macros.h"
+#include "fake-files.h"
 
 #define NAME "lxcmgr.payload.0123abcd"
 
@@ -42,33 +43,7 @@ struct fake {
 	char cg[160];
 };
 
-static void put(const char *dir, const char *file, const char *text)
-{
-	char p[512];
-	FILE *f;
 
-	snprintf(p, sizeof(p), "%s/%s", dir, file);
-	f = fopen(p, "we");
-	assert_non_null(f);
-	fputs(text, f);
-	fclose(f);
-}
-
-static char *get(const char *dir, const char *file)
-{
-	static char buf[4096];
-	char p[512];
-	size_t n;
-	FILE *f;
-
-	snprintf(p, sizeof(p), "%s/%s", dir, file);
-	f = fopen(p, "re");
-	assert_non_null(f);
-	n = fread(buf, 1, sizeof(buf) - 1, f);
-	buf[n] = '\0';
-	fclose(f);
-	return buf;
-}
 
 static void sub(char *buf, size_t size, const char *a, const char *b)
 {

@@ -12,6 +12,7 @@
 
 #include "resources/limits.h"
 #include "util/macros.h"
+#include "fake-files.h"
 
 struct parsed {
 	struct lxm_cgroup_limits l;
@@ -148,17 +149,6 @@ static void test_format(void **state)
 /* Reading back what the kernel holds, on fake trees (the file names and values a kernel shows). */
 #define CG "lxcmgr.payload.0123abcd"
 
-static void put(const char *dir, const char *file, const char *text)
-{
-	char p[512];
-	FILE *f;
-
-	snprintf(p, sizeof(p), "%s/%s", dir, file);
-	f = fopen(p, "we");
-	assert_non_null(f);
-	fputs(text, f);
-	fclose(f);
-}
 
 static char *effective(struct lxm_cgroup *cg, const char *key)
 {
