@@ -250,7 +250,7 @@ static int render_config(struct lxm_context *ctx, const char *name, const struct
 /* An unprivileged container on a store that cannot be id-mapped: its files are shifted to its
  * host ids now, once, and the map is recorded (security.idmap_shifted) for start, copy and
  * export. */
-static int idshift_new(const char *name, const char *rootfs, char **config)
+static int idshift_new(const struct lxm_paths *paths, const char *name, const char *rootfs, char **config)
 {
 	_cleanup_cfg_free_ cfg_t *cfg = NULL;
 	_cleanup_free_ char *record = NULL, *edited = NULL;
@@ -260,7 +260,8 @@ static int idshift_new(const char *name, const char *rootfs, char **config)
 		return r;
 	if (!lxm_security_wants_userns(cfg))
 		return 0;
-	r = lxm_idshift_at_create(name, rootfs, lxm_cfg_str(cfg, "security.idmap"), lxm_cfg_str(cfg, "uuid"), &record);
+	r = lxm_idshift_at_create(name, rootfs, lxm_cfg_str(cfg, "security.idmap"), lxm_cfg_str(cfg, "uuid"),
+				  paths->run_dir, &record);
 	if (r < 0 || !record)
 		return r;
 	if ((r = lxm_config_edit_text(*config, "security.idmap_shifted", record, &edited)) < 0)
@@ -312,7 +313,7 @@ static int create_locked(struct lxm_context *ctx, const struct create_args *a)
 	if (r >= 0 && overlay)
 		r = overlay_configure(ctx, a, &t, base, &config);
 	if (r >= 0 && !overlay) /* overlayfs can be id-mapped (Linux >= 5.19) */
-		r = idshift_new(a->name, t.tmp_rootfs, &config);
+		r = idshift_new(&ctx->paths, a->name, t.tmp_rootfs, &config);
 	if (r >= 0)
 		r = lxm_store_txn_commit(&t, config);
 	create_result_done(&res);

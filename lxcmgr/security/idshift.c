@@ -23,6 +23,7 @@
 #include <sys/xattr.h>
 #include <unistd.h>
 
+#include "core/paths.h"
 #include "security/idshift.h"
 #include "util/log.h"
 
@@ -388,8 +389,60 @@ int lxm_idshift_now(const char *name, const char *rootfs, const struct lxm_idmap
 	return 0;
 }
 
+#ifndef STATX_MNT_ID_UNIQUE
+#define STATX_MNT_ID_UNIQUE 0x00004000U /* Linux 6.8 */
+#endif
+
+/* The probe costs a fork and a throwaway user namespace (1-2.5 ms of every dir create). Whether a
+ * mount can be id-mapped does not change while it exists, so a yes is remembered per mount:
+ * RUN/idmap-probe/BOOT_ID-UNIQUE_MOUNT_ID. The unique mount id (Linux >= 6.8) is never reused
+ * within a boot, unlike the plain one or st_dev, and the boot id keeps a RUN that is not a tmpfs
+ * (--root) from carrying a yes into the next boot; without it nothing is remembered. Only a yes:
+ * a no costs a shift, which dwarfs the probe. -EOPNOTSUPP: no key. */
+static int probe_key(const char *run_dir, const char *path, char **ret)
+{
+	char boot_id[64] = "";
+	struct statx sx;
+
+	if (!run_dir || statx(AT_FDCWD, path, AT_SYMLINK_NOFOLLOW | AT_NO_AUTOMOUNT, STATX_MNT_ID_UNIQUE, &sx) < 0 ||
+	    !(sx.stx_mask & STATX_MNT_ID_UNIQUE))
+		return -EOPNOTSUPP;
+	_cleanup_fclose_ FILE *f = fopen("/proc/sys/kernel/random/boot_id", "re");
+	if (!f || !fgets(boot_id, sizeof(boot_id), f))
+		return -EOPNOTSUPP;
+	boot_id[strcspn(boot_id, "\n")] = '\0';
+	if (asprintf(ret, "%s/idmap-probe/%s-%" PRIx64, run_dir, boot_id, (uint64_t)sx.stx_mnt_id) < 0)
+		return -ENOMEM;
+	return 0;
+}
+
+static int probe_cached(const char *run_dir, const char *path, const struct lxm_idmap *map)
+{
+	_cleanup_free_ char *key = NULL;
+	int r;
+
+	/* LXCMGR_IDSHIFT=force (the tests' way to the shifting path) must win over a remembered yes */
+	const char *force = getenv("LXCMGR_IDSHIFT");
+	if ((force && STREQ(force, "force")) || probe_key(run_dir, path, &key) < 0)
+		return lxm_idshift_probe(path, map);
+	if (access(key, F_OK) == 0)
+		return 1;
+	r = lxm_idshift_probe(path, map);
+	if (r > 0) {
+		char *slash = strrchr(key, '/');
+		*slash = '\0';
+		(void)lxm_mkdir_p(run_dir, 0755);
+		(void)mkdir(key, 0700);
+		*slash = '/';
+		_cleanup_close_ int fd = open(key, O_WRONLY | O_CREAT | O_NOFOLLOW | O_CLOEXEC, 0600);
+		if (fd < 0)
+			log_debug_errno(negative_errno(), "Cannot remember the id-map probe in '%s': %m", key);
+	}
+	return r;
+}
+
 int lxm_idshift_at_create(const char *name, const char *rootfs, const char *idmap_setting, const char *uuid,
-			  char **ret_record)
+			  const char *run_dir, char **ret_record)
 {
 	struct lxm_idmap_files files;
 	struct lxm_idmap map;
@@ -400,7 +453,7 @@ int lxm_idshift_at_create(const char *name, const char *rootfs, const char *idma
 	r = lxm_idmap_resolve(idmap_setting, uuid, &files, &map);
 	if (r < 0)
 		return r;
-	r = lxm_idshift_probe(rootfs, &map);
+	r = probe_cached(run_dir, rootfs, &map);
 	if (r < 0)
 		return log_error_errno(r, "Failed to find out whether '%s' can be id-mapped: %m", rootfs);
 	if (r > 0)

@@ -53,9 +53,10 @@ int lxm_idshift_probe(const char *path, const struct lxm_idmap *map);
 
 /* Create time, for an unprivileged container called name: resolves its map, probes the rootfs and shifts it
  * when it cannot be id-mapped. *ret_record: the map's text to record in security.idmap_shifted
- * (NULL when no shift was needed). Prints a notice when it shifts. */
+ * (NULL when no shift was needed). Prints a notice when it shifts. run_dir (may be NULL): where a
+ * yes of the probe is remembered for the mount (RUN/idmap-probe). */
 int lxm_idshift_at_create(const char *name, const char *rootfs, const char *idmap_setting, const char *uuid,
-			  char **ret_record);
+			  const char *run_dir, char **ret_record);
 
 /* Shifts rootfs (container ids on disk) of container name to map now and says so; *ret_record:
  * the map's text. */

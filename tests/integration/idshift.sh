@@ -8,7 +8,7 @@
 # Id files of the test's own.
 . "$(dirname "$0")/lib.sh"
 require_root "creates and starts containers"
-plan 42
+plan 48
 
 new_root
 # The store on a ramfs, a filesystem without id-mapped mount support (cleanup_root unmounts it).
@@ -103,7 +103,33 @@ cp "$ROOT/etc/lxcmgr/lxcmgr.conf" "$ROOT2/etc/lxcmgr/lxcmgr.conf"
 lxm2 create "$C" -t busybox >/dev/null 2>&1
 is "$(owner "$CT2/$C/rootfs/bin/busybox")" "0:0" "without the fallback the files keep their owners (id-mapped mount)"
 unlike "$(cat "$CT2/$C/config")" 'idmap_shifted' "and nothing is recorded"
+# The probe's yes is remembered per mount (RUN/idmap-probe/BOOT_ID-UNIQUE_MOUNT_ID, Linux >= 6.8).
+PROBE_DIR=$ROOT2/run/lxcmgr/idmap-probe
+kver=$(uname -r)
+kmaj=${kver%%.*}
+kmin=${kver#*.}
+kmin=${kmin%%.*}
+if [ "$kmaj" -gt 6 ] || { [ "$kmaj" -eq 6 ] && [ "$kmin" -ge 8 ]; }; then
+	like "$(ls "$PROBE_DIR")" "^$(cat /proc/sys/kernel/random/boot_id)-[0-9a-f]+\$" "the probe's yes is remembered for the store's mount"
+	if command -v strace >/dev/null; then
+		rm -rf "$PROBE_DIR"
+		# (LeakSanitizer cannot run under a tracer: no leak check for these two)
+		run_expect_exit 0 env ASAN_OPTIONS=detect_leaks=0 strace -f -qq -e trace=unshare -o "$T/probe1" \
+			"$LXCMGR" --root "$ROOT2" create "$C-p1" -t busybox
+		run_expect_exit 0 env ASAN_OPTIONS=detect_leaks=0 strace -f -qq -e trace=unshare -o "$T/probe2" \
+			"$LXCMGR" --root "$ROOT2" create "$C-p2" -t busybox
+		check "without a remembered answer create probes (a throwaway user namespace)" grep -q CLONE_NEWUSER "$T/probe1"
+		check "with one it does not probe again" sh -c '! grep -q CLONE_NEWUSER "$1"' sh "$T/probe2"
+		unlike "$(cat "$CT2/$C-p2/config")" 'idmap_shifted' "and the remembered answer is used: nothing shifted"
+		lxm2 destroy "$C-p1" >/dev/null 2>&1
+		lxm2 destroy "$C-p2" >/dev/null 2>&1
+	else
+		skip "strace is not installed (scripts/install-deps installs it)" 5
+	fi
+else
+	skip "kernel $kver has no unique mount ids (STATX_MNT_ID_UNIQUE, 6.8): the probe is not remembered" 6
+fi
 LXCMGR_IDSHIFT=force lxm2 create "$C-f" -t busybox >/dev/null 2>&1
-like "$(cat "$CT2/$C-f/config")" 'idmap_shifted = "u 0 ' "LXCMGR_IDSHIFT=force takes the shifting path anyway"
+like "$(cat "$CT2/$C-f/config")" 'idmap_shifted = "u 0 ' "LXCMGR_IDSHIFT=force takes the shifting path anyway (also with a remembered yes)"
 lxm2 destroy "$C" >/dev/null 2>&1
 lxm2 destroy "$C-f" >/dev/null 2>&1
