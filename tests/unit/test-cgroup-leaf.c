@@ -31,8 +31,6 @@ struct fake {
 	char fs[96];
 };
 
-
-
 /* What the kernel shows in a new cgroup (the files the join and the checks touch). */
 static void populate(const char *dir, bool v2)
 {

@@ -43,8 +43,6 @@ struct fake {
 	char cg[160];
 };
 
-
-
 static void sub(char *buf, size_t size, const char *a, const char *b)
 {
 	snprintf(buf, size, "%s/%s", a, b);

@@ -149,7 +149,6 @@ static void test_format(void **state)
 /* Reading back what the kernel holds, on fake trees (the file names and values a kernel shows). */
 #define CG "lxcmgr.payload.0123abcd"
 
-
 static char *effective(struct lxm_cgroup *cg, const char *key)
 {
 	static char buf[128];
