@@ -137,8 +137,17 @@ int lxm_console_client(const struct lxm_paths *paths, const char *name, unsigned
 		return log_error_errno(r, "Failed to connect to the monitor of '%s': %m", name);
 	snprintf(req, sizeof(req), "console %u", tty);
 	r = lxm_control_request(fd, req, reply, sizeof(reply));
-	if (r == -ENXIO)
-		return log_error_errno(r, "Container '%s' has no tty %u", name, tty);
+	if (r == -ENXIO) {
+		unsigned n;
+		/* "err 6 ttys N" (a monitor of an older lxcmgr says only "err 6 ...") */
+		if (sscanf(reply, "err %*d ttys %u", &n) != 1)
+			return log_error_errno(r, "Container '%s' has no tty %u", name, tty);
+		if (n == 0)
+			return log_error_errno(r, "Container '%s' has no tty %u: it has no ttys (console.ttys = 0)",
+					       name, tty);
+		return log_error_errno(r, "Container '%s' has no tty %u: it has %u (--tty 1-%u, or 0 for the console)",
+				       name, tty, n, n);
+	}
 	if (r < 0)
 		return log_error_errno(r, "Failed to attach to the console of '%s': %m", name);
 

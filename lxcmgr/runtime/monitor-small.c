@@ -347,7 +347,9 @@ static void request(unsigned i)
 	} else {
 		r = signal_init(S.h.reboot_signal);
 	}
-	if (r < 0)
+	if (r == -ENXIO && STREQ(buf, "console")) /* the client names the ttys there are */
+		snprintf(reply, sizeof(reply), "err %d ttys %u", ENXIO, S.h.n_ptys > 0 ? S.h.n_ptys - 1 : 0);
+	else if (r < 0)
 		snprintf(reply, sizeof(reply), "err %d %s", -r, strerror(-r));
 	else
 		snprintf(reply, sizeof(reply), "ok");

@@ -217,7 +217,9 @@ static void handle_request(struct lxm_monitor *m, struct lxm_mon_client *cl, cha
 	} else {
 		r = -EOPNOTSUPP;
 	}
-	if (r < 0)
+	if (r == -ENXIO && STREQ(req, "console")) /* the client names the ttys there are */
+		snprintf(reply, sizeof(reply), "err %d ttys %u", ENXIO, m->started.n_ttys);
+	else if (r < 0)
 		snprintf(reply, sizeof(reply), "err %d %s", -r, strerror(-r));
 	else
 		snprintf(reply, sizeof(reply), "ok");

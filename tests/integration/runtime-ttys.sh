@@ -9,7 +9,7 @@
 require_root "starts containers"
 command -v tmux >/dev/null || { echo "1..0 # SKIP needs tmux"; exit 0; }
 
-plan 37
+plan 38
 new_root
 use_shared_cache
 TMUX_SOCK="lxm-tty-$$"
@@ -69,7 +69,7 @@ wait_for 50 screen_has b2 "Connected" || true
 lxcmgr exec "$NAME" -- sh -c 'echo hello-tty2 >/dev/tty2'
 wait_for 50 screen_has b2 "hello-tty2" && ok "console --tty 2 shows /dev/tty2" || not_ok "console --tty 2 shows /dev/tty2" "$(tmux_screen b2)"
 run_expect_exit 3 lxcmgr console "$NAME" --tty 3
-like "$ERR" "has no tty 3" "console --tty 3 is refused with 2 ttys"
+like "$ERR" "has no tty 3: it has 2 \\(--tty 1-2, or 0 for the console\\)" "console --tty 3 is refused with 2 ttys, naming them"
 check "stop" lxcmgr stop "$NAME" -t 10
 
 # --- console.ttys = 0 ---------------------------------------------------------------------------
@@ -78,6 +78,7 @@ check "start with no ttys" lxcmgr start "$NAME"
 check "init's environment has no container_ttys" bash -c "! tr '\\0' '\\n' </proc/$(init_pid "$NAME")/environ | grep -q '^container_ttys='"
 check "no /dev/tty1 inside" test ! -e "/proc/$(init_pid "$NAME")/root/dev/tty1"
 run_expect_exit 3 lxcmgr console "$NAME" --tty 1
+like "$ERR" "has no tty 1: it has no ttys \\(console.ttys = 0\\)" "console --tty 1 is refused with no ttys, saying why"
 wait_for 100 grep -q "login:" "$ROOT/var/lib/lxcmgr/containers/$NAME/console.log" &&
 	ok "busybox still boots to a console login" || not_ok "busybox boots to a console login" "$(tail -5 "$ROOT/var/lib/lxcmgr/containers/$NAME/console.log")"
 check "stop" lxcmgr stop "$NAME" -t 10
