@@ -11,6 +11,7 @@
 #include "config/edit.h"
 #include "image/archive.h"
 #include "image/configure-standard.h"
+#include "image/configure-upper.h"
 #include "image/template-run.h"
 #include "image/template.h"
 #include "runtime/cfg-get.h"
@@ -182,6 +183,36 @@ static int create_overlay(struct lxm_context *ctx, const struct create_args *a, 
 	return lxm_overlay_prepare(t->tmp_dir);
 }
 
+/* The standard configure written straight into the still empty upper directory, as the mount
+ * below would leave it (image/configure-upper.h): no mount namespace, no overlay mount, no
+ * config parse. 1: done; 0: the mount path must run (nothing written). LXCMGR_OVERLAY_CONFIGURE=mount
+ * forces the mount path (the tests compare both). */
+static int overlay_configure_direct(struct lxm_context *ctx, const struct create_args *a, const char *dir,
+				    const char *base)
+{
+	struct lxm_template_request req = { .template_name = a->template_name, .release = a->release,
+					    .arch = a->arch, .init = a->init, .name = a->name };
+	const char *force = getenv("LXCMGR_OVERLAY_CONFIGURE");
+	_cleanup_free_ char *upper = NULL;
+	int r;
+
+	if (force && STREQ(force, "mount"))
+		return 0;
+	r = lxm_template_configure_is_standard(&ctx->paths, &req);
+	if (r <= 0)
+		return r;
+	if ((r = lxm_path_join(&upper, dir, "upper")) < 0)
+		return r;
+	r = lxm_configure_standard_upper(base, upper, a->name);
+	if (r == -EOPNOTSUPP) {
+		log_debug("Configuring '%s' through its overlay mount", a->name);
+		return 0;
+	}
+	if (r >= 0)
+		log_debug("Configured '%s' in its upper directory", a->name);
+	return r < 0 ? r : 1;
+}
+
 /* Sets hostname, hosts and machine-id through the merged view (private mount namespace). */
 static int overlay_configure(struct lxm_context *ctx, const struct create_args *a, struct lxm_store_txn *t,
 			     const char *base, char **config)
@@ -195,6 +226,9 @@ static int overlay_configure(struct lxm_context *ctx, const struct create_args *
 		return r;
 	free(*config);
 	*config = TAKE_PTR(t2);
+	r = overlay_configure_direct(ctx, a, t->tmp_dir, base);
+	if (r != 0)
+		return r < 0 ? r : 0;
 	if ((r = lxm_config_parse_string(*config, "config", &tc.config)) < 0)
 		return r;
 	r = lxm_storage_scratch_view(&tc);

@@ -327,6 +327,17 @@ int lxm_template_build(const struct lxm_paths *paths, const struct lxm_template_
 	return r;
 }
 
+int lxm_template_configure_is_standard(const struct lxm_paths *paths, const struct lxm_template_request *req)
+{
+	_cleanup_free_ char *path = NULL, *rel = NULL, *arch = NULL, *init = NULL;
+	bool standard = false;
+	int r = lxm_template_find(paths, req->template_name, &path);
+
+	if (r >= 0)
+		r = resolve_defaults(paths, path, req, &rel, &arch, &init, &standard);
+	return r < 0 ? r : standard;
+}
+
 int lxm_template_configure_auto(const struct lxm_paths *paths, const struct lxm_template_request *req,
 				const char *rootfs)
 {

@@ -49,6 +49,10 @@ int lxm_template_configure(const struct lxm_paths *paths, const char *template_n
 			   const char *name);
 
 
+/* 1 when template req->template_name's defaults (recorded, see template-defaults.h) say
+ * "configure=standard", 0 when not, -errno (logged) when it cannot be told. */
+int lxm_template_configure_is_standard(const struct lxm_paths *paths, const struct lxm_template_request *req);
+
 /* The configure phase for a rootfs of template req->template_name (for req->name): done in C when
  * the template's defaults (recorded, see template-defaults.h) say "configure=standard", else by
  * running the template's "configure". */
