@@ -327,7 +327,8 @@ static int create_locked(struct lxm_context *ctx, const struct create_args *a)
 	int r;
 
 	(void)lxm_store_gc(&ctx->paths);
-	r = lxm_store_txn_begin(&ctx->paths, a->name, &t);
+	/* overlay: a few files, staged outside the T-marked containers directory (store.h) */
+	r = overlay ? lxm_store_txn_begin_staged(&ctx->paths, a->name, &t) : lxm_store_txn_begin(&ctx->paths, a->name, &t);
 	if (r < 0)
 		return r;
 	if (btrfs && (r = lxm_storage_btrfs_rootfs(t.tmp_rootfs)) < 0) {

@@ -134,10 +134,27 @@ static void mark_topdir(const char *dir)
 		log_debug_errno(negative_errno(), "Cannot mark '%s' as a top directory: %m, ignoring", dir);
 }
 
-int lxm_store_txn_begin(const struct lxm_paths *paths, const char *name, struct lxm_store_txn *ret)
+/* Where a staged create's temporary goes: a plain directory, so a new directory in it is placed
+ * next to it by ext4's Orlov allocator, without the search over every block group (and past
+ * every inode freed in the last minutes) a child of the T-marked containers directory costs:
+ * 0.2-4 ms per create measured, most of an overlay create. */
+static int staging_dir(const struct lxm_paths *paths, char **ret)
+{
+	_cleanup_free_ char *dir = NULL;
+	int r = lxm_path_join(&dir, paths->containers_dir, LXM_STORE_STAGING_DIR);
+
+	if (r < 0)
+		return r;
+	if (mkdir(dir, 0700) < 0 && errno != EEXIST)
+		return log_error_errno(negative_errno(), "Failed to create '%s': %m", dir);
+	*ret = TAKE_PTR(dir);
+	return 0;
+}
+
+static int txn_begin(const struct lxm_paths *paths, const char *name, bool staged, struct lxm_store_txn *ret)
 {
 	struct lxm_store_txn t = LXM_STORE_TXN_INIT;
-	_cleanup_free_ char *lock_path = NULL, *tmpl = NULL;
+	_cleanup_free_ char *lock_path = NULL, *tmpl = NULL, *parent = NULL;
 	struct stat st;
 	int r;
 
@@ -153,15 +170,18 @@ int lxm_store_txn_begin(const struct lxm_paths *paths, const char *name, struct 
 		r = log_error_errno(-EEXIST, "Container '%s' already exists", name);
 		goto fail;
 	}
-	if (asprintf(&tmpl, "%s/" TMP_PREFIX "%s-XXXXXX", paths->containers_dir, name) < 0) {
+	if (staged ? (r = staging_dir(paths, &parent)) < 0 : !(parent = strdup(paths->containers_dir))) {
+		r = r < 0 ? r : -ENOMEM;
+		goto fail;
+	}
+	if (asprintf(&tmpl, "%s/" TMP_PREFIX "%s-XXXXXX", parent, name) < 0) {
 		r = -ENOMEM;
 		goto fail;
 	}
 	/* mkdtemp gives mode 0700: the rootfs below may hold setuid binaries and private keys that
 	 * host users must not reach. */
 	if (!mkdtemp(tmpl)) {
-		r = log_error_errno(negative_errno(), "Failed to create a temporary directory in '%s': %m",
-				    paths->containers_dir);
+		r = log_error_errno(negative_errno(), "Failed to create a temporary directory in '%s': %m", parent);
 		goto fail;
 	}
 	t.tmp_dir = TAKE_PTR(tmpl);
@@ -183,6 +203,16 @@ int lxm_store_txn_begin(const struct lxm_paths *paths, const char *name, struct 
 fail:
 	lxm_store_txn_abort(&t);
 	return r;
+}
+
+int lxm_store_txn_begin(const struct lxm_paths *paths, const char *name, struct lxm_store_txn *ret)
+{
+	return txn_begin(paths, name, false, ret);
+}
+
+int lxm_store_txn_begin_staged(const struct lxm_paths *paths, const char *name, struct lxm_store_txn *ret)
+{
+	return txn_begin(paths, name, true, ret);
 }
 
 static int write_config(const char *dir, const char *text)

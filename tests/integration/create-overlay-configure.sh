@@ -4,12 +4,12 @@
 # mount): the upper tree (types, modes, owners, xattrs with overlayfs' origin/impure/uuid,
 # contents) and the merged view must be what the mount path (LXCMGR_OVERLAY_CONFIGURE=mount)
 # leaves; what the direct path does not reproduce falls back to the mount; a configure that fails
-# leaves no container and no temporary behind.
+# leaves no container and no temporary behind (also in .staging, where overlay creates stage).
 . "$(dirname "$0")/lib.sh"
 require_root
 grep -qw overlay /proc/filesystems || modprobe overlay 2>/dev/null || true
 grep -qw overlay /proc/filesystems || { echo "1..0 # SKIP no overlayfs"; exit 0; }
-plan 21
+plan 22
 
 new_root
 WORK=$(mktemp -d /tmp/lxm-ovl-configure.XXXXXX)
@@ -155,7 +155,13 @@ run_expect_exit 1 "$LXCMGR" --root "$ROOT" create x1 -t std -r hostdir --storage
 like "$ERR" "Failed to configure '[^']*/rootfs': Is a directory" "a directory where etc/hostname goes fails the create"
 run_expect_exit 2 "$LXCMGR" --root "$ROOT" create x2 -t std -r etclink --storage overlay
 like "$ERR" "/rootfs/etc' is a symlink or not a directory, refusing" "a rootfs whose etc is a symlink is refused"
-is "$(ls -A "$C" | grep -E '^(x1|x2|\.tmp-)' || true)" "" "failed creates leave no container and no temporary"
+is "$(ls -A "$C" "$C/.staging" | grep -E '^(x1|x2|\.tmp-)' || true)" "" "failed creates leave no container and no temporary"
+# An overlay create stages its temporary in .staging (store.h): one left by a killed create (its
+# .lock no longer held) is removed by the next command.
+mkdir -p "$C/.staging/.tmp-ghost-Ab12Cd/upper"
+: >"$C/.staging/.tmp-ghost-Ab12Cd/.lock"
+lxcmgr list >/dev/null
+check "the next command removes a stale staged temporary" test ! -e "$C/.staging/.tmp-ghost-Ab12Cd"
 is "$(stat -c '%Y %i' /etc/hostname)" "$before" "a rootfs whose etc is a symlink does not reach the host's /etc"
 
 for n in mdefault ddefault mnodbus dnodbus macl dacl; do lxcmgr destroy "$n" --force >/dev/null; done
