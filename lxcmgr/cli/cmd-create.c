@@ -226,6 +226,10 @@ static int overlay_configure(struct lxm_context *ctx, const struct create_args *
 		return r;
 	free(*config);
 	*config = TAKE_PTR(t2);
+	/* The config is final: its sync (which also syncs tmp_dir's entries, upper and work made
+	 * already) runs while upper is written; create_locked() commits with NULL. */
+	if ((r = lxm_store_txn_write_config(t, *config)) < 0)
+		return r;
 	r = overlay_configure_direct(ctx, a, t->tmp_dir, base);
 	if (r != 0)
 		return r < 0 ? r : 0;
@@ -350,7 +354,7 @@ static int create_locked(struct lxm_context *ctx, const struct create_args *a)
 	if (r >= 0 && !overlay) /* overlayfs can be id-mapped (Linux >= 5.19) */
 		r = idshift_new(&ctx->paths, a->name, t.tmp_rootfs, &config);
 	if (r >= 0)
-		r = lxm_store_txn_commit(&t, config);
+		r = lxm_store_txn_commit(&t, overlay ? NULL : config); /* overlay_configure() wrote it */
 	create_result_done(&res);
 	if (r < 0) {
 		release_ids(config);

@@ -106,8 +106,11 @@ int lxm_store_list(const struct lxm_paths *paths, char ***ret)
 	return 0;
 }
 
+static int sync_wait(struct lxm_store_txn *t);
+
 static void txn_clear(struct lxm_store_txn *t)
 {
+	(void)sync_wait(t);
 	free(t->name);
 	free(t->tmp_dir);
 	free(t->tmp_rootfs);
@@ -215,7 +218,8 @@ int lxm_store_txn_begin_staged(const struct lxm_paths *paths, const char *name, 
 	return txn_begin(paths, name, true, ret);
 }
 
-static int write_config(const char *dir, const char *text)
+/* Creates dir/config holding text; the open fd in *ret_fd (not synced yet). */
+static int write_config_unsynced(const char *dir, const char *text, int *ret_fd)
 {
 	_cleanup_free_ char *path = NULL;
 	int r = lxm_path_join(&path, dir, "config");
@@ -234,9 +238,56 @@ static int write_config(const char *dir, const char *text)
 		}
 		done += (size_t)n;
 	}
-	if (fsync(fd) < 0)
-		return log_error_errno(negative_errno(), "Failed to sync '%s': %m", path);
+	*ret_fd = TAKE_FD(fd);
 	return 0;
+}
+
+static int write_config(const char *dir, const char *text)
+{
+	_cleanup_close_ int fd = -EBADF;
+	int r = write_config_unsynced(dir, text, &fd);
+
+	if (r < 0)
+		return r;
+	if (fsync(fd) < 0)
+		return log_error_errno(negative_errno(), "Failed to sync '%s/config': %m", dir);
+	return 0;
+}
+
+static void *sync_config(void *arg)
+{
+	struct lxm_store_txn *t = arg;
+
+	t->sync_result = fsync(t->config_fd) < 0 ? negative_errno() : 0;
+	return NULL;
+}
+
+int lxm_store_txn_write_config(struct lxm_store_txn *t, const char *config_text)
+{
+	int r = write_config_unsynced(t->tmp_dir, config_text, &t->config_fd);
+
+	if (r < 0)
+		return r;
+	/* No thread (resource limits): synced here, as lxm_store_txn_commit() would. */
+	if (pthread_create(&t->sync_thread, NULL, sync_config, t) == 0)
+		t->sync_running = true;
+	else
+		sync_config(t);
+	return 0;
+}
+
+/* Waits for the background sync of the config, if one runs; its result. */
+static int sync_wait(struct lxm_store_txn *t)
+{
+	if (t->config_fd < 0)
+		return 0;
+	if (t->sync_running)
+		(void)pthread_join(t->sync_thread, NULL);
+	t->sync_running = false;
+	int r = t->sync_result;
+	closep(&t->config_fd);
+	t->config_fd = -EBADF;
+	return r;
 }
 
 static void fsync_dir(const char *path)
@@ -251,7 +302,10 @@ int lxm_store_txn_commit(struct lxm_store_txn *t, const char *config_text)
 	_cleanup_free_ char *lock_path = NULL, *parent = NULL;
 	int r;
 
-	r = write_config(t->tmp_dir, config_text);
+	if (config_text)
+		r = write_config(t->tmp_dir, config_text);
+	else if ((r = sync_wait(t)) < 0)
+		log_error_errno(r, "Failed to sync '%s/config': %m", t->tmp_dir);
 	if (r < 0)
 		return r;
 	if ((r = lxm_path_join(&lock_path, t->tmp_dir, ".lock")) < 0)
@@ -290,6 +344,7 @@ int lxm_store_txn_commit(struct lxm_store_txn *t, const char *config_text)
 
 void lxm_store_txn_abort(struct lxm_store_txn *t)
 {
+	(void)sync_wait(t);
 	if (t->tmp_dir) {
 		int r = lxm_rm_rf(t->tmp_dir);
 		if (r < 0)

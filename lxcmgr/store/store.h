@@ -6,6 +6,8 @@
  */
 #pragma once
 
+#include <pthread.h>
+
 #include <confuse.h>
 #include <stdbool.h>
 
@@ -51,15 +53,24 @@ struct lxm_store_txn {
 	char *tmp_dir;    /* containers_dir/.tmp-NAME-XXXXXX (staged: containers_dir/.staging/...) */
 	char *tmp_rootfs; /* tmp_dir/rootfs (created, mode 0755) */
 	char *final_dir;
+	int config_fd;    /* tmp_dir/config written early, being synced by sync_thread */
+	int sync_result;
+	bool sync_running;
+	pthread_t sync_thread;
 };
-#define LXM_STORE_TXN_INIT { .lock_fd = -EBADF }
+#define LXM_STORE_TXN_INIT { .lock_fd = -EBADF, .config_fd = -EBADF }
 /* Starts creating NAME: -EEXIST (logged) when it exists. Caller holds the lock. */
 int lxm_store_txn_begin(const struct lxm_paths *paths, const char *name, struct lxm_store_txn *ret);
 /* The same with the temporary in containers_dir/.staging (LXM_STORE_STAGING_DIR): for containers
  * of a few files (overlay), whose directory need not start a block group of its own. */
 #define LXM_STORE_STAGING_DIR ".staging"
 int lxm_store_txn_begin_staged(const struct lxm_paths *paths, const char *name, struct lxm_store_txn *ret);
-/* Writes config_text as tmp_dir/config and renames tmp_dir into place. */
+/* Writes config_text as tmp_dir/config now and syncs it in a background thread, so the sync
+ * overlaps what the caller still does in tmp_dir below (only below: tmp_dir's own entries are
+ * synced with it). Then lxm_store_txn_commit(t, NULL) waits for that sync. */
+int lxm_store_txn_write_config(struct lxm_store_txn *t, const char *config_text);
+/* Writes config_text as tmp_dir/config (NULL: written by lxm_store_txn_write_config()), syncs it,
+ * and renames tmp_dir into place. */
 int lxm_store_txn_commit(struct lxm_store_txn *t, const char *config_text);
 /* Removes the temporary directory (safe to call after commit: does nothing then). */
 void lxm_store_txn_abort(struct lxm_store_txn *t);
