@@ -327,7 +327,8 @@ int lxm_template_build(const struct lxm_paths *paths, const struct lxm_template_
 	return r;
 }
 
-int lxm_template_configure_is_standard(const struct lxm_paths *paths, const struct lxm_template_request *req)
+int lxm_template_resolve(const struct lxm_paths *paths, const struct lxm_template_request *req,
+			 struct lxm_template_result *ret)
 {
 	_cleanup_free_ char *path = NULL, *rel = NULL, *arch = NULL, *init = NULL;
 	bool standard = false;
@@ -335,7 +336,11 @@ int lxm_template_configure_is_standard(const struct lxm_paths *paths, const stru
 
 	if (r >= 0)
 		r = resolve_defaults(paths, path, req, &rel, &arch, &init, &standard);
-	return r < 0 ? r : standard;
+	if (r < 0)
+		return r;
+	*ret = (struct lxm_template_result){ .release = TAKE_PTR(rel), .arch = TAKE_PTR(arch),
+					     .init_system = TAKE_PTR(init), .configure_standard = standard };
+	return 0;
 }
 
 int lxm_template_configure_auto(const struct lxm_paths *paths, const struct lxm_template_request *req,

@@ -9,7 +9,7 @@
 require_root
 grep -qw overlay /proc/filesystems || modprobe overlay 2>/dev/null || true
 grep -qw overlay /proc/filesystems || { echo "1..0 # SKIP no overlayfs"; exit 0; }
-plan 22
+plan 23
 
 new_root
 WORK=$(mktemp -d /tmp/lxm-ovl-configure.XXXXXX)
@@ -145,6 +145,9 @@ else
 fi
 compare nodbus "Configured 'dnodbus' in its upper directory"
 compare acl "through its overlay mount"
+# Without -r the template's default release, as a dir create, not the newest entry ("acl").
+lxcmgr create pick -t std --storage overlay >/dev/null
+like "$(grep '^storage_base' "$C/pick/config")" "/overlay-bases/std-default-" "an overlay create uses the entry the template's defaults name"
 
 # Failing configures of the overlay (the cache filled first by "template build", which does not
 # configure): no container, no temporary; the host's /etc untouched.
@@ -164,4 +167,4 @@ lxcmgr list >/dev/null
 check "the next command removes a stale staged temporary" test ! -e "$C/.staging/.tmp-ghost-Ab12Cd"
 is "$(stat -c '%Y %i' /etc/hostname)" "$before" "a rootfs whose etc is a symlink does not reach the host's /etc"
 
-for n in mdefault ddefault mnodbus dnodbus macl dacl; do lxcmgr destroy "$n" --force >/dev/null; done
+for n in mdefault ddefault mnodbus dnodbus macl dacl pick; do lxcmgr destroy "$n" --force >/dev/null; done
