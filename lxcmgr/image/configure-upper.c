@@ -3,6 +3,7 @@
  * byte for byte what the same configure through a mounted overlay leaves there. */
 #include <fcntl.h>
 #include <linux/fs.h>
+#include <linux/limits.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <sys/ioctl.h>
@@ -106,7 +107,7 @@ static int set_origin(const struct upper_ctx *c, int lparent, const char *name, 
 /* Every xattr but overlayfs' own, as ovl_copy_xattr() does. */
 static int copy_xattrs(int lfd, int ufd)
 {
-	char names[4096], value[4096];
+	static char names[XATTR_LIST_MAX], value[XATTR_SIZE_MAX]; /* the kernel's limits; one caller */
 	ssize_t n = flistxattr(lfd, names, sizeof(names));
 
 	if (n < 0)
