@@ -11,6 +11,7 @@
 #include "config/edit.h"
 #include "image/archive.h"
 #include "image/configure-standard.h"
+#include "image/configure-upper.h"
 #include "image/template-run.h"
 #include "image/template.h"
 #include "runtime/cfg-get.h"
@@ -146,13 +147,21 @@ static int create_from_tarball(struct lxm_context *ctx, const struct create_args
 /* storage "overlay": the container is upper/work over the template cache's unpacked base. The
  * template is built (and cached) first when no cache entry matches. */
 static int create_overlay(struct lxm_context *ctx, const struct create_args *a, struct lxm_store_txn *t,
-			  struct create_result *res, char **ret_base)
+			  struct create_result *res, char **ret_base, bool *ret_standard)
 {
+	struct lxm_template_request req = { .template_name = a->template_name, .release = a->release,
+					    .arch = a->arch, .init = a->init, .name = a->name };
+	_cleanup_(lxm_template_result_done) struct lxm_template_result d = {};
 	struct lxm_overlay_base b = {};
 	bool progress = isatty(STDERR_FILENO);
 	int r;
 
-	r = lxm_overlay_base_get(&ctx->paths, a->template_name, a->release, a->arch, a->init, progress, &b);
+	/* The entry a dir create would unpack (the template's defaults fill in what was not given),
+	 * not just the newest of the template: "-t debian" is systemd even after a runit build. */
+	if ((r = lxm_template_resolve(&ctx->paths, &req, &d)) < 0)
+		return r;
+	*ret_standard = d.configure_standard;
+	r = lxm_overlay_base_get(&ctx->paths, a->template_name, d.release, d.arch, d.init_system, progress, &b);
 	if (r == -ENOENT) {
 		_cleanup_free_ char *seed = NULL;
 		struct create_result ignored = {};
@@ -165,7 +174,7 @@ static int create_overlay(struct lxm_context *ctx, const struct create_args *a, 
 		(void)lxm_rm_rf(seed);
 		if (r < 0)
 			return r;
-		r = lxm_overlay_base_get(&ctx->paths, a->template_name, a->release, a->arch, a->init, progress, &b);
+		r = lxm_overlay_base_get(&ctx->paths, a->template_name, d.release, d.arch, d.init_system, progress, &b);
 		if (r == -ENOENT)
 			return log_error_errno(r, "Template '%s' was built but is not in the cache", a->template_name);
 	}
@@ -182,9 +191,33 @@ static int create_overlay(struct lxm_context *ctx, const struct create_args *a, 
 	return lxm_overlay_prepare(t->tmp_dir);
 }
 
+/* The standard configure written straight into the still empty upper directory, as the mount
+ * below would leave it (image/configure-upper.h): no mount namespace, no overlay mount, no
+ * config parse. 1: done; 0: the mount path must run (nothing written). LXCMGR_OVERLAY_CONFIGURE=mount
+ * forces the mount path (the tests compare both). */
+static int overlay_configure_direct(const struct create_args *a, bool standard, const char *dir, const char *base)
+{
+	const char *force = getenv("LXCMGR_OVERLAY_CONFIGURE");
+	_cleanup_free_ char *upper = NULL;
+	int r;
+
+	if (!standard || (force && STREQ(force, "mount")))
+		return 0;
+	if ((r = lxm_path_join(&upper, dir, "upper")) < 0)
+		return r;
+	r = lxm_configure_standard_upper(base, upper, a->name);
+	if (r == -EOPNOTSUPP) {
+		log_debug("Configuring '%s' through its overlay mount", a->name);
+		return 0;
+	}
+	if (r >= 0)
+		log_debug("Configured '%s' in its upper directory", a->name);
+	return r < 0 ? r : 1;
+}
+
 /* Sets hostname, hosts and machine-id through the merged view (private mount namespace). */
 static int overlay_configure(struct lxm_context *ctx, const struct create_args *a, struct lxm_store_txn *t,
-			     const char *base, char **config)
+			     const char *base, bool standard, char **config)
 {
 	_cleanup_free_ char *t1 = NULL, *t2 = NULL;
 	struct lxm_container tc = { .name = (char *)a->name, .dir = t->tmp_dir, .rootfs = t->tmp_rootfs };
@@ -195,6 +228,13 @@ static int overlay_configure(struct lxm_context *ctx, const struct create_args *
 		return r;
 	free(*config);
 	*config = TAKE_PTR(t2);
+	/* The config is final: its sync (which also syncs tmp_dir's entries, upper and work made
+	 * already) runs while upper is written; create_locked() commits with NULL. */
+	if ((r = lxm_store_txn_write_config(t, *config)) < 0)
+		return r;
+	r = overlay_configure_direct(a, standard, t->tmp_dir, base);
+	if (r != 0)
+		return r < 0 ? r : 0;
 	if ((r = lxm_config_parse_string(*config, "config", &tc.config)) < 0)
 		return r;
 	r = lxm_storage_scratch_view(&tc);
@@ -288,12 +328,13 @@ static int create_locked(struct lxm_context *ctx, const struct create_args *a)
 	struct lxm_store_txn t = LXM_STORE_TXN_INIT;
 	struct create_result res = {};
 	_cleanup_free_ char *config = NULL, *base = NULL;
-	bool overlay = a->storage && STREQ(a->storage, "overlay");
+	bool overlay = a->storage && STREQ(a->storage, "overlay"), standard = false;
 	bool btrfs = a->storage ? STREQ(a->storage, "btrfs") : lxm_storage_default(&ctx->paths) == LXM_STORAGE_BTRFS;
 	int r;
 
 	(void)lxm_store_gc(&ctx->paths);
-	r = lxm_store_txn_begin(&ctx->paths, a->name, &t);
+	/* overlay: a few files, staged outside the T-marked containers directory (store.h) */
+	r = overlay ? lxm_store_txn_begin_staged(&ctx->paths, a->name, &t) : lxm_store_txn_begin(&ctx->paths, a->name, &t);
 	if (r < 0)
 		return r;
 	if (btrfs && (r = lxm_storage_btrfs_rootfs(t.tmp_rootfs)) < 0) {
@@ -303,7 +344,7 @@ static int create_locked(struct lxm_context *ctx, const struct create_args *a)
 
 	/* From here every failure aborts the transaction: nothing becomes visible. A SIGKILL (or an
 	 * unhandled SIGINT/SIGTERM) leaves the hidden temporary, which the next command's gc removes. */
-	r = overlay ? create_overlay(ctx, a, &t, &res, &base)
+	r = overlay ? create_overlay(ctx, a, &t, &res, &base, &standard)
 	    : a->from ? create_from_tarball(ctx, a, t.tmp_rootfs, &res)
 		      : create_from_template(ctx, a, t.tmp_rootfs, &res);
 	if (r >= 0)
@@ -311,11 +352,11 @@ static int create_locked(struct lxm_context *ctx, const struct create_args *a)
 	if (r >= 0 && btrfs)
 		r = btrfs_configure(&config);
 	if (r >= 0 && overlay)
-		r = overlay_configure(ctx, a, &t, base, &config);
+		r = overlay_configure(ctx, a, &t, base, standard, &config);
 	if (r >= 0 && !overlay) /* overlayfs can be id-mapped (Linux >= 5.19) */
 		r = idshift_new(&ctx->paths, a->name, t.tmp_rootfs, &config);
 	if (r >= 0)
-		r = lxm_store_txn_commit(&t, config);
+		r = lxm_store_txn_commit(&t, overlay ? NULL : config); /* overlay_configure() wrote it */
 	create_result_done(&res);
 	if (r < 0) {
 		release_ids(config);

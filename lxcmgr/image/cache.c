@@ -405,6 +405,14 @@ void lxm_cache_list_free(struct lxm_cache_meta *l, size_t n)
 
 int lxm_cache_list(const struct lxm_paths *paths, struct lxm_cache_meta **ret, size_t *ret_n)
 {
+	return lxm_cache_list_template(paths, NULL, ret, ret_n);
+}
+
+int lxm_cache_list_template(const struct lxm_paths *paths, const char *tmpl, struct lxm_cache_meta **ret,
+			    size_t *ret_n)
+{
+	_cleanup_free_ char *prefix = NULL;
+	size_t plen = 0;
 	_cleanup_free_ char *dir = NULL;
 	_cleanup_closedir_ DIR *d = NULL;
 	struct lxm_cache_meta *l = NULL;
@@ -412,6 +420,16 @@ int lxm_cache_list(const struct lxm_paths *paths, struct lxm_cache_meta **ret, s
 	struct dirent *de;
 	int r;
 
+	/* Keys of tmpl start with its normalised name and '-': only those metas are read. */
+	if (tmpl) {
+		if (lxm_cache_key(tmpl, "x", "x", "x", &prefix, NULL, NULL, NULL) < 0) {
+			*ret = NULL; /* a name no key can hold: no entry */
+			*ret_n = 0;
+			return 0;
+		}
+		plen = strlen(prefix) - strlen("x-x-x");
+		prefix[plen] = '\0';
+	}
 	r = lxm_cache_dir(paths, false, &dir);
 	if (r < 0)
 		return r;
@@ -422,6 +440,8 @@ int lxm_cache_list(const struct lxm_paths *paths, struct lxm_cache_meta **ret, s
 		struct lxm_cache_meta m = {};
 		/* Skips ".", lock files and temporary entries: none of them is a valid key. */
 		if (!lxm_cache_key_is_valid(de->d_name) || strstr(de->d_name, ".tmp-") || strstr(de->d_name, ".lock"))
+			continue;
+		if (prefix && strncmp(de->d_name, prefix, plen) != 0)
 			continue;
 		if (lxm_cache_read(paths, de->d_name, &m) < 0)
 			continue;

@@ -61,4 +61,8 @@ int lxm_cache_store(const struct lxm_paths *paths, struct lxm_cache_meta *m, con
 int lxm_cache_remove(const struct lxm_paths *paths, const char *key);
 /* All readable entries, sorted by key. Free with lxm_cache_list_free(). */
 int lxm_cache_list(const struct lxm_paths *paths, struct lxm_cache_meta **ret, size_t *ret_n);
+/* The same for the entries whose key starts with template tmpl's (a superset of those whose meta
+ * names tmpl: "a" also lists "a-b"'s entries; callers match the meta). */
+int lxm_cache_list_template(const struct lxm_paths *paths, const char *tmpl, struct lxm_cache_meta **ret,
+			    size_t *ret_n);
 void lxm_cache_list_free(struct lxm_cache_meta *l, size_t n);

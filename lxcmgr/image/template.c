@@ -327,6 +327,22 @@ int lxm_template_build(const struct lxm_paths *paths, const struct lxm_template_
 	return r;
 }
 
+int lxm_template_resolve(const struct lxm_paths *paths, const struct lxm_template_request *req,
+			 struct lxm_template_result *ret)
+{
+	_cleanup_free_ char *path = NULL, *rel = NULL, *arch = NULL, *init = NULL;
+	bool standard = false;
+	int r = lxm_template_find(paths, req->template_name, &path);
+
+	if (r >= 0)
+		r = resolve_defaults(paths, path, req, &rel, &arch, &init, &standard);
+	if (r < 0)
+		return r;
+	*ret = (struct lxm_template_result){ .release = TAKE_PTR(rel), .arch = TAKE_PTR(arch),
+					     .init_system = TAKE_PTR(init), .configure_standard = standard };
+	return 0;
+}
+
 int lxm_template_configure_auto(const struct lxm_paths *paths, const struct lxm_template_request *req,
 				const char *rootfs)
 {

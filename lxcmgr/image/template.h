@@ -49,6 +49,12 @@ int lxm_template_configure(const struct lxm_paths *paths, const char *template_n
 			   const char *name);
 
 
+/* What template req->template_name's defaults (recorded, see template-defaults.h) resolve the
+ * request to: release, arch, init (the cache key's parts) and whether it says "configure=standard"
+ * (from_cache stays false). Free with lxm_template_result_done(). -errno logged. */
+int lxm_template_resolve(const struct lxm_paths *paths, const struct lxm_template_request *req,
+			 struct lxm_template_result *ret);
+
 /* The configure phase for a rootfs of template req->template_name (for req->name): done in C when
  * the template's defaults (recorded, see template-defaults.h) say "configure=standard", else by
  * running the template's "configure". */

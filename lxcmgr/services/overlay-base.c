@@ -72,7 +72,7 @@ int lxm_overlay_base_get(const struct lxm_paths *paths, const char *tmpl, const 
 	struct stat st;
 	int r;
 
-	if ((r = lxm_cache_list(paths, &l, &n)) < 0)
+	if ((r = lxm_cache_list_template(paths, tmpl, &l, &n)) < 0)
 		return r;
 	for (size_t i = 0; i < n; i++)
 		if (matches(&l[i], tmpl, release, arch, init) && (best == SIZE_MAX || l[i].created > l[best].created))

@@ -50,9 +50,9 @@ static bool temp_is_stale(const struct lxm_paths *paths, const char *dir, const 
 	return r >= 0;
 }
 
-int lxm_store_gc(const struct lxm_paths *paths)
+static int gc_dir(const struct lxm_paths *paths, const char *dir)
 {
-	_cleanup_closedir_ DIR *d = opendir(paths->containers_dir);
+	_cleanup_closedir_ DIR *d = opendir(dir);
 	int removed = 0;
 
 	if (!d)
@@ -65,7 +65,7 @@ int lxm_store_gc(const struct lxm_paths *paths)
 		if (!owner)
 			continue;
 		_cleanup_free_ char *path = NULL;
-		if (lxm_path_join(&path, paths->containers_dir, de->d_name) < 0)
+		if (lxm_path_join(&path, dir, de->d_name) < 0)
 			return -ENOMEM;
 		if (!temp_is_stale(paths, path, owner))
 			continue;
@@ -80,8 +80,17 @@ int lxm_store_gc(const struct lxm_paths *paths)
 	return removed;
 }
 
-/* The first mount point strictly below dir (from /proc/self/mountinfo), or NULL. Paths with
- * characters mountinfo escapes (space, tab, newline, backslash) are compared escaped. */
+int lxm_store_gc(const struct lxm_paths *paths)
+{
+	_cleanup_free_ char *staging = NULL;
+	int r = gc_dir(paths, paths->containers_dir), k;
+
+	if (r < 0 || lxm_path_join(&staging, paths->containers_dir, LXM_STORE_STAGING_DIR) < 0)
+		return r;
+	k = gc_dir(paths, staging);
+	return k < 0 ? k : r + k;
+}
+
 static char *first_mount_below(const char *dir)
 {
 	_cleanup_fclose_ FILE *f = fopen("/proc/self/mountinfo", "re");

@@ -106,8 +106,11 @@ int lxm_store_list(const struct lxm_paths *paths, char ***ret)
 	return 0;
 }
 
+static int sync_wait(struct lxm_store_txn *t);
+
 static void txn_clear(struct lxm_store_txn *t)
 {
+	(void)sync_wait(t);
 	free(t->name);
 	free(t->tmp_dir);
 	free(t->tmp_rootfs);
@@ -134,10 +137,27 @@ static void mark_topdir(const char *dir)
 		log_debug_errno(negative_errno(), "Cannot mark '%s' as a top directory: %m, ignoring", dir);
 }
 
-int lxm_store_txn_begin(const struct lxm_paths *paths, const char *name, struct lxm_store_txn *ret)
+/* Where a staged create's temporary goes: a plain directory, so a new directory in it is placed
+ * next to it by ext4's Orlov allocator, without the search over every block group (and past
+ * every inode freed in the last minutes) a child of the T-marked containers directory costs:
+ * 0.2-4 ms per create measured, most of an overlay create. */
+static int staging_dir(const struct lxm_paths *paths, char **ret)
+{
+	_cleanup_free_ char *dir = NULL;
+	int r = lxm_path_join(&dir, paths->containers_dir, LXM_STORE_STAGING_DIR);
+
+	if (r < 0)
+		return r;
+	if (mkdir(dir, 0700) < 0 && errno != EEXIST)
+		return log_error_errno(negative_errno(), "Failed to create '%s': %m", dir);
+	*ret = TAKE_PTR(dir);
+	return 0;
+}
+
+static int txn_begin(const struct lxm_paths *paths, const char *name, bool staged, struct lxm_store_txn *ret)
 {
 	struct lxm_store_txn t = LXM_STORE_TXN_INIT;
-	_cleanup_free_ char *lock_path = NULL, *tmpl = NULL;
+	_cleanup_free_ char *lock_path = NULL, *tmpl = NULL, *parent = NULL;
 	struct stat st;
 	int r;
 
@@ -153,15 +173,18 @@ int lxm_store_txn_begin(const struct lxm_paths *paths, const char *name, struct 
 		r = log_error_errno(-EEXIST, "Container '%s' already exists", name);
 		goto fail;
 	}
-	if (asprintf(&tmpl, "%s/" TMP_PREFIX "%s-XXXXXX", paths->containers_dir, name) < 0) {
+	if (staged ? (r = staging_dir(paths, &parent)) < 0 : !(parent = strdup(paths->containers_dir))) {
+		r = r < 0 ? r : -ENOMEM;
+		goto fail;
+	}
+	if (asprintf(&tmpl, "%s/" TMP_PREFIX "%s-XXXXXX", parent, name) < 0) {
 		r = -ENOMEM;
 		goto fail;
 	}
 	/* mkdtemp gives mode 0700: the rootfs below may hold setuid binaries and private keys that
 	 * host users must not reach. */
 	if (!mkdtemp(tmpl)) {
-		r = log_error_errno(negative_errno(), "Failed to create a temporary directory in '%s': %m",
-				    paths->containers_dir);
+		r = log_error_errno(negative_errno(), "Failed to create a temporary directory in '%s': %m", parent);
 		goto fail;
 	}
 	t.tmp_dir = TAKE_PTR(tmpl);
@@ -185,7 +208,18 @@ fail:
 	return r;
 }
 
-static int write_config(const char *dir, const char *text)
+int lxm_store_txn_begin(const struct lxm_paths *paths, const char *name, struct lxm_store_txn *ret)
+{
+	return txn_begin(paths, name, false, ret);
+}
+
+int lxm_store_txn_begin_staged(const struct lxm_paths *paths, const char *name, struct lxm_store_txn *ret)
+{
+	return txn_begin(paths, name, true, ret);
+}
+
+/* Creates dir/config holding text; the open fd in *ret_fd (not synced yet). */
+static int write_config_unsynced(const char *dir, const char *text, int *ret_fd)
 {
 	_cleanup_free_ char *path = NULL;
 	int r = lxm_path_join(&path, dir, "config");
@@ -204,9 +238,56 @@ static int write_config(const char *dir, const char *text)
 		}
 		done += (size_t)n;
 	}
-	if (fsync(fd) < 0)
-		return log_error_errno(negative_errno(), "Failed to sync '%s': %m", path);
+	*ret_fd = TAKE_FD(fd);
 	return 0;
+}
+
+static int write_config(const char *dir, const char *text)
+{
+	_cleanup_close_ int fd = -EBADF;
+	int r = write_config_unsynced(dir, text, &fd);
+
+	if (r < 0)
+		return r;
+	if (fsync(fd) < 0)
+		return log_error_errno(negative_errno(), "Failed to sync '%s/config': %m", dir);
+	return 0;
+}
+
+static void *sync_config(void *arg)
+{
+	struct lxm_store_txn *t = arg;
+
+	t->sync_result = fsync(t->config_fd) < 0 ? negative_errno() : 0;
+	return NULL;
+}
+
+int lxm_store_txn_write_config(struct lxm_store_txn *t, const char *config_text)
+{
+	int r = write_config_unsynced(t->tmp_dir, config_text, &t->config_fd);
+
+	if (r < 0)
+		return r;
+	/* No thread (resource limits): synced here, as lxm_store_txn_commit() would. */
+	if (pthread_create(&t->sync_thread, NULL, sync_config, t) == 0)
+		t->sync_running = true;
+	else
+		sync_config(t);
+	return 0;
+}
+
+/* Waits for the background sync of the config, if one runs; its result. */
+static int sync_wait(struct lxm_store_txn *t)
+{
+	if (t->config_fd < 0)
+		return 0;
+	if (t->sync_running)
+		(void)pthread_join(t->sync_thread, NULL);
+	t->sync_running = false;
+	int r = t->sync_result;
+	closep(&t->config_fd);
+	t->config_fd = -EBADF;
+	return r;
 }
 
 static void fsync_dir(const char *path)
@@ -221,7 +302,10 @@ int lxm_store_txn_commit(struct lxm_store_txn *t, const char *config_text)
 	_cleanup_free_ char *lock_path = NULL, *parent = NULL;
 	int r;
 
-	r = write_config(t->tmp_dir, config_text);
+	if (config_text)
+		r = write_config(t->tmp_dir, config_text);
+	else if ((r = sync_wait(t)) < 0)
+		log_error_errno(r, "Failed to sync '%s/config': %m", t->tmp_dir);
 	if (r < 0)
 		return r;
 	if ((r = lxm_path_join(&lock_path, t->tmp_dir, ".lock")) < 0)
@@ -260,6 +344,7 @@ int lxm_store_txn_commit(struct lxm_store_txn *t, const char *config_text)
 
 void lxm_store_txn_abort(struct lxm_store_txn *t)
 {
+	(void)sync_wait(t);
 	if (t->tmp_dir) {
 		int r = lxm_rm_rf(t->tmp_dir);
 		if (r < 0)

@@ -6,6 +6,8 @@
  */
 #pragma once
 
+#include <pthread.h>
+
 #include <confuse.h>
 #include <stdbool.h>
 
@@ -48,20 +50,33 @@ int lxm_container_lock(const struct lxm_paths *paths, const char *name, int *ret
 struct lxm_store_txn {
 	int lock_fd;      /* flock on tmp_dir/.lock: held while the create runs (see lxm_store_gc) */
 	char *name;
-	char *tmp_dir;    /* containers_dir/.tmp-NAME-XXXXXX */
+	char *tmp_dir;    /* containers_dir/.tmp-NAME-XXXXXX (staged: containers_dir/.staging/...) */
 	char *tmp_rootfs; /* tmp_dir/rootfs (created, mode 0755) */
 	char *final_dir;
+	int config_fd;    /* tmp_dir/config written early, being synced by sync_thread */
+	int sync_result;
+	bool sync_running;
+	pthread_t sync_thread;
 };
-#define LXM_STORE_TXN_INIT { .lock_fd = -EBADF }
+#define LXM_STORE_TXN_INIT { .lock_fd = -EBADF, .config_fd = -EBADF }
 /* Starts creating NAME: -EEXIST (logged) when it exists. Caller holds the lock. */
 int lxm_store_txn_begin(const struct lxm_paths *paths, const char *name, struct lxm_store_txn *ret);
-/* Writes config_text as tmp_dir/config and renames tmp_dir into place. */
+/* The same with the temporary in containers_dir/.staging (LXM_STORE_STAGING_DIR): for containers
+ * of a few files (overlay), whose directory need not start a block group of its own. */
+#define LXM_STORE_STAGING_DIR ".staging"
+int lxm_store_txn_begin_staged(const struct lxm_paths *paths, const char *name, struct lxm_store_txn *ret);
+/* Writes config_text as tmp_dir/config now and syncs it in a background thread, so the sync
+ * overlaps what the caller still does in tmp_dir below (only below: tmp_dir's own entries are
+ * synced with it). Then lxm_store_txn_commit(t, NULL) waits for that sync. */
+int lxm_store_txn_write_config(struct lxm_store_txn *t, const char *config_text);
+/* Writes config_text as tmp_dir/config (NULL: written by lxm_store_txn_write_config()), syncs it,
+ * and renames tmp_dir into place. */
 int lxm_store_txn_commit(struct lxm_store_txn *t, const char *config_text);
 /* Removes the temporary directory (safe to call after commit: does nothing then). */
 void lxm_store_txn_abort(struct lxm_store_txn *t);
 
-/* Removes hidden temporaries whose creator is gone: ".tmp-NAME-XXXXXX" (create) and
- * ".destroy-NAME-XXXXXX" (destroy). A create holds an flock on tmp_dir/.lock (and the container
+/* Removes hidden temporaries whose creator is gone: ".tmp-NAME-XXXXXX" (create; also in
+ * .staging) and ".destroy-NAME-XXXXXX" (destroy). A create holds an flock on tmp_dir/.lock (and the container
  * lock); a destroy holds the container lock. A temporary whose lock can be taken belongs to a
  * process that died (kill -9 included: the kernel drops flocks with the last fd). Logs at debug
  * level; returns the number removed. */
