@@ -33,8 +33,8 @@
 #include "util/macros.h"
 
 #define CACHE_MAGIC "lxcmgr cgroup mounts 1\n"
-#define MAX_MOUNTS 2048
-#define MAX_CACHE (64 * 1024)
+#define MAX_MOUNTS 1024
+#define MAX_CACHE (32 * 1024)
 
 #ifndef __NR_listmount
 #define __NR_listmount 458 /* the same on every architecture (the unified syscall table) */
@@ -208,14 +208,15 @@ static bool same_ids(const uint64_t *a, size_t na, const uint64_t *b, size_t nb)
 
 int lxm_cgroup_mounts_load_cached(const char *cache_path, struct lxm_cgroup_mounts *ret)
 {
-	_cleanup_free_ uint64_t *ids = malloc(2 * MAX_MOUNTS * sizeof(uint64_t));
-	_cleanup_free_ char *text = malloc(MAX_CACHE);
+	/* on the stack: heap blocks this size would grow and shrink the heap (brk) on every exec */
+	uint64_t ids[2 * MAX_MOUNTS];
+	char text[MAX_CACHE];
 	size_t n = 0, n2 = 0;
 	int r;
 
-	if (!ids || !text || !cache_path || list_mounts(ids, MAX_MOUNTS, &n) < 0)
+	if (!cache_path || list_mounts(ids, MAX_MOUNTS, &n) < 0)
 		return lxm_cgroup_parse_mountinfo(NULL, ret);
-	r = read_trusted(cache_path, text, MAX_CACHE);
+	r = read_trusted(cache_path, text, sizeof(text));
 	if (r >= 0)
 		r = parse_cache(text, ids, n, ret);
 	if (r >= 0)

@@ -222,6 +222,60 @@ static void test_cache(void **state)
 	assert_int_equal(system(cmd), 0);
 }
 
+/* exec's lxm_seccomp_load_program(): a cached program is served without parsing the profile, a
+ * profile without one is parsed first (a broken profile fails, no cache entry is made for it); the
+ * built-in profile is cached under a key of its own (the build id, not a hash of its text). */
+static void test_cache_program_only(void **state)
+{
+	char root[] = "/tmp/lxm-seccomp-prog.XXXXXX", profile[4200], dir[4200], cmd[4300];
+	struct lxm_paths p = {};
+	assert_non_null(mkdtemp(root));
+	assert_int_equal(lxm_paths_init(&p, root), 0);
+	assert_int_equal(lxm_mkdir_p(p.run_dir, 0755), 0);
+	snprintf(profile, sizeof(profile), "%s/profile", root);
+	snprintf(dir, sizeof(dir), "%s/.seccomp", p.run_dir);
+
+	/* a broken profile: refused, and nothing cached for it */
+	FILE *f = fopen(profile, "w");
+	assert_non_null(f);
+	fputs("kexec_lod EPERM\n", f);
+	fclose(f);
+	_cleanup_(lxm_seccomp_freep) struct lxm_seccomp *bad = NULL;
+	assert_int_equal(lxm_seccomp_load_program(profile, &p, &bad), -EINVAL);
+	struct stat st;
+	assert_true(stat(dir, &st) < 0 || st.st_nlink == 2);
+
+	/* a good one: compiled (and parsed) on the first load, served from the cache on the next */
+	f = fopen(profile, "w");
+	assert_non_null(f);
+	fputs("kexec_load EPERM\n", f);
+	fclose(f);
+	_cleanup_(lxm_seccomp_freep) struct lxm_seccomp *a = NULL, *b = NULL;
+	assert_int_equal(lxm_seccomp_load_program(profile, &p, &a), 0);
+	assert_int_equal(lxm_seccomp_rule_errno(a, "kexec_load"), EPERM);
+	assert_int_equal(lxm_seccomp_load_program(profile, &p, &b), 0);
+	assert_int_equal(lxm_seccomp_n_insns(b), lxm_seccomp_n_insns(a));
+	assert_int_equal(lxm_seccomp_n_rules(b), 0); /* not parsed */
+
+	/* the built-in profile: its own cache entry, the same program as compiled directly */
+	char *saved = strdup(getenv("LXCMGR_PROFILES_DIR"));
+	setenv("LXCMGR_PROFILES_DIR", "/nonexistent", 1);
+	_cleanup_(lxm_seccomp_freep) struct lxm_seccomp *c = NULL, *d = NULL, *e = NULL;
+	assert_int_equal(lxm_seccomp_load("default", NULL, &c), 0);
+	assert_int_equal(lxm_seccomp_load_program("default", &p, &d), 0);
+	assert_int_equal(lxm_seccomp_load_program("default", &p, &e), 0);
+	setenv("LXCMGR_PROFILES_DIR", saved, 1);
+	free(saved);
+	assert_int_equal(lxm_seccomp_n_insns(d), lxm_seccomp_n_insns(c));
+	assert_int_equal(lxm_seccomp_n_insns(e), lxm_seccomp_n_insns(c));
+	assert_int_equal(lxm_seccomp_n_rules(e), 0);
+	assert_int_not_equal(lxm_seccomp_n_insns(e), lxm_seccomp_n_insns(a)); /* not the file's entry */
+
+	lxm_paths_done(&p);
+	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", root);
+	assert_int_equal(system(cmd), 0);
+}
+
 int main(void)
 {
 	/* Tests run from the build tree: the profiles are in the source tree's configs/. */
@@ -239,6 +293,7 @@ int main(void)
 		cmocka_unit_test(test_builtin_default),
 		cmocka_unit_test(test_default_filter_in_child),
 		cmocka_unit_test(test_cache),
+		cmocka_unit_test(test_cache_program_only),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
