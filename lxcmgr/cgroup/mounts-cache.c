@@ -61,18 +61,6 @@ static int list_mounts(uint64_t *ids, size_t max, size_t *ret_n)
 	return 0;
 }
 
-static size_t mountinfo_lines(void)
-{
-	_cleanup_fclose_ FILE *f = fopen("/proc/self/mountinfo", "re");
-	size_t n = 0;
-	int c;
-	if (!f)
-		return 0;
-	while ((c = getc_unlocked(f)) != EOF)
-		n += c == '\n';
-	return n;
-}
-
 /* A regular file of ours that nobody else may write, read whole, in a directory of the same kind. */
 static int read_trusted(const char *path, char *buf, size_t size)
 {
@@ -222,12 +210,11 @@ int lxm_cgroup_mounts_load_cached(const char *cache_path, struct lxm_cgroup_moun
 	if (r >= 0)
 		return 0;
 	log_debug_errno(r, "No usable cgroup mounts in '%s', reading mountinfo: %m", cache_path);
-	r = lxm_cgroup_parse_mountinfo(NULL, ret);
+	size_t lines = 0;
+	r = lxm_cgroup_parse_mountinfo_counted(NULL, ret, &lines);
 	if (r < 0)
 		return r;
-	if (list_mounts(ids + MAX_MOUNTS, MAX_MOUNTS, &n2) >= 0 && same_ids(ids, n, ids + MAX_MOUNTS, n2) &&
-	    mountinfo_lines() == n && list_mounts(ids + MAX_MOUNTS, MAX_MOUNTS, &n2) >= 0 &&
-	    same_ids(ids, n, ids + MAX_MOUNTS, n2))
+	if (lines == n && list_mounts(ids + MAX_MOUNTS, MAX_MOUNTS, &n2) >= 0 && same_ids(ids, n, ids + MAX_MOUNTS, n2))
 		write_cache(cache_path, ids, n, ret);
 	return 0;
 }
