@@ -106,7 +106,9 @@ int main(int argc, char **argv)
 
 	/* An invalid global config stops every command but help (which must work to explain it). */
 	if (!STREQ(cmd->name, "help")) {
-		r = lxm_global_config_load(&ctx.paths, &ctx.global);
+		/* exec uses the paths only: no defaults schema without a file (~0.1 ms of every exec) */
+		r = STREQ(cmd->name, "exec") ? lxm_global_config_load_paths(&ctx.paths, &ctx.global)
+					     : lxm_global_config_load(&ctx.paths, &ctx.global);
 		if (r < 0) {
 			lxm_paths_done(&ctx.paths);
 			return lxm_exit_code(r);

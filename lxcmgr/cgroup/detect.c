@@ -152,10 +152,15 @@ static enum lxm_cgroup_layout layout_of(const struct lxm_cgroup_mounts *ms)
 
 int lxm_cgroup_parse_mountinfo(const char *path, struct lxm_cgroup_mounts *ret)
 {
+	return lxm_cgroup_parse_mountinfo_counted(path, ret, NULL);
+}
+
+int lxm_cgroup_parse_mountinfo_counted(const char *path, struct lxm_cgroup_mounts *ret, size_t *ret_lines)
+{
 	_cleanup_fclose_ FILE *f = NULL;
 	_cleanup_free_ char *line = NULL;
 	struct lxm_cgroup_mounts ms = {};
-	size_t size = 0;
+	size_t size = 0, lines = 0;
 	int r = 0;
 
 	f = fopen(path ?: "/proc/self/mountinfo", "re");
@@ -163,6 +168,8 @@ int lxm_cgroup_parse_mountinfo(const char *path, struct lxm_cgroup_mounts *ret)
 		return log_debug_errno(negative_errno(), "Failed to open '%s': %m", path);
 	while (getline(&line, &size, f) >= 0) {
 		struct lxm_cgroup_mount m = {}, *n;
+
+		lines++;
 
 		r = parse_line(line, &m);
 		if (r > 0 && !have_hierarchy(&ms, &m)) {
@@ -185,6 +192,8 @@ int lxm_cgroup_parse_mountinfo(const char *path, struct lxm_cgroup_mounts *ret)
 	}
 	ms.layout = layout_of(&ms);
 	*ret = ms;
+	if (ret_lines)
+		*ret_lines = lines;
 	return 0;
 }
 

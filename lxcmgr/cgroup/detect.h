@@ -26,6 +26,8 @@ void lxm_cgroup_mounts_done(struct lxm_cgroup_mounts *ms);
 /* Parses a mountinfo file: every cgroup/cgroup2 mount at or below /sys/fs/cgroup (one per
  * hierarchy, the first wins) and the layout. -ENOENT when there is none. */
 int lxm_cgroup_parse_mountinfo(const char *path, struct lxm_cgroup_mounts *ret);
+/* The same, and how many lines (mounts) the file had. */
+int lxm_cgroup_parse_mountinfo_counted(const char *path, struct lxm_cgroup_mounts *ret, size_t *ret_lines);
 
 struct lxm_cgroup_self {
 	unsigned id;       /* hierarchy id; 0 is the unified one */

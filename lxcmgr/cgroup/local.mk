@@ -6,6 +6,7 @@ liblxcmgr_a_SOURCES += \
 	lxcmgr/cgroup/detect.c lxcmgr/cgroup/detect.h \
 	lxcmgr/cgroup/cgroup-bpf.c lxcmgr/cgroup/cgroup-bpf.h \
 	lxcmgr/cgroup/describe.c lxcmgr/cgroup/exec-leaf.c
+liblxcmgr_a_SOURCES += lxcmgr/cgroup/mounts-cache.c lxcmgr/cgroup/mounts-cache.h
 
 UNIT_TESTS += tests/unit/test-cgroup-detect tests/unit/test-cgroup-v2 tests/unit/test-cgroup-real
 tests_unit_test_cgroup_detect_SOURCES = tests/unit/test-cgroup-detect.c
@@ -24,3 +25,4 @@ tests_unit_test_cgroup_leaf_SOURCES = tests/unit/test-cgroup-leaf.c tests/unit/f
 tests_unit_test_cgroup_leaf_CFLAGS = $(LXM_UNIT_CFLAGS)
 tests_unit_test_cgroup_leaf_LDADD = $(LXM_UNIT_LIBS)
 INTEGRATION_TESTS += tests/integration/exec-leaf.sh tests/integration/exec-leaf-privileged.sh
+INTEGRATION_TESTS += tests/integration/exec-cache.sh

@@ -73,7 +73,10 @@ int lxm_cmd_exec(struct lxm_context *ctx, int argc, char **argv)
 	o.env = env;
 
 	_cleanup_container_free_ struct lxm_container *ct = NULL;
-	r = lxm_cli_runtime_open(ctx, name, &ct, NULL);
+	/* Not lxm_cli_runtime_open(): it would build the global config that main() left out (exec
+	 * needs the paths only, lxm_global_config_load_paths()); exec takes no lock either. The
+	 * name is validated by the load. */
+	r = lxm_container_load(&ctx->paths, name, &ct);
 	if (r < 0)
 		return r;
 	r = lxm_attach_run(&ctx->paths, ct, &o);

@@ -1,4 +1,6 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
+#include <unistd.h>
+
 #include "config/config.h"
 #include "config/global.h"
 #include "config/schema.h"
@@ -46,4 +48,13 @@ int lxm_global_config_load(struct lxm_paths *paths, cfg_t **ret)
 		return r;
 	*ret = TAKE_PTR(cfg);
 	return 0;
+}
+
+int lxm_global_config_load_paths(struct lxm_paths *paths, cfg_t **ret)
+{
+	if (access(paths->config_file, F_OK) < 0 && errno == ENOENT) {
+		*ret = NULL;
+		return 0;
+	}
+	return lxm_global_config_load(paths, ret);
 }

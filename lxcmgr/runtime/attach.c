@@ -29,6 +29,7 @@
 #include <termios.h>
 
 #include "cgroup/cgroup.h"
+#include "cgroup/mounts-cache.h"
 #include "runtime/attach-relay.h"
 #include "runtime/attach-user.h"
 #include "runtime/attach.h"
@@ -357,7 +358,7 @@ static int prepare_security(const struct lxm_paths *paths, const struct lxm_cont
 {
 	const char *setting = lxm_cfg_str(c->config, "security.seccomp");
 	const char *note;
-	int r = lxm_seccomp_load(setting ? setting : "default", paths, ret_seccomp);
+	int r = lxm_seccomp_load_program(setting ? setting : "default", paths, ret_seccomp);
 	if (r < 0)
 		return r;
 	r = lxm_apparmor_plan(lxm_cfg_str(c->config, "security.apparmor"), lxm_cfg_str(c->config, "uuid"),
@@ -365,6 +366,26 @@ static int prepare_security(const struct lxm_paths *paths, const struct lxm_cont
 	if (r < 0)
 		return log_error_errno(r, "Failed to find the AppArmor profile of '%s': %m", c->name);
 	return 0;
+}
+
+/* The payload cgroup, from the host's cgroup mounts as remembered in RUN/.cgroup-mounts while the
+ * mount table is unchanged (cgroup/mounts-cache.c): mountinfo costs ~0.1 ms per exec. */
+static int open_payload(const struct lxm_paths *paths, const char *uuid, struct lxm_cgroup **ret)
+{
+	/* the handle only joins (cgroup.procs) and reads the freezer state: a v2 hierarchy's
+	 * cgroup.controllers is not needed for either */
+	static const struct lxm_cgroup_params cgp = { .no_v2_controllers = true };
+	_cleanup_free_ char *cache = NULL;
+	struct lxm_cgroup_mounts ms = {};
+
+	if (asprintf(&cache, "%s/.cgroup-mounts", paths->run_dir) < 0)
+		return -ENOMEM;
+	int r = lxm_cgroup_mounts_load_cached(cache, &ms);
+	if (r < 0)
+		return r;
+	r = lxm_cgroup_open_by_id_full(&cgp, &ms, uuid ? uuid : "", LXM_CGROUP_PAYLOAD, ret);
+	lxm_cgroup_mounts_done(&ms);
+	return r;
 }
 
 #ifndef __SANITIZE_ADDRESS__
@@ -446,11 +467,8 @@ int lxm_attach_run(const struct lxm_paths *paths, const struct lxm_container *c,
 		if (r < 0)
 			return log_error_errno(r, "Failed to run from a sealed copy of the lxcmgr binary: %m");
 	}
-	/* the handle only joins (cgroup.procs) and reads the freezer state: a v2 hierarchy's
-	 * cgroup.controllers is not needed for either */
-	static const struct lxm_cgroup_params cgp = { .no_v2_controllers = true };
 	const char *uuid = lxm_cfg_str(c->config, "uuid");
-	r = lxm_cgroup_open_by_id_full(&cgp, NULL, uuid ? uuid : "", LXM_CGROUP_PAYLOAD, &a.payload);
+	r = open_payload(paths, uuid, &a.payload);
 	_cleanup_cgroup_ struct lxm_cgroup *payload = a.payload;
 	if (r < 0)
 		return log_error_errno(r, "Failed to open the cgroup of '%s': %m", c->name);

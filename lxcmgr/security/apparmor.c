@@ -29,6 +29,13 @@
 int lxm_apparmor_enabled(void)
 {
 #ifdef HAVE_APPARMOR
+	/* Without the module's parameter AppArmor is neither built in nor loaded: libapparmor would
+	 * only reach the same answer after three more failed opens (it reads "enabled" and
+	 * "available" twice each), on every start and exec of a host without AppArmor. With the
+	 * file present libapparmor decides as before, so a host with AppArmor is never read as one
+	 * without it (which would let exec skip the container's profile). */
+	if (access("/sys/module/apparmor/parameters/enabled", F_OK) < 0 && errno == ENOENT)
+		return 0;
 	return aa_is_enabled() ? 1 : 0;
 #else
 	return 0;

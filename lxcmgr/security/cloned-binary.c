@@ -120,17 +120,30 @@ static int clone_self(void)
 	return TAKE_FD(mfd);
 }
 
-/* Whether host id `id` is the outside of one of the map's "inside outside count" lines. */
+/* Whether host id `id` is the outside of one of the map's "inside outside count" lines. A map has
+ * at most 340 lines (the kernel's limit), read with one read(): a map that does not fit, or
+ * cannot be read, counts as covering (the sealed copy is used then). */
 static bool map_covers(const char *path, unsigned long id)
 {
-	_cleanup_fclose_ FILE *f = fopen(path, "re");
-	unsigned long in, out, n;
-	if (!f)
+	char buf[340 * 36 + 1];
+	_cleanup_close_ int fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
 		return true;
-	while (fscanf(f, "%lu %lu %lu", &in, &out, &n) == 3)
-		if (id >= out && id - out < n)
+	ssize_t n = read(fd, buf, sizeof(buf) - 1);
+	if (n <= 0 || (size_t)n >= sizeof(buf) - 1)
+		return true;
+	buf[n] = '\0';
+	for (char *p = buf, *end; *p; p = end) {
+		unsigned long in, out, count;
+		end = strchrnul(p, '\n');
+		if (*end)
+			*end++ = '\0';
+		if (sscanf(p, "%lu %lu %lu", &in, &out, &count) != 3)
 			return true;
-	return ferror(f) != 0;
+		if (id >= out && id - out < count)
+			return true;
+	}
+	return false;
 }
 
 int lxm_cloned_binary_needed(pid_t pid)

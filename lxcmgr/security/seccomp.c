@@ -237,6 +237,15 @@ static int compile(struct lxm_seccomp *s)
 	int r = seccomp_attr_set(ctx, SCMP_FLTATR_CTL_NNP, 0);
 	if (r < 0)
 		return r;
+	/* A binary tree of the syscall numbers instead of a linear list (libseccomp >= 2.5; the same
+	 * verdict for every call, only the order of the comparisons differs): the kernel walks the
+	 * filter for each of the ~1300 syscall numbers of the three x86 ABIs when it is installed
+	 * (its allow-cache), which halves the install of every exec and start (~0.2 -> ~0.1 ms
+	 * here), and every system call in the container passes fewer comparisons. Older libseccomp
+	 * refuses the attribute: the linear filter is just as correct. */
+	r = seccomp_attr_set(ctx, SCMP_FLTATR_CTL_OPTIMIZE, 2);
+	if (r < 0)
+		log_debug_errno(r, "No binary tree seccomp filters in this libseccomp, ignoring: %m");
 	add_compat_arches(ctx);
 	for (unsigned i = 0; i < s->n_rules; i++) {
 		int nr = seccomp_syscall_resolve_name(s->rules[i].name);
@@ -249,7 +258,7 @@ static int compile(struct lxm_seccomp *s)
 #endif
 
 #ifdef HAVE_SECCOMP
-#define CACHE_FORMAT "lxcmgr seccomp bpf 1"
+#define CACHE_FORMAT "lxcmgr seccomp bpf 2"
 
 /* Hashes the NT_GNU_BUILD_ID note of the program (the first object dl_iterate_phdr() reports). */
 static int build_id_hash(struct dl_phdr_info *info, size_t size, void *data)
@@ -277,7 +286,13 @@ static int build_id_hash(struct dl_phdr_info *info, size_t size, void *data)
 	return 1;
 }
 
-/* RUN/.seccomp/KEY for a profile text; -ENOENT when this build has no build id to key it by. */
+/* What stands for the built-in profile in the cache key: the build id already names its text (it is
+ * compiled into this binary), so it is not hashed on every start and exec. It starts with a NUL:
+ * a profile file's text is hashed up to its first NUL, so no file can produce this key. */
+static const char builtin_key[] = "\0lxcmgr built-in default seccomp profile";
+
+/* RUN/.seccomp/KEY for a profile text (builtin_default: the built-in one); -ENOENT when this build
+ * has no build id to key it by. */
 static int cache_path(const struct lxm_paths *paths, const char *text, char **ret_dir, char **ret)
 {
 	struct lxm_sha256 h;
@@ -294,7 +309,10 @@ static int cache_path(const struct lxm_paths *paths, const char *text, char **re
 		return -ENOENT;
 	int n = snprintf(head, sizeof(head), "%u.%u.%u\n%s\n%s\n", v->major, v->minor, v->micro, u.release, u.machine);
 	lxm_sha256_update(&h, head, (size_t)n);
-	lxm_sha256_update(&h, text, strlen(text));
+	if (text == builtin_default)
+		lxm_sha256_update(&h, builtin_key, sizeof(builtin_key));
+	else
+		lxm_sha256_update(&h, text, strlen(text));
 	lxm_sha256_final(&h, digest);
 	if (asprintf(ret_dir, "%s/.seccomp", paths->run_dir) < 0)
 		return -ENOMEM;
@@ -357,8 +375,13 @@ static void cache_write(const char *dir, const char *path, const struct lxm_secc
 	}
 }
 
-/* lxm_seccomp_load_text() through the cache (paths NULL: no cache). */
-static int load_text_cached(const char *text, const char *origin, const struct lxm_paths *paths,
+/* lxm_seccomp_load_text() through the cache (paths NULL: no cache). program_only: a cached program
+ * is served without parsing the text into rules. That is safe because a cache entry exists only
+ * for a text that parsed (it is written after a successful parse and compile), the key covers the
+ * text, this build and libseccomp's version (which decide the parse), and only root's own files in
+ * a root-only directory are read: an entry for a misspelt profile cannot exist, so exec cannot
+ * run a filter the profile's own check would have refused. */
+static int load_text_cached(const char *text, const char *origin, const struct lxm_paths *paths, bool program_only,
 			    struct lxm_seccomp **ret)
 {
 	_cleanup_free_ char *dir = NULL, *path = NULL;
@@ -367,10 +390,16 @@ static int load_text_cached(const char *text, const char *origin, const struct l
 	_cleanup_(lxm_seccomp_freep) struct lxm_seccomp *s = calloc(1, sizeof(*s));
 	if (!s)
 		return -ENOMEM;
+	if (program_only && cache_read(dir, path, s) >= 0) {
+		*ret = TAKE_PTR(s);
+		return 0;
+	}
+	free(s->insns); /* a cache file that failed its checks half way */
+	s->insns = NULL;
 	int r = parse_text(s, text, origin);
 	if (r < 0)
 		return r;
-	r = cache_read(dir, path, s);
+	r = program_only ? -ENOENT : cache_read(dir, path, s); /* program_only: read above already */
 	if (r < 0) {
 		log_debug_errno(r, "No usable cached seccomp program '%s', compiling: %m", path);
 		free(s->insns);
@@ -404,12 +433,14 @@ int lxm_seccomp_load_text(const char *text, const char *origin, struct lxm_secco
 	return 0;
 }
 
-static int load_text(const char *text, const char *origin, const struct lxm_paths *paths, struct lxm_seccomp **ret)
+static int load_text(const char *text, const char *origin, const struct lxm_paths *paths, bool program_only,
+		     struct lxm_seccomp **ret)
 {
 #ifdef HAVE_SECCOMP
-	return load_text_cached(text, origin, paths, ret);
+	return load_text_cached(text, origin, paths, program_only, ret);
 #else
 	(void)paths;
+	(void)program_only;
 	return lxm_seccomp_load_text(text, origin, ret);
 #endif
 }
@@ -437,7 +468,7 @@ static int read_profile(const char *path, char **ret)
 	return 0;
 }
 
-int lxm_seccomp_load(const char *profile, const struct lxm_paths *paths, struct lxm_seccomp **ret)
+static int load(const char *profile, const struct lxm_paths *paths, bool program_only, struct lxm_seccomp **ret)
 {
 	_cleanup_free_ char *path = NULL, *text = NULL;
 	int r;
@@ -460,11 +491,21 @@ int lxm_seccomp_load(const char *profile, const struct lxm_paths *paths, struct 
 	r = read_profile(path, &text);
 	if (r == -ENOENT && STREQ(profile, "default")) {
 		log_debug("No '%s', using the built-in default seccomp profile", path);
-		return load_text(builtin_default, "built-in default seccomp profile", paths, ret);
+		return load_text(builtin_default, "built-in default seccomp profile", paths, program_only, ret);
 	}
 	if (r < 0)
 		return log_error_errno(r, "Failed to read seccomp profile '%s': %m", path);
-	return load_text(text, path, paths, ret);
+	return load_text(text, path, paths, program_only, ret);
+}
+
+int lxm_seccomp_load(const char *profile, const struct lxm_paths *paths, struct lxm_seccomp **ret)
+{
+	return load(profile, paths, false, ret);
+}
+
+int lxm_seccomp_load_program(const char *profile, const struct lxm_paths *paths, struct lxm_seccomp **ret)
+{
+	return load(profile, paths, true, ret);
 }
 
 int lxm_seccomp_apply(const struct lxm_seccomp *s)

@@ -21,6 +21,10 @@ const char *lxm_security_profiles_dir(void);
  * Free the result with lxm_seccomp_free(). */
 int lxm_seccomp_load(const char *profile, const struct lxm_paths *paths, struct lxm_seccomp **ret);
 
+/* The same for a caller that only installs the program (exec): a program found in the cache is
+ * returned without parsing the profile into rules (lxm_seccomp_rule_errno() knows none then). */
+int lxm_seccomp_load_program(const char *profile, const struct lxm_paths *paths, struct lxm_seccomp **ret);
+
 /* Parses a profile text (origin names it in messages) and compiles it. */
 int lxm_seccomp_load_text(const char *text, const char *origin, struct lxm_seccomp **ret);
 

@@ -79,6 +79,16 @@ __attribute__((target("sha,sse4.1"))) static void sha256_block_ni(uint32_t st[8]
 #endif
 
 #ifdef HAVE_SHA_NI_PATH
+#if __has_include(<sys/platform/x86.h>)
+#include <sys/platform/x86.h>
+/* What glibc's dynamic loader found with CPUID at the start already (glibc >= 2.33): no CPUID of
+ * our own, each one a VM exit under a hypervisor (~11 us here, two per process that hashes: the
+ * seccomp cache key on every exec and start). */
+static bool cpu_has_sha_ni(void)
+{
+	return CPU_FEATURE_ACTIVE(SSE4_1) && CPU_FEATURE_ACTIVE(SHA);
+}
+#else
 /* <cpuid.h> rather than __builtin_cpu_supports(): that links libgcc's __cpu_indicator_init, a
  * constructor running a series of CPUID instructions (each one a VM exit under a hypervisor) at
  * the start of every command, whether it hashes anything or not. */
@@ -89,6 +99,7 @@ static bool cpu_has_sha_ni(void)
 		return false;
 	return __get_cpuid_count(7, 0, &a, &b, &c, &d) && (b & bit_SHA);
 }
+#endif
 #endif
 
 static void sha256_block(uint32_t st[8], const uint8_t p[64])

@@ -11,6 +11,9 @@
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
+#ifdef HAVE_APPARMOR
+#include <sys/apparmor.h>
+#endif
 
 #include "security/apparmor.h"
 #include "util/log.h"
@@ -136,6 +139,17 @@ static void test_status(void **state)
 		assert_non_null(strstr(s, "not applied: "));
 }
 
+/* The quick "no module parameter" answer never differs from libapparmor's own: a host with
+ * AppArmor read as one without would start and exec containers without their profile. */
+static void test_enabled_agrees(void **state)
+{
+#ifdef HAVE_APPARMOR
+	assert_int_equal(lxm_apparmor_enabled(), aa_is_enabled() ? 1 : 0);
+#else
+	assert_int_equal(lxm_apparmor_enabled(), 0);
+#endif
+}
+
 int main(void)
 {
 	if (!getenv("LXCMGR_PROFILES_DIR")) {
@@ -146,6 +160,7 @@ int main(void)
 	}
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_name),
+		cmocka_unit_test(test_enabled_agrees),
 		cmocka_unit_test(test_generated_rules),
 		cmocka_unit_test(test_placeholders),
 		cmocka_unit_test(test_parser_accepts),

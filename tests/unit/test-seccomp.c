@@ -222,6 +222,106 @@ static void test_cache(void **state)
 	assert_int_equal(system(cmd), 0);
 }
 
+/* The filter is a binary tree of syscall numbers (seccomp.c): every rule must still answer with
+ * its own errno, and the calls between and around them must pass. Harmless calls, each denied
+ * with a different errno so a call sent down the wrong branch shows. */
+static const struct {
+	const char *name;
+	long nr;
+	int err;
+} tree_rules[] = {
+	{ "getppid", SYS_getppid, EPERM },  { "getuid", SYS_getuid, ENOENT },   { "getgid", SYS_getgid, EACCES },
+	{ "geteuid", SYS_geteuid, EINVAL }, { "getegid", SYS_getegid, ENODEV }, { "getpgrp", SYS_getpgrp, 71 },
+	{ "sched_yield", SYS_sched_yield, 72 }, { "umask", SYS_umask, 73 },     { "getsid", SYS_getsid, 74 },
+	{ "times", SYS_times, 75 },         { "getrusage", SYS_getrusage, 76 }, { "sysinfo", SYS_sysinfo, 77 },
+};
+
+static int tree_child(const struct lxm_seccomp *s)
+{
+	if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0 || lxm_seccomp_apply(s) < 0)
+		return 100;
+	for (size_t i = 0; i < ARRAY_SIZE(tree_rules); i++) {
+		errno = 0;
+		if (syscall(tree_rules[i].nr, 0, 0, 0) != -1 || errno != tree_rules[i].err)
+			return (int)i + 1;
+	}
+	if (getpid() <= 0 || syscall(SYS_gettid) <= 0 || syscall(SYS_getpriority, 0, 0) < 0)
+		return 99;
+	return 0;
+}
+
+static void test_filter_tree(void **state)
+{
+	char text[1024] = "";
+	for (size_t i = 0; i < ARRAY_SIZE(tree_rules); i++)
+		snprintf(text + strlen(text), sizeof(text) - strlen(text), "%s %d\n", tree_rules[i].name,
+			 tree_rules[i].err);
+	_cleanup_(lxm_seccomp_freep) struct lxm_seccomp *s = NULL;
+	assert_int_equal(lxm_seccomp_load_text(text, "tree", &s), 0);
+	pid_t pid = fork();
+	assert_true(pid >= 0);
+	if (pid == 0)
+		_exit(tree_child(s));
+	int status;
+	assert_int_equal(waitpid(pid, &status, 0), pid);
+	assert_true(WIFEXITED(status));
+	assert_int_equal(WEXITSTATUS(status), 0);
+}
+
+/* exec's lxm_seccomp_load_program(): a cached program is served without parsing the profile, a
+ * profile without one is parsed first (a broken profile fails, no cache entry is made for it); the
+ * built-in profile is cached under a key of its own (the build id, not a hash of its text). */
+static void test_cache_program_only(void **state)
+{
+	char root[] = "/tmp/lxm-seccomp-prog.XXXXXX", profile[4200], dir[4200], cmd[4300];
+	struct lxm_paths p = {};
+	assert_non_null(mkdtemp(root));
+	assert_int_equal(lxm_paths_init(&p, root), 0);
+	assert_int_equal(lxm_mkdir_p(p.run_dir, 0755), 0);
+	snprintf(profile, sizeof(profile), "%s/profile", root);
+	snprintf(dir, sizeof(dir), "%s/.seccomp", p.run_dir);
+
+	/* a broken profile: refused, and nothing cached for it */
+	FILE *f = fopen(profile, "w");
+	assert_non_null(f);
+	fputs("kexec_lod EPERM\n", f);
+	fclose(f);
+	_cleanup_(lxm_seccomp_freep) struct lxm_seccomp *bad = NULL;
+	assert_int_equal(lxm_seccomp_load_program(profile, &p, &bad), -EINVAL);
+	struct stat st;
+	assert_true(stat(dir, &st) < 0 || st.st_nlink == 2);
+
+	/* a good one: compiled (and parsed) on the first load, served from the cache on the next */
+	f = fopen(profile, "w");
+	assert_non_null(f);
+	fputs("kexec_load EPERM\n", f);
+	fclose(f);
+	_cleanup_(lxm_seccomp_freep) struct lxm_seccomp *a = NULL, *b = NULL;
+	assert_int_equal(lxm_seccomp_load_program(profile, &p, &a), 0);
+	assert_int_equal(lxm_seccomp_rule_errno(a, "kexec_load"), EPERM);
+	assert_int_equal(lxm_seccomp_load_program(profile, &p, &b), 0);
+	assert_int_equal(lxm_seccomp_n_insns(b), lxm_seccomp_n_insns(a));
+	assert_int_equal(lxm_seccomp_n_rules(b), 0); /* not parsed */
+
+	/* the built-in profile: its own cache entry, the same program as compiled directly */
+	char *saved = strdup(getenv("LXCMGR_PROFILES_DIR"));
+	setenv("LXCMGR_PROFILES_DIR", "/nonexistent", 1);
+	_cleanup_(lxm_seccomp_freep) struct lxm_seccomp *c = NULL, *d = NULL, *e = NULL;
+	assert_int_equal(lxm_seccomp_load("default", NULL, &c), 0);
+	assert_int_equal(lxm_seccomp_load_program("default", &p, &d), 0);
+	assert_int_equal(lxm_seccomp_load_program("default", &p, &e), 0);
+	setenv("LXCMGR_PROFILES_DIR", saved, 1);
+	free(saved);
+	assert_int_equal(lxm_seccomp_n_insns(d), lxm_seccomp_n_insns(c));
+	assert_int_equal(lxm_seccomp_n_insns(e), lxm_seccomp_n_insns(c));
+	assert_int_equal(lxm_seccomp_n_rules(e), 0);
+	assert_int_not_equal(lxm_seccomp_n_insns(e), lxm_seccomp_n_insns(a)); /* not the file's entry */
+
+	lxm_paths_done(&p);
+	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", root);
+	assert_int_equal(system(cmd), 0);
+}
+
 int main(void)
 {
 	/* Tests run from the build tree: the profiles are in the source tree's configs/. */
@@ -239,6 +339,8 @@ int main(void)
 		cmocka_unit_test(test_builtin_default),
 		cmocka_unit_test(test_default_filter_in_child),
 		cmocka_unit_test(test_cache),
+		cmocka_unit_test(test_cache_program_only),
+		cmocka_unit_test(test_filter_tree),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
