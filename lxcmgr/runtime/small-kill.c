@@ -168,6 +168,36 @@ static int write_last_exit(const char *path, const char *how)
 	return rename(spare, path) < 0 ? negative_errno() : 0;
 }
 
+/* While the kernel tears the container down (the monitor would only wait for it): the run's state
+ * record is written again, the same text, into a new file that trades places with it
+ * (RENAME_EXCHANGE), and the old file is removed now. The old one holds a disk block (ext4
+ * allocates at a replacing rename, as the start's second record was written), and freeing a block
+ * on a `discard` mount is a synchronous discard (0.3-2 ms here); the new file has none yet
+ * (delayed allocation), so removing it after init's end, before the answer, frees nothing.
+ * Readers find a complete record at every moment: the container reads as running until the run
+ * files go, after the cgroups. (Not the whole run directory now: the record names the cgroups, so a
+ * monitor lost before their removal leaves a stale record the next command cleans up by; without
+ * it the next start would fail over the leftover cgroups, v1 devices refusing its deny-all.)
+ * Best effort: on any failure the record stays as it was. */
+static void state_shed_block(const char *dir)
+{
+	char path[LXM_HANDOVER_PATH_MAX + 16], tmp[LXM_HANDOVER_PATH_MAX + 16], text[4096];
+	snprintf(path, sizeof(path), "%s/state", dir);
+	snprintf(tmp, sizeof(tmp), "%s/state.tmp", dir);
+	_cleanup_close_ int in = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
+	if (in < 0)
+		return;
+	ssize_t n = read(in, text, sizeof(text));
+	if (n <= 0 || (size_t)n == sizeof(text))
+		return;
+	_cleanup_close_ int out = open(tmp, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW, 0644);
+	if (out < 0)
+		return;
+	if (write(out, text, (size_t)n) == n)
+		(void)renameat2(AT_FDCWD, tmp, AT_FDCWD, path, RENAME_EXCHANGE);
+	(void)unlink(tmp); /* the old record after the exchange, else the unused copy */
+}
+
 static void remove_run_files(const char *dir)
 {
 	static const char *const files[] = { "control", "state", "state.tmp" };
@@ -233,15 +263,7 @@ int lxm_small_kill(const struct lxm_handover *h, void (*after_kill)(void *arg), 
 	r = write_last_exit(h->kill_last_exit, "killed");
 	if (r < 0 && ret == 0)
 		ret = log_warning_errno(r, "Failed to write '%s': %m", h->kill_last_exit);
-	/* The run files go now, while the kernel tears the container down (the monitor would only
-	 * wait), not after the cgroups: removing the state record frees its disk block, and where the
-	 * run directory is on an ext4 mounted with `discard` (a --root on this host) that is a
-	 * synchronous discard, ~0.3 ms. Every process of the container has its SIGKILL, so "stopped"
-	 * is what anyone can observe from now on, and last_exit is written; the client holds the
-	 * container's lock until "done", so no start comes in before the cgroups below are gone.
-	 * (Were the monitor killed in between, the empty payload cgroups would stay without a
-	 * record; the next start of the container reuses them, as it does any existing one.) */
-	remove_run_files(h->kill_run_dir);
+	state_shed_block(h->kill_run_dir);
 	wait_init(h);
 	r = remove_cgroups(h);
 	if (r < 0 && ret == 0)
@@ -250,5 +272,7 @@ int lxm_small_kill(const struct lxm_handover *h, void (*after_kill)(void *arg), 
 	if (r < 0 && ret == 0)
 		ret = r;
 	log_info("Container stopped: killed");
+	/* run files go before the client hears "done": a `start` right after must not find them */
+	remove_run_files(h->kill_run_dir);
 	return ret;
 }
