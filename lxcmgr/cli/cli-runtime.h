@@ -16,3 +16,7 @@ int lxm_cli_not_running(const char *name);
  * start: -EALREADY when not stopped. stop: quiet_if_stopped makes a stopped container no error. */
 int lxm_cli_start_locked(struct lxm_context *ctx, const char *name);
 int lxm_cli_stop_locked(struct lxm_context *ctx, const char *name, unsigned timeout, bool quiet_if_stopped);
+
+/* kill NAME / stop -k NAME (cmd-kill.c): takes the lock; a running container with its monitor costs
+ * one state query and no config parse, anything else takes lxm_cli_stop_locked(). */
+int lxm_cli_kill_now(struct lxm_context *ctx, const char *name);

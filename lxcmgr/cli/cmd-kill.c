@@ -11,8 +11,8 @@
 #include "util/log.h"
 #include "util/parse.h"
 
-/* kill NAME of a running container whose monitor lives, the common case: one state query and no
- * config parse (the monitor does the whole kill). The container's directory is checked as
+/* kill NAME (and stop -k NAME) of a running container whose monitor lives, the common case: one
+ * state query and no config parse (the monitor does the whole kill). The container's directory is checked as
  * lxm_container_load() does, so an unknown name is "not found" and makes no lock file. Returns 1
  * when the state is anything else (stopped, frozen, a lost or stale monitor): the caller takes the
  * full path, which reports and settles it as before (a frozen payload is thawed first: the full
@@ -48,6 +48,21 @@ static int kill_running(struct lxm_context *ctx, const char *name, int *ret_lock
 	return 0;
 }
 
+int lxm_cli_kill_now(struct lxm_context *ctx, const char *name)
+{
+	_cleanup_close_ int lock = -EBADF;
+	int r = kill_running(ctx, name, &lock);
+	if (r <= 0)
+		return r;
+	/* the lock is held: the full path settles a lost monitor and reports the state */
+	_cleanup_container_free_ struct lxm_container *c = NULL;
+	r = lxm_container_load(&ctx->paths, name, &c);
+	if (r < 0)
+		return r;
+	lxm_monitor_lost_settle(&ctx->paths, c);
+	return lxm_cli_stop_locked(ctx, name, 0, false);
+}
+
 /* kill NAME: SIGKILL of everything (= stop -k). kill NAME SIGNAL: the signal to init only. */
 int lxm_cmd_kill(struct lxm_context *ctx, int argc, char **argv)
 {
@@ -57,19 +72,9 @@ int lxm_cmd_kill(struct lxm_context *ctx, int argc, char **argv)
 	const char *name = argv[1];
 	if (argc == 3 && lxm_parse_signal(argv[2], &sig) < 0)
 		return log_error_errno(-EINVAL, "Invalid signal '%s'", argv[2]);
+	if (sig == 0 || sig == SIGKILL)
+		return lxm_cli_kill_now(ctx, name);
 	_cleanup_close_ int lock = -EBADF;
-	if (sig == 0 || sig == SIGKILL) {
-		r = kill_running(ctx, name, &lock);
-		if (r <= 0)
-			return r;
-		/* the lock is held: the full path settles a lost monitor and reports the state */
-		_cleanup_container_free_ struct lxm_container *c = NULL;
-		r = lxm_container_load(&ctx->paths, name, &c);
-		if (r < 0)
-			return r;
-		lxm_monitor_lost_settle(&ctx->paths, c);
-		return lxm_cli_stop_locked(ctx, name, 0, false);
-	}
 	r = lxm_cli_runtime_open(ctx, name, NULL, &lock);
 	if (r < 0)
 		return r;

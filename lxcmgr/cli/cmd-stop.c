@@ -72,9 +72,11 @@ int lxm_cmd_stop(struct lxm_context *ctx, int argc, char **argv)
 	if (optind + 1 != argc)
 		return log_error_errno(-EINVAL, "Usage: lxcmgr stop NAME [-t SECONDS] [-k]");
 	const char *name = argv[optind];
+	if (kill_now) /* the same as `kill NAME`, whose common case needs no config parse */
+		return lxm_cli_kill_now(ctx, name);
 	_cleanup_close_ int lock = -EBADF;
 	r = lxm_cli_runtime_open(ctx, name, NULL, &lock);
 	if (r < 0)
 		return r;
-	return lxm_cli_stop_locked(ctx, name, kill_now ? 0 : (unsigned)timeout, false);
+	return lxm_cli_stop_locked(ctx, name, (unsigned)timeout, false);
 }

@@ -101,3 +101,4 @@ tests_unit_test_handover_LDADD = $(LXM_UNIT_LIBS)
 INTEGRATION_TESTS += tests/integration/runtime-small-monitor.sh
 INTEGRATION_TESTS += tests/integration/rt-monitor-spawn.sh
 INTEGRATION_TESTS += tests/integration/runtime-fast-kill.sh
+INTEGRATION_TESTS += tests/integration/kill-then-start.sh

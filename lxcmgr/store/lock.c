@@ -27,9 +27,6 @@ int lxm_container_lock(const struct lxm_paths *paths, const char *name, int *ret
 	r = lxm_path_join(&dir, paths->run_dir, "locks");
 	if (r < 0)
 		return r;
-	r = lxm_mkdir_p(dir, 0700);
-	if (r < 0)
-		return log_error_errno(r, "Failed to create lock directory '%s': %m", dir);
 	if (asprintf(&file, "%s.lock", name) < 0)
 		return -ENOMEM;
 	r = lxm_path_join(&path, dir, file);
@@ -37,6 +34,12 @@ int lxm_container_lock(const struct lxm_paths *paths, const char *name, int *ret
 		return r;
 
 	r = lxm_lock_file_try(path, ret_fd);
+	if (r == -ENOENT) { /* the locks directory is made once: not one mkdir per path level per command */
+		r = lxm_mkdir_p(dir, 0700);
+		if (r < 0)
+			return log_error_errno(r, "Failed to create lock directory '%s': %m", dir);
+		r = lxm_lock_file_try(path, ret_fd);
+	}
 	if (r == -EBUSY)
 		return log_error_errno(r, "Container '%s' is busy: another lxcmgr command holds its lock", name);
 	if (r < 0)
