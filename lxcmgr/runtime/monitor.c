@@ -426,7 +426,8 @@ static int setup(struct lxm_monitor *m)
 	 * 'idmap' (lxm_start() forked it only then). Not for a pre_start hook, which runs before
 	 * the payload cgroup exists, nor for an adopted init. Forked before the control socket
 	 * exists; the helper only makes the cgroup and exits. */
-	if (!lxm_monitor_adopt_wanted() && !lxm_monitor_hook_exists(m, "pre_start")) {
+	bool adopt = lxm_monitor_adopt_wanted(); /* read once: it clears the variable */
+	if (!adopt && !lxm_monitor_hook_exists(m, "pre_start")) {
 		pid_t pid = lxm_start_payload_fork(m->payload);
 		if (pid > 0)
 			m->payload_maker = pid;
@@ -442,7 +443,7 @@ static int setup(struct lxm_monitor *m)
 	r = setup_socket(m);
 	if (r < 0)
 		return r;
-	r = lxm_monitor_adopt_wanted() ? lxm_monitor_adopt_payload(m) : lxm_monitor_start_payload(m);
+	r = adopt ? lxm_monitor_adopt_payload(m) : lxm_monitor_start_payload(m);
 	if (r < 0)
 		return r;
 	settle_signals(m);
