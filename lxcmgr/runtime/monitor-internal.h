@@ -41,6 +41,7 @@ struct lxm_monitor {
 	struct lxm_cgroup *payload;
 	struct lxm_cgroup *monitor_cg;
 	bool in_monitor_cg; /* joined monitor_cg (with the first start's payload attach) */
+	pid_t payload_maker; /* making the payload cgroup until lxm_start() takes it over, or 0 */
 	int epfd;
 	int sigfd;
 	int listen_fd;

@@ -310,6 +310,12 @@ void lxm_monitor_teardown(struct lxm_monitor *m, const char *how)
 
 	disarm(m->kill_timer);
 	disarm(m->check_timer);
+	/* A helper still making the payload cgroup (setup failed before the start took it over)
+	 * finishes first: else it could create the cgroup after the rmdir below, leaked. */
+	if (m->payload_maker > 0) {
+		(void)lxm_start_payload_wait(m->payload_maker);
+		m->payload_maker = 0;
+	}
 	/* Once is enough after lxm_monitor_reap() did it: a second cgroup kill and network teardown
 	 * (a netlink socket, the lease files) cost a kill that goes through the full monitor */
 	if (!m->payload_released)

@@ -87,6 +87,11 @@ int lxm_monitor_start_payload(struct lxm_monitor *m)
 	};
 	int r;
 
+	/* Forked in setup() (or 0: lxm_start() forks its own). Taken over even if the start
+	 * fails before using it: lxm_start() reaps it on every path. */
+	p.payload_maker = m->payload_maker;
+	m->payload_maker = 0;
+
 	m->state = LXM_STATE_STARTING;
 	(void)lxm_monitor_write_state(m);
 	r = lxm_monitor_hook(m, "pre_start", 0, NULL);
@@ -400,11 +405,6 @@ static int setup(struct lxm_monitor *m)
 	r = load_settings(m);
 	if (r < 0)
 		return r;
-	lxm_monitor_console_setup(m);
-	lxm_monitor_restart_setup(m);
-	r = setup_fds(m);
-	if (r < 0)
-		return r;
 	/* Both from one parse of mountinfo. The shared monitor cgroup is made only when joining it
 	 * fails (the first start on this host: steps/cgroup.c), with init's attach. */
 	struct lxm_cgroup_mounts ms;
@@ -417,6 +417,24 @@ static int setup(struct lxm_monitor *m)
 	}
 	if (r < 0)
 		return log_error_errno(r, "Failed to open the container's cgroups: %m");
+	/* The payload cgroup's ~20 v1 mkdirs take 1-2 ms of kernel time: a forked helper makes them
+	 * on the other core while this process sets up (console log, fds, run directory, socket,
+	 * state file) and prepares the start, instead of competing with the parent and child
+	 * between clone and 'idmap' (lxm_start() forked it only then). Not for a pre_start hook,
+	 * which runs before the payload cgroup exists, nor for an adopted init. Forked before the
+	 * control socket exists; the helper only makes the cgroup and exits, and only
+	 * lxm_start() (or a failing setup's teardown) reaps it. */
+	bool adopt = lxm_monitor_adopt_wanted(); /* read once: it clears the variable */
+	if (!adopt && !lxm_monitor_hook_exists(m, "pre_start")) {
+		pid_t pid = lxm_start_payload_fork(m->payload);
+		if (pid > 0)
+			m->payload_maker = pid;
+	}
+	lxm_monitor_console_setup(m);
+	lxm_monitor_restart_setup(m);
+	r = setup_fds(m);
+	if (r < 0)
+		return r;
 	r = lxm_state_run_path(m->paths, m->name, NULL, &dir);
 	if (r < 0)
 		return r;
@@ -428,7 +446,7 @@ static int setup(struct lxm_monitor *m)
 	r = setup_socket(m);
 	if (r < 0)
 		return r;
-	r = lxm_monitor_adopt_wanted() ? lxm_monitor_adopt_payload(m) : lxm_monitor_start_payload(m);
+	r = adopt ? lxm_monitor_adopt_payload(m) : lxm_monitor_start_payload(m);
 	if (r < 0)
 		return r;
 	settle_signals(m);

@@ -273,6 +273,19 @@ static int parent_steps(struct lxm_start_ctx *ctx)
 	return parent_wait_child(ctx, LXM_STEP_CLONE);
 }
 
+/* Made by the helper for a start that never reached step 'cgroup': gone again, as if it had never
+ * been made. */
+static void drop_early_payload(struct lxm_start_ctx *ctx, struct lxm_cgroup *payload)
+{
+	bool made;
+
+	if (ctx->payload_maker <= 0)
+		return;
+	lxm_start_payload_reap(ctx, &made);
+	if (made)
+		(void)lxm_cgroup_destroy(payload);
+}
+
 static void kill_and_reap(struct lxm_start_ctx *ctx)
 {
 	siginfo_t si;
@@ -291,9 +304,14 @@ int lxm_start(const struct lxm_start_params *p, struct lxm_started *ret)
 	struct lxm_start_ctx ctx;
 	int fds[2], r;
 
-	if (!p || !p->container || !p->container->rootfs || p->n_ttys > LXM_MAX_TTYS)
+	if (!p)
 		return -EINVAL;
 	lxm_start_ctx_init(&ctx, p);
+	ctx.payload_maker = p->payload_maker; /* ours from here on, reaped on every path */
+	if (!p->container || !p->container->rootfs || p->n_ttys > LXM_MAX_TTYS) {
+		drop_early_payload(&ctx, p->payload);
+		return -EINVAL;
+	}
 	*ret = (struct lxm_started){ .init_pidfd = -EBADF, .console_master = -EBADF, .console_slave = -EBADF };
 	for (unsigned i = 0; i < LXM_MAX_TTYS; i++)
 		ret->tty_masters[i] = ret->tty_slaves[i] = -EBADF;
@@ -301,8 +319,10 @@ int lxm_start(const struct lxm_start_params *p, struct lxm_started *ret)
 	/* An overlay rootfs is mounted on the host only until init runs: the container's mount
 	 * namespace keeps its own copy. */
 	r = lxm_storage_activate(p->container);
-	if (r < 0)
+	if (r < 0) {
+		drop_early_payload(&ctx, p->payload);
 		return r;
+	}
 	r = lxm_init_detect(p->container->rootfs, &ret->init);
 	if (r < 0)
 		log_debug_errno(r, "Could not detect the init of '%s', ignoring: %m", p->container->name);
@@ -365,14 +385,7 @@ int lxm_start(const struct lxm_start_params *p, struct lxm_started *ret)
 
 fail:
 	kill_and_reap(&ctx);
-	/* Made by the helper for a start that never reached step 'cgroup': gone again, as if it
-	 * had never been made. */
-	if (ctx.payload_maker > 0) {
-		bool made;
-		lxm_start_payload_reap(&ctx, &made);
-		if (made)
-			(void)lxm_cgroup_destroy(p->payload);
-	}
+	drop_early_payload(&ctx, p->payload);
 	lxm_storage_deactivate(p->container);
 	lxm_start_network_undo(&ctx);
 	lxm_start_ctx_done(&ctx);

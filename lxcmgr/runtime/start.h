@@ -51,6 +51,10 @@ struct lxm_start_params {
 	 * waits for an RCU grace period (6-17 ms on v1 here); two back to back share one. */
 	struct lxm_cgroup *self_cgroup;
 	unsigned n_ttys;                       /* /dev/tty1..N inside (<= LXM_MAX_TTYS) */
+	/* Optional (with create_payload): a process from lxm_start_payload_fork() already making
+	 * the payload cgroup; lxm_start() takes it over (reaps it whatever happens), else forks
+	 * its own. */
+	pid_t payload_maker;
 };
 
 struct lxm_started {
@@ -74,6 +78,13 @@ struct lxm_started {
  * "Child failed at step 'STEP': ERRNO-TEXT: WHAT" (or the parent step's own message), and -errno
  * is returned. The payload cgroup stays for the caller to remove. */
 int lxm_start(const struct lxm_start_params *p, struct lxm_started *ret);
+
+/* Forks a process that makes PAYLOAD (lxm_cgroup_create()) and exits: 0 when the exit status
+ * says it made it, for lxm_start_params.payload_maker; the caller must be single-threaded and
+ * fork it before anything whose fds it must not hold. Returns the pid, or -errno (then the start
+ * makes the cgroup itself). lxm_start_payload_wait() reaps it: whether it made the cgroup. */
+pid_t lxm_start_payload_fork(struct lxm_cgroup *payload);
+bool lxm_start_payload_wait(pid_t pid);
 
 /* The capability bounding set every container process keeps (init and exec): LXC's default drop
  * list (mac_admin mac_override sys_time sys_module sys_rawio) plus config security.cap_drop minus

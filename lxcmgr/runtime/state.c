@@ -3,6 +3,7 @@
 #include <inttypes.h>
 #include <limits.h>
 #include <signal.h>
+#include <stdio.h>
 #include <sys/stat.h>
 
 #include "cgroup/cgroup.h"
@@ -239,8 +240,23 @@ int lxm_state_read_init(const struct lxm_paths *paths, const char *name, bool *r
 	return 0;
 }
 
-/* Writes text to path through a temporary file and rename (no fsync: run files die with the boot). */
-static int write_atomic(const char *path, const char *text)
+/* Puts tmp in path's place atomically: readers see the old or the new file at every moment. A
+ * run file (no fsync: run files die with the boot) is swapped in with RENAME_EXCHANGE, and the old
+ * one, now at tmp, unlinked: a rename() over an existing file makes ext4 (auto_da_alloc) start
+ * writing the new file's data back first, ~0.25 ms here, paid twice on every start's path
+ * ('starting', then 'running') when RUN is on ext4 (a --root below /var/tmp). Where the swap
+ * cannot be done (no file yet: ENOENT; a file system without it: EINVAL), plain rename(). */
+static int replace_file(const char *tmp, const char *path, bool run_file)
+{
+	if (run_file && renameat2(AT_FDCWD, tmp, AT_FDCWD, path, RENAME_EXCHANGE) >= 0) {
+		(void)unlink(tmp);
+		return 0;
+	}
+	return rename(tmp, path) < 0 ? negative_errno() : 0;
+}
+
+/* Writes text to path through a temporary file and a rename (replace_file()). */
+static int write_atomic(const char *path, const char *text, bool run_file)
 {
 	_cleanup_free_ char *tmp = NULL;
 	if (asprintf(&tmp, "%s.tmp", path) < 0)
@@ -254,12 +270,10 @@ static int write_atomic(const char *path, const char *text)
 		unlink(tmp);
 		return r;
 	}
-	if (rename(tmp, path) < 0) {
-		int r = negative_errno();
+	int r = replace_file(tmp, path, run_file);
+	if (r < 0)
 		unlink(tmp);
-		return r;
-	}
-	return 0;
+	return r;
 }
 
 int lxm_state_write(const struct lxm_paths *paths, const char *name, const struct lxm_state_record *rec)
@@ -275,7 +289,7 @@ int lxm_state_write(const struct lxm_paths *paths, const char *name, const struc
 		 lxm_state_to_string(rec->state), (int)rec->init_pid, rec->init_start, (int)rec->monitor_pid,
 		 rec->monitor_start, rec->started_usec, rec->init_system ? rec->init_system : "unknown",
 		 rec->uuid ? rec->uuid : "");
-	return write_atomic(path, text);
+	return write_atomic(path, text, true);
 }
 
 int lxm_state_set_last_exit(const struct lxm_paths *paths, const char *name, const char *how)
@@ -284,7 +298,7 @@ int lxm_state_set_last_exit(const struct lxm_paths *paths, const char *name, con
 	if (asprintf(&path, "%s/%s/last_exit", paths->containers_dir, name) < 0 ||
 	    asprintf(&text, "%s\n", how) < 0)
 		return -ENOMEM;
-	return write_atomic(path, text);
+	return write_atomic(path, text, false); /* persistent: rename() keeps ext4's flush */
 }
 
 /* Kills and removes one of the container's cgroups; returns 1 when it had processes. */

@@ -6,7 +6,7 @@
 # /sys/fs/cgroup, /dev/console and the profile's mount rules are right.
 . "$(dirname "$0")/lib.sh"
 require_root "starts containers"
-plan 55
+plan 56
 
 : "${top_builddir:=$top_srcdir}"
 DRIVER=$top_builddir/tests/rt-start-driver
@@ -145,7 +145,10 @@ like "$(cat "$T/bb.out")" "signal 2" "init ended through reboot(2) halt (SIGINT 
 # Reboot: init must have installed its handler first (a PID 1 ignores signals it does not
 # handle), which SigCgt in its status shows.
 caught() { local m; m=$(awk '/^SigCgt/{print $2}' /proc/$1/status 2>/dev/null) && [ -n "$m" ] && (( (0x$m >> ($2 - 1)) & 1 )); }
+# steps/exec.c skips the rewrite only when the file already says "lxcmgr": other content is replaced
+printf 'other\n' >"$CT/bb/rootfs/run/systemd/container"
 check "busybox container starts again" start_ct bb
+is "$(cat "$CT/bb/rootfs/run/systemd/container")" "lxcmgr" "/run/systemd/container with other content is rewritten"
 for ((i = 0; i < 200; i++)); do caught "$PID" 15 && break; sleep 0.05; done
 kill -USR1 "$DPID"
 for ((i = 0; i < 200; i++)); do kill -0 "$DPID" 2>/dev/null || break; sleep 0.05; done

@@ -7,7 +7,7 @@
 require_root "boots containers"
 command -v tmux >/dev/null || { echo "1..0 # SKIP needs tmux"; exit 0; }
 
-plan 91
+plan 95
 
 new_root
 NAME=$(unique_name rb)
@@ -220,3 +220,15 @@ check "point init at a missing binary" lxcmgr config "$NAME" set init /sbin/no-s
 run_expect_exit 1 lxcmgr start "$NAME"
 like "$ERR" "Child failed at step 'exec'.*no-such-init" "the child's own error is printed"
 is "$(state_of "$NAME")-$(leftovers "$NAME")" "stopped-" "a failed start leaves nothing behind"
+
+# The monitor forks the payload cgroup's maker early in its setup (monitor.c); a setup failing
+# after that fork (here: the control socket's path is too long for a unix socket) must wait for
+# that helper before removing the cgroup, or the helper makes it after the rmdir: leaked.
+LONG="$ROOT/$(printf 'l%.0s' $(seq 1 90))"
+use_shared_cache "$LONG"
+check "create a container below a long --root" "$LXCMGR" --root "$LONG" create "$NAME" -t busybox
+LUUID=$(sed -n 's/^uuid *= *"\(.*\)"/\1/p' "$LONG/var/lib/lxcmgr/containers/$NAME/config")
+run_expect_exit 1 "$LXCMGR" --root "$LONG" start "$NAME"
+like "$ERR" "Control socket path .* is too long" "the monitor's setup failure is printed"
+is "$(ls -d /sys/fs/cgroup/*/lxcmgr.payload."$LUUID" /sys/fs/cgroup/lxcmgr.payload."$LUUID" 2>/dev/null; \
+	pgrep -f "__monitor $NAME " || true)" "" "a monitor setup failure leaves no payload cgroup and no monitor"

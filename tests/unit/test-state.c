@@ -168,6 +168,29 @@ static void test_read_init(void **state)
 	assert_int_equal(lxm_state_read_init(&paths, "nothing", &running, &pid, &start), -ENOENT);
 }
 
+/* A rewrite swaps the new file in (RENAME_EXCHANGE, state.c) and removes the old one: the last
+ * record wins and no temporary file is left behind. */
+static void test_rewrite_replaces(void **state)
+{
+	struct lxm_state_record rec = { .state = LXM_STATE_STARTING, .init_pid = 0, .monitor_pid = 4241 };
+	char tmp[512];
+	struct stat st;
+	bool running;
+	pid_t pid;
+	uint64_t start;
+
+	snprintf(tmp, sizeof(tmp), "%s/web/state.tmp", paths.run_dir);
+	for (int i = 1; i <= 3; i++) {
+		rec.state = i == 2 ? LXM_STATE_RUNNING : LXM_STATE_STARTING;
+		rec.init_pid = 1000 + i;
+		assert_int_equal(lxm_state_write(&paths, "web", &rec), 0);
+		assert_int_equal(lxm_state_read_init(&paths, "web", &running, &pid, &start), 0);
+		assert_int_equal(pid, 1000 + i);
+		assert_int_equal(running, i == 2);
+		assert_int_equal(stat(tmp, &st), -1);
+	}
+}
+
 static void test_starttime(void **state)
 {
 	uint64_t t;
@@ -195,6 +218,7 @@ int main(void)
 		cmocka_unit_test(test_lost_monitor_keeps_running),
 		cmocka_unit_test(test_init_parent_proves_monitor),
 		cmocka_unit_test(test_read_init),
+		cmocka_unit_test(test_rewrite_replaces),
 		cmocka_unit_test(test_starttime),
 		cmocka_unit_test(test_state_names),
 	};

@@ -22,36 +22,49 @@
  * helper alone: the device list is still written by step 'cgroup' before init joins, and if
  * the helper failed, step 'cgroup' makes the cgroup again itself and reports that error.
  * The monitor is single-threaded, so the forked copy may use libc; it only ends in _exit(). */
-void lxm_start_payload_early(struct lxm_start_ctx *ctx)
+pid_t lxm_start_payload_fork(struct lxm_cgroup *payload)
 {
-	pid_t pid;
+	pid_t pid = fork();
 
-	if (!ctx->params->payload || !ctx->params->create_payload)
-		return;
-	pid = fork();
-	if (pid < 0) {
-		log_debug_errno(errno, "Failed to fork the payload cgroup maker, step 'cgroup' makes it: %m");
-		return;
-	}
+	if (pid < 0)
+		return log_debug_errno(errno, "Failed to fork the payload cgroup maker, step 'cgroup' makes it: %m");
 	if (pid == 0)
-		_exit(lxm_cgroup_create(ctx->params->payload) < 0 ? EXIT_FAILURE : EXIT_SUCCESS);
-	ctx->payload_maker = pid;
+		_exit(lxm_cgroup_create(payload) < 0 ? EXIT_FAILURE : EXIT_SUCCESS);
+	return pid;
 }
 
-void lxm_start_payload_reap(struct lxm_start_ctx *ctx, bool *ret_made)
+bool lxm_start_payload_wait(pid_t pid)
 {
 	int status = 0;
 	pid_t r;
 
-	if (ret_made)
-		*ret_made = false;
-	if (ctx->payload_maker <= 0)
-		return;
-	while ((r = waitpid(ctx->payload_maker, &status, 0)) < 0 && errno == EINTR)
+	if (pid <= 0)
+		return false;
+	while ((r = waitpid(pid, &status, 0)) < 0 && errno == EINTR)
 		;
+	return r > 0 && WIFEXITED(status) && WEXITSTATUS(status) == EXIT_SUCCESS;
+}
+
+/* The caller's helper (lxm_start_params.payload_maker: the monitor forks it while it sets up),
+ * else our own. */
+void lxm_start_payload_early(struct lxm_start_ctx *ctx)
+{
+	pid_t pid;
+
+	if (ctx->payload_maker > 0 || !ctx->params->payload || !ctx->params->create_payload)
+		return;
+	pid = lxm_start_payload_fork(ctx->params->payload);
+	if (pid > 0)
+		ctx->payload_maker = pid;
+}
+
+void lxm_start_payload_reap(struct lxm_start_ctx *ctx, bool *ret_made)
+{
+	bool made = lxm_start_payload_wait(ctx->payload_maker);
+
 	ctx->payload_maker = 0;
 	if (ret_made)
-		*ret_made = r > 0 && WIFEXITED(status) && WEXITSTATUS(status) == EXIT_SUCCESS;
+		*ret_made = made;
 }
 
 int lxm_start_step_cgroup(struct lxm_start_ctx *ctx)

@@ -42,12 +42,28 @@ static int attach_console(struct lxm_start_ctx *ctx)
 	return 0;
 }
 
+/* Whether /run/systemd/container already says exactly "lxcmgr\n": on a rootfs without a /run
+ * tmpfs (busybox) it does from the second start on, and rewriting it (O_TRUNC + write on the
+ * rootfs's file system, 0.2-0.4 ms on ext4) sat right before the execve of init. */
+static bool container_file_current(void)
+{
+	_cleanup_close_ int fd = open("/run/systemd/container", O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC);
+	char buf[8];
+	struct stat st;
+
+	if (fd < 0 || fstat(fd, &st) < 0 || !S_ISREG(st.st_mode) || st.st_size != 7)
+		return false;
+	return read(fd, buf, sizeof(buf)) == 7 && memcmp(buf, "lxcmgr\n", 7) == 0;
+}
+
 /* systemd reads this (and rewrites it on its own /run); other inits and tools read it too.
  * Best effort: a read-only rootfs is legitimate. */
 static void write_container_file(void)
 {
 	_cleanup_close_ int fd = -EBADF;
 
+	if (container_file_current())
+		return;
 	(void)mkdir("/run", 0755);
 	(void)mkdir("/run/systemd", 0755);
 	fd = open("/run/systemd/container", O_WRONLY | O_CREAT | O_TRUNC | O_NOFOLLOW | O_CLOEXEC, 0444);
