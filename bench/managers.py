@@ -10,7 +10,9 @@ import subprocess
 import sys
 import time
 
-BENCH_BRIDGE = "lxmbench0"  # the benchmark's own bridge: no address, no uplink, no NAT
+# the benchmark's own bridge: no address, no uplink, no NAT; one per run (two runs at once, e.g.
+# of two builds, must not share or delete each other's)
+BENCH_BRIDGE = f"lxmbench{os.getpid() % 1000000}"
 
 # The ttys of every container: lxcmgr's default console.ttys (the benchmark leaves it as is), given
 # to LXC too (lxc.tty.max): each is a pty the manager allocates at start and, in a systemd
