@@ -6,6 +6,7 @@
 # leaves; what the direct path does not reproduce falls back to the mount; a configure that fails
 # leaves no container and no temporary behind (also in .staging, where overlay creates stage).
 . "$(dirname "$0")/lib.sh"
+. "$(dirname "$0")/fake-template.sh"
 require_root
 grep -qw overlay /proc/filesystems || modprobe overlay 2>/dev/null || true
 grep -qw overlay /proc/filesystems || { echo "1..0 # SKIP no overlayfs"; exit 0; }
@@ -16,38 +17,16 @@ WORK=$(mktemp -d /tmp/lxm-ovl-configure.XXXXXX)
 defer "rm -rf '$WORK'"
 mkdir -p "$WORK/templates"
 export LXCMGR_TEMPLATES_DIR=$WORK/templates
-ARCH=$(dpkg --print-architecture 2>/dev/null || echo amd64)
 C=$ROOT/var/lib/lxcmgr/containers
 major=$(uname -r | cut -d. -f1) minor=$(uname -r | cut -d. -f2)
 direct=yes
 [ "$major" -gt 6 ] || { [ "$major" -eq 6 ] && [ "$minor" -ge 6 ]; } || direct=no
 
-# A template declaring the standard configure; its release picks the shape of the rootfs.
-cat >"$WORK/templates/std" <<EOF
-#!/bin/sh
-set -e
-cmd=\$1; shift
-release=default; arch=$ARCH; init=busybox
-while [ \$# -gt 0 ]; do
-	case \$1 in
-	--rootfs) rootfs=\$2 ;; --name) name=\$2 ;; --result) result=\$2 ;;
-	--release) release=\$2 ;; --arch) arch=\$2 ;; --init) init=\$2 ;;
-	--mirror|--cache-dir) ;;
-	*) echo "unknown option \$1" >&2; exit 2 ;;
-	esac
-	shift 2
-done
-case \$cmd in
-defaults) printf 'release=%s\narch=%s\ninit=%s\nconfigure=standard\n' "\$release" "\$arch" "\$init" ;;
-build)
+# A template declaring the standard configure (its own configure must not run: it fails); its
+# release picks the shape of the rootfs.
+fake_template "$WORK/templates/std" configure=standard 'exit 1' <<EOF
 	python3 "$WORK/populate.py" "\$rootfs" "\$release"
-	printf 'release=%s\narch=%s\ninit=%s\n' "\$release" "\$arch" "\$init" >"\$result"
-	;;
-configure) exit 1 ;;
-*) exit 2 ;;
-esac
 EOF
-chmod +x "$WORK/templates/std"
 
 cat >"$WORK/populate.py" <<'EOF'
 import os, struct, sys

@@ -1,11 +1,14 @@
 #!/bin/bash
-# Sourced by the template tests (template-cache.sh, template-checksum.sh, create-clone.sh).
+# Sourced by the template tests (template-cache.sh, template-checksum.sh, create-clone.sh,
+# create-overlay-configure.sh).
 
-# fake_template FILE: writes an executable template following templates/CONTRACT.md whose build
-# runs the shell lines given on stdin (with $rootfs, $release, $arch, $init set; the caller's
-# here-document escapes them) and then writes the result file; configure writes etc/hostname.
+# fake_template FILE [DEFAULTS_EXTRA [CONFIGURE]]: writes an executable template following
+# templates/CONTRACT.md whose build runs the shell lines given on stdin (with $rootfs, $release,
+# $arch, $init set; the caller's here-document escapes them) and then writes the result file;
+# `defaults` also prints the line DEFAULTS_EXTRA when given (e.g. configure=standard); configure
+# runs CONFIGURE (default: writes etc/hostname).
 fake_template() {
-	local file=$1 arch
+	local file=$1 extra=${2:-} configure=${3:-'echo "$name" >"$rootfs/etc/hostname"'} arch
 	arch=$(dpkg --print-architecture 2>/dev/null || echo amd64)
 	{
 		cat <<EOF
@@ -23,17 +26,15 @@ while [ \$# -gt 0 ]; do
 	shift 2
 done
 case \$cmd in
-defaults) printf 'release=%s\narch=%s\ninit=%s\n' "\$release" "\$arch" "\$init" ;;
+defaults) printf 'release=%s\narch=%s\ninit=%s\n' "\$release" "\$arch" "\$init"${extra:+; echo '$extra'} ;;
 build)
 EOF
 		cat
 		cat <<'EOF'
 	printf 'release=%s\narch=%s\ninit=%s\n' "$release" "$arch" "$init" >"$result"
 	;;
-configure) echo "$name" >"$rootfs/etc/hostname" ;;
-*) exit 2 ;;
-esac
 EOF
+		printf 'configure) %s ;;\n*) exit 2 ;;\nesac\n' "$configure"
 	} >"$file"
 	chmod +x "$file"
 }
