@@ -15,8 +15,6 @@ defer "'$LXCMGR' --root '$ROOT' kill '$N' >/dev/null 2>&1 || true"
 
 state_key() { sed -n "s/^$1=//p" "$RUN/$N/state" 2>/dev/null; }
 state_of() { lxcmgr info "$N" --format json | sed -n 's/.*"state":"\([a-z]*\)".*/\1/p'; }
-gone() { [ ! -e "/proc/$1" ] || [ "$(awk '{print $3}' "/proc/$1/stat" 2>/dev/null)" = Z ]; }
-cgroups_of() { find /sys/fs/cgroup -maxdepth 2 -name "lxcmgr.*.$1" 2>/dev/null; }
 
 check "create a busybox container" lxcmgr create "$N" -t busybox
 for how in small full; do
@@ -32,6 +30,6 @@ for how in small full; do
 	is "$(state_of)" "frozen" "$how: it is frozen"
 	run_expect_exit 0 timeout 20 "$LXCMGR" --root "$ROOT" kill "$N"
 	is "$(state_of)" "stopped" "$how: stopped after the kill"
-	check "$how: init is gone" gone "$INIT"
+	check "$how: init is gone" proc_gone "$INIT"
 	is "$(cgroups_of "$UUID")" "" "$how: its cgroups are gone"
 done

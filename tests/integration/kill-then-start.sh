@@ -21,8 +21,6 @@ defer "'$LXCMGR' --root '$ROOT' kill '$N' >/dev/null 2>&1 || true"
 state_key() { sed -n "s/^$1=//p" "$RUN/$N/state" 2>/dev/null; }
 runs_small() { [ "$(readlink "/proc/$(state_key monitor_pid)/exe")" = "$(readlink -f "$(dirname "$LXCMGR")/lxcmgr-monitor")" ]; }
 state_of() { lxcmgr info "$N" --format json | sed -n 's/.*"state":"\([a-z]*\)".*/\1/p'; }
-gone() { [ ! -e "/proc/$1" ] || [ "$(awk '{print $3}' "/proc/$1/stat" 2>/dev/null)" = Z ]; }
-cgroups_of() { find /sys/fs/cgroup -maxdepth 2 -name "lxcmgr.*.$1" 2>/dev/null; }
 # processes whose command line names this root (monitors, inits are in the container's pid ns
 # but run from its rootfs below the root), other than this script's
 procs_of_root() { pgrep -f "$ROOT" | grep -vx "$$" || true; }
@@ -44,7 +42,7 @@ round() {
 	is "$(cat "$CT/$N/last_exit")" "killed" "round $i: last_exit is exactly 'killed'"
 	check "round $i: run directory gone" test ! -e "$RUN/$N"
 	is "$(cgroups_of "$uuid")" "" "round $i: cgroups gone"
-	check "round $i: monitor and init gone" bash -c "$(declare -f gone); gone '$mon' && gone '$init'"
+	check "round $i: monitor and init gone" bash -c "$(declare -f proc_gone); proc_gone '$mon' && proc_gone '$init'"
 	is "$(procs_of_root)$(mounts_of_root)" "" "round $i: no process or mount of the root left"
 }
 

@@ -149,6 +149,13 @@ _lib_exit() {
 }
 trap _lib_exit EXIT
 
+# proc_gone PID: the process has exited (gone, or a zombie its parent, pid 1 for a monitor, has
+# not reaped yet).
+proc_gone() { [ ! -e "/proc/$1" ] || [ "$(awk '{print $3}' "/proc/$1/stat" 2>/dev/null)" = Z ]; }
+
+# cgroups_of UUID: the container's cgroups (payload and its own monitor cgroup) in any hierarchy.
+cgroups_of() { find /sys/fs/cgroup -maxdepth 2 -name "lxcmgr.*.$1" 2>/dev/null; }
+
 # wait_for TRIES COMMAND...: runs COMMAND (quietly) every 0.1 s until it succeeds, at most TRIES
 # times; fails if it never did.
 wait_for() {

@@ -24,9 +24,6 @@ defer 'if [ -n "$OUTSIDER" ]; then kill -9 "$OUTSIDER" 2>/dev/null || true; fi'
 state_key() { sed -n "s/^$1=//p" "$RUN/$N/state" 2>/dev/null; }
 runs_small() { [ "$(readlink "/proc/$(state_key monitor_pid)/exe")" = "$(readlink -f "$(dirname "$LXCMGR")/lxcmgr-monitor")" ]; }
 state_of() { lxcmgr info "$N" --format json | sed -n 's/.*"state":"\([a-z]*\)".*/\1/p'; }
-# A process that has exited: gone, or a zombie its parent (pid 1 for a monitor) has not reaped yet
-gone() { [ ! -e "/proc/$1" ] || [ "$(awk '{print $3}' "/proc/$1/stat" 2>/dev/null)" = Z ]; }
-cgroups_of() { find /sys/fs/cgroup -maxdepth 2 -name "lxcmgr.*.$1" 2>/dev/null; }
 fast_killed() { grep -c "tearing it down in the small monitor" "$CT/$N/monitor.log" || true; }
 
 start_small() {
@@ -57,10 +54,10 @@ is "$(state_of)" "stopped" "state says stopped right after"
 is "$(cat "$CT/$N/last_exit")" "killed" "last_exit is killed"
 is "$(cgroups_of "$UUID")" "" "payload and monitor cgroups are gone (the payload's sub-cgroup too)"
 check "the run directory is gone" test ! -e "$RUN/$N"
-check "init is gone" gone "$INIT"
-check "the monitor is gone" gone "$MON"
+check "init is gone" proc_gone "$INIT"
+check "the monitor is gone" proc_gone "$MON"
 wait "$OUTSIDER" 2>/dev/null || true
-check "a payload-cgroup process outside the pid namespace was killed" gone "$OUTSIDER"
+check "a payload-cgroup process outside the pid namespace was killed" proc_gone "$OUTSIDER"
 OUTSIDER=
 is "$(fast_killed)" "1" "the small monitor did it (no exec back into lxcmgr)"
 like "$(cat "$CT/$N/monitor.log")" "Container stopped: killed" "monitor.log says how it ended"
