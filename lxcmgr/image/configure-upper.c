@@ -127,10 +127,12 @@ static int copy_xattrs(int lfd, int ufd)
 static int copy_up_dir(const struct upper_ctx *c, int lparent, int uparent, const char *name, int lfd, int *ret)
 {
 	_cleanup_close_ int ufd = -EBADF;
-	struct stat st;
+	struct stat st, pst;
 	int r;
 
-	if (fstat(lfd, &st) < 0)
+	/* pst: the parent's times before the new entry bumps them; put back at the end, as overlayfs
+	 * does after a copy-up (a copied-up parent keeps its lower mtime) */
+	if (fstat(lfd, &st) < 0 || fstat(uparent, &pst) < 0)
 		return negative_errno();
 	if (mkdirat(uparent, name, 0700) < 0)
 		return negative_errno();
@@ -143,7 +145,8 @@ static int copy_up_dir(const struct upper_ctx *c, int lparent, int uparent, cons
 		return negative_errno();
 	if (futimens(ufd, (struct timespec[]){ st.st_atim, st.st_mtim }) < 0)
 		return negative_errno();
-	if (fsetxattr(uparent, OVL_XATTR "impure", "y", 1, 0) < 0)
+	if (fsetxattr(uparent, OVL_XATTR "impure", "y", 1, 0) < 0 ||
+	    futimens(uparent, (struct timespec[]){ pst.st_atim, pst.st_mtim }) < 0)
 		return negative_errno();
 	*ret = TAKE_FD(ufd);
 	return 0;
