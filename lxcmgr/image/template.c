@@ -179,17 +179,33 @@ static int clone_base(const struct lxm_paths *paths, const struct lxm_cache_meta
 	return 0;
 }
 
+/* Tells the caller what the rootfs will be before it is filled (req->on_cached). */
+static int announce(const struct lxm_template_request *req, const struct lxm_cache_meta *m, bool standard)
+{
+	_cleanup_(lxm_template_result_done) struct lxm_template_result what = {};
+	int r;
+
+	if (!req->on_cached)
+		return 0;
+	if ((r = result_from(&what, m->release, m->arch, m->init, true)) < 0)
+		return r;
+	what.configure_standard = standard;
+	return req->on_cached(req->on_cached_data, &what);
+}
+
 /* Unpacks a cache entry into rootfs. -ENOENT: not cached; -EBADMSG: corrupt entry (removed). */
-static int from_cache(const struct lxm_paths *paths, const char *key, const char *rootfs, bool progress,
-		      struct lxm_template_result *ret)
+static int from_cache(const struct lxm_paths *paths, const struct lxm_template_request *req, const char *key,
+		      const char *rootfs, bool standard, struct lxm_template_result *ret)
 {
 	_cleanup_(lxm_cache_meta_done) struct lxm_cache_meta m = {};
 	_cleanup_free_ char *tarball = NULL;
-	struct lxm_extract_opts opts = { .progress = progress };
+	struct lxm_extract_opts opts = { .progress = req->progress };
 	int r;
 
 	r = lxm_cache_read(paths, key, &m);
 	if (r == -ENOENT)
+		return r;
+	if (r >= 0 && (r = announce(req, &m, standard)) < 0)
 		return r;
 	if (r >= 0 && (r = clone_base(paths, &m, rootfs)) > 0)
 		return result_from(ret, m.release, m.arch, m.init, true);
@@ -298,7 +314,7 @@ static int build(const struct lxm_paths *paths, const struct lxm_template_reques
 		lxm_cache_clean_stale(paths, m.key);
 		if (!rootfs)
 			return ensure_cached(paths, path, req, &m, ret);
-		r = from_cache(paths, m.key, rootfs, req->progress, ret);
+		r = from_cache(paths, req, m.key, rootfs, *ret_standard, ret);
 		if (r != -ENOENT && r != -EBADMSG)
 			return r;
 	}
@@ -340,6 +356,29 @@ int lxm_template_resolve(const struct lxm_paths *paths, const struct lxm_templat
 		return r;
 	*ret = (struct lxm_template_result){ .release = TAKE_PTR(rel), .arch = TAKE_PTR(arch),
 					     .init_system = TAKE_PTR(init), .configure_standard = standard };
+	return 0;
+}
+
+int lxm_template_cached_size(const struct lxm_paths *paths, const struct lxm_template_request *req,
+			     uint64_t *ret_size)
+{
+	_cleanup_(lxm_cache_meta_done) struct lxm_cache_meta m = {};
+	_cleanup_free_ char *path = NULL, *rel = NULL, *arch = NULL, *init = NULL, *key = NULL;
+	bool standard = false;
+	int r;
+
+	if (req->no_cache)
+		return -ENOENT;
+	r = lxm_template_find(paths, req->template_name, &path);
+	if (r >= 0)
+		r = resolve_defaults(paths, path, req, &rel, &arch, &init, &standard);
+	if (r >= 0)
+		r = lxm_cache_key(req->template_name, rel, arch, init, &key, NULL, NULL, NULL);
+	if (r >= 0)
+		r = lxm_cache_read(paths, key, &m);
+	if (r < 0)
+		return r;
+	*ret_size = m.size;
 	return 0;
 }
 

@@ -6,8 +6,11 @@
 #pragma once
 
 #include <stdbool.h>
+#include <stdint.h>
 
 #include "core/paths.h"
+
+struct lxm_template_result;
 
 struct lxm_template_request {
 	const char *template_name; /* "busybox", "debian", ... (a script in templates_dir) */
@@ -18,6 +21,10 @@ struct lxm_template_request {
 	const char *name;          /* container name (hostname) */
 	bool no_cache;
 	bool progress;
+	/* Optional: called once from a warm cache entry, with what the rootfs will be, before the
+	 * rootfs is filled (create renders and syncs its config meanwhile). < 0 aborts the build. */
+	int (*on_cached)(void *data, const struct lxm_template_result *what);
+	void *on_cached_data;
 };
 
 /* What was produced, filled in from the template's output / the cache metadata. */
@@ -60,3 +67,8 @@ int lxm_template_resolve(const struct lxm_paths *paths, const struct lxm_templat
  * running the template's "configure". */
 int lxm_template_configure_auto(const struct lxm_paths *paths, const struct lxm_template_request *req,
 				const char *rootfs);
+
+/* The size of the cache entry (its compressed tarball) a build of req would use, without a lock
+ * (a hint: the entry may change before the build). -ENOENT: none, or req->no_cache. */
+int lxm_template_cached_size(const struct lxm_paths *paths, const struct lxm_template_request *req,
+			     uint64_t *ret_size);
