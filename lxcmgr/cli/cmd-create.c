@@ -376,25 +376,6 @@ static void release_ids(const char *config)
 	(void)lxm_idmap_release(lxm_cfg_str(cfg, "uuid"), &files);
 }
 
-/* Rootfs trees up to this size of their cached tarball are staged (store.h): the busybox
- * template's is ~1 MiB (~310 names), Debian's ~45 MiB (~10,000). */
-#define SMALL_ROOTFS_MAX (8ULL << 20)
-
-/* Whether the rootfs will be a small tree from the warm cache. A new container's directory in
- * the T-marked containers directory costs an Orlov search over every block group (0.2-3 ms
- * measured per mkdtemp), worth it for a big tree whose inodes then start a block group of their
- * own (store.c's mark_topdir()), not for a few hundred inodes. */
-static bool small_rootfs(struct lxm_context *ctx, const struct create_args *a)
-{
-	struct lxm_template_request req = { .template_name = a->template_name, .release = a->release,
-					    .arch = a->arch, .init = a->init, .no_cache = a->no_cache };
-	uint64_t size;
-
-	if (a->from || lxm_template_cached_size(&ctx->paths, &req, &size) < 0)
-		return false;
-	return size <= SMALL_ROOTFS_MAX;
-}
-
 static int create_locked(struct lxm_context *ctx, const struct create_args *a)
 {
 	struct lxm_store_txn t = LXM_STORE_TXN_INIT;
@@ -407,9 +388,10 @@ static int create_locked(struct lxm_context *ctx, const struct create_args *a)
 	int r;
 
 	(void)lxm_store_gc(&ctx->paths);
-	/* overlay, or a small rootfs: staged outside the T-marked containers directory (store.h) */
-	r = overlay || (!btrfs && small_rootfs(ctx, a)) ? lxm_store_txn_begin_staged(&ctx->paths, a->name, &t)
-							 : lxm_store_txn_begin(&ctx->paths, a->name, &t);
+	/* overlay: a few files, staged outside the T-marked containers directory (store.h); a dir
+	 * rootfs is not: in a create/destroy loop its ~300 new inodes next to the ones just freed cost
+	 * more (ext4 skips recently freed inodes) than the T-marked directory's search (measured) */
+	r = overlay ? lxm_store_txn_begin_staged(&ctx->paths, a->name, &t) : lxm_store_txn_begin(&ctx->paths, a->name, &t);
 	if (r < 0)
 		return r;
 	if (btrfs && (r = lxm_storage_btrfs_rootfs(t.tmp_rootfs)) < 0) {

@@ -27,6 +27,7 @@ tests_unit_test_template_cache_SOURCES = tests/unit/test-template-cache.c
 tests_unit_test_template_cache_CFLAGS = $(LXM_UNIT_CFLAGS)
 tests_unit_test_template_cache_LDADD = $(LXM_UNIT_LIBS)
 INTEGRATION_TESTS += tests/integration/template-checksum.sh tests/integration/create-clone.sh
+INTEGRATION_TESTS += tests/integration/create-dir-warm.sh
 
 UNIT_TESTS += tests/unit/test-configure-standard
 tests_unit_test_configure_standard_SOURCES = tests/unit/test-configure-standard.c

@@ -359,29 +359,6 @@ int lxm_template_resolve(const struct lxm_paths *paths, const struct lxm_templat
 	return 0;
 }
 
-int lxm_template_cached_size(const struct lxm_paths *paths, const struct lxm_template_request *req,
-			     uint64_t *ret_size)
-{
-	_cleanup_(lxm_cache_meta_done) struct lxm_cache_meta m = {};
-	_cleanup_free_ char *path = NULL, *rel = NULL, *arch = NULL, *init = NULL, *key = NULL;
-	bool standard = false;
-	int r;
-
-	if (req->no_cache)
-		return -ENOENT;
-	r = lxm_template_find(paths, req->template_name, &path);
-	if (r >= 0)
-		r = resolve_defaults(paths, path, req, &rel, &arch, &init, &standard);
-	if (r >= 0)
-		r = lxm_cache_key(req->template_name, rel, arch, init, &key, NULL, NULL, NULL);
-	if (r >= 0)
-		r = lxm_cache_read(paths, key, &m);
-	if (r < 0)
-		return r;
-	*ret_size = m.size;
-	return 0;
-}
-
 int lxm_template_configure_auto(const struct lxm_paths *paths, const struct lxm_template_request *req,
 				const char *rootfs)
 {

@@ -6,7 +6,6 @@
 #pragma once
 
 #include <stdbool.h>
-#include <stdint.h>
 
 #include "core/paths.h"
 
@@ -68,7 +67,3 @@ int lxm_template_resolve(const struct lxm_paths *paths, const struct lxm_templat
 int lxm_template_configure_auto(const struct lxm_paths *paths, const struct lxm_template_request *req,
 				const char *rootfs);
 
-/* The size of the cache entry (its compressed tarball) a build of req would use, without a lock
- * (a hint: the entry may change before the build). -ENOENT: none, or req->no_cache. */
-int lxm_template_cached_size(const struct lxm_paths *paths, const struct lxm_template_request *req,
-			     uint64_t *ret_size);
