@@ -19,6 +19,7 @@ liblxcmgr_a_SOURCES += \
 	lxcmgr/image/template-run.c lxcmgr/image/template-run.h \
 	lxcmgr/image/template.c lxcmgr/image/template.h \
 	lxcmgr/image/template-defaults.c lxcmgr/image/template-defaults.h \
+	lxcmgr/image/template-rev.c lxcmgr/image/template-rev.h \
 	lxcmgr/image/tree-clone.c lxcmgr/image/tree-clone.h
 lxcmgr_lxcmgr_SOURCES += lxcmgr/cli/cmd-template.c
 INTEGRATION_TESTS += tests/integration/template-cache.sh

@@ -137,6 +137,10 @@ static int run_build(const struct lxm_paths *paths, const char *path, const stru
 		argv[n++] = (char *)"--mirror", argv[n++] = (char *)req->mirror;
 
 	log_info("Building '%s' with template '%s'", m->key, m->template_name);
+	/* the template as it is when it runs: `template list` calls the entry outdated once it changes
+	 * (unreadable: "" = not recorded, outdated too) */
+	if (lxm_template_rev(path, m->template_rev) < 0)
+		m->template_rev[0] = '\0';
 	r = lxm_template_run(m->template_name, argv, req->progress, NULL);
 	if (r >= 0)
 		r = read_file(result, &text);
