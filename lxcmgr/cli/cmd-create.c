@@ -132,6 +132,7 @@ static int create_from_template(struct lxm_context *ctx, const struct create_arg
 		.progress = !a->quiet && isatty(STDERR_FILENO),
 		.on_cached = early ? early_config_write : NULL,
 		.on_cached_data = early,
+		.configures_standard = true, /* below */
 	};
 	struct lxm_template_result tr = {};
 	int r = lxm_template_build(&ctx->paths, &req, rootfs, &tr);

@@ -163,7 +163,8 @@ static int run_build(const struct lxm_paths *paths, const char *path, const stru
 /* When the entry's base is unpacked already (the first overlay create of it made it), a copy of
  * it is what unpacking the tarball would give, for a fraction of the work. 1: copied; 0: no base,
  * or the copy failed and rootfs is empty again (the caller unpacks the tarball). */
-static int clone_base(const struct lxm_paths *paths, const struct lxm_cache_meta *m, const char *rootfs)
+static int clone_base(const struct lxm_paths *paths, const struct lxm_cache_meta *m, const char *rootfs,
+		      bool configured)
 {
 	_cleanup_free_ char *base = NULL;
 	struct stat st;
@@ -171,7 +172,7 @@ static int clone_base(const struct lxm_paths *paths, const struct lxm_cache_meta
 
 	if (lxm_cache_base_path(paths, m, &base) < 0 || lstat(base, &st) < 0 || !S_ISDIR(st.st_mode))
 		return 0;
-	r = lxm_image_tree_clone(base, rootfs);
+	r = lxm_image_tree_clone_skip(base, rootfs, configured ? lxm_configure_standard_replaces : NULL);
 	if (r >= 0) {
 		log_debug("Copied '%s' from its unpacked base '%s'", m->key, base);
 		return 1;
@@ -211,7 +212,7 @@ static int from_cache(const struct lxm_paths *paths, const struct lxm_template_r
 		return r;
 	if (r >= 0 && (r = announce(req, &m, standard)) < 0)
 		return r;
-	if (r >= 0 && (r = clone_base(paths, &m, rootfs)) > 0)
+	if (r >= 0 && (r = clone_base(paths, &m, rootfs, standard && req->configures_standard)) > 0)
 		return result_from(ret, m.release, m.arch, m.init, true);
 	/* The sha256 is checked while unpacking (one read of the tarball): a mismatch is -EBADMSG,
 	 * handled below like a corrupt entry, before the rootfs is used for anything. */

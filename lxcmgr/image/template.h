@@ -24,6 +24,9 @@ struct lxm_template_request {
 	 * rootfs is filled (create renders and syncs its config meanwhile). < 0 aborts the build. */
 	int (*on_cached)(void *data, const struct lxm_template_result *what);
 	void *on_cached_data;
+	/* The caller runs lxm_template_configure_standard() on the rootfs right after when the
+	 * template declares it: the files it replaces are then not copied from the unpacked base. */
+	bool configures_standard;
 };
 
 /* What was produced, filled in from the template's output / the cache metadata. */

@@ -5,11 +5,12 @@
 # in the middle of the copy leaves nothing visible (and the next command removes the temporary),
 # a config changed after the early write (an id shift's record, a corrupt entry built again)
 # replaces the early one, and the hard links of the copy (linked from readdir's inode numbers)
-# are links among the copies only.
+# are links among the copies only; the files the standard configure replaces are written once,
+# not copied first.
 . "$(dirname "$0")/lib.sh"
 require_root
 command -v strace >/dev/null || { echo "1..0 # SKIP needs strace"; exit 0; }
-plan 16
+plan 20
 
 new_root
 WORK=$(mktemp -d /tmp/lxm-create-dir-warm.XXXXXX)
@@ -23,9 +24,11 @@ C=$ROOT/var/lib/lxcmgr/containers
 # One binary with 20 more names (two directories), as the busybox template's applets.
 for t in warm cold; do
 	fake_template "$WORK/templates/$t" configure=standard <<'EOF'
-	mkdir -p "$rootfs/etc" "$rootfs/bin" "$rootfs/usr/bin" "$rootfs/var/lib"
+	mkdir -p "$rootfs/etc" "$rootfs/bin" "$rootfs/usr/bin" "$rootfs/var/lib/dbus"
 	echo localhost >"$rootfs/etc/hostname"
-	: >"$rootfs/etc/machine-id"
+	echo "127.0.0.1 localhost" >"$rootfs/etc/hosts"
+	echo 0123456789abcdef0123456789abcdef >"$rootfs/etc/machine-id"
+	echo 0123456789abcdef0123456789abcdef >"$rootfs/var/lib/dbus/machine-id"
 	head -c 400000 /dev/urandom >"$rootfs/bin/busybox"
 	chmod 755 "$rootfs/bin/busybox"
 	for i in $(seq 1 10); do ln "$rootfs/bin/busybox" "$rootfs/bin/a$i"; ln "$rootfs/bin/busybox" "$rootfs/usr/bin/b$i"; done
@@ -77,6 +80,12 @@ like "$cfg" "template    = \"warm\"" "the config names the template"
 like "$cfg" "release     = \"default\".*arch        = \"$ARCH\".*init_system = \"busybox\"" \
 	"and the release, arch and init of the cache entry"
 is "$(cat "$C/a1/rootfs/etc/hostname")" "a1" "the rootfs is configured for its own name"
+like "$(cat "$C/a1/rootfs/etc/hosts")" $'127.0.1.1\ta1' "hosts names it"
+is "$(stat -c '%s %a' "$C/a1/rootfs/etc/machine-id")" "0 444" "machine-id is empty and read-only"
+is "$(readlink "$C/a1/rootfs/var/lib/dbus/machine-id")" "/etc/machine-id" "dbus' machine-id is the link to it"
+# The standard configure replaces them: not copied first (the copy creates files 0600)
+unlike "$(grep -E '"(hostname|hosts|machine-id)", O_WRONLY\|O_CREAT\|O_EXCL.*, 0600\)' "$WORK/a1.trace" || true)" . \
+	"the files the configure step replaces are not copied from the base"
 
 # 7-9: hard links among the copies
 is "$(stat -c %h "$C/a1/rootfs/bin/busybox")" 21 "the binary's 21 names are links of one copy"
