@@ -45,31 +45,35 @@ noleak() { ASAN_OPTIONS="${ASAN_OPTIONS/detect_leaks=1/detect_leaks=0}" "$@"; }
 # 1-6: the early config, synced before the rename
 noleak strace -f -qq -e trace=openat,fsync,linkat,renameat2 -o "$WORK/a1.trace" "$LXCMGR" --root "$ROOT" create a1 -t warm
 cat >"$WORK/order.py" <<'EOF'
-# Prints: the config's fd, whether it was opened before the first linkat, whether an fsync of it
-# returned before the renameat2 of the temporary (strace -f output, threads interleaved).
+# Prints: whether the config was created in the temporary, whether that was before the first
+# linkat, whether an fsync of its fd returned before the renameat2 of the temporary began
+# (strace -f output: a call another thread interrupts is split into "<unfinished ...>" and
+# "<... NAME resumed>" lines, joined here; start and end are line numbers).
 import re, sys
-lines = open(sys.argv[1]).read().splitlines()
-fd = first_link = opened = synced = rename = None
-pending = {}
-for i, l in enumerate(lines):
-    m = re.match(r'(\d+) openat\(.*/\.tmp-[^"]*/config", O_WRONLY\|O_CREAT\|O_EXCL.* = (\d+)$', l)
-    if m and fd is None:
-        fd, opened = m.group(2), i
-    if first_link is None and re.match(r'\d+ linkat\(', l):
-        first_link = i
-    m = re.match(r'(\d+) fsync\((\d+)(.*)', l)
-    if m and fd is not None and m.group(2) == fd:
-        if 'unfinished' in m.group(3):
-            pending[m.group(1)] = True
-        elif synced is None and m.group(3).endswith('= 0'):
-            synced = i
-    m = re.match(r'(\d+) <\.\.\. fsync resumed>.*= 0$', l)
-    if m and pending.pop(m.group(1), None) and synced is None:
-        synced = i
-    if rename is None and re.match(r'\d+ renameat2\(.*\.tmp-', l):
-        rename = i
-print(fd is not None, opened is not None and first_link is not None and opened < first_link,
-      synced is not None and rename is not None and synced < rename)
+calls, pending = [], {}
+for i, l in enumerate(open(sys.argv[1]).read().splitlines()):
+    m = re.match(r'(\d+) (.*)', l)
+    if not m:
+        continue
+    pid, rest = m.groups()
+    if rest.endswith('<unfinished ...>'):
+        pending[pid] = (i, rest[:-len('<unfinished ...>')])
+        continue
+    r = re.match(r'<\.\.\. \w+ resumed>(.*)', rest)
+    start = i
+    if r and pid in pending:
+        start, head = pending.pop(pid)
+        rest = head + r.group(1)
+    c = re.match(r'(\w+)\((.*)\) += (-?\d+)', rest)
+    if c:
+        calls.append((c.group(1), c.group(2).strip(), c.group(3), start, i))
+cfg = [c for c in calls if c[0] == 'openat' and re.search(r'/\.tmp-[^"]*/config", O_WRONLY\|O_CREAT\|O_EXCL', c[1])]
+links = [c for c in calls if c[0] == 'linkat']
+renames = [c for c in calls if c[0] == 'renameat2' and '.tmp-' in c[1]]
+fd = cfg[0][2] if cfg else None
+syncs = [c for c in calls if c[0] == 'fsync' and c[1] == fd and c[2] == '0']
+print(fd is not None, bool(cfg and links) and cfg[0][4] < links[0][3],
+      bool(syncs and renames) and syncs[0][4] < renames[0][3])
 EOF
 read -r has_fd before_copy synced_first < <(python3 "$WORK/order.py" "$WORK/a1.trace")
 is "$has_fd" True "the create wrote a config in its temporary"
