@@ -69,4 +69,3 @@ int lxm_template_resolve(const struct lxm_paths *paths, const struct lxm_templat
  * running the template's "configure". */
 int lxm_template_configure_auto(const struct lxm_paths *paths, const struct lxm_template_request *req,
 				const char *rootfs);
-

@@ -253,10 +253,13 @@ static int clone_subdir(struct clone_ctx *c, int sdir, int ddir, const char *nam
 /* Whether name in the current directory is one of c->skip. */
 static bool skipped(const struct clone_ctx *c, const char *name)
 {
-	for (const char *const *s = c->skip; s && *s; s++)
-		if (c->plen ? strncmp(*s, c->path, c->plen) == 0 && (*s)[c->plen] == '/' && STREQ(*s + c->plen + 1, name)
-			    : STREQ(*s, name))
+	for (const char *const *s = c->skip; s && *s; s++) {
+		if (!c->plen && STREQ(*s, name))
 			return true;
+		if (c->plen && strncmp(*s, c->path, c->plen) == 0 && (*s)[c->plen] == '/' &&
+		    STREQ(*s + c->plen + 1, name))
+			return true;
+	}
 	return false;
 }
 
