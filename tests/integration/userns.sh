@@ -6,7 +6,7 @@
 . "$(dirname "$0")/lib.sh"
 require_root "starts containers"
 
-plan 15
+plan 16
 
 : "${top_builddir:=$top_srcdir}"
 export LXCMGR_PROFILES_DIR=${LXCMGR_PROFILES_DIR:-$top_srcdir/configs}
@@ -25,7 +25,11 @@ done
 mkdir -p "$CT/u/rootfs"
 "$LXCMGR_TEMPLATES_DIR/busybox" build --rootfs "$CT/u/rootfs" --name u --result "$T/bb.result" >"$T/bb.log" 2>&1
 uuid=$(cat /proc/sys/kernel/random/uuid)
-printf 'name = "u"\nuuid = "%s"\nsecurity {\n  privileged = false\n}\n' "$uuid" >"$CT/u/config"
+# init's first instruction records who owns its cgroups: the hand-over (step 'limits', the
+# limits right after it) must be done before init runs, though the child waits for it late.
+printf 'name = "u"\nuuid = "%s"\ninit = "/first"\nsecurity {\n  privileged = false\n}\n' "$uuid" >"$CT/u/config"
+printf '#!/bin/sh\nstat -c %%u:%%g /sys/fs/cgroup/pids >/owner-at-exec\nexec /sbin/init\n' >"$CT/u/rootfs/first"
+chmod 755 "$CT/u/rootfs/first"
 defer "for d in /sys/fs/cgroup/*/lxcmgr.payload.$uuid /sys/fs/cgroup/lxcmgr.payload.$uuid; do [ -d \"\$d\" ] && rmdir \"\$d\"; done 2>/dev/null; true"
 
 "$DRIVER" --root "$ROOT" u >"$T/u.out" 2>"$T/u.err" &
@@ -50,6 +54,8 @@ check "a file root creates inside" in_ct touch /root/made-inside
 is "$(stat -c %u "$CT/u/rootfs/root/made-inside")" "0" "is owned by 0 on disk (id-mapped rootfs, no ownership shift)"
 is "$(stat -c %u /proc/$PID/root/root/made-inside)" "$start" "and by the mapped uid seen through the container's mount"
 check "mknod of a device is refused inside" in_ct sh -c '! mknod /tmp/sda b 8 0 2>/dev/null'
+for ((i = 0; i < 100; i++)); do [ -s "$CT/u/rootfs/owner-at-exec" ] && break; sleep 0.05; done
+is "$(cat "$CT/u/rootfs/owner-at-exec" 2>&1)" "0:0" "at init's first instruction its cgroup is handed to its root already"
 # The network namespace is made by a helper that joins the container's user namespace first
 # (steps/network.c): it must be owned by that user namespace, as if init had unshared it, so root
 # inside administers its own links and sysctls and nothing of the host's.
