@@ -1,4 +1,5 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
+#include "networking/netns.h"
 #include "runtime/net-forward.h"
 #include "runtime/net-rootfs.h"
 #include "runtime/net-setup.h"
@@ -12,8 +13,9 @@ static const char *container_uuid(const struct lxm_container *c)
 	return o && cfg_opt_size(o) > 0 && o->type == CFGT_STR ? cfg_opt_getnstr(o, 0) : NULL;
 }
 
-int lxm_net_start(const struct lxm_paths *paths, const struct lxm_container *c, int ns)
+int lxm_net_start(const struct lxm_paths *paths, const struct lxm_container *c, pid_t pid)
 {
+	_cleanup_close_ int ns = -EBADF;
 	struct lxm_net_state st = {};
 	const char *uuid = container_uuid(c);
 	int r;
@@ -23,6 +25,9 @@ int lxm_net_start(const struct lxm_paths *paths, const struct lxm_container *c, 
 	/* Host link names and MACs derive from the uuid; without one they could collide. */
 	if (IS_EMPTY(uuid))
 		return log_error_errno(-EINVAL, "Container '%s' has no uuid in '%s'", c->name, c->config_path);
+	r = lxm_netns_open_pid(pid, &ns);
+	if (r < 0)
+		return log_error_errno(r, "Failed to open the network namespace of the container's init: %m");
 	r = lxm_net_setup_host(paths, c->config, c->name, uuid, ns, &st);
 	if (r >= 0)
 		r = lxm_net_setup_inside(&st, ns);

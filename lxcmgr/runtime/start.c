@@ -26,8 +26,6 @@ void lxm_start_ctx_init(struct lxm_start_ctx *ctx, const struct lxm_start_params
 		.console_slave = -EBADF,
 		.tree_fd = -EBADF,
 		.lower_fd = -EBADF,
-		.netns_sock = -EBADF,
-		.netns_fd = -EBADF,
 	};
 	for (unsigned i = 0; i < LXM_MAX_TTYS; i++)
 		ctx->tty_masters[i] = ctx->tty_slaves[i] = -EBADF;
@@ -36,8 +34,6 @@ void lxm_start_ctx_init(struct lxm_start_ctx *ctx, const struct lxm_start_params
 void lxm_start_ctx_done(struct lxm_start_ctx *ctx)
 {
 	lxm_start_payload_reap(ctx, NULL);
-	lxm_start_netns_reap(ctx);
-	closep(&ctx->netns_fd);
 	lxm_seccomp_free(ctx->seccomp);
 	free(ctx->apparmor_profile);
 	closep(&ctx->tree_fd);
@@ -81,10 +77,9 @@ static const struct {
 } child_steps[] = {
 	{ LXM_STEP_ROOTFS, lxm_child_step_rootfs },
 	{ LXM_STEP_MOUNTS, lxm_child_step_mounts },
-	{ LXM_STEP_DEV, lxm_child_step_dev },
-	{ LXM_STEP_NETNS, lxm_child_step_netns }, /* own network namespace only */
 	{ LXM_STEP_PROC, lxm_child_step_proc },
 	{ LXM_STEP_SYS, lxm_child_step_sys },
+	{ LXM_STEP_DEV, lxm_child_step_dev },
 	{ LXM_STEP_CGROUPFS, lxm_child_step_cgroupfs },
 	{ LXM_STEP_CONSOLE, lxm_child_step_console },
 	{ LXM_STEP_NETWORK, lxm_child_step_network },
@@ -104,11 +99,10 @@ static _noreturn_ void child_fail(struct lxm_start_ctx *ctx, enum lxm_step step,
 /* The child: never returns; ends in execve() of init or _exit().
  *
  * Ordering (parent | child):
- *   'clone': forks the netns maker      | '/' private (user namespace), record 'clone'
- *   idmap, overlay                      | waits for both
- *   netns (the maker's namespace, sent  | rootfs, mounts, dev; waits for 'netns', joins it
- *   with the record)                    |   (before proc: /proc/sys/net, and sysfs, are the
- *   cgroup (attach), network, limits    |   namespace's own); proc, sys: meanwhile
+ *   'clone': -                           | '/' private (user namespace), record 'clone'
+ *   idmap, overlay                      | netns (record 'netns'); waits for both
+ *   cgroup (attach), network (after     | rootfs, mounts, proc, sys, dev: meanwhile
+ *   record 'netns'), limits             |
  *   joins the monitor cgroup            | waits for 'cgroup', unshares the cgroup namespace
  *   -                                   | cgroupfs, console, network (lo), pivot_root,
  *                                       |   hostname, capabilities, lsm; waits for
@@ -134,6 +128,14 @@ static _noreturn_ void child_main(struct lxm_start_ctx *ctx)
 		child_fail(ctx, LXM_STEP_CLONE, r);
 	if (lxm_sync_send(ctx->sync_fd, LXM_STEP_CLONE) < 0)
 		_exit(EXIT_FAILURE);
+	/* Step 'netns' (steps/network.c), while the parent writes the id maps. */
+	if (ctx->own_netns) {
+		r = lxm_child_step_netns(ctx);
+		if (r < 0)
+			child_fail(ctx, LXM_STEP_NETNS, r);
+		if (lxm_sync_send(ctx->sync_fd, LXM_STEP_NETNS) < 0)
+			_exit(EXIT_FAILURE);
+	}
 	/* With a user namespace, nothing may be mounted before the id maps exist, nor before an
 	 * overlay rootfs is mounted over its id-mapped layers. */
 	if (lxm_sync_wait(ctx->sync_fd, LXM_STEP_IDMAP, NULL) < 0 ||
@@ -141,8 +143,6 @@ static _noreturn_ void child_main(struct lxm_start_ctx *ctx)
 		_exit(EXIT_FAILURE);
 
 	for (size_t i = 0; i < ARRAY_SIZE(child_steps); i++) {
-		if (child_steps[i].step == LXM_STEP_NETNS && !ctx->own_netns)
-			continue; /* network type "none": the host's namespace, nothing to wait for */
 		/* The cgroup namespace is unshared only once we sit in the payload's inner cgroup
 		 * (its root is the caller's cgroup), and that before anything opens a device. */
 		if (child_steps[i].step == LXM_STEP_CGROUPFS) {
@@ -238,7 +238,6 @@ static int parent_steps(struct lxm_start_ctx *ctx)
 	} steps[] = {
 		{ LXM_STEP_IDMAP, lxm_start_step_idmap, NULL },
 		{ LXM_STEP_OVERLAY, lxm_start_step_overlay, NULL },
-		{ LXM_STEP_NETNS, lxm_start_step_netns, NULL }, /* own network namespace only */
 		{ LXM_STEP_CGROUP, lxm_start_step_cgroup, lxm_start_step_monitor_cgroup },
 		{ LXM_STEP_NETWORK, lxm_start_step_network, NULL },
 		{ LXM_STEP_LIMITS, lxm_start_step_limits, NULL },
@@ -246,11 +245,6 @@ static int parent_steps(struct lxm_start_ctx *ctx)
 	struct lxm_sync_msg failed = {};
 	int r;
 
-	/* The network namespace is made meanwhile (step 'netns'): it needs the child's user
-	 * namespace, which exists now. */
-	r = lxm_start_netns_fork(ctx);
-	if (r < 0)
-		return r;
 	/* Step 'idmap' attaches the rootfs in the child's mount namespace: only once it is private. */
 	r = lxm_sync_wait(ctx->sync_fd, LXM_STEP_CLONE, &failed);
 	if (r < 0 && failed.error > 0 && failed.step == LXM_STEP_CLONE)
@@ -259,15 +253,19 @@ static int parent_steps(struct lxm_start_ctx *ctx)
 		return log_error_errno(r, "Child went away before making its mounts private: %m");
 
 	for (size_t i = 0; i < ARRAY_SIZE(steps); i++) {
-		bool netns = steps[i].step == LXM_STEP_NETNS;
-		if (netns && !ctx->own_netns)
-			continue; /* network type "none": the child does not wait for it */
+		/* The child's own network namespace must exist before interfaces go into it: its
+		 * record 'netns' is the one right after 'clone'. */
+		if (steps[i].step == LXM_STEP_NETWORK && ctx->own_netns) {
+			r = lxm_sync_wait(ctx->sync_fd, LXM_STEP_NETNS, &failed);
+			if (r < 0 && failed.error > 0)
+				return log_child_failure(&failed);
+			if (r < 0)
+				return log_error_errno(r, "Child went away before its network namespace: %m");
+		}
 		r = steps[i].fn(ctx); /* logs its own failure */
 		if (r < 0)
 			return r; /* the child may wait for this step: nothing to drain */
-		/* The namespace travels with the record (the parent keeps its copy for 'network'). */
-		r = netns ? lxm_sync_send_fds(ctx->sync_fd, LXM_STEP_NETNS, &ctx->netns_fd, 1)
-			  : lxm_sync_send(ctx->sync_fd, steps[i].step);
+		r = lxm_sync_send(ctx->sync_fd, steps[i].step);
 		if (r < 0)
 			return parent_drain_failure(ctx, log_error_errno(r, "Child went away before step '%s': %m",
 									lxm_step_to_string(steps[i].step)));

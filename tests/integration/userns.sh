@@ -56,9 +56,8 @@ is "$(stat -c %u /proc/$PID/root/root/made-inside)" "$start" "and by the mapped 
 check "mknod of a device is refused inside" in_ct sh -c '! mknod /tmp/sda b 8 0 2>/dev/null'
 for ((i = 0; i < 100; i++)); do [ -s "$CT/u/rootfs/owner-at-exec" ] && break; sleep 0.05; done
 is "$(cat "$CT/u/rootfs/owner-at-exec" 2>&1)" "0:0" "at init's first instruction its cgroup is handed to its root already"
-# The network namespace is made by a helper that joins the container's user namespace first
-# (steps/network.c): it must be owned by that user namespace, as if init had unshared it, so root
-# inside administers its own links and sysctls and nothing of the host's.
+# The network namespace (steps/network.c) must be owned by the container's user namespace, so
+# root inside administers its own links and sysctls and nothing of the host's.
 userns=$(readlink /proc/$PID/ns/user | tr -dc 0-9)
 # NS_GET_USERNS (0xb701): the owning user namespace of a namespace fd
 owner=$(python3 -c 'import fcntl, os, sys; print(os.fstat(fcntl.ioctl(os.open(sys.argv[1], os.O_RDONLY), 0xb701)).st_ino)' /proc/$PID/ns/net)

@@ -33,7 +33,7 @@ struct lxm_start_ctx {
 	unsigned tty_ptn[LXM_MAX_TTYS]; /* child: /dev/pts/N of each tty inside (container_ttys) */
 	unsigned n_ttys;
 	uint64_t cgroup_skip; /* child: hierarchy ids (bit N) the payload cgroup is not in */
-	bool own_netns;       /* an own network namespace (not network type "none"), step 'netns' */
+	bool own_netns;       /* cloned with CLONE_NEWNET (not network type "none") */
 	bool net_started;     /* parent: lxm_net_start() succeeded; undone on failure */
 	char error_text[LXM_SYNC_TEXT_MAX];
 	/* Security, prepared by the parent before clone (steps/seccomp.c, steps/lsm.c). */
@@ -51,11 +51,6 @@ struct lxm_start_ctx {
 	/* Parent: the process making the payload cgroup while clone and 'idmap' run (steps/cgroup.c),
 	 * 0 when none or reaped. */
 	pid_t payload_maker;
-	/* Parent: the process making the network namespace (steps/network.c), 0 when none or
-	 * reaped; the socket it answers on; the namespace, once it did. */
-	pid_t netns_maker;
-	int netns_sock;
-	int netns_fd;
 };
 
 void lxm_start_ctx_init(struct lxm_start_ctx *ctx, const struct lxm_start_params *p);
@@ -91,11 +86,6 @@ int lxm_start_step_devices(struct lxm_start_ctx *ctx);         /* steps/devices.
 int lxm_start_cgroup_hand_over(struct lxm_start_ctx *ctx);     /* steps/idmap.c, in 'limits' */
 int lxm_start_step_idmap(struct lxm_start_ctx *ctx);           /* steps/idmap.c */
 int lxm_start_step_overlay(struct lxm_start_ctx *ctx);         /* steps/overlay.c */
-/* Right after clone: forks the process that makes the child's network namespace; step 'netns'
- * takes its answer. Reaped by ctx_done at the latest. */
-int lxm_start_netns_fork(struct lxm_start_ctx *ctx);           /* steps/network.c */
-void lxm_start_netns_reap(struct lxm_start_ctx *ctx);          /* steps/network.c */
-int lxm_start_step_netns(struct lxm_start_ctx *ctx);           /* steps/network.c: sends 'netns' */
 int lxm_start_step_network(struct lxm_start_ctx *ctx);         /* steps/network.c */
 void lxm_start_network_undo(struct lxm_start_ctx *ctx);        /* steps/network.c: on failure */
 int lxm_start_step_limits(struct lxm_start_ctx *ctx);          /* steps/limits.c */
@@ -104,7 +94,7 @@ int lxm_start_step_limits(struct lxm_start_ctx *ctx);          /* steps/limits.c
 int lxm_child_step_private(struct lxm_start_ctx *ctx);         /* steps/cgroup.c: '/' private (userns) */
 int lxm_child_step_cgroupns(struct lxm_start_ctx *ctx);        /* steps/cgroup.c */
 int lxm_child_step_network(struct lxm_start_ctx *ctx);         /* steps/network.c: lo up */
-int lxm_child_step_netns(struct lxm_start_ctx *ctx);           /* steps/network.c: joins it */
+int lxm_child_step_netns(struct lxm_start_ctx *ctx);          /* steps/network.c */
 int lxm_child_step_rootfs(struct lxm_start_ctx *ctx);          /* steps/rootfs.c */
 int lxm_child_step_mounts(struct lxm_start_ctx *ctx);          /* steps/mounts.c */
 int lxm_child_step_proc(struct lxm_start_ctx *ctx);            /* steps/proc.c */
