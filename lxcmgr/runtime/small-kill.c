@@ -8,11 +8,11 @@
  */
 #include <fcntl.h>
 #include <limits.h>
+#include <linux/fiemap.h>
+#include <linux/fs.h>
 #include <poll.h>
 #include <signal.h>
 #include <stdio.h>
-#include <linux/fiemap.h>
-#include <linux/fs.h>
 #include <sys/ioctl.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
@@ -219,10 +219,10 @@ static bool on_disk(int fd)
 
 /* While the kernel tears the container down (the monitor would only wait for it): the run's state
  * record is written again, the same text, into a new file that trades places with it
- * (RENAME_EXCHANGE), and the old file is removed now. The old one holds a disk block (ext4
- * allocates at a replacing rename, as the start's second record was written), and freeing a block
- * on a `discard` mount is a synchronous discard (0.3-2 ms here); the new file has none yet
- * (delayed allocation), so removing it after init's end, before the answer, frees nothing.
+ * (RENAME_EXCHANGE), and the old file is removed now, when the old one holds a disk block (once
+ * written back, or allocated at a replacing rename): freeing a block on a `discard` mount is a
+ * synchronous discard (0.3-2 ms here); the new file has none yet (delayed allocation), so removing
+ * it after init's end, before the answer, frees nothing.
  * Readers find a complete record at every moment: the container reads as running until the run
  * files go, after the cgroups. (Not the whole run directory now: the record names the cgroups, so a
  * monitor lost before their removal leaves a stale record the next command cleans up by; without
@@ -312,7 +312,8 @@ int lxm_small_kill(const struct lxm_handover *h, void (*after_kill)(void *arg), 
 				ret = log_warning_errno(r, "Failed to kill the payload cgroup '%s': %m",
 							h->kill_cgroups[i]);
 		}
-	log_info("Killing the container, tearing it down in the small monitor"); /* once it dies */
+	/* logged once the signals are out: init does not run on for a log write */
+	log_info("Killing the container, tearing it down in the small monitor");
 	if (after_kill)
 		after_kill(arg);
 	/* How this run ended is decided by the SIGKILL (lxm_monitor_reap() classifies a requested kill
