@@ -28,7 +28,8 @@ uuid=$(cat /proc/sys/kernel/random/uuid)
 # init's first instruction records who owns its cgroups: the hand-over (step 'limits', the
 # limits right after it) must be done before init runs, though the child waits for it late.
 printf 'name = "u"\nuuid = "%s"\ninit = "/first"\nsecurity {\n  privileged = false\n}\n' "$uuid" >"$CT/u/config"
-printf '#!/bin/sh\nstat -c %%u:%%g /sys/fs/cgroup/pids >/owner-at-exec\nexec /sbin/init\n' >"$CT/u/rootfs/first"
+# (v1: its pids cgroup; v2, the VM lane: the unified one, the cgroup namespace's root)
+printf '#!/bin/sh\nd=/sys/fs/cgroup/pids\n[ -d $d ] || d=/sys/fs/cgroup\nstat -c %%u:%%g $d >/owner-at-exec\nexec /sbin/init\n' >"$CT/u/rootfs/first"
 chmod 755 "$CT/u/rootfs/first"
 defer "for d in /sys/fs/cgroup/*/lxcmgr.payload.$uuid /sys/fs/cgroup/lxcmgr.payload.$uuid; do [ -d \"\$d\" ] && rmdir \"\$d\"; done 2>/dev/null; true"
 
