@@ -3,6 +3,7 @@
 #include <getopt.h>
 
 #include "cli/commands.h"
+#include "cli/front.h"
 #include "config/global.h"
 #include "security/cloned-binary.h"
 #include "util/log.h"
@@ -29,6 +30,9 @@ static void open_std_fds(void)
 			_exit(1);
 }
 
+/* Only `lxcmgr` links cli/front.c; lxcmgr-full runs whatever it is given. */
+extern __typeof__(lxm_front_route) lxm_front_route __attribute__((weak));
+
 int main(int argc, char **argv)
 {
 	static const struct option options[] = {
@@ -42,6 +46,8 @@ int main(int argc, char **argv)
 	struct lxm_context ctx = {};
 	int c, r;
 
+	if (lxm_front_route)
+		lxm_front_route(argc, argv); /* returns when this binary runs the command */
 	open_std_fds();
 	const char *env_level = getenv("LXCMGR_LOG_LEVEL");
 	if (env_level) {
