@@ -4,6 +4,7 @@ liblxcmgr_a_SOURCES += \
 	lxcmgr/util/macros.h \
 	lxcmgr/util/log.c lxcmgr/util/log.h \
 	lxcmgr/util/dl.c lxcmgr/util/dl.h \
+	lxcmgr/runtime/full-helper.c lxcmgr/runtime/full-helper.h \
 	lxcmgr/util/openat2.h \
 	lxcmgr/core/paths.c lxcmgr/core/paths.h
 
@@ -11,7 +12,8 @@ lxcmgr_lxcmgr_SOURCES = \
 	lxcmgr/main.c \
 	lxcmgr/cli/context.h \
 	lxcmgr/cli/commands.c lxcmgr/cli/commands.h \
-	lxcmgr/cli/cmd-help.c
+	lxcmgr/cli/cmd-help.c \
+	lxcmgr/cli/cmd-full-helper.c
 lxcmgr_lxcmgr_LDADD = $(LXM_LIBS)
 
 # The static `lxcmgr` and the dynamic lxcmgr-full (lxcmgr/cli/front.c): lxcmgr links libfront.a
