@@ -6,4 +6,6 @@ templateslibdir = $(pkgdatadir)/templates/lib
 dist_templateslib_DATA = templates/lib/common.sh templates/lib/prepare.sh
 EXTRA_DIST += templates/CONTRACT.md
 
-INTEGRATION_TESTS += tests/integration/templates.sh tests/integration/shellcheck-templates.sh
+INTEGRATION_TESTS += tests/integration/templates.sh tests/integration/shellcheck-templates.sh \
+	tests/integration/shared-cache-sync.sh
+EXTRA_DIST += tests/shared-cache-sync

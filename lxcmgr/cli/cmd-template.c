@@ -21,19 +21,40 @@ static void format_time(uint64_t t, char *buf, size_t size)
 		snprintf(buf, size, "%" PRIu64, t);
 }
 
-static void print_table(const struct lxm_cache_meta *l, size_t n)
+enum entry_status { ENTRY_CURRENT, ENTRY_OUTDATED, ENTRY_NO_TEMPLATE };
+
+static const char *const entry_status_table[] = {
+	[ENTRY_CURRENT] = "current",
+	[ENTRY_OUTDATED] = "outdated",
+	[ENTRY_NO_TEMPLATE] = "no-template",
+};
+
+/* Whether the entry was built by its template as it is now (image/template-rev.h). An entry with
+ * no recorded revision (an older lxcmgr's) counts as outdated. */
+static enum entry_status entry_status(const struct lxm_paths *paths, const struct lxm_cache_meta *m)
 {
-	printf("%-36s %-10s %-12s %-8s %-9s %9s  %s\n", "KEY", "TEMPLATE", "RELEASE", "ARCH", "INIT", "SIZE",
-	       "CREATED");
+	_cleanup_free_ char *path = NULL;
+	char rev[LXM_TEMPLATE_REV_SIZE];
+
+	if (lxm_path_join(&path, paths->templates_dir, m->template_name) < 0 || lxm_template_rev(path, rev) < 0)
+		return ENTRY_NO_TEMPLATE;
+	return STREQ(rev, m->template_rev) ? ENTRY_CURRENT : ENTRY_OUTDATED;
+}
+
+static void print_table(const struct lxm_paths *paths, const struct lxm_cache_meta *l, size_t n)
+{
+	printf("%-36s %-10s %-12s %-8s %-9s %9s  %-16s  %s\n", "KEY", "TEMPLATE", "RELEASE", "ARCH", "INIT", "SIZE",
+	       "CREATED", "STATUS");
 	for (size_t i = 0; i < n; i++) {
 		char when[64];
 		format_time(l[i].created, when, sizeof(when));
-		printf("%-36s %-10s %-12s %-8s %-9s %7.1fM  %s\n", l[i].key, l[i].template_name, l[i].release,
-		       l[i].arch, l[i].init, (double)l[i].size / (1024.0 * 1024.0), when);
+		printf("%-36s %-10s %-12s %-8s %-9s %7.1fM  %-16s  %s\n", l[i].key, l[i].template_name, l[i].release,
+		       l[i].arch, l[i].init, (double)l[i].size / (1024.0 * 1024.0), when,
+		       entry_status_table[entry_status(paths, &l[i])]);
 	}
 }
 
-static int print_json(const struct lxm_cache_meta *l, size_t n)
+static int print_json(const struct lxm_paths *paths, const struct lxm_cache_meta *l, size_t n)
 {
 	struct lxm_json j;
 
@@ -49,6 +70,7 @@ static int print_json(const struct lxm_cache_meta *l, size_t n)
 		lxm_json_kv_uint(&j, "size", l[i].size);
 		lxm_json_kv_uint(&j, "created", l[i].created);
 		lxm_json_kv_string(&j, "sha256", l[i].sha256);
+		lxm_json_kv_string(&j, "status", entry_status_table[entry_status(paths, &l[i])]);
 		lxm_json_object_end(&j);
 	}
 	lxm_json_array_end(&j);
@@ -76,9 +98,9 @@ static int template_list(struct lxm_context *ctx, int argc, char **argv)
 	if (r < 0)
 		return log_error_errno(r, "Failed to list the template cache: %m");
 	if (fmt == LXM_FORMAT_JSON)
-		r = print_json(l, n);
+		r = print_json(&ctx->paths, l, n);
 	else
-		print_table(l, n);
+		print_table(&ctx->paths, l, n);
 	lxm_cache_list_free(l, n);
 	return r;
 }

@@ -187,6 +187,11 @@ static int set_field(struct lxm_cache_meta *m, const char *k, const char *v)
 			return -EBADMSG;
 		memcpy(m->sha256, v, LXM_SHA256_HEX_SIZE);
 	}
+	if (STREQ(k, "template_rev")) {
+		if (strlen(v) != LXM_TEMPLATE_REV_HEX)
+			return -EBADMSG;
+		memcpy(m->template_rev, v, LXM_TEMPLATE_REV_SIZE);
+	}
 	return 0; /* unknown keys: written by a newer lxcmgr */
 }
 
@@ -282,6 +287,8 @@ static int write_meta(const char *dir, const struct lxm_cache_meta *m)
 		"# lxcmgr template cache entry\ntemplate=%s\nrelease=%s\narch=%s\ninit=%s\ncreated=%" PRIu64
 		"\nsize=%" PRIu64 "\nsha256=%s\n",
 		m->template_name, m->release, m->arch, m->init, m->created, m->size, m->sha256);
+	if (m->template_rev[0])
+		fprintf(f, "template_rev=%s\n", m->template_rev);
 	if (fflush(f) != 0 || fsync(fileno(f)) < 0)
 		return negative_errno();
 	return 0;

@@ -2,7 +2,8 @@
 /*
  * The template cache: CACHE_DIR/templates/KEY/{rootfs.tar.zst,meta}, KEY = TEMPLATE-RELEASE-ARCH-INIT.
  * meta holds key=value lines: template, release, arch, init, created (unix seconds), size (bytes of
- * the tarball), sha256 (hex of the tarball). CACHE_DIR/templates/KEY.lock serialises writers.
+ * the tarball), sha256 (hex of the tarball), template_rev (image/template-rev.h, absent in entries of
+ * older lxcmgr versions). CACHE_DIR/templates/KEY.lock serialises writers.
  */
 #pragma once
 
@@ -10,6 +11,7 @@
 #include <stdint.h>
 
 #include "core/paths.h"
+#include "image/template-rev.h"
 #include "util/sha256.h"
 
 struct lxm_cache_meta {
@@ -21,6 +23,7 @@ struct lxm_cache_meta {
 	uint64_t created;
 	uint64_t size;
 	char sha256[LXM_SHA256_HEX_SIZE];
+	char template_rev[LXM_TEMPLATE_REV_SIZE]; /* "" when not recorded (an older lxcmgr's entry) */
 };
 
 void lxm_cache_meta_done(struct lxm_cache_meta *m);

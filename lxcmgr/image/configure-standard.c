@@ -6,6 +6,10 @@
 #include "image/configure-standard.h"
 #include "util/log.h"
 
+const char *const lxm_configure_standard_replaces[] = {
+	"etc/hostname", "etc/hosts", "etc/machine-id", "var/lib/dbus/machine-id", NULL,
+};
+
 /* Replaces etc/FILE with content and mode (a symlink or file there is removed, never followed). */
 static int replace_file_mode(int dirfd, const char *file, const char *content, mode_t mode)
 {

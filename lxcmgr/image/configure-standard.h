@@ -7,3 +7,5 @@
  * directory), never writing through a symlink; a rootfs whose etc is a symlink is refused. For
  * templates whose defaults print "configure=standard". */
 int lxm_template_configure_standard(const char *rootfs, const char *name);
+/* The paths below the rootfs it replaces whatever is there with (NULL-terminated). */
+extern const char *const lxm_configure_standard_replaces[];

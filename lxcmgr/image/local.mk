@@ -19,6 +19,7 @@ liblxcmgr_a_SOURCES += \
 	lxcmgr/image/template-run.c lxcmgr/image/template-run.h \
 	lxcmgr/image/template.c lxcmgr/image/template.h \
 	lxcmgr/image/template-defaults.c lxcmgr/image/template-defaults.h \
+	lxcmgr/image/template-rev.c lxcmgr/image/template-rev.h \
 	lxcmgr/image/tree-clone.c lxcmgr/image/tree-clone.h
 lxcmgr_lxcmgr_SOURCES += lxcmgr/cli/cmd-template.c
 INTEGRATION_TESTS += tests/integration/template-cache.sh
@@ -27,6 +28,7 @@ tests_unit_test_template_cache_SOURCES = tests/unit/test-template-cache.c
 tests_unit_test_template_cache_CFLAGS = $(LXM_UNIT_CFLAGS)
 tests_unit_test_template_cache_LDADD = $(LXM_UNIT_LIBS)
 INTEGRATION_TESTS += tests/integration/template-checksum.sh tests/integration/create-clone.sh
+INTEGRATION_TESTS += tests/integration/create-dir-warm.sh
 
 UNIT_TESTS += tests/unit/test-configure-standard
 tests_unit_test_configure_standard_SOURCES = tests/unit/test-configure-standard.c

@@ -137,6 +137,10 @@ static int run_build(const struct lxm_paths *paths, const char *path, const stru
 		argv[n++] = (char *)"--mirror", argv[n++] = (char *)req->mirror;
 
 	log_info("Building '%s' with template '%s'", m->key, m->template_name);
+	/* the template as it is when it runs: `template list` calls the entry outdated once it changes
+	 * (unreadable: "" = not recorded, outdated too) */
+	if (lxm_template_rev(path, m->template_rev) < 0)
+		m->template_rev[0] = '\0';
 	r = lxm_template_run(m->template_name, argv, req->progress, NULL);
 	if (r >= 0)
 		r = read_file(result, &text);
@@ -159,7 +163,8 @@ static int run_build(const struct lxm_paths *paths, const char *path, const stru
 /* When the entry's base is unpacked already (the first overlay create of it made it), a copy of
  * it is what unpacking the tarball would give, for a fraction of the work. 1: copied; 0: no base,
  * or the copy failed and rootfs is empty again (the caller unpacks the tarball). */
-static int clone_base(const struct lxm_paths *paths, const struct lxm_cache_meta *m, const char *rootfs)
+static int clone_base(const struct lxm_paths *paths, const struct lxm_cache_meta *m, const char *rootfs,
+		      bool configured)
 {
 	_cleanup_free_ char *base = NULL;
 	struct stat st;
@@ -167,7 +172,7 @@ static int clone_base(const struct lxm_paths *paths, const struct lxm_cache_meta
 
 	if (lxm_cache_base_path(paths, m, &base) < 0 || lstat(base, &st) < 0 || !S_ISDIR(st.st_mode))
 		return 0;
-	r = lxm_image_tree_clone(base, rootfs);
+	r = lxm_image_tree_clone_skip(base, rootfs, configured ? lxm_configure_standard_replaces : NULL);
 	if (r >= 0) {
 		log_debug("Copied '%s' from its unpacked base '%s'", m->key, base);
 		return 1;
@@ -179,19 +184,35 @@ static int clone_base(const struct lxm_paths *paths, const struct lxm_cache_meta
 	return 0;
 }
 
+/* Tells the caller what the rootfs will be before it is filled (req->on_cached). */
+static int announce(const struct lxm_template_request *req, const struct lxm_cache_meta *m, bool standard)
+{
+	_cleanup_(lxm_template_result_done) struct lxm_template_result what = {};
+	int r;
+
+	if (!req->on_cached)
+		return 0;
+	if ((r = result_from(&what, m->release, m->arch, m->init, true)) < 0)
+		return r;
+	what.configure_standard = standard;
+	return req->on_cached(req->on_cached_data, &what);
+}
+
 /* Unpacks a cache entry into rootfs. -ENOENT: not cached; -EBADMSG: corrupt entry (removed). */
-static int from_cache(const struct lxm_paths *paths, const char *key, const char *rootfs, bool progress,
-		      struct lxm_template_result *ret)
+static int from_cache(const struct lxm_paths *paths, const struct lxm_template_request *req, const char *key,
+		      const char *rootfs, bool standard, struct lxm_template_result *ret)
 {
 	_cleanup_(lxm_cache_meta_done) struct lxm_cache_meta m = {};
 	_cleanup_free_ char *tarball = NULL;
-	struct lxm_extract_opts opts = { .progress = progress };
+	struct lxm_extract_opts opts = { .progress = req->progress };
 	int r;
 
 	r = lxm_cache_read(paths, key, &m);
 	if (r == -ENOENT)
 		return r;
-	if (r >= 0 && (r = clone_base(paths, &m, rootfs)) > 0)
+	if (r >= 0 && (r = announce(req, &m, standard)) < 0)
+		return r;
+	if (r >= 0 && (r = clone_base(paths, &m, rootfs, standard && req->configures_standard)) > 0)
 		return result_from(ret, m.release, m.arch, m.init, true);
 	/* The sha256 is checked while unpacking (one read of the tarball): a mismatch is -EBADMSG,
 	 * handled below like a corrupt entry, before the rootfs is used for anything. */
@@ -298,7 +319,7 @@ static int build(const struct lxm_paths *paths, const struct lxm_template_reques
 		lxm_cache_clean_stale(paths, m.key);
 		if (!rootfs)
 			return ensure_cached(paths, path, req, &m, ret);
-		r = from_cache(paths, m.key, rootfs, req->progress, ret);
+		r = from_cache(paths, req, m.key, rootfs, *ret_standard, ret);
 		if (r != -ENOENT && r != -EBADMSG)
 			return r;
 	}

@@ -9,6 +9,8 @@
 
 #include "core/paths.h"
 
+struct lxm_template_result;
+
 struct lxm_template_request {
 	const char *template_name; /* "busybox", "debian", ... (a script in templates_dir) */
 	const char *release;       /* NULL: the template's default */
@@ -18,6 +20,13 @@ struct lxm_template_request {
 	const char *name;          /* container name (hostname) */
 	bool no_cache;
 	bool progress;
+	/* Optional: called once from a warm cache entry, with what the rootfs will be, before the
+	 * rootfs is filled (create renders and syncs its config meanwhile). < 0 aborts the build. */
+	int (*on_cached)(void *data, const struct lxm_template_result *what);
+	void *on_cached_data;
+	/* The caller runs lxm_template_configure_standard() on the rootfs right after when the
+	 * template declares it: the files it replaces are then not copied from the unpacked base. */
+	bool configures_standard;
 };
 
 /* What was produced, filled in from the template's output / the cache metadata. */

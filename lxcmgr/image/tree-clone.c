@@ -10,7 +10,9 @@
 #include <dirent.h>
 #include <fcntl.h>
 #include <limits.h>
+#include <linux/magic.h>
 #include <sys/stat.h>
+#include <sys/statfs.h>
 #include <sys/xattr.h>
 #include <unistd.h>
 
@@ -20,6 +22,7 @@
 /* Deeper trees are refused (the caller unpacks the tarball instead): bounds the fds and stack. */
 #define CLONE_DEPTH_MAX 128
 #define XATTR_BUF (64 * 1024)
+#define DENTS_BUF (32 * 1024)
 
 struct link_seen {
 	ino_t ino;
@@ -30,6 +33,8 @@ struct clone_ctx {
 	dev_t dev;
 	int droot;
 	bool owner; /* root: owners are copied */
+	bool dino;  /* readdir's d_ino is the inode fstatat() reports (see dino_trusted()) */
+	const char *const *skip; /* paths not copied unless directories (lxm_image_tree_clone_skip()) */
 	uid_t uid;
 	gid_t gid;
 	struct link_seen *seen;
@@ -245,11 +250,36 @@ static int clone_subdir(struct clone_ctx *c, int sdir, int ddir, const char *nam
 	return set_attrs(c, sfd, dfd, st, name);
 }
 
-static int clone_entry(struct clone_ctx *c, int sdir, int ddir, const char *name, unsigned depth)
+/* Whether name in the current directory is one of c->skip. */
+static bool skipped(const struct clone_ctx *c, const char *name)
 {
+	for (const char *const *s = c->skip; s && *s; s++) {
+		if (!c->plen && STREQ(*s, name))
+			return true;
+		if (c->plen && strncmp(*s, c->path, c->plen) == 0 && (*s)[c->plen] == '/' &&
+		    STREQ(*s + c->plen + 1, name))
+			return true;
+	}
+	return false;
+}
+
+static int clone_entry(struct clone_ctx *c, int sdir, int ddir, const struct dirent64 *de, unsigned depth)
+{
+	const char *name = de->d_name;
 	struct stat st;
 	int r;
 
+	/* Known from readdir not to be a directory (DT_UNKNOWN is copied): replaced after the copy. */
+	if (c->skip && de->d_type != DT_DIR && de->d_type != DT_UNKNOWN && skipped(c, name))
+		return 0;
+
+	/* Another name of a file copied before, known from readdir alone: linked without the
+	 * fstatat() (busybox: ~270 applet names of one binary, most of the calls of a copy). */
+	if (c->dino && de->d_type == DT_REG) {
+		const char *first = link_find(c, de->d_ino);
+		if (first)
+			return linkat(c->droot, first, ddir, name, 0) < 0 ? negative_errno() : 0;
+	}
 	if (fstatat(sdir, name, &st, AT_SYMLINK_NOFOLLOW) < 0)
 		return negative_errno();
 	if (S_ISDIR(st.st_mode))
@@ -267,34 +297,57 @@ static int clone_entry(struct clone_ctx *c, int sdir, int ddir, const char *name
 	return r;
 }
 
+/* getdents64() straight on sfd (no DIR: no dup, fcntl and close per directory). */
 static int clone_dir(struct clone_ctx *c, int sfd, int dfd, unsigned depth)
 {
-	_cleanup_closedir_ DIR *d = NULL;
-	int fd = fcntl(sfd, F_DUPFD_CLOEXEC, 3);
+	_cleanup_free_ char *buf = malloc(DENTS_BUF);
 
-	if (fd < 0)
-		return negative_errno();
-	d = fdopendir(fd);
-	if (!d) {
-		int r = negative_errno();
-		close(fd);
-		return r;
-	}
+	if (!buf)
+		return -ENOMEM;
 	for (;;) {
-		errno = 0;
-		struct dirent *de = readdir(d);
-		if (!de)
-			return errno > 0 ? -errno : 0;
-		if (STREQ(de->d_name, ".") || STREQ(de->d_name, ".."))
-			continue;
-		int r = clone_entry(c, dirfd(d), dfd, de->d_name, depth);
-		if (r < 0)
-			return log_debug_errno(r, "Failed to copy '%s%s%s': %m", c->path, c->plen ? "/" : "",
-					       de->d_name);
+		ssize_t n = getdents64(sfd, buf, DENTS_BUF);
+		if (n < 0)
+			return negative_errno();
+		if (n == 0)
+			return 0;
+		for (ssize_t off = 0; off < n;) {
+			const struct dirent64 *de = (const struct dirent64 *)(buf + off);
+			off += de->d_reclen;
+			if (STREQ(de->d_name, ".") || STREQ(de->d_name, ".."))
+				continue;
+			int r = clone_entry(c, sfd, dfd, de, depth);
+			if (r < 0)
+				return log_debug_errno(r, "Failed to copy '%s%s%s': %m", c->path, c->plen ? "/" : "",
+						       de->d_name);
+		}
+	}
+}
+
+/* Filesystems whose readdir reports an entry's inode number exactly as stat does (overlayfs may
+ * not, without xino): only there is a d_ino matched against the hard links seen. */
+static bool dino_trusted(int fd)
+{
+	struct statfs sf;
+
+	if (fstatfs(fd, &sf) < 0)
+		return false;
+	switch ((unsigned long)sf.f_type) {
+	case EXT4_SUPER_MAGIC: /* ext2/3/4 share it */
+	case XFS_SUPER_MAGIC:
+	case BTRFS_SUPER_MAGIC:
+	case TMPFS_MAGIC:
+		return true;
+	default:
+		return false;
 	}
 }
 
 int lxm_image_tree_clone(const char *src, const char *dst)
+{
+	return lxm_image_tree_clone_skip(src, dst, NULL);
+}
+
+int lxm_image_tree_clone_skip(const char *src, const char *dst, const char *const *skip)
 {
 	_cleanup_free_ struct clone_ctx *c = calloc(1, sizeof(*c));
 	_cleanup_close_ int sfd = -EBADF, dfd = -EBADF;
@@ -314,6 +367,8 @@ int lxm_image_tree_clone(const char *src, const char *dst)
 	c->uid = geteuid();
 	c->gid = getegid();
 	c->owner = c->uid == 0;
+	c->dino = dino_trusted(sfd);
+	c->skip = skip;
 	/* Modes are set explicitly; the umask would only strip bits from the creating calls. */
 	mode_t old = umask(0);
 	r = clone_dir(c, sfd, dfd, 0);

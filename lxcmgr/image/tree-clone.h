@@ -10,3 +10,6 @@
  * shares no inode with src). Never follows a symlink, does not descend into mounts below src.
  * On failure dst holds a partial tree the caller discards. */
 int lxm_image_tree_clone(const char *src, const char *dst);
+/* The same, leaving out the non-directories at the paths in skip (relative to src, NULL-terminated;
+ * NULL: none): files a configure step replaces right after need no copy. */
+int lxm_image_tree_clone_skip(const char *src, const char *dst, const char *const *skip);

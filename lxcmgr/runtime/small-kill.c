@@ -8,9 +8,12 @@
  */
 #include <fcntl.h>
 #include <limits.h>
+#include <linux/fiemap.h>
+#include <linux/fs.h>
 #include <poll.h>
 #include <signal.h>
 #include <stdio.h>
+#include <sys/ioctl.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
@@ -116,6 +119,38 @@ bool lxm_small_kill_possible(const struct lxm_handover *h)
 	return true;
 }
 
+/* Until the payload's v2 cgroup reads empty or init has ended, whichever comes first. Every
+ * process of the container has left all its cgroups then (cgroup_exit() in its exit), and the
+ * cgroups can go while init finishes its own exit: it waits for its children to be reaped and for
+ * its pid namespace's pids first, ~0.1-0.3 ms after the cgroup emptied here. The cgroup is read
+ * every 100 us, not polled: cgroup.events notifications are rate-limited (one per 10 ms per
+ * file), and one delayed past the cgroup's removal never comes. */
+static void wait_dying(const struct lxm_handover *h)
+{
+	static const struct timespec step = { .tv_nsec = 100 * 1000 };
+	char path[LXM_HANDOVER_CGROUP_PATH_MAX + 32], buf[256];
+	_cleanup_close_ int fd = -EBADF;
+	for (unsigned i = 0; i < h->n_kill_cgroups && fd < 0; i++)
+		if (h->kill_cgroup_kind[i] == LXM_HANDOVER_CG_V2_KILL) {
+			snprintf(path, sizeof(path), "%s/cgroup.events", h->kill_cgroups[i]);
+			fd = open(path, O_RDONLY | O_CLOEXEC);
+		}
+	if (fd < 0)
+		return;
+	struct pollfd p = { .fd = h->init_pidfd, .events = POLLIN };
+	for (;;) {
+		ssize_t n = pread(fd, buf, sizeof(buf) - 1, 0);
+		if (n < 0)
+			return;
+		buf[n] = '\0';
+		if (strstr(buf, "populated 0"))
+			return;
+		int r = ppoll(&p, 1, &step, NULL);
+		if (r > 0 || (r < 0 && errno != EINTR))
+			return;
+	}
+}
+
 /* init is gone (or was never ours: an adopted monitor, where waitid() says ECHILD and the pidfd
  * only tells that it ended). */
 static void wait_init(const struct lxm_handover *h)
@@ -168,12 +203,26 @@ static int write_last_exit(const char *path, const char *how)
 	return rename(spare, path) < 0 ? negative_errno() : 0;
 }
 
+/* Whether the file holds a disk block, not only a delayed-allocation reservation (an unwritten
+ * file's data has no place on disk yet: removing it frees nothing). Unknown (no FIEMAP: tmpfs,
+ * which discards nothing): no. */
+static bool on_disk(int fd)
+{
+	struct {
+		struct fiemap fm;
+		struct fiemap_extent ext[1];
+	} f = { .fm = { .fm_length = FIEMAP_MAX_OFFSET, .fm_extent_count = 1 } };
+	if (ioctl(fd, FS_IOC_FIEMAP, &f.fm) < 0)
+		return false;
+	return f.fm.fm_mapped_extents > 0 && !(f.fm.fm_extents[0].fe_flags & FIEMAP_EXTENT_DELALLOC);
+}
+
 /* While the kernel tears the container down (the monitor would only wait for it): the run's state
  * record is written again, the same text, into a new file that trades places with it
- * (RENAME_EXCHANGE), and the old file is removed now. The old one holds a disk block (ext4
- * allocates at a replacing rename, as the start's second record was written), and freeing a block
- * on a `discard` mount is a synchronous discard (0.3-2 ms here); the new file has none yet
- * (delayed allocation), so removing it after init's end, before the answer, frees nothing.
+ * (RENAME_EXCHANGE), and the old file is removed now, when the old one holds a disk block (once
+ * written back, or allocated at a replacing rename): freeing a block on a `discard` mount is a
+ * synchronous discard (0.3-2 ms here); the new file has none yet (delayed allocation), so removing
+ * it after init's end, before the answer, frees nothing.
  * Readers find a complete record at every moment: the container reads as running until the run
  * files go, after the cgroups. (Not the whole run directory now: the record names the cgroups, so a
  * monitor lost before their removal leaves a stale record the next command cleans up by; without
@@ -185,7 +234,10 @@ static void state_shed_block(const char *dir)
 	snprintf(path, sizeof(path), "%s/state", dir);
 	snprintf(tmp, sizeof(tmp), "%s/state.tmp", dir);
 	_cleanup_close_ int in = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
-	if (in < 0)
+	/* Only where the record holds a disk block: a start's record is not written back yet for the
+	 * first ~30 s (delayed allocation), and the new file costs an inode allocation (0.1-0.3 ms
+	 * here, on the answer's path when the kernel's teardown is quick) */
+	if (in < 0 || !on_disk(in))
 		return;
 	ssize_t n = read(in, text, sizeof(text));
 	if (n <= 0 || (size_t)n == sizeof(text))
@@ -198,6 +250,12 @@ static void state_shed_block(const char *dir)
 	(void)unlink(tmp); /* the old record after the exchange, else the unused copy */
 }
 
+/* The run files go; the directory itself stays, empty. Removing it freed its disk block at our
+ * exit (the control connection holds its path until then), and the client waits for that exit:
+ * on an ext4 mounted with `discard` (this host's root, so a --root below /var/tmp; not a tmpfs
+ * /run) a synchronous discard, 0.2-2 ms of every kill's answer. Nothing reads the directory
+ * itself: a record is RUN/NAME/state (none: stopped), the next start makes the directory only
+ * where it is missing (and saves the block's allocation), destroy removes it. */
 static void remove_run_files(const char *dir)
 {
 	static const char *const files[] = { "control", "state", "state.tmp" };
@@ -206,7 +264,6 @@ static void remove_run_files(const char *dir)
 		snprintf(path, sizeof(path), "%s/%s", dir, files[i]);
 		(void)unlink(path);
 	}
-	(void)rmdir(dir);
 }
 
 static int remove_cgroups(const struct lxm_handover *h)
@@ -239,7 +296,6 @@ int lxm_small_kill(const struct lxm_handover *h, void (*after_kill)(void *arg), 
 {
 	int ret = 0, r;
 
-	log_info("Killing the container, tearing it down in the small monitor");
 	/* SIGKILL of a pid namespace's init kills every process in the namespace; cgroup.kill also
 	 * gets any process of the payload cgroup outside it, as lxm_cgroup_kill() at the teardown */
 	if (syscall(SYS_pidfd_send_signal, h->init_pidfd, SIGKILL, NULL, 0) < 0 && errno != ESRCH)
@@ -256,6 +312,8 @@ int lxm_small_kill(const struct lxm_handover *h, void (*after_kill)(void *arg), 
 				ret = log_warning_errno(r, "Failed to kill the payload cgroup '%s': %m",
 							h->kill_cgroups[i]);
 		}
+	/* logged once the signals are out: init does not run on for a log write */
+	log_info("Killing the container, tearing it down in the small monitor");
 	if (after_kill)
 		after_kill(arg);
 	/* How this run ended is decided by the SIGKILL (lxm_monitor_reap() classifies a requested kill
@@ -264,10 +322,11 @@ int lxm_small_kill(const struct lxm_handover *h, void (*after_kill)(void *arg), 
 	if (r < 0 && ret == 0)
 		ret = log_warning_errno(r, "Failed to write '%s': %m", h->kill_last_exit);
 	state_shed_block(h->kill_run_dir);
-	wait_init(h);
+	wait_dying(h);
 	r = remove_cgroups(h);
 	if (r < 0 && ret == 0)
 		ret = r;
+	wait_init(h);
 	r = delete_veths(h);
 	if (r < 0 && ret == 0)
 		ret = r;

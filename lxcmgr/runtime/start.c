@@ -104,7 +104,9 @@ static _noreturn_ void child_fail(struct lxm_start_ctx *ctx, enum lxm_step step,
  *   cgroup (attach), network (after     | rootfs, mounts, proc, sys, dev: meanwhile
  *   record 'netns'), limits             |
  *   joins the monitor cgroup            | waits for 'cgroup', unshares the cgroup namespace
- *   -                                   | cgroupfs, console; waits for 'network', 'limits'
+ *   -                                   | cgroupfs, console, network (lo), pivot_root,
+ *                                       |   hostname, capabilities, lsm; waits for
+ *                                       |   'network', 'limits'; seccomp, exec
  * Moving the child into its cgroups is the slow part of the parent's work on a default v1 host
  * (each burst of migrations waits for an RCU grace period, 8-25 ms), so it overlaps with the
  * child's first mounts, and so does making the payload cgroup (params.create_payload: ~20 mkdirs
@@ -115,7 +117,7 @@ static _noreturn_ void child_fail(struct lxm_start_ctx *ctx, enum lxm_step step,
  * symlinks and bind-mounts the host's nodes over them, which opens none of them, and mounts a
  * new devpts, whose ptmx the kernel makes; 'console', which opens ptys, comes after 'cgroup'),
  * forks nothing (pids) and is a single process; the device list is written to the payload
- * cgroup before the attach, and the limits before 'network'; nothing of the container runs
+ * cgroup before the attach, and the limits before 'seccomp'; nothing of the container runs
  * before exec. */
 static _noreturn_ void child_main(struct lxm_start_ctx *ctx)
 {
@@ -152,9 +154,12 @@ static _noreturn_ void child_main(struct lxm_start_ctx *ctx)
 			if (lxm_sync_send(ctx->sync_fd, LXM_STEP_CGROUPNS) < 0)
 				_exit(EXIT_FAILURE);
 		}
-		/* The interfaces and the limits must be in place before anything inside the
-		 * container runs. */
-		if (child_steps[i].step == LXM_STEP_NETWORK &&
+		/* The interfaces and the limits (and the cgroup's owner) must be in place before
+		 * anything inside the container runs: waited for as late as possible, so the
+		 * parent's steps 'network' and 'limits' overlap with ours up to here ('lo' is ours,
+		 * pivot_root's detach of the old root may wait for an RCU grace period). Before
+		 * 'seccomp': a profile need not allow recvmsg. */
+		if (child_steps[i].step == LXM_STEP_SECCOMP &&
 		    (lxm_sync_wait(ctx->sync_fd, LXM_STEP_NETWORK, NULL) < 0 ||
 		     lxm_sync_wait(ctx->sync_fd, LXM_STEP_LIMITS, NULL) < 0))
 			_exit(EXIT_FAILURE);

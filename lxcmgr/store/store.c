@@ -302,6 +302,15 @@ int lxm_store_txn_commit(struct lxm_store_txn *t, const char *config_text)
 	_cleanup_free_ char *lock_path = NULL, *parent = NULL;
 	int r;
 
+	if (config_text && t->config_fd >= 0) {
+		/* Replaces the text lxm_store_txn_write_config() wrote (its sync ends first). */
+		_cleanup_free_ char *old = NULL;
+		(void)sync_wait(t);
+		if ((r = lxm_path_join(&old, t->tmp_dir, "config")) < 0)
+			return r;
+		if (unlink(old) < 0)
+			return log_error_errno(negative_errno(), "Failed to remove '%s': %m", old);
+	}
 	if (config_text)
 		r = write_config(t->tmp_dir, config_text);
 	else if ((r = sync_wait(t)) < 0)

@@ -69,8 +69,8 @@ int lxm_store_txn_begin_staged(const struct lxm_paths *paths, const char *name, 
  * overlaps what the caller still does in tmp_dir below (only below: tmp_dir's own entries are
  * synced with it). Then lxm_store_txn_commit(t, NULL) waits for that sync. */
 int lxm_store_txn_write_config(struct lxm_store_txn *t, const char *config_text);
-/* Writes config_text as tmp_dir/config (NULL: written by lxm_store_txn_write_config()), syncs it,
- * and renames tmp_dir into place. */
+/* Writes config_text as tmp_dir/config (NULL: written by lxm_store_txn_write_config(); text after
+ * that replaces what it wrote), syncs it, and renames tmp_dir into place. */
 int lxm_store_txn_commit(struct lxm_store_txn *t, const char *config_text);
 /* Removes the temporary directory (safe to call after commit: does nothing then). */
 void lxm_store_txn_abort(struct lxm_store_txn *t);

@@ -40,6 +40,8 @@ static inline void freep(void *p)
 	free(*(void **)p);
 }
 
+/* Leaves -EBADF behind, so an explicit closep(&fd) before the scope ends (or a struct's fd closed
+ * through it) cannot be closed a second time by a later cleanup, by then maybe another fd. */
 static inline void closep(int *fd)
 {
 	if (*fd >= 0) {
@@ -47,6 +49,7 @@ static inline void closep(int *fd)
 		close(*fd);
 		errno = saved;
 	}
+	*fd = -EBADF;
 }
 
 static inline void fclosep(FILE **f)

@@ -142,7 +142,24 @@ lxm_edit_file() {
 	printf '%s\n' "$tmp" | lxm_write_file "$rootfs" "$rel" "$mode"
 }
 
-# sysvinit's inittab: SIGPWR halts, SIGINT reboots, one getty on the console.
+# lxm_write_tty_getty ROOTFS: /usr/lib/lxcmgr/tty-getty TTY [GETTY-OPTION...], which init runs for
+# tty1-6 (LXM_CONFIG_TTYS_MAX): a login prompt on /dev/TTY when the container has that tty, else a
+# sleep. Why not a plain getty on each: which ttys exist is a container setting (console.ttys,
+# default 4, LXC's lxc.tty.max) that changes without a rebuild, and a getty on a missing tty fails
+# at once and init respawns it forever.
+lxm_write_tty_getty() {
+	lxm_write_file "$1" usr/lib/lxcmgr/tty-getty 0755 <<-'EOF'
+		#!/bin/sh
+		# lxcmgr: init runs this for tty1-6. A login prompt on /dev/$1 when the container has that
+		# tty (console.ttys), else sleep: init would respawn a getty on a missing tty forever.
+		tty=$1
+		shift
+		[ -c "/dev/$tty" ] && exec /sbin/getty "$@" 38400 "$tty"
+		exec sleep 2147483647
+	EOF
+}
+
+# sysvinit's inittab: SIGPWR halts, SIGINT reboots, a getty on the console and on each tty there is.
 lxm_prepare_inittab() {
 	local rootfs=$1
 	if [[ ! -f $rootfs/etc/inittab ]]; then
@@ -173,9 +190,16 @@ lxm_prepare_inittab() {
 	cat >>"$rootfs/etc/inittab" <<-'EOF'
 		# lxcmgr: SIGPWR from the container manager halts.
 		p0::powerfail:/sbin/init 0
-		# lxcmgr: a login prompt on the console only (which /dev/ttyN exist is a container setting).
+		# lxcmgr: a login prompt on the console, and on each /dev/ttyN the container has (console.ttys).
 		co:2345:respawn:/sbin/getty --noclear 38400 console
+		t1:2345:respawn:/usr/lib/lxcmgr/tty-getty tty1 --noclear
+		t2:2345:respawn:/usr/lib/lxcmgr/tty-getty tty2 --noclear
+		t3:2345:respawn:/usr/lib/lxcmgr/tty-getty tty3 --noclear
+		t4:2345:respawn:/usr/lib/lxcmgr/tty-getty tty4 --noclear
+		t5:2345:respawn:/usr/lib/lxcmgr/tty-getty tty5 --noclear
+		t6:2345:respawn:/usr/lib/lxcmgr/tty-getty tty6 --noclear
 	EOF
+	lxm_write_tty_getty "$rootfs"
 }
 
 # lxm_disable_sysv_scripts ROOTFS NAME...: removes the rc?.d links of sysv-rc boot scripts that
@@ -267,25 +291,32 @@ lxm_prepare_runit() {
 		chmod 000 /$reboot 2>/dev/null
 		chmod 100 /$stopit
 	EOF
-	# getty on the console only.
-	local sv dir
-	for dir in etc/service etc/runit/runsvdir/default; do
-		lxm_is_real_dir "$rootfs" "$dir" || continue
-		for sv in "$rootfs/$dir"/getty-tty*; do
-			[[ -L $sv ]] && rm -f "$sv"
+	# A getty on the console, and on each tty the container has (lxm_write_tty_getty).
+	local sv dir tty
+	lxm_write_tty_getty "$rootfs"
+	for tty in console tty1 tty2 tty3 tty4 tty5 tty6; do
+		if [[ $tty == console ]]; then
+			lxm_write_file "$rootfs" "etc/sv/getty-$tty/run" 0755 <<-EOF
+				#!/bin/sh
+				exec /sbin/getty --noclear 38400 console
+			EOF
+		else
+			lxm_write_file "$rootfs" "etc/sv/getty-$tty/run" 0755 <<-EOF
+				#!/bin/sh
+				# lxcmgr: a login prompt when the container has /dev/$tty (console.ttys)
+				exec /usr/lib/lxcmgr/tty-getty $tty --noclear
+			EOF
+		fi
+		lxm_write_file "$rootfs" "etc/sv/getty-$tty/finish" 0755 <<-EOF
+			#!/bin/sh
+			exec utmpset -w $tty
+		EOF
+		for dir in etc/service etc/runit/runsvdir/default; do
+			lxm_is_real_dir "$rootfs" "$dir" || continue
+			sv=$dir/getty-$tty
+			[[ -L $rootfs/$sv && $(readlink "$rootfs/$sv") == "/etc/sv/getty-$tty" ]] ||
+				lxm_safe_symlink "$rootfs" "$sv" "/etc/sv/getty-$tty"
 		done
-	done
-	lxm_write_file "$rootfs" etc/sv/getty-console/run 0755 <<-'EOF'
-		#!/bin/sh
-		exec /sbin/getty --noclear 38400 console
-	EOF
-	lxm_write_file "$rootfs" etc/sv/getty-console/finish 0755 <<-'EOF'
-		#!/bin/sh
-		exec utmpset -w console
-	EOF
-	for dir in etc/service etc/runit/runsvdir/default; do
-		lxm_is_real_dir "$rootfs" "$dir" || continue
-		lxm_safe_symlink "$rootfs" "$dir/getty-console" /etc/sv/getty-console
 	done
 	lxm_disable_sysv_scripts "$rootfs" hwclock.sh checkroot.sh checkfs.sh brightness mount-configfs \
 		umountfs umountroot umountnfs.sh

@@ -12,7 +12,7 @@
 require_root "boots containers"
 command -v strace >/dev/null || { echo "1..0 # SKIP needs strace"; exit 0; }
 
-plan 18
+plan 22
 
 new_root
 use_shared_cache
@@ -60,6 +60,15 @@ is "$(mountinfo_reads $(ex))" yes "a cache file that is not one is not used"
 chmod 0600 "$CACHE"
 is "$(mountinfo_reads $(ex))" yes "a cache for other mounts is not used"
 like "$(lxcmgr exec "$N" -- cat /proc/self/cgroup)" ":pids:/($|$(printf '\n'))" "the exec joins the real cgroups"
+# start takes its cgroup mounts from the same cache (runtime/monitor.c): a cache for other mounts
+# must not place a new container's init anywhere but in its payload cgroup
+check "stop it" lxcmgr stop -k "$N"
+{ printf 'lxcmgr cgroup mounts 1\n2 1 1\n1\n'; printf '0\t%s\tx\t/\tpids\n' "$T"; } >"$CACHE"
+chmod 0600 "$CACHE"
+check "start it with a cache for other mounts" lxcmgr start "$N"
+pid=$(lxcmgr info "$N" --format json | sed -n 's/.*"pid": *\([0-9]*\).*/\1/p')
+like "$(grep ':pids:' /proc/${pid:-0}/cgroup)" ":pids:/lxcmgr.payload.[0-9a-f-]*/init$" "its init is in its payload cgroup (the real pids hierarchy)"
+is "$(find "$T" -mindepth 1 -name 'lxcmgr.*' | wc -l)" 0 "nothing was made in the cache's made-up mount"
 
 # --- seccomp profile ----------------------------------------------------------------------------
 like "$(lxcmgr exec "$N" -- mkdir /tmp/ec-a 2>&1)" "Operation not permitted" "the profile's rule applies to exec"

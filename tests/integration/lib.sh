@@ -156,6 +156,21 @@ proc_gone() { [ ! -e "/proc/$1" ] || [ "$(awk '{print $3}' "/proc/$1/stat" 2>/de
 # cgroups_of UUID: the container's cgroups (payload and its own monitor cgroup) in any hierarchy.
 cgroups_of() { find /sys/fs/cgroup -maxdepth 2 -name "lxcmgr.*.$1" 2>/dev/null; }
 
+# container_procs NAME: "PID ARGV..." of every process in the running container, as it sees them
+# (lxcmgr exec; the listing shell itself shows as "sh -c ...").
+container_procs() {
+	lxcmgr exec "$1" -- sh -c 'for p in /proc/[0-9]*; do c=$(tr "\0" " " <"$p/cmdline" 2>/dev/null); [ -n "$c" ] && echo "${p#/proc/} $c"; done'
+}
+
+# tty_gettys_ok NAME N: the templates' tty-getty (templates/lib/prepare.sh) runs a getty on each of
+# the container's N ttys and sleeps for the other 6 - N.
+tty_gettys_ok() {
+	local p
+	p=$(container_procs "$1") || return 1
+	[ "$(grep -c -E '^[0-9]+ [^ ]*getty .*38400 tty[1-6] $' <<<"$p")" = "$2" ] &&
+		[ "$(grep -c -E '^[0-9]+ sleep 2147483647 $' <<<"$p")" = $((6 - $2)) ]
+}
+
 # wait_for TRIES COMMAND...: runs COMMAND (quietly) every 0.1 s until it succeeds, at most TRIES
 # times; fails if it never did.
 wait_for() {

@@ -6,7 +6,7 @@
 # /sys/fs/cgroup, /dev/console and the profile's mount rules are right.
 . "$(dirname "$0")/lib.sh"
 require_root "starts containers"
-plan 56
+plan 57
 
 : "${top_builddir:=$top_srcdir}"
 DRIVER=$top_builddir/tests/rt-start-driver
@@ -110,6 +110,10 @@ check "reading /proc/kcore gives nothing" in_ct sh -c '[ ! -e /proc/kcore ] || [
 check "/proc/sysrq-trigger is not writable" in_ct sh -c '! echo h 2>/dev/null >/proc/sysrq-trigger'
 check "/proc/sys is read-only" in_ct sh -c '! echo 1 2>/dev/null >/proc/sys/kernel/domainname'
 check "/proc/sys/net is writable (own netns)" in_ct sh -c 'echo 1 >/proc/sys/net/ipv4/ip_forward'
+# /proc, and the /proc/sys/net bind made writable in it, must show the container's network
+# namespace, never the host's.
+host_ttl=$(cat /proc/sys/net/ipv4/ip_default_ttl)
+check "/proc/sys/net is the container's own (a write inside leaves the host's value)" sh -c "nsenter -t $PID -a sh -c 'echo 77 >/proc/sys/net/ipv4/ip_default_ttl && [ \$(cat /proc/sys/net/ipv4/ip_default_ttl) = 77 ]' && [ \$(cat /proc/sys/net/ipv4/ip_default_ttl) = $host_ttl ]"
 check "/sys is read-only" in_ct sh -c '! touch /sys/kernel/x 2>/dev/null && grep -q " /sys sysfs ro," /proc/mounts'
 capbnd=$(awk '/^CapBnd/{print $2}' /proc/$PID/status)
 bit() { echo $(( (0x$capbnd >> $1) & 1 )); }

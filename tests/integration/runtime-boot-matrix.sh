@@ -11,7 +11,7 @@ require_root "boots containers"
 
 INITS=${LXCMGR_BOOT_MATRIX:-"busybox systemd sysvinit openrc runit"}
 MODE=${LXCMGR_BOOT_MODE:-unprivileged}
-PER_INIT=9
+PER_INIT=10
 plan $(($(wc -w <<<"$INITS") * PER_INIT))
 diag "mode: $MODE"
 
@@ -66,8 +66,15 @@ boot_one() {
 		st=$(lxcmgr exec "$name" -- systemctl is-system-running --wait 2>&1 || true)
 		like "$st" '^(running|degraded)' "systemd: is-system-running reports running or degraded"
 		if [ "$st" != running ]; then diag "failed units: $(lxcmgr exec "$name" -- systemctl --failed --no-legend 2>&1)"; fi
+		is "$(lxcmgr exec "$name" -- systemctl list-units --no-legend --plain 'container-getty@*' | grep -c ' running ')" 4 \
+			"systemd: a container-getty on each of the 4 ttys"
 	else
 		skip "$init: is-system-running is a systemd-only check"
+		if wait_for 300 tty_gettys_ok "$name" 4; then
+			ok "$init: a getty on each of the 4 ttys (tty-getty sleeps for tty5-6)"
+		else
+			not_ok "$init: a getty on each of the 4 ttys" "$(container_procs "$name")"
+		fi
 	fi
 
 	t0=$(date +%s%N)

@@ -29,7 +29,7 @@ leftovers() {
 	local name=$1 uuid
 	uuid=$(uuid_of "$name")
 	ls -d /sys/fs/cgroup/*/lxcmgr.*."$uuid" /sys/fs/cgroup/lxcmgr.*."$uuid" 2>/dev/null || true
-	ls -d "$ROOT/run/lxcmgr/$name" 2>/dev/null || true
+	ls -A "$ROOT/run/lxcmgr/$name" 2>/dev/null || true # run files (a fast kill keeps the empty dir)
 	pgrep -f "__monitor $name " || true
 	awk -v d="$ROOT/var/lib/lxcmgr/containers/$name/" 'index($5, d) == 1 {print $5}' /proc/self/mountinfo
 }

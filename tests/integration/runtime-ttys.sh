@@ -9,7 +9,7 @@
 require_root "starts containers"
 command -v tmux >/dev/null || { echo "1..0 # SKIP needs tmux"; exit 0; }
 
-plan 38
+plan 41
 new_root
 use_shared_cache
 TMUX_SOCK="lxm-tty-$$"
@@ -64,6 +64,21 @@ check "config set console.ttys 2" lxcmgr config "$NAME" set console.ttys 2
 check "start with 2 ttys" lxcmgr start "$NAME"
 is "$(init_ttys "$NAME")" "$(dev_ttys "$NAME" 2)" "container_ttys names the 2 ttys"
 check "no /dev/tty3 inside" test ! -e "/proc/$(init_pid "$NAME")/root/dev/tty3"
+if wait_for 100 tty_gettys_ok "$NAME" 2; then
+	ok "busybox init runs a getty on tty1 and tty2, a sleep for tty3-6"
+else
+	not_ok "busybox init runs a getty on tty1 and tty2, a sleep for tty3-6" "$(container_procs "$NAME")"
+fi
+gettys() { container_procs "$NAME" | grep -E '^[0-9]+ [^ ]*(getty|sleep) ' | sort; }
+before=$(gettys)
+sleep 2
+check "no getty is respawned (the same 7 processes 2 s later)" \
+	test "$(wc -l <<<"$before")" = 7 -a "$(gettys)" = "$before"
+tmux -L "$TMUX_SOCK" new-session -d -s b1 -x 100 -y 30 "$LXCMGR --root $ROOT console $NAME --tty 1"
+wait_for 50 screen_has b1 "Connected" || true
+tmux -L "$TMUX_SOCK" send-keys -t b1 Enter # the getty printed its prompt before anyone watched
+wait_for 100 screen_has b1 "login:" && ok "console --tty 1 shows busybox's login prompt" ||
+	not_ok "console --tty 1 shows busybox's login prompt" "$(tmux_screen b1)"
 tmux -L "$TMUX_SOCK" new-session -d -s b2 -x 100 -y 30 "$LXCMGR --root $ROOT console $NAME --tty 2"
 wait_for 50 screen_has b2 "Connected" || true
 lxcmgr exec "$NAME" -- sh -c 'echo hello-tty2 >/dev/tty2'

@@ -3,7 +3,7 @@
 # identity that boot, rename.
 . "$(dirname "$0")/lib.sh"
 require_root "boots containers"
-plan 39
+plan 41
 
 new_root
 A=$(unique_name sa)
@@ -61,12 +61,14 @@ run_expect_exit 0 lxcmgr start "$B"
 is "$(lxcmgr exec "$B" -- hostname)" "$B" "the copy boots with its own hostname"
 is "$(lxcmgr exec "$A" -- hostname)" "$A" "the source boots with its hostname"
 lxcmgr stop "$A" -t 5 >/dev/null
-lxcmgr stop "$B" -t 5 >/dev/null
+lxcmgr kill "$B" >/dev/null # a fast kill keeps the (empty) run directory
+check "the killed container's run directory stays" test -d "$ROOT/run/lxcmgr/$B"
 
 # Rename: stopped only, name and hostname follow, clash refused.
 run_expect_exit 4 lxcmgr rename "$B" "$A"
 run_expect_exit 0 lxcmgr rename "$B" "$C"
 check "old directory gone" test ! -e "$CT/$B"
+check "no run directory under the old name" test ! -e "$ROOT/run/lxcmgr/$B"
 is "$(cfg "$C" name)/$(cfg "$C" hostname)" "$C/$C" "renamed config has the new name and hostname"
 run_expect_exit 0 lxcmgr start "$C"
 run_expect_exit 4 lxcmgr rename "$C" "$B"

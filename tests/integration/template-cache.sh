@@ -47,7 +47,7 @@ lx() { "$LXCMGR" --root "$ROOT" "$@"; }
 quiet() { "$@" >/dev/null; }
 FAILED=0
 
-echo "1..22"
+echo "1..26"
 
 mkdir "$WORK/r1"
 out=$(lx template build fake --rootfs "$WORK/r1")
@@ -92,13 +92,30 @@ lx template refresh "$KEY"
 check "refresh rebuilds" [ "$(builds default)" = 4 -a -f "$ROOT/var/cache/lxcmgr/templates/$KEY/meta" ]
 check "a crashed store's temporary directory is removed" [ ! -e "$ROOT/var/cache/lxcmgr/templates/$KEY.tmp-stale" ]
 
+# The entry's template revision: "current" until the template or its lib/ changes, then
+# "outdated" (the key alone does not see it) until a refresh; an entry without one is outdated.
+status() { lx template list | awk -v k="$1" '$1 == k {print $NF}'; }
+meta=$ROOT/var/cache/lxcmgr/templates/$KEY/meta
+check "a fresh entry records its template's revision and lists as current" \
+	[ -n "$(grep -E '^template_rev=[0-9a-f]{16}$' "$meta")" -a "$(status "$KEY")" = current ]
+mkdir -p "$WORK/templates/lib"
+echo "# helper" >"$WORK/templates/lib/helper.sh"
+check "a change in the template's lib/ makes it outdated (table and json)" \
+	[ "$(status "$KEY")" = outdated -a -n "$(lx template list --format json | grep "\"key\": *\"$KEY\".*\"status\": *\"outdated\"")" ]
+lx template refresh "$KEY"
+check "refresh makes it current again" [ "$(builds default)" = 5 -a "$(status "$KEY")" = current ]
+cp "$meta" "$WORK/meta.saved"
+sed -i '/^template_rev=/d' "$meta"
+check "an entry without a recorded revision (older lxcmgr) lists as outdated" [ "$(status "$KEY")" = outdated ]
+cp "$WORK/meta.saved" "$meta"
+
 # Corrupt the cached tarball (same size, different bytes): detected, removed, rebuilt.
 tb=$ROOT/var/cache/lxcmgr/templates/$KEY/rootfs.tar.zst
 printf 'XXXX' | dd of="$tb" bs=1 seek=100 conv=notrunc status=none
 mkdir "$WORK/r4"
 err=$(lx template build fake --rootfs "$WORK/r4" 2>&1 >/dev/null)
 check "corrupt cache entry is detected and rebuilt" \
-	[ "$(builds default)" = 5 -a -n "$(grep -i corrupt <<<"$err")" -a -f "$WORK/r4/etc/hostname" ]
+	[ "$(builds default)" = 6 -a -n "$(grep -i corrupt <<<"$err")" -a -f "$WORK/r4/etc/hostname" ]
 check "rebuilt entry verifies again" quiet lx template build fake --rootfs "$(mkdir "$WORK/r5" && echo "$WORK/r5")"
 
 set +e

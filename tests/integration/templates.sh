@@ -37,7 +37,7 @@ exit_code() {
 	echo "$rc"
 }
 
-echo "1..30"
+echo "1..32"
 
 # --- busybox -----------------------------------------------------------------------------------
 BB=$TMP/bb
@@ -66,6 +66,11 @@ check "no applet is a symlink but /sbin/init" test "$(find "$BB" -type l -lname 
 check "busybox is executable" test -x "$BB/bin/busybox"
 check "inittab runs rcS and a console getty" \
 	bash -c "grep -q '^::sysinit:/etc/init.d/rcS' '$BB/etc/inittab' && grep -q '^console::respawn:/sbin/getty' '$BB/etc/inittab' && grep -q '^::shutdown:' '$BB/etc/inittab'"
+check "inittab runs tty-getty for tty1-6" \
+	bash -c "test \$(grep -c -E '^::respawn:/usr/lib/lxcmgr/tty-getty tty[1-6] -L\$' '$BB/etc/inittab') = 6 && test -x '$BB/usr/lib/lxcmgr/tty-getty'"
+# no /dev/tty5 in the chroot: it must sleep (a getty there would fail and be respawned forever)
+check "tty-getty sleeps for a tty the container does not have" \
+	test "$(exit_code timeout 1 chroot "$BB" /usr/lib/lxcmgr/tty-getty tty5 -L)" = 124
 check "root has /bin/sh and no password" \
 	bash -c "grep -qx 'root:x:0:0:root:/root:/bin/sh' '$BB/etc/passwd' && grep -q '^root::' '$BB/etc/shadow'"
 check "build writes the placeholder hostname" grep -qx localhost "$BB/etc/hostname"
@@ -187,13 +192,13 @@ check "one-line format with options" test "$(mirror_of)" = http://example.invali
 
 # --- debian (sysvinit) ---------------------------------------------------------------------------
 if [[ ${LXCMGR_TEST_DEBIAN:-1} == 0 ]]; then
-	for d in "debian sysvinit build" "powerfail and ctrlaltdel" "console getty only" \
+	for d in "debian sysvinit build" "powerfail and ctrlaltdel" "console getty and tty-gettys" \
 		"machine-id, password, hostname" "init detected"; do
 		skip "$d" "LXCMGR_TEST_DEBIAN=0"
 	done
 	exit 0
 elif ! command -v mmdebstrap >/dev/null && ! command -v debootstrap >/dev/null; then
-	for d in "debian sysvinit build" "powerfail and ctrlaltdel" "console getty only" \
+	for d in "debian sysvinit build" "powerfail and ctrlaltdel" "console getty and tty-gettys" \
 		"machine-id, password, hostname" "init detected"; do
 		skip "$d" "no mmdebstrap/debootstrap"
 	done
@@ -211,8 +216,8 @@ else
 fi
 check "powerfail and ctrlaltdel entries" \
 	bash -c "grep -qx 'p0::powerfail:/sbin/init 0' '$DEB/etc/inittab' && grep -q '^ca:12345:ctrlaltdel:/sbin/shutdown' '$DEB/etc/inittab' && ! grep -q '^pf::powerwait' '$DEB/etc/inittab'"
-check "console getty only" \
-	bash -c "grep -q '^[^#]*respawn:/sbin/getty.* console\$' '$DEB/etc/inittab' && ! grep -q '^[^#]*getty.*tty[0-9]' '$DEB/etc/inittab'"
+check "console getty and tty-gettys" \
+	bash -c "grep -q '^[^#]*respawn:/sbin/getty.* console\$' '$DEB/etc/inittab' && ! grep -q '^[^#]*/sbin/getty.*tty[0-9]' '$DEB/etc/inittab' && test \$(grep -c -E '^t[1-6]:2345:respawn:/usr/lib/lxcmgr/tty-getty tty[1-6] --noclear\$' '$DEB/etc/inittab') = 6 && test -x '$DEB/usr/lib/lxcmgr/tty-getty'"
 check "machine-id, password, hostname" \
 	bash -c "test -f '$DEB/etc/machine-id' && ! test -s '$DEB/etc/machine-id' && grep -q '^root::' '$DEB/etc/shadow' && grep -qx localhost '$DEB/etc/hostname' && grep -q '^127.0.1.1' '$DEB/etc/hosts'"
 check "init detected" bash -c ". '$T/lib/common.sh'; . '$T/lib/prepare.sh'; test \"\$(lxm_detect_init '$DEB')\" = sysvinit && test -x '$DEB/sbin/init'"

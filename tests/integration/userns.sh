@@ -6,7 +6,7 @@
 . "$(dirname "$0")/lib.sh"
 require_root "starts containers"
 
-plan 12
+plan 16
 
 : "${top_builddir:=$top_srcdir}"
 export LXCMGR_PROFILES_DIR=${LXCMGR_PROFILES_DIR:-$top_srcdir/configs}
@@ -25,7 +25,11 @@ done
 mkdir -p "$CT/u/rootfs"
 "$LXCMGR_TEMPLATES_DIR/busybox" build --rootfs "$CT/u/rootfs" --name u --result "$T/bb.result" >"$T/bb.log" 2>&1
 uuid=$(cat /proc/sys/kernel/random/uuid)
-printf 'name = "u"\nuuid = "%s"\nsecurity {\n  privileged = false\n}\n' "$uuid" >"$CT/u/config"
+# init's first instruction records who owns its cgroups: the hand-over (step 'limits', the
+# limits right after it) must be done before init runs, though the child waits for it late.
+printf 'name = "u"\nuuid = "%s"\ninit = "/first"\nsecurity {\n  privileged = false\n}\n' "$uuid" >"$CT/u/config"
+printf '#!/bin/sh\nstat -c %%u:%%g /sys/fs/cgroup/pids >/owner-at-exec\nexec /sbin/init\n' >"$CT/u/rootfs/first"
+chmod 755 "$CT/u/rootfs/first"
 defer "for d in /sys/fs/cgroup/*/lxcmgr.payload.$uuid /sys/fs/cgroup/lxcmgr.payload.$uuid; do [ -d \"\$d\" ] && rmdir \"\$d\"; done 2>/dev/null; true"
 
 "$DRIVER" --root "$ROOT" u >"$T/u.out" 2>"$T/u.err" &
@@ -50,6 +54,17 @@ check "a file root creates inside" in_ct touch /root/made-inside
 is "$(stat -c %u "$CT/u/rootfs/root/made-inside")" "0" "is owned by 0 on disk (id-mapped rootfs, no ownership shift)"
 is "$(stat -c %u /proc/$PID/root/root/made-inside)" "$start" "and by the mapped uid seen through the container's mount"
 check "mknod of a device is refused inside" in_ct sh -c '! mknod /tmp/sda b 8 0 2>/dev/null'
+for ((i = 0; i < 100; i++)); do [ -s "$CT/u/rootfs/owner-at-exec" ] && break; sleep 0.05; done
+is "$(cat "$CT/u/rootfs/owner-at-exec" 2>&1)" "0:0" "at init's first instruction its cgroup is handed to its root already"
+# The network namespace (steps/network.c) must be owned by the container's user namespace, so
+# root inside administers its own links and sysctls and nothing of the host's.
+userns=$(readlink /proc/$PID/ns/user | tr -dc 0-9)
+# NS_GET_USERNS (0xb701): the owning user namespace of a namespace fd
+owner=$(python3 -c 'import fcntl, os, sys; print(os.fstat(fcntl.ioctl(os.open(sys.argv[1], os.O_RDONLY), 0xb701)).st_ino)' /proc/$PID/ns/net)
+is "$owner" "$userns" "the network namespace is owned by the container's user namespace"
+check "root inside administers its network namespace" in_ct sh -c 'ip link set lo mtu 1280 && ip link show lo | grep -q "mtu 1280"'
+host_ttl=$(cat /proc/sys/net/ipv4/ip_default_ttl)
+check "its /proc/sys/net is its own (a write inside leaves the host's value)" sh -c "nsenter -t $PID -a sh -c 'echo 77 >/proc/sys/net/ipv4/ip_default_ttl && [ \$(cat /proc/sys/net/ipv4/ip_default_ttl) = 77 ]' && [ \$(cat /proc/sys/net/ipv4/ip_default_ttl) = $host_ttl ]"
 kill -HUP "$DPID" 2>/dev/null; wait "$DPID" 2>/dev/null || true
 
 # ---- Debian with systemd, unprivileged (from the shared template cache when it is there) ----

@@ -98,6 +98,7 @@ static void test_store_read_verify(void **state)
 	m.release = strdup("r");
 	m.arch = strdup("amd64");
 	m.init = strdup("none");
+	memcpy(m.template_rev, "0123456789abcdef", LXM_TEMPLATE_REV_SIZE);
 	assert_int_equal(lxm_cache_read(&paths, m.key, &back), -ENOENT);
 	assert_int_equal(lxm_cache_store(&paths, &m, tree, false), 0);
 	assert_true(m.size > 0);
@@ -108,6 +109,7 @@ static void test_store_read_verify(void **state)
 	assert_string_equal(back.init, "none");
 	assert_int_equal(back.size, m.size);
 	assert_string_equal(back.sha256, m.sha256);
+	assert_string_equal(back.template_rev, "0123456789abcdef");
 	assert_int_equal(lxm_cache_verify(&paths, &back), 0);
 
 	assert_int_equal(lxm_cache_list(&paths, &list, &n), 0);
@@ -133,6 +135,49 @@ static void test_store_read_verify(void **state)
 	lxm_cache_meta_done(&back);
 	assert_int_equal(lxm_image_rm_rf(root), 0);
 	lxm_paths_done(&paths);
+}
+
+static void write_text(const char *dir, const char *name, const char *text)
+{
+	char path[256];
+	FILE *f;
+
+	snprintf(path, sizeof(path), "%s/%s", dir, name);
+	f = fopen(path, "we");
+	assert_non_null(f);
+	fputs(text, f);
+	assert_int_equal(fclose(f), 0);
+}
+
+/* The revision covers the template and each regular file of lib/, nothing else. */
+static void test_template_rev(void **state)
+{
+	char dir[] = "/tmp/lxm-test-rev-XXXXXX", lib[128], tmpl[128];
+	char a[LXM_TEMPLATE_REV_SIZE], b[LXM_TEMPLATE_REV_SIZE], c[LXM_TEMPLATE_REV_SIZE];
+
+	assert_non_null(mkdtemp(dir));
+	snprintf(tmpl, sizeof(tmpl), "%s/t", dir);
+	snprintf(lib, sizeof(lib), "%s/lib", dir);
+	assert_int_equal(lxm_template_rev(tmpl, a), -ENOENT);
+	write_text(dir, "t", "#!/bin/sh\n");
+	assert_int_equal(lxm_template_rev(tmpl, a), 0); /* no lib/ at all */
+	assert_int_equal(strlen(a), LXM_TEMPLATE_REV_HEX);
+	assert_int_equal(mkdir(lib, 0755), 0);
+	assert_int_equal(lxm_template_rev(tmpl, b), 0);
+	assert_string_equal(a, b); /* an empty lib/ is no lib/ */
+	write_text(lib, "common.sh", "x=1\n");
+	assert_int_equal(lxm_template_rev(tmpl, b), 0);
+	assert_string_not_equal(a, b);
+	write_text(lib, "common.sh", "x=2\n");
+	assert_int_equal(lxm_template_rev(tmpl, c), 0);
+	assert_string_not_equal(b, c);
+	write_text(dir, "other", "unrelated\n"); /* beside the template: not part of it */
+	assert_int_equal(lxm_template_rev(tmpl, a), 0);
+	assert_string_equal(a, c);
+	write_text(dir, "t", "#!/bin/sh\n# edited\n");
+	assert_int_equal(lxm_template_rev(tmpl, a), 0);
+	assert_string_not_equal(a, c);
+	assert_int_equal(lxm_image_rm_rf(dir), 0);
 }
 
 static char *slurp(const char *path)
@@ -196,6 +241,7 @@ int main(void)
 		cmocka_unit_test(test_key),
 		cmocka_unit_test(test_parse_result),
 		cmocka_unit_test(test_store_read_verify),
+		cmocka_unit_test(test_template_rev),
 		cmocka_unit_test(test_configure_builtin),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -85,9 +85,9 @@ int lxm_start_prepare_idmap(struct lxm_start_ctx *ctx)
 	return 0;
 }
 
-/* Attaches the id-mapped tree at the rootfs path (an overlay's: at the container directory, see
- * steps/overlay.c) inside the child's mount namespace, from a short-lived process so the
- * monitor's own namespace and working directory never change. */
+/* Attaches an overlay's id-mapped container directory at its path (steps/overlay.c) inside the
+ * child's mount namespace, from a short-lived process so the monitor's own namespace and working
+ * directory never change. */
 static int attach_tree(struct lxm_start_ctx *ctx)
 {
 	char path[64];
@@ -103,8 +103,7 @@ static int attach_tree(struct lxm_start_ctx *ctx)
 	if (pid == 0) {
 		if (setns(ns, CLONE_NEWNS) < 0)
 			_exit(10);
-		const char *target = ctx->lower_fd >= 0 ? ctx->container->dir : ctx->container->rootfs;
-		if (syscall(SYS_move_mount, ctx->tree_fd, "", AT_FDCWD, target, MOVE_MOUNT_F_EMPTY_PATH) < 0)
+		if (syscall(SYS_move_mount, ctx->tree_fd, "", AT_FDCWD, ctx->container->dir, MOVE_MOUNT_F_EMPTY_PATH) < 0)
 			_exit(11);
 		_exit(0);
 	}
@@ -175,7 +174,10 @@ int lxm_start_step_idmap(struct lxm_start_ctx *ctx)
 	if (r < 0)
 		return log_error_errno(r, "Failed to id-map the rootfs '%s' (does its filesystem support id-mapped mounts?): %m",
 				       ctx->container->rootfs);
-	r = attach_tree(ctx);
+	/* A plain rootfs is attached by the child itself (steps/rootfs.c), with the fd it inherited:
+	 * no process of ours has to be scheduled for it on the way. An overlay's directory is
+	 * needed in place by step 'overlay', which runs before the child's next step. */
+	r = ctx->lower_fd >= 0 ? attach_tree(ctx) : 0;
 	if (r < 0)
 		return log_error_errno(r, "Failed to attach the rootfs in the container's mount namespace: %m");
 	/* The cgroup goes to the container's root in step 'limits' (lxm_start_cgroup_hand_over()):

@@ -5,6 +5,8 @@
  * rootfs onto itself: pivot_root() needs the new root to be a mount point.
  */
 #include <fcntl.h>
+#include <linux/mount.h>
+#include <sys/syscall.h>
 #include <sys/mount.h>
 #include <sys/stat.h>
 #include <grp.h>
@@ -13,11 +15,17 @@
 #include "runtime/steps/steps.h"
 #include "util/log.h"
 
-/* In a user namespace: become the container's root, then use the id-mapped rootfs the parent
- * attached (steps/idmap.c) through the fd inherited from before clone: the host path may not be
- * reachable for the mapped root (a 0700 directory on the way). */
+/* In a user namespace: attach the rootfs the parent id-mapped (steps/idmap.c; an overlay's was
+ * attached by the parent) in our mount namespace, become the container's root, then use the
+ * rootfs through the fd inherited from before clone. The attach comes first: until setresuid()
+ * our file ids are still the host's root's (the path to the rootfs may pass a 0700 directory the
+ * mapped root cannot search), and it is our own mount namespace, which we may change (the tree
+ * is the one the parent cloned and id-mapped: nothing of the host's comes along with it). */
 static int rootfs_userns(struct lxm_start_ctx *ctx)
 {
+	if (ctx->lower_fd < 0 &&
+	    syscall(SYS_move_mount, ctx->tree_fd, "", AT_FDCWD, ctx->container->rootfs, MOVE_MOUNT_F_EMPTY_PATH) < 0)
+		return lxm_step_fail(ctx, negative_errno(), "attaching the id-mapped rootfs at '%s'", ctx->container->rootfs);
 	if (setresgid(0, 0, 0) < 0 || setresuid(0, 0, 0) < 0 || setgroups(0, NULL) < 0)
 		return lxm_step_fail(ctx, negative_errno(), "becoming root in the user namespace");
 	/* An overlay's tree is the container directory, with the overlay mounted on its 'rootfs'
