@@ -4,6 +4,7 @@ liblxcmgr_a_SOURCES += \
 	lxcmgr/util/macros.h \
 	lxcmgr/util/log.c lxcmgr/util/log.h \
 	lxcmgr/util/dl.c lxcmgr/util/dl.h \
+	lxcmgr/runtime/full-helper.c lxcmgr/runtime/full-helper.h \
 	lxcmgr/util/openat2.h \
 	lxcmgr/core/paths.c lxcmgr/core/paths.h
 
@@ -11,5 +12,27 @@ lxcmgr_lxcmgr_SOURCES = \
 	lxcmgr/main.c \
 	lxcmgr/cli/context.h \
 	lxcmgr/cli/commands.c lxcmgr/cli/commands.h \
-	lxcmgr/cli/cmd-help.c
+	lxcmgr/cli/cmd-help.c \
+	lxcmgr/cli/cmd-full-helper.c
 lxcmgr_lxcmgr_LDADD = $(LXM_LIBS)
+
+# The static `lxcmgr` and the dynamic lxcmgr-full (lxcmgr/cli/front.c): lxcmgr links libfront.a
+# (forced in with -u: main() refers to it weakly), lxcmgr-full the same objects without it (its
+# sources are lxcmgr's, set at the end of Makefile.am once every fragment added its own). front.c
+# is freestanding: the static entry point runs it before the C library or relocations exist.
+INTEGRATION_TESTS += tests/integration/exec-front.sh tests/integration/exec-plan.sh
+if FRONT_ROUTE
+noinst_LIBRARIES += libfront.a
+libfront_a_SOURCES = lxcmgr/cli/front.c lxcmgr/cli/front.h
+libfront_a_CPPFLAGS = $(AM_CPPFLAGS) $(LXM_FRONT_CPPFLAGS)
+libfront_a_CFLAGS = $(WARN_CFLAGS) -ffreestanding -fno-builtin -fno-stack-protector \
+	-fno-tree-loop-distribute-patterns
+lxcmgr_lxcmgr_LDADD += libfront.a
+lxcmgr_lxcmgr_LDFLAGS = $(AM_LDFLAGS) -Wl,-u,lxm_front_route
+pkglibexec_PROGRAMS += lxcmgr/lxcmgr-full
+lxcmgr_lxcmgr_full_LDADD = $(LXM_LIBS)
+if STATIC_CLI
+LXM_FRONT_CPPFLAGS = -DLXM_STATIC_FRONT
+lxcmgr_lxcmgr_LDFLAGS += -static-pie -Wl,-e,lxm_front_entry
+endif
+endif

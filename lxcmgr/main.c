@@ -1,8 +1,10 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 #include <fcntl.h>
 #include <getopt.h>
+#include <sys/prctl.h>
 
 #include "cli/commands.h"
+#include "cli/front.h"
 #include "config/global.h"
 #include "security/cloned-binary.h"
 #include "util/log.h"
@@ -29,6 +31,18 @@ static void open_std_fds(void)
 			_exit(1);
 }
 
+/* lxcmgr-full runs a command the user gave `lxcmgr` (cli/front.c): it goes by that name, as its
+ * argv[0] already says (ps -C lxcmgr, pgrep -x lxcmgr, /proc/PID/comm as before the split). */
+static void name_as_lxcmgr(void)
+{
+	char comm[16] = "";
+	if (prctl(PR_GET_NAME, comm) == 0 && STREQ(comm, LXM_FRONT_FULL_NAME))
+		(void)prctl(PR_SET_NAME, "lxcmgr");
+}
+
+/* Only `lxcmgr` links cli/front.c; lxcmgr-full runs whatever it is given. */
+extern __typeof__(lxm_front_route) lxm_front_route __attribute__((weak));
+
 int main(int argc, char **argv)
 {
 	static const struct option options[] = {
@@ -42,6 +56,10 @@ int main(int argc, char **argv)
 	struct lxm_context ctx = {};
 	int c, r;
 
+	if (lxm_front_route)
+		lxm_front_route(argc, argv); /* returns when this binary runs the command */
+	else
+		name_as_lxcmgr();
 	open_std_fds();
 	const char *env_level = getenv("LXCMGR_LOG_LEVEL");
 	if (env_level) {

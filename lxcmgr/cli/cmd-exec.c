@@ -72,14 +72,16 @@ int lxm_cmd_exec(struct lxm_context *ctx, int argc, char **argv)
 	o.argv = argv + optind;
 	o.env = env;
 
-	_cleanup_container_free_ struct lxm_container *ct = NULL;
+	struct lxm_exec_plan plan = {};
 	/* Not lxm_cli_runtime_open(): it would build the global config that main() left out (exec
 	 * needs the paths only, lxm_global_config_load_paths()); exec takes no lock either. The
-	 * name is validated by the load. */
-	r = lxm_container_load(&ctx->paths, name, &ct);
+	 * name is validated by the load; the config is parsed only when it changed since the last
+	 * exec (runtime/exec-plan.c). */
+	r = lxm_exec_plan_load(&ctx->paths, name, &plan);
 	if (r < 0)
 		return r;
-	r = lxm_attach_run(&ctx->paths, ct, &o);
+	r = lxm_attach_run(&ctx->paths, &plan, &o);
+	lxm_exec_plan_done(&plan);
 	if (r == -ESRCH || r == -EBUSY)
 		return r; /* "not running" or "frozen" was printed: exit code 4 */
 	return r < 0 ? -EIO : r;

@@ -22,7 +22,12 @@ int lxm_cmd_shell(struct lxm_context *ctx, int argc, char **argv)
 	r = lxm_cli_runtime_open(ctx, argv[1], &ct, NULL);
 	if (r < 0)
 		return r;
-	r = lxm_attach_run(&ctx->paths, ct, &o);
+	struct lxm_exec_plan plan = {};
+	r = lxm_exec_plan_load(&ctx->paths, argv[1], &plan);
+	if (r < 0)
+		return r;
+	r = lxm_attach_run(&ctx->paths, &plan, &o);
+	lxm_exec_plan_done(&plan);
 	if (r == -ESRCH || r == -EBUSY)
 		return r; /* "not running" or "frozen" was printed: exit code 4 */
 	return r < 0 ? -EIO : r;

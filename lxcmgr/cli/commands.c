@@ -18,6 +18,7 @@ static const struct lxm_command commands[] = {
 	  "[--disk] [NAME...]" },
 	{ "__commands", lxm_cmd_internal_commands, NULL, "" },
 	{ "__config-keys", lxm_cmd_internal_config_keys, NULL, "[--global]" },
+	{ "__state-cleanup", lxm_cmd_internal_state_cleanup, NULL, "NAME" },
 	{ "config", lxm_cmd_config, "Show, get, set, unset or edit a container's config",
 	  "NAME show | get KEY | set KEY VALUE | unset KEY | edit\n\nKEY is a dotted path: hostname, limits.memory, network.eth0.ipv4" },
 	{ "create", lxm_cmd_create, "Create a container from a template or a rootfs tarball",

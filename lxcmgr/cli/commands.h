@@ -45,6 +45,7 @@ int lxm_cmd_freeze(struct lxm_context *ctx, int argc, char **argv);
 int lxm_cmd_unfreeze(struct lxm_context *ctx, int argc, char **argv);
 int lxm_cmd_internal_commands(struct lxm_context *ctx, int argc, char **argv);
 int lxm_cmd_internal_config_keys(struct lxm_context *ctx, int argc, char **argv);
+int lxm_cmd_internal_state_cleanup(struct lxm_context *ctx, int argc, char **argv);
 int lxm_cmd_metrics(struct lxm_context *ctx, int argc, char **argv);
 int lxm_cmd_snapshot(struct lxm_context *ctx, int argc, char **argv);
 int lxm_cmd_copy(struct lxm_context *ctx, int argc, char **argv);

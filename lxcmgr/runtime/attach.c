@@ -34,7 +34,7 @@
 #include "runtime/attach-user.h"
 #include "runtime/attach.h"
 #include "runtime/start.h"
-#include "runtime/cfg-get.h"
+#include "runtime/exec-plan.h"
 #include "runtime/state.h"
 #include "security/apparmor.h"
 #include "security/cloned-binary.h"
@@ -44,7 +44,7 @@
 #define DEFAULT_PATH "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"
 
 struct attach_ctx {
-	const struct lxm_container *c;
+	const struct lxm_exec_plan *plan;
 	const struct lxm_attach_options *o;
 	int pidfd;
 	pid_t init_pid;
@@ -188,7 +188,7 @@ static _noreturn_ void child_exec(struct attach_ctx *a, const struct lxm_attach_
 	sigset_t none;
 	sigemptyset(&none);
 	sigprocmask(SIG_SETMASK, &none, NULL); /* the CLI blocked what it forwards */
-	r = lxm_caps_apply(a->c);
+	r = a->plan->cap_error < 0 ? a->plan->cap_error : lxm_caps_apply_mask(a->plan->cap_drop);
 	if (r < 0)
 		child_fail(a->sock, r, "Failed to drop capabilities");
 	/* What init got, the command gets: the same AppArmor profile from its exec on, no_new_privs
@@ -314,7 +314,7 @@ static int read_running_init(const struct lxm_paths *paths, const char *name, pi
 /* Opens a pidfd of the container's init. The common case reads the state file only: the monitor
  * writes "running" once init runs, and init itself is checked below whether the monitor lives or
  * not (lxm_state_query() calls a container with a lost monitor running too). */
-static int open_init(const struct lxm_paths *paths, const struct lxm_container *c, struct attach_ctx *a)
+static int open_init(const struct lxm_paths *paths, const struct lxm_exec_plan *c, struct attach_ctx *a)
 {
 	uint64_t start = 0, now;
 	int r = read_running_init(paths, c->name, &a->init_pid, &start);
@@ -351,18 +351,17 @@ static int open_init(const struct lxm_paths *paths, const struct lxm_container *
 	return 0;
 }
 
-/* The filter and profile init runs with (steps/seccomp.c, steps/lsm.c), read from the config
- * again: the profile was loaded by the start, the filter is compiled here in the CLI. */
-static int prepare_security(const struct lxm_paths *paths, const struct lxm_container *c,
+/* The filter and profile init runs with (steps/seccomp.c, steps/lsm.c), from the config's current
+ * settings (runtime/exec-plan.c): the profile was loaded by the start, the filter is compiled (or
+ * taken from its cache) here in the CLI. */
+static int prepare_security(const struct lxm_paths *paths, const struct lxm_exec_plan *c,
 			    struct lxm_seccomp **ret_seccomp, char **ret_profile)
 {
-	const char *setting = lxm_cfg_str(c->config, "security.seccomp");
 	const char *note;
-	int r = lxm_seccomp_load_program(setting ? setting : "default", paths, ret_seccomp);
+	int r = lxm_seccomp_load_program(c->seccomp ? c->seccomp : "default", paths, ret_seccomp);
 	if (r < 0)
 		return r;
-	r = lxm_apparmor_plan(lxm_cfg_str(c->config, "security.apparmor"), lxm_cfg_str(c->config, "uuid"),
-			      ret_profile, &note);
+	r = lxm_apparmor_plan(c->apparmor, c->uuid, ret_profile, &note);
 	if (r < 0)
 		return log_error_errno(r, "Failed to find the AppArmor profile of '%s': %m", c->name);
 	return 0;
@@ -449,10 +448,10 @@ static pid_t spawn_into(struct attach_ctx *a)
 	return pid;
 }
 
-int lxm_attach_run(const struct lxm_paths *paths, const struct lxm_container *c,
+int lxm_attach_run(const struct lxm_paths *paths, const struct lxm_exec_plan *c,
 		   const struct lxm_attach_options *o)
 {
-	struct attach_ctx a = { .c = c, .o = o, .pidfd = -EBADF, .sock = -EBADF };
+	struct attach_ctx a = { .plan = c, .o = o, .pidfd = -EBADF, .sock = -EBADF };
 	int pair[2], status, r;
 	_cleanup_close_ int master = -EBADF;
 
@@ -467,8 +466,7 @@ int lxm_attach_run(const struct lxm_paths *paths, const struct lxm_container *c,
 		if (r < 0)
 			return log_error_errno(r, "Failed to run from a sealed copy of the lxcmgr binary: %m");
 	}
-	const char *uuid = lxm_cfg_str(c->config, "uuid");
-	r = open_payload(paths, uuid, &a.payload);
+	r = open_payload(paths, c->uuid, &a.payload);
 	_cleanup_cgroup_ struct lxm_cgroup *payload = a.payload;
 	if (r < 0)
 		return log_error_errno(r, "Failed to open the cgroup of '%s': %m", c->name);
@@ -482,7 +480,7 @@ int lxm_attach_run(const struct lxm_paths *paths, const struct lxm_container *c,
 		return r;
 	a.seccomp = seccomp;
 	a.apparmor_profile = aa_profile;
-	a.no_new_privs = lxm_cfg_bool(c->config, "security.no_new_privs", false);
+	a.no_new_privs = c->no_new_privs;
 	a.pty = o->pty < 0 ? isatty(STDIN_FILENO) : o->pty > 0;
 	if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, pair) < 0)
 		return log_error_errno(errno, "Failed to create a socket pair: %m");

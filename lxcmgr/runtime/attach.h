@@ -5,7 +5,7 @@
 #include <stdbool.h>
 
 #include "core/paths.h"
-#include "store/store.h"
+#include "runtime/exec-plan.h"
 
 struct lxm_attach_options {
 	char **argv;            /* the command; NULL-terminated */
@@ -19,5 +19,5 @@ struct lxm_attach_options {
 /* Runs the command in every namespace of NAME's init and in its payload cgroup, with init's
  * capability bounding set, a clean environment and the resolved user. Returns the command's exit
  * code (0-255; 128+N when killed by signal N; 127 when it does not exist) or -errno (logged). */
-int lxm_attach_run(const struct lxm_paths *paths, const struct lxm_container *c,
+int lxm_attach_run(const struct lxm_paths *paths, const struct lxm_exec_plan *plan,
 		   const struct lxm_attach_options *o);

@@ -10,6 +10,7 @@ liblxcmgr_a_SOURCES += \
 	lxcmgr/runtime/monitor-handover.c lxcmgr/runtime/handover.c lxcmgr/runtime/handover.h \
 	lxcmgr/runtime/stop.c lxcmgr/runtime/stop.h lxcmgr/runtime/link-del.c lxcmgr/runtime/link-del.h \
 	lxcmgr/runtime/attach.c lxcmgr/runtime/attach.h \
+	lxcmgr/runtime/exec-plan.c lxcmgr/runtime/exec-plan.h \
 	lxcmgr/runtime/attach-relay.c lxcmgr/runtime/attach-relay.h \
 	lxcmgr/runtime/attach-user.c lxcmgr/runtime/attach-user.h
 

@@ -91,3 +91,7 @@ bool lxm_start_payload_wait(pid_t pid);
  * security.cap_keep. Applies to the calling process: bounding set, permitted and effective lose
  * them, inheritable and ambient are cleared. Logs at debug only. */
 int lxm_caps_apply(const struct lxm_container *c);
+/* lxm_caps_apply() in two halves (exec computes the mask before its fork, runtime/exec-plan.c):
+ * the mask of capabilities to drop from the config, and dropping a mask from the caller. */
+int lxm_caps_drop_mask(const struct lxm_container *c, uint64_t *ret);
+int lxm_caps_apply_mask(uint64_t drop);

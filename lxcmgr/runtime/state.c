@@ -7,6 +7,7 @@
 #include <sys/stat.h>
 
 #include "cgroup/cgroup.h"
+#include "runtime/full-helper.h"
 #include "runtime/net-step.h"
 #include "runtime/state.h"
 #include "store/store.h"
@@ -332,6 +333,16 @@ int lxm_state_cleanup(const struct lxm_paths *paths, const char *name, bool *ret
 
 	if (ret_killed)
 		*ret_killed = false;
+	/* The static lxcmgr cannot load libnftables, which a lost monitor's port forwards need:
+	 * lxcmgr-full settles it (runtime/full-helper.h); without one, here, forwards left. */
+	if (lxm_full_helper_wanted()) {
+		r = lxm_full_helper_run(paths, (const char *const[]){ "__state-cleanup", name, NULL });
+		if (r >= 0) {
+			if (ret_killed)
+				*ret_killed = r == 10;
+			return r == 0 || r == 10 ? 0 : -EIO;
+		}
+	}
 	r = lxm_state_run_path(paths, name, NULL, &dir);
 	if (r < 0)
 		return r;

@@ -39,10 +39,8 @@ static int cap_list_mark(cfg_t *cfg, const char *key, uint64_t *set, bool on)
 	return 0;
 }
 
-int lxm_caps_apply(const struct lxm_container *c)
+int lxm_caps_drop_mask(const struct lxm_container *c, uint64_t *ret)
 {
-	struct __user_cap_header_struct hdr = { .version = _LINUX_CAPABILITY_VERSION_3 };
-	struct __user_cap_data_struct data[2] = {};
 	uint64_t drop = 0;
 	int r;
 
@@ -59,6 +57,14 @@ int lxm_caps_apply(const struct lxm_container *c)
 		if (r < 0)
 			return r;
 	}
+	*ret = drop;
+	return 0;
+}
+
+int lxm_caps_apply_mask(uint64_t drop)
+{
+	struct __user_cap_header_struct hdr = { .version = _LINUX_CAPABILITY_VERSION_3 };
+	struct __user_cap_data_struct data[2] = {};
 
 	for (int cap = 0; cap < 64; cap++) {
 		if (!(drop & (UINT64_C(1) << cap)))
@@ -79,6 +85,13 @@ int lxm_caps_apply(const struct lxm_container *c)
 	if (syscall(SYS_capset, &hdr, data) < 0)
 		return log_debug_errno(errno, "Failed to set capabilities: %m");
 	return 0;
+}
+
+int lxm_caps_apply(const struct lxm_container *c)
+{
+	uint64_t drop;
+	int r = lxm_caps_drop_mask(c, &drop);
+	return r < 0 ? r : lxm_caps_apply_mask(drop);
 }
 
 int lxm_child_step_caps(struct lxm_start_ctx *ctx)

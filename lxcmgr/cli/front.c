@@ -1,0 +1,174 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/*
+ * The split between a statically linked `lxcmgr` and the dynamically linked lxcmgr-full.
+ *
+ * Why: a dynamically linked lxcmgr pays the loader on every command (opening, mapping and
+ * relocating libc, binding ~280 imports lazily, ~25 more page faults): ~0.3-0.45 ms of the ~3 ms
+ * an `exec` takes on this kind of machine, measured A/B (bench/README.md). A static-pie binary
+ * does none of that and keeps its own address randomised. But a static glibc program cannot load
+ * shared libraries safely (dlopen() in it maps a second C library), and libarchive and
+ * libnftables are dlopen()ed on first use (util/dl.h) and ship no static archives; glibc's NSS
+ * (getpwnam() in the DHCP service, getaddrinfo()) has the same problem. So the commands that can
+ * reach any of them run in lxcmgr-full, the same program linked dynamically, and `lxcmgr` runs
+ * the rest: the hot, small ones (exec, kill, stop, list, info...) that never load a library.
+ *
+ * The other way round (a dynamic `lxcmgr` with a static helper for exec) would add an exec to the
+ * command that is meant to be fast. Deciding in main() would run the static C library's start-up
+ * first (~0.3 ms here: glibc's CPU feature probing issues dozens of CPUID instructions, each a VM
+ * exit of ~6 us on this host) before an exec into lxcmgr-full that pays it again: the static
+ * binary decides in its ELF entry point instead, before the C library starts, which leaves
+ * ~0.1 ms (the kernel's exec) for a command that goes on to lxcmgr-full (start, create...).
+ *
+ * Nothing here is a security boundary: both binaries are the same program with the same argv and
+ * environment, run by the same user. lxcmgr-full is looked up the way the small monitor is
+ * (monitor-handover.c): next to a build tree's binary, else the installed one in
+ * LXCMGR_LIBEXECDIR, never next to an installed lxcmgr (a bin directory may hold an unrelated
+ * program of that name).
+ *
+ * Constraints of the early entry: it runs before the static-pie binary relocated itself and before
+ * TLS exists, so this file is built freestanding (no libc call, no stack protector, no table of
+ * pointers, whose entries would still be unrelocated) and talks to the kernel directly.
+ */
+#include <stdbool.h>
+#include <stddef.h>
+#include <sys/syscall.h>
+
+#include "cli/front.h"
+
+/* The commands `lxcmgr` runs itself: none can reach libarchive, libnftables or NSS (start can:
+ * a managed network's NAT and DHCP service; its monitor forks from it). One string, not a table
+ * of pointers (see above). */
+static const char in_process[] = "exec\0shell\0kill\0stop\0list\0info\0console\0freeze\0unfreeze\0"
+				 "stats\0metrics\0help\0";
+
+static long sys3(long n, long a, long b, long c)
+{
+	long r;
+	__asm__ volatile("syscall" : "=a"(r) : "a"(n), "D"(a), "S"(b), "d"(c) : "rcx", "r11", "memory");
+	return r;
+}
+
+static bool str_eq(const char *a, const char *b)
+{
+	while (*a && *a == *b)
+		a++, b++;
+	return *a == *b;
+}
+
+static bool str_prefix(const char *s, const char *prefix)
+{
+	while (*prefix && *s == *prefix)
+		s++, prefix++;
+	return *prefix == '\0';
+}
+
+static size_t str_len(const char *s)
+{
+	size_t n = 0;
+	while (s[n])
+		n++;
+	return n;
+}
+
+static bool listed(const char *name)
+{
+	for (const char *p = in_process; *p; p += str_len(p) + 1)
+		if (str_eq(name, p))
+			return true;
+	return false;
+}
+
+/* Whether this binary runs the command line. main()'s own options before the command are
+ * followed exactly as written; anything getopt_long() might read differently (an abbreviated
+ * option, bundled flags, "--") goes to lxcmgr-full, which runs every command anyway. */
+static bool runs_here(char **argv)
+{
+	for (char **a = argv + 1; *a; a++) {
+		const char *s = *a;
+		if (s[0] != '-')
+			return listed(s);
+		if (str_eq(s, "--version") || str_eq(s, "--help") || str_eq(s, "-h"))
+			return true;
+		if (str_eq(s, "--root") || str_eq(s, "--log-level")) {
+			if (!a[1])
+				return true; /* main() reports the missing argument */
+			a++;
+			continue;
+		}
+		if (!str_prefix(s, "--root=") && !str_prefix(s, "--log-level="))
+			return false;
+	}
+	return true; /* no command: main() prints the usage */
+}
+
+static size_t append(char *buf, size_t at, size_t size, const char *s)
+{
+	while (*s && at + 1 < size)
+		buf[at++] = *s++;
+	buf[at] = '\0';
+	return at;
+}
+
+/* Executes lxcmgr-full; returns only when that failed. */
+static void exec_full(char **argv, char **envp)
+{
+	char exe[4096], path[4096 + sizeof(LXCMGR_LIBEXECDIR) + sizeof(LXM_FRONT_FULL_NAME) + 2];
+	size_t n = 0;
+	long len = sys3(SYS_readlink, (long)"/proc/self/exe", (long)exe, sizeof(exe) - 1);
+	if (len > 0) {
+		size_t slash = (size_t)len;
+		exe[len] = '\0';
+		while (slash > 0 && exe[slash - 1] != '/')
+			slash--;
+		if (slash > 1) {
+			exe[slash - 1] = '\0'; /* the directory */
+			if (!str_eq(exe, LXCMGR_BINDIR)) {
+				n = append(path, 0, sizeof(path), exe);
+				n = append(path, n, sizeof(path), "/" LXM_FRONT_FULL_NAME);
+				sys3(SYS_execve, (long)path, (long)argv, (long)envp);
+			}
+		}
+	}
+	n = append(path, 0, sizeof(path), LXCMGR_LIBEXECDIR "/" LXM_FRONT_FULL_NAME);
+	sys3(SYS_execve, (long)path, (long)argv, (long)envp);
+}
+
+#ifdef LXM_STATIC_FRONT
+/* Called from the entry point below with the initial stack: argc, argv..., NULL, envp... */
+__attribute__((visibility("hidden"), used)) void lxm_front_early(long *sp);
+__attribute__((visibility("hidden"), used)) void lxm_front_early(long *sp)
+{
+	char **argv = (char **)(sp + 1);
+	if (!runs_here(argv))
+		exec_full(argv, argv + sp[0] + 1);
+}
+
+/* The ELF entry point (-Wl,-e): the kernel's initial registers and stack go on to glibc's _start
+ * unchanged (%rdx, the termination function, is kept in a callee-saved register). The stack is
+ * 16-byte aligned at entry, as a call expects. */
+__asm__(".text\n"
+	".globl lxm_front_entry\n"
+	".hidden lxm_front_entry\n"
+	".type lxm_front_entry, @function\n"
+	"lxm_front_entry:\n"
+	"\tendbr64\n"
+	"\tmov %rdx, %r12\n"
+	"\tmov %rsp, %rdi\n"
+	"\tcall lxm_front_early\n"
+	"\tmov %r12, %rdx\n"
+	"\txor %ebp, %ebp\n"
+	"\tjmp _start\n"
+	".size lxm_front_entry, . - lxm_front_entry\n");
+
+void lxm_front_route(int argc, char **argv)
+{
+	/* decided at the entry point already */
+}
+#else
+void lxm_front_route(int argc, char **argv)
+{
+	extern char **environ;
+	if (!runs_here(argv))
+		exec_full(argv, environ);
+}
+#endif

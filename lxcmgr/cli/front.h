@@ -1,0 +1,19 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/*
+ * Which binary runs a command: `lxcmgr` itself (statically linked where the build can, see
+ * front.c) or the dynamically linked lxcmgr-full, which has every command and can load libarchive
+ * and libnftables. Linked into lxcmgr only; lxcmgr-full runs everything it is given.
+ */
+#pragma once
+
+/* Name of the dynamically linked binary, next to a build tree's lxcmgr or in LXCMGR_LIBEXECDIR. */
+#define LXM_FRONT_FULL_NAME "lxcmgr-full"
+
+/*
+ * Executes lxcmgr-full with argv and the environment unchanged unless argv names a command this
+ * binary runs itself; returns when it runs it (or lxcmgr-full cannot be executed: everything but
+ * the library-loading paths works here too, and those report why they cannot). Called first
+ * thing in main() of a dynamically linked lxcmgr (a sanitizer build, which routes the same way
+ * so the tests exercise the split); the static one decided before the C library started.
+ */
+void lxm_front_route(int argc, char **argv);
