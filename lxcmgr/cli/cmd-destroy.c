@@ -6,6 +6,7 @@
 #include "cli/cli-common.h"
 #include "cli/commands.h"
 #include "runtime/cfg-get.h"
+#include "runtime/exec-plan.h"
 #include "runtime/state.h"
 #include "security/idmap.h"
 #include "store/storage.h"
@@ -73,6 +74,7 @@ int lxm_cmd_destroy(struct lxm_context *ctx, int argc, char **argv)
 	_cleanup_free_ char *run = NULL;
 	if (lxm_state_run_path(&ctx->paths, name, NULL, &run) >= 0)
 		(void)rmdir(run);
+	lxm_exec_plan_forget(&ctx->paths, name);
 
 	/* The uuid names the container's "isolated" id block; read before the files go. A broken
 	 * config only loses the release (the block stays allocated, never reused by another). */

@@ -9,6 +9,7 @@
 #include "cli/commands.h"
 #include "config/config.h"
 #include "config/edit.h"
+#include "runtime/exec-plan.h"
 #include "runtime/state.h"
 #include "services/copy.h"
 #include "store/storage.h"
@@ -69,6 +70,7 @@ int lxm_cmd_rename(struct lxm_context *ctx, int argc, char **argv)
 	_cleanup_free_ char *run = NULL;
 	if (lxm_state_run_path(&ctx->paths, old, NULL, &run) >= 0)
 		(void)rmdir(run);
+	lxm_exec_plan_forget(&ctx->paths, old);
 	if (isatty(STDOUT_FILENO))
 		printf("Renamed '%s' to '%s'\n", old, new);
 	return 0;

@@ -215,3 +215,12 @@ int lxm_exec_plan_load(const struct lxm_paths *paths, const char *name, struct l
 	*ret = p;
 	return 0;
 }
+
+void lxm_exec_plan_forget(const struct lxm_paths *paths, const char *name)
+{
+	_cleanup_free_ char *path = NULL;
+	if (lxm_name_validate(name) < 0 || asprintf(&path, "%s/" PLAN_DIR "/%s", paths->run_dir, name) < 0)
+		return;
+	if (unlink(path) < 0 && errno != ENOENT)
+		log_debug_errno(negative_errno(), "Failed to remove '%s', ignoring: %m", path);
+}

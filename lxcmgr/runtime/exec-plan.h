@@ -24,3 +24,6 @@ struct lxm_exec_plan {
  */
 int lxm_exec_plan_load(const struct lxm_paths *paths, const char *name, struct lxm_exec_plan *ret);
 void lxm_exec_plan_done(struct lxm_exec_plan *p);
+/* Removes NAME's remembered plan (destroy, rename): a stale one would never match a new config
+ * file, but would stay behind. */
+void lxm_exec_plan_forget(const struct lxm_paths *paths, const char *name);

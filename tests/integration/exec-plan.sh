@@ -9,7 +9,7 @@ require_root "boots containers"
 command -v strace >/dev/null || { echo "1..0 # SKIP needs strace"; exit 0; }
 command -v python3 >/dev/null || { echo "1..0 # SKIP needs python3"; exit 0; }
 
-plan 21
+plan 26
 
 new_root
 use_shared_cache
@@ -82,3 +82,15 @@ chmod 0600 "$PLAN"
 is "$(config_read)" yes "a plan for another config file identity is not used"
 is "$(nnp)" 1 "the config's no_new_privs applies, not the planted plan's"
 check "kill it" lxcmgr kill "$N"
+
+# destroy and rename take the container's plan with them
+N2=$(unique_name ep)
+defer "'$LXCMGR' --root '$ROOT' destroy --force '$N2' >/dev/null 2>&1 || true"
+check "rename it" lxcmgr rename "$N" "$N2"
+check "no plan is left under the old name" test ! -e "$PLAN"
+lxcmgr start "$N2" >/dev/null
+lxcmgr exec "$N2" -- true
+check "an exec remembers the renamed container's plan" test -s "$RUN/.exec-plan/$N2"
+lxcmgr kill "$N2" >/dev/null
+check "destroy it" lxcmgr destroy "$N2"
+check "its plan is gone with it" test ! -e "$RUN/.exec-plan/$N2"
