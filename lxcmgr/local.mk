@@ -4,6 +4,7 @@ liblxcmgr_a_SOURCES += \
 	lxcmgr/util/macros.h \
 	lxcmgr/util/log.c lxcmgr/util/log.h \
 	lxcmgr/util/dl.c lxcmgr/util/dl.h \
+	lxcmgr/util/trusted-file.c lxcmgr/util/trusted-file.h \
 	lxcmgr/runtime/full-helper.c lxcmgr/runtime/full-helper.h \
 	lxcmgr/util/openat2.h \
 	lxcmgr/core/paths.c lxcmgr/core/paths.h

@@ -29,6 +29,7 @@
 #include <unistd.h>
 
 #include "cgroup/mounts-cache.h"
+#include "util/trusted-file.h"
 #include "util/log.h"
 #include "util/macros.h"
 
@@ -58,33 +59,6 @@ static int list_mounts(uint64_t *ids, size_t max, size_t *ret_n)
 	if ((size_t)n >= max)
 		return -E2BIG;
 	*ret_n = (size_t)n;
-	return 0;
-}
-
-/* A regular file of ours that nobody else may write, read whole, in a directory of the same kind. */
-static int read_trusted(const char *path, char *buf, size_t size)
-{
-	_cleanup_free_ char *dir = strdup(path);
-	if (!dir || !strrchr(dir, '/'))
-		return -ENOMEM;
-	*strrchr(dir, '/') = '\0';
-	_cleanup_close_ int dfd = open(*dir ? dir : "/", O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
-	struct stat st;
-	if (dfd < 0 || fstat(dfd, &st) < 0)
-		return negative_errno();
-	if (st.st_uid != geteuid() || (st.st_mode & (S_IWGRP | S_IWOTH)))
-		return -EPERM;
-	_cleanup_close_ int fd = openat(dfd, strrchr(path, '/') + 1, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
-	if (fd < 0 || fstat(fd, &st) < 0)
-		return negative_errno();
-	if (!S_ISREG(st.st_mode) || st.st_uid != geteuid() || (st.st_mode & (S_IWGRP | S_IWOTH)))
-		return -EPERM;
-	ssize_t n = read(fd, buf, size - 1);
-	if (n < 0)
-		return negative_errno();
-	if ((size_t)n >= size - 1)
-		return -EFBIG;
-	buf[n] = '\0';
 	return 0;
 }
 
@@ -204,7 +178,7 @@ int lxm_cgroup_mounts_load_cached(const char *cache_path, struct lxm_cgroup_moun
 
 	if (!cache_path || list_mounts(ids, MAX_MOUNTS, &n) < 0)
 		return lxm_cgroup_parse_mountinfo(NULL, ret);
-	r = read_trusted(cache_path, text, sizeof(text));
+	r = lxm_read_trusted_file(cache_path, text, sizeof(text));
 	if (r >= 0)
 		r = parse_cache(text, ids, n, ret);
 	if (r >= 0)

@@ -20,6 +20,7 @@
  * config itself. A plan that does not parse is a miss, never a partial plan.
  */
 #include <fcntl.h>
+#include <limits.h>
 #include <inttypes.h>
 #include <sys/stat.h>
 
@@ -28,6 +29,7 @@
 #include "runtime/start.h"
 #include "store/store.h"
 #include "util/log.h"
+#include "util/trusted-file.h"
 
 #define PLAN_MAGIC "lxcmgr exec plan 1\n"
 #define PLAN_DIR ".exec-plan"
@@ -47,35 +49,6 @@ static void identity(const struct stat *st, char *buf, size_t size)
 	snprintf(buf, size, "%" PRIu64 " %" PRIu64 " %" PRIu64 " %" PRId64 ".%09ld %" PRId64 ".%09ld",
 		 (uint64_t)st->st_dev, (uint64_t)st->st_ino, (uint64_t)st->st_size, (int64_t)st->st_mtim.tv_sec,
 		 st->st_mtim.tv_nsec, (int64_t)st->st_ctim.tv_sec, st->st_ctim.tv_nsec);
-}
-
-static bool trusted(int fd, bool dir)
-{
-	struct stat st;
-	return fstat(fd, &st) == 0 && (dir ? S_ISDIR(st.st_mode) : S_ISREG(st.st_mode)) &&
-	       st.st_uid == geteuid() && !(st.st_mode & (S_IWGRP | S_IWOTH));
-}
-
-/* The plan file's text, or -errno when there is none we may trust. */
-static int read_plan(const char *dir, const char *name, char *buf, size_t size)
-{
-	_cleanup_close_ int dfd = open(dir, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
-	if (dfd < 0)
-		return negative_errno();
-	if (!trusted(dfd, true))
-		return -EPERM;
-	_cleanup_close_ int fd = openat(dfd, name, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
-	if (fd < 0)
-		return negative_errno();
-	if (!trusted(fd, false))
-		return -EPERM;
-	ssize_t n = read(fd, buf, size - 1);
-	if (n < 0)
-		return negative_errno();
-	if ((size_t)n >= size - 1)
-		return -EFBIG;
-	buf[n] = '\0';
-	return 0;
 }
 
 /* One line "=VALUE" (set) or "-" (unset), advancing *p. */
@@ -194,7 +167,10 @@ int lxm_exec_plan_load(const struct lxm_paths *paths, const char *name, struct l
 	bool have_id = stat(config, &st) == 0;
 	if (have_id) {
 		identity(&st, id, sizeof(id));
-		if (read_plan(dir, name, text, sizeof(text)) >= 0 && parse_plan(text, id, &p) >= 0) {
+		char plan[PATH_MAX];
+		snprintf(plan, sizeof(plan), "%s/%s", dir, name);
+		/* only a plan of ours that nobody else could have written or edited (see the top) */
+		if (lxm_read_trusted_file(plan, text, sizeof(text)) >= 0 && parse_plan(text, id, &p) >= 0) {
 			*ret = p;
 			return 0;
 		}

@@ -22,6 +22,7 @@
 #include "runtime/net-setup.h"
 #include "security/apparmor.h"
 #include "util/log.h"
+#include "util/trusted-file.h"
 
 #define SMALL_NAME "lxcmgr-monitor"
 #define DISABLE_ENV "LXCMGR_MONITOR_SMALL"
@@ -30,27 +31,6 @@ _Static_assert(LXM_HANDOVER_MAX_PTYS == 1 + LXM_MAX_TTYS, "one pty slot per tty 
 _Static_assert(LXM_HANDOVER_MAX_RESTARTS == LXM_RESTART_HISTORY, "the whole restart history");
 
 extern char **environ;
-
-/* The installed one when lxcmgr runs from its installed place; else (the build tree: lxcmgr/lxcmgr
- * and lxcmgr/lxcmgr-monitor, a relocated copy) the one next to the binary first. Not next to an
- * installed binary: a bin directory such as /usr/local/bin may hold an unrelated program of that
- * name, which would get the container's fds. */
-static int find_small(char *buf, size_t size)
-{
-	char exe[PATH_MAX];
-	ssize_t n = readlink("/proc/self/exe", exe, sizeof(exe) - 1);
-	if (n > 0) {
-		exe[n] = '\0';
-		char *slash = strrchr(exe, '/');
-		if (slash && !((size_t)(slash - exe) == strlen(LXCMGR_BINDIR) && strncmp(exe, LXCMGR_BINDIR, strlen(LXCMGR_BINDIR)) == 0)) {
-			snprintf(buf, size, "%.*s/%s", (int)(slash - exe), exe, SMALL_NAME);
-			if (access(buf, X_OK) == 0)
-				return 0;
-		}
-	}
-	snprintf(buf, size, "%s/%s", LXCMGR_LIBEXECDIR, SMALL_NAME);
-	return access(buf, X_OK) == 0 ? 0 : -ENOENT;
-}
 
 bool lxm_monitor_handover_ready(const struct lxm_monitor *m)
 {
@@ -196,7 +176,7 @@ int lxm_monitor_handover(struct lxm_monitor *m)
 		m->no_handover = true;
 		return 0;
 	}
-	r = find_small(small, sizeof(small));
+	r = lxm_find_helper_binary(SMALL_NAME, small, sizeof(small));
 	if (r < 0) {
 		m->no_handover = true;
 		return log_debug_errno(r, "No %s found, staying the full monitor: %m", SMALL_NAME);

@@ -1,0 +1,66 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "util/macros.h"
+#include "util/trusted-file.h"
+
+static bool ours_alone(int fd, bool dir)
+{
+	struct stat st;
+	return fstat(fd, &st) == 0 && (dir ? S_ISDIR(st.st_mode) : S_ISREG(st.st_mode)) &&
+	       st.st_uid == geteuid() && !(st.st_mode & (S_IWGRP | S_IWOTH));
+}
+
+int lxm_read_trusted_file(const char *path, char *buf, size_t size)
+{
+	char dir[PATH_MAX];
+	const char *slash = strrchr(path, '/');
+
+	if (!slash || (size_t)(slash - path) >= sizeof(dir) || size < 2)
+		return -EINVAL;
+	memcpy(dir, path, (size_t)(slash - path));
+	dir[slash - path] = '\0';
+	_cleanup_close_ int dfd = open(*dir ? dir : "/", O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+	if (dfd < 0)
+		return negative_errno();
+	if (!ours_alone(dfd, true))
+		return -EPERM;
+	_cleanup_close_ int fd = openat(dfd, slash + 1, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
+	if (fd < 0)
+		return negative_errno();
+	if (!ours_alone(fd, false))
+		return -EPERM;
+	ssize_t n = read(fd, buf, size - 1);
+	if (n < 0)
+		return negative_errno();
+	if ((size_t)n >= size - 1)
+		return -EFBIG;
+	buf[n] = '\0';
+	return 0;
+}
+
+int lxm_find_helper_binary(const char *name, char *buf, size_t size)
+{
+	char exe[PATH_MAX];
+	ssize_t n = readlink("/proc/self/exe", exe, sizeof(exe) - 1);
+	if (n > 0) {
+		exe[n] = '\0';
+		char *slash = strrchr(exe, '/');
+		if (slash && slash != exe) {
+			*slash = '\0';
+			if (!STREQ(exe, LXCMGR_BINDIR)) {
+				snprintf(buf, size, "%s/%s", exe, name);
+				if (access(buf, X_OK) == 0)
+					return 0;
+			}
+		}
+	}
+	snprintf(buf, size, "%s/%s", LXCMGR_LIBEXECDIR, name);
+	return access(buf, X_OK) == 0 ? 0 : -ENOENT;
+}
