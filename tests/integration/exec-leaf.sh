@@ -110,11 +110,14 @@ if [ "$HYBRID" = 1 ] || [ -z "$(cat /sys/fs/cgroup/cgroup.controllers 2>/dev/nul
 	skip "needs pure cgroup v2 with controllers (runs in the VM lane): this host's cgroup2 has none to enable" 4
 else
 	check "start again" lxcmgr start "$N"
-	# processes of the boot come and go: move what is there until the controller can be enabled
+	# processes of the boot come and go (busybox init starts seven gettys with it, slowly under the
+	# VM lane's emulation): move what is there until the controller can be enabled, for up to ~30 s
+	# (200 rounds without a pause were not always enough there once the gettys came)
 	RULE='cd /sys/fs/cgroup && mkdir sub && i=0 &&
 	until echo +pids >cgroup.subtree_control 2>/dev/null; do
-		i=$((i + 1)); [ $i -lt 200 ] || exit 1
+		i=$((i + 1)); [ $i -lt 600 ] || exit 1
 		for p in $(cat cgroup.procs); do echo $p >sub/cgroup.procs 2>/dev/null; done
+		sleep 0.05
 	done'
 	check "inside: init and the rest into a child cgroup, pids enabled for the root's children" in_ct "$RULE"
 	if in_ct 'echo $$ >/sys/fs/cgroup/cgroup.procs' 2>/dev/null; then
