@@ -6,7 +6,6 @@
 #include "cli/cli-common.h"
 #include "cli/commands.h"
 #include "runtime/cfg-get.h"
-#include "runtime/exec-plan.h"
 #include "runtime/state.h"
 #include "security/idmap.h"
 #include "store/storage.h"
@@ -70,11 +69,7 @@ int lxm_cmd_destroy(struct lxm_context *ctx, int argc, char **argv)
 		if (r < 0)
 			return log_error_errno(r, "Failed to stop container '%s': %m", name);
 	}
-	/* the empty run directory a fast kill leaves (runtime/small-kill.c) goes with the container */
-	_cleanup_free_ char *run = NULL;
-	if (lxm_state_run_path(&ctx->paths, name, NULL, &run) >= 0)
-		(void)rmdir(run);
-	lxm_exec_plan_forget(&ctx->paths, name);
+	lxm_state_forget(&ctx->paths, name);
 
 	/* The uuid names the container's "isolated" id block; read before the files go. A broken
 	 * config only loses the release (the block stays allocated, never reused by another). */

@@ -9,7 +9,6 @@
 #include "cli/commands.h"
 #include "config/config.h"
 #include "config/edit.h"
-#include "runtime/exec-plan.h"
 #include "runtime/state.h"
 #include "services/copy.h"
 #include "store/storage.h"
@@ -65,12 +64,7 @@ int lxm_cmd_rename(struct lxm_context *ctx, int argc, char **argv)
 	if (!(rootfs = strjoin_rootfs(newdir)))
 		return -ENOMEM;
 	(void)lxm_rootfs_reidentify(rootfs, new, false);
-	/* the empty run directory a fast kill leaves (runtime/small-kill.c) would stay behind under
-	 * the old name; rmdir: anything in it is not ours to remove here */
-	_cleanup_free_ char *run = NULL;
-	if (lxm_state_run_path(&ctx->paths, old, NULL, &run) >= 0)
-		(void)rmdir(run);
-	lxm_exec_plan_forget(&ctx->paths, old);
+	lxm_state_forget(&ctx->paths, old); /* would stay behind under the old name */
 	if (isatty(STDOUT_FILENO))
 		printf("Renamed '%s' to '%s'\n", old, new);
 	return 0;

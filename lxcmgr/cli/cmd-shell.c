@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
-#include "cli/cli-runtime.h"
 #include "cli/commands.h"
 #include "runtime/attach.h"
+#include "runtime/exec-plan.h"
 #include "util/log.h"
 
 /* A root login shell: login -f root (a full login: environment, motd, utmp), else su -l, else a
@@ -18,10 +18,8 @@ int lxm_cmd_shell(struct lxm_context *ctx, int argc, char **argv)
 
 	if (argc != 2)
 		return log_error_errno(-EINVAL, "Usage: lxcmgr shell NAME");
-	_cleanup_container_free_ struct lxm_container *ct = NULL;
-	r = lxm_cli_runtime_open(ctx, argv[1], &ct, NULL);
-	if (r < 0)
-		return r;
+	/* as exec: the plan validates the name and says "not found"; the config is parsed only when
+	 * it changed since the last exec or shell (runtime/exec-plan.c) */
 	struct lxm_exec_plan plan = {};
 	r = lxm_exec_plan_load(&ctx->paths, argv[1], &plan);
 	if (r < 0)

@@ -71,7 +71,6 @@ int lxm_cmd_start(struct lxm_context *ctx, int argc, char **argv)
 	if (r < 0)
 		return r == -EALREADY ? r : -EIO; /* the cause is printed; exit code 1 */
 	closep(&lock);
-	lock = -EBADF;
 	if (console)
 		return lxm_console_client(&ctx->paths, name, 0, 'a');
 	return 0;

@@ -152,3 +152,17 @@ void lxm_paths_done(struct lxm_paths *p)
 	free(p->templates_dir);
 	*p = (struct lxm_paths){};
 }
+
+void lxm_paths_cli_argv(const struct lxm_paths *paths, const char *exe, const char *const *args, const char **argv,
+			size_t max)
+{
+	size_t n = 0;
+	argv[n++] = exe;
+	if (!IS_EMPTY(paths->root)) {
+		argv[n++] = "--root";
+		argv[n++] = paths->root;
+	}
+	for (; *args && n < max - 1; args++)
+		argv[n++] = *args;
+	argv[n] = NULL;
+}

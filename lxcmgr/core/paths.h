@@ -2,6 +2,8 @@
 /* Every path lxcmgr uses, all under one root prefix (--root / LXCMGR_ROOT) so worlds never mix. */
 #pragma once
 
+#include <stddef.h>
+
 struct lxm_paths {
 	char *root;           /* "" for the real root, else an absolute directory without trailing '/' */
 	char *config_file;    /* ROOT/etc/lxcmgr/lxcmgr.conf */
@@ -24,6 +26,11 @@ int lxm_paths_override(struct lxm_paths *p, const char *key, const char *value);
 
 /* *ret = a + "/" + b (one slash), newly allocated. */
 int lxm_path_join(char **ret, const char *a, const char *b);
+
+/* Fills argv (max entries) to run the lxcmgr binary exe again in this world: exe, "--root ROOT"
+ * when a root is set, then args (cut to fit), NULL-terminated. */
+void lxm_paths_cli_argv(const struct lxm_paths *paths, const char *exe, const char *const *args, const char **argv,
+			size_t max);
 
 /* mkdir -p with mode for missing components. */
 int lxm_mkdir_p(const char *path, unsigned mode);

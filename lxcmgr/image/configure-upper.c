@@ -36,7 +36,6 @@ static void upper_ctx_done(struct upper_ctx *c)
 {
 	for (size_t i = 0; i < 3; i++) {
 		closep(&c->ldbus[i]);
-		c->ldbus[i] = -EBADF;
 	}
 }
 

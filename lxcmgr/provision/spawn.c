@@ -31,21 +31,13 @@ int lxm_prov_spawn(const struct lxm_paths *paths, const char *const *args, char 
 {
 	char exe[4096];
 	const char *argv[64];
-	size_t n = 0;
 	int pipefd[2] = { -EBADF, -EBADF };
 
 	ssize_t l = readlink("/proc/self/exe", exe, sizeof(exe) - 1);
 	if (l < 0)
 		return negative_errno();
 	exe[l] = 0;
-	argv[n++] = exe;
-	if (!IS_EMPTY(paths->root)) {
-		argv[n++] = "--root";
-		argv[n++] = paths->root;
-	}
-	for (; *args && n < ARRAY_SIZE(argv) - 1; args++)
-		argv[n++] = *args;
-	argv[n] = NULL;
+	lxm_paths_cli_argv(paths, exe, args, argv, ARRAY_SIZE(argv));
 
 	if (ret_output && pipe2(pipefd, O_CLOEXEC) < 0)
 		return negative_errno();

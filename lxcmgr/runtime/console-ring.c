@@ -123,7 +123,6 @@ static void log_rotate(struct lxm_console_log *l)
 {
 	char from[4096], to[4096];
 	closep(&l->fd);
-	l->fd = -EBADF;
 	if (l->rotate == 0) {
 		(void)unlink(l->path);
 	} else {
@@ -151,7 +150,6 @@ void lxm_console_log_write(struct lxm_console_log *l, const void *data, size_t n
 	if (w < 0) {
 		log_warning_errno(errno, "Failed to write console log '%s', ignoring: %m", l->path);
 		closep(&l->fd);
-		l->fd = -EBADF;
 		return;
 	}
 	l->size += (uint64_t)w;

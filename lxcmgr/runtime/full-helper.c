@@ -20,20 +20,12 @@ int lxm_full_helper_run(const struct lxm_paths *paths, const char *const *args)
 {
 	char full[PATH_MAX + 32];
 	const char *argv[16];
-	size_t n = 0;
 	int status;
 
 	/* as cli/front.c finds it */
 	if (lxm_find_helper_binary(LXM_FRONT_FULL_NAME, full, sizeof(full)) < 0)
 		return log_debug_errno(-ENOENT, "No %s to run", LXM_FRONT_FULL_NAME);
-	argv[n++] = full;
-	if (!IS_EMPTY(paths->root)) {
-		argv[n++] = "--root";
-		argv[n++] = paths->root;
-	}
-	for (; *args && n < ARRAY_SIZE(argv) - 1; args++)
-		argv[n++] = *args;
-	argv[n] = NULL;
+	lxm_paths_cli_argv(paths, full, args, argv, ARRAY_SIZE(argv));
 	fflush(stdout);
 	fflush(stderr);
 	pid_t pid = fork();

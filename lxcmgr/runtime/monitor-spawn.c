@@ -200,7 +200,6 @@ int lxm_monitor_spawn(const struct lxm_paths *paths, const char *name)
 		run_monitor(paths, name, wfd);
 	}
 	closep(&wfd);
-	wfd = -EBADF;
 	while (waitpid(pid, &status, 0) < 0 && errno == EINTR)
 		;
 

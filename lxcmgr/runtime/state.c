@@ -7,6 +7,7 @@
 #include <sys/stat.h>
 
 #include "cgroup/cgroup.h"
+#include "runtime/exec-plan.h"
 #include "runtime/full-helper.h"
 #include "runtime/net-step.h"
 #include "runtime/state.h"
@@ -42,6 +43,14 @@ int lxm_state_run_path(const struct lxm_paths *paths, const char *name, const ch
 		return -ENOMEM;
 	*ret = s;
 	return 0;
+}
+
+void lxm_state_forget(const struct lxm_paths *paths, const char *name)
+{
+	_cleanup_free_ char *run = NULL;
+	if (lxm_state_run_path(paths, name, NULL, &run) >= 0)
+		(void)rmdir(run); /* rmdir: anything in it is not ours to remove here */
+	lxm_exec_plan_forget(paths, name);
 }
 
 /* Reads a small file into buf (NUL-terminated); returns its length or -errno. */

@@ -85,5 +85,10 @@ int lxm_state_cleanup(const struct lxm_paths *paths, const char *name, bool *ret
  * lives, else through the cgroup; then cleans leftovers. 0 when it is stopped afterwards. */
 int lxm_state_force_stop(const struct lxm_paths *paths, const char *name);
 
+/* Drops what the runtime keeps under RUN for a stopped container NAME: the empty run directory
+ * a fast kill leaves (runtime/small-kill.c) and the remembered exec plan (runtime/exec-plan.h).
+ * For destroy and rename (the old name); a run directory with anything in it stays. */
+void lxm_state_forget(const struct lxm_paths *paths, const char *name);
+
 /* RUN/NAME, RUN/NAME/FILE. */
 int lxm_state_run_path(const struct lxm_paths *paths, const char *name, const char *file, char **ret);

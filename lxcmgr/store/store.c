@@ -286,7 +286,6 @@ static int sync_wait(struct lxm_store_txn *t)
 	t->sync_running = false;
 	int r = t->sync_result;
 	closep(&t->config_fd);
-	t->config_fd = -EBADF;
 	return r;
 }
 

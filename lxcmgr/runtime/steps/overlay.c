@@ -195,7 +195,6 @@ int lxm_start_step_overlay(struct lxm_start_ctx *ctx)
 	if (r < 0)
 		return log_error_errno(r, "Failed to mount the overlay of '%s': %m", c->name);
 	closep(&ctx->lower_fd);
-	ctx->lower_fd = -EBADF; /* closep() leaves the number: ctx_done would close it again (a console fd by then) */
 	log_debug("Step 'overlay': '%s' mounted over id-mapped layers, files created as host %u:%u", c->rootfs, uid,
 		  gid);
 	return 0;
