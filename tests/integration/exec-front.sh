@@ -55,10 +55,10 @@ out=$(execs "$LXCMGR" --ro "$ROOT" exec "$N" -- /bin/sh -c 'exit 3')
 is "$(has_full "$out")" yes "an abbreviated option before the command goes to lxcmgr-full"
 is "$(tail -n1 "$T/out")" "exit 3" "which runs the command as well"
 
-if readelf -lW "$LXCMGR" | grep -q 'INTERP'; then
+if elf_dynamic "$LXCMGR"; then
 	skip "lxcmgr is linked dynamically (a sanitizer build routes the same way)" 1
 else
-	is "$(readelf -lW "$FULL" | grep -c 'INTERP')" 1 "lxcmgr is static, lxcmgr-full dynamic"
+	check "lxcmgr is static, lxcmgr-full dynamic" elf_dynamic "$FULL"
 fi
 
 # An lxcmgr without lxcmgr-full (copied alone): it runs what it can itself
@@ -67,7 +67,7 @@ cp "$LXCMGR" "$T/alone/lxcmgr"
 run_expect_exit 0 "$T/alone/lxcmgr" --root "$ROOT" config "$N" get uuid
 TARBALL="$T/bb.tar.gz"
 busybox_rootfs_tarball "$TARBALL"
-if readelf -lW "$LXCMGR" | grep -q 'INTERP'; then
+if elf_dynamic "$LXCMGR"; then
 	run_expect_exit 0 "$T/alone/lxcmgr" --root "$ROOT" create "${N}b" --from "$TARBALL" -q
 	check "and destroys it" lxcmgr destroy "${N}b" --force
 else

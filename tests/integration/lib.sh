@@ -171,6 +171,24 @@ tty_gettys_ok() {
 		[ "$(grep -c -E '^[0-9]+ sleep 2147483647 $' <<<"$p")" = $((6 - $2)) ]
 }
 
+# elf_dynamic FILE: the ELF file names a program interpreter (PT_INTERP: it is linked dynamically).
+# Read with python3 rather than readelf, which the VM lane's guest does not have.
+elf_dynamic() {
+	python3 - "$1" <<-'PY'
+		import struct, sys
+		with open(sys.argv[1], "rb") as f:
+		    h = f.read(64)
+		    if h[:4] != b"\x7fELF" or h[4] != 2:
+		        sys.exit(2)
+		    phoff, = struct.unpack_from("<Q", h, 32)
+		    phentsize, phnum = struct.unpack_from("<HH", h, 54)
+		    f.seek(phoff)
+		    ph = f.read(phentsize * phnum)
+		types = [struct.unpack_from("<I", ph, i * phentsize)[0] for i in range(phnum)]
+		sys.exit(0 if 3 in types else 1)
+	PY
+}
+
 # wait_for TRIES COMMAND...: runs COMMAND (quietly) every 0.1 s until it succeeds, at most TRIES
 # times; fails if it never did.
 wait_for() {
