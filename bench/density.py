@@ -117,7 +117,7 @@ def density_pass(a, m, names, uuids, jobs, net, first):
 
 
 def case_density(a, res, lm, lx, bb_rootfs):
-    fails = 0
+    fails = passes = 0
     for n in a.density:
         names = [f"d{j}" for j in range(n)]
         uuids = []
@@ -130,7 +130,12 @@ def case_density(a, res, lm, lx, bb_rootfs):
             for mode, net in (("sequential", False), ("concurrent", False), ("concurrent", True)):
                 jobs = 1 if mode == "sequential" else a.jobs
                 label = mode + (f" x{jobs}" if jobs > 1 else "") + (", veth" if net else "")
-                r = {m.name: density_pass(a, m, names, uuids, jobs, net, mode == "sequential") for m in (lm, lx)}
+                # who goes first alternates from pass to pass: the first to start after the creates
+                # (or after the other's kills) meets colder caches and a busier machine
+                order = (lm, lx) if passes % 2 == 0 else (lx, lm)
+                passes += 1
+                r = {m.name: density_pass(a, m, names, uuids, jobs, net, mode == "sequential") for m in order}
+                r = {m.name: r[m.name] for m in (lm, lx)}    # rows list lxcmgr first either way
                 note = ", ".join(f"{k} {v['failed']} failed" for k, v in r.items() if v["failed"])
                 fails += sum(v["failed"] for v in r.values())
                 res.add(f"start {n} busybox", label, {k: [v["start"]] for k, v in r.items()}, note=note)
