@@ -4,11 +4,10 @@
 
 #include "cgroup/detect.h"
 #include "cli/cli-common.h"
-#include "cli/list-cache.h"
+#include "store/list-cache.h"
 #include "runtime/net-info.h"
 #include "cli/commands.h"
 #include "runtime/state.h"
-#include "security/summary.h"
 #include "store/store.h"
 #include "util/json.h"
 #include "util/log.h"
@@ -30,42 +29,20 @@ static void row_done(struct list_row *r)
 	lxm_list_fields_done(&r->f);
 }
 
-static void fields_from_config(cfg_t *cfg, struct lxm_list_fields *f)
-{
-	f->uuid = lxm_cli_config_str(cfg, "uuid");
-	f->template_name = lxm_cli_config_str(cfg, "template");
-	f->release = lxm_cli_config_str(cfg, "release");
-	f->init = lxm_cli_config_str(cfg, "init_system");
-	f->autostart = lxm_cli_config_str(cfg, "autostart.enabled");
-	f->privileged = !lxm_security_wants_userns(cfg);
-	f->has_network = cfg_size(cfg, "network") > 0;
-}
-
 /* The row's config values: from the cache when the config file is the one it was made from, else
  * from the config (and into the cache). A broken config is listed (and reported on stderr) rather
  * than hiding the container; the cache never holds one. *ret_c: the loaded container, if it was. */
 static int row_fields(struct lxm_context *ctx, struct lxm_list_cache *cache, struct list_row *row,
 		      struct lxm_container **ret_c)
 {
-	_cleanup_free_ char *dir = NULL, *config = NULL;
-	struct stat st;
-	int r;
+	int r = lxm_list_cache_fields(cache, &ctx->paths, row->name, &row->f, ret_c);
 
-	if ((r = lxm_path_join(&dir, ctx->paths.containers_dir, row->name)) < 0 ||
-	    (r = lxm_path_join(&config, dir, "config")) < 0)
+	if (r == -ENOMEM)
 		return r;
-	/* stat before the load: a config changed in between is cached under its old stat, never met */
-	bool have_st = cache && lstat(dir, &st) == 0 && S_ISDIR(st.st_mode) && stat(config, &st) == 0;
-	if (have_st && (r = lxm_list_cache_get(cache, row->name, &st, &row->f)) != 0)
-		return r < 0 ? r : 0;
-	if (lxm_container_load(&ctx->paths, row->name, ret_c) < 0) {
+	if (r < 0) {
 		row->broken = true;
 		row->state = "broken";
-		return 0;
 	}
-	fields_from_config((*ret_c)->config, &row->f);
-	if (have_st)
-		(void)lxm_list_cache_put(cache, row->name, &st, &row->f);
 	return 0;
 }
 

@@ -6,7 +6,8 @@ liblxcmgr_a_SOURCES += \
 	lxcmgr/store/store.c \
 	lxcmgr/store/gc.c \
 	lxcmgr/store/rmrf.c \
-	lxcmgr/store/btrfs.c lxcmgr/store/btrfs.h
+	lxcmgr/store/btrfs.c lxcmgr/store/btrfs.h \
+	lxcmgr/store/list-cache.c lxcmgr/store/list-cache.h
 
 # util/json lives with the store's commands (list/info/check)
 liblxcmgr_a_SOURCES += \
@@ -26,7 +27,7 @@ tests_unit_test_store_LDADD = $(LXM_UNIT_LIBS)
 lxcmgr_lxcmgr_SOURCES += \
 	lxcmgr/cli/cli-common.c lxcmgr/cli/cli-common.h \
 	lxcmgr/cli/cmd-create.c \
-	lxcmgr/cli/cmd-list.c lxcmgr/cli/list-cache.c lxcmgr/cli/list-cache.h \
+	lxcmgr/cli/cmd-list.c \
 	lxcmgr/cli/cmd-info.c lxcmgr/cli/info-net.c lxcmgr/cli/info-net.h \
 	lxcmgr/cli/cmd-destroy.c \
 	lxcmgr/cli/cmd-check.c

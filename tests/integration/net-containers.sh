@@ -7,7 +7,7 @@
 # among the test's bridge, the host's address on it and the containers.
 . "$(dirname "$0")/lib.sh"
 require_root "creates bridges, containers and dnsmasq instances"
-plan 102
+plan 111
 
 new_root
 chmod 755 "$ROOT" # dnsmasq re-reads its host files as the dnsmasq user
@@ -158,6 +158,19 @@ cset "$B" network.eth0.bridge "$NET"
 is "$(veths_on)" "$base" "no veth left on the bridge by the failed starts"
 check "B still starts afterwards" "$LXCMGR" --root "$ROOT" start "$B"
 check "stop B" "$LXCMGR" --root "$ROOT" stop "$B"
+# The others' claimed addresses come from the list cache while their configs are unchanged (start
+# parsed every container's config); a changed config is read again. Configs changed in the last
+# 2 s are never cached (racily clean), hence the pause before list fills the cache. A claim only
+# the cache holds shows that start reads it there.
+sleep 2.2
+lxcmgr list >/dev/null
+cache=$ROOT/run/lxcmgr/list-cache
+check "list cached A's claim" grep -q "^$A	.*	$P\.50/24@$NET\$" "$cache"
+sed -i "s|^\($A	.*	\)$P\.50/24@$NET\$|\1$P.80/24@$NET|" "$cache"
+bad_start "address claimed in the list cache" network.eth0.ipv4 "$P.80/24" "used by another container"
+cset "$A" network.eth0.ipv4 "$P.70/24"
+bad_start "address claimed by a config changed after the cache" network.eth0.ipv4 "$P.70/24" "used by another container"
+cset "$A" network.eth0.ipv4 "$P.50/24"
 
 # --- stop removes the forward; killed monitor ----------------------------------------------------
 check "stop A" "$LXCMGR" --root "$ROOT" stop "$A"

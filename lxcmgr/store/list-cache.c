@@ -1,9 +1,10 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /*
  * The list cache: one line per container, "NAME DEV INO SIZE MTIME CTIME FLAGS UUID TEMPLATE
- * RELEASE INIT AUTOSTART" separated by tabs (values escaped: \t \n \\, \N for no value), after a
- * header naming the format and the lxcmgr version (other schema defaults, other values). Parsing a
- * config with libconfuse was about half of `list`'s work per container.
+ * RELEASE INIT AUTOSTART IPV4-CLAIMS" separated by tabs (values escaped: \t \n \\, \N for no
+ * value), after a header naming the format and the lxcmgr version (other schema defaults, other
+ * values). Parsing a config with libconfuse was about half of `list`'s work per container, and
+ * start on a managed network parsed every container's config for the addresses they claim.
  *
  * A stale entry would need an edit that keeps inode, size, mtime and ctime (ctime cannot be set
  * from user space; every config write of lxcmgr renames a new file into place, a new inode). The
@@ -17,12 +18,16 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "cli/list-cache.h"
 #include "config/config.h"
+#include "networking/managed.h"
+#include "security/summary.h"
+#include "store/list-cache.h"
+#include "store/store.h"
 #include "util/log.h"
 
-#define CACHE_HEADER "lxcmgr-list-cache 1 " PACKAGE_VERSION
-#define N_VALUES 5
+#define CACHE_HEADER "lxcmgr-list-cache 2 " PACKAGE_VERSION
+#define N_VALUES 6
+#define N_FIELDS (7 + N_VALUES)
 #define RECENT_SEC 2
 
 struct entry {
@@ -46,12 +51,14 @@ void lxm_list_fields_done(struct lxm_list_fields *f)
 	free(f->release);
 	free(f->init);
 	free(f->autostart);
+	free(f->ipv4_claims);
 	*f = (struct lxm_list_fields){};
 }
 
 static void values(struct lxm_list_fields *f, char **v[N_VALUES])
 {
 	v[0] = &f->uuid, v[1] = &f->template_name, v[2] = &f->release, v[3] = &f->init, v[4] = &f->autostart;
+	v[5] = &f->ipv4_claims;
 }
 
 static void stat_key(const struct stat *st, char *buf, size_t size)
@@ -98,10 +105,10 @@ static void escape(FILE *f, const char *s)
 			fputc(*s, f);
 }
 
-/* One line into e: 12 tab-separated fields. -EINVAL for anything else. */
+/* One line into e: N_FIELDS tab-separated fields. -EINVAL for anything else. */
 static int parse_line(char *line, struct entry *e)
 {
-	char *field[12];
+	char *field[N_FIELDS];
 	size_t n = 0;
 	for (char *p = line; n < ARRAY_SIZE(field);) {
 		field[n++] = p;
@@ -291,4 +298,75 @@ void lxm_list_cache_finish(struct lxm_list_cache *c)
 	free_entries(c->cur, c->n_cur);
 	free(c->path);
 	free(c);
+}
+
+/* "IPV4@BRIDGE ..." of the network sections with an ipv4 value other than a keyword that could be
+ * an address (what start's address check reads, see lxm_list_fields.ipv4_claims); NULL if none.
+ * A value with a space or '@' is no address and is left out rather than split wrongly. */
+static int ipv4_claims(cfg_t *cfg, char **ret)
+{
+	_cleanup_free_ char *out = NULL;
+	size_t len = 0;
+
+	for (unsigned i = 0; i < cfg_size(cfg, "network"); i++) {
+		cfg_t *sec = cfg_getnsec(cfg, "network", i);
+		const char *v4 = cfg_getstr(sec, "ipv4"), *br = cfg_getstr(sec, "bridge");
+		if (IS_EMPTY(br))
+			br = LXM_NETWORK_DEFAULT;
+		if (IS_EMPTY(v4) || STREQ(v4, "dhcp") || STREQ(v4, "auto") || STREQ(v4, "none") ||
+		    strpbrk(v4, " \t\n@") || strpbrk(br, " \t\n"))
+			continue;
+		size_t add = strlen(v4) + 1 + strlen(br) + 1;
+		char *m = realloc(out, len + add + 1);
+		if (!m)
+			return -ENOMEM;
+		out = m;
+		len += (size_t)sprintf(out + len, "%s%s@%s", len ? " " : "", v4, br);
+	}
+	*ret = TAKE_PTR(out);
+	return 0;
+}
+
+static int fields_from_config(cfg_t *cfg, struct lxm_list_fields *f)
+{
+	const char *key[N_VALUES - 1] = { "uuid", "template", "release", "init_system", "autostart.enabled" };
+	char **v[N_VALUES];
+
+	values(f, v);
+	for (size_t i = 0; i < ARRAY_SIZE(key); i++)
+		if (lxm_config_get(cfg, key[i], v[i]) == -ENOMEM)
+			return -ENOMEM;
+	f->privileged = !lxm_security_wants_userns(cfg);
+	f->has_network = cfg_size(cfg, "network") > 0;
+	return ipv4_claims(cfg, &f->ipv4_claims);
+}
+
+int lxm_list_cache_fields(struct lxm_list_cache *c, const struct lxm_paths *paths, const char *name,
+			  struct lxm_list_fields *ret, struct lxm_container **ret_c)
+{
+	_cleanup_free_ char *dir = NULL, *config = NULL;
+	struct stat st;
+	int r;
+
+	*ret = (struct lxm_list_fields){};
+	if ((r = lxm_path_join(&dir, paths->containers_dir, name)) < 0 || (r = lxm_path_join(&config, dir, "config")) < 0)
+		return r;
+	/* stat before the load: a config changed in between is cached under its old stat, never met */
+	bool have_st = c && lstat(dir, &st) == 0 && S_ISDIR(st.st_mode) && stat(config, &st) == 0;
+	if (have_st && (r = lxm_list_cache_get(c, name, &st, ret)) != 0)
+		return r < 0 ? r : 0;
+	_cleanup_container_free_ struct lxm_container *ct = NULL;
+	r = lxm_container_load(paths, name, &ct);
+	if (r < 0)
+		return r;
+	r = fields_from_config(ct->config, ret);
+	if (r < 0) {
+		lxm_list_fields_done(ret);
+		return r;
+	}
+	if (have_st)
+		(void)lxm_list_cache_put(c, name, &st, ret);
+	if (ret_c)
+		*ret_c = TAKE_PTR(ct);
+	return 0;
 }

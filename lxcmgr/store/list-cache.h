@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
-/* What `list` shows from each container's config, kept between runs in RUN/list-cache and used
- * while the config file is unchanged (same inode, size, mtime and ctime), so a list of N
- * containers does not parse N configs every time. */
+/* What `list` shows from each container's config, and the addresses start's check on a managed
+ * network reads from every other container's, kept between runs in RUN/list-cache and used while
+ * the config file is unchanged (same inode, size, mtime and ctime), so neither a list of N
+ * containers nor a start beside N others parses N configs every time. */
 #pragma once
 
 #include <stdbool.h>
@@ -16,6 +17,9 @@ struct lxm_list_fields {
 	char *release;
 	char *init;
 	char *autostart;
+	/* "IPV4@BRIDGE ..." for each network section whose ipv4 is not dhcp/auto/none (unparsed:
+	 * the reader decides what is an address) */
+	char *ipv4_claims;
 	bool privileged;
 	bool has_network;
 };
@@ -37,3 +41,10 @@ int lxm_list_cache_put(struct lxm_list_cache *c, const char *name, const struct 
 /* Writes the entries put or got in this run (atomically, root only, only when something changed)
  * and frees the cache. Failures are ignored: the cache only saves work. */
 void lxm_list_cache_finish(struct lxm_list_cache *c);
+
+struct lxm_container;
+/* NAME's fields: from c while its config file is the one they came from, else from the config
+ * (loaded, and put into c; c may be NULL). 0; -errno when the config cannot be loaded (logged by
+ * the load) or ENOMEM. *ret_c (may be NULL): the loaded container, only when it was loaded. */
+int lxm_list_cache_fields(struct lxm_list_cache *c, const struct lxm_paths *paths, const char *name,
+			  struct lxm_list_fields *ret, struct lxm_container **ret_c);
