@@ -20,7 +20,8 @@ liblxcmgr_a_SOURCES += \
 	lxcmgr/image/template.c lxcmgr/image/template.h \
 	lxcmgr/image/template-defaults.c lxcmgr/image/template-defaults.h \
 	lxcmgr/image/template-rev.c lxcmgr/image/template-rev.h \
-	lxcmgr/image/tree-clone.c lxcmgr/image/tree-clone.h
+	lxcmgr/image/tree-clone.c lxcmgr/image/tree-clone.h \
+	lxcmgr/image/clone-data.c lxcmgr/image/clone-data.h
 lxcmgr_lxcmgr_SOURCES += lxcmgr/cli/cmd-template.c
 INTEGRATION_TESTS += tests/integration/template-cache.sh
 UNIT_TESTS += tests/unit/test-template-cache
