@@ -105,6 +105,8 @@ struct copy_job {
 	int sfd, dfd;
 	struct stat st;
 	char *rel;
+	int (*call)(void *data); /* set: a call instead of a file */
+	void *data;
 };
 
 struct lxm_clone_copier {
@@ -122,6 +124,8 @@ static int copy_job_run(struct lxm_clone_copier *c, struct copy_job *j, bool fai
 {
 	int r = 0;
 
+	if (j->call)
+		return failed ? 0 : j->call(j->data);
 	if (!failed) { /* after a failure the rest is only closed: the caller discards the tree */
 		r = lxm_clone_copy_data(j->sfd, j->dfd, &j->st);
 		if (r >= 0)
@@ -186,6 +190,20 @@ static int copier_start(const struct lxm_clone_attrs *proto, struct lxm_clone_co
 	return 0;
 }
 
+static int enqueue(struct lxm_clone_copier *c, const struct copy_job *j)
+{
+	pthread_mutex_lock(&c->lock);
+	int r = c->error;
+	if (r >= 0 && c->n < QUEUE_MAX) {
+		c->queue[(c->head + c->n) % QUEUE_MAX] = *j;
+		c->n++;
+		r = 1;
+		pthread_cond_signal(&c->wake);
+	}
+	pthread_mutex_unlock(&c->lock);
+	return r;
+}
+
 int lxm_clone_copier_submit(struct lxm_clone_copier **cp, const struct lxm_clone_attrs *proto, int *sfd, int *dfd,
 			    const struct stat *st, const char *rel)
 {
@@ -198,19 +216,20 @@ int lxm_clone_copier_submit(struct lxm_clone_copier **cp, const struct lxm_clone
 	c = *cp;
 	if (!(name = strdup(rel)))
 		return -ENOMEM;
-	pthread_mutex_lock(&c->lock);
-	int r = c->error;
-	if (r >= 0 && c->n < QUEUE_MAX) {
-		c->queue[(c->head + c->n) % QUEUE_MAX] = (struct copy_job){ .sfd = *sfd, .dfd = *dfd, .st = *st, .rel = name };
-		c->n++;
+	int r = enqueue(c, &(struct copy_job){ .sfd = *sfd, .dfd = *dfd, .st = *st, .rel = name });
+	if (r > 0) {
 		*sfd = *dfd = -EBADF;
 		name = NULL;
-		r = 1;
-		pthread_cond_signal(&c->wake);
 	}
-	pthread_mutex_unlock(&c->lock);
 	free(name);
 	return r;
+}
+
+int lxm_clone_copier_call(struct lxm_clone_copier *c, int (*call)(void *data), void *data)
+{
+	if (!c)
+		return 0;
+	return enqueue(c, &(struct copy_job){ .sfd = -EBADF, .dfd = -EBADF, .call = call, .data = data });
 }
 
 int lxm_clone_copier_finish(struct lxm_clone_copier *c)

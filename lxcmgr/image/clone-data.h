@@ -34,6 +34,9 @@ struct lxm_clone_copier;
  * < 0: the thread failed before (its error; stop the walk). rel names the file in messages. */
 int lxm_clone_copier_submit(struct lxm_clone_copier **c, const struct lxm_clone_attrs *proto, int *sfd, int *dfd,
 			    const struct stat *st, const char *rel);
+/* Queues call(data) after the files queued so far, on the same thread (its error is the thread's).
+ * 1: queued; 0: call it yourself (no thread, queue full); < 0: the thread failed before. */
+int lxm_clone_copier_call(struct lxm_clone_copier *c, int (*call)(void *data), void *data);
 /* Waits until every queued file is copied, stops the thread and frees c (NULL: nothing ran).
  * The first error of the thread (each logged at debug level with its file), or 0. */
 int lxm_clone_copier_finish(struct lxm_clone_copier *c);

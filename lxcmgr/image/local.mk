@@ -42,3 +42,7 @@ UNIT_TESTS += tests/unit/test-template-defaults
 tests_unit_test_template_defaults_SOURCES = tests/unit/test-template-defaults.c
 tests_unit_test_template_defaults_CFLAGS = $(LXM_UNIT_CFLAGS)
 tests_unit_test_template_defaults_LDADD = $(LXM_UNIT_LIBS)
+UNIT_TESTS += tests/unit/test-tree-clone
+tests_unit_test_tree_clone_SOURCES = tests/unit/test-tree-clone.c
+tests_unit_test_tree_clone_CFLAGS = $(LXM_UNIT_CFLAGS)
+tests_unit_test_tree_clone_LDADD = $(LXM_UNIT_LIBS)

@@ -336,21 +336,70 @@ int lxm_image_tree_clone(const char *src, const char *dst)
 	return lxm_image_tree_clone_skip(src, dst, NULL);
 }
 
-/* After the data thread: the links to the files it wrote, then the mode and mtime of the directories
- * they went into (a new entry changes a directory's mtime). Paths are relative to the copy's root,
- * every component a directory this copy made. */
-static int finish_deferred(struct clone_ctx *c)
+/* Deferred links [from, to): relative to the copy's root, every component a directory this copy made. */
+struct link_range {
+	const struct clone_ctx *c;
+	size_t from, to;
+};
+
+static int link_range_run(void *data)
 {
-	for (size_t i = 0; i < c->n_links; i++)
+	const struct link_range *l = data;
+	const struct clone_ctx *c = l->c;
+
+	for (size_t i = l->from; i < l->to; i++)
 		if (linkat(c->droot, c->seen[c->links[i].seen].rel, c->droot, c->links[i].rel, 0) < 0)
 			return log_debug_errno(negative_errno(), "Failed to link '%s': %m", c->links[i].rel);
-	for (size_t i = 0; i < c->n_dirs; i++) {
+	return 0;
+}
+
+static bool same_dir(const char *a, const char *b)
+{
+	const char *sa = strrchr(a, '/'), *sb = strrchr(b, '/');
+	size_t la = sa ? (size_t)(sa - a) : 0, lb = sb ? (size_t)(sb - b) : 0;
+	return la == lb && strncmp(a, b, la) == 0;
+}
+
+/* Where the deferred links split in two halves that share no directory (each new entry takes its
+ * directory's lock), nearest the middle; 0: all in one. */
+static size_t link_split(const struct clone_ctx *c)
+{
+	size_t mid = c->n_links / 2;
+
+	for (size_t d = 0; d <= mid; d++) {
+		if (mid + d < c->n_links && !same_dir(c->links[mid + d - 1].rel, c->links[mid + d].rel))
+			return mid + d;
+		if (d < mid && !same_dir(c->links[mid - d - 1].rel, c->links[mid - d].rel))
+			return mid - d;
+	}
+	return 0;
+}
+
+/* The walk is done: the deferred links, half of them on the data thread after its files (two
+ * directories fill at once: each link's lookup runs beside the other's), then the mode and mtime of
+ * the directories they went into (a new entry changes a directory's mtime). r: the walk's result. */
+static int clone_finish(struct clone_ctx *c, int r)
+{
+	struct link_range mine = { .c = c, .to = c->n_links }, theirs = { .c = c, .to = c->n_links };
+	int k;
+
+	if (r >= 0 && c->n_links >= 32 && (theirs.from = link_split(c)) > 0 &&
+	    (r = lxm_clone_copier_call(c->copier, link_range_run, &theirs)) > 0)
+		mine.to = theirs.from;
+	if (r >= 0)
+		r = link_range_run(&mine);
+	/* Always joined, also after a failure: the thread holds fds and uses c. */
+	k = lxm_clone_copier_finish(c->copier);
+	c->copier = NULL;
+	if (r >= 0)
+		r = k;
+	for (size_t i = 0; r >= 0 && i < c->n_dirs; i++) {
 		struct timespec ts[2] = { { .tv_nsec = UTIME_OMIT }, c->dirs[i].mtime };
 		if (fchmodat(c->droot, c->dirs[i].rel, c->dirs[i].mode, 0) < 0 ||
 		    utimensat(c->droot, c->dirs[i].rel, ts, AT_SYMLINK_NOFOLLOW) < 0)
-			return log_debug_errno(negative_errno(), "Failed to set the mode of '%s': %m", c->dirs[i].rel);
+			r = log_debug_errno(negative_errno(), "Failed to set the mode of '%s': %m", c->dirs[i].rel);
 	}
-	return 0;
+	return r;
 }
 
 int lxm_image_tree_clone_skip(const char *src, const char *dst, const char *const *skip)
@@ -377,14 +426,7 @@ int lxm_image_tree_clone_skip(const char *src, const char *dst, const char *cons
 	c->skip = skip;
 	/* Modes are set explicitly; the umask would only strip bits from the creating calls. */
 	mode_t old = umask(0);
-	r = clone_dir(c, sfd, dfd, 0);
-	/* Always joined, also after a failed walk: the thread holds fds and c's files. */
-	int k = lxm_clone_copier_finish(c->copier);
-	c->copier = NULL;
-	if (r >= 0)
-		r = k;
-	if (r >= 0)
-		r = finish_deferred(c);
+	r = clone_finish(c, clone_dir(c, sfd, dfd, 0));
 	umask(old);
 	clone_ctx_done(c);
 	return r;
