@@ -4,8 +4,11 @@
  * data of the large ones. On ext4 (no reflink) the data of busybox's 1.9 MiB binary is ~1.2 ms of
  * a ~5 ms busybox copy, spent writing the page cache: on a second core it overlaps the walk's
  * directories, small files and symlinks. The walk makes the hard links to such a file only after
- * finish (tree-clone.c): a link takes the inode's lock, which each chunk of the data copy holds, so
- * links made meanwhile would wait for the copy instead of running beside it (measured).
+ * it (tree-clone.c): a link takes the inode's lock, which each chunk of the data copy holds, so
+ * links made meanwhile would wait for the copy instead of running beside it (measured). Half of
+ * those links then run here, queued as a call after the files (lxm_clone_copier_call()): two
+ * threads linking into different directories took 1.97 ms for busybox's 267 names where one took
+ * 2.26 (medians of 20; the inode's lock serialises most of each link, its lookup runs beside).
  */
 #include <fcntl.h>
 #include <pthread.h>

@@ -4,8 +4,14 @@
  * rootfs. Cheaper than unpacking the tarball again: no libarchive (and the libraries it pulls in),
  * no decompression, no per-member path checks (the base passed them when it was unpacked), about
  * half the system calls per inode. Every write is relative to a directory fd this copy created
- * itself (mkdirat + openat O_DIRECTORY|O_NOFOLLOW), new names are created exclusively and nothing
- * is ever followed: whatever symlinks the base holds are copied as links, never resolved.
+ * itself (mkdirat + openat O_DIRECTORY|O_NOFOLLOW), or (hard links, and the directories the late
+ * ones go into) to a path below the copy's root whose every component is a directory this copy
+ * made; new names are created exclusively and nothing is ever followed: whatever symlinks the base
+ * holds are copied as links, never resolved.
+ *
+ * Large files (busybox's binary) are copied on a second thread while the walk goes on, and the
+ * hard links to them are made after the walk, half of them on that thread (clone-data.c says why):
+ * the busybox copy went from ~4.5-5 ms to ~3.3-4 ms here.
  */
 #include <dirent.h>
 #include <fcntl.h>
