@@ -20,7 +20,8 @@ liblxcmgr_a_SOURCES += \
 	lxcmgr/image/template.c lxcmgr/image/template.h \
 	lxcmgr/image/template-defaults.c lxcmgr/image/template-defaults.h \
 	lxcmgr/image/template-rev.c lxcmgr/image/template-rev.h \
-	lxcmgr/image/tree-clone.c lxcmgr/image/tree-clone.h
+	lxcmgr/image/tree-clone.c lxcmgr/image/tree-clone.h \
+	lxcmgr/image/clone-data.c lxcmgr/image/clone-data.h
 lxcmgr_lxcmgr_SOURCES += lxcmgr/cli/cmd-template.c
 INTEGRATION_TESTS += tests/integration/template-cache.sh
 UNIT_TESTS += tests/unit/test-template-cache
@@ -41,3 +42,7 @@ UNIT_TESTS += tests/unit/test-template-defaults
 tests_unit_test_template_defaults_SOURCES = tests/unit/test-template-defaults.c
 tests_unit_test_template_defaults_CFLAGS = $(LXM_UNIT_CFLAGS)
 tests_unit_test_template_defaults_LDADD = $(LXM_UNIT_LIBS)
+UNIT_TESTS += tests/unit/test-tree-clone
+tests_unit_test_tree_clone_SOURCES = tests/unit/test-tree-clone.c
+tests_unit_test_tree_clone_CFLAGS = $(LXM_UNIT_CFLAGS)
+tests_unit_test_tree_clone_LDADD = $(LXM_UNIT_LIBS)

@@ -8,6 +8,7 @@
  * symlinks, device nodes, FIFOs; owners (as root), modes with setuid/setgid, mtimes, the xattrs of
  * files and directories (file capabilities, POSIX ACLs) and hard links (among the copies: dst
  * shares no inode with src). Never follows a symlink, does not descend into mounts below src.
+ * Large files are copied on a second thread, joined before the return (its failure is returned).
  * On failure dst holds a partial tree the caller discards. */
 int lxm_image_tree_clone(const char *src, const char *dst);
 /* The same, leaving out the non-directories at the paths in skip (relative to src, NULL-terminated;

@@ -5,12 +5,13 @@
 # in the middle of the copy leaves nothing visible (and the next command removes the temporary),
 # a config changed after the early write (an id shift's record, a corrupt entry built again)
 # replaces the early one, and the hard links of the copy (linked from readdir's inode numbers)
-# are links among the copies only; the files the standard configure replaces are written once,
+# are links among the copies only (made after the data thread, the directories they go into keep
+# the base's modes and mtimes); the files the standard configure replaces are written once,
 # not copied first.
 . "$(dirname "$0")/lib.sh"
 require_root
 command -v strace >/dev/null || { echo "1..0 # SKIP needs strace"; exit 0; }
-plan 20
+plan 21
 
 new_root
 WORK=$(mktemp -d /tmp/lxm-create-dir-warm.XXXXXX)
@@ -21,7 +22,9 @@ ARCH=$(dpkg --print-architecture 2>/dev/null || echo amd64)
 C=$ROOT/var/lib/lxcmgr/containers
 
 . "$(dirname "$0")/fake-template.sh"
-# One binary with 20 more names (two directories), as the busybox template's applets.
+# One binary (above the copy's 256 KiB: its data goes through the copy's thread) with 40 more
+# names in two directories, as the busybox template's applets (>= 32: the late links are made in
+# two halves, one on that thread).
 for t in warm cold; do
 	fake_template "$WORK/templates/$t" configure=standard <<'EOF'
 	mkdir -p "$rootfs/etc" "$rootfs/bin" "$rootfs/usr/bin" "$rootfs/var/lib/dbus"
@@ -31,7 +34,7 @@ for t in warm cold; do
 	echo 0123456789abcdef0123456789abcdef >"$rootfs/var/lib/dbus/machine-id"
 	head -c 400000 /dev/urandom >"$rootfs/bin/busybox"
 	chmod 755 "$rootfs/bin/busybox"
-	for i in $(seq 1 10); do ln "$rootfs/bin/busybox" "$rootfs/bin/a$i"; ln "$rootfs/bin/busybox" "$rootfs/usr/bin/b$i"; done
+	for i in $(seq 1 20); do ln "$rootfs/bin/busybox" "$rootfs/bin/a$i"; ln "$rootfs/bin/busybox" "$rootfs/usr/bin/b$i"; done
 EOF
 done
 
@@ -93,12 +96,14 @@ unlike "$(grep -E '"(hostname|hosts|machine-id)", O_WRONLY\|O_CREAT\|O_EXCL.*, 0
 	"the files the configure step replaces are not copied from the base"
 
 # 7-9: hard links among the copies
-is "$(stat -c %h "$C/a1/rootfs/bin/busybox")" 21 "the binary's 21 names are links of one copy"
+is "$(stat -c %h "$C/a1/rootfs/bin/busybox")" 41 "the binary's 41 names are links of one copy"
 is "$(stat -c %i "$C/a1/rootfs/usr/bin/b7")" "$(stat -c %i "$C/a1/rootfs/bin/busybox")" \
 	"a name in another directory is linked to the same copy"
 base=$(ls -d "$ROOT"/var/cache/lxcmgr/overlay-bases/warm-default-"$ARCH"-busybox-*)
 shared=$(comm -12 <(find "$base" -xdev -printf '%i\n' | sort -u) <(find "$C/a1/rootfs" -xdev -printf '%i\n' | sort -u))
 is "$shared" "" "the copy shares no inode with the cache's base"
+is "$(cd "$C/a1/rootfs" && stat -c '%n %a %y' bin usr/bin)" "$(cd "$base" && stat -c '%n %a %y' bin usr/bin)" \
+	"the directories the late links went into keep the base's modes and mtimes"
 
 # 10-12: killed in the middle of the copy (SIGKILL at its 5th link, after the config was written)
 noleak strace -f -qq -o /dev/null -e trace=linkat -e inject=linkat:signal=SIGKILL:when=5 \
