@@ -10,7 +10,6 @@
  *   lxm_net_forwards_remove()), from its config file as the monitor loaded it at start.
  */
 #include "cli/commands.h"
-#include "networking/managed.h"
 #include "runtime/net-forward.h"
 #include "runtime/net-setup.h"
 #include "runtime/state.h"

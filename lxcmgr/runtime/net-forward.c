@@ -10,8 +10,10 @@
 static int hand_over(const struct lxm_paths *paths, const char *const *args)
 {
 	int r = lxm_full_helper_run(paths, args);
-	if (r < 0)
+	if (r == -ENOENT)
 		return 1;
+	if (r < 0)
+		return log_error_errno(r, "Failed to run %s in lxcmgr-full: %m", args[0]);
 	return lxm_full_helper_status_to_errno(r);
 }
 
