@@ -19,6 +19,8 @@ static const struct lxm_command commands[] = {
 	{ "__commands", lxm_cmd_internal_commands, NULL, "" },
 	{ "__config-keys", lxm_cmd_internal_config_keys, NULL, "[--global]" },
 	{ "__state-cleanup", lxm_cmd_internal_state_cleanup, NULL, "NAME" },
+	{ "__network-up", lxm_cmd_internal_network_up, NULL, "NETWORK" },
+	{ "__net-forwards", lxm_cmd_internal_net_forwards, NULL, "add|remove NAME" },
 	{ "config", lxm_cmd_config, "Show, get, set, unset or edit a container's config",
 	  "NAME show | get KEY | set KEY VALUE | unset KEY | edit\n\nKEY is a dotted path: hostname, limits.memory, network.eth0.ipv4" },
 	{ "create", lxm_cmd_create, "Create a container from a template or a rootfs tarball",

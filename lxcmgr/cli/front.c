@@ -10,14 +10,15 @@
  * libnftables are dlopen()ed on first use (util/dl.h) and ship no static archives; glibc's NSS
  * (getpwnam() in the DHCP service, getaddrinfo()) has the same problem. So the commands that can
  * reach any of them run in lxcmgr-full, the same program linked dynamically, and `lxcmgr` runs
- * the rest: the hot, small ones (exec, kill, stop, list, info...) that never load a library.
+ * the rest: the hot, small ones (exec, kill, stop, list, info...) that never load a library, and
+ * start, which hands the few steps that do to lxcmgr-full (runtime/full-helper.h).
  *
  * The other way round (a dynamic `lxcmgr` with a static helper for exec) would add an exec to the
  * command that is meant to be fast. Deciding in main() would run the static C library's start-up
  * first (~0.3 ms here: glibc's CPU feature probing issues dozens of CPUID instructions, each a VM
  * exit of ~6 us on this host) before an exec into lxcmgr-full that pays it again: the static
  * binary decides in its ELF entry point instead, before the C library starts, which leaves
- * ~0.1 ms (the kernel's exec) for a command that goes on to lxcmgr-full (start, create...).
+ * ~0.1 ms (the kernel's exec) for a command that goes on to lxcmgr-full (create, config...).
  *
  * Nothing here is a security boundary: both binaries are the same program with the same argv and
  * environment, run by the same user. lxcmgr-full is looked up the way the small monitor is
@@ -35,11 +36,13 @@
 
 #include "cli/front.h"
 
-/* The commands `lxcmgr` runs itself: none can reach libarchive, libnftables or NSS (start can:
- * a managed network's NAT and DHCP service; its monitor forks from it). One string, not a table
- * of pointers (see above). */
+/* The commands `lxcmgr` runs itself: none can reach libarchive, libnftables or NSS but through
+ * the steps it hands to lxcmgr-full (runtime/full-helper.h): start (and the monitor it forks)
+ * hands over a managed network's nft table and dnsmasq and the port forwards, only for a container
+ * that has them, so a start without them pays neither lxcmgr-full's exec nor its loader. One
+ * string, not a table of pointers (see above). */
 static const char in_process[] = "exec\0shell\0kill\0stop\0list\0info\0console\0freeze\0unfreeze\0"
-				 "stats\0metrics\0help\0";
+				 "stats\0metrics\0help\0start\0";
 
 static long sys3(long n, long a, long b, long c)
 {

@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 #include <fcntl.h>
 #include <limits.h>
+#include <signal.h>
 #include <sys/wait.h>
 
 #include "cli/front.h"
@@ -33,6 +34,9 @@ int lxm_full_helper_run(const struct lxm_paths *paths, const char *const *args)
 		return negative_errno();
 	if (pid == 0) {
 		extern char **environ;
+		sigset_t none;
+		sigemptyset(&none);
+		(void)sigprocmask(SIG_SETMASK, &none, NULL); /* as a command run from a shell starts */
 		execve(full, (char **)argv, environ);
 		_exit(127);
 	}
@@ -42,4 +46,20 @@ int lxm_full_helper_run(const struct lxm_paths *paths, const char *const *args)
 	if (!WIFEXITED(status) || WEXITSTATUS(status) == 127)
 		return -EIO;
 	return WEXITSTATUS(status);
+}
+
+int lxm_full_helper_status_to_errno(int status)
+{
+	switch (status) {
+	case 0:
+		return 0;
+	case 2:
+		return -EINVAL;
+	case 3:
+		return -ENOENT;
+	case 4:
+		return -EEXIST;
+	default:
+		return -EIO;
+	}
 }

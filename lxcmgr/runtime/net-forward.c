@@ -1,8 +1,33 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 #include "networking/dnsmasq.h"
 #include "networking/managed.h"
+#include "runtime/full-helper.h"
 #include "runtime/net-forward.h"
 #include "util/log.h"
+
+/* Runs a step in lxcmgr-full (full-helper.h): its status as -errno, or 1 when there is no
+ * lxcmgr-full to run it (the caller does it here, where loading a library reports why not). */
+static int hand_over(const struct lxm_paths *paths, const char *const *args)
+{
+	int r = lxm_full_helper_run(paths, args);
+	if (r == -ENOENT)
+		return 1;
+	if (r < 0)
+		return log_error_errno(r, "Failed to run %s in lxcmgr-full: %m", args[0]);
+	return lxm_full_helper_status_to_errno(r);
+}
+
+int lxm_net_network_up(const struct lxm_paths *paths, const struct lxm_network *n)
+{
+	/* Only a network with IPv4 has an nft table and a dnsmasq (getpwnam()): a bridge alone is
+	 * netlink, which the static lxcmgr does itself. */
+	if (n->ipv4.family && lxm_full_helper_wanted()) {
+		int r = hand_over(paths, (const char *const[]){ "__network-up", n->name, NULL });
+		if (r <= 0)
+			return r;
+	}
+	return lxm_network_up(n, paths->root, paths->run_dir);
+}
 
 static const char *sec_str(cfg_t *sec, const char *key)
 {
@@ -67,6 +92,11 @@ int lxm_net_forwards_add(const struct lxm_paths *paths, cfg_t *cfg, const char *
 	r = lxm_net_forward_target(paths, cfg, name, network, &addr);
 	if (r < 0)
 		return log_error_errno(r, "Container '%s' has forwards but no address on a managed IPv4 network", name);
+	if (lxm_full_helper_wanted()) {
+		r = hand_over(paths, (const char *const[]){ "__net-forwards", "add", name, NULL });
+		if (r <= 0)
+			return r;
+	}
 	lxm_nft_table_name(paths->root, network, table);
 	for (unsigned i = 0; i < cfg_size(cfg, "forward"); i++) {
 		struct lxm_nft_forward f = { .addr = addr };
@@ -93,6 +123,12 @@ int lxm_net_forwards_remove(const struct lxm_paths *paths, cfg_t *cfg, const cha
 
 	if (lxm_net_forward_target(paths, cfg, name, network, &addr) < 0)
 		return 0; /* no lease: the forwards went with the table or were never added */
+	if (lxm_full_helper_wanted()) {
+		/* also forwards added live (`port add`), which the config may not list */
+		r = hand_over(paths, (const char *const[]){ "__net-forwards", "remove", name, NULL });
+		if (r <= 0)
+			return r;
+	}
 	lxm_nft_table_name(paths->root, network, table);
 	r = lxm_nft_forward_list(table, &fw, &n);
 	if (r == -ENOENT)

@@ -3,6 +3,10 @@
  * Port forwards of a container: `forward NAME { proto host_port container_port }` sections,
  * applied as elements of the nft maps of the container's managed network (networking/nft.h),
  * pointing at the address of the container's static lease on that network.
+ *
+ * These steps and bringing up a managed network with IPv4 load libnftables (and dnsmasq's config
+ * asks NSS): in the static lxcmgr they run in lxcmgr-full (runtime/full-helper.h), only when the
+ * container has such a network; everything before (which network, which lease) is decided here.
  */
 #pragma once
 
@@ -10,7 +14,12 @@
 #include <net/if.h>
 
 #include "core/paths.h"
+#include "networking/managed.h"
 #include "networking/nft.h"
+
+/* lxm_network_up() of n for a starting container, in lxcmgr-full when n has IPv4 and this is the
+ * static lxcmgr. Errors are logged (by the helper when it ran). */
+int lxm_net_network_up(const struct lxm_paths *paths, const struct lxm_network *n);
 
 /* Where the forwards of a container go: the first veth on a managed network with IPv4
  * (*ret_network) and the container's address there (from its lease, so only while it runs).

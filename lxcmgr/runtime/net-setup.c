@@ -341,7 +341,7 @@ static int iface_prepare(const struct lxm_paths *paths, cfg_t *sec, const char *
 			return r;
 		if (*ret_net) {
 			ifc->managed = true;
-			r = lxm_network_up(*ret_net, paths->root, paths->run_dir);
+			r = lxm_net_network_up(paths, *ret_net);
 			if (r < 0)
 				return r;
 		}

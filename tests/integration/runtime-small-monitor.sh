@@ -25,10 +25,9 @@ monitor_pid() { sed -n 's/^monitor_pid=//p' "$ROOT/run/lxcmgr/$NAME/state" 2>/de
 init_pid() { sed -n 's/^init_pid=//p' "$ROOT/run/lxcmgr/$NAME/state" 2>/dev/null; }
 exe_of() { readlink "/proc/$1/exe" 2>/dev/null; }
 runs_small() { [ "$(exe_of "$(monitor_pid)")" = "$(readlink -f "$SMALL")" ]; }
-# the full monitor is forked by start, which runs in lxcmgr-full where the build has one (cli/front.c)
-FULL_EXE=$LXCMGR
-[ -x "$(dirname "$LXCMGR")/lxcmgr-full" ] && FULL_EXE="$(dirname "$LXCMGR")/lxcmgr-full"
-runs_full() { [ "$(exe_of "$(monitor_pid)")" = "$(readlink -f "$FULL_EXE")" ]; }
+# the full monitor is forked by start, which runs in lxcmgr itself (cli/front.c); a hand-back
+# executes lxcmgr again, which is lxcmgr-full for `__monitor` where the build has one
+runs_full() { [ "$(exe_of "$(monitor_pid)")" = "$(readlink -f "$LXCMGR")" ]; }
 rollup() { awk -v k="$2:" '$1 == k {print $2}' "/proc/$1/smaps_rollup"; }
 state_of() { lxcmgr info "$1" --format json | sed -n 's/.*"state":"\([a-z]*\)".*/\1/p'; }
 last_exit_of() { lxcmgr info "$1" --format json | sed -n 's/.*"last_exit":"\([a-z]*\)".*/\1/p'; }
