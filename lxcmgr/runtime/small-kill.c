@@ -11,6 +11,7 @@
 #include <linux/fiemap.h>
 #include <linux/fs.h>
 #include <poll.h>
+#include <pthread.h>
 #include <signal.h>
 #include <stdio.h>
 #include <sys/ioctl.h>
@@ -25,6 +26,10 @@
 
 #define EMPTY_TIMEOUT_MS 10000 /* cgroup/internal.h LXM_CG_TIMEOUT_MS */
 #define RMDIR_DEPTH_MAX 32
+#define RELEASE_STACK_SIZE (64 * 1024)
+#ifndef PIDFD_GET_MNT_NAMESPACE
+#define PIDFD_GET_MNT_NAMESPACE _IO(0xFF, 3) /* linux/pidfd.h, Linux 6.11 */
+#endif
 
 static int write_file(const char *dir, const char *file, const char *text)
 {
@@ -149,6 +154,59 @@ static void wait_dying(const struct lxm_handover *h)
 		if (r > 0 || (r < 0 && errno != EINTR))
 			return;
 	}
+}
+
+/*
+ * The container's mount namespace, held from before the SIGKILL and let go in a thread of ours
+ * while we remove the cgroups. Whoever drops the last reference to a mount namespace unmounts its
+ * tree and waits for an RCU grace period (namespace_unlock(): synchronize_rcu_expedited(), 0.3-2
+ * ms here); left to the container, its last process pays it in its exit before it leaves its
+ * cgroups (exit_task_namespaces() comes before cgroup_exit()), so the cgroups read empty, and can
+ * go, only after that wait. Held here, the processes leave at once and the wait overlaps the
+ * cgroup removal. It is over before the client hears "done" (ns_release_wait()): as before, the
+ * container's mounts are gone when `kill` returns; only the order inside the kill changed.
+ * Best effort: without the ioctl (Linux < 6.11) or a thread, the container drops it, as before.
+ */
+struct ns_hold {
+	int fd;
+	bool releasing;
+	pthread_t thread;
+};
+
+static void ns_hold(const struct lxm_handover *h, struct ns_hold *n)
+{
+	*n = (struct ns_hold){ .fd = ioctl(h->init_pidfd, PIDFD_GET_MNT_NAMESPACE, 0) };
+	if (n->fd >= 0)
+		(void)fcntl(n->fd, F_SETFD, FD_CLOEXEC);
+}
+
+static void *release_fd(void *arg)
+{
+	/* the unmount and the grace period run in this thread's return from close() (task work) */
+	close((int)(intptr_t)arg);
+	return NULL;
+}
+
+static void ns_release_start(struct ns_hold *n)
+{
+	pthread_attr_t attr;
+	if (n->fd < 0)
+		return;
+	if (pthread_attr_init(&attr) == 0) {
+		(void)pthread_attr_setstacksize(&attr, RELEASE_STACK_SIZE);
+		n->releasing = pthread_create(&n->thread, &attr, release_fd, (void *)(intptr_t)n->fd) == 0;
+		(void)pthread_attr_destroy(&attr);
+	}
+	if (!n->releasing)
+		close(n->fd); /* here then: the wait as without the hold */
+	n->fd = -1;
+}
+
+static void ns_release_wait(struct ns_hold *n)
+{
+	if (n->releasing)
+		(void)pthread_join(n->thread, NULL);
+	n->releasing = false;
 }
 
 /* init is gone (or was never ours: an adopted monitor, where waitid() says ECHILD and the pidfd
@@ -294,8 +352,10 @@ static int remove_cgroups(const struct lxm_handover *h)
 
 int lxm_small_kill(const struct lxm_handover *h, void (*after_kill)(void *arg), void *arg)
 {
+	struct ns_hold ns;
 	int ret = 0, r;
 
+	ns_hold(h, &ns); /* while init lives: its pidfd names a live process's namespaces */
 	/* SIGKILL of a pid namespace's init kills every process in the namespace; cgroup.kill also
 	 * gets any process of the payload cgroup outside it, as lxm_cgroup_kill() at the teardown */
 	if (syscall(SYS_pidfd_send_signal, h->init_pidfd, SIGKILL, NULL, 0) < 0 && errno != ESRCH)
@@ -323,10 +383,14 @@ int lxm_small_kill(const struct lxm_handover *h, void (*after_kill)(void *arg), 
 		ret = log_warning_errno(r, "Failed to write '%s': %m", h->kill_last_exit);
 	state_shed_block(h->kill_run_dir);
 	wait_dying(h);
+	ns_release_start(&ns);
 	r = remove_cgroups(h);
 	if (r < 0 && ret == 0)
 		ret = r;
 	wait_init(h);
+	/* before the veths: the mount namespace's sysfs holds the network namespace, whose end
+	 * unlists the host veth (delete_veths() finds them gone then) */
+	ns_release_wait(&ns);
 	r = delete_veths(h);
 	if (r < 0 && ret == 0)
 		ret = r;
