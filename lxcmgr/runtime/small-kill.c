@@ -157,56 +157,95 @@ static void wait_dying(const struct lxm_handover *h)
 }
 
 /*
- * The container's mount namespace, held from before the SIGKILL and let go in a thread of ours
- * while we remove the cgroups. Whoever drops the last reference to a mount namespace unmounts its
- * tree and waits for an RCU grace period (namespace_unlock(): synchronize_rcu_expedited(), 0.3-2
- * ms here); left to the container, its last process pays it in its exit before it leaves its
- * cgroups (exit_task_namespaces() comes before cgroup_exit()), so the cgroups read empty, and can
- * go, only after that wait. Held here, the processes leave at once and the wait overlaps the
- * cgroup removal. It is over before the client hears "done" (ns_release_wait()): as before, the
- * container's mounts are gone when `kill` returns; only the order inside the kill changed.
- * Best effort: without the ioctl (Linux < 6.11) or a thread, the container drops it, as before.
+ * What the container's end owes the kernel, let go in a thread of ours while the main thread
+ * removes the cgroups, once every process of the container is gone:
+ * - The container's mount namespace, held from before the SIGKILL. Whoever drops the last
+ *   reference to a mount namespace unmounts its tree and waits for an RCU grace period
+ *   (namespace_unlock(): synchronize_rcu_expedited(), 0.3-2 ms here); left to the container, its
+ *   last process paid it in its exit before it left its cgroups (exit_task_namespaces() comes
+ *   before cgroup_exit()), so the cgroups read empty, and could go, only after that wait.
+ * - The console ptys. Closed while the gettys still read their ttys (at the SIGKILL), each close
+ *   hung up a tty a dying getty held and queued behind it (tty_ldisc_lock()/tty_release()): ~0.1
+ *   ms per tty, several context switches between us and the dying processes on a busy CPU.
+ * Both are done before the client hears "done" (release_wait()): as before, the container's
+ * mounts and consoles are gone when `kill` returns; only the order inside the kill changed.
+ * Best effort: without the ioctl (Linux < 6.11) the container drops its namespace, as before;
+ * without a thread the main thread closes the fds after the cgroups.
  */
-struct ns_hold {
-	int fd;
-	bool releasing;
-	pthread_t thread;
+struct release {
+	int fds[1 + 2 * LXM_HANDOVER_MAX_PTYS];
+	unsigned n;
+	pthread_mutex_t lock;
+	pthread_cond_t cond;
+	enum { RELEASE_PENDING, RELEASE_RUNNING, RELEASE_DONE } state;
 };
 
-static void ns_hold(const struct lxm_handover *h, struct ns_hold *n)
+static void release_hold(const struct lxm_handover *h, struct release *rel)
 {
-	*n = (struct ns_hold){ .fd = ioctl(h->init_pidfd, PIDFD_GET_MNT_NAMESPACE, 0) };
-	if (n->fd >= 0)
-		(void)fcntl(n->fd, F_SETFD, FD_CLOEXEC);
+	*rel = (struct release){ .lock = PTHREAD_MUTEX_INITIALIZER, .cond = PTHREAD_COND_INITIALIZER };
+	for (unsigned i = 0; i < h->n_ptys; i++) {
+		if (h->masters[i] >= 0)
+			rel->fds[rel->n++] = h->masters[i];
+		if (h->peers[i] >= 0)
+			rel->fds[rel->n++] = h->peers[i];
+	}
+	/* while init lives: its pidfd names a live process's namespaces; the last one closed */
+	int fd = ioctl(h->init_pidfd, PIDFD_GET_MNT_NAMESPACE, 0);
+	if (fd >= 0) {
+		(void)fcntl(fd, F_SETFD, FD_CLOEXEC);
+		rel->fds[rel->n++] = fd;
+	}
 }
 
-static void *release_fd(void *arg)
+/* Whoever comes first, the thread or the main thread done with the cgroups, closes the fds (the
+ * namespace's unmount and grace period run in that thread's return from close()): a thread that
+ * waits for a CPU on a busy host costs nothing then. Returns whether this caller did it. */
+static bool release_claim_and_run(struct release *rel)
 {
-	/* the unmount and the grace period run in this thread's return from close() (task work) */
-	close((int)(intptr_t)arg);
+	pthread_mutex_lock(&rel->lock);
+	bool mine = rel->state == RELEASE_PENDING;
+	if (mine)
+		rel->state = RELEASE_RUNNING;
+	pthread_mutex_unlock(&rel->lock);
+	if (!mine)
+		return false;
+	for (unsigned i = 0; i < rel->n; i++)
+		close(rel->fds[i]);
+	pthread_mutex_lock(&rel->lock);
+	rel->state = RELEASE_DONE;
+	pthread_cond_broadcast(&rel->cond);
+	pthread_mutex_unlock(&rel->lock);
+	return true;
+}
+
+static void *release_thread(void *arg)
+{
+	(void)release_claim_and_run(arg);
 	return NULL;
 }
 
-static void ns_release_start(struct ns_hold *n)
+/* A detached thread: it is never waited for when the main thread claimed the work first (the
+ * monitor's _exit() ends it then, before it ran anything). */
+static void release_start(struct release *rel)
 {
 	pthread_attr_t attr;
-	if (n->fd < 0)
+	pthread_t thread;
+	if (rel->n == 0 || pthread_attr_init(&attr) != 0)
 		return;
-	if (pthread_attr_init(&attr) == 0) {
-		(void)pthread_attr_setstacksize(&attr, RELEASE_STACK_SIZE);
-		n->releasing = pthread_create(&n->thread, &attr, release_fd, (void *)(intptr_t)n->fd) == 0;
-		(void)pthread_attr_destroy(&attr);
-	}
-	if (!n->releasing)
-		close(n->fd); /* here then: the wait as without the hold */
-	n->fd = -1;
+	(void)pthread_attr_setstacksize(&attr, RELEASE_STACK_SIZE);
+	(void)pthread_attr_setdetachstate(&attr, PTHREAD_CREATE_DETACHED);
+	(void)pthread_create(&thread, &attr, release_thread, rel); /* failed: release_wait() does it */
+	(void)pthread_attr_destroy(&attr);
 }
 
-static void ns_release_wait(struct ns_hold *n)
+static void release_wait(struct release *rel)
 {
-	if (n->releasing)
-		(void)pthread_join(n->thread, NULL);
-	n->releasing = false;
+	if (release_claim_and_run(rel))
+		return;
+	pthread_mutex_lock(&rel->lock);
+	while (rel->state != RELEASE_DONE)
+		pthread_cond_wait(&rel->cond, &rel->lock);
+	pthread_mutex_unlock(&rel->lock);
 }
 
 /* init is gone (or was never ours: an adopted monitor, where waitid() says ECHILD and the pidfd
@@ -352,10 +391,11 @@ static int remove_cgroups(const struct lxm_handover *h)
 
 int lxm_small_kill(const struct lxm_handover *h, void (*after_kill)(void *arg), void *arg)
 {
-	struct ns_hold ns;
+	/* static: the detached thread may look at it after we returned (once per monitor: it exits) */
+	static struct release rel;
 	int ret = 0, r;
 
-	ns_hold(h, &ns); /* while init lives: its pidfd names a live process's namespaces */
+	release_hold(h, &rel);
 	/* SIGKILL of a pid namespace's init kills every process in the namespace; cgroup.kill also
 	 * gets any process of the payload cgroup outside it, as lxm_cgroup_kill() at the teardown */
 	if (syscall(SYS_pidfd_send_signal, h->init_pidfd, SIGKILL, NULL, 0) < 0 && errno != ESRCH)
@@ -383,14 +423,14 @@ int lxm_small_kill(const struct lxm_handover *h, void (*after_kill)(void *arg), 
 		ret = log_warning_errno(r, "Failed to write '%s': %m", h->kill_last_exit);
 	state_shed_block(h->kill_run_dir);
 	wait_dying(h);
-	ns_release_start(&ns);
+	release_start(&rel);
 	r = remove_cgroups(h);
 	if (r < 0 && ret == 0)
 		ret = r;
 	wait_init(h);
 	/* before the veths: the mount namespace's sysfs holds the network namespace, whose end
 	 * unlists the host veth (delete_veths() finds them gone then) */
-	ns_release_wait(&ns);
+	release_wait(&rel);
 	r = delete_veths(h);
 	if (r < 0 && ret == 0)
 		ret = r;
