@@ -10,8 +10,9 @@
 #include <limits.h>
 #include <linux/fiemap.h>
 #include <linux/fs.h>
+#include <linux/futex.h>
 #include <poll.h>
-#include <pthread.h>
+#include <sched.h>
 #include <signal.h>
 #include <stdio.h>
 #include <sys/ioctl.h>
@@ -172,17 +173,20 @@ static void wait_dying(const struct lxm_handover *h)
  * Best effort: without the ioctl (Linux < 6.11) the container drops its namespace, as before;
  * without a thread the main thread closes the fds after the cgroups.
  */
+/* The thread is a bare clone() sharing our memory and fds (no pthread: libc's thread machinery
+ * grew the idle monitor's resident text by ~50 kB, every monitor paying it for the one kill),
+ * on a stack of its own in .bss (no page of it resident before the kill); it makes raw system
+ * calls only (it shares our thread's TLS, errno included: a close of a valid fd sets none). */
+enum { RELEASE_PENDING, RELEASE_RUNNING, RELEASE_DONE };
 struct release {
 	int fds[1 + 2 * LXM_HANDOVER_MAX_PTYS];
 	unsigned n;
-	pthread_mutex_t lock;
-	pthread_cond_t cond;
-	enum { RELEASE_PENDING, RELEASE_RUNNING, RELEASE_DONE } state;
+	int state; /* RELEASE_*, atomically; a futex */
 };
 
 static void release_hold(const struct lxm_handover *h, struct release *rel)
 {
-	*rel = (struct release){ .lock = PTHREAD_MUTEX_INITIALIZER, .cond = PTHREAD_COND_INITIALIZER };
+	*rel = (struct release){ .state = RELEASE_PENDING };
 	for (unsigned i = 0; i < h->n_ptys; i++) {
 		if (h->masters[i] >= 0)
 			rel->fds[rel->n++] = h->masters[i];
@@ -202,50 +206,42 @@ static void release_hold(const struct lxm_handover *h, struct release *rel)
  * waits for a CPU on a busy host costs nothing then. Returns whether this caller did it. */
 static bool release_claim_and_run(struct release *rel)
 {
-	pthread_mutex_lock(&rel->lock);
-	bool mine = rel->state == RELEASE_PENDING;
-	if (mine)
-		rel->state = RELEASE_RUNNING;
-	pthread_mutex_unlock(&rel->lock);
-	if (!mine)
+	int pending = RELEASE_PENDING;
+	if (!__atomic_compare_exchange_n(&rel->state, &pending, RELEASE_RUNNING, false, __ATOMIC_ACQ_REL,
+					 __ATOMIC_ACQUIRE))
 		return false;
 	for (unsigned i = 0; i < rel->n; i++)
-		close(rel->fds[i]);
-	pthread_mutex_lock(&rel->lock);
-	rel->state = RELEASE_DONE;
-	pthread_cond_broadcast(&rel->cond);
-	pthread_mutex_unlock(&rel->lock);
+		(void)syscall(SYS_close, rel->fds[i]);
+	__atomic_store_n(&rel->state, RELEASE_DONE, __ATOMIC_RELEASE);
+	(void)syscall(SYS_futex, &rel->state, FUTEX_WAKE_PRIVATE, 1, NULL, NULL, 0);
 	return true;
 }
 
-static void *release_thread(void *arg)
+static int release_thread(void *arg)
 {
 	(void)release_claim_and_run(arg);
-	return NULL;
+	return 0; /* clone()'s own code ends the thread (exit, not exit_group) */
 }
 
-/* A detached thread: it is never waited for when the main thread claimed the work first (the
- * monitor's _exit() ends it then, before it ran anything). */
+/* Never waited for when the main thread claimed the work first: the monitor's _exit() ends the
+ * thread then, before it ran anything. */
 static void release_start(struct release *rel)
 {
-	pthread_attr_t attr;
-	pthread_t thread;
-	if (rel->n == 0 || pthread_attr_init(&attr) != 0)
+	static char stack[RELEASE_STACK_SIZE] __attribute__((aligned(16)));
+	if (rel->n == 0)
 		return;
-	(void)pthread_attr_setstacksize(&attr, RELEASE_STACK_SIZE);
-	(void)pthread_attr_setdetachstate(&attr, PTHREAD_CREATE_DETACHED);
-	(void)pthread_create(&thread, &attr, release_thread, rel); /* failed: release_wait() does it */
-	(void)pthread_attr_destroy(&attr);
+	/* failed: release_wait() does it */
+	(void)clone(release_thread, stack + sizeof(stack),
+		    CLONE_VM | CLONE_FS | CLONE_FILES | CLONE_SIGHAND | CLONE_THREAD | CLONE_SYSVSEM, rel);
 }
 
 static void release_wait(struct release *rel)
 {
 	if (release_claim_and_run(rel))
 		return;
-	pthread_mutex_lock(&rel->lock);
-	while (rel->state != RELEASE_DONE)
-		pthread_cond_wait(&rel->cond, &rel->lock);
-	pthread_mutex_unlock(&rel->lock);
+	int s;
+	while ((s = __atomic_load_n(&rel->state, __ATOMIC_ACQUIRE)) != RELEASE_DONE)
+		(void)syscall(SYS_futex, &rel->state, FUTEX_WAIT_PRIVATE, s, NULL, NULL, 0);
 }
 
 /* init is gone (or was never ours: an adopted monitor, where waitid() says ECHILD and the pidfd
