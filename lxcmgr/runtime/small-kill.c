@@ -172,11 +172,11 @@ static void wait_dying(const struct lxm_handover *h)
  * mounts and consoles are gone when `kill` returns; only the order inside the kill changed.
  * Best effort: without the ioctl (Linux < 6.11) the container drops its namespace, as before;
  * without a thread the main thread closes the fds after the cgroups.
- */
-/* The thread is a bare clone() sharing our memory and fds (no pthread: libc's thread machinery
+ * The thread is a bare clone() sharing our memory and fds (no pthread: libc's thread machinery
  * grew the idle monitor's resident text by ~50 kB, every monitor paying it for the one kill),
  * on a stack of its own in .bss (no page of it resident before the kill); it makes raw system
- * calls only (it shares our thread's TLS, errno included: a close of a valid fd sets none). */
+ * calls only (it shares our thread's TLS, errno included: a close of a valid fd sets none).
+ */
 enum { RELEASE_PENDING, RELEASE_RUNNING, RELEASE_DONE };
 struct release {
 	int fds[1 + 2 * LXM_HANDOVER_MAX_PTYS];
@@ -387,7 +387,7 @@ static int remove_cgroups(const struct lxm_handover *h)
 
 int lxm_small_kill(const struct lxm_handover *h, void (*after_kill)(void *arg), void *arg)
 {
-	/* static: the detached thread may look at it after we returned (once per monitor: it exits) */
+	/* static: the thread may look at it after we returned (once per monitor: it exits) */
 	static struct release rel;
 	int ret = 0, r;
 
