@@ -103,3 +103,4 @@ INTEGRATION_TESTS += tests/integration/runtime-small-monitor.sh
 INTEGRATION_TESTS += tests/integration/rt-monitor-spawn.sh
 INTEGRATION_TESTS += tests/integration/runtime-fast-kill.sh
 INTEGRATION_TESTS += tests/integration/kill-then-start.sh
+INTEGRATION_TESTS += tests/integration/kill-ns-release.sh

@@ -268,9 +268,9 @@ static int signal_init(int sig)
 	return syscall(SYS_pidfd_send_signal, S.h.init_pidfd, sig, NULL, 0) < 0 ? negative_errno() : 0;
 }
 
-/* Once init has its SIGKILL: the answer (with the host veths), and the console ptys closed while the kernel tears the
- * container down (a pty close takes a while; done here it overlaps that wait instead of following
- * it at our exit). Viewers see the console end, as at the full monitor's teardown. */
+/* Once init has its SIGKILL: the answer (with the host veths). The console ptys are closed by
+ * lxm_small_kill() once the container's processes are gone (no dying getty to hang up), while
+ * it removes the cgroups; viewers see the console end at our exit, as before. */
 static void killed(void *arg)
 {
 	char reply[32 + LXM_HANDOVER_MAX_VETHS * (6 + LXM_HANDOVER_IFNAME_MAX)] = "ok stopping";
@@ -280,13 +280,6 @@ static void killed(void *arg)
 		strcat(reply, S.h.kill_veths[i]);
 	}
 	send_text(*(int *)arg, reply);
-	for (unsigned i = 0; i < S.h.n_ptys; i++) {
-		if (S.h.masters[i] >= 0)
-			close(S.h.masters[i]);
-		if (S.h.peers[i] >= 0)
-			close(S.h.peers[i]);
-		S.h.masters[i] = S.h.peers[i] = -1;
-	}
 }
 
 /* `kill` (`stop 0 cgroup`: the client removes our cgroup after our exit; or `stop 0` when we have

@@ -12,7 +12,11 @@
 bool lxm_small_kill_possible(const struct lxm_handover *h);
 
 /* SIGKILL to init (through its pidfd), cgroup.kill of the payload, waits for init and for the
- * payload cgroup to empty, removes the payload cgroups, deletes the host veths (if the kernel has not yet), writes last_exit ("killed"), removes the run files. after_kill(arg) runs once the signals are sent (the small monitor answers "ok
- * stopping" there). Returns 0, or -errno of the first step that failed (every step is tried;
- * what failed was logged). */
+ * payload cgroup to empty, removes the payload cgroups, deletes the host veths (if the kernel has
+ * not yet), writes last_exit ("killed"), removes the run files. The container's mount namespace
+ * (held from before the SIGKILL) and the console ptys of h are closed once its processes are
+ * gone, in a thread while the cgroups go, and before it returns. after_kill(arg) runs once the
+ * signals are sent (the small monitor answers "ok stopping" there). Once per process: the caller
+ * exits after it. Returns 0, or -errno of the first step that failed (every step is tried; what
+ * failed was logged). */
 int lxm_small_kill(const struct lxm_handover *h, void (*after_kill)(void *arg), void *arg);
