@@ -58,6 +58,7 @@ veths_on() { ip -o link show master "$1" 2>/dev/null | grep -c ' vlxm' || true; 
 
 # --- no network: start and kill without lxcmgr-full ---------------------------------------------
 check "create a busybox container" lxcmgr create "$N1" -t busybox -q
+fast_kill_ready "$N1"
 : >"$T/full.log"
 run_expect_exit 0 lm start "$N1"
 is "$(full_log)" "" "start of a container without network executes no lxcmgr-full"
