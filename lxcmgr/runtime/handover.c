@@ -39,6 +39,18 @@ static bool printable_line(const char *s)
 	return !strchr(s, '\n');
 }
 
+/* A generated profile's name ("lxcmgr-" and hex): the fast kill writes it to AppArmor's .remove,
+ * which unloads the profile of that name, so nothing else may pass (another profile of the host's). */
+static bool profile_name_ok(const char *s)
+{
+	if (strncmp(s, "lxcmgr-", 7) != 0 || !s[7])
+		return false;
+	for (const char *c = s + 7; *c; c++)
+		if (!((*c >= '0' && *c <= '9') || (*c >= 'a' && *c <= 'f')))
+			return false;
+	return true;
+}
+
 int lxm_handover_format(const struct lxm_handover *h, char *buf, size_t size)
 {
 	size_t off = 0;
@@ -86,6 +98,11 @@ int lxm_handover_format(const struct lxm_handover *h, char *buf, size_t size)
 		}
 		for (unsigned i = 0; i < h->n_kill_veths && i < LXM_HANDOVER_MAX_VETHS; i++)
 			PUT("kill_veth %s\n", h->kill_veths[i]);
+		if (h->kill_apparmor[0]) {
+			if (!profile_name_ok(h->kill_apparmor))
+				return -EINVAL;
+			PUT("kill_apparmor %s\n", h->kill_apparmor);
+		}
 		for (unsigned i = 0; i < h->n_kill_absent && i < 2 * LXM_HANDOVER_MAX_VETHS; i++) {
 			if (!printable_line(h->kill_absent[i]))
 				return -EINVAL;
@@ -316,6 +333,12 @@ static int parse_kill_key(const char *key, size_t klen, const char **p, struct l
 			      *c == '-' || *c == '_' || *c == '.'))
 				return -EINVAL;
 		h->n_kill_veths++;
+		return 0;
+	}
+	if (klen == 13 && strncmp(key, "kill_apparmor", 13) == 0) {
+		if (h->kill_apparmor[0] || rest_of_line(p, h->kill_apparmor, sizeof(h->kill_apparmor), false) < 0 ||
+		    !profile_name_ok(h->kill_apparmor))
+			return -EINVAL;
 		return 0;
 	}
 	if (klen == 11 && strncmp(key, "kill_absent", 11) == 0) {

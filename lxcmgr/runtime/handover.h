@@ -69,7 +69,7 @@ struct lxm_handover {
 	struct lxm_handover_client clients[LXM_HANDOVER_MAX_CLIENTS];
 
 	/* The fast kill (MONITOR.md, "Fast kill"): what the small monitor removes itself for a
-	 * `stop 0 cgroup` when nothing else is owed (no hook, no network, no AppArmor profile).
+	 * `stop 0 cgroup` when nothing else is owed (no hook, no managed network).
 	 * Optional keys: without all of them (kill_run, kill_exit, one v2 kill_cgroup) it hands back. */
 	bool fast_kill;
 	bool kill_own_cgroup; /* the monitor has a cgroup of its own: fast only for `stop 0 cgroup` */
@@ -81,6 +81,9 @@ struct lxm_handover {
 	char kill_cgroups[LXM_HANDOVER_MAX_CGROUPS][LXM_HANDOVER_CGROUP_PATH_MAX];
 	unsigned n_kill_veths;
 	char kill_veths[LXM_HANDOVER_MAX_VETHS][LXM_HANDOVER_IFNAME_MAX];
+	/* the container's generated AppArmor profile, unloaded once its processes are gone ("" for
+	 * none: unconfined, a profile of the admin's, or no AppArmor) */
+	char kill_apparmor[64];
 	/* paths that must still not exist at the kill (a managed network made meanwhile: its leases
 	 * and forwards need the full monitor) */
 	unsigned n_kill_absent;

@@ -104,3 +104,4 @@ INTEGRATION_TESTS += tests/integration/rt-monitor-spawn.sh
 INTEGRATION_TESTS += tests/integration/runtime-fast-kill.sh
 INTEGRATION_TESTS += tests/integration/kill-then-start.sh
 INTEGRATION_TESTS += tests/integration/kill-ns-release.sh
+INTEGRATION_TESTS += tests/integration/kill-apparmor.sh

@@ -74,9 +74,10 @@ static bool describe_veths(const struct lxm_monitor *m, struct lxm_handover *h)
 /* Whether a `kill` may be finished by the small monitor alone (MONITOR.md, "Fast kill"): the
  * teardown of lxm_monitor_teardown() is then only the payload cgroup, last_exit and the run files.
  * Anything more owed at the end of a run keeps the full monitor: a pre_stop or post_stop hook, a
- * managed network (leases, DNS names, forwards), an AppArmor profile to unload. Host veths on
- * bridges lxcmgr does not manage are deleted by the small monitor (raw netlink). The restart
- * policy never acts on a requested stop (lxm_restart_decide()), so it does not matter here. */
+ * managed network (leases, DNS names, forwards). The small monitor unloads the generated AppArmor
+ * profile by name (kill_apparmor) and deletes host veths on bridges lxcmgr does not manage (raw
+ * netlink). The restart policy never acts on a requested stop (lxm_restart_decide()), so it does
+ * not matter here. */
 static void describe_fast_kill(const struct lxm_monitor *m, struct lxm_handover *h)
 {
 	_cleanup_free_ char *run = NULL;
@@ -88,8 +89,14 @@ static void describe_fast_kill(const struct lxm_monitor *m, struct lxm_handover 
 	    !describe_veths(m, h))
 		return;
 	const char *aa = lxm_cfg_str(m->c->config, "security.apparmor");
-	if (lxm_apparmor_enabled() && (IS_EMPTY(aa) || STREQ(aa, "generated")))
-		return; /* lxm_apparmor_release() would unload the generated profile */
+	char profile[LXM_APPARMOR_NAME_MAX];
+	/* the generated profile is unloaded at the end of the run (lxm_apparmor_release()): the
+	 * small monitor does it by name, a plain write to AppArmor's .remove */
+	if (lxm_apparmor_enabled() && (IS_EMPTY(aa) || STREQ(aa, "generated"))) {
+		if (!m->uuid || lxm_apparmor_profile_name(m->uuid, profile) < 0 || strlen(profile) >= sizeof(h->kill_apparmor))
+			return;
+		snprintf(h->kill_apparmor, sizeof(h->kill_apparmor), "%s", profile);
+	}
 	if (lxm_cgroup_n_hierarchies(m->payload) > LXM_HANDOVER_MAX_CGROUPS ||
 	    lxm_state_run_path(m->paths, m->name, NULL, &run) < 0 || strlen(run) >= sizeof(h->kill_run_dir))
 		return;

@@ -244,6 +244,21 @@ static void release_wait(struct release *rel)
 		(void)syscall(SYS_futex, &rel->state, FUTEX_WAIT_PRIVATE, s, NULL, NULL, 0);
 }
 
+/* The generated AppArmor profile, once no process of the container runs under it (as
+ * lxm_apparmor_release() at the full monitor's teardown; a failure only leaves an unused profile
+ * loaded, which the next start of the container replaces). */
+static void unload_apparmor(const struct lxm_handover *h)
+{
+	if (!h->kill_apparmor[0])
+		return;
+	int fd = open("/sys/kernel/security/apparmor/.remove", O_WRONLY | O_CLOEXEC);
+	if (fd < 0 || write(fd, h->kill_apparmor, strlen(h->kill_apparmor)) < 0)
+		if (errno != ENOENT)
+			log_debug_errno(errno, "Failed to unload the AppArmor profile '%s', ignoring: %m", h->kill_apparmor);
+	if (fd >= 0)
+		close(fd);
+}
+
 /* init is gone (or was never ours: an adopted monitor, where waitid() says ECHILD and the pidfd
  * only tells that it ended). */
 static void wait_init(const struct lxm_handover *h)
@@ -430,6 +445,7 @@ int lxm_small_kill(const struct lxm_handover *h, void (*after_kill)(void *arg), 
 	r = delete_veths(h);
 	if (r < 0 && ret == 0)
 		ret = r;
+	unload_apparmor(h);
 	log_info("Container stopped: killed");
 	/* run files go before the client hears "done": a `start` right after must not find them */
 	remove_run_files(h->kill_run_dir);

@@ -32,7 +32,6 @@ procs_of_root() { pgrep -f "$ROOT" | grep -vx "$$" || true; }
 traced() { grep -q "attached\|epoll_wait" "$WORK/mon.trace" 2>/dev/null; }
 
 check "create a busybox container" lxcmgr create "$N" -t busybox
-fast_kill_ready "$N"
 check "start; its monitor runs lxcmgr-monitor" bash -c "'$LXCMGR' --root '$ROOT' start '$N' >/dev/null"
 check "its monitor runs lxcmgr-monitor" wait_for 50 runs_small
 MON=$(state_key monitor_pid)

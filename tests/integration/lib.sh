@@ -189,14 +189,6 @@ elf_dynamic() {
 	PY
 }
 
-# fast_kill_ready NAME: on a host with AppArmor the full monitor unloads the container's generated
-# profile at the end of a run, so the small monitor hands a kill back to it (monitor-handover.c
-# describe_fast_kill()); tests of the small monitor's own kill run their container unconfined there.
-fast_kill_ready() {
-	[ "$(cat /sys/module/apparmor/parameters/enabled 2>/dev/null)" = Y ] || return 0
-	lxcmgr config "$1" set security.apparmor unconfined >/dev/null
-}
-
 # wait_for TRIES COMMAND...: runs COMMAND (quietly) every 0.1 s until it succeeds, at most TRIES
 # times; fails if it never did.
 wait_for() {

@@ -70,6 +70,7 @@ static void fill(struct lxm_handover *h)
 	snprintf(h->kill_cgroup_inner[2], sizeof(h->kill_cgroup_inner[2]), "init");
 	h->n_kill_veths = 1;
 	snprintf(h->kill_veths[0], sizeof(h->kill_veths[0]), "vlxm0123456789a");
+	snprintf(h->kill_apparmor, sizeof(h->kill_apparmor), "lxcmgr-0123456789abcdef");
 	h->n_kill_absent = 2;
 	snprintf(h->kill_absent[0], sizeof(h->kill_absent[0]), "/tmp/r oot/run/lxcmgr/networks/br0");
 	snprintf(h->kill_absent[1], sizeof(h->kill_absent[1]), "/tmp/r oot/etc/lxcmgr/networks/br0.conf");
@@ -168,6 +169,12 @@ static void test_malformed(void **state)
 	expect_reject("kill_veth vlxm0123456789a", "kill_veth vlxm/../x");              /* not a name */
 	expect_reject("kill_veth vlxm0123456789a", "kill_veth ");
 	expect_reject("kill_absent /tmp", "kill_absent tmp");                           /* relative */
+	/* the profile name is written to AppArmor's .remove: only a generated profile's name */
+	expect_reject("kill_apparmor lxcmgr-0123456789abcdef", "kill_apparmor docker-default");
+	expect_reject("kill_apparmor lxcmgr-0123456789abcdef", "kill_apparmor lxcmgr-");
+	expect_reject("kill_apparmor lxcmgr-0123456789abcdef", "kill_apparmor lxcmgr-01 x");
+	expect_reject("kill_apparmor lxcmgr-0123456789abcdef",
+		      "kill_apparmor lxcmgr-0123456789abcdef\nkill_apparmor lxcmgr-0123456789abcdef"); /* twice */
 }
 
 /* The fast-kill keys are optional (a description without them: the small monitor hands a kill
