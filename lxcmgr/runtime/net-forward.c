@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 #include "networking/dnsmasq.h"
+#include "networking/ipam.h"
 #include "networking/managed.h"
 #include "runtime/full-helper.h"
 #include "runtime/net-forward.h"
@@ -81,54 +82,30 @@ static int forward_from_section(cfg_t *sec, struct lxm_nft_forward *f)
 	return 0;
 }
 
-int lxm_net_forwards_add(const struct lxm_paths *paths, cfg_t *cfg, const char *name)
+int lxm_net_forwards_add_to(const struct lxm_paths *paths, const char *network, const struct lxm_nft_forward *fw,
+			    size_t n)
 {
-	char network[IF_NAMESIZE], table[LXM_NFT_TABLE_MAX];
-	struct lxm_cidr addr;
-	int r;
+	char table[LXM_NFT_TABLE_MAX];
 
-	if (cfg_size(cfg, "forward") == 0)
-		return 0;
-	r = lxm_net_forward_target(paths, cfg, name, network, &addr);
-	if (r < 0)
-		return log_error_errno(r, "Container '%s' has forwards but no address on a managed IPv4 network", name);
-	if (lxm_full_helper_wanted()) {
-		r = hand_over(paths, (const char *const[]){ "__net-forwards", "add", name, NULL });
-		if (r <= 0)
-			return r;
-	}
 	lxm_nft_table_name(paths->root, network, table);
-	for (unsigned i = 0; i < cfg_size(cfg, "forward"); i++) {
-		struct lxm_nft_forward f = { .addr = addr };
-		r = forward_from_section(cfg_getnsec(cfg, "forward", i), &f);
-		if (r < 0)
-			return r;
-		r = lxm_nft_forward_add(table, &f);
+	for (size_t i = 0; i < n; i++) {
+		int r = lxm_nft_forward_add(table, &fw[i]);
 		if (r == -EEXIST)
-			return log_error_errno(r, "Host port %s/%u is already forwarded on network '%s'", f.proto,
-					       f.host_port, network);
+			return log_error_errno(r, "Host port %s/%u is already forwarded on network '%s'", fw[i].proto,
+					       fw[i].host_port, network);
 		if (r < 0)
-			return log_error_errno(r, "Failed to add forward %s/%u: %m", f.proto, f.host_port);
+			return log_error_errno(r, "Failed to add forward %s/%u: %m", fw[i].proto, fw[i].host_port);
 	}
 	return 0;
 }
 
-int lxm_net_forwards_remove(const struct lxm_paths *paths, cfg_t *cfg, const char *name)
+int lxm_net_forwards_remove_from(const struct lxm_paths *paths, const char *network, const struct lxm_cidr *addr)
 {
 	_cleanup_free_ struct lxm_nft_forward *fw = NULL;
-	char network[IF_NAMESIZE], table[LXM_NFT_TABLE_MAX];
-	struct lxm_cidr addr;
+	char table[LXM_NFT_TABLE_MAX];
 	size_t n = 0;
 	int r, ret = 0;
 
-	if (lxm_net_forward_target(paths, cfg, name, network, &addr) < 0)
-		return 0; /* no lease: the forwards went with the table or were never added */
-	if (lxm_full_helper_wanted()) {
-		/* also forwards added live (`port add`), which the config may not list */
-		r = hand_over(paths, (const char *const[]){ "__net-forwards", "remove", name, NULL });
-		if (r <= 0)
-			return r;
-	}
 	lxm_nft_table_name(paths->root, network, table);
 	r = lxm_nft_forward_list(table, &fw, &n);
 	if (r == -ENOENT)
@@ -136,7 +113,7 @@ int lxm_net_forwards_remove(const struct lxm_paths *paths, cfg_t *cfg, const cha
 	if (r < 0)
 		return log_warning_errno(r, "Failed to list the forwards of network '%s', ignoring: %m", network);
 	for (size_t i = 0; i < n; i++) {
-		if (fw[i].addr.addr.v4.s_addr != addr.addr.v4.s_addr)
+		if (fw[i].addr.addr.v4.s_addr != addr->addr.v4.s_addr)
 			continue;
 		r = lxm_nft_forward_remove(table, fw[i].proto, fw[i].host_port);
 		if (r < 0 && r != -ENOENT)
@@ -144,4 +121,74 @@ int lxm_net_forwards_remove(const struct lxm_paths *paths, cfg_t *cfg, const cha
 						fw[i].host_port);
 	}
 	return ret;
+}
+
+/* The helper gets what this process decided from its own config (the monitor's snapshot from
+ * the start, never the file, which may have been edited or broken since): the network, the
+ * address and, to add, each forward as "PROTO/HOST_PORT/CONTAINER_PORT". */
+static int hand_over_forwards(const struct lxm_paths *paths, const char *op, const char *network,
+			      const struct lxm_cidr *addr, const struct lxm_nft_forward *fw, size_t n)
+{
+	char a[LXM_CIDR_STRLEN], (*spec)[16] = calloc(n + 1, sizeof(*spec));
+	const char **args = calloc(n + 5, sizeof(char *));
+	int r = -ENOMEM;
+
+	if (spec && args) {
+		args[0] = "__net-forwards", args[1] = op, args[2] = network;
+		args[3] = lxm_ipam_addr_to_string(addr, a);
+		for (size_t i = 0; i < n; i++) {
+			snprintf(spec[i], sizeof(spec[i]), "%s/%u/%u", fw[i].proto, fw[i].host_port, fw[i].container_port);
+			args[4 + i] = spec[i];
+		}
+		r = hand_over(paths, args);
+	}
+	free(spec);
+	free(args);
+	return r;
+}
+
+int lxm_net_forwards_add(const struct lxm_paths *paths, cfg_t *cfg, const char *name)
+{
+	_cleanup_free_ struct lxm_nft_forward *fw = NULL;
+	char network[IF_NAMESIZE];
+	struct lxm_cidr addr;
+	size_t n = cfg_size(cfg, "forward");
+	int r;
+
+	if (n == 0)
+		return 0;
+	r = lxm_net_forward_target(paths, cfg, name, network, &addr);
+	if (r < 0)
+		return log_error_errno(r, "Container '%s' has forwards but no address on a managed IPv4 network", name);
+	fw = calloc(n, sizeof(*fw));
+	if (!fw)
+		return -ENOMEM;
+	for (size_t i = 0; i < n; i++) {
+		fw[i].addr = addr;
+		r = forward_from_section(cfg_getnsec(cfg, "forward", (unsigned)i), &fw[i]);
+		if (r < 0)
+			return r;
+	}
+	if (lxm_full_helper_wanted()) {
+		r = hand_over_forwards(paths, "add", network, &addr, fw, n);
+		if (r <= 0)
+			return r;
+	}
+	return lxm_net_forwards_add_to(paths, network, fw, n);
+}
+
+int lxm_net_forwards_remove(const struct lxm_paths *paths, cfg_t *cfg, const char *name)
+{
+	char network[IF_NAMESIZE];
+	struct lxm_cidr addr;
+
+	if (lxm_net_forward_target(paths, cfg, name, network, &addr) < 0)
+		return 0; /* no lease: the forwards went with the table or were never added */
+	if (lxm_full_helper_wanted()) {
+		/* also forwards added live (`port add`), which the config may not list */
+		int r = hand_over_forwards(paths, "remove", network, &addr, NULL, 0);
+		if (r <= 0)
+			return r;
+	}
+	return lxm_net_forwards_remove_from(paths, network, &addr);
 }

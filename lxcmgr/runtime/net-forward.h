@@ -27,6 +27,13 @@ int lxm_net_network_up(const struct lxm_paths *paths, const struct lxm_network *
 int lxm_net_forward_target(const struct lxm_paths *paths, cfg_t *cfg, const char *name,
 			   char ret_network[static IF_NAMESIZE], struct lxm_cidr *ret_addr);
 
+/* The nft work of the two below, given what they decided (lxcmgr-full's `__net-forwards` runs
+ * these with the values the static process passed): add fw[0..n) on network's table; remove every
+ * forward pointing at addr. Errors are logged. */
+int lxm_net_forwards_add_to(const struct lxm_paths *paths, const char *network, const struct lxm_nft_forward *fw,
+			    size_t n);
+int lxm_net_forwards_remove_from(const struct lxm_paths *paths, const char *network, const struct lxm_cidr *addr);
+
 /* Adds every forward section of cfg (call after lxm_net_setup_host()). Errors are logged. */
 int lxm_net_forwards_add(const struct lxm_paths *paths, cfg_t *cfg, const char *name);
 /* Removes every forward pointing at the container's address (also those added live) or, when

@@ -218,8 +218,10 @@ static int collect_used(const struct lxm_paths *paths, const struct lxm_network 
 	r = 0;
 	for (char **s = names; *s && r >= 0; s++) {
 		_cleanup_(lxm_list_fields_done) struct lxm_list_fields f = {};
-		if (STREQ(*s, self))
+		if (STREQ(*s, self)) {
+			lxm_list_cache_keep(cache, self); /* or every start would rewrite the cache without it */
 			continue;
+		}
 		r = lxm_list_cache_fields(cache, paths, *s, &f, NULL);
 		if (r < 0) {
 			r = r == -ENOMEM ? r : 0; /* a broken config cannot be started either */

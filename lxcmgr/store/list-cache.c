@@ -209,6 +209,13 @@ int lxm_list_cache_get(struct lxm_list_cache *c, const char *name, const struct 
 	return 0;
 }
 
+void lxm_list_cache_keep(struct lxm_list_cache *c, const char *name)
+{
+	for (size_t i = 0; c && i < c->n_old; i++)
+		if (STREQ(c->old[i].name, name))
+			c->old[i].used = true;
+}
+
 static bool recent(const struct timespec *t, const struct timespec *now)
 {
 	int64_t ns = ((int64_t)now->tv_sec - (int64_t)t->tv_sec) * 1000000000 + (now->tv_nsec - t->tv_nsec);

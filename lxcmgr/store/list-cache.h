@@ -34,6 +34,9 @@ struct lxm_list_cache *lxm_list_cache_load(const struct lxm_paths *paths);
  * -ENOMEM. */
 int lxm_list_cache_get(struct lxm_list_cache *c, const char *name, const struct stat *st,
 		       struct lxm_list_fields *ret);
+/* Keeps NAME's entry as it is without reading it (a caller that skips one container): only an
+ * entry nobody got or kept counts as gone at lxm_list_cache_finish(). c may be NULL. */
+void lxm_list_cache_keep(struct lxm_list_cache *c, const char *name);
 /* Records NAME's fields (copied) for st, unless the config changed in the last seconds (a write in
  * the same clock tick would keep its times); the entries of a run are what the next one finds. */
 int lxm_list_cache_put(struct lxm_list_cache *c, const char *name, const struct stat *st,

@@ -7,7 +7,7 @@
 # among the test's bridge, the host's address on it and the containers.
 . "$(dirname "$0")/lib.sh"
 require_root "creates bridges, containers and dnsmasq instances"
-plan 111
+plan 112
 
 new_root
 chmod 755 "$ROOT" # dnsmasq re-reads its host files as the dnsmasq user
@@ -167,7 +167,9 @@ lxcmgr list >/dev/null
 cache=$ROOT/run/lxcmgr/list-cache
 check "list cached A's claim" grep -q "^$A	.*	$P\.50/24@$NET\$" "$cache"
 sed -i "s|^\($A	.*	\)$P\.50/24@$NET\$|\1$P.80/24@$NET|" "$cache"
+ino=$(stat -c %i "$cache")
 bad_start "address claimed in the list cache" network.eth0.ipv4 "$P.80/24" "used by another container"
+is "$(stat -c %i "$cache")" "$ino" "a start that found every claim in the cache does not rewrite it"
 cset "$A" network.eth0.ipv4 "$P.70/24"
 bad_start "address claimed by a config changed after the cache" network.eth0.ipv4 "$P.70/24" "used by another container"
 cset "$A" network.eth0.ipv4 "$P.50/24"
