@@ -316,20 +316,14 @@ static int bind_at_classic(int src_dfd, const char *src, int dir_fd, const char 
 	return 0;
 }
 
-int lxm_bind_at(int src_dfd, const char *src, int dir_fd, const char *name, uint64_t set, uint64_t clr,
-		bool recursive)
+int lxm_bind_onto(int src_dfd, const char *src, int target, int dir_fd, const char *name, uint64_t set,
+		  uint64_t clr, bool recursive)
 {
 	unsigned flags = OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC | AT_NO_AUTOMOUNT | AT_SYMLINK_NOFOLLOW |
 			 (recursive ? AT_RECURSIVE : 0) | (*src ? 0 : AT_EMPTY_PATH);
 	struct mount_attr attr = { .attr_set = set, .attr_clr = clr };
-	_cleanup_close_ int target = -EBADF, tree = -EBADF;
+	_cleanup_close_ int tree = -EBADF;
 
-	/* The target first: closing a detached copy that was never attached tears it down with a
-	 * synchronous RCU grace period, so a missing target (a /proc mask this kernel lacks) must
-	 * fail before the copy exists. */
-	target = openat(dir_fd, name, O_PATH | O_NOFOLLOW | O_CLOEXEC);
-	if (target < 0)
-		return negative_errno();
 	tree = (int)syscall(SYS_open_tree, src_dfd, src, flags);
 	if (tree < 0 && errno == ENOSYS)
 		return bind_at_classic(src_dfd, src, dir_fd, name, set, clr, recursive);
@@ -343,4 +337,18 @@ int lxm_bind_at(int src_dfd, const char *src, int dir_fd, const char *name, uint
 	if (syscall(SYS_move_mount, tree, "", target, "", MOVE_MOUNT_F_EMPTY_PATH | MOVE_MOUNT_T_EMPTY_PATH) < 0)
 		return negative_errno();
 	return 0;
+}
+
+int lxm_bind_at(int src_dfd, const char *src, int dir_fd, const char *name, uint64_t set, uint64_t clr,
+		bool recursive)
+{
+	_cleanup_close_ int target = -EBADF;
+
+	/* The target first: closing a detached copy that was never attached tears it down with a
+	 * synchronous RCU grace period, so a missing target (a /proc mask this kernel lacks) must
+	 * fail before the copy exists. */
+	target = openat(dir_fd, name, O_PATH | O_NOFOLLOW | O_CLOEXEC);
+	if (target < 0)
+		return negative_errno();
+	return lxm_bind_onto(src_dfd, src, target, dir_fd, name, set, clr, recursive);
 }

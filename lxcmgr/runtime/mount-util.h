@@ -56,6 +56,11 @@ int lxm_remount_in_root(int root_fd, const char *path, unsigned long set, unsign
  * walks. Falls back to mount() on kernels without the new mount API. */
 int lxm_bind_at(int src_dfd, const char *src, int dir_fd, const char *name, uint64_t set, uint64_t clr,
 		bool recursive);
+/* lxm_bind_at() onto target, an fd (any open mode) of name below dir_fd that the caller just
+ * made, e.g. the fresh file a device node or pty is bound over: saves reopening it. dir_fd and
+ * name serve the fallback to mount() only. */
+int lxm_bind_onto(int src_dfd, const char *src, int target, int dir_fd, const char *name, uint64_t set,
+		  uint64_t clr, bool recursive);
 
 /* mount(source, name below dir_fd, fstype, flags, data). */
 int lxm_mount_at(int dir_fd, const char *name, const char *source, const char *fstype, unsigned long flags,

@@ -80,10 +80,14 @@ static const struct {
 	{ LXM_STEP_PROC, lxm_child_step_proc },
 	{ LXM_STEP_SYS, lxm_child_step_sys },
 	{ LXM_STEP_DEV, lxm_child_step_dev },
+	/* Before the wait for 'cgroup': the detach of the old root waits for an RCU grace period
+	 * (0.1 ms quiet, 1-4 ms when the other CPUs are busy), which overlaps with the parent's
+	 * payload cgroup and attach this way instead of adding to the start. Nothing after it
+	 * needs the host's tree: they work below root_fd and the container's own /proc. */
+	{ LXM_STEP_PIVOT_ROOT, lxm_child_step_pivot_root },
+	{ LXM_STEP_NETWORK, lxm_child_step_network },
 	{ LXM_STEP_CGROUPFS, lxm_child_step_cgroupfs },
 	{ LXM_STEP_CONSOLE, lxm_child_step_console },
-	{ LXM_STEP_NETWORK, lxm_child_step_network },
-	{ LXM_STEP_PIVOT_ROOT, lxm_child_step_pivot_root },
 	{ LXM_STEP_HOSTNAME, lxm_child_step_hostname },
 	{ LXM_STEP_CAPS, lxm_child_step_caps },
 	{ LXM_STEP_LSM, lxm_child_step_lsm },
@@ -101,12 +105,11 @@ static _noreturn_ void child_fail(struct lxm_start_ctx *ctx, enum lxm_step step,
  * Ordering (parent | child):
  *   'clone': -                           | '/' private (user namespace), record 'clone'
  *   idmap, overlay                      | netns (record 'netns'); waits for both
- *   cgroup (attach), network (after     | rootfs, mounts, proc, sys, dev: meanwhile
- *   record 'netns'), limits             |
+ *   cgroup (attach), network (after     | rootfs, mounts, proc, sys, dev, pivot_root,
+ *   record 'netns'), limits             |   network (lo): meanwhile
  *   joins the monitor cgroup            | waits for 'cgroup', unshares the cgroup namespace
- *   -                                   | cgroupfs, console, network (lo), pivot_root,
- *                                       |   hostname, capabilities, lsm; waits for
- *                                       |   'network', 'limits'; seccomp, exec
+ *   -                                   | cgroupfs, console, hostname, capabilities, lsm;
+ *                                       |   waits for 'network', 'limits'; seccomp, exec
  * Moving the child into its cgroups is the slow part of the parent's work on a default v1 host
  * (each burst of migrations waits for an RCU grace period, 8-25 ms), so it overlaps with the
  * child's first mounts, and so does making the payload cgroup (params.create_payload: ~20 mkdirs
@@ -115,8 +118,8 @@ static _noreturn_ void child_fail(struct lxm_start_ctx *ctx, enum lxm_step step,
  * opens no device and creates no device node (the v1 devices controller and the v2 device
  * program check at open() and mknod(); step 'dev' only mounts a tmpfs, creates regular files and
  * symlinks and bind-mounts the host's nodes over them, which opens none of them, and mounts a
- * new devpts, whose ptmx the kernel makes; 'console', which opens ptys, comes after 'cgroup'),
- * forks nothing (pids) and is a single process; the device list is written to the payload
+ * new devpts, whose ptmx the kernel makes; 'pivot_root' and 'lo' (a socket and an ioctl) open
+ * none either; 'console', which opens ptys, comes after 'cgroup'), forks nothing (pids) and is a single process; the device list is written to the payload
  * cgroup before the attach, and the limits before 'seccomp'; nothing of the container runs
  * before exec. */
 static _noreturn_ void child_main(struct lxm_start_ctx *ctx)
@@ -156,8 +159,7 @@ static _noreturn_ void child_main(struct lxm_start_ctx *ctx)
 		}
 		/* The interfaces and the limits (and the cgroup's owner) must be in place before
 		 * anything inside the container runs: waited for as late as possible, so the
-		 * parent's steps 'network' and 'limits' overlap with ours up to here ('lo' is ours,
-		 * pivot_root's detach of the old root may wait for an RCU grace period). Before
+		 * parent's steps 'network' and 'limits' overlap with ours up to here. Before
 		 * 'seccomp': a profile need not allow recvmsg. */
 		if (child_steps[i].step == LXM_STEP_SECCOMP &&
 		    (lxm_sync_wait(ctx->sync_fd, LXM_STEP_NETWORK, NULL) < 0 ||

@@ -6,7 +6,7 @@
 # /sys/fs/cgroup, /dev/console and the profile's mount rules are right.
 . "$(dirname "$0")/lib.sh"
 require_root "starts containers"
-plan 57
+plan 58
 
 : "${top_builddir:=$top_srcdir}"
 DRIVER=$top_builddir/tests/rt-start-driver
@@ -164,7 +164,7 @@ like "$(cat "$T/bb.out")" "signal 1" "reboot signal: init ended through reboot(2
 new_ct cgfirst "$BB" 'init = "/cg-first"'
 printf '#!/bin/sh\ncat /proc/self/cgroup >/cg-at-exec\nexec /sbin/init\n' >"$CT/cgfirst/rootfs/cg-first"
 chmod 755 "$CT/cgfirst/rootfs/cg-first"
-start_ct cgfirst || true
+DRIVER_ARGS="--debug" start_ct cgfirst || true
 for ((i = 0; i < 100; i++)); do [ -s "$CT/cgfirst/rootfs/cg-at-exec" ] && break; sleep 0.05; done
 if [ -s "$CT/cgfirst/rootfs/cg-at-exec" ] && ! grep -qv ':/$' "$CT/cgfirst/rootfs/cg-at-exec"; then
 	ok "at exec, init is at the root of its cgroup namespace in every hierarchy"
@@ -173,6 +173,10 @@ else
 fi
 # (a hierarchy the cgroup module does not manage, a stray "name=openrc", stays at the host's root)
 is "$(grep -v -e "lxcmgr.payload.${UUIDS[-1]}/init\$" -e ':/$' "/proc/${PID:-0}/cgroup" 2>&1)" "" "that root is the payload's inner cgroup in every hierarchy (host view)"
+# The child detaches the old root before it waits for 'cgroup' (start.c: the detach's RCU grace
+# period overlaps with the parent's cgroup work); the cgroup mounts, console and lo come after.
+order=$(grep -o "Child finished step '[a-z_]*'" "$T/cgfirst.err" | cut -d"'" -f2 | tr '\n' ' ')
+like "$order" "dev pivot_root network cgroupns cgroupfs console hostname" "child steps: pivot_root before the cgroup namespace"
 check "it stops" stop_ct cgfirst 10
 
 # ---- failure paths ----

@@ -7,7 +7,13 @@
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <sched.h>
+#include <sys/mount.h>
 #include <sys/stat.h>
+#include <sys/statvfs.h>
+#include <sys/sysmacros.h>
+#include <sys/wait.h>
+#include <linux/mount.h>
 #include <cmocka.h>
 
 #include "runtime/mount-util.h"
@@ -157,6 +163,65 @@ static void test_dotdot_under_renames(void **state)
 		fail_msg("%d of 20000 opens through '..' failed while files were renamed (last %d)", failed, last);
 }
 
+/* lxm_bind_onto(): the host's /dev/null lands on the fresh file through the fd that created it
+ * (no reopen by name), with nosuid/noexec set and read-only cleared on the copy (the per-mount
+ * options in mountinfo: statvfs would add the source superblock's own read-only). Root only: it
+ * mounts, in a mount namespace of its own that a forked child makes and takes with it. */
+static int bind_onto_child(const char *dir)
+{
+	_cleanup_close_ int dir_fd = -EBADF, fd = -EBADF;
+	struct statvfs sv;
+	struct stat st;
+	char p[PATH_MAX];
+
+	if (unshare(CLONE_NEWNS) < 0 || mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL) < 0 ||
+	    mount("tmpfs", dir, "tmpfs", 0, "size=64k") < 0)
+		return 2;
+	dir_fd = open(dir, O_PATH | O_DIRECTORY | O_CLOEXEC);
+	fd = openat(dir_fd, "null", O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0666);
+	if (dir_fd < 0 || fd < 0)
+		return 3;
+	if (lxm_bind_onto(AT_FDCWD, "/dev/null", fd, dir_fd, "null", MOUNT_ATTR_NOSUID | MOUNT_ATTR_NOEXEC,
+			  MOUNT_ATTR_RDONLY, false) < 0)
+		return 4;
+	snprintf(p, sizeof(p), "%s/null", dir);
+	if (stat(p, &st) < 0 || !S_ISCHR(st.st_mode) || st.st_rdev != makedev(1, 3))
+		return 5;
+	if (statvfs(p, &sv) < 0 || !(sv.f_flag & ST_NOSUID) || !(sv.f_flag & ST_NOEXEC))
+		return 6;
+	/* mountinfo: "ID PARENT MAJ:MIN ROOT MOUNTPOINT OPTIONS ...": rw per mount */
+	_cleanup_fclose_ FILE *f = fopen("/proc/self/mountinfo", "re");
+	char line[1024], want[PATH_MAX + 8];
+	bool rw = false;
+	snprintf(want, sizeof(want), " %s rw,", p);
+	while (f && fgets(line, sizeof(line), f))
+		if (strstr(line, want))
+			rw = true;
+	return rw ? 0 : 7;
+}
+
+static void test_bind_onto(void **state)
+{
+	char dir[] = "/tmp/lxm-bind-onto.XXXXXX";
+	int status;
+	pid_t pid;
+
+	(void)state;
+	if (geteuid() != 0) {
+		print_message("needs root (mounts in a mount namespace of its own), skipped\n");
+		skip();
+	}
+	assert_non_null(mkdtemp(dir));
+	pid = fork();
+	assert_true(pid >= 0);
+	if (pid == 0)
+		_exit(bind_onto_child(dir));
+	assert_int_equal(waitpid(pid, &status, 0), pid);
+	rmdir(dir);
+	assert_true(WIFEXITED(status));
+	assert_int_equal(WEXITSTATUS(status), 0);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -164,6 +229,7 @@ int main(void)
 		cmocka_unit_test(test_create_never_outside),
 		cmocka_unit_test(test_not_regular),
 		cmocka_unit_test(test_dotdot_under_renames),
+		cmocka_unit_test(test_bind_onto),
 	};
 	return cmocka_run_group_tests(tests, setup, teardown);
 }

@@ -65,7 +65,7 @@ static int bind_slave(struct lxm_start_ctx *ctx, int dev_fd, int slave, const ch
 	if (fd < 0)
 		return lxm_step_fail(ctx, negative_errno(), "creating '/dev/%s'", name);
 	/* The slave was opened in our mount namespace, so its own path is a valid bind source. */
-	r = lxm_bind_at(slave, "", dev_fd, name, MOUNT_ATTR_NOSUID | MOUNT_ATTR_NOEXEC, MOUNT_ATTR_RDONLY, false);
+	r = lxm_bind_onto(slave, "", fd, dev_fd, name, MOUNT_ATTR_NOSUID | MOUNT_ATTR_NOEXEC, MOUNT_ATTR_RDONLY, false);
 	if (r < 0)
 		return lxm_step_fail(ctx, r, "bind-mounting the pty onto '/dev/%s'", name);
 	return 0;

@@ -54,7 +54,8 @@ static int dev_node(struct lxm_start_ctx *ctx, int dev_fd, const char *name)
 	if (fd < 0)
 		return lxm_step_fail(ctx, negative_errno(), "creating '/dev/%s'", name);
 	snprintf(src, sizeof(src), "/dev/%s", name);
-	r = lxm_bind_at(AT_FDCWD, src, dev_fd, name, MOUNT_ATTR_NOSUID | MOUNT_ATTR_NOEXEC, MOUNT_ATTR_RDONLY, false);
+	r = lxm_bind_onto(AT_FDCWD, src, fd, dev_fd, name, MOUNT_ATTR_NOSUID | MOUNT_ATTR_NOEXEC, MOUNT_ATTR_RDONLY,
+			  false);
 	if (r < 0)
 		return lxm_step_fail(ctx, r, "bind-mounting '%s'", src);
 	return 0;

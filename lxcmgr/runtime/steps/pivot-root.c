@@ -21,6 +21,7 @@ int lxm_child_step_pivot_root(struct lxm_start_ctx *ctx)
 		return lxm_step_fail(ctx, negative_errno(), "detaching the old root");
 	if (chdir("/") < 0)
 		return lxm_step_fail(ctx, negative_errno(), "changing into '/'");
-	closep(&ctx->root_fd);
+	/* root_fd stays open: it names the new "/" (the mount stacked on it is gone), and the
+	 * steps after this one (cgroupfs, console) work below it. Closed by the exec. */
 	return 0;
 }
