@@ -19,7 +19,6 @@ RUN="$ROOT/run/lxcmgr"
 defer "'$LXCMGR' --root '$ROOT' kill '$N' >/dev/null 2>&1 || true"
 LEAF=.lxcmgr-exec
 
-state_key() { sed -n "s/^$1=//p" "$RUN/$N/state" 2>/dev/null; }
 # The cgroup2 hierarchy, on the host and inside the container.
 if [ -d /sys/fs/cgroup/unified ]; then
 	V2=/sys/fs/cgroup/unified

@@ -20,8 +20,6 @@ N=$(unique_name ka)
 CT="$ROOT/var/lib/lxcmgr/containers"
 defer "'$LXCMGR' --root '$ROOT' kill '$N' >/dev/null 2>&1 || true"
 
-state_key() { sed -n "s/^$1=//p" "$ROOT/run/lxcmgr/$N/state" 2>/dev/null; }
-runs_small() { [ "$(readlink "/proc/$(state_key monitor_pid)/exe")" = "$(readlink -f "$(dirname "$LXCMGR")/lxcmgr-monitor")" ]; }
 loaded() { grep -q "^$1 (enforce)" /sys/kernel/security/apparmor/profiles; }
 profile_gone() { ! loaded "$1"; }
 

@@ -13,7 +13,6 @@ N=$(unique_name kf)
 RUN="$ROOT/run/lxcmgr"
 defer "'$LXCMGR' --root '$ROOT' kill '$N' >/dev/null 2>&1 || true"
 
-state_key() { sed -n "s/^$1=//p" "$RUN/$N/state" 2>/dev/null; }
 state_of() { lxcmgr info "$N" --format json | sed -n 's/.*"state":"\([a-z]*\)".*/\1/p'; }
 
 check "create a busybox container" lxcmgr create "$N" -t busybox

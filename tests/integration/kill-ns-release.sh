@@ -25,8 +25,6 @@ defer "'$LXCMGR' --root '$ROOT' kill '$N' >/dev/null 2>&1 || true"
 STRACE=
 defer 'if [ -n "$STRACE" ]; then kill "$STRACE" 2>/dev/null || true; fi'
 
-state_key() { sed -n "s/^$1=//p" "$RUN/$N/state" 2>/dev/null; }
-runs_small() { [ "$(readlink "/proc/$(state_key monitor_pid)/exe")" = "$(readlink -f "$(dirname "$LXCMGR")/lxcmgr-monitor")" ]; }
 state_of() { lxcmgr info "$N" --format json | sed -n 's/.*"state":"\([a-z]*\)".*/\1/p'; }
 procs_of_root() { pgrep -f "$ROOT" | grep -vx "$$" || true; }
 traced() { grep -q "attached\|epoll_wait" "$WORK/mon.trace" 2>/dev/null; }

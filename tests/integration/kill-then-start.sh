@@ -20,8 +20,6 @@ CT="$ROOT/var/lib/lxcmgr/containers"
 RUN="$ROOT/run/lxcmgr"
 defer "'$LXCMGR' --root '$ROOT' kill '$N' >/dev/null 2>&1 || true"
 
-state_key() { sed -n "s/^$1=//p" "$RUN/$N/state" 2>/dev/null; }
-runs_small() { [ "$(readlink "/proc/$(state_key monitor_pid)/exe")" = "$(readlink -f "$(dirname "$LXCMGR")/lxcmgr-monitor")" ]; }
 state_of() { lxcmgr info "$N" --format json | sed -n 's/.*"state":"\([a-z]*\)".*/\1/p'; }
 # processes whose command line names this root (monitors, inits are in the container's pid ns
 # but run from its rootfs below the root), other than this script's

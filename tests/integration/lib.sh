@@ -189,6 +189,13 @@ elf_dynamic() {
 	PY
 }
 
+# state_key KEY [NAME]: KEY's value in the state record of container NAME (default $N) in $ROOT.
+state_key() { sed -n "s/^$1=//p" "$ROOT/run/lxcmgr/${2:-$N}/state" 2>/dev/null; }
+# runs_small [NAME]: the monitor of container NAME (default $N) runs lxcmgr-monitor, the small one.
+runs_small() {
+	[ "$(readlink "/proc/$(state_key monitor_pid "${1:-$N}")/exe")" = "$(readlink -f "$(dirname "$LXCMGR")/lxcmgr-monitor")" ]
+}
+
 # wait_for TRIES COMMAND...: runs COMMAND (quietly) every 0.1 s until it succeeds, at most TRIES
 # times; fails if it never did.
 wait_for() {

@@ -21,8 +21,6 @@ defer "'$LXCMGR' --root '$ROOT' kill '$N' >/dev/null 2>&1 || true"
 OUTSIDER=
 defer 'if [ -n "$OUTSIDER" ]; then kill -9 "$OUTSIDER" 2>/dev/null || true; fi'
 
-state_key() { sed -n "s/^$1=//p" "$RUN/$N/state" 2>/dev/null; }
-runs_small() { [ "$(readlink "/proc/$(state_key monitor_pid)/exe")" = "$(readlink -f "$(dirname "$LXCMGR")/lxcmgr-monitor")" ]; }
 state_of() { lxcmgr info "$N" --format json | sed -n 's/.*"state":"\([a-z]*\)".*/\1/p'; }
 fast_killed() { grep -c "tearing it down in the small monitor" "$CT/$N/monitor.log" || true; }
 
