@@ -7,9 +7,9 @@
 #include "networking/managed.h"
 #include "networking/nl.h"
 #include "networking/route.h"
+#include "runtime/net-claims.h"
 #include "runtime/net-forward.h"
 #include "runtime/net-setup.h"
-#include "store/list-cache.h"
 #include "store/store.h"
 #include "util/log.h"
 
@@ -154,89 +154,6 @@ int lxm_net_users(const struct lxm_paths *paths, const char *network, char ***re
 	return 0;
 }
 
-static int used_append(struct lxm_cidr **used, size_t *k, const struct lxm_cidr *a)
-{
-	struct lxm_cidr *m = realloc(*used, (*k + 1) * sizeof(*m));
-
-	if (!m)
-		return -ENOMEM;
-	*used = m;
-	m[(*k)++] = *a;
-	return 0;
-}
-
-/* The addresses of claims ("IPV4@BRIDGE ...", lxm_list_fields.ipv4_claims) on bridge. */
-static int claims_append(const char *claims, const char *bridge, struct lxm_cidr **used, size_t *k)
-{
-	_cleanup_free_ char *copy = claims ? strdup(claims) : NULL;
-	char *save = NULL;
-
-	if (claims && !copy)
-		return -ENOMEM;
-	for (char *c = copy ? strtok_r(copy, " ", &save) : NULL; c; c = strtok_r(NULL, " ", &save)) {
-		char *at = strchr(c, '@');
-		struct lxm_cidr a;
-		if (!at)
-			continue;
-		*at = '\0';
-		if (STREQ(at + 1, bridge) && lxm_parse_cidr(c, true, &a) >= 0 && used_append(used, k, &a) < 0)
-			return -ENOMEM;
-	}
-	return 0;
-}
-
-/* Addresses other containers hold on network n: their static leases (running ones), the live
- * leases of dnsmasq's database held by other MACs (a container killed without releasing its
- * lease keeps its address until the lease expires: dnsmasq would refuse it to a new MAC), and
- * the static ipv4 values in their configs (stopped ones keep their claim). mac NULL: without the
- * lease database (a static address is set directly; a stale lease is no conflict for it). */
-static int collect_used(const struct lxm_paths *paths, const struct lxm_network *n, const char *dir,
-			const char *self, const uint8_t *mac, struct lxm_cidr **ret, size_t *ret_n)
-{
-	_cleanup_free_ struct lxm_dnsmasq_host *hosts = NULL, *leases = NULL;
-	_cleanup_free_ struct lxm_cidr *used = NULL;
-	_cleanup_strv_free_ char **names = NULL;
-	size_t n_hosts = 0, n_leases = 0, k = 0;
-	int r;
-
-	r = lxm_dnsmasq_host_list(dir, &hosts, &n_hosts);
-	if (r >= 0 && mac)
-		r = lxm_dnsmasq_lease_list(dir, &leases, &n_leases);
-	if (r >= 0)
-		r = lxm_store_list(paths, &names);
-	if (r < 0)
-		return r;
-	for (size_t i = 0; i < n_hosts; i++)
-		if (hosts[i].ip.family && !STREQ(hosts[i].name, self) && used_append(&used, &k, &hosts[i].ip) < 0)
-			return -ENOMEM;
-	for (size_t i = 0; i < n_leases; i++)
-		if (memcmp(leases[i].mac, mac, 6) != 0 && used_append(&used, &k, &leases[i].ip) < 0)
-			return -ENOMEM;
-	/* the others' static addresses from the list cache while their configs are unchanged: a
-	 * start beside N containers parsed N configs (~0.1 ms each) */
-	struct lxm_list_cache *cache = lxm_list_cache_load(paths);
-	r = 0;
-	for (char **s = names; *s && r >= 0; s++) {
-		_cleanup_(lxm_list_fields_done) struct lxm_list_fields f = {};
-		if (STREQ(*s, self)) {
-			lxm_list_cache_keep(cache, self); /* or every start would rewrite the cache without it */
-			continue;
-		}
-		r = lxm_list_cache_fields(cache, paths, *s, &f, NULL);
-		if (r < 0) {
-			r = r == -ENOMEM ? r : 0; /* a broken config cannot be started either */
-			continue;
-		}
-		r = claims_append(f.ipv4_claims, n->name, &used, &k);
-	}
-	lxm_list_cache_finish(cache);
-	if (r < 0)
-		return r;
-	*ret = TAKE_PTR(used);
-	*ret_n = k;
-	return 0;
-}
-
 static int setup_ipv4(const struct lxm_paths *paths, cfg_t *sec, const struct lxm_network *n, const char *name,
 		      struct lxm_net_iface *ifc)
 {
@@ -262,7 +179,7 @@ static int setup_ipv4(const struct lxm_paths *paths, cfg_t *sec, const struct lx
 	} else {
 		if (lxm_network_run_dir(paths->run_dir, n->name, &dir) < 0)
 			return -ENOMEM;
-		r = collect_used(paths, n, dir, name, ifc->ipv4.family ? NULL : ifc->mac, &used, &n_used);
+		r = lxm_net_collect_used(paths, n, dir, name, ifc->ipv4.family ? NULL : ifc->mac, &used, &n_used);
 		if (r < 0)
 			return log_error_errno(r, "Failed to collect the addresses used on network '%s': %m", n->name);
 		if (ifc->ipv4.family) {
