@@ -137,8 +137,8 @@ check "generator writes a DHCP .network for eth0=dhcp and enables networkd" \
 # udhcpc with the template's event script, in the busybox rootfs, against busybox udhcpd on a veth
 # pair between two network namespaces that this test creates (no other traffic).
 dhcp_lease() {
-	# Failed in CI runs (under load, beside other tests), never here alone: each step says on
-	# stdout (TAP comments, kept in the log; stderr is not) where it stopped and what it saw.
+	# Each step says on stdout (TAP comments, kept in the log; stderr is not) where it stopped
+	# and what it saw.
 	ip netns add "$NS_C" && ip netns add "$NS_S" &&
 		ip link add lxmtpl$$a netns "$NS_S" type veth peer name eth0 netns "$NS_C" &&
 		ip -n "$NS_S" addr add 10.213.7.1/24 dev lxmtpl$$a && ip -n "$NS_S" link set lxmtpl$$a up &&
@@ -172,7 +172,9 @@ dhcp_lease() {
 	local addr route
 	addr=$(ip -n "$NS_C" -4 addr show dev eth0)
 	route=$(ip -n "$NS_C" -4 route show default)
-	grep -q 'inet 10.213.7.5[0-9]/24' <<<"$addr" &&
+	# any address of the pool .50-.60: udhcpd starts its search at a hash of the client's MAC (a
+	# random one here), so .60 came up about once in 11 runs (the CI failures: the check wanted .5x)
+	grep -Eq 'inet 10\.213\.7\.(5[0-9]|60)/24' <<<"$addr" &&
 		grep -q 'via 10.213.7.1 dev eth0' <<<"$route" &&
 		grep -qx 'nameserver 10.213.7.1' "$BB/etc/resolv.conf" &&
 		grep -qx 'search lxcmgr' "$BB/etc/resolv.conf" && return 0
