@@ -20,13 +20,19 @@ bool lxm_full_helper_wanted(void)
 int lxm_full_helper_run(const struct lxm_paths *paths, const char *const *args)
 {
 	char full[PATH_MAX + 32];
-	const char *argv[16];
+	size_t n_args = 0;
 	int status;
 
 	/* as cli/front.c finds it */
 	if (lxm_find_helper_binary(LXM_FRONT_FULL_NAME, full, sizeof(full)) < 0)
 		return log_debug_errno(-ENOENT, "No %s to run", LXM_FRONT_FULL_NAME);
-	lxm_paths_cli_argv(paths, full, args, argv, ARRAY_SIZE(argv));
+	while (args[n_args])
+		n_args++;
+	/* sized for every argument: a container's forwards are one argument each, none may be cut */
+	_cleanup_free_ const char **argv = calloc(n_args + 4, sizeof(char *));
+	if (!argv)
+		return -ENOMEM;
+	lxm_paths_cli_argv(paths, full, args, argv, n_args + 4);
 	fflush(stdout);
 	fflush(stderr);
 	pid_t pid = fork();

@@ -14,7 +14,7 @@ require_root "boots containers, creates bridges, nft tables and dnsmasq instance
 FULL="$(dirname "$LXCMGR")/lxcmgr-full"
 [ -x "$FULL" ] || { echo "1..0 # SKIP a build without lxcmgr-full (--disable-static-cli)"; exit 0; }
 
-plan 41
+plan 42
 
 new_root
 chmod 755 "$ROOT" # dnsmasq re-reads its host files as the dnsmasq user
@@ -89,8 +89,11 @@ cset "$N3" network.eth0.type veth
 cset "$N3" network.eth0.bridge "$NET"
 cset "$N3" network.eth0.ipv4 "$P.50/24"
 check "a forward in its config" lxcmgr port "$N3" add 18080 80
+# nine more: each forward is one argument of lxcmgr-full's command line (once cut at 8)
+for p in 18081 18082 18083 18084 18085 18086 18087 18088 18089; do lxcmgr port "$N3" add "$p" 80 >/dev/null; done
 : >"$T/full.log"
 run_expect_exit 0 lm start "$N3"
+is "$(fwd_map | grep -o "$P\.50 \. 80" | wc -l)" 10 "all ten forwards are map elements"
 like "$(full_log)" "__network-up $NET " "lxcmgr-full brings the managed network up"
 like "$(full_log)" "__net-forwards add $NET $P\.50 tcp/18080/80 " "lxcmgr-full adds the forwards lxcmgr decided"
 unlike "$(full_log)" "(^| )start( |$)" "the start itself stays in lxcmgr"
