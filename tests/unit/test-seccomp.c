@@ -14,6 +14,7 @@
 #include <dirent.h>
 #include <linux/filter.h>
 #include <linux/seccomp.h>
+#include <signal.h>
 #include <sys/prctl.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
@@ -94,6 +95,32 @@ static void test_builtin_default(void **state)
 }
 
 /* Child: exit code 0 when every check passes, else the number of the failed check. */
+#if defined(__x86_64__)
+/* The i386 ABI through int 0x80 (kexec_load is 283 there) under the filter: refused too, not a
+ * way around it. Probed in a process of its own: a kernel without an i386 entry (ia32 emulation
+ * off, or a hypervisor that has none: this machine's kernel since 2026-11) answers int 0x80 with
+ * SIGSEGV, which closes that way as surely as -ENOSYS. 0 when blocked. */
+static int i386_entry_blocked(void)
+{
+	pid_t pid = fork();
+	if (pid < 0)
+		return -1;
+	if (pid == 0) {
+		/* the kernel's SIGSEGV, not the sanitizer's report of it */
+		signal(SIGSEGV, SIG_DFL);
+		long ret = 283;
+		__asm__ volatile("int $0x80" : "+a"(ret) : "b"(0), "c"(0), "d"(0), "S"(0) : "memory");
+		_exit(ret == -EPERM || ret == -ENOSYS ? 0 : 1); /* -ENOSYS: no ia32 emulation */
+	}
+	int status;
+	if (waitpid(pid, &status, 0) != pid)
+		return -1;
+	if (WIFSIGNALED(status) && WTERMSIG(status) == SIGSEGV)
+		return 0;
+	return WIFEXITED(status) && WEXITSTATUS(status) == 0 ? 0 : -1;
+}
+#endif
+
 static int child_checks(const struct lxm_seccomp *s)
 {
 	if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0)
@@ -113,10 +140,7 @@ static int child_checks(const struct lxm_seccomp *s)
 	if (syscall(SYS_keyctl, 0, 0, 0, 0, 0) != -1 || errno != ENOSYS)
 		return 6;
 #if defined(__x86_64__)
-	/* The i386 ABI through int 0x80 (kexec_load is 283 there): filtered too, not a way around. */
-	long ret = 283;
-	__asm__ volatile("int $0x80" : "+a"(ret) : "b"(0), "c"(0), "d"(0), "S"(0) : "memory");
-	if (ret != -EPERM && ret != -ENOSYS) /* -ENOSYS: this kernel has no ia32 emulation */
+	if (i386_entry_blocked() != 0)
 		return 8;
 #endif
 	/* Ordinary calls still work. */
