@@ -7,6 +7,7 @@
 
 #include "cli/cli-common.h"
 #include "cli/commands.h"
+#include "cli/create-route.h"
 #include "config/config.h"
 #include "config/edit.h"
 #include "image/archive.h"
@@ -34,6 +35,7 @@ struct create_args {
 	const char *storage; /* "dir", "overlay", "btrfs"; NULL: lxm_storage_default() */
 	bool no_cache;
 	bool quiet; /* no progress, no confirmation, errors only */
+	bool cache_only; /* the static lxcmgr: -ELIBACC where lxcmgr-full is needed (create-route.h) */
 };
 
 /* What the rootfs turned out to be, for the identity block of the config. */
@@ -133,6 +135,7 @@ static int create_from_template(struct lxm_context *ctx, const struct create_arg
 		.on_cached = early ? early_config_write : NULL,
 		.on_cached_data = early,
 		.configures_standard = true, /* below */
+		.cache_only = a->cache_only,
 	};
 	struct lxm_template_result tr = {};
 	int r = lxm_template_build(&ctx->paths, &req, rootfs, &tr);
@@ -149,6 +152,8 @@ static int create_from_template(struct lxm_context *ctx, const struct create_arg
 	/* A template declaring the standard configure: the same files written here, no shell run. */
 	if (standard)
 		return lxm_template_configure_standard(rootfs, a->name);
+	if (a->cache_only)
+		return -ELIBACC; /* the template's own configure: a script (its record changed meanwhile) */
 	return lxm_template_configure(&ctx->paths, a->template_name, rootfs, a->name);
 }
 
@@ -204,7 +209,8 @@ static int create_overlay(struct lxm_context *ctx, const struct create_args *a, 
 			  struct create_result *res, char **ret_base, bool *ret_standard)
 {
 	struct lxm_template_request req = { .template_name = a->template_name, .release = a->release,
-					    .arch = a->arch, .init = a->init, .name = a->name };
+					    .arch = a->arch, .init = a->init, .name = a->name,
+					    .cache_only = a->cache_only };
 	_cleanup_(lxm_template_result_done) struct lxm_template_result d = {};
 	struct lxm_overlay_base b = {};
 	bool progress = isatty(STDERR_FILENO);
@@ -295,7 +301,8 @@ static int overlay_configure(struct lxm_context *ctx, const struct create_args *
 	if (r >= 0) {
 		/* The standard configure in C where the template declares it: no shell per create. */
 		struct lxm_template_request req = { .template_name = a->template_name, .release = a->release,
-						    .arch = a->arch, .init = a->init, .name = a->name };
+						    .arch = a->arch, .init = a->init, .name = a->name,
+						    .cache_only = a->cache_only };
 		r = lxm_template_configure_auto(&ctx->paths, &req, t->tmp_rootfs);
 	}
 	int k = lxm_storage_scratch_view_end(&tc);
@@ -426,6 +433,8 @@ static int create_locked(struct lxm_context *ctx, const struct create_args *a)
 	if (r < 0) {
 		release_ids(config);
 		lxm_store_txn_abort(&t);
+		if (r == -ELIBACC && a->cache_only)
+			return r; /* handed over to lxcmgr-full by the caller */
 		return log_error_errno(r, "Failed to create container '%s': %m", a->name);
 	}
 	return 0;
@@ -504,10 +513,23 @@ int lxm_cmd_create(struct lxm_context *ctx, int argc, char **argv)
 	if (IS_EMPTY(a.init))
 		a.init = NULL;
 
+	/* Before any side effect: this process or lxcmgr-full, which gets the same argv. */
+	struct lxm_template_request warm = { .template_name = a.template_name, .release = a.release,
+					     .arch = a.arch, .init = a.init, .name = a.name, .no_cache = a.no_cache };
+	r = lxm_create_route(ctx, &warm, a.storage, a.from != NULL);
+	if (r < 0)
+		return r;
+	a.cache_only = warm.cache_only;
+
 	r = lxm_container_lock(&ctx->paths, a.name, &lock);
 	if (r < 0)
 		return r;
 	r = create_locked(ctx, &a);
+	if (r == -ELIBACC && a.cache_only) {
+		/* the warm cache changed since the check: aborted, nothing left; lxcmgr-full starts over */
+		closep(&lock); /* lxcmgr-full takes it again */
+		return lxm_create_hand_over(ctx);
+	}
 	if (r < 0)
 		return r;
 	if (!a.quiet && isatty(STDOUT_FILENO))
