@@ -18,7 +18,7 @@
  * first (~0.3 ms here: glibc's CPU feature probing issues dozens of CPUID instructions, each a VM
  * exit of ~6 us on this host) before an exec into lxcmgr-full that pays it again: the static
  * binary decides in its ELF entry point instead, before the C library starts, which leaves
- * ~0.1 ms (the kernel's exec) for a command that goes on to lxcmgr-full (create, config...).
+ * ~0.1 ms (the kernel's exec) for a command that goes on to lxcmgr-full (config, a cold create...).
  *
  * Nothing here is a security boundary: both binaries are the same program with the same argv and
  * environment, run by the same user. lxcmgr-full is looked up the way the small monitor is
