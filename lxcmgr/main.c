@@ -56,9 +56,15 @@ int main(int argc, char **argv)
 	struct lxm_context ctx = {};
 	int c, r;
 
-	if (lxm_front_route)
+	/* a command may still hand itself to lxcmgr-full with the argv it was given (create) */
+	_cleanup_free_ char **given = NULL;
+	if (lxm_front_route) {
 		lxm_front_route(argc, argv); /* returns when this binary runs the command */
-	else
+		given = malloc((size_t)(argc + 1) * sizeof(char *));
+		if (given)
+			memcpy(given, argv, (size_t)(argc + 1) * sizeof(char *));
+		ctx.argv = given;
+	} else
 		name_as_lxcmgr();
 	open_std_fds();
 	const char *env_level = getenv("LXCMGR_LOG_LEVEL");

@@ -7,6 +7,7 @@
 
 #include "cli/cli-common.h"
 #include "cli/commands.h"
+#include "cli/create-route.h"
 #include "config/config.h"
 #include "config/edit.h"
 #include "image/archive.h"
@@ -34,6 +35,7 @@ struct create_args {
 	const char *storage; /* "dir", "overlay", "btrfs"; NULL: lxm_storage_default() */
 	bool no_cache;
 	bool quiet; /* no progress, no confirmation, errors only */
+	bool cache_only; /* the static lxcmgr: -ELIBACC where lxcmgr-full is needed (create-route.h) */
 };
 
 /* What the rootfs turned out to be, for the identity block of the config. */
@@ -61,7 +63,8 @@ static const char *detect_init(const char *rootfs)
 	return lxm_init_system_to_string(i);
 }
 
-static int render_config(struct lxm_context *ctx, const char *name, const struct create_result *res, char **ret);
+static int render_config(struct lxm_context *ctx, const char *name, const struct create_result *res, char **ret,
+			 cfg_t **ret_cfg);
 static int btrfs_configure(char **config);
 
 /* A dir create from a warm cache writes its config before the rootfs is copied, and the config's
@@ -73,6 +76,7 @@ struct early_config {
 	struct lxm_store_txn *txn;
 	bool btrfs;
 	char *config; /* written and being synced; NULL: not written early */
+	cfg_t *parsed; /* config as parsed when rendered; NULL: not at hand (btrfs edited the text) */
 };
 
 /* The identity block create_from_template() records, from a template result. */
@@ -106,7 +110,7 @@ static int early_config_write(void *data, const struct lxm_template_result *what
 		return 0;
 	r = result_fill(&res, e->args->template_name, what, NULL);
 	if (r >= 0)
-		r = render_config(e->ctx, e->args->name, &res, &config);
+		r = render_config(e->ctx, e->args->name, &res, &config, e->btrfs ? NULL : &e->parsed);
 	create_result_done(&res);
 	if (r >= 0 && e->btrfs)
 		r = btrfs_configure(&config);
@@ -133,6 +137,7 @@ static int create_from_template(struct lxm_context *ctx, const struct create_arg
 		.on_cached = early ? early_config_write : NULL,
 		.on_cached_data = early,
 		.configures_standard = true, /* below */
+		.cache_only = a->cache_only,
 	};
 	struct lxm_template_result tr = {};
 	int r = lxm_template_build(&ctx->paths, &req, rootfs, &tr);
@@ -140,8 +145,10 @@ static int create_from_template(struct lxm_context *ctx, const struct create_arg
 		return r;
 	r = result_fill(res, a->template_name, &tr, rootfs);
 	/* A corrupt entry was built again: the early config may name what the entry claimed. */
-	if (early && early->config && !tr.from_cache)
+	if (early && early->config && !tr.from_cache) {
 		free(early->config), early->config = NULL;
+		cfg_freep(&early->parsed), early->parsed = NULL;
+	}
 	bool standard = tr.configure_standard;
 	lxm_template_result_done(&tr);
 	if (r < 0)
@@ -149,6 +156,8 @@ static int create_from_template(struct lxm_context *ctx, const struct create_arg
 	/* A template declaring the standard configure: the same files written here, no shell run. */
 	if (standard)
 		return lxm_template_configure_standard(rootfs, a->name);
+	if (a->cache_only)
+		return -ELIBACC; /* the template's own configure: a script (its record changed meanwhile) */
 	return lxm_template_configure(&ctx->paths, a->template_name, rootfs, a->name);
 }
 
@@ -204,7 +213,8 @@ static int create_overlay(struct lxm_context *ctx, const struct create_args *a, 
 			  struct create_result *res, char **ret_base, bool *ret_standard)
 {
 	struct lxm_template_request req = { .template_name = a->template_name, .release = a->release,
-					    .arch = a->arch, .init = a->init, .name = a->name };
+					    .arch = a->arch, .init = a->init, .name = a->name,
+					    .cache_only = a->cache_only };
 	_cleanup_(lxm_template_result_done) struct lxm_template_result d = {};
 	struct lxm_overlay_base b = {};
 	bool progress = isatty(STDERR_FILENO);
@@ -295,7 +305,8 @@ static int overlay_configure(struct lxm_context *ctx, const struct create_args *
 	if (r >= 0) {
 		/* The standard configure in C where the template declares it: no shell per create. */
 		struct lxm_template_request req = { .template_name = a->template_name, .release = a->release,
-						    .arch = a->arch, .init = a->init, .name = a->name };
+						    .arch = a->arch, .init = a->init, .name = a->name,
+						    .cache_only = a->cache_only };
 		r = lxm_template_configure_auto(&ctx->paths, &req, t->tmp_rootfs);
 	}
 	int k = lxm_storage_scratch_view_end(&tc);
@@ -317,7 +328,8 @@ static int btrfs_configure(char **config)
 	return 0;
 }
 
-static int render_config(struct lxm_context *ctx, const char *name, const struct create_result *res, char **ret)
+static int render_config(struct lxm_context *ctx, const char *name, const struct create_result *res, char **ret,
+			 cfg_t **ret_cfg)
 {
 	uuid_t u;
 	char uuid[37], created[32];
@@ -338,20 +350,25 @@ static int render_config(struct lxm_context *ctx, const char *name, const struct
 		.init_system = res->init_system,
 		.created = created,
 	};
-	return lxm_config_render_new(&id, ctx->global, ret);
+	return lxm_config_render_new(&id, ctx->global, ret, ret_cfg);
 }
 
 /* An unprivileged container on a store that cannot be id-mapped: its files are shifted to its
  * host ids now, once, and the map is recorded (security.idmap_shifted) for start, copy and
- * export. 1: *config was edited. */
-static int idshift_new(const struct lxm_paths *paths, const char *name, const char *rootfs, char **config)
+ * export. parsed: *config as parsed when it was rendered (NULL: parsed here). 1: *config was
+ * edited. */
+static int idshift_new(const struct lxm_paths *paths, const char *name, const char *rootfs, cfg_t *parsed,
+		       char **config)
 {
-	_cleanup_cfg_free_ cfg_t *cfg = NULL;
+	_cleanup_cfg_free_ cfg_t *own = NULL;
 	_cleanup_free_ char *record = NULL, *edited = NULL;
+	cfg_t *cfg = parsed;
 	int r;
 
-	if ((r = lxm_config_parse_string(*config, "config", &cfg)) < 0)
+	if (!cfg && (r = lxm_config_parse_string(*config, "config", &cfg)) < 0)
 		return r;
+	if (!parsed)
+		own = cfg;
 	if (!lxm_security_wants_userns(cfg))
 		return 0;
 	r = lxm_idshift_at_create(name, rootfs, lxm_cfg_str(cfg, "security.idmap"), lxm_cfg_str(cfg, "uuid"),
@@ -382,6 +399,7 @@ static int create_locked(struct lxm_context *ctx, const struct create_args *a)
 	struct lxm_store_txn t = LXM_STORE_TXN_INIT;
 	struct create_result res = {};
 	_cleanup_free_ char *config = NULL, *base = NULL;
+	_cleanup_cfg_free_ cfg_t *parsed = NULL; /* config as rendered, parsed once (render validates) */
 	bool overlay = a->storage && STREQ(a->storage, "overlay"), standard = false;
 	bool btrfs = a->storage ? STREQ(a->storage, "btrfs") : lxm_storage_default(&ctx->paths) == LXM_STORAGE_BTRFS;
 	struct early_config early = { .ctx = ctx, .args = a, .txn = &t, .btrfs = btrfs };
@@ -407,25 +425,29 @@ static int create_locked(struct lxm_context *ctx, const struct create_args *a)
 		      : create_from_template(ctx, a, t.tmp_rootfs, &res, &early);
 	if (r >= 0 && early.config) {
 		config = TAKE_PTR(early.config); /* rendered before the copy */
+		parsed = TAKE_PTR(early.parsed);
 		written = true;
 	} else if (r >= 0)
-		r = render_config(ctx, a->name, &res, &config);
+		r = render_config(ctx, a->name, &res, &config, btrfs || overlay ? NULL : &parsed);
 	if (r >= 0 && btrfs && !written)
 		r = btrfs_configure(&config);
 	if (r >= 0 && overlay)
 		r = overlay_configure(ctx, a, &t, base, standard, &config);
 	if (r >= 0 && !overlay) /* overlayfs can be id-mapped (Linux >= 5.19) */
-		if ((r = idshift_new(&ctx->paths, a->name, t.tmp_rootfs, &config)) > 0)
+		if ((r = idshift_new(&ctx->paths, a->name, t.tmp_rootfs, parsed, &config)) > 0)
 			written = false;
 	/* NULL: the file holds the final text already (overlay_configure() or the early write); an
 	 * idshift record added after the early write replaces the file (commit waits for its sync). */
 	if (r >= 0)
 		r = lxm_store_txn_commit(&t, overlay || written ? NULL : config);
 	free(early.config);
+	cfg_freep(&early.parsed);
 	create_result_done(&res);
 	if (r < 0) {
 		release_ids(config);
 		lxm_store_txn_abort(&t);
+		if (r == -ELIBACC && a->cache_only)
+			return r; /* handed over to lxcmgr-full by the caller */
 		return log_error_errno(r, "Failed to create container '%s': %m", a->name);
 	}
 	return 0;
@@ -504,10 +526,23 @@ int lxm_cmd_create(struct lxm_context *ctx, int argc, char **argv)
 	if (IS_EMPTY(a.init))
 		a.init = NULL;
 
+	/* Before any side effect: this process or lxcmgr-full, which gets the same argv. */
+	struct lxm_template_request warm = { .template_name = a.template_name, .release = a.release,
+					     .arch = a.arch, .init = a.init, .name = a.name, .no_cache = a.no_cache };
+	r = lxm_create_route(ctx, &warm, a.storage, a.from != NULL);
+	if (r < 0)
+		return r;
+	a.cache_only = warm.cache_only;
+
 	r = lxm_container_lock(&ctx->paths, a.name, &lock);
 	if (r < 0)
 		return r;
 	r = create_locked(ctx, &a);
+	if (r == -ELIBACC && a.cache_only) {
+		/* the warm cache changed since the check: aborted, nothing left; lxcmgr-full starts over */
+		closep(&lock); /* lxcmgr-full takes it again */
+		return lxm_create_hand_over(ctx);
+	}
 	if (r < 0)
 		return r;
 	if (!a.quiet && isatty(STDOUT_FILENO))

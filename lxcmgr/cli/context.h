@@ -18,6 +18,7 @@ enum {
 struct lxm_context {
 	struct lxm_paths paths;
 	cfg_t *global; /* the global config (defaults when the file is absent); may be NULL in early code */
+	char **argv;   /* main()'s argv as given (getopt permutes it), in `lxcmgr` only (cli/front.h) */
 };
 
 /* Maps a command's result (>= 0: exit code, < 0: -errno) to the process exit code. */

@@ -18,7 +18,7 @@
  * first (~0.3 ms here: glibc's CPU feature probing issues dozens of CPUID instructions, each a VM
  * exit of ~6 us on this host) before an exec into lxcmgr-full that pays it again: the static
  * binary decides in its ELF entry point instead, before the C library starts, which leaves
- * ~0.1 ms (the kernel's exec) for a command that goes on to lxcmgr-full (create, config...).
+ * ~0.1 ms (the kernel's exec) for a command that goes on to lxcmgr-full (config, a cold create...).
  *
  * Nothing here is a security boundary: both binaries are the same program with the same argv and
  * environment, run by the same user. lxcmgr-full is looked up the way the small monitor is
@@ -39,10 +39,13 @@
 /* The commands `lxcmgr` runs itself: none can reach libarchive, libnftables or NSS but through
  * the steps it hands to lxcmgr-full (runtime/full-helper.h): start (and the monitor it forks)
  * hands over a managed network's nft table and dnsmasq and the port forwards, only for a container
- * that has them, so a start without them pays neither lxcmgr-full's exec nor its loader. One
- * string, not a table of pointers (see above). */
+ * that has them, so a start without them pays neither lxcmgr-full's exec nor its loader. create
+ * runs here from a warm template cache only (a copy of, or an overlay on, the unpacked base);
+ * anything else (a tarball to unpack, a template to run) it hands to lxcmgr-full whole, with this
+ * argv, before it does anything (cli/create-route.h). One string, not a table of pointers (see
+ * above). */
 static const char in_process[] = "exec\0shell\0kill\0stop\0list\0info\0console\0freeze\0unfreeze\0"
-				 "stats\0metrics\0help\0start\0";
+				 "stats\0metrics\0help\0start\0create\0";
 
 static long sys3(long n, long a, long b, long c)
 {
@@ -134,6 +137,12 @@ static void exec_full(char **argv, char **envp)
 	}
 	n = append(path, 0, sizeof(path), LXCMGR_LIBEXECDIR "/" LXM_FRONT_FULL_NAME);
 	sys3(SYS_execve, (long)path, (long)argv, (long)envp);
+}
+
+void lxm_front_exec_full(char **argv)
+{
+	extern char **environ;
+	exec_full(argv, environ);
 }
 
 #ifdef LXM_STATIC_FRONT

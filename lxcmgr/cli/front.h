@@ -17,3 +17,8 @@
  * so the tests exercise the split); the static one decided before the C library started.
  */
 void lxm_front_route(int argc, char **argv);
+
+/* Executes lxcmgr-full with argv (main()'s, as it was given) and the current environment, for a
+ * command that started here and found it needs lxcmgr-full after all (a create from a cold
+ * cache, cli/create-route.h); returns only when lxcmgr-full cannot be executed. */
+void lxm_front_exec_full(char **argv);

@@ -68,8 +68,9 @@ int lxm_config_load(const char *path, cfg_t **ret);
 int lxm_config_parse_string(const char *text, const char *name, cfg_t **ret);
 
 /* Renders the text of a new container's config: identity, hostname = name, then the
- * global config's `defaults` block (may be NULL), commented and validated. *ret owned. */
-int lxm_config_render_new(const struct lxm_config_identity *id, cfg_t *global, char **ret);
+ * global config's `defaults` block (may be NULL), commented and validated. *ret owned; ret_cfg
+ * (may be NULL): the validation's parse of *ret, for a caller that reads it (cfg_free). */
+int lxm_config_render_new(const struct lxm_config_identity *id, cfg_t *global, char **ret, cfg_t **ret_cfg);
 
 /* Dotted keys: "hostname", "limits.memory", "network.eth0.ipv4" (a titled section by title).
  * get: *ret the value as text (lists as "a,b"); -ENOENT when the key is unset, -EINVAL when

@@ -217,7 +217,7 @@ static int complete_security(cfg_t *defaults, char **text)
 	return 0;
 }
 
-int lxm_config_render_new(const struct lxm_config_identity *id, cfg_t *global, char **ret)
+int lxm_config_render_new(const struct lxm_config_identity *id, cfg_t *global, char **ret, cfg_t **ret_cfg)
 {
 	_cleanup_free_ char *text = NULL;
 	size_t len = 0;
@@ -272,7 +272,7 @@ int lxm_config_render_new(const struct lxm_config_identity *id, cfg_t *global, c
 	}
 
 	/* What we write must read back: a bad identity or default fails here, not at next load. */
-	r = lxm_config_parse_string(text, "new config", NULL);
+	r = lxm_config_parse_string(text, "new config", ret_cfg);
 	if (r < 0)
 		return log_error_errno(r, "Generated config for '%s' is invalid", id->name);
 	*ret = TAKE_PTR(text);

@@ -235,6 +235,17 @@ static int record(const char *file, const char *before, const char *out)
 	return store(file, hdr, out);
 }
 
+int lxm_template_defaults_recorded(const struct lxm_paths *paths, char *const argv[], char **ret_stdout)
+{
+	_cleanup_free_ char *file = NULL;
+	int r = record_path(paths, argv, &file);
+
+	if (r < 0)
+		return r;
+	r = lookup(file, argv, ret_stdout);
+	return r < 0 && r != -ENOMEM ? -ENOENT : r;
+}
+
 int lxm_template_defaults_run(const struct lxm_paths *paths, const char *name, char *const argv[], bool use_cache,
 			      char **ret_stdout)
 {

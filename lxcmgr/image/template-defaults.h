@@ -17,3 +17,7 @@
  * and records nothing. A record that cannot be read or written is ignored (debug log). */
 int lxm_template_defaults_run(const struct lxm_paths *paths, const char *name, char *const argv[], bool use_cache,
 			      char **ret_stdout);
+
+/* The recorded stdout only, as lxm_template_defaults_run() would return it without running
+ * anything; -ENOENT when there is no valid record (missing, stale, other arguments). */
+int lxm_template_defaults_recorded(const struct lxm_paths *paths, char *const argv[], char **ret_stdout);

@@ -54,7 +54,11 @@ static int resolve_defaults(const struct lxm_paths *paths, const char *path, con
 	if (req->init)
 		argv[n++] = (char *)"--init", argv[n++] = (char *)req->init;
 	/* The recorded answer unless --no-cache: a create from a warm cache runs no shell at all. */
-	r = lxm_template_defaults_run(paths, req->template_name, argv, !req->no_cache, &out);
+	if (req->cache_only) {
+		if ((r = lxm_template_defaults_recorded(paths, argv, &out)) == -ENOENT)
+			r = -ELIBACC;
+	} else
+		r = lxm_template_defaults_run(paths, req->template_name, argv, !req->no_cache, &out);
 	if (r < 0)
 		return r;
 	r = lxm_template_parse_result(out, &rel, &arch, &init);
@@ -214,6 +218,8 @@ static int from_cache(const struct lxm_paths *paths, const struct lxm_template_r
 		return r;
 	if (r >= 0 && (r = clone_base(paths, &m, rootfs, standard && req->configures_standard)) > 0)
 		return result_from(ret, m.release, m.arch, m.init, true);
+	if (r >= 0 && req->cache_only)
+		return -ELIBACC; /* the base went since lxm_template_warm() found it */
 	/* The sha256 is checked while unpacking (one read of the tarball): a mismatch is -EBADMSG,
 	 * handled below like a corrupt entry, before the rootfs is used for anything. */
 	if (r >= 0)
@@ -323,6 +329,8 @@ static int build(const struct lxm_paths *paths, const struct lxm_template_reques
 		if (r != -ENOENT && r != -EBADMSG)
 			return r;
 	}
+	if (req->cache_only)
+		return -ELIBACC; /* a build runs the template and stores with libarchive */
 
 	r = run_build(paths, path, req, rootfs, &m);
 	if (r < 0) {
@@ -362,6 +370,28 @@ int lxm_template_resolve(const struct lxm_paths *paths, const struct lxm_templat
 	*ret = (struct lxm_template_result){ .release = TAKE_PTR(rel), .arch = TAKE_PTR(arch),
 					     .init_system = TAKE_PTR(init), .configure_standard = standard };
 	return 0;
+}
+
+int lxm_template_warm(const struct lxm_paths *paths, const struct lxm_template_request *req)
+{
+	_cleanup_(lxm_cache_meta_done) struct lxm_cache_meta m = {};
+	_cleanup_free_ char *path = NULL, *rel = NULL, *arch = NULL, *init = NULL, *key = NULL, *base = NULL;
+	struct lxm_template_request recorded = *req;
+	bool standard = false;
+	struct stat st;
+	int r;
+
+	recorded.cache_only = true;
+	if (req->no_cache)
+		return 0;
+	if ((r = lxm_template_find(paths, req->template_name, &path)) < 0)
+		return r; /* what lxcmgr-full would say too */
+	if (resolve_defaults(paths, path, &recorded, &rel, &arch, &init, &standard) < 0 || !standard)
+		return 0;
+	if (lxm_cache_key(req->template_name, rel, arch, init, &key, NULL, NULL, NULL) < 0 ||
+	    lxm_cache_read(paths, key, &m) < 0 || lxm_cache_base_path(paths, &m, &base) < 0)
+		return 0;
+	return lstat(base, &st) == 0 && S_ISDIR(st.st_mode);
 }
 
 int lxm_template_configure_auto(const struct lxm_paths *paths, const struct lxm_template_request *req,

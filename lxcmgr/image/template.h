@@ -27,6 +27,10 @@ struct lxm_template_request {
 	/* The caller runs lxm_template_configure_standard() on the rootfs right after when the
 	 * template declares it: the files it replaces are then not copied from the unpacked base. */
 	bool configures_standard;
+	/* The statically linked lxcmgr (cli/create-route.h): only recorded defaults, a cache entry's
+	 * unpacked base and the standard configure, no template script and no libarchive; -ELIBACC
+	 * (not logged) where one of them would be needed, for the caller to hand over to lxcmgr-full. */
+	bool cache_only;
 };
 
 /* What was produced, filled in from the template's output / the cache metadata. */
@@ -63,6 +67,12 @@ int lxm_template_configure(const struct lxm_paths *paths, const char *template_n
  * (from_cache stays false). Free with lxm_template_result_done(). -errno logged. */
 int lxm_template_resolve(const struct lxm_paths *paths, const struct lxm_template_request *req,
 			 struct lxm_template_result *ret);
+
+/* Whether lxm_template_build() of req (a rootfs wanted, the cache used) can be served with
+ * cache_only, as far as can be told without side effects: recorded defaults saying
+ * "configure=standard", a cache entry and its unpacked base. 1: yes, 0: no (not logged), -errno
+ * (logged) for a template that does not exist. Nothing is run, created or locked. */
+int lxm_template_warm(const struct lxm_paths *paths, const struct lxm_template_request *req);
 
 /* The configure phase for a rootfs of template req->template_name (for req->name): done in C when
  * the template's defaults (recorded, see template-defaults.h) say "configure=standard", else by

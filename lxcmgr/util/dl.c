@@ -10,10 +10,19 @@
  * would map a second C library beside the static one, whose malloc, stdio and TLS the library would
  * then use. The commands that load libraries run in lxcmgr-full; reaching one here is a routing
  * bug, reported instead of loading. */
+static bool refusal_handled;
+
+void lxm_dl_refusal_handled(void)
+{
+	refusal_handled = true;
+}
+
 static int refuse_static(const struct lxm_dl_lib *lib)
 {
 	if (getauxval(AT_BASE) != 0)
 		return 0;
+	if (refusal_handled)
+		return log_debug_errno(-ELIBACC, "Not loading '%s' in the statically linked lxcmgr", lib->soname);
 	log_error("Cannot load '%s' in the statically linked lxcmgr: this command must run in lxcmgr-full",
 		  lib->soname);
 	return -ELIBACC;

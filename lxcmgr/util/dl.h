@@ -21,6 +21,11 @@ struct lxm_dl_lib {
  * loaded. Entry points call it so a missing library is an error, not an abort in the middle. */
 int lxm_dl_open(struct lxm_dl_lib *lib);
 
+/* The caller hands a refused lxm_dl_open() (statically linked lxcmgr) over to lxcmgr-full itself
+ * (a create that found its warm cache gone, cli/create-route.h): the refusal is logged at debug
+ * level only, not as the routing bug it otherwise is. */
+void lxm_dl_refusal_handled(void);
+
 /* The address of name in lib, opening lib if needed. A library the package depends on that cannot
  * be loaded, or lacks a symbol its header declares, is what a failed link would have been at
  * start-up: the message is logged and the process aborts. */

@@ -264,7 +264,8 @@ static void test_render_new(void **state)
 	_cleanup_free_ char *text = NULL;
 	_cleanup_cfg_free_ cfg_t *cfg = NULL;
 
-	assert_int_equal(lxm_config_render_new(&id, NULL, &text), 0);
+	_cleanup_cfg_free_ cfg_t *rendered = NULL;
+	assert_int_equal(lxm_config_render_new(&id, NULL, &text, &rendered), 0);
 	assert_non_null(strstr(text, "hostname    = \"web\"\n"));
 	assert_null(strstr(text, "release")); /* empty identity fields are left out */
 	assert_true(strstr(text, "name") < strstr(text, "hostname"));
@@ -275,12 +276,20 @@ static void test_render_new(void **state)
 	/* New containers are unprivileged, and their config says so. */
 	assert_non_null(strstr(text, "\nsecurity {\n  privileged = false\n  idmap      = \"auto\"\n}\n"));
 	assert_int_equal(cfg_getbool(cfg_getsec(cfg, "security"), "privileged"), cfg_false);
+	/* The validation's parse, handed back (create reads it instead of parsing the text again):
+	 * the same values as a parse of the text. */
+	assert_non_null(rendered);
+	assert_string_equal(cfg_getstr(rendered, "uuid"), id.uuid);
+	assert_string_equal(cfg_getstr(rendered, "hostname"), "web");
+	assert_int_equal(cfg_getbool(cfg_getsec(rendered, "security"), "privileged"), cfg_false);
 
 	const struct lxm_config_identity bad = { .name = "Bad Name" };
 	char *t2 = NULL;
+	cfg_t *bad_cfg = NULL;
 	capture_start();
-	assert_int_equal(lxm_config_render_new(&bad, NULL, &t2), -EINVAL);
+	assert_int_equal(lxm_config_render_new(&bad, NULL, &t2, &bad_cfg), -EINVAL);
 	assert_null(t2);
+	assert_null(bad_cfg);
 	lxm_log_set_fd(-1);
 }
 
@@ -326,7 +335,7 @@ static void test_global(void **state)
 	_cleanup_free_ char *text = NULL;
 	_cleanup_cfg_free_ cfg_t *cfg = NULL;
 	char *v = NULL;
-	assert_int_equal(lxm_config_render_new(&id, g, &text), 0);
+	assert_int_equal(lxm_config_render_new(&id, g, &text, NULL), 0);
 	assert_int_equal(lxm_config_parse_string(text, "rendered", &cfg), 0);
 	assert_int_equal(lxm_config_get(cfg, "limits.memory", &v), 0);
 	assert_string_equal(v, "1G");
@@ -353,7 +362,7 @@ static void test_global(void **state)
 	write_global(root, "defaults {\n  security { privileged = true }\n}\n");
 	assert_int_equal(lxm_global_config_load(&paths, &g), 0);
 	_cleanup_free_ char *text2 = NULL;
-	assert_int_equal(lxm_config_render_new(&id, g, &text2), 0);
+	assert_int_equal(lxm_config_render_new(&id, g, &text2, NULL), 0);
 	assert_non_null(strstr(text2, "\n  privileged = true\n"));
 	assert_null(strstr(text2, "privileged = false"));
 	assert_null(strstr(text2, "idmap"));
