@@ -8,6 +8,10 @@
 /* Loads the global config (once), validates NAME, loads the container (-ENOENT logged when it does
  * not exist) and, when ret_lock is not NULL, takes its lock. *ret (may be NULL) owned. */
 int lxm_cli_runtime_open(struct lxm_context *ctx, const char *name, struct lxm_container **ret, int *ret_lock);
+/* The same, also handing out the config text the container was parsed from (NULL when the file
+ * could not be read as a whole: the container was loaded the usual way). */
+int lxm_cli_runtime_open_text(struct lxm_context *ctx, const char *name, struct lxm_container **ret,
+			      char **ret_text, size_t *ret_size, int *ret_lock);
 
 /* "Container 'NAME' is not running" (-ESRCH, exit code 4). */
 int lxm_cli_not_running(const char *name);

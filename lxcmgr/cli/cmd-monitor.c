@@ -37,7 +37,7 @@ int lxm_cmd_monitor(struct lxm_context *ctx, int argc, char **argv)
 			(void)!write(fd, &r, sizeof(r));
 		return r;
 	}
-	r = lxm_monitor_run(&ctx->paths, argv[1], fd);
+	r = lxm_monitor_run(&ctx->paths, argv[1], fd, NULL);
 	return r < 0 ? -EIO : 0;
 }
 

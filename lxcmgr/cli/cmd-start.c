@@ -6,11 +6,12 @@
 #include "runtime/console-client.h"
 #include "runtime/monitor-adopt.h"
 #include "runtime/monitor-spawn.h"
+#include "runtime/monitor.h"
 #include "runtime/state.h"
 #include "util/log.h"
 
-/* Starts NAME with its lock held. -EALREADY when it runs (or starts or stops) already. */
-int lxm_cli_start_locked(struct lxm_context *ctx, const char *name)
+/* config: the caller's parse of the config (monitor.h), or NULL. */
+static int start_locked(struct lxm_context *ctx, const char *name, struct lxm_monitor_config *config)
 {
 	struct lxm_state_info s;
 	int r = lxm_state_query(&ctx->paths, name, &s);
@@ -34,7 +35,13 @@ int lxm_cli_start_locked(struct lxm_context *ctx, const char *name)
 		(void)lxm_state_cleanup(&ctx->paths, name, NULL); /* leftovers of a killed monitor */
 	/* The monitor runs the hooks (runtime/monitor-hooks.c); a failing pre_start fails the spawn
 	 * with the hook's output and the reason on our stderr. */
-	return lxm_monitor_spawn(&ctx->paths, name);
+	return lxm_monitor_spawn_config(&ctx->paths, name, config);
+}
+
+/* Starts NAME with its lock held. -EALREADY when it runs (or starts or stops) already. */
+int lxm_cli_start_locked(struct lxm_context *ctx, const char *name)
+{
+	return start_locked(ctx, name, NULL);
 }
 
 int lxm_cmd_start(struct lxm_context *ctx, int argc, char **argv)
@@ -64,10 +71,17 @@ int lxm_cmd_start(struct lxm_context *ctx, int argc, char **argv)
 	const char *name = argv[optind];
 
 	_cleanup_close_ int lock = -EBADF;
-	r = lxm_cli_runtime_open(ctx, name, NULL, &lock);
+	_cleanup_container_free_ struct lxm_container *ct = NULL;
+	_cleanup_free_ char *text = NULL;
+	size_t size = 0;
+	r = lxm_cli_runtime_open_text(ctx, name, &ct, &text, &size, &lock);
 	if (r < 0)
 		return r;
-	r = lxm_cli_start_locked(ctx, name);
+	/* The monitor, a fork of this process, takes this parse over (monitor.c, load_container) */
+	struct lxm_monitor_config config = { .text = TAKE_PTR(text), .size = size, .c = TAKE_PTR(ct) };
+	r = start_locked(ctx, name, config.text ? &config : NULL);
+	lxm_container_free(config.c); /* still ours when no monitor was spawned (NULL otherwise) */
+	free(config.text);
 	if (r < 0)
 		return r == -EALREADY ? r : -EIO; /* the cause is printed; exit code 1 */
 	closep(&lock);

@@ -37,6 +37,7 @@ struct lxm_monitor {
 	const struct lxm_paths *paths;
 	const char *name;
 	struct lxm_container *c;
+	struct lxm_monitor_config *preloaded; /* until load_container(): the CLI's parse, or NULL */
 	char *uuid;
 	struct lxm_cgroup *payload;
 	struct lxm_cgroup *monitor_cg;

@@ -28,6 +28,7 @@
 #include "runtime/monitor-spawn.h"
 #include "runtime/monitor.h"
 #include "config/config.h"
+#include "store/store.h"
 #include "util/log.h"
 
 #define NOTIFY_FD 3
@@ -137,7 +138,8 @@ static void reset_signal_handlers(void)
 	}
 }
 
-static _noreturn_ void run_monitor(const struct lxm_paths *paths, const char *name, int notify)
+static _noreturn_ void run_monitor(const struct lxm_paths *paths, const char *name, int notify,
+				   struct lxm_monitor_config *config)
 {
 	static const char *const levels[] = { "error", "warning", "info", "debug", "trace" };
 	struct monitor_argv a;
@@ -177,12 +179,25 @@ static _noreturn_ void run_monitor(const struct lxm_paths *paths, const char *na
 	if (syscall(SYS_close_range, NOTIFY_FD + 1, ~0U, 0) < 0)
 		_exit(1);
 	reset_signal_handlers();
-	int r = lxm_monitor_run(paths, name, NOTIFY_FD);
+	int r = lxm_monitor_run(paths, name, NOTIFY_FD, config);
 	fflush(NULL);
 	_exit(r < 0 ? 1 : 0); /* never back into the CLI: its cleanups belong to the CLI process */
 }
 
+static void config_drop(struct lxm_monitor_config *config)
+{
+	if (!config)
+		return;
+	lxm_container_free(TAKE_PTR(config->c));
+	free(TAKE_PTR(config->text));
+}
+
 int lxm_monitor_spawn(const struct lxm_paths *paths, const char *name)
+{
+	return lxm_monitor_spawn_config(paths, name, NULL);
+}
+
+int lxm_monitor_spawn_config(const struct lxm_paths *paths, const char *name, struct lxm_monitor_config *config)
 {
 	int fds[2], status, result = 0;
 
@@ -193,13 +208,19 @@ int lxm_monitor_spawn(const struct lxm_paths *paths, const char *name)
 
 	fflush(NULL);
 	pid_t pid = fork();
-	if (pid < 0)
+	if (pid < 0) {
+		config_drop(config);
 		return log_error_errno(errno, "Failed to fork: %m");
+	}
 	if (pid == 0) {
 		close(rfd);
-		run_monitor(paths, name, wfd);
+		run_monitor(paths, name, wfd, config);
 	}
 	closep(&wfd);
+	/* Ours is freed now, while the monitor starts on the other CPU, not in our exit after its
+	 * report: the pages it dirties are shared copy-on-write with the monitor, and each first
+	 * write is a page fault (10-25 us on a virtualised host) on the way back to the user. */
+	config_drop(config);
 	while (waitpid(pid, &status, 0) < 0 && errno == EINTR)
 		;
 

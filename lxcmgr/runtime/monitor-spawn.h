@@ -10,3 +10,9 @@
  * user), waits for its 4-byte report. 0 when init runs; -errno when the start failed (the monitor
  * logged why and removed everything). */
 int lxm_monitor_spawn(const struct lxm_paths *paths, const char *name);
+
+struct lxm_monitor_config;
+/* The same with the caller's parse of the config (monitor.h: lxm_monitor_run()), which the
+ * monitor takes over if the file still holds that text once it reads it. Takes config's
+ * contents (may be NULL): this process frees its own copy while the monitor starts. */
+int lxm_monitor_spawn_config(const struct lxm_paths *paths, const char *name, struct lxm_monitor_config *config);

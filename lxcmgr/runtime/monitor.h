@@ -8,11 +8,25 @@
 #pragma once
 
 #include <stdbool.h>
+#include <stddef.h>
 
 #include "core/paths.h"
 
-/* Runs the monitor until the container ends. Returns 0 or -errno (the process exit status). */
-int lxm_monitor_run(const struct lxm_paths *paths, const char *name, int notify_fd);
+struct lxm_container;
+
+/* A container config the process read and parsed before it forked the monitor: the text and its
+ * parse (see lxm_monitor_run()), both owned. */
+struct lxm_monitor_config {
+	char *text;
+	size_t size;
+	struct lxm_container *c;
+};
+
+/* Runs the monitor until the container ends. Returns 0 or -errno (the process exit status).
+ * preloaded (may be NULL; its contents are ours): the caller's parse of the config, taken over
+ * when the file still holds exactly that text, else the file is parsed again. */
+int lxm_monitor_run(const struct lxm_paths *paths, const char *name, int notify_fd,
+		    struct lxm_monitor_config *preloaded);
 
 /* `lxcmgr __monitor NAME --resume FD [fallback]`: the small monitor (lxcmgr-monitor) exec'ed back into
  * the full one with its state in memfd FD (handover.h); serves on as lxm_monitor_run() does.
