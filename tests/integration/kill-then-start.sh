@@ -46,7 +46,7 @@ round() {
 	is "$(cat "$CT/$N/last_exit")" "killed" "round $i: last_exit is exactly 'killed'"
 	check "round $i: no run file left" no_run_file
 	is "$(cgroups_of "$uuid")" "" "round $i: cgroups gone"
-	check "round $i: monitor and init gone" bash -c "$(declare -f proc_gone); proc_gone '$mon' && proc_gone '$init'"
+	check "round $i: monitor and init gone" bash -c "$(declare -f proc_gone); proc_gone '$mon' && proc_gone '$init' || { cat /proc/'$mon'/stat /proc/'$init'/stat; false; }"
 	is "$(procs_of_root)$(mounts_of_root)" "" "round $i: no process or mount of the root left"
 }
 

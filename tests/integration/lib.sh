@@ -150,8 +150,9 @@ _lib_exit() {
 trap _lib_exit EXIT
 
 # proc_gone PID: the process has exited (gone, or a zombie its parent, pid 1 for a monitor, has
-# not reaped yet).
-proc_gone() { [ ! -e "/proc/$1" ] || [ "$(awk '{print $3}' "/proc/$1/stat" 2>/dev/null)" = Z ]; }
+# not reaped yet, or one being reaped: X, EXIT_DEAD, while its reaper, preempted on a loaded
+# machine, has not released it yet).
+proc_gone() { [ ! -e "/proc/$1" ] || [[ "$(awk '{print $3}' "/proc/$1/stat" 2>/dev/null)" =~ ^[ZX]?$ ]]; }
 
 # cgroups_of UUID: the container's cgroups (payload and its own monitor cgroup) in any hierarchy.
 cgroups_of() { find /sys/fs/cgroup -maxdepth 2 -name "lxcmgr.*.$1" 2>/dev/null; }
