@@ -7,6 +7,7 @@
 
 #include "cli/cli-common.h"
 #include "cli/commands.h"
+#include "cli/create-internal.h"
 #include "cli/create-route.h"
 #include "config/config.h"
 #include "config/edit.h"
@@ -23,45 +24,6 @@
 #include "store/storage.h"
 #include "store/store.h"
 #include "util/log.h"
-
-struct create_args {
-	const char *name;
-	const char *template_name;
-	const char *release;
-	const char *init;
-	const char *arch;
-	const char *from;
-	const char *mirror;
-	const char *storage; /* "dir", "overlay", "btrfs"; NULL: lxm_storage_default() */
-	bool no_cache;
-	bool quiet; /* no progress, no confirmation, errors only */
-	bool cache_only; /* the static lxcmgr: -ELIBACC where lxcmgr-full is needed (create-route.h) */
-};
-
-/* What the rootfs turned out to be, for the identity block of the config. */
-struct create_result {
-	char *template_name;
-	char *release;
-	char *arch;
-	char *init_system;
-};
-
-static void create_result_done(struct create_result *r)
-{
-	free(r->template_name);
-	free(r->release);
-	free(r->arch);
-	free(r->init_system);
-}
-
-/* The init the rootfs has, as the runtime will see it ("unknown" when none is recognised). */
-static const char *detect_init(const char *rootfs)
-{
-	enum lxm_init_system i = LXM_INIT_UNKNOWN;
-	if (lxm_init_detect(rootfs, &i) < 0)
-		return "unknown";
-	return lxm_init_system_to_string(i);
-}
 
 static int render_config(struct lxm_context *ctx, const char *name, const struct create_result *res, char **ret,
 			 cfg_t **ret_cfg);
@@ -86,7 +48,7 @@ static int result_fill(struct create_result *res, const char *template_name,
 	/* A template's "none" means: lxcmgr's own init shim runs as PID 1. */
 	const char *init = tr->init_system;
 	if (IS_EMPTY(init))
-		init = detect_init(rootfs);
+		init = lxm_create_detect_init(rootfs);
 	else if (STREQ(init, "none"))
 		init = "shim";
 	res->template_name = strdup(template_name);
@@ -111,7 +73,7 @@ static int early_config_write(void *data, const struct lxm_template_result *what
 	r = result_fill(&res, e->args->template_name, what, NULL);
 	if (r >= 0)
 		r = render_config(e->ctx, e->args->name, &res, &config, e->btrfs ? NULL : &e->parsed);
-	create_result_done(&res);
+	lxm_create_result_done(&res);
 	if (r >= 0 && e->btrfs)
 		r = btrfs_configure(&config);
 	if (r >= 0)
@@ -122,8 +84,8 @@ static int early_config_write(void *data, const struct lxm_template_result *what
 	return 0;
 }
 
-static int create_from_template(struct lxm_context *ctx, const struct create_args *a, const char *rootfs,
-				struct create_result *res, struct early_config *early)
+int lxm_create_from_template(struct lxm_context *ctx, const struct create_args *a, const char *rootfs,
+			     struct create_result *res, struct early_config *early)
 {
 	struct lxm_template_request req = {
 		.template_name = a->template_name,
@@ -201,119 +163,10 @@ static int create_from_tarball(struct lxm_context *ctx, const struct create_args
 	res->template_name = strdup("tarball");
 	res->release = strdup(a->release ? a->release : "unknown");
 	res->arch = a->arch ? strdup(a->arch) : NULL;
-	res->init_system = strdup(a->init ? a->init : !IS_EMPTY(detected) ? detected : detect_init(rootfs));
+	res->init_system = strdup(a->init ? a->init : !IS_EMPTY(detected) ? detected : lxm_create_detect_init(rootfs));
 	if (!res->template_name || !res->release || !res->init_system)
 		return -ENOMEM;
 	return 0;
-}
-
-/* storage "overlay": the container is upper/work over the template cache's unpacked base. The
- * template is built (and cached) first when no cache entry matches. */
-static int create_overlay(struct lxm_context *ctx, const struct create_args *a, struct lxm_store_txn *t,
-			  struct create_result *res, char **ret_base, bool *ret_standard)
-{
-	struct lxm_template_request req = { .template_name = a->template_name, .release = a->release,
-					    .arch = a->arch, .init = a->init, .name = a->name,
-					    .cache_only = a->cache_only };
-	_cleanup_(lxm_template_result_done) struct lxm_template_result d = {};
-	struct lxm_overlay_base b = {};
-	bool progress = isatty(STDERR_FILENO);
-	int r;
-
-	/* The entry a dir create would unpack (the template's defaults fill in what was not given),
-	 * not just the newest of the template: "-t debian" is systemd even after a runit build. */
-	if ((r = lxm_template_resolve(&ctx->paths, &req, &d)) < 0)
-		return r;
-	*ret_standard = d.configure_standard;
-	r = lxm_overlay_base_get(&ctx->paths, a->template_name, d.release, d.arch, d.init_system, progress, &b);
-	if (r == -ENOENT) {
-		_cleanup_free_ char *seed = NULL;
-		struct create_result ignored = {};
-		if (asprintf(&seed, "%s/.seed", t->tmp_dir) < 0)
-			return -ENOMEM;
-		if (mkdir(seed, 0755) < 0)
-			return -errno;
-		r = create_from_template(ctx, a, seed, &ignored, NULL);
-		create_result_done(&ignored);
-		(void)lxm_rm_rf(seed);
-		if (r < 0)
-			return r;
-		r = lxm_overlay_base_get(&ctx->paths, a->template_name, d.release, d.arch, d.init_system, progress, &b);
-		if (r == -ENOENT)
-			return log_error_errno(r, "Template '%s' was built but is not in the cache", a->template_name);
-	}
-	if (r < 0)
-		return r;
-	res->template_name = strdup(a->template_name);
-	res->release = b.release ? strdup(b.release) : NULL;
-	res->arch = b.arch ? strdup(b.arch) : NULL;
-	res->init_system = strdup(IS_EMPTY(b.init) ? detect_init(b.path) : STREQ(b.init, "none") ? "shim" : b.init);
-	*ret_base = TAKE_PTR(b.path);
-	lxm_overlay_base_done(&b);
-	if (!res->template_name || !res->init_system)
-		return -ENOMEM;
-	return lxm_overlay_prepare(t->tmp_dir);
-}
-
-/* The standard configure written straight into the still empty upper directory, as the mount
- * below would leave it (image/configure-upper.h): no mount namespace, no overlay mount, no
- * config parse. 1: done; 0: the mount path must run (nothing written). LXCMGR_OVERLAY_CONFIGURE=mount
- * forces the mount path (the tests compare both). */
-static int overlay_configure_direct(const struct create_args *a, bool standard, const char *dir, const char *base)
-{
-	const char *force = getenv("LXCMGR_OVERLAY_CONFIGURE");
-	_cleanup_free_ char *upper = NULL;
-	int r;
-
-	if (!standard || (force && STREQ(force, "mount")))
-		return 0;
-	if ((r = lxm_path_join(&upper, dir, "upper")) < 0)
-		return r;
-	r = lxm_configure_standard_upper(base, upper, a->name);
-	if (r == -EOPNOTSUPP) {
-		log_debug("Configuring '%s' through its overlay mount", a->name);
-		return 0;
-	}
-	if (r >= 0)
-		log_debug("Configured '%s' in its upper directory", a->name);
-	return r < 0 ? r : 1;
-}
-
-/* Sets hostname, hosts and machine-id through the merged view (private mount namespace). */
-static int overlay_configure(struct lxm_context *ctx, const struct create_args *a, struct lxm_store_txn *t,
-			     const char *base, bool standard, char **config)
-{
-	_cleanup_free_ char *t1 = NULL, *t2 = NULL;
-	struct lxm_container tc = { .name = (char *)a->name, .dir = t->tmp_dir, .rootfs = t->tmp_rootfs };
-	int r;
-
-	if ((r = lxm_config_edit_text(*config, "storage", "overlay", &t1)) < 0 ||
-	    (r = lxm_config_edit_text(t1, "storage_base", base, &t2)) < 0)
-		return r;
-	free(*config);
-	*config = TAKE_PTR(t2);
-	/* The config is final: its sync (which also syncs tmp_dir's entries, upper and work made
-	 * already) runs while upper is written; create_locked() commits with NULL. */
-	if ((r = lxm_store_txn_write_config(t, *config)) < 0)
-		return r;
-	r = overlay_configure_direct(a, standard, t->tmp_dir, base);
-	if (r != 0)
-		return r < 0 ? r : 0;
-	if ((r = lxm_config_parse_string(*config, "config", &tc.config)) < 0)
-		return r;
-	r = lxm_storage_scratch_view(&tc);
-	if (r >= 0) {
-		/* The standard configure in C where the template declares it: no shell per create. */
-		struct lxm_template_request req = { .template_name = a->template_name, .release = a->release,
-						    .arch = a->arch, .init = a->init, .name = a->name,
-						    .cache_only = a->cache_only };
-		r = lxm_template_configure_auto(&ctx->paths, &req, t->tmp_rootfs);
-	}
-	int k = lxm_storage_scratch_view_end(&tc);
-	if (r >= 0)
-		r = k;
-	cfg_free(tc.config);
-	return r;
 }
 
 /* storage "btrfs": the rootfs is already a subvolume (made before anything was put in it). */
@@ -420,9 +273,9 @@ static int create_locked(struct lxm_context *ctx, const struct create_args *a)
 
 	/* From here every failure aborts the transaction: nothing becomes visible. A SIGKILL (or an
 	 * unhandled SIGINT/SIGTERM) leaves the hidden temporary, which the next command's gc removes. */
-	r = overlay ? create_overlay(ctx, a, &t, &res, &base, &standard)
+	r = overlay ? lxm_create_overlay(ctx, a, &t, &res, &base, &standard)
 	    : a->from ? create_from_tarball(ctx, a, t.tmp_rootfs, &res)
-		      : create_from_template(ctx, a, t.tmp_rootfs, &res, &early);
+		      : lxm_create_from_template(ctx, a, t.tmp_rootfs, &res, &early);
 	if (r >= 0 && early.config) {
 		config = TAKE_PTR(early.config); /* rendered before the copy */
 		parsed = TAKE_PTR(early.parsed);
@@ -432,7 +285,7 @@ static int create_locked(struct lxm_context *ctx, const struct create_args *a)
 	if (r >= 0 && btrfs && !written)
 		r = btrfs_configure(&config);
 	if (r >= 0 && overlay)
-		r = overlay_configure(ctx, a, &t, base, standard, &config);
+		r = lxm_create_overlay_configure(ctx, a, &t, base, standard, &config);
 	if (r >= 0 && !overlay) /* overlayfs can be id-mapped (Linux >= 5.19) */
 		if ((r = idshift_new(&ctx->paths, a->name, t.tmp_rootfs, parsed, &config)) > 0)
 			written = false;
@@ -442,7 +295,7 @@ static int create_locked(struct lxm_context *ctx, const struct create_args *a)
 		r = lxm_store_txn_commit(&t, overlay || written ? NULL : config);
 	free(early.config);
 	cfg_freep(&early.parsed);
-	create_result_done(&res);
+	lxm_create_result_done(&res);
 	if (r < 0) {
 		release_ids(config);
 		lxm_store_txn_abort(&t);

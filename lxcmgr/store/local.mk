@@ -27,6 +27,7 @@ tests_unit_test_store_LDADD = $(LXM_UNIT_LIBS)
 lxcmgr_lxcmgr_SOURCES += \
 	lxcmgr/cli/cli-common.c lxcmgr/cli/cli-common.h \
 	lxcmgr/cli/cmd-create.c lxcmgr/cli/create-route.c lxcmgr/cli/create-route.h \
+	lxcmgr/cli/create-internal.h lxcmgr/cli/create-overlay.c \
 	lxcmgr/cli/cmd-list.c \
 	lxcmgr/cli/cmd-info.c lxcmgr/cli/info-net.c lxcmgr/cli/info-net.h \
 	lxcmgr/cli/cmd-destroy.c \
