@@ -88,21 +88,23 @@ static _noreturn_ void child_fail(int sock, int err, const char *what)
 	_exit(1);
 }
 
-/* The namespaces of pid that differ from ours, or -errno: a namespace that cannot be read must not
- * be skipped (the command would run in the host's). readlink() of /proc/PID/ns/X only formats the
- * namespace's inode number; a stat() would instantiate an nsfs inode for each of the sixteen. */
+/* The namespaces of pid to join, or -errno: a namespace that cannot be read must not be skipped
+ * (the command would run in the host's). Those a start always makes (steps/clone.c: mount, pid,
+ * uts, ipc; steps/cgroup.c: cgroup) are joined without a look: the container cannot give its init
+ * one of ours back, and where it could (a privileged one) joining it again changes nothing. The
+ * three a container may share with the host (user when privileged, net with a host network, time
+ * always) are joined only when they differ: joining one's own user namespace is EINVAL, and a net
+ * or time namespace owned by the host's user namespace needs host capabilities after the user
+ * namespace switch. readlink() of /proc/PID/ns/X only formats the namespace's inode number; a
+ * stat() would instantiate an nsfs inode for each. */
 static int ns_flags_for(pid_t pid)
 {
 	static const struct {
 		const char *name;
 		int flag;
-	} ns[] = {
-		{ "mnt", CLONE_NEWNS },     { "uts", CLONE_NEWUTS },       { "ipc", CLONE_NEWIPC },
-		{ "net", CLONE_NEWNET },    { "pid", CLONE_NEWPID },       { "cgroup", CLONE_NEWCGROUP },
-		{ "user", CLONE_NEWUSER },  { "time", CLONE_NEWTIME },
-	};
+	} shareable[] = { { "user", CLONE_NEWUSER }, { "net", CLONE_NEWNET }, { "time", CLONE_NEWTIME } };
 	char path[64];
-	int flags = 0;
+	int flags = CLONE_NEWNS | CLONE_NEWPID | CLONE_NEWUTS | CLONE_NEWIPC | CLONE_NEWCGROUP;
 	snprintf(path, sizeof(path), "/proc/%d/ns", (int)pid);
 	_cleanup_close_ int theirs = open(path, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 	if (theirs < 0)
@@ -110,18 +112,16 @@ static int ns_flags_for(pid_t pid)
 	_cleanup_close_ int ours = open("/proc/self/ns", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 	if (ours < 0)
 		return negative_errno();
-	for (size_t i = 0; i < ARRAY_SIZE(ns); i++) {
+	for (size_t i = 0; i < ARRAY_SIZE(shareable); i++) {
 		char a[64], b[64];
-		ssize_t na = readlinkat(theirs, ns[i].name, a, sizeof(a));
+		ssize_t na = readlinkat(theirs, shareable[i].name, a, sizeof(a));
 		if (na < 0 && errno == ENOENT)
 			continue; /* a kernel without that namespace type */
 		if (na < 0)
 			return negative_errno();
-		ssize_t nb = readlinkat(ours, ns[i].name, b, sizeof(b));
-		/* joining one's own user namespace is EINVAL, another one owned by the host's needs
-		 * host capabilities after the user namespace switch: only what differs is joined */
+		ssize_t nb = readlinkat(ours, shareable[i].name, b, sizeof(b));
 		if (na != nb || memcmp(a, b, (size_t)na) != 0)
-			flags |= ns[i].flag;
+			flags |= shareable[i].flag;
 	}
 	return flags;
 }
