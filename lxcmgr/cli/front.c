@@ -166,9 +166,10 @@ static void populate(unsigned long start, unsigned long end, int advice)
 /*
  * Maps in one system call per range what the command would otherwise fault in page by page.
  *
- * Why: in a virtual machine without nested paging support for its guests (as this project's own
- * machines are), every page fault is an exit to the hypervisor: ~5-25 us each, measured, against
- * ~1 us on bare metal. An `exec` took ~75 faults in this binary before the command ran: ~28 in the
+ * Why: in a guest whose page tables the hypervisor shadows (this project's machines are
+ * paravirtualised PVM guests; nested virtualisation without hardware support is the same), every
+ * page fault is an exit to the hypervisor: ~10-25 us each, measured (bench/README.md), against
+ * ~1 us on bare metal. An `exec` took ~72 faults in this binary before the command ran: ~28 in the
  * code and read-only data (the kernel maps 64 KiB around each fault: a start-up that touches most
  * of 2 MiB of code faults once per 64 KiB window), ~13 in the writable data the static-pie
  * relocation writes (a copy-on-write fault per page), ~10 on the stack, ~8 at the end of .bss.
