@@ -44,4 +44,9 @@ is "$r" "deaths=0 exits=0" "300 stats --watch, each sent SIGINT twice: all exit 
 r=$(rounds SIGTERM 100)
 is "$r" "deaths=0 exits=0" "100 stats --watch, each sent SIGTERM twice: all exit 0"
 
-run_expect_exit 0 timeout --preserve-status -s INT 1 "$LXCMGR" --root "$ROOT" stats --watch --interval 0.2
+# timeout(1) follows its group's signal with a SIGCONT to the group, which discards the SIGSTOP of
+# a ptrace attach: the sanitizer build's leak check at exit (its tracer attaches to the process
+# and waits for the stop) hung for good when that SIGCONT came during the attach (ci43, on this
+# host's new kernel). Nothing of lxcmgr's; the rounds above keep the leak check.
+ASAN_OPTIONS="${ASAN_OPTIONS:+$ASAN_OPTIONS:}detect_leaks=0" \
+	run_expect_exit 0 timeout --preserve-status -s INT 1 "$LXCMGR" --root "$ROOT" stats --watch --interval 0.2
