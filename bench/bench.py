@@ -14,6 +14,7 @@ import platform
 import shutil
 import signal
 import statistics
+import subprocess
 import sys
 import tempfile
 import time
@@ -95,29 +96,34 @@ def remove_work(work):
 def cgroup_migration_ms():
     """How long one cgroup migration takes on this host right now: a sleeping child moved into a
     fresh cgroup after an idle pause, median of 3. On a default host every burst of migrations
-    waits for an RCU grace period (~8-25 ms here); with the "favordynmods" mode (a cgroup mount
-    option, on some kernels sticky until reboot once any hierarchy used it) it is ~0.05 ms. Both
-    LXC and lxcmgr move their processes into cgroups on start and exec, so this shifts the
-    absolute figures of both; the report shows it."""
+    may wait for an RCU grace period; with the "favordynmods" mode (a cgroup mount option, on some
+    kernels sticky until reboot once any hierarchy used it) it does not. Both LXC and lxcmgr move
+    their processes into cgroups on start and exec, so this shifts the absolute figures of both;
+    the report shows it. The child is spawned (vfork + exec, no copy of this process) and has
+    exec'd before the clock starts: a fork()ed Python child would make this process pay
+    copy-on-write faults inside the timed write (on a paravirtualised host ~4-10 ms of them,
+    which session 9's probe reported as the migration)."""
     base = "/sys/fs/cgroup/pids" if os.path.isdir("/sys/fs/cgroup/pids") else "/sys/fs/cgroup"
     cg = os.path.join(base, f"lxmbench-probe-{os.getpid()}")
     times = []
     try:
         os.mkdir(cg)
         for _ in range(3):
-            time.sleep(0.3)
-            pid = os.fork()
-            if pid == 0:
-                time.sleep(10)
-                os._exit(0)
+            child = subprocess.Popen(["sleep", "10"], stdin=subprocess.DEVNULL,
+                                     stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
             try:
-                t = time.perf_counter()
-                with open(os.path.join(cg, "cgroup.procs"), "w") as f:
-                    f.write(str(pid))
-                times.append((time.perf_counter() - t) * 1e3)
+                time.sleep(0.3)
+                pid = str(child.pid).encode()
+                fd = os.open(os.path.join(cg, "cgroup.procs"), os.O_WRONLY)
+                try:
+                    t = time.perf_counter()
+                    os.write(fd, pid)
+                    times.append((time.perf_counter() - t) * 1e3)
+                finally:
+                    os.close(fd)
             finally:
-                os.kill(pid, signal.SIGKILL)
-                os.waitpid(pid, 0)
+                child.kill()
+                child.wait()
     except OSError as e:
         log(f"cgroup migration probe failed: {e}")
         return None

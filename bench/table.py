@@ -29,7 +29,7 @@ def main():
           f"took {m.get('duration_s', 0):.0f} s. Median (min-max); ratio = lxcmgr / other.")
     mig = m.get("cgroup_migration_ms")
     if mig is not None:
-        kind = "fast (favordynmods)" if mig < 1 else "waits for an RCU grace period"
+        kind = "fast" if mig < 1 else "slow: probably waits for an RCU grace period (no favordynmods)"
         print(f"One cgroup migration on this host at the start of the run: {mig} ms, {kind}.")
     print()
     print("| case | variant | lxcmgr | LXC | nspawn | other | lxcmgr/LXC | lxcmgr/nspawn | note |")
