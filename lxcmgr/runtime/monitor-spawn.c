@@ -27,6 +27,7 @@
 
 #include "runtime/monitor-spawn.h"
 #include "runtime/monitor.h"
+#include "runtime/state.h"
 #include "config/config.h"
 #include "store/store.h"
 #include "util/log.h"
@@ -124,11 +125,17 @@ static int overwrite_cmdline(const struct monitor_argv *a)
 	return 0;
 }
 
-/* What execve() does to signal dispositions: caught ones back to SIG_DFL, ignored ones stay. */
+/* What execve() does to signal dispositions: caught ones back to SIG_DFL, ignored ones stay.
+ * Only the signals /proc/self/status shows caught are looked at (all when it cannot be read). */
 static void reset_signal_handlers(void)
 {
+	uint64_t caught, ignored;
+	if (lxm_proc_self_signals(&caught, &ignored) < 0)
+		caught = ~UINT64_C(0);
 	for (int sig = 1; sig < _NSIG; sig++) {
 		struct sigaction sa;
+		if (!((caught >> (sig - 1)) & 1))
+			continue;
 		if (sig == SIGKILL || sig == SIGSTOP || sigaction(sig, NULL, &sa) < 0)
 			continue;
 		if (!(sa.sa_flags & SA_SIGINFO) && (sa.sa_handler == SIG_DFL || sa.sa_handler == SIG_IGN))

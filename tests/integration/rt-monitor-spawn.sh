@@ -3,11 +3,13 @@
 # it: its command line names the container's monitor, no fd of the CLI survives (the lock, an
 # inherited one), ignored signals stay ignored, it is no session leader, stdin/stdout are
 # /dev/null. Every container's monitor sits in the one shared cgroup `lxcmgr.monitor`, which stays
-# after a stop; cleaning up after a killed monitor kills no other container's monitor.
+# after a stop; cleaning up after a killed monitor kills no other container's monitor. The
+# signals the monitor ignores (its own SIGPIPE, what the CLI ignored) are back at their default
+# when init runs.
 . "$(dirname "$0")/lib.sh"
 require_root "boots containers"
 
-plan 23
+plan 26
 
 new_root
 use_shared_cache
@@ -37,7 +39,11 @@ if [ "$empty" = 1 ]; then
 fi
 
 # The full monitor (no hand-over to the small program), started by a CLI that holds an fd of its
-# own (7, inherited, not close-on-exec) and ignores SIGUSR1
+# own (7, inherited, not close-on-exec) and ignores SIGUSR1. Its init records its signal state at
+# exec before it runs busybox init (the shell, PID 1, reads its own status first thing).
+printf '#!/bin/sh\ncat /proc/1/status >/sig-at-exec\nexec /sbin/init\n' >"$ROOT/var/lib/lxcmgr/containers/$A/rootfs/sig-first"
+chmod +x "$ROOT/var/lib/lxcmgr/containers/$A/rootfs/sig-first"
+lxcmgr config "$A" set init /sig-first
 EXTRA="$_lib_tmp/extra-fd"
 : >"$EXTRA"
 (
@@ -59,6 +65,16 @@ sid=$(ps -o sid= -p "${MA:-0}" | tr -d ' ')
 ign=$(sed -n 's/^SigIgn:\t//p' "/proc/${MA:-0}/status")
 (( (0x$ign >> 9) & 1 )) && ok "an ignored signal stays ignored, as across an exec (SIGUSR1)" ||
 	not_ok "SIGUSR1 ignored" "SigIgn $ign"
+# The child resets only the signals the monitor had away from their default when it cloned
+# (runtime/steps/exec.c): the ignored ones must be among them
+for _ in $(seq 50); do [ -s "$ROOT/var/lib/lxcmgr/containers/$A/rootfs/sig-at-exec" ] && break; sleep 0.1; done
+sig_at_exec=$(cat "$ROOT/var/lib/lxcmgr/containers/$A/rootfs/sig-at-exec" 2>&1)
+iign=$(sed -n 's/^SigIgn:\t//p' <<<"$sig_at_exec")
+[ -n "$iign" ] && ! (( (0x$iign >> 9) & 1 )) && ok "init does not inherit the CLI's ignored SIGUSR1" ||
+	not_ok "SIGUSR1 back to default in init" "$sig_at_exec"
+[ -n "$iign" ] && ! (( (0x$iign >> 12) & 1 )) && ok "init does not inherit the monitor's ignored SIGPIPE" ||
+	not_ok "SIGPIPE back to default in init" "$sig_at_exec"
+is "$(sed -n 's/^SigBlk:\t//p' <<<"$sig_at_exec")" "0000000000000000" "init starts with no signal blocked"
 is "$(grep -v -e ':/lxcmgr\.monitor$' -e ':/$' "/proc/${MA:-0}/cgroup" 2>&1)" "" \
 	"the monitor sits in the shared 'lxcmgr.monitor' cgroup (or a root) in every hierarchy"
 grep -q ':/lxcmgr\.monitor$' "/proc/${MA:-0}/cgroup" && ok "... and in 'lxcmgr.monitor' at least once" ||
