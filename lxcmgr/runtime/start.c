@@ -9,6 +9,7 @@
 #include <sys/wait.h>
 
 #include "runtime/start.h"
+#include "runtime/state.h"
 #include "runtime/steps/steps.h"
 #include "runtime/sync.h"
 #include "store/storage.h"
@@ -26,6 +27,7 @@ void lxm_start_ctx_init(struct lxm_start_ctx *ctx, const struct lxm_start_params
 		.console_slave = -EBADF,
 		.tree_fd = -EBADF,
 		.lower_fd = -EBADF,
+		.signals_set = ~UINT64_C(0),
 	};
 	for (unsigned i = 0; i < LXM_MAX_TTYS; i++)
 		ctx->tty_masters[i] = ctx->tty_slaves[i] = -EBADF;
@@ -359,6 +361,10 @@ int lxm_start(const struct lxm_start_params *p, struct lxm_started *ret)
 		goto fail;
 	}
 
+	/* The child inherits our dispositions: it resets only those not at the default (steps/exec.c) */
+	uint64_t caught, ignored;
+	if (lxm_proc_self_signals(&caught, &ignored) >= 0)
+		ctx.signals_set = caught | ignored;
 	r = lxm_start_step_clone(&ctx);
 	if (r < 0) {
 		close(fds[1]);

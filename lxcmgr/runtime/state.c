@@ -101,6 +101,24 @@ int lxm_proc_starttime(pid_t pid, uint64_t *ret)
 	return proc_stat(pid, ret, NULL);
 }
 
+int lxm_proc_self_signals(uint64_t *ret_caught, uint64_t *ret_ignored)
+{
+	char buf[4096];
+	_cleanup_close_ int fd = open("/proc/self/status", O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return negative_errno();
+	ssize_t n = read(fd, buf, sizeof(buf) - 1);
+	if (n <= 0)
+		return n < 0 ? negative_errno() : -EIO;
+	buf[n] = '\0';
+	const char *ign = strstr(buf, "\nSigIgn:\t"), *cgt = strstr(buf, "\nSigCgt:\t");
+	if (!ign || !cgt)
+		return -EIO; /* (read short, or not the status file we know): the caller goes through all */
+	*ret_ignored = strtoull(ign + 9, NULL, 16);
+	*ret_caught = strtoull(cgt + 9, NULL, 16);
+	return 0;
+}
+
 /* Value of "key=" in a state file text, copied into out. */
 static bool state_get(const char *text, const char *key, char *out, size_t size)
 {

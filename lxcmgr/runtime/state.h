@@ -75,6 +75,11 @@ int lxm_state_set_last_exit(const struct lxm_paths *paths, const char *name, con
 /* starttime of PID from /proc/PID/stat; -ESRCH when it does not exist. */
 int lxm_proc_starttime(pid_t pid, uint64_t *ret);
 
+/* This process's signals with a handler (SigCgt) and ignored ones (SigIgn) from
+ * /proc/self/status: bit N-1 is signal N. One read (~15 us here) instead of a sigaction() per
+ * signal (64 of them, ~95 us on this host) to find the few that are not at their default. */
+int lxm_proc_self_signals(uint64_t *ret_caught, uint64_t *ret_ignored);
+
 /* Ends a container whose monitor is gone (or cleans a dead one's leftovers): SIGKILL of init and the
  * payload cgroup, removal of both cgroups and the run files; last_exit "killed" when something still
  * ran. Harmless when nothing is left. Never call it while the monitor lives (see stop.h).

@@ -33,6 +33,7 @@ struct lxm_start_ctx {
 	unsigned tty_ptn[LXM_MAX_TTYS]; /* child: /dev/pts/N of each tty inside (container_ttys) */
 	unsigned n_ttys;
 	uint64_t cgroup_skip; /* child: hierarchy ids (bit N) the payload cgroup is not in */
+	uint64_t signals_set; /* not at SIG_DFL when cloned (bit N-1: signal N; all when unknown): step 'exec' resets these */
 	bool own_netns;       /* cloned with CLONE_NEWNET (not network type "none") */
 	bool net_started;     /* parent: lxm_net_start() succeeded; undone on failure */
 	char error_text[LXM_SYNC_TEXT_MAX];
