@@ -58,12 +58,10 @@ check "built rootfs keeps hard links, modes and owners" \
 	  "$(stat -c %a "$WORK/r1/bin/busybox")" = 4755 -a "$(stat -c %u:%g "$WORK/r1/etc/hostname")" = 1234:5678 ]
 
 mkdir "$WORK/r2"
-start=$(date +%s%N)
 out=$(lx template build fake --rootfs "$WORK/r2")
-ms=$(( ($(date +%s%N) - start) / 1000000 ))
 check "second build comes from the cache (template not run)" [ "$(builds default)" = 1 ]
-check "second build reports from_cache and takes ${ms} ms (< 1000)" \
-	[ "$ms" -lt 1000 -a -n "$(grep '^from_cache=yes' <<<"$out")" ]
+# what it reports, not how long it took: a wall-clock bound failed on a loaded host (1061 ms)
+check "second build reports from_cache" grep -q '^from_cache=yes' <<<"$out"
 check "cached rootfs keeps hard links, setuid, owners and symlinks" \
 	[ "$(stat -c %i "$WORK/r2/bin/busybox")" = "$(stat -c %i "$WORK/r2/bin/sh")" -a \
 	  "$(stat -c %a "$WORK/r2/bin/busybox")" = 4755 -a "$(stat -c %u:%g "$WORK/r2/etc/hostname")" = 1234:5678 -a \
