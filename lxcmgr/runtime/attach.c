@@ -57,6 +57,7 @@ struct attach_ctx {
 	char *apparmor_profile;
 	bool no_new_privs;
 	bool sealed_copy; /* the CLI must run from a sealed copy of its binary first */
+	bool root_in_ns;  /* the child: setgroups(0), uids and gids 0 in the container's user ns */
 };
 
 /* A message to the CLI: "pty" (with the master fd) or "err ERRNO TEXT". */
@@ -204,8 +205,12 @@ static _noreturn_ void child_exec(struct attach_ctx *a, const struct lxm_attach_
 	r = lxm_seccomp_apply(a->seccomp);
 	if (r < 0)
 		child_fail(a->sock, r, "Failed to load the container's seccomp filter");
-	if (setgroups(u->n_groups, u->groups) < 0 || setresgid(u->gid, u->gid, u->gid) < 0 ||
-	    setresuid(u->uid, u->uid, u->uid) < 0)
+	/* The user's credentials. For root without supplementary groups after the switch above they
+	 * are those already (no groups, every uid and gid 0): the same three calls again would change
+	 * nothing, not even the capabilities (those change only when a uid leaves or becomes 0). */
+	bool same = a->root_in_ns && u->uid == 0 && u->gid == 0 && u->n_groups == 0;
+	if (!same && (setgroups(u->n_groups, u->groups) < 0 || setresgid(u->gid, u->gid, u->gid) < 0 ||
+		      setresuid(u->uid, u->uid, u->uid) < 0))
 		child_fail(a->sock, errno, "Failed to switch user");
 	const char *cwd = a->o->cwd ? a->o->cwd : u->home;
 	if (chdir(cwd) < 0) {
@@ -256,9 +261,11 @@ static _noreturn_ void child_attach(struct attach_ctx *a)
 		child_fail(a->sock, errno, "Failed to join the container's namespaces");
 	/* In a user namespace host root is unmapped ("nobody" inside): become the container's root,
 	 * so what we create (the exec pty) has an owner the container can see and change. */
-	if ((a->ns_flags & CLONE_NEWUSER) &&
-	    (setgroups(0, NULL) < 0 || setresgid(0, 0, 0) < 0 || setresuid(0, 0, 0) < 0))
-		child_fail(a->sock, errno, "Failed to become root in the container's user namespace");
+	if (a->ns_flags & CLONE_NEWUSER) {
+		if (setgroups(0, NULL) < 0 || setresgid(0, 0, 0) < 0 || setresuid(0, 0, 0) < 0)
+			child_fail(a->sock, errno, "Failed to become root in the container's user namespace");
+		a->root_in_ns = true;
+	}
 	r = lxm_attach_user_resolve(a->o->user, "/etc/passwd", "/etc/group", &u);
 	if (r < 0) {
 		snprintf(msg, sizeof(msg), "err %d Unknown user or group", -r == ESRCH ? EINVAL : -r);
@@ -494,9 +501,14 @@ int lxm_attach_run(const struct lxm_paths *paths, const struct lxm_exec_plan *c,
 	_cleanup_close_ int sock = pair[0];
 	a.sock = pair[1];
 
-	/* signals for the command are forwarded, not acted on, from here on */
+	/* signals for the command are forwarded, not acted on, from here on; SIGCHLD waits for the
+	 * relay's sigwaitinfo(), and must be sent at all: where whoever ran us ignored it, the kernel
+	 * reaped the command unseen and the wait below failed (ECHILD) */
 	sigset_t mask, old;
+	const struct sigaction dfl = { .sa_handler = SIG_DFL };
+	(void)sigaction(SIGCHLD, &dfl, NULL);
 	lxm_attach_forward_set(&mask);
+	sigaddset(&mask, SIGCHLD);
 	sigprocmask(SIG_BLOCK, &mask, &old);
 	pid_t pid = spawn_into(&a);
 	close(a.sock);
