@@ -8,6 +8,8 @@
 #  - the trusted files (exec plan, cgroup mounts, seccomp program) ask for the euid once each;
 #  - the passwd and group files are read without stdio (no fstat() of them);
 #  - the standard fds are checked with one poll() (and filled with /dev/null when closed);
+#  - init's namespaces are compared by readlink() of whole paths (no directories opened);
+#  - without a pty the child's error comes back through our shared memory, not a socket pair;
 # and that a SIGCHLD ignored by whoever runs lxcmgr neither loses the command's exit status nor
 # hangs the CLI (the kernel never sends an ignored SIGCHLD).
 . "$(dirname "$0")/lib.sh"
@@ -15,7 +17,7 @@ require_root "boots containers"
 command -v strace >/dev/null || { echo "1..0 # SKIP needs strace"; exit 0; }
 command -v perl >/dev/null || { echo "1..0 # SKIP needs perl"; exit 0; }
 
-plan 12
+plan 16
 
 new_root
 use_shared_cache
@@ -46,6 +48,16 @@ is "$(count setgroups)" 1 "and its groups"
 is "$(count geteuid)" 4 "one geteuid() per trusted file and the exec leaf's check"
 is "$(grep -A1 '"/etc/passwd"' "$T/ours" | grep -c '^newfstatat(')" 0 "passwd is read without stdio's fstat()"
 is "$(count fcntl)" 0 "the std fds are not checked one fcntl() each"
+is "$(grep -c '^openat(.*"/proc/[^"]*/ns",' "$T/ours" || true)" 0 "init's namespaces are read without opening the ns directories"
+# Where the child runs on our memory (clone(CLONE_VM), not the sanitizer build's fork()), its error
+# needs no socket without a pty; it still reaches the CLI:
+if grep -q '^clone(.*CLONE_VM' "$T/ours"; then
+	is "$(count socketpair)" 0 "no socket pair without a pty"
+else
+	skip "the child does not share our memory here (sanitizer build)" 1
+fi
+run_expect_exit 1 lxcmgr exec "$N" -w /no/such/dir -- /bin/true </dev/null
+like "$ERR" "Failed to change to the working directory: No such file or directory" "the child's error reaches the CLI"
 
 # Closed std fds are still filled with /dev/null (the command's stdin here).
 out=$("$LXCMGR" --root "$ROOT" exec "$N" -- /bin/sh -c 'readlink /proc/self/fd/0' <&-)
