@@ -9,6 +9,7 @@
 #  - the passwd and group files are read without stdio (no fstat() of them);
 #  - the standard fds are checked with one poll() (and filled with /dev/null when closed);
 #  - init's namespaces are compared by readlink() of whole paths (no directories opened);
+#  - the child's cgroup.procs files are left for its execve() to close;
 #  - without a pty the child's error comes back through our shared memory, not a socket pair;
 # and that a SIGCHLD ignored by whoever runs lxcmgr neither loses the command's exit status nor
 # hangs the CLI (the kernel never sends an ignored SIGCHLD).
@@ -17,7 +18,7 @@ require_root "boots containers"
 command -v strace >/dev/null || { echo "1..0 # SKIP needs strace"; exit 0; }
 command -v perl >/dev/null || { echo "1..0 # SKIP needs perl"; exit 0; }
 
-plan 16
+plan 17
 
 new_root
 use_shared_cache
@@ -49,6 +50,13 @@ is "$(count geteuid)" 4 "one geteuid() per trusted file and the exec leaf's chec
 is "$(grep -A1 '"/etc/passwd"' "$T/ours" | grep -c '^newfstatat(')" 0 "passwd is read without stdio's fstat()"
 is "$(count fcntl)" 0 "the std fds are not checked one fcntl() each"
 is "$(grep -c '^openat(.*"/proc/[^"]*/ns",' "$T/ours" || true)" 0 "init's namespaces are read without opening the ns directories"
+# The child's cgroup.procs files are closed by its execve() (O_CLOEXEC), not one close() each.
+procs_closed=$(awk '/^openat\(.*cgroup\.procs", .*= [0-9]+$/ { open[$NF] = 1 }
+	/^close\([0-9]+\)/ { fd = $0; sub(/^close\(/, "", fd); sub(/\).*/, "", fd); if (open[fd]) n++; delete open[fd] }
+	/^openat\(/ && !/cgroup\.procs"/ { delete open[$NF] }
+	END { print n + 0 }' "$T/ours")
+is "$(grep -c 'cgroup\.procs", O_WRONLY' "$T/ours" | awk '{ print ($1 > 0) }') $procs_closed" "1 0" \
+	"the child joins its cgroups without closing each cgroup.procs"
 # Where the child runs on our memory (clone(CLONE_VM), not the sanitizer build's fork()), its error
 # needs no socket without a pty; it still reaches the CLI:
 if grep -q '^clone(.*CLONE_VM' "$T/ours"; then
