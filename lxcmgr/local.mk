@@ -22,7 +22,7 @@ lxcmgr_lxcmgr_LDADD = $(LXM_LIBS)
 # sources are lxcmgr's, set at the end of Makefile.am once every fragment added its own). front.c
 # is freestanding: the static entry point runs it before the C library or relocations exist.
 INTEGRATION_TESTS += tests/integration/exec-front.sh tests/integration/exec-plan.sh tests/integration/exec-prefault.sh
-INTEGRATION_TESTS += tests/integration/exec-ns.sh
+INTEGRATION_TESTS += tests/integration/exec-ns.sh tests/integration/exec-syscalls.sh
 INTEGRATION_TESTS += tests/integration/start-front.sh tests/integration/create-front.sh
 if FRONT_ROUTE
 noinst_LIBRARIES += libfront.a

@@ -39,7 +39,7 @@ int lxm_cg_set_error(struct lxm_cgroup *cg, int r, const char *fmt, ...)
 	return r;
 }
 
-int lxm_cg_write(struct lxm_cgroup *cg, const char *dir, const char *file, const char *value)
+static int cg_write(struct lxm_cgroup *cg, const char *dir, const char *file, const char *value, int *ret_fd)
 {
 	_cleanup_free_ char *p = NULL;
 	_cleanup_close_ int fd = -EBADF;
@@ -60,7 +60,20 @@ int lxm_cg_write(struct lxm_cgroup *cg, const char *dir, const char *file, const
 		r = n < 0 ? negative_errno() : -EIO;
 		return lxm_cg_set_error(cg, r, "Failed to write '%s' to '%s': %m", value, p);
 	}
+	if (ret_fd)
+		*ret_fd = TAKE_FD(fd);
 	return 0;
+}
+
+int lxm_cg_write(struct lxm_cgroup *cg, const char *dir, const char *file, const char *value)
+{
+	return cg_write(cg, dir, file, value, NULL);
+}
+
+int lxm_cg_write_exiting(struct lxm_cgroup *cg, const char *dir, const char *file, const char *value)
+{
+	int fd;
+	return cg_write(cg, dir, file, value, &fd);
 }
 
 int lxm_cg_read(const char *dir, const char *file, char **ret)

@@ -319,14 +319,17 @@ static int attach(struct lxm_cgroup *cg, pid_t pid, bool exec_leaf)
 				return r;
 			continue;
 		}
-		r = lxm_cg_write(cg, dir, "cgroup.procs", buf);
+		/* exec's child executes or exits next: the kernel closes the files (see internal.h) */
+		int (*join)(struct lxm_cgroup *, const char *, const char *, const char *) =
+			exec_leaf ? lxm_cg_write_exiting : lxm_cg_write;
+		r = join(cg, dir, "cgroup.procs", buf);
 		/* v1 devices: the inner cgroup comes with the device list (cgroup-v1.c); without one
 		 * set, it is made here (only then: no mkdir per hierarchy and start) and copies the
 		 * payload's. */
 		if (r == -ENOENT && cg->h[i].inner) {
 			if (mkdir(dir, 0755) < 0 && errno != EEXIST)
 				return lxm_cg_set_error(cg, negative_errno(), "Failed to create cgroup '%s': %m", dir);
-			r = lxm_cg_write(cg, dir, "cgroup.procs", buf);
+			r = join(cg, dir, "cgroup.procs", buf);
 		}
 		if (r < 0)
 			return r;

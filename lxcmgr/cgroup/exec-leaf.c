@@ -85,6 +85,8 @@ static int leaf_make(struct lxm_cgroup *cg, const struct lxm_cgroup_hier *h, con
 	return lxm_cg_chown_dir(cg, leaf, h->v2, st.st_uid, st.st_gid);
 }
 
+/* Exec's child executes or exits next: the file is left open, O_CLOEXEC, for the kernel to close
+ * (lxm_cg_write_exiting()). */
 static int leaf_write(struct lxm_cgroup *cg, int dfd, const char *leaf, const char *pid)
 {
 	_cleanup_close_ int fd = openat(dfd, "cgroup.procs", O_WRONLY | O_CLOEXEC | O_NOFOLLOW);
@@ -96,6 +98,7 @@ static int leaf_write(struct lxm_cgroup *cg, int dfd, const char *leaf, const ch
 	if (n < 0 || (size_t)n != len)
 		return lxm_cg_set_error(cg, n < 0 ? negative_errno() : -EIO,
 					"Failed to write '%s' to '%s/cgroup.procs': %m", pid, leaf);
+	(void)TAKE_FD(fd);
 	return 0;
 }
 
@@ -114,11 +117,11 @@ int lxm_cg_join_exec_leaf(struct lxm_cgroup *cg, const struct lxm_cgroup_hier *h
 	/* A named v1 hierarchy has no controller to trap with (no freezer, no limits): no check,
 	 * the path is written directly. */
 	if (!h->v2) {
-		r = lxm_cg_write(cg, leaf, "cgroup.procs", pid);
+		r = lxm_cg_write_exiting(cg, leaf, "cgroup.procs", pid); /* exec's child: see internal.h */
 		if (r != -ENOENT)
 			return r;
 		r = leaf_make(cg, h, leaf);
-		return r < 0 ? r : lxm_cg_write(cg, leaf, "cgroup.procs", pid);
+		return r < 0 ? r : lxm_cg_write_exiting(cg, leaf, "cgroup.procs", pid);
 	}
 	for (;;) {
 		_cleanup_close_ int dfd = open(leaf, O_PATH | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);

@@ -3,8 +3,17 @@
 
 #include "cli/cli-runtime.h"
 #include "cli/commands.h"
+#include "cli/front.h"
 #include "runtime/attach.h"
 #include "util/log.h"
+
+/* Only `lxcmgr` links cli/front.c; lxcmgr-full runs exec without it. */
+extern __typeof__(lxm_front_prefault_heap) lxm_front_prefault_heap __attribute__((weak));
+
+/* What exec allocates from here on, its child's environment included: ~12 KiB of small strings and
+ * lists (the plan, the cgroup mounts and paths, the seccomp program), with room for a longer
+ * config's values and more cgroup hierarchies. */
+#define EXEC_HEAP_PREFAULT (24 * 1024UL)
 
 static const struct option options[] = {
 	{ "user", required_argument, NULL, 'u' },
@@ -51,6 +60,8 @@ int lxm_cmd_exec(struct lxm_context *ctx, int argc, char **argv)
 
 	if (!env)
 		return -ENOMEM;
+	if (lxm_front_prefault_heap)
+		lxm_front_prefault_heap(env, EXEC_HEAP_PREFAULT);
 	/* "+": options end at the first non-option (the container name); more may follow it */
 	while ((c = getopt_long(argc, argv, "+u:w:e:tT", options, NULL)) != -1)
 		if ((r = apply_option(c, &o, env, &n_env)) < 0)

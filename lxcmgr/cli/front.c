@@ -210,6 +210,20 @@ static void prefault(long *sp)
 	populate((unsigned long)sp - STACK_PREFAULT, (unsigned long)sp, MADV_POPULATE_WRITE);
 }
 
+/* The heap does not exist yet at the entry point: glibc's start-up makes it (its TLS block, then
+ * malloc's first 132 KiB from brk()), and a command faults its pages in as its allocations reach
+ * them (exec: 3 faults, ~12 KiB of small strings and lists). Its caller asks once its allocations
+ * begin; the break bounds the range, so nothing beyond what malloc owns is touched. */
+void lxm_front_prefault_heap(const void *in_heap, unsigned long bytes)
+{
+	unsigned long start = (unsigned long)in_heap, end = (unsigned long)sys3(SYS_brk, 0, 0, 0);
+	if (start >= end)
+		return; /* not from the brk heap (an mmap()ed chunk): nothing to do */
+	if (end - start > bytes)
+		end = start + bytes;
+	populate(start, end, MADV_POPULATE_WRITE);
+}
+
 /* Called from the entry point below with the initial stack: argc, argv..., NULL, envp... */
 __attribute__((visibility("hidden"), used)) void lxm_front_early(long *sp);
 __attribute__((visibility("hidden"), used)) void lxm_front_early(long *sp)
@@ -242,6 +256,11 @@ void lxm_front_route(int argc, char **argv)
 	/* decided at the entry point already */
 }
 #else
+void lxm_front_prefault_heap(const void *in_heap, unsigned long bytes)
+{
+	/* a dynamically linked lxcmgr (the sanitizer build): its faults are the loader's anyway */
+}
+
 void lxm_front_route(int argc, char **argv)
 {
 	extern char **environ;

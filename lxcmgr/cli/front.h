@@ -22,3 +22,8 @@ void lxm_front_route(int argc, char **argv);
  * command that started here and found it needs lxcmgr-full after all (a create from a cold
  * cache, cli/create-route.h); returns only when lxcmgr-full cannot be executed. */
 void lxm_front_exec_full(char **argv);
+
+/* Maps the next pages of the heap from the one in_heap (a fresh allocation) lies in, up to bytes
+ * of them and not past the break, in one system call (static lxcmgr: see front.c); nothing
+ * elsewhere. */
+void lxm_front_prefault_heap(const void *in_heap, unsigned long bytes);

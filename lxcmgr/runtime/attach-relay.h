@@ -9,7 +9,8 @@
  * first process unblocks them before its exec). */
 void lxm_attach_forward_set(sigset_t *ret);
 
-/* Relays stdin to master and master to stdout (master < 0: no pty, stdio was inherited), with the
+/* Relays stdin to master and master to stdout (master < 0: no pty, stdio was inherited; then
+ * SIGCHLD must be blocked as well and not ignored), with the
  * local terminal raw while it runs, window size changes copied to the pty, and the signals of
  * lxm_attach_forward_set() sent by someone to the CLI forwarded to cmd. Returns once the process
  * waiter (the CLI's child) exited and the pty is drained. */

@@ -4,8 +4,10 @@
  * copied with explicit lengths and numbers are range-checked, so a hostile passwd file can at worst
  * give a wrong answer, never corrupt the (host-privileged) process reading it.
  */
+#include <fcntl.h>
 #include <limits.h>
 #include <stdio.h>
+#include <unistd.h>
 
 #include "runtime/attach-user.h"
 #include "util/macros.h"
@@ -25,11 +27,72 @@ static bool parse_id(const char *s, unsigned long *ret)
 	return true;
 }
 
+/*
+ * The lines of a file, read into a buffer of the caller's. Why not stdio: exec's child reads these
+ * files on the CLI's memory (CLONE_VM) after it joined the container, and fopen() takes a FILE and a
+ * 4 KiB buffer from the heap for each (fresh heap pages: a page fault each, an exit to the
+ * hypervisor on this project's machines) and an fstat() per file, for files of a few lines.
+ */
+struct line_reader {
+	int fd;
+	size_t start, end; /* the unread part of buf */
+	bool eof;
+	char buf[LINE_MAX_LEN + 1];
+};
+
+/* The next line without its '\n', or NULL at the end (or a read error, as fgets() had it). A line
+ * longer than LINE_MAX_LEN is skipped whole: its tail is not read as a line of its own, which
+ * would let a long field (a GECOS) carry an entry the file's own lines do not have. */
+static char *next_line(struct line_reader *r)
+{
+	bool skipping = false;
+	for (;;) {
+		char *line = r->buf + r->start, *nl = memchr(line, '\n', r->end - r->start);
+		if (nl) {
+			*nl = '\0';
+			r->start = (size_t)(nl - r->buf) + 1;
+			if (!skipping)
+				return line;
+			skipping = false;
+			continue;
+		}
+		if (r->eof) {
+			if (skipping || r->start == r->end)
+				return NULL;
+			r->buf[r->end] = '\0'; /* a last line without '\n' */
+			r->start = r->end;
+			return line;
+		}
+		if (r->start == 0 && r->end == LINE_MAX_LEN) {
+			skipping = true; /* a full buffer without '\n': drop it, find the line's end */
+			r->end = 0;
+		} else {
+			memmove(r->buf, line, r->end - r->start);
+			r->end -= r->start;
+			r->start = 0;
+		}
+		ssize_t n = read(r->fd, r->buf + r->end, LINE_MAX_LEN - r->end);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0)
+			r->eof = true;
+		else
+			r->end += (size_t)n;
+	}
+}
+
+static int reader_open(struct line_reader *r, const char *path)
+{
+	r->fd = open(path, O_RDONLY | O_CLOEXEC);
+	r->start = r->end = 0;
+	r->eof = false;
+	return r->fd < 0 ? -ESRCH : 0;
+}
+
 /* Splits line at ':' into at most n fields; returns how many. */
 static size_t split(char *line, char **fields, size_t n)
 {
 	size_t i = 0;
-	line[strcspn(line, "\n")] = '\0';
 	fields[i++] = line;
 	for (char *p = line; *p && i < n; p++)
 		if (*p == ':') {
@@ -43,12 +106,13 @@ static size_t split(char *line, char **fields, size_t n)
 static int passwd_find(const char *path, const char *name, unsigned long uid, bool by_name,
 		       struct lxm_attach_user *u)
 {
-	_cleanup_fclose_ FILE *f = fopen(path, "re");
-	char line[LINE_MAX_LEN], *fl[7];
+	struct line_reader f;
+	char *line, *fl[7];
 	unsigned long v, g;
-	if (!f)
+	if (reader_open(&f, path) < 0)
 		return -ESRCH;
-	while (fgets(line, sizeof(line), f)) {
+	_cleanup_close_ int fd = f.fd;
+	while ((line = next_line(&f))) {
 		if (split(line, fl, 7) < 7 || !parse_id(fl[2], &v) || !parse_id(fl[3], &g))
 			continue;
 		if (by_name ? STRNEQ(fl[0], name) : v != uid)
@@ -67,12 +131,13 @@ static int passwd_find(const char *path, const char *name, unsigned long uid, bo
 static int group_scan(const char *path, const char *name, unsigned long *gid, const char *member,
 		      struct lxm_attach_user *u)
 {
-	_cleanup_fclose_ FILE *f = fopen(path, "re");
-	char line[LINE_MAX_LEN], *fl[4];
+	struct line_reader f;
+	char *line, *fl[4];
 	unsigned long v;
-	if (!f)
+	if (reader_open(&f, path) < 0)
 		return -ESRCH;
-	while (fgets(line, sizeof(line), f)) {
+	_cleanup_close_ int fd = f.fd;
+	while ((line = next_line(&f))) {
 		if (split(line, fl, 4) < 4 || !parse_id(fl[2], &v))
 			continue;
 		if (!member) {

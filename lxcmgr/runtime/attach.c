@@ -50,18 +50,24 @@ struct attach_ctx {
 	pid_t init_pid;
 	int ns_flags;
 	struct lxm_cgroup *payload;
-	int sock; /* child end */
+	int sock; /* child end; -EBADF: the child's error goes to msg (see lxm_attach_run()) */
+	char msg[512];
 	bool pty;
 	/* Security of the container's init, prepared before the fork (security/). */
 	struct lxm_seccomp *seccomp;
 	char *apparmor_profile;
 	bool no_new_privs;
 	bool sealed_copy; /* the CLI must run from a sealed copy of its binary first */
+	bool root_in_ns;  /* the child: setgroups(0), uids and gids 0 in the container's user ns */
 };
 
 /* A message to the CLI: "pty" (with the master fd) or "err ERRNO TEXT". */
-static void child_send(int sock, const char *text, int fd)
+static void child_send(struct attach_ctx *a, const char *text, int fd)
 {
+	if (a->sock < 0) {
+		snprintf(a->msg, sizeof(a->msg), "%s", text);
+		return;
+	}
 	struct iovec iov = { (void *)text, strlen(text) };
 	union {
 		char buf[CMSG_SPACE(sizeof(int))];
@@ -77,14 +83,14 @@ static void child_send(int sock, const char *text, int fd)
 		cm->cmsg_len = CMSG_LEN(sizeof(int));
 		memcpy(CMSG_DATA(cm), &fd, sizeof(int));
 	}
-	(void)sendmsg(sock, &mh, MSG_NOSIGNAL);
+	(void)sendmsg(a->sock, &mh, MSG_NOSIGNAL);
 }
 
-static _noreturn_ void child_fail(int sock, int err, const char *what)
+static _noreturn_ void child_fail(struct attach_ctx *a, int err, const char *what)
 {
 	char msg[512];
 	snprintf(msg, sizeof(msg), "err %d %s: %s", err < 0 ? -err : err, what, strerror(err < 0 ? -err : err));
-	child_send(sock, msg, -1);
+	child_send(a, msg, -1);
 	_exit(1);
 }
 
@@ -103,23 +109,21 @@ static int ns_flags_for(pid_t pid)
 		const char *name;
 		int flag;
 	} shareable[] = { { "user", CLONE_NEWUSER }, { "net", CLONE_NEWNET }, { "time", CLONE_NEWTIME } };
-	char path[64];
 	int flags = CLONE_NEWNS | CLONE_NEWPID | CLONE_NEWUTS | CLONE_NEWIPC | CLONE_NEWCGROUP;
-	snprintf(path, sizeof(path), "/proc/%d/ns", (int)pid);
-	_cleanup_close_ int theirs = open(path, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-	if (theirs < 0)
-		return negative_errno();
-	_cleanup_close_ int ours = open("/proc/self/ns", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-	if (ours < 0)
-		return negative_errno();
+	/* Whole paths, not readlinkat() below two opened directories: the walk of /proc/PID/ns is
+	 * cheap next to the four system calls the directories took (open and close of each). */
 	for (size_t i = 0; i < ARRAY_SIZE(shareable); i++) {
-		char a[64], b[64];
-		ssize_t na = readlinkat(theirs, shareable[i].name, a, sizeof(a));
-		if (na < 0 && errno == ENOENT)
+		char theirs[64], ours[64], a[64], b[64];
+		snprintf(theirs, sizeof(theirs), "/proc/%d/ns/%s", (int)pid, shareable[i].name);
+		snprintf(ours, sizeof(ours), "/proc/self/ns/%s", shareable[i].name);
+		ssize_t nb = readlink(ours, b, sizeof(b));
+		if (nb < 0 && errno == ENOENT)
 			continue; /* a kernel without that namespace type */
-		if (na < 0)
+		if (nb < 0)
 			return negative_errno();
-		ssize_t nb = readlinkat(ours, shareable[i].name, b, sizeof(b));
+		ssize_t na = readlink(theirs, a, sizeof(a));
+		if (na < 0)
+			return negative_errno(); /* ENOENT: init is gone */
 		if (na != nb || memcmp(a, b, (size_t)na) != 0)
 			flags |= shareable[i].flag;
 	}
@@ -163,25 +167,25 @@ static _noreturn_ void child_exec(struct attach_ctx *a, const struct lxm_attach_
 		int master = open("/dev/ptmx", O_RDWR | O_NOCTTY | O_CLOEXEC);
 		int unlock = 0;
 		if (master < 0 || ioctl(master, TIOCSPTLCK, &unlock) < 0)
-			child_fail(a->sock, errno, "Failed to allocate a pty in the container");
+			child_fail(a, errno, "Failed to allocate a pty in the container");
 		int slave = ioctl(master, TIOCGPTPEER, O_RDWR | O_NOCTTY);
 		if (slave < 0)
-			child_fail(a->sock, errno, "Failed to open the pty");
+			child_fail(a, errno, "Failed to open the pty");
 		/* The terminal belongs to the user it runs as, as login(1) does it; the tty group
 		 * (devpts gid=5) stays. */
 		if (fchown(slave, u->uid, (gid_t)-1) < 0)
-			child_fail(a->sock, errno, "Failed to hand the pty to the user");
+			child_fail(a, errno, "Failed to hand the pty to the user");
 		if (setsid() < 0 || ioctl(slave, TIOCSCTTY, 0) < 0)
-			child_fail(a->sock, errno, "Failed to make the pty the controlling terminal");
+			child_fail(a, errno, "Failed to make the pty the controlling terminal");
 		/* The size before the command runs: the CLI copies it to the master only once it got
 		 * it, and a command that asks at once (stty size, a full-screen program) saw 0x0. */
 		struct winsize ws;
 		if (ioctl(STDIN_FILENO, TIOCGWINSZ, &ws) == 0 || ioctl(STDOUT_FILENO, TIOCGWINSZ, &ws) == 0)
 			(void)ioctl(slave, TIOCSWINSZ, &ws);
-		child_send(a->sock, "pty", master);
+		child_send(a, "pty", master);
 		close(master);
 		if (dup2(slave, 0) < 0 || dup2(slave, 1) < 0 || dup2(slave, 2) < 0)
-			child_fail(a->sock, errno, "Failed to set up stdio");
+			child_fail(a, errno, "Failed to set up stdio");
 		if (slave > 2)
 			close(slave);
 	}
@@ -190,32 +194,36 @@ static _noreturn_ void child_exec(struct attach_ctx *a, const struct lxm_attach_
 	sigprocmask(SIG_SETMASK, &none, NULL); /* the CLI blocked what it forwards */
 	r = a->plan->cap_error < 0 ? a->plan->cap_error : lxm_caps_apply_mask(a->plan->cap_drop);
 	if (r < 0)
-		child_fail(a->sock, r, "Failed to drop capabilities");
+		child_fail(a, r, "Failed to drop capabilities");
 	/* What init got, the command gets: the same AppArmor profile from its exec on, no_new_privs
 	 * and the seccomp filter. Without them an exec'd shell would be the container's one way
 	 * around its own profile and filter (kexec_load, module loading from an "exec" session). */
 	if (a->apparmor_profile) {
 		r = lxm_apparmor_exec_into(a->apparmor_profile);
 		if (r < 0)
-			child_fail(a->sock, r, "Failed to enter the container's AppArmor profile");
+			child_fail(a, r, "Failed to enter the container's AppArmor profile");
 	}
 	if (a->no_new_privs && prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0)
-		child_fail(a->sock, errno, "Failed to set no_new_privs");
+		child_fail(a, errno, "Failed to set no_new_privs");
 	r = lxm_seccomp_apply(a->seccomp);
 	if (r < 0)
-		child_fail(a->sock, r, "Failed to load the container's seccomp filter");
-	if (setgroups(u->n_groups, u->groups) < 0 || setresgid(u->gid, u->gid, u->gid) < 0 ||
-	    setresuid(u->uid, u->uid, u->uid) < 0)
-		child_fail(a->sock, errno, "Failed to switch user");
+		child_fail(a, r, "Failed to load the container's seccomp filter");
+	/* The user's credentials. For root without supplementary groups after the switch above they
+	 * are those already (no groups, every uid and gid 0): the same three calls again would change
+	 * nothing, not even the capabilities (those change only when a uid leaves or becomes 0). */
+	bool same = a->root_in_ns && u->uid == 0 && u->gid == 0 && u->n_groups == 0;
+	if (!same && (setgroups(u->n_groups, u->groups) < 0 || setresgid(u->gid, u->gid, u->gid) < 0 ||
+		      setresuid(u->uid, u->uid, u->uid) < 0))
+		child_fail(a, errno, "Failed to switch user");
 	const char *cwd = a->o->cwd ? a->o->cwd : u->home;
 	if (chdir(cwd) < 0) {
 		if (a->o->cwd)
-			child_fail(a->sock, errno, "Failed to change to the working directory");
+			child_fail(a, errno, "Failed to change to the working directory");
 		(void)chdir("/");
 	}
 	char **env = build_env(u, a->o->env);
 	if (!env)
-		child_fail(a->sock, ENOMEM, "Failed to build the environment");
+		child_fail(a, ENOMEM, "Failed to build the environment");
 	/* nothing of the host survives the exec but stdio */
 	(void)syscall(SYS_close_range, 3, ~0U, CLOSE_RANGE_CLOEXEC);
 	extern char **environ;
@@ -246,26 +254,39 @@ static _noreturn_ void child_attach(struct attach_ctx *a)
 		const char *why = lxm_cgroup_strerror(a->payload);
 		snprintf(err, sizeof(err), "err %d Failed to join the container's cgroup: %s", -r,
 			 why ? why : strerror(-r));
-		child_send(a->sock, err, -1);
+		child_send(a, err, -1);
 		_exit(1);
 	}
 	/* setns() with a pidfd enters the user namespace first, so the other namespaces are joined
 	 * with the capabilities the container's root holds there, and no more. The pid namespace is
 	 * ours already: the parent entered it for its children. */
 	if ((a->ns_flags & ~CLONE_NEWPID) && setns(a->pidfd, a->ns_flags & ~CLONE_NEWPID) < 0)
-		child_fail(a->sock, errno, "Failed to join the container's namespaces");
+		child_fail(a, errno, "Failed to join the container's namespaces");
 	/* In a user namespace host root is unmapped ("nobody" inside): become the container's root,
 	 * so what we create (the exec pty) has an owner the container can see and change. */
-	if ((a->ns_flags & CLONE_NEWUSER) &&
-	    (setgroups(0, NULL) < 0 || setresgid(0, 0, 0) < 0 || setresuid(0, 0, 0) < 0))
-		child_fail(a->sock, errno, "Failed to become root in the container's user namespace");
+	if (a->ns_flags & CLONE_NEWUSER) {
+		if (setgroups(0, NULL) < 0 || setresgid(0, 0, 0) < 0 || setresuid(0, 0, 0) < 0)
+			child_fail(a, errno, "Failed to become root in the container's user namespace");
+		a->root_in_ns = true;
+	}
 	r = lxm_attach_user_resolve(a->o->user, "/etc/passwd", "/etc/group", &u);
 	if (r < 0) {
 		snprintf(msg, sizeof(msg), "err %d Unknown user or group", -r == ESRCH ? EINVAL : -r);
-		child_send(a->sock, msg, -1);
+		child_send(a, msg, -1);
 		_exit(1);
 	}
 	child_exec(a, &u);
+}
+
+/* 0, or the error of an "err ERRNO TEXT" message of the child's (TEXT logged). */
+static int message_error(const char *buf)
+{
+	if (strncmp(buf, "err ", 4) != 0)
+		return 0;
+	int e = atoi(buf + 4);
+	const char *text = strchr(buf + 4, ' ');
+	log_error("%s", text ? text + 1 : buf);
+	return e > 0 ? -e : -EIO;
 }
 
 /* Reads the child's messages until it executes (EOF). */
@@ -289,12 +310,8 @@ static int read_messages(int sock, int *ret_master)
 		struct cmsghdr *cm = CMSG_FIRSTHDR(&mh);
 		if (cm && cm->cmsg_type == SCM_RIGHTS)
 			memcpy(ret_master, CMSG_DATA(cm), sizeof(int));
-		if (strncmp(buf, "err ", 4) == 0) {
-			int e = atoi(buf + 4);
-			const char *text = strchr(buf + 4, ' ');
-			log_error("%s", text ? text + 1 : buf);
-			return e > 0 ? -e : -EIO;
-		}
+		if ((n = message_error(buf)) < 0)
+			return (int)n;
 	}
 }
 
@@ -489,22 +506,39 @@ int lxm_attach_run(const struct lxm_paths *paths, const struct lxm_exec_plan *c,
 	a.apparmor_profile = aa_profile;
 	a.no_new_privs = c->no_new_privs;
 	a.pty = o->pty < 0 ? isatty(STDIN_FILENO) : o->pty > 0;
-	if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, pair) < 0)
-		return log_error_errno(errno, "Failed to create a socket pair: %m");
-	_cleanup_close_ int sock = pair[0];
-	a.sock = pair[1];
+	/* The socket carries the pty's master to us. Without a pty the child's one message (an
+	 * error, right before it exits) is left in a.msg instead: it runs on our memory and we
+	 * resume only once it exited or executed (spawn_into()), so a socket pair, its two close()
+	 * and a recvmsg() are saved. The sanitizer build forks (no shared memory): a socket always. */
+	bool use_sock = a.pty;
+#ifdef __SANITIZE_ADDRESS__
+	use_sock = true;
+#endif
+	_cleanup_close_ int sock = -EBADF;
+	if (use_sock) {
+		if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, pair) < 0)
+			return log_error_errno(errno, "Failed to create a socket pair: %m");
+		sock = pair[0];
+		a.sock = pair[1];
+	}
 
-	/* signals for the command are forwarded, not acted on, from here on */
+	/* signals for the command are forwarded, not acted on, from here on; SIGCHLD waits for the
+	 * relay's sigwaitinfo(), and must be sent at all: where whoever ran us ignored it, the kernel
+	 * reaped the command unseen and the wait below failed (ECHILD) */
 	sigset_t mask, old;
+	const struct sigaction dfl = { .sa_handler = SIG_DFL };
+	(void)sigaction(SIGCHLD, &dfl, NULL);
 	lxm_attach_forward_set(&mask);
+	sigaddset(&mask, SIGCHLD);
 	sigprocmask(SIG_BLOCK, &mask, &old);
 	pid_t pid = spawn_into(&a);
-	close(a.sock);
+	if (a.sock >= 0)
+		close(a.sock);
 	if (pid < 0) {
 		sigprocmask(SIG_SETMASK, &old, NULL);
 		return pid;
 	}
-	r = read_messages(sock, &master);
+	r = sock >= 0 ? read_messages(sock, &master) : message_error(a.msg);
 	if (r >= 0)
 		r = lxm_attach_relay(master, pid, pid);
 	while (waitpid(pid, &status, 0) < 0)

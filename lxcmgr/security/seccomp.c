@@ -321,29 +321,30 @@ static int cache_path(const struct lxm_paths *paths, const char *text, char **re
 	return 0;
 }
 
-/* A regular file or directory of ours that nobody else may write: -EPERM otherwise. */
-static int owned_by_us(int fd, mode_t type)
+/* A regular file or directory of ours (us: our euid) that nobody else may write: -EPERM otherwise. */
+static int owned_by_us(int fd, mode_t type, uid_t us)
 {
 	struct stat st;
 	if (fstat(fd, &st) < 0)
 		return negative_errno();
-	if ((st.st_mode & S_IFMT) != type || st.st_uid != geteuid() || (st.st_mode & (S_IWGRP | S_IWOTH)))
+	if ((st.st_mode & S_IFMT) != type || st.st_uid != us || (st.st_mode & (S_IWGRP | S_IWOTH)))
 		return -EPERM;
 	return (int)(st.st_size > INT32_MAX ? INT32_MAX : st.st_size);
 }
 
 static int cache_read(const char *dir, const char *path, struct lxm_seccomp *s)
 {
+	const uid_t us = geteuid();
 	_cleanup_close_ int dfd = open(dir, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
 	if (dfd < 0)
 		return negative_errno();
-	int r = owned_by_us(dfd, S_IFDIR);
+	int r = owned_by_us(dfd, S_IFDIR, us);
 	if (r < 0)
 		return r;
 	_cleanup_close_ int fd = openat(dfd, strrchr(path, '/') + 1, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
 	if (fd < 0)
 		return negative_errno();
-	int size = owned_by_us(fd, S_IFREG);
+	int size = owned_by_us(fd, S_IFREG, us);
 	if (size < 0)
 		return size;
 	if (size == 0 || size % sizeof(struct sock_filter) || size / sizeof(struct sock_filter) > BPF_MAXINSNS)

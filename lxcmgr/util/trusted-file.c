@@ -10,17 +10,19 @@
 #include "util/macros.h"
 #include "util/trusted-file.h"
 
-static bool ours_alone(int fd, bool dir)
+/* us: our euid, asked once per file (a system call each, and exec reads three such files) */
+static bool ours_alone(int fd, bool dir, uid_t us)
 {
 	struct stat st;
-	return fstat(fd, &st) == 0 && (dir ? S_ISDIR(st.st_mode) : S_ISREG(st.st_mode)) &&
-	       st.st_uid == geteuid() && !(st.st_mode & (S_IWGRP | S_IWOTH));
+	return fstat(fd, &st) == 0 && (dir ? S_ISDIR(st.st_mode) : S_ISREG(st.st_mode)) && st.st_uid == us &&
+	       !(st.st_mode & (S_IWGRP | S_IWOTH));
 }
 
 int lxm_read_trusted_file(const char *path, char *buf, size_t size)
 {
 	char dir[PATH_MAX];
 	const char *slash = strrchr(path, '/');
+	const uid_t us = geteuid();
 
 	if (!slash || (size_t)(slash - path) >= sizeof(dir) || size < 2)
 		return -EINVAL;
@@ -29,12 +31,12 @@ int lxm_read_trusted_file(const char *path, char *buf, size_t size)
 	_cleanup_close_ int dfd = open(*dir ? dir : "/", O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
 	if (dfd < 0)
 		return negative_errno();
-	if (!ours_alone(dfd, true))
+	if (!ours_alone(dfd, true, us))
 		return -EPERM;
 	_cleanup_close_ int fd = openat(dfd, slash + 1, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
 	if (fd < 0)
 		return negative_errno();
-	if (!ours_alone(fd, false))
+	if (!ours_alone(fd, false, us))
 		return -EPERM;
 	ssize_t n = read(fd, buf, size - 1);
 	if (n < 0)

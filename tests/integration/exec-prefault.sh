@@ -2,7 +2,8 @@
 # The static lxcmgr maps what a command touches in one system call per range instead of a page
 # fault per page (lxcmgr/cli/front.c): its code and read-only data (MADV_POPULATE_READ), the
 # writable data the static-pie relocation writes, the end of .bss and the top of the stack
-# (MADV_POPULATE_WRITE). Checks that the entry point asks for all of them and the kernel did it,
+# (MADV_POPULATE_WRITE), and once exec allocates, the next pages of its heap (cmd-exec.c). Checks
+# that the entry point and exec ask for all of them and the kernel did it,
 # that a command sent to lxcmgr-full does not pay for it, that exec still works with its child on
 # the prefaulted part of the CLI's stack, and (where perf counts page faults) that an exec takes a
 # few page faults of its own where it took ~70.
@@ -34,8 +35,8 @@ madvises() {
 out=$(madvises "$LXCMGR" --root "$ROOT" exec "$N" -- /bin/true)
 is "$(grep -c 'MADV_POPULATE_READ) = 0$' <<<"$out")" 3 \
 	"exec: the headers, the code and the read-only data are mapped in one call each"
-is "$(grep -c 'MADV_POPULATE_WRITE) = 0$' <<<"$out")" 3 \
-	"exec: the relocated data, the end of .bss and the top of the stack as well"
+is "$(grep -c 'MADV_POPULATE_WRITE) = 0$' <<<"$out")" 4 \
+	"exec: the relocated data, the end of .bss, the top of the stack and the heap's next pages"
 is "$(grep -c ") = -" <<<"$out")" 0 "and the kernel did all of them"
 out=$(madvises "$LXCMGR" --root "$ROOT" config "$N" get uuid)
 is "$out" "" "a command run in lxcmgr-full is not prefaulted first"
