@@ -289,16 +289,9 @@ static int sync_wait(struct lxm_store_txn *t)
 	return r;
 }
 
-static void fsync_dir(const char *path)
-{
-	_cleanup_close_ int fd = open(path, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-	if (fd >= 0)
-		(void)fsync(fd);
-}
-
 int lxm_store_txn_commit(struct lxm_store_txn *t, const char *config_text)
 {
-	_cleanup_free_ char *lock_path = NULL, *parent = NULL;
+	_cleanup_free_ char *lock_path = NULL;
 	int r;
 
 	if (config_text && t->config_fd >= 0) {
@@ -338,14 +331,11 @@ int lxm_store_txn_commit(struct lxm_store_txn *t, const char *config_text)
 			return log_error_errno(negative_errno(), "Failed to rename '%s' to '%s': %m", t->tmp_dir,
 					       t->final_dir);
 	}
-	parent = strdup(t->final_dir);
-	if (parent) {
-		char *slash = strrchr(parent, '/');
-		if (slash && slash != parent) {
-			*slash = '\0';
-			fsync_dir(parent);
-		}
-	}
+	/* No fsync of the containers directory: a crash may lose the rename (the container is not
+	 * made; the temporary is removed by the next command), which a create, copy or import is
+	 * allowed to lose. What must not be lost is what makes the renamed tree whole, synced above
+	 * before the rename; the journal commits the rename only with or after that. A later rename
+	 * that depends on this one (a snapshot copy of it) commits in a later transaction. */
 	txn_clear(t);
 	return 0;
 }

@@ -11,7 +11,7 @@
 . "$(dirname "$0")/lib.sh"
 require_root
 command -v strace >/dev/null || { echo "1..0 # SKIP needs strace"; exit 0; }
-plan 21
+plan 22
 
 new_root
 WORK=$(mktemp -d /tmp/lxm-create-dir-warm.XXXXXX)
@@ -83,6 +83,9 @@ read -r has_fd before_copy synced_first < <(python3 "$WORK/order.py" "$WORK/a1.t
 is "$has_fd" True "the create wrote a config in its temporary"
 is "$before_copy" True "the config is written before the rootfs is copied"
 is "$synced_first" True "its fsync returned before the rename made the container visible"
+# A crash may lose the create (the rename), never leave it half: no fsync of the containers
+# directory after the rename (each one a journal commit on the create's critical path).
+is "$(sed -n '/renameat2(.*\.tmp-/,$p' "$WORK/a1.trace" | grep -c 'fsync(')" 0 "no fsync after the rename"
 cfg=$(cat "$C/a1/config")
 like "$cfg" "template    = \"warm\"" "the config names the template"
 like "$cfg" "release     = \"default\".*arch        = \"$ARCH\".*init_system = \"busybox\"" \
