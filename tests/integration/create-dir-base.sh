@@ -11,7 +11,7 @@ require_root
 FULL="$(dirname "$LXCMGR")/lxcmgr-full"
 [ -x "$FULL" ] || { echo "1..0 # SKIP a build without lxcmgr-full (--disable-static-cli)"; exit 0; }
 command -v strace >/dev/null || { echo "1..0 # SKIP needs strace"; exit 0; }
-plan 28
+plan 31
 
 new_root
 WORK=$(mktemp -d /tmp/lxm-create-dir-base.XXXXXX)
@@ -107,7 +107,21 @@ fresh
 run_expect_exit 0 lm create h1 -t warm
 like "$(full_log)" "create h1 -t warm" "a half base under a temporary name is not a warm cache"
 
-# --- 21-28: refresh and remove prune the bases no overlay container stands on -------------------
+# --- 21-23: the overlay create on that base: in lxcmgr, its config synced before the rename ------
+fresh
+noleak strace -f -qq -e trace=fsync,sync_file_range,renameat2 -o "$WORK/ov0.trace" \
+	"$L" --root "$ROOT" create ov0 -t warm --storage overlay
+is "$(full_log)" "" "an overlay create on the base a dir create left executes no lxcmgr-full"
+like "$(tr '\n' ' ' <"$WORK/ov0.trace")" '(fsync\([0-9]+\)|sync_file_range\([0-9]+, 0, 0, [A-Z_|]*WAIT_AFTER\)) += 0.*renameat2\([^)]*\.tmp-' \
+	"its config is synced before the rename that makes it visible"
+if [ "$(stat -f -c %T "$ROOT")" = ext2/ext3 ]; then
+	is "$(grep -c 'fsync(' "$WORK/ov0.trace")" 0 "on ext4 with no journal commit of its own (store.c)"
+else
+	skip "the store is not on ext4 ($(stat -f -c %T "$ROOT"))"
+fi
+lm destroy --force ov0 >/dev/null
+
+# --- 24-31: refresh and remove prune the bases no overlay container stands on -------------------
 lm create ov -t warm --storage overlay >/dev/null
 OLD=$(ls -d "$BASES"/$KEY-*)
 run_expect_exit 0 lm --log-level info template refresh "$KEY"
