@@ -208,8 +208,8 @@ def case_create(a, res, work, lm, lx, template, rootfs, extra, runs):
         finally:
             mgr.destroy(n)
     samples = alternate(runs, [variants[0], lx, *variants[1:]], create)
-    notes = {"dir": "lxcmgr: a copy of the cache's unpacked base (made by the overlay warm-up; the tarball is "
-                    "unpacked where none exists); lxc: lxc-create -t none + untar of the same rootfs",
+    notes = {"dir": "lxcmgr: a copy of the cache's unpacked base (made by the first create from the entry, "
+                    "here the overlay warm-up); lxc: lxc-create -t none + untar of the same rootfs",
              "overlay": "lxcmgr: upper/work over the cache's unpacked base (unpacked once before: warm); "
                         "lxc: the same samples as the dir row",
              "btrfs": "lxcmgr: a btrfs subvolume, unpacked from the cache; lxc: the same samples as the dir row"}

@@ -9,6 +9,7 @@
 #include "cli/commands.h"
 #include "image/cache.h"
 #include "image/template.h"
+#include "services/overlay-base.h"
 #include "util/json.h"
 #include "util/log.h"
 
@@ -147,9 +148,10 @@ static int template_key_cmd(struct lxm_context *ctx, int argc, char **argv, bool
 {
 	if (argc != 2)
 		return log_error_errno(-EINVAL, "Usage: lxcmgr template %s KEY", argv[0]);
-	if (refresh)
-		return lxm_template_refresh(&ctx->paths, argv[1], isatty(STDERR_FILENO));
-	return lxm_template_remove(&ctx->paths, argv[1]);
+	int r = refresh ? lxm_template_refresh(&ctx->paths, argv[1], isatty(STDERR_FILENO)) :
+			  lxm_template_remove(&ctx->paths, argv[1]);
+	/* The entry's unpacked bases go with the version they were unpacked from (disk: a rootfs each). */
+	return r < 0 ? r : lxm_overlay_base_prune(&ctx->paths, argv[1]);
 }
 
 int lxm_cmd_template(struct lxm_context *ctx, int argc, char **argv)

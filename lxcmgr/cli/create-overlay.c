@@ -113,8 +113,8 @@ int lxm_create_overlay_configure(struct lxm_context *ctx, const struct create_ar
 		return r;
 	free(*config);
 	*config = TAKE_PTR(t2);
-	/* The config is final: its sync (which also syncs tmp_dir's entries, upper and work made
-	 * already) runs while upper is written; create_locked() commits with NULL. */
+	/* The config is final: its sync (store.c: data_sync()) runs while upper is written;
+	 * create_locked() commits with NULL. */
 	if ((r = lxm_store_txn_write_config(t, *config)) < 0)
 		return r;
 	r = overlay_configure_direct(a, standard, t->tmp_dir, base);

@@ -8,6 +8,7 @@
 #include <time.h>
 
 #include "image/archive.h"
+#include "image/cache-base.h"
 #include "image/cache.h"
 #include "image/rmtree.h"
 #include "util/log.h"
@@ -336,6 +337,7 @@ void lxm_cache_clean_stale(const struct lxm_paths *paths, const char *key)
 		log_debug("Removing stale '%s'", path);
 		(void)lxm_image_rm_rf(path);
 	}
+	lxm_cache_base_clean_stale(paths, key);
 }
 
 int lxm_cache_store(const struct lxm_paths *paths, struct lxm_cache_meta *m, const char *rootfs, bool progress)

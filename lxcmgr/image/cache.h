@@ -40,7 +40,8 @@ bool lxm_cache_key_is_valid(const char *key);
 int lxm_cache_dir(const struct lxm_paths *paths, bool create, char **ret);
 /* Takes the key's lock (blocking flock); *ret_fd holds it until closed. */
 int lxm_cache_lock(const struct lxm_paths *paths, const char *key, int *ret_fd);
-/* Removes KEY.tmp-* and KEY.build-* left by a crashed store, remove or refresh. Call right after
+/* Removes KEY.tmp-* and KEY.build-* left by a crashed store, remove or refresh (and the bases'
+ * KEY-SHA16.tmp-*, image/cache-base.h). Call right after
  * taking the key's lock (nothing of this key is being written then). */
 void lxm_cache_clean_stale(const struct lxm_paths *paths, const char *key);
 /* Reads KEY/meta; -ENOENT when the key is not cached, -EBADMSG when meta is unreadable. */
@@ -48,8 +49,8 @@ int lxm_cache_read(const struct lxm_paths *paths, const char *key, struct lxm_ca
 /* Path of the key's tarball. */
 int lxm_cache_tarball(const struct lxm_paths *paths, const char *key, char **ret);
 /* Path of the entry's unpacked base (CACHE_DIR/overlay-bases/KEY-SHA256PREFIX): made once by the
- * first overlay create (services/overlay-base.c), the lower layer of overlay containers and the
- * source a dir create copies from. It may not exist. */
+ * first create from the entry, dir or overlay (image/cache-base.h), the lower layer of overlay
+ * containers and the source a dir create copies from. It may not exist. */
 int lxm_cache_base_path(const struct lxm_paths *paths, const struct lxm_cache_meta *m, char **ret);
 /* Checks size and sha256 of the tarball against meta: -EBADMSG (logged at debug) when they differ. */
 int lxm_cache_verify(const struct lxm_paths *paths, const struct lxm_cache_meta *m);

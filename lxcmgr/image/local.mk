@@ -16,6 +16,7 @@ tests_unit_test_sha256_LDADD = $(LXM_UNIT_LIBS)
 liblxcmgr_a_SOURCES += \
 	lxcmgr/image/rmtree.c lxcmgr/image/rmtree.h \
 	lxcmgr/image/cache.c lxcmgr/image/cache.h \
+	lxcmgr/image/cache-base.c lxcmgr/image/cache-base.h \
 	lxcmgr/image/template-run.c lxcmgr/image/template-run.h \
 	lxcmgr/image/template.c lxcmgr/image/template.h \
 	lxcmgr/image/template-defaults.c lxcmgr/image/template-defaults.h \

@@ -4,6 +4,7 @@
 #include <sys/stat.h>
 
 #include "image/archive.h"
+#include "image/cache-base.h"
 #include "image/cache.h"
 #include "image/configure-standard.h"
 #include "image/rmtree.h"
@@ -188,6 +189,27 @@ static int clone_base(const struct lxm_paths *paths, const struct lxm_cache_meta
 	return 0;
 }
 
+/* The entry's first create (dir storage; an overlay create makes it in services/overlay-base.c):
+ * the tarball is unpacked into the entry's base, kept, and copied from, so every later create of
+ * the entry is warm (the copy in `lxcmgr` itself, cli/create-route.h). Costs the disk of one more
+ * rootfs per entry version (image/cache-base.h). 1: copied; 0: the base could not be made (the
+ * caller unpacks the tarball into rootfs as before); -EBADMSG: the tarball is corrupt. Caller
+ * holds the key's lock. */
+static int base_then_clone(const struct lxm_paths *paths, const struct lxm_template_request *req,
+			   const struct lxm_cache_meta *m, const char *rootfs, bool standard)
+{
+	int r = lxm_cache_base_unpack(paths, m, req->progress);
+
+	if (r == -EBADMSG)
+		return r;
+	if (r < 0) {
+		log_warning_errno(r, "Failed to unpack the base of '%s': %m, unpacking into the rootfs instead", m->key);
+		return 0;
+	}
+	log_debug("Unpacked the base of '%s' for later creates", m->key);
+	return clone_base(paths, m, rootfs, standard && req->configures_standard);
+}
+
 /* Tells the caller what the rootfs will be before it is filled (req->on_cached). */
 static int announce(const struct lxm_template_request *req, const struct lxm_cache_meta *m, bool standard)
 {
@@ -220,6 +242,8 @@ static int from_cache(const struct lxm_paths *paths, const struct lxm_template_r
 		return result_from(ret, m.release, m.arch, m.init, true);
 	if (r >= 0 && req->cache_only)
 		return -ELIBACC; /* the base went since lxm_template_warm() found it */
+	if (r >= 0 && (r = base_then_clone(paths, req, &m, rootfs, standard)) > 0)
+		return result_from(ret, m.release, m.arch, m.init, true);
 	/* The sha256 is checked while unpacking (one read of the tarball): a mismatch is -EBADMSG,
 	 * handled below like a corrupt entry, before the rootfs is used for anything. */
 	if (r >= 0)

@@ -1,10 +1,8 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
-#include <libgen.h>
 #include <stdio.h>
 #include <sys/stat.h>
 
-#include "image/archive.h"
-#include "image/cache.h"
+#include "image/cache-base.h"
 #include "services/overlay-base.h"
 #include "store/store.h"
 #include "util/log.h"
@@ -25,47 +23,11 @@ static bool matches(const struct lxm_cache_meta *m, const char *tmpl, const char
 	       (!arch || STREQ(m->arch, arch)) && (!init || STREQ(m->init, init));
 }
 
-static int bases_dir(const struct lxm_paths *paths, char **ret)
-{
-	_cleanup_free_ char *tdir = NULL;
-	int r = lxm_cache_dir(paths, true, &tdir);
-	if (r < 0)
-		return r;
-	return asprintf(ret, "%s/overlay-bases", dirname(tdir)) < 0 ? -ENOMEM : 0;
-}
-
-/* Unpacks the verified tarball of m into dir (built aside, renamed). Caller holds the key lock. */
-static int unpack_base(const struct lxm_paths *paths, const struct lxm_cache_meta *m, const char *dir, bool progress)
-{
-	/* The sha256 is checked while unpacking (one read of the tarball), before the rename. */
-	struct lxm_extract_opts opts = { .progress = progress, .expect_sha256 = m->sha256 };
-	_cleanup_free_ char *tarball = NULL, *tmp = NULL;
-	int r;
-
-	if ((r = lxm_cache_verify_size(paths, m)) < 0)
-		return log_error_errno(r, "Cached template '%s' is damaged: refresh it", m->key);
-	if ((r = lxm_cache_tarball(paths, m->key, &tarball)) < 0)
-		return r;
-	if (asprintf(&tmp, "%s.tmp-XXXXXX", dir) < 0)
-		return -ENOMEM;
-	if (!mkdtemp(tmp))
-		return log_error_errno(negative_errno(), "Failed to create '%s': %m", tmp);
-	(void)chmod(tmp, 0755);
-	r = lxm_archive_extract(tarball, tmp, &opts);
-	if (r == -EBADMSG)
-		log_error_errno(r, "Cached template '%s' is damaged: refresh it", m->key);
-	if (r >= 0 && rename(tmp, dir) < 0)
-		r = log_error_errno(negative_errno(), "Failed to rename '%s': %m", tmp);
-	if (r < 0)
-		(void)lxm_rm_rf(tmp);
-	return r;
-}
-
 int lxm_overlay_base_get(const struct lxm_paths *paths, const char *tmpl, const char *release, const char *arch,
 			 const char *init, bool progress, struct lxm_overlay_base *ret)
 {
 	struct lxm_cache_meta *l = NULL;
-	_cleanup_free_ char *bdir = NULL, *path = NULL;
+	_cleanup_free_ char *path = NULL;
 	_cleanup_close_ int lock = -EBADF;
 	struct lxm_overlay_base b = {};
 	size_t n, best = SIZE_MAX;
@@ -82,15 +44,19 @@ int lxm_overlay_base_get(const struct lxm_paths *paths, const char *tmpl, const 
 		return -ENOENT;
 	}
 	const struct lxm_cache_meta *m = &l[best];
-	if ((r = bases_dir(paths, &bdir)) < 0 || (r = lxm_mkdir_p(bdir, 0755)) < 0)
-		goto out;
-	if ((r = lxm_cache_base_path(paths, m, &path)) < 0) /* in bdir */
+	if ((r = lxm_cache_base_path(paths, m, &path)) < 0)
 		goto out;
 	if (lstat(path, &st) < 0) {
 		if ((r = lxm_cache_lock(paths, m->key, &lock)) < 0)
 			goto out;
-		if (lstat(path, &st) < 0 && (r = unpack_base(paths, m, path, progress)) < 0)
+		lxm_cache_clean_stale(paths, m->key);
+		if (lstat(path, &st) < 0 && (r = lxm_cache_base_unpack(paths, m, progress)) < 0) {
+			if (r == -EBADMSG)
+				log_error_errno(r, "Cached template '%s' is damaged: refresh it", m->key);
+			else
+				log_error_errno(r, "Failed to unpack the base of '%s': %m", m->key);
 			goto out;
+		}
 	}
 	b.path = TAKE_PTR(path);
 	b.release = m->release ? strdup(m->release) : NULL;
@@ -101,4 +67,50 @@ int lxm_overlay_base_get(const struct lxm_paths *paths, const char *tmpl, const 
 out:
 	lxm_cache_list_free(l, n);
 	return r;
+}
+
+/* Whether an overlay container of this store stands on base (its storage_base). */
+static int base_in_use(const struct lxm_paths *paths, char *const *names, const char *base, char **ret_user)
+{
+	for (char *const *i = names; *i; i++) {
+		_cleanup_container_free_ struct lxm_container *c = NULL;
+		if (lxm_container_load(paths, *i, &c) < 0)
+			continue; /* a container being created or destroyed: its config is not final */
+		const char *b = cfg_getstr(c->config, "storage_base");
+		if (b && STREQ(b, base)) {
+			*ret_user = *i;
+			return 1;
+		}
+	}
+	return 0;
+}
+
+int lxm_overlay_base_prune(const struct lxm_paths *paths, const char *key)
+{
+	_cleanup_(lxm_cache_meta_done) struct lxm_cache_meta m = {};
+	_cleanup_strv_free_ char **bases = NULL, **names = NULL;
+	_cleanup_free_ char *current = NULL;
+	_cleanup_close_ int lock = -EBADF;
+	int r;
+
+	if ((r = lxm_cache_lock(paths, key, &lock)) < 0)
+		return log_error_errno(r, "Failed to lock template cache entry '%s': %m", key);
+	lxm_cache_clean_stale(paths, key);
+	if (lxm_cache_read(paths, key, &m) >= 0 && (r = lxm_cache_base_path(paths, &m, &current)) < 0)
+		return r;
+	if ((r = lxm_cache_base_list(paths, key, &bases)) < 0 || (r = lxm_store_list(paths, &names)) < 0)
+		return log_error_errno(r, "Failed to list the bases of '%s': %m", key);
+	for (char **b = bases; *b; b++) {
+		char *user = NULL;
+		if (current && STREQ(*b, current))
+			continue;
+		if (base_in_use(paths, names, *b, &user) > 0) {
+			log_info("Keeping '%s': container '%s' stands on it", *b, user);
+			continue;
+		}
+		if ((r = lxm_cache_base_remove(*b)) < 0)
+			return log_error_errno(r, "Failed to remove '%s': %m", *b);
+		log_debug("Removed the unused base '%s'", *b);
+	}
+	return 0;
 }

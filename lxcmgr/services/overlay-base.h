@@ -20,3 +20,8 @@ void lxm_overlay_base_done(struct lxm_overlay_base *b);
  * cache entry matches (not logged: the caller builds the template first). */
 int lxm_overlay_base_get(const struct lxm_paths *paths, const char *tmpl, const char *release, const char *arch,
 			 const char *init, bool progress, struct lxm_overlay_base *ret);
+/* Removes the key's bases (image/cache-base.h) that are not the current entry's (none after a
+ * `template remove`; the old version's after a refresh) and that no overlay container of this
+ * store stands on (those are kept and named). Takes the key's lock. A cache directory shared by
+ * several roots sees only this root's containers. */
+int lxm_overlay_base_prune(const struct lxm_paths *paths, const char *key);

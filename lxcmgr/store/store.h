@@ -53,9 +53,10 @@ struct lxm_store_txn {
 	char *tmp_dir;    /* containers_dir/.tmp-NAME-XXXXXX (staged: containers_dir/.staging/...) */
 	char *tmp_rootfs; /* tmp_dir/rootfs (created, mode 0755) */
 	char *final_dir;
-	int config_fd;    /* tmp_dir/config written early, being synced by sync_thread */
+	int config_fd;    /* tmp_dir/config written early, being synced by sync_thread (or by range) */
 	int sync_result;
 	bool sync_running;
+	bool sync_by_range; /* its writeback started, waited for at the commit (store.c: data_sync()) */
 	pthread_t sync_thread;
 };
 #define LXM_STORE_TXN_INIT { .lock_fd = -EBADF, .config_fd = -EBADF }

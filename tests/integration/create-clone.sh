@@ -1,12 +1,12 @@
 #!/bin/bash
-# A dir create from a warm cache whose unpacked base exists (made by an overlay create) copies the
+# A dir create from a warm cache whose unpacked base exists (made by the first create) copies the
 # base instead of unpacking the tarball: the copy must be what extraction gives (types, owners,
 # modes with setuid/setgid/sticky, mtimes, xattrs with file capabilities and ACLs, hard links,
 # symlinks, device nodes, FIFOs, holes), share no inode with the cache, and fall back to the
 # tarball when the base cannot be copied.
 . "$(dirname "$0")/lib.sh"
 require_root
-plan 12
+plan 14
 
 new_root
 WORK=$(mktemp -d /tmp/lxm-create-clone.XXXXXX)
@@ -101,9 +101,14 @@ EOF
 
 C=$ROOT/var/lib/lxcmgr/containers
 # The first create builds into its rootfs and fills the cache; "ex" is then unpacked from the
-# tarball (no base yet), "ov" makes the base, "cl" copies it.
+# tarball (its base cannot be made: a file where the bases directory goes), "ov" makes the base,
+# "cl" copies it.
 lxcmgr create first -t rich >/dev/null
-lxcmgr create ex -t rich >/dev/null
+touch "$ROOT/var/cache/lxcmgr/overlay-bases"
+run_expect_exit 0 "$LXCMGR" --root "$ROOT" create ex -t rich
+like "$ERR" "Failed to unpack the base of 'rich-default-$ARCH-busybox'.*unpacking into the rootfs instead" \
+	"a base that cannot be made: the dir create unpacks the tarball into its rootfs"
+rm "$ROOT/var/cache/lxcmgr/overlay-bases"
 lxcmgr create ov -t rich --storage overlay >/dev/null
 run_expect_exit 0 "$LXCMGR" --root "$ROOT" --log-level debug create cl -t rich
 like "$ERR" "Copied 'rich-default-$ARCH-busybox' from its unpacked base" "a dir create with an unpacked base copies it"

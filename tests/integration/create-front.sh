@@ -4,7 +4,7 @@
 # whose base is unpacked and the standard configure need neither libarchive nor a template script
 # (cli/create-route.h). Everything else is handed to lxcmgr-full whole, with the same arguments,
 # before the create did anything: a cold cache (the template runs), an entry without an unpacked
-# base (the tarball is unpacked), --from, --no-cache, a template without recorded defaults or
+# base (the tarball is unpacked into the base, which stays for every later create), --from, --no-cache, a template without recorded defaults or
 # without the standard configure. A warm cache that changes between the check and the copy (the
 # base gone) aborts the create in lxcmgr, leaving nothing, and lxcmgr-full starts it over. Seen
 # through a copy of lxcmgr whose lxcmgr-full is a wrapper logging each command line.
@@ -58,13 +58,13 @@ like "$(full_log)" "create cold1 -t warm" "a cold cache hands the create to lxcm
 check "it is made" made cold1
 fresh
 run_expect_exit 0 lm create cold2 -t warm
-like "$(full_log)" "create cold2 -t warm" "an entry without its unpacked base: lxcmgr-full unpacks the tarball"
+like "$(full_log)" "create cold2 -t warm" "an entry without its unpacked base: lxcmgr-full unpacks it"
 check "it is made" made cold2
 
-# --- the overlay create unpacks the base (lxcmgr-full); from then on the cache is warm -----------
+# --- the base the dir create left: from then on the cache is warm --------------------------------
 fresh
 run_expect_exit 0 lm create ov1 -t warm --storage overlay
-like "$(full_log)" "create ov1 -t warm --storage overlay" "the overlay create that unpacks the base runs in lxcmgr-full"
+is "$(full_log)" "" "an overlay create on the base a dir create left executes no lxcmgr-full"
 fresh
 run_expect_exit 0 lm create d1 -t warm
 is "$(full_log)" "" "a dir create from the warm cache executes no lxcmgr-full"

@@ -43,7 +43,7 @@ check() { local d=$1; shift; if "$@"; then ok "$d"; else fail "$d"; fi; }
 builds() { grep -c "^build\$" "$MARK" 2>/dev/null || true; }
 lx() { "$LXCMGR" --root "$ROOT" "$@"; }
 
-echo "1..8"
+echo "1..9"
 
 lx template build fake --rootfs "$(mkdir "$WORK/r1" && echo "$WORK/r1")" >/dev/null
 out=$(lx template build fake --rootfs "$(mkdir "$WORK/r2" && echo "$WORK/r2")")
@@ -53,6 +53,11 @@ check "an intact entry unpacks from the cache with the checksum read on the way"
 check "a sparse file stays sparse through the cache ($(du -k "$WORK/r2/sparse" | cut -f1) KiB of 64 MiB)" \
 	[ "$(du -k "$WORK/r2/sparse" | cut -f1)" -lt 1024 -a "$(stat -c %s "$WORK/r2/sparse")" = 67108864 -a \
 	  "$(dd if="$WORK/r2/sparse" bs=1 skip=1048576 count=4 status=none)" = data ]
+
+# The unpack of r2 left the entry's base (image/cache-base.h), checked when it was unpacked: the
+# next unpack would copy it and never read the tarball again. Removed, so the tarball is read.
+check "the unpack from the cache left the entry's unpacked base" test -d "$ROOT"/var/cache/lxcmgr/overlay-bases/$KEY-*
+rm -rf "$ROOT/var/cache/lxcmgr/overlay-bases"
 
 # A different, valid tarball under the same meta: the extra member would survive if the checksum
 # were not checked (or checked only before a second read).
