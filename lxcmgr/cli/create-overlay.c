@@ -37,7 +37,7 @@ int lxm_create_overlay(struct lxm_context *ctx, const struct create_args *a, str
 					    .arch = a->arch, .init = a->init, .name = a->name,
 					    .cache_only = a->cache_only };
 	_cleanup_(lxm_template_result_done) struct lxm_template_result d = {};
-	struct lxm_overlay_base b = {};
+	struct lxm_overlay_base b = LXM_OVERLAY_BASE_INIT;
 	bool progress = isatty(STDERR_FILENO);
 	int r;
 
@@ -70,6 +70,10 @@ int lxm_create_overlay(struct lxm_context *ctx, const struct create_args *a, str
 	res->arch = b.arch ? strdup(b.arch) : NULL;
 	res->init_system = strdup(IS_EMPTY(b.init) ? lxm_create_detect_init(b.path) : STREQ(b.init, "none") ? "shim" : b.init);
 	*ret_base = TAKE_PTR(b.path);
+	/* The base stays locked (shared) until the container naming it is committed or given up:
+	 * a `template refresh`/`remove` of the key prunes no base in between (image/cache.h). */
+	closep(&t->hold_fd);
+	t->hold_fd = TAKE_FD(b.lock_fd);
 	lxm_overlay_base_done(&b);
 	if (!res->template_name || !res->init_system)
 		return -ENOMEM;

@@ -141,7 +141,7 @@ int lxm_cache_base_path(const struct lxm_paths *paths, const struct lxm_cache_me
 	return 0;
 }
 
-int lxm_cache_lock(const struct lxm_paths *paths, const char *key, int *ret_fd)
+static int cache_lock(const struct lxm_paths *paths, const char *key, int op, int *ret_fd)
 {
 	_cleanup_free_ char *dir = NULL, *path = NULL;
 	_cleanup_close_ int fd = -EBADF;
@@ -156,15 +156,25 @@ int lxm_cache_lock(const struct lxm_paths *paths, const char *key, int *ret_fd)
 	fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0600);
 	if (fd < 0)
 		return log_debug_errno(negative_errno(), "Failed to open '%s': %m", path);
-	if (flock(fd, LOCK_EX | LOCK_NB) < 0) {
+	if (flock(fd, op | LOCK_NB) < 0) {
 		if (errno != EWOULDBLOCK)
 			return negative_errno();
 		log_info("Waiting for another build of template '%s'", key);
-		if (flock(fd, LOCK_EX) < 0)
+		if (flock(fd, op) < 0)
 			return negative_errno();
 	}
 	*ret_fd = TAKE_FD(fd);
 	return 0;
+}
+
+int lxm_cache_lock(const struct lxm_paths *paths, const char *key, int *ret_fd)
+{
+	return cache_lock(paths, key, LOCK_EX, ret_fd);
+}
+
+int lxm_cache_lock_shared(const struct lxm_paths *paths, const char *key, int *ret_fd)
+{
+	return cache_lock(paths, key, LOCK_SH, ret_fd);
 }
 
 static int set_field(struct lxm_cache_meta *m, const char *k, const char *v)

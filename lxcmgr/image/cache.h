@@ -40,6 +40,10 @@ bool lxm_cache_key_is_valid(const char *key);
 int lxm_cache_dir(const struct lxm_paths *paths, bool create, char **ret);
 /* Takes the key's lock (blocking flock); *ret_fd holds it until closed. */
 int lxm_cache_lock(const struct lxm_paths *paths, const char *key, int *ret_fd);
+/* The same lock, shared: what a create holds while it stands on the key's unpacked base, from
+ * choosing it until its container is committed, so that a prune (exclusive) of a refreshed or
+ * removed key's bases never removes a base between a create's choice and its config naming it. */
+int lxm_cache_lock_shared(const struct lxm_paths *paths, const char *key, int *ret_fd);
 /* Removes KEY.tmp-* and KEY.build-* left by a crashed store, remove or refresh (and the bases'
  * KEY-SHA16.tmp-*, image/cache-base.h). Call right after
  * taking the key's lock (nothing of this key is being written then). */

@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 #include <stdio.h>
+#include <sys/file.h>
 #include <sys/stat.h>
 
 #include "image/cache-base.h"
@@ -13,7 +14,8 @@ void lxm_overlay_base_done(struct lxm_overlay_base *b)
 	free(b->release);
 	free(b->arch);
 	free(b->init);
-	*b = (struct lxm_overlay_base){};
+	closep(&b->lock_fd);
+	*b = (struct lxm_overlay_base)LXM_OVERLAY_BASE_INIT;
 }
 
 static bool matches(const struct lxm_cache_meta *m, const char *tmpl, const char *release, const char *arch,
@@ -23,15 +25,49 @@ static bool matches(const struct lxm_cache_meta *m, const char *tmpl, const char
 	       (!arch || STREQ(m->arch, arch)) && (!init || STREQ(m->init, init));
 }
 
-int lxm_overlay_base_get(const struct lxm_paths *paths, const char *tmpl, const char *release, const char *arch,
+/* The key's lock, shared, with m's base unpacked under it. Where the base is missing it is made
+ * under the lock taken exclusively, then shared again (flock() converts by dropping and taking:
+ * the base is looked for again after). -EAGAIN: m is no longer the key's current version (a
+ * refresh ran since the caller listed the entries) or its base went: list again. */
+static int hold_base(const struct lxm_paths *paths, const struct lxm_cache_meta *m, const char *path, bool progress,
+		     int *ret_lock)
+{
+	_cleanup_(lxm_cache_meta_done) struct lxm_cache_meta now = {};
+	_cleanup_close_ int lock = -EBADF;
+	struct stat st;
+	int r;
+
+	if ((r = lxm_cache_lock_shared(paths, m->key, &lock)) < 0)
+		return log_error_errno(r, "Failed to lock template cache entry '%s': %m", m->key);
+	if (lstat(path, &st) == 0) {
+		*ret_lock = TAKE_FD(lock);
+		return 0;
+	}
+	if (flock(lock, LOCK_EX) < 0)
+		return log_error_errno(negative_errno(), "Failed to lock template cache entry '%s': %m", m->key);
+	lxm_cache_clean_stale(paths, m->key);
+	if (lxm_cache_read(paths, m->key, &now) < 0 || !STREQ(now.sha256, m->sha256))
+		return -EAGAIN;
+	if (lstat(path, &st) < 0 && (r = lxm_cache_base_unpack(paths, m, progress)) < 0) {
+		if (r == -EBADMSG)
+			return log_error_errno(r, "Cached template '%s' is damaged: refresh it", m->key);
+		return log_error_errno(r, "Failed to unpack the base of '%s': %m", m->key);
+	}
+	if (flock(lock, LOCK_SH) < 0)
+		return log_error_errno(negative_errno(), "Failed to lock template cache entry '%s': %m", m->key);
+	if (lstat(path, &st) < 0)
+		return -EAGAIN;
+	*ret_lock = TAKE_FD(lock);
+	return 0;
+}
+
+static int base_get_once(const struct lxm_paths *paths, const char *tmpl, const char *release, const char *arch,
 			 const char *init, bool progress, struct lxm_overlay_base *ret)
 {
 	struct lxm_cache_meta *l = NULL;
 	_cleanup_free_ char *path = NULL;
-	_cleanup_close_ int lock = -EBADF;
-	struct lxm_overlay_base b = {};
+	struct lxm_overlay_base b = LXM_OVERLAY_BASE_INIT;
 	size_t n, best = SIZE_MAX;
-	struct stat st;
 	int r;
 
 	if ((r = lxm_cache_list_template(paths, tmpl, &l, &n)) < 0)
@@ -44,20 +80,8 @@ int lxm_overlay_base_get(const struct lxm_paths *paths, const char *tmpl, const 
 		return -ENOENT;
 	}
 	const struct lxm_cache_meta *m = &l[best];
-	if ((r = lxm_cache_base_path(paths, m, &path)) < 0)
+	if ((r = lxm_cache_base_path(paths, m, &path)) < 0 || (r = hold_base(paths, m, path, progress, &b.lock_fd)) < 0)
 		goto out;
-	if (lstat(path, &st) < 0) {
-		if ((r = lxm_cache_lock(paths, m->key, &lock)) < 0)
-			goto out;
-		lxm_cache_clean_stale(paths, m->key);
-		if (lstat(path, &st) < 0 && (r = lxm_cache_base_unpack(paths, m, progress)) < 0) {
-			if (r == -EBADMSG)
-				log_error_errno(r, "Cached template '%s' is damaged: refresh it", m->key);
-			else
-				log_error_errno(r, "Failed to unpack the base of '%s': %m", m->key);
-			goto out;
-		}
-	}
 	b.path = TAKE_PTR(path);
 	b.release = m->release ? strdup(m->release) : NULL;
 	b.arch = m->arch ? strdup(m->arch) : NULL;
@@ -66,6 +90,19 @@ int lxm_overlay_base_get(const struct lxm_paths *paths, const char *tmpl, const 
 	r = 0;
 out:
 	lxm_cache_list_free(l, n);
+	return r;
+}
+
+int lxm_overlay_base_get(const struct lxm_paths *paths, const char *tmpl, const char *release, const char *arch,
+			 const char *init, bool progress, struct lxm_overlay_base *ret)
+{
+	int r = -EAGAIN;
+
+	/* a refresh between listing and locking is rare; three in a row would be a refresh loop */
+	for (int i = 0; i < 3 && r == -EAGAIN; i++)
+		r = base_get_once(paths, tmpl, release, arch, init, progress, ret);
+	if (r == -EAGAIN)
+		return log_error_errno(r, "Template '%s' changed while the create chose its base: try again", tmpl);
 	return r;
 }
 

@@ -118,6 +118,7 @@ static void txn_clear(struct lxm_store_txn *t)
 	free(t->tmp_rootfs);
 	free(t->final_dir);
 	closep(&t->lock_fd);
+	closep(&t->hold_fd);
 	*t = (struct lxm_store_txn)LXM_STORE_TXN_INIT;
 }
 

@@ -58,8 +58,9 @@ struct lxm_store_txn {
 	bool sync_running;
 	bool sync_by_range; /* its writeback started, waited for at the commit (store.c: data_sync()) */
 	pthread_t sync_thread;
+	int hold_fd; /* closed with the transaction: a lock what is committed depends on (overlay base) */
 };
-#define LXM_STORE_TXN_INIT { .lock_fd = -EBADF, .config_fd = -EBADF }
+#define LXM_STORE_TXN_INIT { .lock_fd = -EBADF, .config_fd = -EBADF, .hold_fd = -EBADF }
 /* Starts creating NAME: -EEXIST (logged) when it exists. Caller holds the lock. */
 int lxm_store_txn_begin(const struct lxm_paths *paths, const char *name, struct lxm_store_txn *ret);
 /* The same with the temporary in containers_dir/.staging (LXM_STORE_STAGING_DIR): for containers

@@ -11,7 +11,7 @@ require_root
 FULL="$(dirname "$LXCMGR")/lxcmgr-full"
 [ -x "$FULL" ] || { echo "1..0 # SKIP a build without lxcmgr-full (--disable-static-cli)"; exit 0; }
 command -v strace >/dev/null || { echo "1..0 # SKIP needs strace"; exit 0; }
-plan 31
+plan 32
 
 new_root
 WORK=$(mktemp -d /tmp/lxm-create-dir-base.XXXXXX)
@@ -107,7 +107,7 @@ fresh
 run_expect_exit 0 lm create h1 -t warm
 like "$(full_log)" "create h1 -t warm" "a half base under a temporary name is not a warm cache"
 
-# --- 21-23: the overlay create on that base: in lxcmgr, its config synced before the rename ------
+# --- 21-24: the overlay create on that base: in lxcmgr, its config synced before the rename ------
 fresh
 noleak strace -f -qq -e trace=fsync,sync_file_range,renameat2 -o "$WORK/ov0.trace" \
 	"$L" --root "$ROOT" create ov0 -t warm --storage overlay
@@ -120,8 +120,33 @@ else
 	skip "the store is not on ext4 ($(stat -f -c %T "$ROOT"))"
 fi
 lm destroy --force ov0 >/dev/null
+# The key's lock, shared, from the choice of the base until after the rename that commits the
+# container naming it: a refresh or remove of the key (exclusive) cannot prune the base between.
+noleak strace -f -qq -e trace=openat,flock,renameat2,close -o "$WORK/ov1.trace" \
+	"$L" --root "$ROOT" create ov1 -t warm --storage overlay
+cat >"$WORK/lockorder.py" <<'EOF2'
+import re, sys
+lines = open(sys.argv[1]).read().splitlines()
+key = sys.argv[2]
+fd = shared = commit = closed = None
+for i, l in enumerate(lines):
+    m = re.search(r'openat\(.*/' + re.escape(key) + r'\.lock", .*\) = (\d+)', l)
+    if m and fd is None:
+        fd = m.group(1)
+    elif fd and shared is None and re.search(r'flock\(' + fd + r', LOCK_SH(\|LOCK_NB)?\) += 0', l):
+        shared = i
+    elif shared is not None and commit is None and re.search(r'renameat2\(.*\.tmp-', l):
+        commit = i
+    elif shared is not None and closed is None and re.search(r'close\(' + fd + r'\) ', l):
+        closed = i
+print("shared" if shared is not None else "no-shared-lock",
+      "held-over-commit" if commit is not None and (closed is None or closed > commit) else "released-early")
+EOF2
+is "$(python3 "$WORK/lockorder.py" "$WORK/ov1.trace" "$KEY")" "shared held-over-commit" \
+	"an overlay create holds the key's lock shared until its container is committed"
+lm destroy --force ov1 >/dev/null
 
-# --- 24-31: refresh and remove prune the bases no overlay container stands on -------------------
+# --- 25-32: refresh and remove prune the bases no overlay container stands on -------------------
 lm create ov -t warm --storage overlay >/dev/null
 OLD=$(ls -d "$BASES"/$KEY-*)
 run_expect_exit 0 lm --log-level info template refresh "$KEY"
