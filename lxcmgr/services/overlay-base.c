@@ -106,26 +106,30 @@ int lxm_overlay_base_get(const struct lxm_paths *paths, const char *tmpl, const 
 	return r;
 }
 
-/* Whether an overlay container of this store stands on base (its storage_base). */
-static int base_in_use(const struct lxm_paths *paths, char *const *names, const char *base, char **ret_user)
+/* The storage_base of each container of names, in the same order ("" for none, and for a container
+ * being created or destroyed, whose config is not final): every config read once per prune. */
+static int storage_bases(const struct lxm_paths *paths, char *const *names, char ***ret)
 {
-	for (char *const *i = names; *i; i++) {
+	size_t n = 0;
+	while (names[n])
+		n++;
+	_cleanup_strv_free_ char **l = calloc(n + 1, sizeof(char *));
+	if (!l)
+		return -ENOMEM;
+	for (size_t i = 0; i < n; i++) {
 		_cleanup_container_free_ struct lxm_container *c = NULL;
-		if (lxm_container_load(paths, *i, &c) < 0)
-			continue; /* a container being created or destroyed: its config is not final */
-		const char *b = cfg_getstr(c->config, "storage_base");
-		if (b && STREQ(b, base)) {
-			*ret_user = *i;
-			return 1;
-		}
+		const char *b = lxm_container_load(paths, names[i], &c) >= 0 ? cfg_getstr(c->config, "storage_base") : NULL;
+		if (!(l[i] = strdup(b ?: "")))
+			return -ENOMEM;
 	}
+	*ret = TAKE_PTR(l);
 	return 0;
 }
 
 int lxm_overlay_base_prune(const struct lxm_paths *paths, const char *key)
 {
 	_cleanup_(lxm_cache_meta_done) struct lxm_cache_meta m = {};
-	_cleanup_strv_free_ char **bases = NULL, **names = NULL;
+	_cleanup_strv_free_ char **bases = NULL, **names = NULL, **used = NULL;
 	_cleanup_free_ char *current = NULL;
 	_cleanup_close_ int lock = -EBADF;
 	int r;
@@ -135,13 +139,20 @@ int lxm_overlay_base_prune(const struct lxm_paths *paths, const char *key)
 	lxm_cache_clean_stale(paths, key);
 	if (lxm_cache_read(paths, key, &m) >= 0 && (r = lxm_cache_base_path(paths, &m, &current)) < 0)
 		return r;
-	if ((r = lxm_cache_base_list(paths, key, &bases)) < 0 || (r = lxm_store_list(paths, &names)) < 0)
+	if ((r = lxm_cache_base_list(paths, key, &bases)) < 0)
 		return log_error_errno(r, "Failed to list the bases of '%s': %m", key);
+	if (!bases[0])
+		return 0; /* no container's config to read */
+	if ((r = lxm_store_list(paths, &names)) < 0 || (r = storage_bases(paths, names, &used)) < 0)
+		return log_error_errno(r, "Failed to list the containers' bases: %m");
 	for (char **b = bases; *b; b++) {
-		char *user = NULL;
+		const char *user = NULL;
 		if (current && STREQ(*b, current))
 			continue;
-		if (base_in_use(paths, names, *b, &user) > 0) {
+		for (size_t i = 0; names[i] && !user; i++)
+			if (STREQ(used[i], *b))
+				user = names[i];
+		if (user) {
 			log_info("Keeping '%s': container '%s' stands on it", *b, user);
 			continue;
 		}
