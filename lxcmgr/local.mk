@@ -5,6 +5,7 @@ liblxcmgr_a_SOURCES += \
 	lxcmgr/util/log.c lxcmgr/util/log.h \
 	lxcmgr/util/dl.c lxcmgr/util/dl.h \
 	lxcmgr/util/trusted-file.c lxcmgr/util/trusted-file.h \
+	lxcmgr/util/strv.c lxcmgr/util/strv.h \
 	lxcmgr/runtime/full-helper.c lxcmgr/runtime/full-helper.h \
 	lxcmgr/util/openat2.h \
 	lxcmgr/core/paths.c lxcmgr/core/paths.h
@@ -16,6 +17,11 @@ lxcmgr_lxcmgr_SOURCES = \
 	lxcmgr/cli/cmd-help.c \
 	lxcmgr/cli/cmd-full-helper.c
 lxcmgr_lxcmgr_LDADD = $(LXM_LIBS)
+
+UNIT_TESTS += tests/unit/test-strv
+tests_unit_test_strv_SOURCES = tests/unit/test-strv.c
+tests_unit_test_strv_CFLAGS = $(LXM_UNIT_CFLAGS)
+tests_unit_test_strv_LDADD = $(LXM_UNIT_LIBS)
 
 # The static `lxcmgr` and the dynamic lxcmgr-full (lxcmgr/cli/front.c): lxcmgr links libfront.a
 # (forced in with -u: main() refers to it weakly), lxcmgr-full the same objects without it (its

@@ -9,6 +9,7 @@
 #include "image/cache-base.h"
 #include "image/rmtree.h"
 #include "util/log.h"
+#include "util/strv.h"
 
 #define SHA16 16
 
@@ -118,19 +119,7 @@ void lxm_cache_base_clean_stale(const struct lxm_paths *paths, const char *key)
 
 static int add(const char *path, void *data)
 {
-	char ***l = data;
-	size_t n = 0;
-
-	while (*l && (*l)[n])
-		n++;
-	char **nl = realloc(*l, (n + 2) * sizeof(char *));
-	if (!nl)
-		return -ENOMEM;
-	*l = nl;
-	if (!(nl[n] = strdup(path)))
-		return -ENOMEM;
-	nl[n + 1] = NULL;
-	return 0;
+	return lxm_strv_append(data, NULL, path);
 }
 
 int lxm_cache_base_list(const struct lxm_paths *paths, const char *key, char ***ret)

@@ -12,6 +12,7 @@
 #include "runtime/net-setup.h"
 #include "store/store.h"
 #include "util/log.h"
+#include "util/strv.h"
 
 static const char *const type_names[] = {
 	[LXM_NET_VETH] = "veth", [LXM_NET_MACVLAN] = "macvlan", [LXM_NET_EMPTY] = "empty", [LXM_NET_NONE] = "none",
@@ -141,13 +142,7 @@ int lxm_net_users(const struct lxm_paths *paths, const char *network, char ***re
 		}
 		if (!uses)
 			continue;
-		char **m = realloc(users, (n + 2) * sizeof(char *));
-		if (!m)
-			return -ENOMEM;
-		users = m;
-		users[n] = strdup(*s);
-		users[++n] = NULL;
-		if (!users[n - 1])
+		if (lxm_strv_append(&users, &n, *s) < 0)
 			return -ENOMEM;
 	}
 	*ret = TAKE_PTR(users);

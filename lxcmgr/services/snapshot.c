@@ -11,6 +11,7 @@
 #include "store/btrfs.h"
 #include "store/storage.h"
 #include "util/log.h"
+#include "util/strv.h"
 
 static int snap_dir(const struct lxm_container *c, const char *snap, char **ret)
 {
@@ -169,13 +170,8 @@ int lxm_snapshot_list(const struct lxm_container *c, char ***ret)
 	while (d && (de = readdir(d))) {
 		if (de->d_name[0] == '.' || lxm_name_validate_quiet(de->d_name) < 0)
 			continue;
-		char **nn = realloc(names, (n + 2) * sizeof(char *));
-		if (!nn)
+		if (lxm_strv_append(&names, &n, de->d_name) < 0)
 			return -ENOMEM;
-		names = nn;
-		if (!(names[n] = strdup(de->d_name)))
-			return -ENOMEM;
-		names[++n] = NULL;
 	}
 	qsort(names, n, sizeof(char *), strcmp_ptr);
 	*ret = TAKE_PTR(names);

@@ -9,6 +9,7 @@
 #include "store/storage.h"
 #include "store/store.h"
 #include "util/log.h"
+#include "util/strv.h"
 
 static const char *const type_names[] = {
 	[LXM_STORAGE_DIR] = "dir",
@@ -210,13 +211,8 @@ int lxm_storage_dependents(const struct lxm_paths *paths, const char *name, char
 		const char *base = cfg_getstr(c->config, "storage_base");
 		if (!base || strncmp(base, dir, len) != 0 || (base[len] != '/' && base[len] != '\0'))
 			continue;
-		char **nn = realloc(deps, (n + 2) * sizeof(char *));
-		if (!nn)
+		if (lxm_strv_append(&deps, &n, *i) < 0)
 			return -ENOMEM;
-		deps = nn;
-		if (!(deps[n] = strdup(*i)))
-			return -ENOMEM;
-		deps[++n] = NULL;
 	}
 	*ret = TAKE_PTR(deps);
 	return 0;

@@ -12,6 +12,7 @@
 #include "config/config.h"
 #include "store/store.h"
 #include "util/log.h"
+#include "util/strv.h"
 
 #define TMP_PREFIX ".tmp-"
 
@@ -94,14 +95,8 @@ int lxm_store_list(const struct lxm_paths *paths, char ***ret)
 		if (de->d_type == DT_UNKNOWN &&
 		    (fstatat(dirfd(d), de->d_name, &st, AT_SYMLINK_NOFOLLOW) < 0 || !S_ISDIR(st.st_mode)))
 			continue;
-		char **nn = realloc(names, (n + 2) * sizeof(char *));
-		if (!nn)
+		if (lxm_strv_append(&names, &n, de->d_name) < 0)
 			return -ENOMEM;
-		names = nn;
-		names[n] = strdup(de->d_name);
-		if (!names[n])
-			return -ENOMEM;
-		names[++n] = NULL;
 	}
 	qsort(names, n, sizeof(char *), strcmp_ptr);
 	*ret = TAKE_PTR(names);
