@@ -30,6 +30,7 @@
 #include "security/seccomp.h"
 #include "util/log.h"
 #include "util/sha256.h"
+#include "util/trusted-file.h"
 
 #define MAX_PROFILE_SIZE (1024 * 1024)
 
@@ -321,33 +322,15 @@ static int cache_path(const struct lxm_paths *paths, const char *text, char **re
 	return 0;
 }
 
-/* A regular file or directory of ours (us: our euid) that nobody else may write: -EPERM otherwise. */
-static int owned_by_us(int fd, mode_t type, uid_t us)
+/* The cached program: only a file of ours in a directory of ours that nobody else may write
+ * (lxm_open_trusted_file()), since the filter it holds is what confines the container. */
+static int cache_read(const char *path, struct lxm_seccomp *s)
 {
-	struct stat st;
-	if (fstat(fd, &st) < 0)
-		return negative_errno();
-	if ((st.st_mode & S_IFMT) != type || st.st_uid != us || (st.st_mode & (S_IWGRP | S_IWOTH)))
-		return -EPERM;
-	return (int)(st.st_size > INT32_MAX ? INT32_MAX : st.st_size);
-}
-
-static int cache_read(const char *dir, const char *path, struct lxm_seccomp *s)
-{
-	const uid_t us = geteuid();
-	_cleanup_close_ int dfd = open(dir, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
-	if (dfd < 0)
-		return negative_errno();
-	int r = owned_by_us(dfd, S_IFDIR, us);
-	if (r < 0)
-		return r;
-	_cleanup_close_ int fd = openat(dfd, strrchr(path, '/') + 1, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
+	off_t size;
+	_cleanup_close_ int fd = lxm_open_trusted_file(path, &size);
 	if (fd < 0)
-		return negative_errno();
-	int size = owned_by_us(fd, S_IFREG, us);
-	if (size < 0)
-		return size;
-	if (size == 0 || size % sizeof(struct sock_filter) || size / sizeof(struct sock_filter) > BPF_MAXINSNS)
+		return fd;
+	if (size <= 0 || size % sizeof(struct sock_filter) || size / sizeof(struct sock_filter) > BPF_MAXINSNS)
 		return -EBADMSG;
 	s->insns = malloc((size_t)size);
 	if (!s->insns)
@@ -391,7 +374,7 @@ static int load_text_cached(const char *text, const char *origin, const struct l
 	_cleanup_(lxm_seccomp_freep) struct lxm_seccomp *s = calloc(1, sizeof(*s));
 	if (!s)
 		return -ENOMEM;
-	if (program_only && cache_read(dir, path, s) >= 0) {
+	if (program_only && cache_read(path, s) >= 0) {
 		*ret = TAKE_PTR(s);
 		return 0;
 	}
@@ -400,7 +383,7 @@ static int load_text_cached(const char *text, const char *origin, const struct l
 	int r = parse_text(s, text, origin);
 	if (r < 0)
 		return r;
-	r = program_only ? -ENOENT : cache_read(dir, path, s); /* program_only: read above already */
+	r = program_only ? -ENOENT : cache_read(path, s); /* program_only: read above already */
 	if (r < 0) {
 		log_debug_errno(r, "No usable cached seccomp program '%s', compiling: %m", path);
 		free(s->insns);

@@ -11,33 +11,48 @@
 #include "util/trusted-file.h"
 
 /* us: our euid, asked once per file (a system call each, and exec reads three such files) */
-static bool ours_alone(int fd, bool dir, uid_t us)
+static bool ours_alone(int fd, bool dir, uid_t us, off_t *ret_size)
 {
 	struct stat st;
-	return fstat(fd, &st) == 0 && (dir ? S_ISDIR(st.st_mode) : S_ISREG(st.st_mode)) && st.st_uid == us &&
-	       !(st.st_mode & (S_IWGRP | S_IWOTH));
+	if (fstat(fd, &st) < 0 || !(dir ? S_ISDIR(st.st_mode) : S_ISREG(st.st_mode)) || st.st_uid != us ||
+	    (st.st_mode & (S_IWGRP | S_IWOTH)))
+		return false;
+	*ret_size = st.st_size;
+	return true;
 }
 
-int lxm_read_trusted_file(const char *path, char *buf, size_t size)
+int lxm_open_trusted_file(const char *path, off_t *ret_size)
 {
 	char dir[PATH_MAX];
 	const char *slash = strrchr(path, '/');
 	const uid_t us = geteuid();
 
-	if (!slash || (size_t)(slash - path) >= sizeof(dir) || size < 2)
+	if (!slash || (size_t)(slash - path) >= sizeof(dir))
 		return -EINVAL;
 	memcpy(dir, path, (size_t)(slash - path));
 	dir[slash - path] = '\0';
 	_cleanup_close_ int dfd = open(*dir ? dir : "/", O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
 	if (dfd < 0)
 		return negative_errno();
-	if (!ours_alone(dfd, true, us))
+	if (!ours_alone(dfd, true, us, ret_size))
 		return -EPERM;
 	_cleanup_close_ int fd = openat(dfd, slash + 1, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
 	if (fd < 0)
 		return negative_errno();
-	if (!ours_alone(fd, false, us))
+	if (!ours_alone(fd, false, us, ret_size))
 		return -EPERM;
+	return TAKE_FD(fd);
+}
+
+int lxm_read_trusted_file(const char *path, char *buf, size_t size)
+{
+	off_t file_size;
+
+	if (size < 2)
+		return -EINVAL;
+	_cleanup_close_ int fd = lxm_open_trusted_file(path, &file_size);
+	if (fd < 0)
+		return fd;
 	ssize_t n = read(fd, buf, size - 1);
 	if (n < 0)
 		return negative_errno();

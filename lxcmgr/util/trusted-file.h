@@ -3,13 +3,20 @@
 #pragma once
 
 #include <stddef.h>
+#include <sys/types.h>
 
 /*
- * Reads the whole regular file path into buf (NUL-terminated) when it and its directory belong to
- * us (the effective uid) and nobody else may write either: what such a cache says decides
- * security settings or where a process is put, so a file someone else planted or could edit is
- * never read. -EPERM when not trusted, -EFBIG when it does not fit, else 0 or -errno. Symlinks at
- * either level are refused (O_NOFOLLOW). No heap use (callers are on exec's hot path).
+ * Opens the regular file path (read-only) when it and its directory belong to us (the effective
+ * uid) and nobody else may write either: what such a cache says decides security settings or where
+ * a process is put, so a file someone else planted or could edit is never read. Symlinks at either
+ * level are refused (O_NOFOLLOW). The fd, with the file's size in *ret_size, or -EPERM when not
+ * trusted, -EINVAL for a path without a directory, else -errno.
+ */
+int lxm_open_trusted_file(const char *path, off_t *ret_size);
+
+/*
+ * Reads the whole trusted file path (as lxm_open_trusted_file() opens it) into buf, NUL-terminated:
+ * -EFBIG when it does not fit, else 0 or -errno. No heap use (callers are on exec's hot path).
  */
 int lxm_read_trusted_file(const char *path, char *buf, size_t size);
 
