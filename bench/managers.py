@@ -15,9 +15,10 @@ import time
 BENCH_BRIDGE = f"lxmbench{os.getpid() % 1000000}"
 
 # The ttys of every container: lxcmgr's default console.ttys (the benchmark leaves it as is), given
-# to LXC too (lxc.tty.max): each is a pty the manager allocates at start and, in a systemd
-# container, a container-getty that boots with it (both set container_ttys). nspawn has only its
-# console and no option for more.
+# to LXC too (lxc.tty.max): each is a pty the manager allocates at start. Only lxcmgr's init gets
+# container_ttys, from which systemd starts a container-getty on each: LXC 5.0.2's init has
+# container=lxc alone in its environment (README, "Where the Debian boot time goes": four more
+# services under lxcmgr). nspawn has only its console and no option for more.
 TTYS = 4
 
 # Polled inside a Debian container until systemd says the boot is over: the bus is missing for the

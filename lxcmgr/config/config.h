@@ -21,6 +21,8 @@
  * limits { memory str size -; memory_high str size -; swap str size -; cpus float - (> 0);
  *     cpu_weight int - (1-10000); cpuset str - ("0-1,3", within the host); pids str - (>= 1 or
  *     "max"; a bare number in the file is fine); io_weight int - (1-10000) }
+ * cgroup { layout str "host" ("host": /sys/fs/cgroup inside shows the host's hierarchies, v1 ones
+ *     included; "unified": only the cgroup2 one, as on a pure v2 host) }
  * mount NAME { source str - (required); target str - (absolute, required); options str "bind" }  (multi)
  * security { privileged bool false; idmap str "auto" ("auto"|"isolated"|"u 0 100000 65536; g ...");
  *     idmap_shifted str - (written by lxcmgr: the map the rootfs' owners are shifted with);

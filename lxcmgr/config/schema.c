@@ -67,6 +67,11 @@ static cfg_opt_t security_opts[] = {
 	CFG_END(),
 };
 
+static cfg_opt_t cgroup_opts[] = {
+	STR_DEF("layout", "host"), /* what the container sees at /sys/fs/cgroup: runtime/steps/cgroupfs.c */
+	CFG_END(),
+};
+
 static cfg_opt_t autostart_opts[] = {
 	BOOL_DEF("enabled", cfg_false),
 	INT_DEF("order", 0),
@@ -115,6 +120,7 @@ static cfg_opt_t container_opts[] = {
 	CFG_SEC("console", console_opts, CFGF_NONE),
 	CFG_SEC("network", network_opts, MULTI),
 	CFG_SEC("limits", limits_opts, CFGF_NONE),
+	CFG_SEC("cgroup", cgroup_opts, CFGF_NONE),
 	CFG_SEC("mount", mount_opts, MULTI),
 	CFG_SEC("security", security_opts, CFGF_NONE),
 	CFG_SEC("autostart", autostart_opts, CFGF_NONE),
@@ -129,6 +135,7 @@ static cfg_opt_t defaults_opts[] = {
 	CFG_SEC("console", console_opts, CFGF_NONE),
 	CFG_SEC("network", network_opts, MULTI),
 	CFG_SEC("limits", limits_opts, CFGF_NONE),
+	CFG_SEC("cgroup", cgroup_opts, CFGF_NONE),
 	CFG_SEC("security", security_opts, CFGF_NONE),
 	CFG_SEC("autostart", autostart_opts, CFGF_NONE),
 	CFG_SEC("restart", restart_opts, CFGF_NONE),
@@ -187,6 +194,7 @@ static const struct validator container_validators[] = {
 	{ "limits|cpuset", lxm_v_cpuset },
 	{ "limits|pids", lxm_v_pids },
 	{ "limits|io_weight", lxm_v_weight },
+	{ "cgroup|layout", lxm_v_cgroup_layout },
 	{ "mount", lxm_v_mount_section },
 	{ "mount|source", lxm_v_nonempty },
 	{ "mount|target", lxm_v_mount_target },

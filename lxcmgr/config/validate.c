@@ -352,6 +352,14 @@ int lxm_v_pids(cfg_t *cfg, cfg_opt_t *opt)
 	return 0;
 }
 
+int lxm_v_cgroup_layout(cfg_t *cfg, cfg_opt_t *opt)
+{
+	const char *s = last_str(opt);
+	if (s && (STREQ(s, "host") || STREQ(s, "unified")))
+		return 0;
+	return bad(cfg, opt, s, "expected \"host\" (the host's hierarchies) or \"unified\" (cgroup2 only)");
+}
+
 int lxm_v_mount_target(cfg_t *cfg, cfg_opt_t *opt)
 {
 	const char *s = last_str(opt);

@@ -36,6 +36,7 @@ int lxm_v_cpus(cfg_t *cfg, cfg_opt_t *opt);
 int lxm_v_weight(cfg_t *cfg, cfg_opt_t *opt);
 int lxm_v_cpuset(cfg_t *cfg, cfg_opt_t *opt);
 int lxm_v_pids(cfg_t *cfg, cfg_opt_t *opt);
+int lxm_v_cgroup_layout(cfg_t *cfg, cfg_opt_t *opt);
 
 int lxm_v_mount_target(cfg_t *cfg, cfg_opt_t *opt);
 int lxm_v_mount_section(cfg_t *cfg, cfg_opt_t *opt);

@@ -16,4 +16,5 @@ tests_unit_test_limits_SOURCES = tests/unit/test-limits.c tests/unit/fake-files.
 tests_unit_test_limits_CFLAGS = $(LXM_UNIT_CFLAGS)
 tests_unit_test_limits_LDADD = $(LXM_UNIT_LIBS)
 
-INTEGRATION_TESTS += tests/integration/resources-limits.sh tests/integration/resources-systemd.sh
+INTEGRATION_TESTS += tests/integration/resources-limits.sh tests/integration/resources-systemd.sh \
+	tests/integration/cgroup-layout.sh

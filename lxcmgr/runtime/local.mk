@@ -65,7 +65,8 @@ liblxcmgr_a_SOURCES += \
 	lxcmgr/runtime/steps/seccomp.c \
 	lxcmgr/runtime/steps/exec.c
 
-UNIT_TESTS += tests/unit/test-init-detect tests/unit/test-start-sync tests/unit/test-mount-util
+UNIT_TESTS += tests/unit/test-init-detect tests/unit/test-start-sync tests/unit/test-mount-util \
+	tests/unit/test-cgroupfs-view
 tests_unit_test_init_detect_SOURCES = tests/unit/test-init-detect.c
 tests_unit_test_init_detect_CFLAGS = $(LXM_UNIT_CFLAGS)
 tests_unit_test_init_detect_LDADD = $(LXM_UNIT_LIBS)
@@ -75,6 +76,9 @@ tests_unit_test_start_sync_LDADD = $(LXM_UNIT_LIBS)
 tests_unit_test_mount_util_SOURCES = tests/unit/test-mount-util.c
 tests_unit_test_mount_util_CFLAGS = $(LXM_UNIT_CFLAGS)
 tests_unit_test_mount_util_LDADD = $(LXM_UNIT_LIBS)
+tests_unit_test_cgroupfs_view_SOURCES = tests/unit/test-cgroupfs-view.c
+tests_unit_test_cgroupfs_view_CFLAGS = $(LXM_UNIT_CFLAGS)
+tests_unit_test_cgroupfs_view_LDADD = $(LXM_UNIT_LIBS)
 
 # A driver for the start sequence (before the monitor); used by tests/integration/rt-start.sh.
 check_PROGRAMS += tests/rt-start-driver

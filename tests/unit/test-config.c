@@ -110,6 +110,7 @@ static void test_defaults(void **state)
 	assert_string_equal(cfg_getstr(cfg_getsec(cfg, "security"), "seccomp"), "default");
 	assert_string_equal(cfg_getstr(cfg_getsec(cfg, "security"), "apparmor"), "generated");
 	assert_string_equal(cfg_getstr(cfg_getsec(cfg, "restart"), "policy"), "no");
+	assert_string_equal(cfg_getstr(cfg_getsec(cfg, "cgroup"), "layout"), "host");
 	assert_int_equal(cfg_size(cfg, "network"), 0);
 	assert_int_equal(lxm_config_get_signal(cfg, "halt_signal", &sig), -ENOENT);
 	assert_int_equal(lxm_config_get_size(cfg_getsec(cfg, "limits"), "memory", &size), -ENOENT);
@@ -152,6 +153,8 @@ static const struct {
 	{ "forward web {\n host_port = 80\n}\n", "t:3: Forward 'web' needs both" },
 	{ "mount m {\n target = \"/x\"\n}\n", "t:3: Mount 'm' needs both 'source' and 'target'" },
 	{ "mount m { source = \"/a\" target = \"/x/../../etc\" }\n", "t:1: Invalid value '/x/../../etc'" },
+	{ "cgroup {\n layout = \"hybrid\" }\n", "t:2: Invalid value 'hybrid' for 'cgroup.layout'" },
+	{ "cgroup { layout = \"\" }\n", "t:1: Invalid value '' for 'cgroup.layout'" },
 	{ "restart {\n policy = \"sometimes\" }\n", "t:2: Invalid value 'sometimes' for 'restart.policy'" },
 	{ "restart {\n window = 0 }\n", "t:2: Invalid value '0' for 'restart.window'" },
 	{ "security {\n cap_drop = {\"sys_admin\",\n \"sys_wizard\"}\n}\n",

@@ -8,6 +8,14 @@
  *   is in (cpu, memory, ..., named ones such as name=systemd at "systemd"), plus cgroup2 at "unified" when the host has it;
  *   co-mounted controllers ("cpu,cpuacct") get a directory of that name and a symlink per
  *   controller; the tmpfs is then made read-only, as on a host.
+ * Config cgroup.layout = "unified" asks for the first on a hybrid host too: only the cgroup2
+ * hierarchy (it has no controllers there, they are all bound to v1), so systemd inside runs in
+ * unified mode (it decides by statfs() of /sys/fs/cgroup: cgroup2 = unified, tmpfs with cgroup2 at
+ * "unified" = hybrid) and sets up one hierarchy per unit instead of five (unified, name=systemd,
+ * memory, pids, devices). The container's processes stay in the payload's inner cgroup in every
+ * v1 hierarchy, so the payload's limits and usage figures are unchanged; systemd's per-unit v1
+ * accounting and limits (MemoryMax=, TasksMax= inside) are what goes. A v1-only host has no
+ * cgroup2 hierarchy to show: refused.
  * Mounted inside the cgroup namespace, each hierarchy shows the payload's inner cgroup as its
  * root: the container manages its own subtree and never sees the host's or other containers'
  * cgroups, nor the payload cgroup above it that holds its limits.
@@ -16,6 +24,7 @@
 #include <sys/mount.h>
 #include <sys/stat.h>
 
+#include "runtime/cfg-get.h"
 #include "runtime/mount-util.h"
 #include "runtime/steps/steps.h"
 #include "util/log.h"
@@ -141,11 +150,34 @@ static int protect_devices_files(struct lxm_start_ctx *ctx, int tmp_fd, const ch
 }
 
 /* Hierarchies the payload cgroup is not in (steps/cgroup.c) stay out of the container. */
-static bool skipped(const struct lxm_start_ctx *ctx, const char *line)
+static bool skipped(uint64_t skip, const char *line)
 {
 	unsigned id;
 
-	return sscanf(line, "%u:", &id) == 1 && id < 64 && (ctx->cgroup_skip & (UINT64_C(1) << id));
+	return sscanf(line, "%u:", &id) == 1 && id < 64 && (skip & (UINT64_C(1) << id));
+}
+
+int lxm_cgroupfs_view(FILE *proc_cgroup, uint64_t skip, bool unified, enum lxm_cgroupfs_view *ret)
+{
+	_cleanup_free_ char *line = NULL;
+	size_t size = 0;
+	bool v1 = false, v2 = false;
+
+	while (getline(&line, &size, proc_cgroup) > 0) {
+		if (skipped(skip, line))
+			continue;
+		if (strncmp(line, "0::", 3) == 0)
+			v2 = true;
+		else
+			v1 = true;
+	}
+	if (unified && !v2)
+		return -EOPNOTSUPP;
+	if (v2 && (!v1 || unified))
+		*ret = LXM_CGROUPFS_V2;
+	else
+		*ret = v2 ? LXM_CGROUPFS_HYBRID : LXM_CGROUPFS_V1;
+	return 0;
 }
 
 int lxm_child_step_cgroupfs(struct lxm_start_ctx *ctx)
@@ -153,22 +185,21 @@ int lxm_child_step_cgroupfs(struct lxm_start_ctx *ctx)
 	_cleanup_fclose_ FILE *f = NULL;
 	_cleanup_free_ char *line = NULL;
 	_cleanup_close_ int tmp_fd = -EBADF;
+	const char *layout = lxm_cfg_str(ctx->container->config, "cgroup.layout");
+	enum lxm_cgroupfs_view view;
 	size_t size = 0;
-	bool v1 = false, v2 = false;
 	int r;
 
 	f = fopen("/proc/self/cgroup", "re");
 	if (!f)
 		return lxm_step_fail(ctx, negative_errno(), "'/proc/self/cgroup'");
-	while (getline(&line, &size, f) > 0) {
-		if (skipped(ctx, line))
-			continue;
-		if (strncmp(line, "0::", 3) == 0)
-			v2 = true;
-		else
-			v1 = true;
-	}
-	if (v2 && !v1)
+	r = lxm_cgroupfs_view(f, ctx->cgroup_skip, layout && STREQ(layout, "unified"), &view);
+	if (r == -EOPNOTSUPP)
+		return lxm_step_fail(ctx, r, "cgroup.layout = \"unified\" needs a cgroup2 hierarchy and this host "
+				     "has none (cgroup v1 only): set cgroup.layout = \"host\"");
+	if (r < 0)
+		return lxm_step_fail(ctx, r, "'/proc/self/cgroup'");
+	if (view == LXM_CGROUPFS_V2)
 		return mount_v2(ctx, -EBADF, NULL);
 
 	r = lxm_mount_in_root(ctx->root_fd, "tmpfs", CGROUP_DIR, "tmpfs", cg_flags, "mode=755,size=64k");
@@ -180,7 +211,7 @@ int lxm_child_step_cgroupfs(struct lxm_start_ctx *ctx)
 	rewind(f);
 	while (getline(&line, &size, f) > 0) {
 		char *ctrl = strchr(line, ':'), *path;
-		if (!ctrl || !(path = strchr(++ctrl, ':')) || skipped(ctx, line))
+		if (!ctrl || !(path = strchr(++ctrl, ':')) || skipped(ctx->cgroup_skip, line))
 			continue;
 		*path = 0;
 		if (!*ctrl)
@@ -189,7 +220,7 @@ int lxm_child_step_cgroupfs(struct lxm_start_ctx *ctx)
 		if (r < 0)
 			return r;
 	}
-	if (v2) {
+	if (view == LXM_CGROUPFS_HYBRID) {
 		r = mount_v2(ctx, tmp_fd, "unified");
 		if (r < 0)
 			return r;

@@ -9,6 +9,7 @@
 #include <limits.h>
 #include <stdbool.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <sys/types.h>
 
 #include "runtime/start.h"
@@ -101,6 +102,13 @@ int lxm_child_step_mounts(struct lxm_start_ctx *ctx);          /* steps/mounts.c
 int lxm_child_step_proc(struct lxm_start_ctx *ctx);            /* steps/proc.c */
 int lxm_child_step_sys(struct lxm_start_ctx *ctx);             /* steps/sys.c */
 int lxm_child_step_cgroupfs(struct lxm_start_ctx *ctx);        /* steps/cgroupfs.c */
+
+/* What step 'cgroupfs' mounts on /sys/fs/cgroup, from the caller's /proc/self/cgroup text
+ * (hierarchy ids in skip left out) and config cgroup.layout ("unified": true): cgroup2 alone;
+ * a tmpfs of v1 hierarchies; the same with cgroup2 at "unified". -EOPNOTSUPP when unified is asked
+ * for and there is no cgroup2 hierarchy. */
+enum lxm_cgroupfs_view { LXM_CGROUPFS_V2, LXM_CGROUPFS_V1, LXM_CGROUPFS_HYBRID };
+int lxm_cgroupfs_view(FILE *proc_cgroup, uint64_t skip, bool unified, enum lxm_cgroupfs_view *ret);
 int lxm_child_step_dev(struct lxm_start_ctx *ctx);             /* steps/dev.c */
 int lxm_child_step_console(struct lxm_start_ctx *ctx);         /* steps/console.c */
 /* Reports step 'console' with the pty fds attached; closes the child's masters. */
