@@ -4,7 +4,7 @@ import json
 import os
 import time
 
-from managers import log, run, timed, wait_for
+from managers import DEBIAN_TTYS, log, run, timed, wait_for
 from density import case_density, case_density_big
 
 HERE = os.path.dirname(os.path.abspath(__file__))
@@ -150,6 +150,7 @@ def case_debian(a, res, lm, lx, ns):
                     except Exception:
                         pass
         note = "; ".join(f"{k}: " + ", ".join(f"{s} {n}" for s, n in v.items()) for k, v in states.items())
+        note = f"ttys {DEBIAN_TTYS} in all three (the console's getty only); " + note
         res.add("Debian systemd: start until booted", variant, boot, note=note)
         res.add("Debian systemd: clean stop", variant, stop)
     set_net(mgrs, False)
@@ -256,10 +257,15 @@ def run_all(a, res, work, lm, lx, ns):
             case_create(a, res, work, lm, lx, "debian", lm.rootfs("deb"), ("-r", "bookworm", "--init", "systemd"),
                         min(a.runs, 5))
         if want("debian") or want("copy"):
+            lx.ttys["deb"] = DEBIAN_TTYS  # only the debian case starts it
             lx.create_copy("deb", lm.rootfs("deb"))
         if want("debian"):
             ns.create_copy("deb", lm.rootfs("deb"))
+            # the same units booted under all three (managers.DEBIAN_TTYS says why); the copies
+            # the later cases make keep lxcmgr's default
+            lm.cmd("config", "deb", "set", "console.ttys", str(DEBIAN_TTYS))
             case_debian(a, res, lm, lx, ns)
+            lm.cmd("config", "deb", "unset", "console.ttys")
             ns.destroy("deb")
         if want("copy"):
             case_copy(a, res, lm, lx, ns)

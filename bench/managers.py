@@ -14,12 +14,18 @@ import time
 # of two builds, must not share or delete each other's)
 BENCH_BRIDGE = f"lxmbench{os.getpid() % 1000000}"
 
-# The ttys of every container: lxcmgr's default console.ttys (the benchmark leaves it as is), given
-# to LXC too (lxc.tty.max): each is a pty the manager allocates at start. Only lxcmgr's init gets
-# container_ttys, from which systemd starts a container-getty on each: LXC 5.0.2's init has
-# container=lxc alone in its environment (README, "Where the Debian boot time goes": four more
-# services under lxcmgr). nspawn has only its console and no option for more.
+# The ttys of the busybox containers: lxcmgr's default console.ttys (the benchmark leaves it as
+# is), given to LXC too (lxc.tty.max): each is a pty the manager allocates at start, and the
+# template's inittab runs a getty on each under both managers. nspawn has only its console and no
+# option for more.
 TTYS = 4
+
+# The ttys of the Debian systemd container: none, in all three, so that all three boot the same
+# units. With ttys, lxcmgr's init gets container_ttys and its systemd starts a container-getty on
+# each; LXC 5.0.2's init has container=lxc alone in its environment, so its systemd starts the
+# console's getty only (as nspawn's, which has no ttys): four more services under lxcmgr than under
+# either of the others (README, "Where the Debian boot time goes", session 11).
+DEBIAN_TTYS = 0
 
 # Polled inside a Debian container until systemd says the boot is over: the bus is missing for the
 # first few hundred milliseconds, after which --wait blocks until the boot finishes.
@@ -225,6 +231,7 @@ class Lxc(Manager):
         self.path = os.path.join(work, "lxc")
         os.makedirs(self.path, exist_ok=True)
         self.netconf = {}
+        self.ttys = {}          # name -> lxc.tty.max when not TTYS
 
     def cmd(self, tool, name, *args, check=True, timeout=300):
         return run([tool, "-P", self.path, "-n", name, *args], check=check, timeout=timeout)
@@ -250,7 +257,7 @@ class Lxc(Manager):
             "lxc.hook.mount =",
             "lxc.hook.post-stop =",
             "lxc.apparmor.profile = unconfined",
-            f"lxc.tty.max = {TTYS}",  # as many as lxcmgr's (TTYS)
+            f"lxc.tty.max = {self.ttys.get(name, TTYS)}",  # as many as lxcmgr's (TTYS, DEBIAN_TTYS)
             *net,
         ]
         with open(os.path.join(d, "config"), "w") as f:
