@@ -211,14 +211,6 @@ static pid_t detach(const struct lxm_paths *paths, const char *name, int notify,
 	return pid;
 }
 
-static void config_drop(struct lxm_monitor_config *config)
-{
-	if (!config)
-		return;
-	lxm_container_free(TAKE_PTR(config->c));
-	free(TAKE_PTR(config->text));
-}
-
 int lxm_monitor_spawn(const struct lxm_paths *paths, const char *name)
 {
 	return lxm_monitor_spawn_config(paths, name, NULL);
@@ -235,15 +227,9 @@ int lxm_monitor_spawn_config(const struct lxm_paths *paths, const char *name, st
 
 	fflush(NULL);
 	pid_t pid = detach(paths, name, wfd, rfd, config);
-	if (pid < 0) {
-		config_drop(config);
+	if (pid < 0)
 		return log_error_errno(errno, "Failed to fork: %m");
-	}
 	closep(&wfd);
-	/* Ours is freed now, while the monitor starts on the other CPU, not in our exit after its
-	 * report: the pages it dirties are shared copy-on-write with the monitor, and each first
-	 * write is a page fault (10-25 us on a virtualised host) on the way back to the user. */
-	config_drop(config);
 	while (waitpid(pid, &status, 0) < 0 && errno == EINTR)
 		;
 
