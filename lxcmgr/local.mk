@@ -29,7 +29,7 @@ tests_unit_test_strv_LDADD = $(LXM_UNIT_LIBS)
 # is freestanding: the static entry point runs it before the C library or relocations exist.
 INTEGRATION_TESTS += tests/integration/exec-front.sh tests/integration/exec-plan.sh tests/integration/exec-prefault.sh
 INTEGRATION_TESTS += tests/integration/exec-ns.sh tests/integration/exec-syscalls.sh
-INTEGRATION_TESTS += tests/integration/start-front.sh tests/integration/create-front.sh \
+INTEGRATION_TESTS += tests/integration/start-front.sh tests/integration/start-global.sh tests/integration/create-front.sh \
 	tests/integration/create-dir-base.sh
 if FRONT_ROUTE
 noinst_LIBRARIES += libfront.a

@@ -8,7 +8,7 @@
 
 int lxm_cli_load_global(struct lxm_context *ctx)
 {
-	if (ctx->global)
+	if (ctx->global || ctx->global_paths_only)
 		return 0;
 	return lxm_global_config_load(&ctx->paths, &ctx->global);
 }

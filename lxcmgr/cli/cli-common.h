@@ -7,7 +7,8 @@
 #include "cli/context.h"
 
 /* Makes sure ctx->global is loaded (main() loads it for every command but help; this is a no-op
- * then) and its path overrides applied. -EINVAL (logged) for an invalid file. */
+ * then, also where main() loaded it for its paths only: NULL without a file) and its path
+ * overrides applied. -EINVAL (logged) for an invalid file. */
 int lxm_cli_load_global(struct lxm_context *ctx);
 
 enum lxm_output_format {

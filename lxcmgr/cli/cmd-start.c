@@ -80,10 +80,17 @@ int lxm_cmd_start(struct lxm_context *ctx, int argc, char **argv)
 	/* The monitor, a fork of this process, takes this parse over (monitor.c, load_container) */
 	struct lxm_monitor_config config = { .text = TAKE_PTR(text), .size = size, .c = TAKE_PTR(ct) };
 	r = start_locked(ctx, name, config.text ? &config : NULL);
-	lxm_container_free(config.c); /* still ours when no monitor was spawned (NULL otherwise) */
-	free(config.text);
-	if (r < 0)
+	if (r < 0) {
+		lxm_container_free(config.c);
+		free(config.text);
 		return r == -EALREADY ? r : -EIO; /* the cause is printed; exit code 1 */
+	}
+	/* A monitor was forked: our parse is left to the exit, as the rest (main.c, context.h) */
+	ctx->forked = true;
+	if (LXM_CLI_FREE_AFTER_FORK) {
+		lxm_container_free(config.c);
+		free(config.text);
+	}
 	closep(&lock);
 	if (console)
 		return lxm_console_client(&ctx->paths, name, 0, 'a');

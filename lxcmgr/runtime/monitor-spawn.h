@@ -13,6 +13,7 @@ int lxm_monitor_spawn(const struct lxm_paths *paths, const char *name);
 
 struct lxm_monitor_config;
 /* The same with the caller's parse of the config (monitor.h: lxm_monitor_run()), which the
- * monitor takes over if the file still holds that text once it reads it. Takes config's
- * contents (may be NULL): this process frees its own copy while the monitor starts. */
+ * monitor takes over if the file still holds that text once it reads it. config (may be NULL)
+ * stays the caller's: a CLI that exits next had better leave it to its exit, whose pages are
+ * shared copy-on-write with the monitor (each first write is a page fault; main.c). */
 int lxm_monitor_spawn_config(const struct lxm_paths *paths, const char *name, struct lxm_monitor_config *config);

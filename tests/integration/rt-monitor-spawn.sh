@@ -9,7 +9,7 @@
 . "$(dirname "$0")/lib.sh"
 require_root "boots containers"
 
-plan 27
+plan 32
 
 new_root
 use_shared_cache
@@ -140,6 +140,39 @@ lxcmgr config "$A" set hook.pre_start "$HOOK"
 	not_ok "start with stderr closed"
 like "$(cat "$_lib_tmp/hook-fds" 2>&1)" "null" "the pre_start hook ran"
 unlike "$(cat "$_lib_tmp/hook-fds" 2>&1)" "\.lock" "no hook fd is the container lock (stderr closed at start)"
+lxcmgr stop "$A" -t 0 >/dev/null 2>&1 || true
+
+# A title longer than the CLI's arguments (its argv[0] './l') runs on into the environment
+# strings, of which only those it covers move to the heap (monitor-spawn.c, overwrite_cmdline()):
+# every variable, the first one it wrote over too, reaches the monitor's executions whole (the
+# hand-over's exec of lxcmgr-monitor: its /proc/PID/environ). Where PR_SET_MM works the title is
+# not written over anything and this holds all the same.
+ln -s "$(readlink -f "$LXCMGR")" "$_lib_tmp/l"
+FIRST="LXM_FIRST_VARIABLE=a-value-the-title-writes-over-in-the-cli"
+start_short() { # [VAR=VALUE...]: start $A through ./l with an environment of FIRST first
+	(cd "$_lib_tmp" && exec env -i "$FIRST" PATH="$PATH" LXCMGR_TEMPLATES_DIR="$LXCMGR_TEMPLATES_DIR" \
+		LXCMGR_PROFILES_DIR="$LXCMGR_PROFILES_DIR" ASAN_OPTIONS="$ASAN_OPTIONS" UBSAN_OPTIONS="$UBSAN_OPTIONS" \
+		"$@" LXM_LAST_VARIABLE=last ./l --root "$ROOT" start "$A")
+}
+start_short LXCMGR_MONITOR_SMALL=0 && ok "start $A through a short argv[0] (full monitor)" ||
+	not_ok "start $A through a short argv[0] (full monitor)"
+MA=$(monitor_of "$A")
+like "$(tr '\0' ' ' <"/proc/${MA:-0}/cmdline" 2>&1)" "^lxcmgr --root $ROOT __monitor $A 3 *\$" \
+	"its command line is still 'lxcmgr --root R __monitor NAME 3'"
+lxcmgr stop "$A" -t 0 >/dev/null 2>&1 || true
+if [ -x "$(dirname "$LXCMGR")/lxcmgr-monitor" ]; then
+	start_short && ok "start $A through a short argv[0]" || not_ok "start $A through a short argv[0]"
+	wait_for 50 runs_small "$A" || true
+	env_small=$(tr '\0' '\n' <"/proc/$(monitor_of "$A")/environ" 2>&1)
+	like "$env_small" "(^|
+)$FIRST(
+|\$)" "the variable the title wrote over reaches the small monitor whole"
+	like "$env_small" "(^|
+)LXM_LAST_VARIABLE=last(
+|\$)" "and the last one"
+else
+	skip "no lxcmgr-monitor in this build" 3
+fi
 lxcmgr stop "$A" -t 0 >/dev/null 2>&1 || true
 
 lxcmgr stop "$B" -t 0 >/dev/null 2>&1 || true
