@@ -54,15 +54,15 @@ static bool paths_only(const char *cmd)
 	return STREQ(cmd, "exec") || STREQ(cmd, "start") || STREQ(cmd, "stop") || STREQ(cmd, "kill");
 }
 
-/* After a fork whose child shares our pages copy-on-write (start's monitor, until it executes its
- * small program), each first write to one of them is a page fault, 10-25 us on a virtualised
- * host, on the way back to the user: the frees of our heap (the global config, the paths, the
- * container's parse) and the libraries' destructors (libnl's) cost ~1 ms of a start's ~20
- * (bench/README.md). What they free, exit drops anyway. Not in the sanitizer build: its leak
- * checker wants everything freed (LXM_CLI_FREE_AFTER_FORK), and its speed does not matter. */
-static void end_after_fork(int r)
+/* The end of every command (LXM_CLI_FREE_AT_END): what it allocated and the libraries'
+ * destructors (libnl's caches) the exit drops anyway. Freeing them cost ~0.2 ms of an exec and, after
+ * a fork whose child shares our pages copy-on-write (start's monitor, until it executes its
+ * small program), ~1 ms of a start: each first write to one of those pages is a page fault,
+ * 10-25 us on a virtualised host (bench/README.md). Nothing of ours needs exit()'s handlers but
+ * stdio's flush. Not in the sanitizer build: its leak checker wants everything freed. */
+static void end_command(int r)
 {
-	if (LXM_CLI_FREE_AFTER_FORK)
+	if (LXM_CLI_FREE_AT_END)
 		return;
 	fflush(NULL);
 	_exit(lxm_exit_code(r));
@@ -172,8 +172,7 @@ int main(int argc, char **argv)
 
 	optind = 0; /* commands parse their own options with getopt_long() from argv[0] */
 	r = cmd->run(&ctx, cargc, cargv);
-	if (ctx.forked)
-		end_after_fork(r);
+	end_command(r);
 
 	if (ctx.global)
 		cfg_free(ctx.global);

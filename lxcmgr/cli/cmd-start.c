@@ -86,8 +86,7 @@ int lxm_cmd_start(struct lxm_context *ctx, int argc, char **argv)
 		return r == -EALREADY ? r : -EIO; /* the cause is printed; exit code 1 */
 	}
 	/* A monitor was forked: our parse is left to the exit, as the rest (main.c, context.h) */
-	ctx->forked = true;
-	if (LXM_CLI_FREE_AFTER_FORK) {
+	if (LXM_CLI_FREE_AT_END) {
 		lxm_container_free(config.c);
 		free(config.text);
 	}

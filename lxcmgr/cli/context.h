@@ -22,20 +22,17 @@ struct lxm_context {
 	/* main() loaded the global config for its paths only (the commands that read none of its
 	 * values): global is NULL when there is no file, and lxm_cli_load_global() leaves it so. */
 	bool global_paths_only;
-	/* The command forked a process that shares our pages copy-on-write (start's monitor): main()
-	 * then ends without freeing what exit drops anyway (main.c, end_after_fork()), and so may
-	 * the command (LXM_CLI_FREE_AFTER_FORK). */
-	bool forked;
 	char **argv;   /* main()'s argv as given (getopt permutes it), in `lxcmgr` only (cli/front.h) */
 };
 
-/* After ctx->forked: whether to free what the exit drops anyway. Only the sanitizer build does,
- * for its leak checker; elsewhere each free would write to pages shared copy-on-write with the
- * forked process: a page fault each (main.c, end_after_fork()). */
+/* Whether a command frees what the exit drops anyway (main.c, end_command()). Only the sanitizer
+ * build does, for its leak checker; elsewhere the frees and the libraries' destructors are work
+ * on the way back to the user, and after a fork (start's monitor) each first write to a page
+ * shared copy-on-write with the child is a page fault as well. */
 #ifdef __SANITIZE_ADDRESS__
-#define LXM_CLI_FREE_AFTER_FORK true
+#define LXM_CLI_FREE_AT_END true
 #else
-#define LXM_CLI_FREE_AFTER_FORK false
+#define LXM_CLI_FREE_AT_END false
 #endif
 
 /* Maps a command's result (>= 0: exit code, < 0: -errno) to the process exit code. */

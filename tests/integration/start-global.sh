@@ -1,7 +1,7 @@
 #!/bin/bash
 # start, stop and kill read the global config (ROOT/etc/lxcmgr/lxcmgr.conf) for its path overrides
 # only (main.c: paths_only(); no defaults schema is built without a file), and a start's CLI ends
-# without freeing once it forked the monitor (main.c: end_after_fork()). Seen from outside: the
+# without freeing once it forked the monitor (main.c: end_command()). Seen from outside: the
 # run_dir of the global config is where start puts the state and stop/kill find it; an invalid
 # global config still stops start, stop and kill with the file's own message and starts nothing;
 # a start's exit codes and messages are as before (0 and silent when init runs, 4 when it runs
