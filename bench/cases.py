@@ -264,8 +264,10 @@ def run_all(a, res, work, lm, lx, ns):
             # the same units booted under all three (managers.DEBIAN_TTYS says why); the copies
             # the later cases make keep lxcmgr's default
             lm.cmd("config", "deb", "set", "console.ttys", str(DEBIAN_TTYS))
-            case_debian(a, res, lm, lx, ns)
-            lm.cmd("config", "deb", "unset", "console.ttys")
+            try:
+                case_debian(a, res, lm, lx, ns)
+            finally:
+                lm.cmd("config", "deb", "unset", "console.ttys")
             ns.destroy("deb")
         if want("copy"):
             case_copy(a, res, lm, lx, ns)

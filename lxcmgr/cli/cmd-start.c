@@ -80,16 +80,13 @@ int lxm_cmd_start(struct lxm_context *ctx, int argc, char **argv)
 	/* The monitor, a fork of this process, takes this parse over (monitor.c, load_container) */
 	struct lxm_monitor_config config = { .text = TAKE_PTR(text), .size = size, .c = TAKE_PTR(ct) };
 	r = start_locked(ctx, name, config.text ? &config : NULL);
-	if (r < 0) {
+	/* Once a monitor was forked our parse is left to the exit, as the rest (main.c, context.h) */
+	if (r < 0 || LXM_CLI_FREE_AT_END) {
 		lxm_container_free(config.c);
 		free(config.text);
+	}
+	if (r < 0)
 		return r == -EALREADY ? r : -EIO; /* the cause is printed; exit code 1 */
-	}
-	/* A monitor was forked: our parse is left to the exit, as the rest (main.c, context.h) */
-	if (LXM_CLI_FREE_AT_END) {
-		lxm_container_free(config.c);
-		free(config.text);
-	}
 	closep(&lock);
 	if (console)
 		return lxm_console_client(&ctx->paths, name, 0, 'a');
