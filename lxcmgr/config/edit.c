@@ -453,6 +453,59 @@ static int do_unset(struct edit *e, struct lxm_cfgtext_block *root, const struct
 	return 0;
 }
 
+/* The untitled section on k's path at depth d-1, when nothing is left between its braces but
+ * blanks: no statement, no comment (a comment is the author's, and stays with its section). */
+static struct lxm_cfgtext_stmt *empty_section(const char *text, struct lxm_cfgtext_block *root,
+					      const struct keypath *k, size_t d)
+{
+	struct lxm_cfgtext_stmt *sec = NULL;
+	for (size_t i = 0; i < d; i++) {
+		sec = find_section(root, k->section[i], k->title[i]);
+		if (!sec)
+			return NULL;
+		root = sec->body;
+	}
+	if (!sec || sec->title || sec->body->n > 0)
+		return NULL;
+	for (size_t i = sec->open + 1; i < sec->close; i++)
+		if (!isspace((unsigned char)text[i]))
+			return NULL;
+	return sec;
+}
+
+/*
+ * After a key's unset, the untitled sections it leaves empty go too, innermost first:
+ * "unset cgroup.layout" leaves no "cgroup { }" behind. An empty untitled section reads as its
+ * defaults, as an absent one does, so nothing changes in meaning. A titled one stays: an empty
+ * "network eth0 { }" still declares the interface.
+ */
+static int prune_empty(const struct keypath *k, char **text)
+{
+	for (size_t d = k->depth; d > 0; d--) {
+		_cleanup_cfgtext_free_ struct lxm_cfgtext_block *root = NULL;
+		struct edit e = { .text = *text };
+		unsigned line = 0;
+		char *out = NULL;
+		int r;
+
+		r = lxm_cfgtext_parse(*text, &root, &line);
+		if (r < 0)
+			return r;
+		struct lxm_cfgtext_stmt *sec = empty_section(*text, root, k, d);
+		if (!sec)
+			return 0;
+		r = remove_stmt(&e, sec);
+		if (r >= 0)
+			r = apply(&e, &out);
+		edit_done(&e);
+		if (r < 0)
+			return r;
+		free(*text);
+		*text = out;
+	}
+	return 0;
+}
+
 int lxm_config_edit_text(const char *text, const char *key, const char *value, char **ret)
 {
 	_cleanup_cfgtext_free_ struct lxm_cfgtext_block *root = NULL;
@@ -484,6 +537,13 @@ int lxm_config_edit_text(const char *text, const char *key, const char *value, c
 		r = do_unset(&e, root, &k);
 	if (r >= 0)
 		r = apply(&e, ret);
+	if (r >= 0 && !value && k.leaf && e.n > 0) {
+		r = prune_empty(&k, ret);
+		if (r < 0) {
+			free(*ret);
+			*ret = NULL;
+		}
+	}
 out:
 	edit_done(&e);
 	keypath_done(&k);

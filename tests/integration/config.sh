@@ -45,7 +45,7 @@ expect_code() {
 	[ "$rc" = "$want" ]
 }
 
-echo "1..17"
+echo "1..18"
 
 check "show prints the file" bash -c "diff <(\"$LXCMGR\" --root '$ROOT' config $NAME show) '$CONF'"
 check "get limits.memory" test "$(lx config "$NAME" get limits.memory)" = 512M
@@ -72,6 +72,9 @@ check "file unchanged after bad sets" test "$(sha256sum "$CONF")" = "$before"
 
 lx config "$NAME" unset limits.memory
 check "unset removes the key" expect_code 3 lx config "$NAME" get limits.memory
+lx config "$NAME" set cgroup.layout unified
+lx config "$NAME" unset cgroup.layout
+check "unset of a section's last key leaves no empty section" expect_code 1 grep -q cgroup "$CONF"
 check "unknown container exits 3" expect_code 3 lx config nosuch-$$ show
 
 # edit: a script as EDITOR. A valid edit is written; an invalid one (not a terminal) fails and
