@@ -30,7 +30,11 @@ int lxm_container_freeze(const struct lxm_paths *paths, const char *name, bool f
 
 	if (r < 0)
 		return r;
-	if ((state == LXM_STATE_FROZEN) == freeze)
+	/* A thaw asks the cgroup itself: "stopping" or "starting" can hide a frozen payload (a stop
+	 * asked of a frozen container by someone who did not thaw it first) */
+	if (!freeze && lxm_cgroup_is_frozen(cg) == 0)
+		return -EALREADY;
+	if (freeze && state == LXM_STATE_FROZEN)
 		return -EALREADY;
 	if (freeze && state != LXM_STATE_RUNNING)
 		return -EBUSY; /* starting or stopping */
@@ -47,7 +51,7 @@ int lxm_container_thaw_if_frozen(const struct lxm_paths *paths, const char *name
 	enum lxm_state state;
 	int r = payload_of(paths, name, &state, &cg);
 
-	if (r < 0 || state != LXM_STATE_FROZEN)
+	if (r < 0 || lxm_cgroup_is_frozen(cg) <= 0)
 		return 0;
 	r = lxm_cgroup_freeze(cg, false);
 	if (r < 0)

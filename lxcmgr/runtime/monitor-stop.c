@@ -147,6 +147,21 @@ int lxm_monitor_signal_init(struct lxm_monitor *m, int sig)
 	return 0;
 }
 
+/*
+ * Why: a frozen init cannot act on its halt signal, and a task frozen by the v1 freezer cannot die
+ * even of SIGKILL. The CLI's stop thaws before it asks, but the monitor is also asked by others:
+ * SIGTERM when the host goes down, its own kill timer. Without this a frozen container's monitor
+ * waited forever with init stuck in D state.
+ */
+static void thaw_payload(struct lxm_monitor *m)
+{
+	if (!m->payload || lxm_cgroup_is_frozen(m->payload) <= 0)
+		return;
+	log_info("Thawing the container");
+	if (lxm_cgroup_freeze(m->payload, false) < 0)
+		log_warning("Failed to thaw the container: %s", lxm_cgroup_strerror(m->payload) ?: "");
+}
+
 void lxm_monitor_kill_now(struct lxm_monitor *m)
 {
 	if (m->started.init_pid <= 0)
@@ -159,6 +174,8 @@ void lxm_monitor_kill_now(struct lxm_monitor *m)
 	/* SIGKILL of a pid namespace's init kills every process in the namespace; processes of the
 	 * payload cgroup outside it (none are expected) are killed at teardown */
 	(void)lxm_monitor_signal_init(m, SIGKILL);
+	/* after the SIGKILL is queued: once thawed, init runs no instruction more */
+	thaw_payload(m);
 }
 
 int lxm_monitor_stop(struct lxm_monitor *m, unsigned timeout_sec)
@@ -167,6 +184,8 @@ int lxm_monitor_stop(struct lxm_monitor *m, unsigned timeout_sec)
 		return 0;
 	if (m->started.init_pid <= 0)
 		return -ESRCH;
+	if (timeout_sec > 0)
+		thaw_payload(m); /* before pre_stop: the hook may exec into the container */
 	if (!m->stop_requested)
 		(void)lxm_monitor_hook(m, "pre_stop", m->started.init_pid, NULL);
 	if (timeout_sec == 0) {
