@@ -244,10 +244,7 @@ int lxm_cg_note(char **notes, const char *fmt, ...)
 
 static int64_t now_ms(void)
 {
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+	return (int64_t)(lxm_mono_usec() / 1000);
 }
 
 int lxm_cg_wait_key(const char *dir, const char *file, const char *key, uint64_t value, int timeout_ms)

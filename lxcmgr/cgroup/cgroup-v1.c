@@ -97,10 +97,7 @@ static int v1_create(struct lxm_cgroup *cg)
 
 static int64_t now_ms(void)
 {
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+	return (int64_t)(lxm_mono_usec() / 1000);
 }
 
 /* The v1 freezer sends no notification of any kind (no events file, no poll support on

@@ -32,8 +32,9 @@ static int kill_running(struct lxm_context *ctx, const char *name, int *ret_lock
 		return r;
 	if (lstat(dir, &st) < 0 || !S_ISDIR(st.st_mode))
 		return log_error_errno(-ENOENT, "Container '%s' not found", name);
-	r = lxm_container_lock(&ctx->paths, name, ret_lock);
-	if (r < 0)
+	r = lxm_container_trylock(&ctx->paths, name, ret_lock);
+	bool busy = r == -EBUSY;
+	if (r < 0 && !busy)
 		return r;
 	/* The frozen check's cgroup mounts as exec finds them (RUN/.cgroup-mounts, used only while
 	 * the mount table is unchanged: cgroup/mounts-cache.c), not a parse of mountinfo (~0.1 ms) */
@@ -44,9 +45,20 @@ static int kill_running(struct lxm_context *ctx, const char *name, int *ret_lock
 		opts.cgroup_mounts = &ms;
 	r = lxm_state_query_full(&ctx->paths, name, &opts, &si);
 	lxm_cgroup_mounts_done(&ms);
+	/* Busy: another command holds the lock. A kill still goes through to a live monitor of a
+	 * running or stopping container, without the lock: the monitor serialises its requests, and a
+	 * forced stop must be able to cut short a clean one that waits (`stop` of an init that ignores
+	 * its halt signal), as `lxc-stop -k` and `incus stop --force` do. Anything else (starting, a
+	 * lost monitor, which the CLI would settle itself) needs the lock. */
+	bool live = r >= 0 && !si.monitor_lost && !si.stale;
+	if (busy && !(live && (si.state == LXM_STATE_RUNNING || si.state == LXM_STATE_STOPPING))) {
+		if (r >= 0)
+			lxm_state_info_done(&si);
+		return lxm_container_busy(name);
+	}
 	if (r < 0)
 		return 1;
-	if (si.state != LXM_STATE_RUNNING || si.monitor_lost || si.stale) {
+	if (!live || (si.state != LXM_STATE_RUNNING && !busy)) {
 		lxm_state_info_done(&si);
 		return 1;
 	}

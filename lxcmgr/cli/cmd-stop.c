@@ -16,6 +16,7 @@ int lxm_cli_stop_locked(struct lxm_context *ctx, const char *name, unsigned time
 {
 	_cleanup_free_ char *how = NULL;
 	struct lxm_state_info si;
+	uint64_t t0 = lxm_mono_usec();
 	int r = lxm_state_query(&ctx->paths, name, &si);
 	if (r < 0)
 		return log_error_errno(r, "Failed to stop '%s': %m", name);
@@ -34,8 +35,13 @@ int lxm_cli_stop_locked(struct lxm_context *ctx, const char *name, unsigned time
 		return quiet_if_stopped ? 0 : lxm_cli_not_running(name);
 	if (r < 0)
 		return log_error_errno(r, "Failed to stop '%s': %m", name);
-	if (how && STREQ(how, "killed") && timeout > 0)
-		log_warning("Container '%s' did not stop within %us and was killed", name, timeout);
+	if (how && STREQ(how, "killed") && timeout > 0) {
+		/* killed before the timeout: a kill cut the stop short, or the monitor was lost */
+		if (lxm_mono_usec() - t0 < (uint64_t)timeout * 1000000)
+			log_warning("Container '%s' was killed before it stopped", name);
+		else
+			log_warning("Container '%s' did not stop within %us and was killed", name, timeout);
+	}
 	if (lost)
 		(void)lxm_hook_run_for(&ctx->paths, name, "post_stop", false);
 	return 0;

@@ -14,13 +14,6 @@
 #include "runtime/monitor-internal.h"
 #include "util/log.h"
 
-static uint64_t mono_usec(void)
-{
-	struct timespec ts;
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000000 + (uint64_t)ts.tv_nsec / 1000;
-}
-
 static void record(struct lxm_monitor *m, const char *reason)
 {
 	_cleanup_free_ char *path = NULL, *text = NULL;
@@ -45,7 +38,7 @@ bool lxm_monitor_restart_maybe(struct lxm_monitor *m, const char *how)
 	uint64_t delay_ms = 0;
 	char reason[128];
 
-	switch (lxm_restart_decide(&m->restart, &m->restarts, how, m->stop_requested || m->killed, mono_usec(),
+	switch (lxm_restart_decide(&m->restart, &m->restarts, how, m->stop_requested || m->killed, lxm_mono_usec(),
 				   &delay_ms)) {
 	case LXM_RESTART_VERDICT_STOP:
 		return false;

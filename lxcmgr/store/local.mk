@@ -37,6 +37,7 @@ INTEGRATION_TESTS += \
 	tests/integration/store.sh \
 	tests/integration/list-cache.sh \
 	tests/integration/kill-frozen.sh \
+	tests/integration/kill-during-stop.sh \
 	tests/integration/store-kill.sh \
 	tests/integration/store-hostile.sh \
 	tests/integration/store-debian.sh \

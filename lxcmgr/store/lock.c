@@ -21,6 +21,17 @@ int lxm_lock_file_try(const char *path, int *ret_fd)
 
 int lxm_container_lock(const struct lxm_paths *paths, const char *name, int *ret_fd)
 {
+	int r = lxm_container_trylock(paths, name, ret_fd);
+	return r == -EBUSY ? lxm_container_busy(name) : r;
+}
+
+int lxm_container_busy(const char *name)
+{
+	return log_error_errno(-EBUSY, "Container '%s' is busy: another lxcmgr command holds its lock", name);
+}
+
+int lxm_container_trylock(const struct lxm_paths *paths, const char *name, int *ret_fd)
+{
 	_cleanup_free_ char *dir = NULL, *path = NULL, *file = NULL;
 	int r;
 
@@ -41,7 +52,7 @@ int lxm_container_lock(const struct lxm_paths *paths, const char *name, int *ret
 		r = lxm_lock_file_try(path, ret_fd);
 	}
 	if (r == -EBUSY)
-		return log_error_errno(r, "Container '%s' is busy: another lxcmgr command holds its lock", name);
+		return r;
 	if (r < 0)
 		return log_error_errno(r, "Failed to lock '%s': %m", path);
 	return 0;

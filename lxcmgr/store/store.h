@@ -45,6 +45,10 @@ int lxm_store_list(const struct lxm_paths *paths, char ***ret);
  * "Container 'NAME' is busy: another lxcmgr command holds its lock") when held elsewhere.
  * *ret_fd is the lock; closing it releases. */
 int lxm_container_lock(const struct lxm_paths *paths, const char *name, int *ret_fd);
+/* The same, but -EBUSY is the caller's to report (other errors are logged)... */
+int lxm_container_trylock(const struct lxm_paths *paths, const char *name, int *ret_fd);
+/* ...with this: logs the busy error, returns -EBUSY. */
+int lxm_container_busy(const char *name);
 
 /* A create in progress: a temporary directory next to the final one. */
 struct lxm_store_txn {
