@@ -175,6 +175,14 @@ static void wait_dying(const struct lxm_handover *h)
  *   ms per tty, several context switches between us and the dying processes on a busy CPU.
  * Both are done before the client hears "done" (release_wait()): as before, the container's
  * mounts and consoles are gone when `kill` returns; only the order inside the kill changed.
+ * The namespace goes first, on its own: its close (unmount of ~40 mounts, grace period, then the
+ * mounts' cleanup on the way back to user space: 1.4-1.8 ms here) is the longest step after the
+ * processes' end, longer than the ~22 rmdirs, so the thread is made right after the SIGKILL and
+ * sleeps on init's pidfd: it starts the close the moment init has ended (every process of its
+ * pid namespace is gone then), not ~0.2-0.3 ms later, after a clone() and a wake-up on the other
+ * CPU. The ptys (~0.3 ms of closes) are taken by whoever is free first: the thread after the
+ * namespace, or the main thread once its rmdirs are done (closed before the namespace, they made
+ * the thread, and so the answer, later by that).
  * Best effort: without the ioctl (Linux < 6.11) the container drops its namespace, as before;
  * without a thread the main thread closes the fds after the cgroups.
  * The thread is a bare clone() sharing our memory and fds (no pthread: libc's thread machinery
@@ -183,57 +191,72 @@ static void wait_dying(const struct lxm_handover *h)
  * calls only (it shares our thread's TLS, errno included: a close of a valid fd sets none).
  */
 enum { RELEASE_PENDING, RELEASE_RUNNING, RELEASE_DONE };
-struct release {
-	int fds[1 + 2 * LXM_HANDOVER_MAX_PTYS];
+struct release_part {
+	int fds[2 * LXM_HANDOVER_MAX_PTYS];
 	unsigned n;
 	int state; /* RELEASE_*, atomically; a futex */
+};
+struct release {
+	struct release_part ns, ptys;
+	int init_pidfd;
 };
 
 static void release_hold(const struct lxm_handover *h, struct release *rel)
 {
-	*rel = (struct release){ .state = RELEASE_PENDING };
+	*rel = (struct release){ .ns.state = RELEASE_PENDING, .ptys.state = RELEASE_PENDING,
+				 .init_pidfd = h->init_pidfd };
 	for (unsigned i = 0; i < h->n_ptys; i++) {
 		if (h->masters[i] >= 0)
-			rel->fds[rel->n++] = h->masters[i];
+			rel->ptys.fds[rel->ptys.n++] = h->masters[i];
 		if (h->peers[i] >= 0)
-			rel->fds[rel->n++] = h->peers[i];
+			rel->ptys.fds[rel->ptys.n++] = h->peers[i];
 	}
-	/* while init lives: its pidfd names a live process's namespaces; the last one closed */
+	/* while init lives: its pidfd names a live process's namespaces */
 	int fd = ioctl(h->init_pidfd, PIDFD_GET_MNT_NAMESPACE, 0);
 	if (fd >= 0) {
 		(void)fcntl(fd, F_SETFD, FD_CLOEXEC);
-		rel->fds[rel->n++] = fd;
+		rel->ns.fds[rel->ns.n++] = fd;
 	}
 }
 
-/* Whoever comes first, the thread or the main thread done with the cgroups, closes the fds (the
- * namespace's unmount and grace period run in that thread's return from close()): a thread that
- * waits for a CPU on a busy host costs nothing then. Returns whether this caller did it. */
-static bool release_claim_and_run(struct release *rel)
+/* Whoever comes first, the thread or the main thread, closes a part's fds (the namespace's
+ * unmount and grace period run in that thread's return from close()): a thread that waits for a
+ * CPU on a busy host costs nothing then. Returns whether this caller did it. */
+static bool release_claim_and_run(struct release_part *part)
 {
 	int pending = RELEASE_PENDING;
-	if (!__atomic_compare_exchange_n(&rel->state, &pending, RELEASE_RUNNING, false, __ATOMIC_ACQ_REL,
+	if (!__atomic_compare_exchange_n(&part->state, &pending, RELEASE_RUNNING, false, __ATOMIC_ACQ_REL,
 					 __ATOMIC_ACQUIRE))
 		return false;
-	for (unsigned i = 0; i < rel->n; i++)
-		(void)syscall(SYS_close, rel->fds[i]);
-	__atomic_store_n(&rel->state, RELEASE_DONE, __ATOMIC_RELEASE);
-	(void)syscall(SYS_futex, &rel->state, FUTEX_WAKE_PRIVATE, 1, NULL, NULL, 0);
+	for (unsigned i = 0; i < part->n; i++)
+		(void)syscall(SYS_close, part->fds[i]);
+	__atomic_store_n(&part->state, RELEASE_DONE, __ATOMIC_RELEASE);
+	(void)syscall(SYS_futex, &part->state, FUTEX_WAKE_PRIVATE, 1, NULL, NULL, 0);
 	return true;
 }
 
 static int release_thread(void *arg)
 {
-	(void)release_claim_and_run(arg);
+	struct release *rel = arg;
+	/* Until init has ended: a pid namespace's init ends after every other process of it (and an
+	 * adopted init's pidfd polls the same). No timeout and no signal handler (the monitor
+	 * catches none: it reads its signals from a signalfd), so this poll does not fail and sets
+	 * no errno in the TLS we share. The
+	 * main thread takes the work itself if this one is not done by the end. */
+	struct pollfd p = { .fd = rel->init_pidfd, .events = POLLIN };
+	(void)syscall(SYS_poll, &p, 1, -1);
+	(void)release_claim_and_run(&rel->ns);
+	(void)release_claim_and_run(&rel->ptys);
 	return 0; /* clone()'s own code ends the thread (exit, not exit_group) */
 }
 
-/* Never waited for when the main thread claimed the work first: the monitor's _exit() ends the
- * thread then, before it ran anything. */
+/* Made right after the SIGKILL, while the container dies: the thread sleeps until init has
+ * ended. Never waited for when the main thread claimed the work first: the monitor's _exit() ends
+ * the thread then. */
 static void release_start(struct release *rel)
 {
 	static char stack[RELEASE_STACK_SIZE] __attribute__((aligned(16)));
-	if (rel->n == 0)
+	if (rel->ns.n + rel->ptys.n == 0)
 		return;
 	/* failed: release_wait() does it */
 	int tid = clone(release_thread, stack + sizeof(stack),
@@ -242,13 +265,20 @@ static void release_start(struct release *rel)
 	lxm_kill_pin_elsewhere(tid);
 }
 
-static void release_wait(struct release *rel)
+static void release_wait_part(struct release_part *part)
 {
-	if (release_claim_and_run(rel))
+	if (release_claim_and_run(part))
 		return;
 	int s;
-	while ((s = __atomic_load_n(&rel->state, __ATOMIC_ACQUIRE)) != RELEASE_DONE)
-		(void)syscall(SYS_futex, &rel->state, FUTEX_WAIT_PRIVATE, s, NULL, NULL, 0);
+	while ((s = __atomic_load_n(&part->state, __ATOMIC_ACQUIRE)) != RELEASE_DONE)
+		(void)syscall(SYS_futex, &part->state, FUTEX_WAIT_PRIVATE, s, NULL, NULL, 0);
+}
+
+/* The ptys first: the thread is most likely still in the namespace's close */
+static void release_wait(struct release *rel)
+{
+	release_wait_part(&rel->ptys);
+	release_wait_part(&rel->ns);
 }
 
 /* The generated AppArmor profile, once no process of the container runs under it (as
@@ -447,12 +477,15 @@ int lxm_small_kill(const struct lxm_handover *h, void (*after_kill)(void *arg), 
 		}
 	if (after_kill)
 		after_kill(arg);
+	release_start(&rel);
 	state_shed_block(h->kill_run_dir);
 	wait_dying(h);
-	release_start(&rel);
 	r = remove_cgroups(h);
 	if (r < 0 && ret == 0)
 		ret = r;
+	/* the ptys here, unless the thread is done with the namespace already: every process of the
+	 * container has left (the cgroups are gone), no getty is left to hang up */
+	(void)release_claim_and_run(&rel.ptys);
 	/* The log line and last_exit once the container's processes are gone, while the thread still
 	 * closes the namespace: written right after the SIGKILL (~0.3 ms of system calls, an ext4
 	 * append and a rename), they held this CPU, where the wake-ups had queued half of the dying

@@ -6,13 +6,16 @@
 # leaves its cgroups. Checked from a trace of the monitor: the namespace fd is taken before the
 # SIGKILL; it and every pty are closed before the client hears "done" (the mounts and consoles
 # are gone when `kill` returns, as before); the namespace is not closed by the thread that removes
-# the cgroups, and not before the payload cgroup reads empty. And `stop -k` still reports and
-# settles everything: stopped, killed, no cgroup, no process of the root, no monitor.
+# the cgroups, and not before the payload cgroup reads empty. The thread that closes it is made
+# before the container has ended (it waits on init's pidfd, so the close starts at init's end, not
+# after a clone then), and closes the namespace before any pty (the namespace is the longest
+# step; the ptys go to whichever thread is free first). And `stop -k` still reports and settles
+# everything: stopped, killed, no cgroup, no process of the root, no monitor.
 . "$(dirname "$0")/lib.sh"
 require_root "boots containers"
 command -v strace >/dev/null || { echo "1..0 # SKIP needs strace"; exit 0; }
 
-plan 18
+plan 20
 
 new_root
 use_shared_cache
@@ -37,7 +40,7 @@ UUID=$(state_key uuid)
 # the monitor's console pty fds (masters and the peers it keeps open)
 PTYS=$(for f in /proc/"$MON"/fd/*; do case "$(readlink "$f")" in /dev/ptmx | /dev/pts/*) echo "${f##*/}" ;; esac; done | tr '\n' ' ')
 diag "console pty fds of the monitor: $PTYS"
-strace -f -qq -tt -e trace=ioctl,pidfd_send_signal,close,sendto,rmdir,pread64 -e signal=none \
+strace -f -qq -tt -e trace=ioctl,pidfd_send_signal,close,sendto,rmdir,pread64,clone,clone3 -e signal=none \
 	-p "$MON" -o "$WORK/mon.trace" &
 STRACE=$!
 wait_for 50 test -s "$WORK/mon.trace" || sleep 1 # strace writes nothing until a call: give it time
@@ -101,6 +104,15 @@ print("ns_closed_after_empty", "yes" if c and empty and c[0] > empty[0] else "no
 rmdirs = [e for e in ev if e[2].startswith('rmdir(')]
 off = c and (not rmdirs or c[1] != rmdirs[0][1] or c[0] > rmdirs[-1][0])
 print("ns_closed_off_rmdir_path", "yes" if off else "no")
+# the release thread: made right after the SIGKILL, before the wait for the container's end (its
+# first read of the payload cgroup's cgroup.events)
+clone = first(lambda e: re.match(r'clone3?\(', e[2]) and kill and e[0] > kill[0])
+wait = first(lambda e: e[2].startswith('pread64(') and kill and e[0] > kill[0])
+print("thread_before_empty", "yes" if clone and wait and clone[0] < wait[0] else "no")
+# in the thread that closes the namespace, no pty is closed before it
+pty_first = c and any(e[1] == c[1] and e[0] < c[0] and kill and e[0] > kill[0] and
+                      any(re.match(r'close\(%d\) += 0' % fd, e[2]) for fd in ptys) for e in ev)
+print("ns_before_ptys", "no" if pty_first or not c else "yes")
 EOF
 fact() { sed -n "s/^$1 //p" "$WORK/facts"; }
 diag "$(cat "$WORK/facts")"
@@ -112,9 +124,11 @@ if has_ioctl; then
 	is "$(fact ns_closed_before_done)" yes "it is let go before the client hears done"
 	is "$(fact ns_closed_after_empty)" yes "only once the payload cgroup reads empty"
 	is "$(fact ns_closed_off_rmdir_path)" yes "not in the way of the cgroup removal (another thread, or after the rmdirs)"
+	is "$(fact thread_before_empty)" yes "the releasing thread is made before the container has ended"
+	is "$(fact ns_before_ptys)" yes "the namespace is closed before the ptys by the thread that closes it"
 else
 	# Linux < 6.11 has no PIDFD_GET_MNT_NAMESPACE: the kill goes as before
-	for i in 1 2 3 4 5; do skip "no PIDFD_GET_MNT_NAMESPACE on this kernel ($(uname -r))"; done
+	for i in 1 2 3 4 5 6 7; do skip "no PIDFD_GET_MNT_NAMESPACE on this kernel ($(uname -r))"; done
 fi
 [ -n "$PTYS" ] && is "$(fact ptys_left_open)" "none" "every console pty fd is closed before done" ||
 	not_ok "the monitor holds console ptys"
