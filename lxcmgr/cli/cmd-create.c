@@ -24,6 +24,7 @@
 #include "store/storage.h"
 #include "store/store.h"
 #include "util/log.h"
+#include "util/parse.h"
 
 static int render_config(struct lxm_context *ctx, const char *name, const struct create_result *res, char **ret,
 			 cfg_t **ret_cfg);
@@ -185,14 +186,13 @@ static int render_config(struct lxm_context *ctx, const char *name, const struct
 			 cfg_t **ret_cfg)
 {
 	uuid_t u;
-	char uuid[37], created[32];
-	time_t now = time(NULL);
-	struct tm tm;
+	char uuid[37], created[LXM_UTC_STAMP_LEN];
+	int r;
 
 	uuid_generate_random(u);
 	uuid_unparse_lower(u, uuid);
-	if (!gmtime_r(&now, &tm) || strftime(created, sizeof(created), "%Y-%m-%dT%H:%M:%SZ", &tm) == 0)
-		return -EINVAL;
+	if ((r = lxm_format_utc(time(NULL), created, sizeof(created))) < 0)
+		return r;
 
 	struct lxm_config_identity id = {
 		.name = name,
