@@ -20,7 +20,8 @@ struct lxm_context {
 	struct lxm_paths paths;
 	cfg_t *global; /* the global config (defaults when the file is absent); may be NULL in early code */
 	/* main() loaded the global config for its paths only (the commands that read none of its
-	 * values): global is NULL when there is no file, and lxm_cli_load_global() leaves it so. */
+	 * values, or, as create, only values whose schema defaults they fall back to anyway: main.c):
+	 * global is NULL when there is no file, and lxm_cli_load_global() leaves it so. */
 	bool global_paths_only;
 	char **argv;   /* main()'s argv as given (getopt permutes it), in `lxcmgr` only (cli/front.h) */
 };

@@ -235,15 +235,44 @@ static int record(const char *file, const char *before, const char *out)
 	return store(file, hdr, out);
 }
 
+/* The last valid record this process read (its path and answer). A create from the warm cache
+ * asks the same question two or three times within a millisecond (its route decision, then the
+ * entry it copies or the overlay's base, then the configure): each lookup stats the template and
+ * every file of its lib/ and reads the record, 9+ system calls. The first answer stands for the
+ * whole command, as one answer for the route and the create should; only valid answers are kept
+ * and only this call uses them (lxm_template_defaults_run() always looks again). */
+static struct {
+	char *file, *out;
+} recorded_memo;
+
 int lxm_template_defaults_recorded(const struct lxm_paths *paths, char *const argv[], char **ret_stdout)
 {
-	_cleanup_free_ char *file = NULL;
+	_cleanup_free_ char *file = NULL, *out = NULL;
 	int r = record_path(paths, argv, &file);
 
 	if (r < 0)
 		return r;
-	r = lookup(file, argv, ret_stdout);
-	return r < 0 && r != -ENOMEM ? -ENOENT : r;
+	if (recorded_memo.file && STREQ(recorded_memo.file, file)) {
+		*ret_stdout = strdup(recorded_memo.out);
+		return *ret_stdout ? 0 : -ENOMEM;
+	}
+	r = lookup(file, argv, &out);
+	if (r < 0)
+		return r != -ENOMEM ? -ENOENT : r;
+	if (!(*ret_stdout = strdup(out)))
+		return -ENOMEM;
+	free(recorded_memo.file);
+	free(recorded_memo.out);
+	recorded_memo.file = TAKE_PTR(file);
+	recorded_memo.out = TAKE_PTR(out);
+	return 0;
+}
+
+void lxm_template_defaults_forget(void)
+{
+	free(recorded_memo.file);
+	free(recorded_memo.out);
+	recorded_memo.file = recorded_memo.out = NULL;
 }
 
 int lxm_template_defaults_run(const struct lxm_paths *paths, const char *name, char *const argv[], bool use_cache,

@@ -21,3 +21,6 @@ int lxm_template_defaults_run(const struct lxm_paths *paths, const char *name, c
 /* The recorded stdout only, as lxm_template_defaults_run() would return it without running
  * anything; -ENOENT when there is no valid record (missing, stale, other arguments). */
 int lxm_template_defaults_recorded(const struct lxm_paths *paths, char *const argv[], char **ret_stdout);
+/* lxm_template_defaults_recorded() keeps the last valid answer for the rest of the process (one
+ * command asks several times); this drops it (tests, and the leak checker at the end). */
+void lxm_template_defaults_forget(void);

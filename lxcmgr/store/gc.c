@@ -26,7 +26,8 @@ static bool temp_is_stale(const struct lxm_paths *paths, const char *dir, const 
 	_cleanup_free_ char *lock_path = NULL, *locks = NULL, *file = NULL;
 	_cleanup_close_ int fd = -EBADF;
 
-	/* A create in progress holds tmp_dir/.lock; opening it without O_CREAT keeps us from
+	/* A create in progress holds a flock on the temporary itself (store.c: txn_begin()); one
+	 * left by an older lxcmgr holds tmp_dir/.lock, opened without O_CREAT, which keeps us from
 	 * recreating a file in a directory that is being removed. */
 	if (lxm_path_join(&lock_path, dir, ".lock") < 0)
 		return false;
@@ -35,9 +36,13 @@ static bool temp_is_stale(const struct lxm_paths *paths, const char *dir, const 
 		return flock(fd, LOCK_EX | LOCK_NB) == 0;
 	if (errno != ENOENT)
 		return false;
+	fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC | O_NOFOLLOW);
+	if (fd < 0 || flock(fd, LOCK_EX | LOCK_NB) < 0)
+		return false; /* held: live (or gone meanwhile) */
+	closep(&fd);
 
-	/* No lock file (a destroy, a create between mkdtemp and its lock, or a commit between unlink
-	 * and rename): the owner holds the container lock all that time. */
+	/* Not flocked (a destroy's temporary, a create between mkdtemp and its flock): the owner
+	 * holds the container lock all that time. */
 	if (lxm_name_validate_quiet(owner) < 0)
 		return false;
 	if (lxm_path_join(&locks, paths->run_dir, "locks") < 0 || asprintf(&file, "%s/%s.lock", locks, owner) < 0)

@@ -313,3 +313,25 @@ const char *lxm_capability_to_string(int cap)
 		return NULL;
 	return cap_names[cap];
 }
+
+int lxm_format_utc(int64_t seconds, char *buf, size_t size)
+{
+	/* Days since 1970-01-01 to a proleptic Gregorian date, in 400-year eras of 146097 days
+	 * starting on March 1st (so the leap day ends a year): H. Hinnant's civil_from_days(). */
+	int64_t days = seconds / 86400, rem = seconds % 86400;
+	if (rem < 0)
+		rem += 86400, days--;
+	int64_t z = days + 719468, era = (z >= 0 ? z : z - 146096) / 146097;
+	int64_t doe = z - era * 146097;                                   /* [0, 146096] */
+	int64_t yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365; /* [0, 399] */
+	int64_t doy = doe - (365 * yoe + yoe / 4 - yoe / 100);           /* [0, 365] */
+	int64_t mp = (5 * doy + 2) / 153;                                 /* [0, 11], March first */
+	int64_t day = doy - (153 * mp + 2) / 5 + 1, month = mp < 10 ? mp + 3 : mp - 9;
+	int64_t year = yoe + era * 400 + (month <= 2);
+
+	if (year < 0 || year > 9999)
+		return -ERANGE;
+	int n = snprintf(buf, size, "%04d-%02d-%02dT%02d:%02d:%02dZ", (int)year, (int)month, (int)day,
+			 (int)(rem / 3600), (int)(rem / 60 % 60), (int)(rem % 60));
+	return n < 0 || (size_t)n >= size ? -ENOBUFS : 0;
+}

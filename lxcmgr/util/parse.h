@@ -36,3 +36,8 @@ int lxm_parse_bool(const char *s, bool *ret);
 int lxm_parse_capability(const char *s, int *ret);
 /* Lower-case name without "cap_", NULL for unknown numbers. */
 const char *lxm_capability_to_string(int cap);
+/* "2026-11-24T08:10:05Z" (UTC, RFC 3339) into buf (at least LXM_UTC_STAMP_LEN bytes). Computed
+ * from the seconds alone: gmtime_r() and strftime() first load the local time zone (reading
+ * /etc/localtime, 7 system calls) although neither a UTC date nor this format uses it. */
+#define LXM_UTC_STAMP_LEN 32
+int lxm_format_utc(int64_t seconds, char *buf, size_t size);

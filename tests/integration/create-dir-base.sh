@@ -11,7 +11,7 @@ require_root
 FULL="$(dirname "$LXCMGR")/lxcmgr-full"
 [ -x "$FULL" ] || { echo "1..0 # SKIP a build without lxcmgr-full (--disable-static-cli)"; exit 0; }
 command -v strace >/dev/null || { echo "1..0 # SKIP needs strace"; exit 0; }
-plan 32
+plan 35
 
 new_root
 WORK=$(mktemp -d /tmp/lxm-create-dir-base.XXXXXX)
@@ -82,6 +82,16 @@ listing "$C/d2/rootfs" >"$WORK/d2.list"
 check "the first dir create's rootfs is the built one" diff -u "$WORK/cold.list" "$WORK/d1.list"
 check "the warm create's rootfs is identical" diff -u "$WORK/d1.list" "$WORK/d2.list"
 like "$(grep '^./bin/payload ' "$WORK/d2.list" | head -1)" '^./bin/payload f 644 7:8 8 $' "(listing sanity check)"
+# The warm copy shares no inode with the cache's base (a write inside a dir container must never
+# change the cache), while the names that share one in the base share one in the copy.
+WB=$(ls -d "$BASES"/$KEY-*)
+inodes() { find "$1" -xdev ! -type d -printf '%i\n' | sort -u; }
+is "$(comm -12 <(inodes "$WB") <(inodes "$C/d2/rootfs") | wc -l)" 0 "the warm copy shares no inode with the cache's base"
+is "$(stat -c '%i %h' "$C/d2/rootfs/usr/bin/env")" "$(stat -c '%i %h' "$C/d2/rootfs/bin/busybox")" \
+	"a hard link of the base is one inode of the copy, with the base's link count"
+sum=$(sha256sum <"$WB/bin/busybox")
+echo x >>"$C/d2/rootfs/usr/bin/env"
+is "$(sha256sum <"$WB/bin/busybox")" "$sum" "a write through that link in the container leaves the cache's file as it was"
 
 # --- 10-18: killed before the rename: only the temporary is left, never taken for a base ---------
 B=$(ls -d "$BASES"/$KEY-*)

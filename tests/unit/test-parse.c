@@ -5,6 +5,8 @@
 #include <signal.h>
 #include <stdarg.h>
 #include <stddef.h>
+#include <stdio.h>
+#include <time.h>
 #include <cmocka.h>
 
 #include "util/macros.h"
@@ -167,11 +169,34 @@ static void test_uint_bool_cap(void **state)
 	assert_int_equal(lxm_parse_capability("sys_everything", &cap), -EINVAL);
 }
 
+/* Against the C library's gmtime_r() + strftime() (what create used before): the epoch, leap
+ * days (2000 is a leap year, 2100 is not), year ends, and a spread of seconds over 1970-2400. */
+static void test_format_utc(void **state)
+{
+	static const int64_t fixed[] = { 0, 59, 86399, 86400, 951782400, 951868800, 946684799, 4107542400,
+					 4107456000, 1795507241, 253402300799 };
+	char got[LXM_UTC_STAMP_LEN], want[LXM_UTC_STAMP_LEN];
+	(void)state;
+
+	for (size_t i = 0; i < ARRAY_SIZE(fixed) + 20000; i++) {
+		int64_t s = i < ARRAY_SIZE(fixed) ? fixed[i] : (int64_t)(i - ARRAY_SIZE(fixed)) * 682597 + 12345;
+		time_t t = (time_t)s;
+		struct tm tm;
+		assert_non_null(gmtime_r(&t, &tm));
+		assert_true(strftime(want, sizeof(want), "%Y-%m-%dT%H:%M:%SZ", &tm) > 0);
+		assert_int_equal(lxm_format_utc(s, got, sizeof(got)), 0);
+		assert_string_equal(got, want);
+	}
+	assert_int_equal(lxm_format_utc(253402300800, got, sizeof(got)), -ERANGE); /* year 10000 */
+	assert_int_equal(lxm_format_utc(0, got, 20), -ENOBUFS);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_size),   cmocka_unit_test(test_signal), cmocka_unit_test(test_mac),
 		cmocka_unit_test(test_cidr),   cmocka_unit_test(test_cpuset), cmocka_unit_test(test_uint_bool_cap),
+		cmocka_unit_test(test_format_utc),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -6,6 +6,7 @@
 #include <stddef.h>
 #include <sched.h>
 #include <sys/mount.h>
+#include <sys/file.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <cmocka.h>
@@ -68,6 +69,15 @@ static void test_txn_commit_and_list(void **state)
 	struct stat st;
 	assert_int_equal(stat(t.tmp_rootfs, &st), 0);
 	assert_true(S_ISDIR(st.st_mode));
+	/* live: the temporary itself is flocked (no lock file in it), so gc keeps it */
+	_cleanup_free_ char *tlock = NULL;
+	assert_true(asprintf(&tlock, "%s/.lock", t.tmp_dir) > 0);
+	assert_int_equal(access(tlock, F_OK), -1);
+	int probe = open(t.tmp_dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	assert_true(probe >= 0);
+	assert_int_equal(flock(probe, LOCK_EX | LOCK_NB), -1);
+	close(probe);
+	assert_int_equal(lxm_store_gc(&w->paths), 0);
 	assert_int_equal(lxm_store_list(&w->paths, &names), 0);
 	assert_null(names[0]); /* the temporary is hidden */
 	strv_free(names);

@@ -61,21 +61,27 @@ static void tick(void)
 	usleep(20 * 1000);
 }
 
+/* A fresh root (dir: a mkdtemp() template) with the fake template answering rel, opted in. */
+static void fixture(char *dir, const char *rel, struct lxm_paths *paths)
+{
+	assert_non_null(mkdtemp(dir));
+	snprintf(tmpl, sizeof(tmpl), "%s/fake", dir);
+	snprintf(count, sizeof(count), "%s/count", dir);
+	snprintf(dep, sizeof(dep), "%s/dep", dir);
+	snprintf(lib, sizeof(lib), "%s/lib", dir);
+	assert_int_equal(mkdir(lib, 0755), 0);
+	write_file(dep, "one\n", 0644);
+	write_template(rel, true);
+	assert_int_equal(lxm_paths_init(paths, dir), 0);
+}
+
 static void test_defaults_recorded(void **state)
 {
 	struct lxm_paths paths = {};
 	char recdir[300];
 
 	(void)state;
-	assert_non_null(mkdtemp(root));
-	snprintf(tmpl, sizeof(tmpl), "%s/fake", root);
-	snprintf(count, sizeof(count), "%s/count", root);
-	snprintf(dep, sizeof(dep), "%s/dep", root);
-	snprintf(lib, sizeof(lib), "%s/lib", root);
-	assert_int_equal(mkdir(lib, 0755), 0);
-	write_file(dep, "one\n", 0644);
-	write_template("r1", true);
-	assert_int_equal(lxm_paths_init(&paths, root), 0);
+	fixture(root, "r1", &paths);
 
 	assert_int_equal(call(&paths, NULL, true, "r1"), 1);
 	assert_int_equal(call(&paths, NULL, true, "r1"), 1); /* reused */
@@ -129,10 +135,48 @@ static void test_defaults_recorded(void **state)
 	lxm_paths_done(&paths);
 }
 
+/* lxm_template_defaults_recorded(): the first valid answer stands for the rest of the process (a
+ * create asks two or three times), never an invalid one; forget() makes it look again. */
+static void test_recorded_memo(void **state)
+{
+	char proot[] = "/tmp/lxm-test-defaults-memo-XXXXXX";
+	struct lxm_paths paths = {};
+	char *argv[] = { tmpl, (char *)"defaults", NULL }, *out = NULL;
+
+	(void)state;
+	fixture(proot, "m1", &paths);
+
+	lxm_template_defaults_forget();
+	assert_int_equal(lxm_template_defaults_recorded(&paths, argv, &out), -ENOENT); /* nothing recorded */
+	assert_int_equal(call(&paths, NULL, true, "m1"), 1);
+	assert_int_equal(lxm_template_defaults_recorded(&paths, argv, &out), 0);
+	assert_non_null(strstr(out, "release=m1\n"));
+	free(out);
+
+	/* Edited after the first answer: this process keeps it, a new one (forget) sees the change. */
+	tick();
+	write_template("m2", true);
+	assert_int_equal(lxm_template_defaults_recorded(&paths, argv, &out), 0);
+	assert_non_null(strstr(out, "release=m1\n"));
+	free(out);
+	lxm_template_defaults_forget();
+	assert_int_equal(lxm_template_defaults_recorded(&paths, argv, &out), -ENOENT); /* stale record */
+	assert_int_equal(call(&paths, NULL, true, "m2"), 2);
+	assert_int_equal(lxm_template_defaults_recorded(&paths, argv, &out), 0);
+	assert_non_null(strstr(out, "release=m2\n"));
+	free(out);
+	assert_int_equal(runs(), 2); /* recorded() never runs the template */
+
+	lxm_template_defaults_forget();
+	assert_int_equal(lxm_image_rm_rf(proot), 0);
+	lxm_paths_done(&paths);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_defaults_recorded),
+		cmocka_unit_test(test_recorded_memo),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
