@@ -279,6 +279,13 @@ static int parent_steps(struct lxm_start_ctx *ctx)
 				return r;
 		}
 	}
+	/* The child is on its own until 'seccomp' now: the caller's setup runs meanwhile. */
+	if (ctx->params->overlap) {
+		/* Logs its own failure; no drain: the child may well be fine and would run on. */
+		r = ctx->params->overlap(ctx->params->overlap_data);
+		if (r < 0)
+			return r;
+	}
 	return parent_wait_child(ctx, LXM_STEP_CLONE);
 }
 

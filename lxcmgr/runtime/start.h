@@ -55,6 +55,12 @@ struct lxm_start_params {
 	 * the payload cgroup; lxm_start() takes it over (reaps it whatever happens), else forks
 	 * its own. */
 	pid_t payload_maker;
+	/* Optional: the caller's own setup that init does not need (the monitor's console log,
+	 * control socket and state file), run by the parent once it told the child its last step,
+	 * so it overlaps the child's mounts on the other CPU instead of delaying the clone. A
+	 * negative return (logged by it) fails the start like any step: the child is killed. */
+	int (*overlap)(void *userdata);
+	void *overlap_data;
 };
 
 struct lxm_started {
