@@ -93,7 +93,9 @@ int lxm_monitor_start_payload(struct lxm_monitor *m)
 	/* Forked in setup() (or 0: lxm_start() forks its own). Taken over even if the start
 	 * fails before using it: lxm_start() reaps it on every path. */
 	p.payload_maker = m->payload_maker;
+	p.payload_report_fd = m->payload_report_fd;
 	m->payload_maker = 0;
+	m->payload_report_fd = 0;
 	if (m->listen_fd < 0) { /* setup() left the run files to the start (setup_run_files) */
 		p.overlap = setup_run_files_overlap;
 		p.overlap_data = m;
@@ -411,6 +413,20 @@ static void settle_signals(struct lxm_monitor *m)
 		log_warning("Invalid reboot_signal '%s', ignoring", s);
 }
 
+void lxm_monitor_cli_payload_drop(struct lxm_monitor *m)
+{
+	_cleanup_cgroup_ struct lxm_cgroup *cg = NULL;
+
+	if (m->payload_report_fd <= 0)
+		return;
+	bool made = lxm_start_payload_report_wait(m->payload_report_fd);
+	m->payload_report_fd = 0;
+	if (!made || IS_EMPTY(m->report_uuid) || (m->payload && m->uuid && STREQ(m->uuid, m->report_uuid)))
+		return; /* nothing made, or ours: teardown removes m->payload */
+	if (lxm_cgroup_open_by_id(m->report_uuid, LXM_CGROUP_PAYLOAD, &cg) >= 0)
+		(void)lxm_cgroup_destroy(cg);
+}
+
 /* One read of the config file: the text parsed is the text every hand-over carries, so the full
  * monitor taking the container back never depends on the file (edited, or broken, meanwhile). */
 static int load_container(struct lxm_monitor *m)
@@ -481,16 +497,20 @@ static int setup(struct lxm_monitor *m)
 	}
 	if (r < 0)
 		return log_error_errno(r, "Failed to open the container's cgroups: %m");
-	/* The payload cgroup's ~20 v1 mkdirs take 1-2 ms of kernel time: a forked helper makes them
-	 * on the other core while this process sets up (console log, fds, run directory, socket,
-	 * state file) and prepares the start, instead of competing with the parent and child
-	 * between clone and 'idmap' (lxm_start() forked it only then). Not for a pre_start hook,
-	 * which runs before the payload cgroup exists, nor for an adopted init. Forked before the
-	 * control socket exists; the helper only makes the cgroup and exits, and only
-	 * lxm_start() (or a failing setup's teardown) reaps it. */
+	/* The CLI made the payload of the config it parsed: one edited since may name another uuid */
+	if (m->payload_report_fd > 0 && (IS_EMPTY(m->report_uuid) || STRNEQ(m->report_uuid, m->uuid)))
+		lxm_monitor_cli_payload_drop(m);
+	/* The payload cgroup's ~20 v1 mkdirs take 1-2 ms of kernel time: made on the other core
+	 * while this process sets up and prepares the start, instead of competing with the parent
+	 * and child between clone and 'idmap' (lxm_start() forked a helper only then). Usually the
+	 * CLI makes it, idle while it waits for us (m->payload_report_fd, monitor-spawn.c: no fork,
+	 * so none of our pages is shared again and faulted a second time); else a forked helper,
+	 * forked before the control socket exists, which only makes the cgroup and exits. Not for
+	 * a pre_start hook, which runs before the payload cgroup exists, nor for an adopted init.
+	 * Only lxm_start() (or a failing setup's teardown) waits for either. */
 	bool adopt = lxm_monitor_adopt_wanted(); /* read once: it clears the variable */
 	bool pre_start = !adopt && lxm_monitor_hook_exists(m, "pre_start");
-	if (!adopt && !pre_start) {
+	if (!adopt && !pre_start && m->payload_report_fd <= 0) {
 		pid_t pid = lxm_start_payload_fork(m->payload);
 		if (pid > 0)
 			m->payload_maker = pid;
@@ -562,6 +582,8 @@ static void monitor_done(struct lxm_monitor *m)
 	if (m->c)
 		lxm_container_free(m->c);
 	free(m->uuid);
+	free(m->report_uuid);
+	m->report_uuid = NULL;
 	m->payload = m->monitor_cg = NULL;
 	m->c = NULL;
 	m->uuid = NULL;
@@ -629,6 +651,12 @@ int lxm_monitor_run(const struct lxm_paths *paths, const char *name, int notify_
 
 	monitor_init(&m, paths, name, &ident);
 	m.preloaded = preloaded;
+	/* The CLI makes the payload cgroup meanwhile (monitor-spawn.c): no fork of ours for it */
+	if (preloaded && preloaded->payload_fd > 0) {
+		const char *uuid = preloaded->c ? cfg_getstr(preloaded->c->config, "uuid") : NULL;
+		m.payload_report_fd = preloaded->payload_fd;
+		m.report_uuid = uuid ? strdup(uuid) : NULL; /* NULL: a made cgroup is not removed */
+	}
 	if (notify_fd >= 0)
 		(void)fcntl(notify_fd, F_SETFD, FD_CLOEXEC); /* init must not inherit it */
 	r = setup(&m);

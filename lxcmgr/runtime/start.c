@@ -295,7 +295,7 @@ static void drop_early_payload(struct lxm_start_ctx *ctx, struct lxm_cgroup *pay
 {
 	bool made;
 
-	if (ctx->payload_maker <= 0)
+	if (ctx->payload_maker <= 0 && ctx->payload_report_fd <= 0)
 		return;
 	lxm_start_payload_reap(ctx, &made);
 	if (made)
@@ -324,6 +324,7 @@ int lxm_start(const struct lxm_start_params *p, struct lxm_started *ret)
 		return -EINVAL;
 	lxm_start_ctx_init(&ctx, p);
 	ctx.payload_maker = p->payload_maker; /* ours from here on, reaped on every path */
+	ctx.payload_report_fd = p->payload_report_fd; /* the same */
 	if (!p->container || !p->container->rootfs || p->n_ttys > LXM_MAX_TTYS) {
 		drop_early_payload(&ctx, p->payload);
 		return -EINVAL;
