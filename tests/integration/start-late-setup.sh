@@ -3,11 +3,13 @@
 # while the child mounts, after the clone (runtime/monitor.c, setup_run_files): a failure there
 # still kills the child and leaves nothing behind (no veth, cgroup, mount, run file, monitor) with
 # one clear error; a start returns only once they exist, so exec, list, kill and a second start
-# right after it work; a pre_start hook still sees the state "starting" and the socket.
+# right after it work; a pre_start hook still sees the state "starting" and the socket. The CLI
+# makes the payload cgroup while it waits (runtime/monitor-spawn.c): the monitor forks nothing
+# before it clones init.
 . "$(dirname "$0")/lib.sh"
 require_root "boots containers, creates a bridge"
 
-plan 20
+plan 22
 
 new_root
 use_shared_cache
@@ -80,3 +82,15 @@ run_expect_exit 0 lxcmgr start "$N"
 is "$(cat "$_lib_tmp/hook.out" 2>&1)" "state=starting
 socket" "pre_start sees the state 'starting' and the control socket"
 check "kill" lxcmgr kill "$N"
+
+# The monitor's system calls up to the clone of init: no fork (the CLI made the payload cgroup).
+lxcmgr config "$N" unset hook.pre_start
+T="$_lib_tmp/strace"
+timeout 120 strace -f -qq -o "$T" -e trace=fork,vfork,clone,clone3 "$LXCMGR" --root "$ROOT" start "$N" &
+spid=$!
+wait_for 100 bash -c "grep -qx state=running '$RUN/state'" && ok "start under strace" || not_ok "start under strace"
+lxcmgr kill "$N" >/dev/null 2>&1
+wait "$spid" || true # (the exit status of the last traced process)
+mon=$(awk '/clone3\(/ {print $1; exit}' "$T")
+is "$(awk -v m="$mon" '$1 == m && /clone3\(/ {exit} $1 == m && /(fork|clone)\(/ {n++} END {print n + 0}' "$T")" "0" \
+	"the monitor forks nothing before it clones init"
