@@ -34,7 +34,8 @@ tests_unit_test_state_CFLAGS = $(LXM_UNIT_CFLAGS)
 tests_unit_test_state_LDADD = $(LXM_UNIT_LIBS)
 
 INTEGRATION_TESTS += tests/integration/runtime-busybox.sh tests/integration/runtime-boot-matrix.sh \
-	tests/integration/runtime-boot-matrix-privileged.sh tests/integration/runtime-ttys.sh
+	tests/integration/runtime-boot-matrix-privileged.sh tests/integration/runtime-ttys.sh \
+	tests/integration/start-late-setup.sh
 
 # The start sequence (start.h): sync protocol, one file per step, init detection.
 liblxcmgr_a_SOURCES += \

@@ -22,17 +22,23 @@
 #include <signal.h>
 #include <sys/mman.h>
 #include <sys/prctl.h>
+#include <sys/socket.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
 
+#include "cgroup/cgroup.h"
+#include "cgroup/detect.h"
+#include "cgroup/mounts-cache.h"
 #include "runtime/monitor-spawn.h"
 #include "runtime/monitor.h"
+#include "runtime/start.h"
 #include "runtime/state.h"
 #include "config/config.h"
 #include "store/store.h"
 #include "util/log.h"
 
 #define NOTIFY_FD 3
+#define REPORT_FD 4 /* lxm_monitor_config.payload_fd in the monitor */
 
 struct monitor_argv {
 	const char *argv[8];
@@ -156,13 +162,28 @@ static _noreturn_ void run_monitor(const struct lxm_paths *paths, const char *na
 {
 	static const char *const levels[] = { "error", "warning", "info", "debug", "trace" };
 	struct monitor_argv a;
+	int keep = NOTIFY_FD; /* the last fd that stays */
 
+	/* The CLI's report socket to REPORT_FD, first moved above the fds the next dups write */
+	if (config && config->payload_fd > 0) {
+		int fd = fcntl(config->payload_fd, F_DUPFD_CLOEXEC, REPORT_FD + 1);
+		config->payload_fd = 0;
+		if (fd >= 0) {
+			config->payload_fd = fd;
+			keep = REPORT_FD;
+		}
+	}
 	int null = open("/dev/null", O_RDWR | O_CLOEXEC);
 	if (null < 0 || dup2(null, STDIN_FILENO) < 0 || dup2(null, STDOUT_FILENO) < 0)
 		_exit(1);
 	if (notify != NOTIFY_FD) {
 		if (dup3(notify, NOTIFY_FD, O_CLOEXEC) < 0)
 			_exit(1);
+	}
+	if (keep == REPORT_FD) {
+		if (dup3(config->payload_fd, REPORT_FD, O_CLOEXEC) < 0)
+			_exit(1);
+		config->payload_fd = REPORT_FD; /* the copy above goes with close_range() */
 	}
 	if (chdir("/") < 0)
 		_exit(1);
@@ -177,13 +198,17 @@ static _noreturn_ void run_monitor(const struct lxm_paths *paths, const char *na
 	if (set_cmdline(&a) < 0 && overwrite_cmdline(&a) < 0) {
 		/* No way to name the process: exec it, which names it (the old way, a few ms slower) */
 		(void)fcntl(NOTIFY_FD, F_SETFD, 0);
+		/* The exec'ed monitor makes the cgroup itself (again: creating is idempotent), after
+		 * the CLI's, which must not find us gone (it would remove it) */
+		if (keep == REPORT_FD)
+			(void)lxm_start_payload_report_wait(REPORT_FD);
 		(void)syscall(SYS_close_range, NOTIFY_FD + 1, ~0U, CLOSE_RANGE_CLOEXEC);
 		execv("/proc/self/exe", (char **)a.argv);
 		log_error_errno(errno, "Failed to execute the monitor: %m");
 		_exit(127);
 	}
 	/* No fd of the CLI survives into the monitor: the lock above all (see the top of the file) */
-	if (syscall(SYS_close_range, NOTIFY_FD + 1, ~0U, 0) < 0)
+	if (syscall(SYS_close_range, keep + 1, ~0U, 0) < 0)
 		_exit(1);
 	reset_signal_handlers();
 	int r = lxm_monitor_run(paths, name, NOTIFY_FD, config);
@@ -216,6 +241,67 @@ static pid_t detach(const struct lxm_paths *paths, const char *name, int notify,
 	return pid;
 }
 
+/* The CLI's part of the monitor's start: while it waits for the monitor it makes the payload cgroup,
+ * which the monitor would fork a helper for (monitor.c, setup(); the fork cost the monitor ~1 ms
+ * on the way to the clone: the copy of its page tables, its pages faulted a second time, the
+ * helper's exit). Opened exactly as the monitor opens it. Returns it when it made it, else NULL. */
+static struct lxm_cgroup *make_payload(const struct lxm_paths *paths, const struct lxm_container *c)
+{
+	_cleanup_cgroup_ struct lxm_cgroup *cg = NULL;
+	_cleanup_free_ char *cache = NULL;
+	struct lxm_cgroup_mounts ms = {};
+	const char *uuid = cfg_getstr(c->config, "uuid");
+
+	if (IS_EMPTY(uuid) || asprintf(&cache, "%s/.cgroup-mounts", paths->run_dir) < 0)
+		return NULL;
+	int r = lxm_cgroup_mounts_load_cached(cache, &ms);
+	if (r < 0)
+		return NULL;
+	r = lxm_cgroup_open_by_id_in(&ms, uuid, LXM_CGROUP_PAYLOAD, &cg);
+	lxm_cgroup_mounts_done(&ms);
+	if (r >= 0)
+		r = lxm_cgroup_create(cg);
+	if (r < 0) {
+		log_debug_errno(r, "Failed to make the payload cgroup, the monitor makes it: %m");
+		return NULL;
+	}
+	return TAKE_PTR(cg);
+}
+
+/* Makes the payload cgroup and tells the monitor. A monitor gone before it read that (it always
+ * reads it, even when its setup fails: lxm_monitor_teardown()) cannot remove it: we do. */
+static void payload_for_monitor(const struct lxm_paths *paths, const struct lxm_container *c, int report)
+{
+	_cleanup_cgroup_ struct lxm_cgroup *cg = make_payload(paths, c);
+	char made = cg ? 0 : 1;
+
+	if (send(report, &made, 1, MSG_NOSIGNAL) < 0 && cg)
+		(void)lxm_cgroup_destroy(cg);
+}
+
+/* A socket for make_payload()'s report when the monitor would fork its helper: not for a
+ * pre_start hook (it runs before the cgroup exists) nor without the CLI's parse. Sets
+ * config->payload_fd (the monitor's end) and returns the CLI's, or -EBADF. */
+static int report_socket(struct lxm_monitor_config *config)
+{
+	cfg_t *hook;
+	int sp[2];
+
+	if (!config || !config->c || ((hook = cfg_getsec(config->c->config, "hook")) &&
+				      !IS_EMPTY(cfg_getstr(hook, "pre_start"))))
+		return -EBADF;
+	if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sp) < 0)
+		return -EBADF;
+	if (sp[0] <= STDERR_FILENO || sp[1] <= STDERR_FILENO) { /* 0 means none; 1 and 2 become the
+								  * monitor's /dev/null and log */
+		close(sp[0]);
+		close(sp[1]);
+		return -EBADF;
+	}
+	config->payload_fd = sp[1];
+	return sp[0];
+}
+
 int lxm_monitor_spawn(const struct lxm_paths *paths, const char *name)
 {
 	return lxm_monitor_spawn_config(paths, name, NULL);
@@ -229,14 +315,24 @@ int lxm_monitor_spawn_config(const struct lxm_paths *paths, const char *name, st
 		return log_error_errno(errno, "Failed to create a pipe: %m");
 	_cleanup_close_ int rfd = fds[0];
 	_cleanup_close_ int wfd = fds[1];
+	_cleanup_close_ int report = report_socket(config);
 
 	fflush(NULL);
 	pid_t pid = detach(paths, name, wfd, rfd, config);
+	if (report >= 0) {
+		close(config->payload_fd); /* the monitor's end: only it may hold it (end-of-file) */
+		config->payload_fd = 0;
+	}
 	if (pid < 0)
 		return log_error_errno(errno, "Failed to fork: %m");
 	closep(&wfd);
-	while (waitpid(pid, &status, 0) < 0 && errno == EINTR)
+	pid_t w;
+	while ((w = waitpid(pid, &status, 0)) < 0 && errno == EINTR)
 		;
+	/* Only for a monitor that exists (the detacher forked it): nobody else would remove it */
+	if (report >= 0 && w == pid && WIFEXITED(status) && WEXITSTATUS(status) == 0)
+		payload_for_monitor(paths, config->c, report);
+	closep(&report);
 
 	ssize_t n;
 	do

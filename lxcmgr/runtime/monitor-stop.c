@@ -335,6 +335,7 @@ void lxm_monitor_teardown(struct lxm_monitor *m, const char *how)
 		(void)lxm_start_payload_wait(m->payload_maker);
 		m->payload_maker = 0;
 	}
+	lxm_monitor_cli_payload_drop(m); /* the CLI's, the same */
 	/* Once is enough after lxm_monitor_reap() did it: a second cgroup kill and network teardown
 	 * (a netlink socket, the lease files) cost a kill that goes through the full monitor */
 	if (!m->payload_released)

@@ -76,6 +76,8 @@ static void block_signals(bool block)
 	sigprocmask(block ? SIG_BLOCK : SIG_UNBLOCK, &set, NULL);
 }
 
+static int setup_run_files_overlap(void *userdata);
+
 int lxm_monitor_start_payload(struct lxm_monitor *m)
 {
 	struct lxm_start_params p = {
@@ -91,10 +93,17 @@ int lxm_monitor_start_payload(struct lxm_monitor *m)
 	/* Forked in setup() (or 0: lxm_start() forks its own). Taken over even if the start
 	 * fails before using it: lxm_start() reaps it on every path. */
 	p.payload_maker = m->payload_maker;
+	p.payload_report_fd = m->payload_report_fd;
 	m->payload_maker = 0;
+	m->payload_report_fd = 0;
+	if (m->listen_fd < 0) { /* setup() left the run files to the start (setup_run_files) */
+		p.overlap = setup_run_files_overlap;
+		p.overlap_data = m;
+	} else { /* a restart, or a first start with a pre_start hook */
+		m->state = LXM_STATE_STARTING;
+		(void)lxm_monitor_write_state(m);
+	}
 
-	m->state = LXM_STATE_STARTING;
-	(void)lxm_monitor_write_state(m);
 	r = lxm_monitor_hook(m, "pre_start", 0, NULL);
 	if (r < 0)
 		return r; /* "The pre_start hook ... failed": nothing made yet */
@@ -147,6 +156,42 @@ static int setup_socket(struct lxm_monitor *m)
 	if (listen(m->listen_fd, 16) < 0)
 		return log_error_errno(errno, "Failed to listen on '%s': %m", path);
 	return lxm_monitor_epoll_add(m, m->listen_fd, EPOLLIN, LXM_MON_TAG(LXM_MON_LISTEN, 0));
+}
+
+/* What init does not need: the console log and ring, the restart count, the run directory with
+ * the control socket, and the state file "starting" (after the socket: a client that reads
+ * "starting" finds the socket). Until they exist the container reads as stopped, as before the
+ * monitor existed; the CLI holds the container's lock and returns only after they exist. Run by
+ * lxm_start() while the child makes its mounts (lxm_start_params.overlap), or before the start
+ * where something runs first (a pre_start hook, an adopted init). A failure after some of it was
+ * made is undone by lxm_monitor_teardown() (run files: with listen_fd set). */
+static int setup_run_files(struct lxm_monitor *m, bool starting)
+{
+	_cleanup_free_ char *dir = NULL;
+
+	lxm_monitor_console_setup(m);
+	lxm_monitor_restart_setup(m);
+	int r = lxm_state_run_path(m->paths, m->name, NULL, &dir);
+	if (r < 0)
+		return r;
+	r = lxm_mkdir_p(m->paths->run_dir, 0755);
+	if (r >= 0 && mkdir(dir, 0700) < 0 && errno != EEXIST)
+		r = negative_errno();
+	if (r < 0)
+		return log_error_errno(r, "Failed to create '%s': %m", dir);
+	r = setup_socket(m);
+	if (r < 0)
+		return r;
+	if (starting) {
+		m->state = LXM_STATE_STARTING;
+		(void)lxm_monitor_write_state(m);
+	}
+	return 0;
+}
+
+static int setup_run_files_overlap(void *userdata)
+{
+	return setup_run_files(userdata, true);
 }
 
 static int setup_fds(struct lxm_monitor *m)
@@ -368,6 +413,20 @@ static void settle_signals(struct lxm_monitor *m)
 		log_warning("Invalid reboot_signal '%s', ignoring", s);
 }
 
+void lxm_monitor_cli_payload_drop(struct lxm_monitor *m)
+{
+	_cleanup_cgroup_ struct lxm_cgroup *cg = NULL;
+
+	if (m->payload_report_fd <= 0)
+		return;
+	bool made = lxm_start_payload_report_wait(m->payload_report_fd);
+	m->payload_report_fd = 0;
+	if (!made || IS_EMPTY(m->report_uuid) || (m->payload && m->uuid && STREQ(m->uuid, m->report_uuid)))
+		return; /* nothing made, or ours: teardown removes m->payload */
+	if (lxm_cgroup_open_by_id(m->report_uuid, LXM_CGROUP_PAYLOAD, &cg) >= 0)
+		(void)lxm_cgroup_destroy(cg);
+}
+
 /* One read of the config file: the text parsed is the text every hand-over carries, so the full
  * monitor taking the container back never depends on the file (edited, or broken, meanwhile). */
 static int load_container(struct lxm_monitor *m)
@@ -412,7 +471,6 @@ static bool in_monitor_cgroup(void)
 
 static int setup(struct lxm_monitor *m)
 {
-	_cleanup_free_ char *dir = NULL;
 	int r;
 
 	r = load_container(m);
@@ -439,35 +497,35 @@ static int setup(struct lxm_monitor *m)
 	}
 	if (r < 0)
 		return log_error_errno(r, "Failed to open the container's cgroups: %m");
-	/* The payload cgroup's ~20 v1 mkdirs take 1-2 ms of kernel time: a forked helper makes them
-	 * on the other core while this process sets up (console log, fds, run directory, socket,
-	 * state file) and prepares the start, instead of competing with the parent and child
-	 * between clone and 'idmap' (lxm_start() forked it only then). Not for a pre_start hook,
-	 * which runs before the payload cgroup exists, nor for an adopted init. Forked before the
-	 * control socket exists; the helper only makes the cgroup and exits, and only
-	 * lxm_start() (or a failing setup's teardown) reaps it. */
+	/* The CLI made the payload of the config it parsed: one edited since may name another uuid */
+	if (m->payload_report_fd > 0 && (IS_EMPTY(m->report_uuid) || STRNEQ(m->report_uuid, m->uuid)))
+		lxm_monitor_cli_payload_drop(m);
+	/* The payload cgroup's ~20 v1 mkdirs take 1-2 ms of kernel time: made on the other core
+	 * while this process sets up and prepares the start, instead of competing with the parent
+	 * and child between clone and 'idmap' (lxm_start() forked a helper only then). Usually the
+	 * CLI makes it, idle while it waits for us (m->payload_report_fd, monitor-spawn.c: no fork,
+	 * so none of our pages is shared again and faulted a second time); else a forked helper,
+	 * forked before the control socket exists, which only makes the cgroup and exits. Not for
+	 * a pre_start hook, which runs before the payload cgroup exists, nor for an adopted init.
+	 * Only lxm_start() (or a failing setup's teardown) waits for either. */
 	bool adopt = lxm_monitor_adopt_wanted(); /* read once: it clears the variable */
-	if (!adopt && !lxm_monitor_hook_exists(m, "pre_start")) {
+	bool pre_start = !adopt && lxm_monitor_hook_exists(m, "pre_start");
+	if (!adopt && !pre_start && m->payload_report_fd <= 0) {
 		pid_t pid = lxm_start_payload_fork(m->payload);
 		if (pid > 0)
 			m->payload_maker = pid;
 	}
-	lxm_monitor_console_setup(m);
-	lxm_monitor_restart_setup(m);
+	/* Before anything is made: a SIGTERM from now on is a stop, not the end of a half start */
 	r = setup_fds(m);
 	if (r < 0)
 		return r;
-	r = lxm_state_run_path(m->paths, m->name, NULL, &dir);
-	if (r < 0)
-		return r;
-	r = lxm_mkdir_p(m->paths->run_dir, 0755);
-	if (r >= 0 && mkdir(dir, 0700) < 0 && errno != EEXIST)
-		r = negative_errno();
-	if (r < 0)
-		return log_error_errno(r, "Failed to create '%s': %m", dir);
-	r = setup_socket(m);
-	if (r < 0)
-		return r;
+	/* The run files wait for the clone (setup_run_files) unless something runs before it: a
+	 * pre_start hook sees the container "starting" with its socket; an adopted init runs. */
+	if (adopt || pre_start) {
+		r = setup_run_files(m, false); /* start_payload writes "starting" */
+		if (r < 0)
+			return r;
+	}
 	r = adopt ? lxm_monitor_adopt_payload(m) : lxm_monitor_start_payload(m);
 	if (r < 0)
 		return r;
@@ -524,6 +582,8 @@ static void monitor_done(struct lxm_monitor *m)
 	if (m->c)
 		lxm_container_free(m->c);
 	free(m->uuid);
+	free(m->report_uuid);
+	m->report_uuid = NULL;
 	m->payload = m->monitor_cg = NULL;
 	m->c = NULL;
 	m->uuid = NULL;
@@ -591,6 +651,12 @@ int lxm_monitor_run(const struct lxm_paths *paths, const char *name, int notify_
 
 	monitor_init(&m, paths, name, &ident);
 	m.preloaded = preloaded;
+	/* The CLI makes the payload cgroup meanwhile (monitor-spawn.c): no fork of ours for it */
+	if (preloaded && preloaded->payload_fd > 0) {
+		const char *uuid = preloaded->c ? cfg_getstr(preloaded->c->config, "uuid") : NULL;
+		m.payload_report_fd = preloaded->payload_fd;
+		m.report_uuid = uuid ? strdup(uuid) : NULL; /* NULL: a made cgroup is not removed */
+	}
 	if (notify_fd >= 0)
 		(void)fcntl(notify_fd, F_SETFD, FD_CLOEXEC); /* init must not inherit it */
 	r = setup(&m);

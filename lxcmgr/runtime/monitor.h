@@ -20,6 +20,9 @@ struct lxm_monitor_config {
 	char *text;
 	size_t size;
 	struct lxm_container *c;
+	/* > 0: where the CLI reports that it made the payload cgroup (monitor-spawn.c), for
+	 * lxm_start_params.payload_report_fd; 0: none, the monitor forks its own maker. */
+	int payload_fd;
 };
 
 /* Runs the monitor until the container ends. Returns 0 or -errno (the process exit status).

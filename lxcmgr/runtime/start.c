@@ -279,6 +279,13 @@ static int parent_steps(struct lxm_start_ctx *ctx)
 				return r;
 		}
 	}
+	/* The child is on its own until 'seccomp' now: the caller's setup runs meanwhile. */
+	if (ctx->params->overlap) {
+		/* Logs its own failure; no drain: the child may well be fine and would run on. */
+		r = ctx->params->overlap(ctx->params->overlap_data);
+		if (r < 0)
+			return r;
+	}
 	return parent_wait_child(ctx, LXM_STEP_CLONE);
 }
 
@@ -288,7 +295,7 @@ static void drop_early_payload(struct lxm_start_ctx *ctx, struct lxm_cgroup *pay
 {
 	bool made;
 
-	if (ctx->payload_maker <= 0)
+	if (ctx->payload_maker <= 0 && ctx->payload_report_fd <= 0)
 		return;
 	lxm_start_payload_reap(ctx, &made);
 	if (made)
@@ -317,6 +324,7 @@ int lxm_start(const struct lxm_start_params *p, struct lxm_started *ret)
 		return -EINVAL;
 	lxm_start_ctx_init(&ctx, p);
 	ctx.payload_maker = p->payload_maker; /* ours from here on, reaped on every path */
+	ctx.payload_report_fd = p->payload_report_fd; /* the same */
 	if (!p->container || !p->container->rootfs || p->n_ttys > LXM_MAX_TTYS) {
 		drop_early_payload(&ctx, p->payload);
 		return -EINVAL;

@@ -55,6 +55,17 @@ struct lxm_start_params {
 	 * the payload cgroup; lxm_start() takes it over (reaps it whatever happens), else forks
 	 * its own. */
 	pid_t payload_maker;
+	/* Optional (with create_payload), instead of payload_maker: the read end of a socket whose
+	 * peer (the CLI, monitor-spawn.c) makes the payload cgroup and reports one byte, 0 when it
+	 * made it; taken over like payload_maker. 0 when none (fd 0 never is one: struct literals
+	 * stay without). */
+	int payload_report_fd;
+	/* Optional: the caller's own setup that init does not need (the monitor's console log,
+	 * control socket and state file), run by the parent once it told the child its last step,
+	 * so it overlaps the child's mounts on the other CPU instead of delaying the clone. A
+	 * negative return (logged by it) fails the start like any step: the child is killed. */
+	int (*overlap)(void *userdata);
+	void *overlap_data;
 };
 
 struct lxm_started {
@@ -85,6 +96,9 @@ int lxm_start(const struct lxm_start_params *p, struct lxm_started *ret);
  * makes the cgroup itself). lxm_start_payload_wait() reaps it: whether it made the cgroup. */
 pid_t lxm_start_payload_fork(struct lxm_cgroup *payload);
 bool lxm_start_payload_wait(pid_t pid);
+/* Waits for the report on lxm_start_params.payload_report_fd (> 0) and closes it: whether the
+ * peer made the cgroup (end-of-file, a peer that died, counts as not made). */
+bool lxm_start_payload_report_wait(int fd);
 
 /* The capability bounding set every container process keeps (init and exec): LXC's default drop
  * list (mac_admin mac_override sys_time sys_module sys_rawio) plus config security.cap_drop minus

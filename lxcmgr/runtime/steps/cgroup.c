@@ -45,13 +45,27 @@ bool lxm_start_payload_wait(pid_t pid)
 	return r > 0 && WIFEXITED(status) && WEXITSTATUS(status) == EXIT_SUCCESS;
 }
 
-/* The caller's helper (lxm_start_params.payload_maker: the monitor forks it while it sets up),
- * else our own. */
+bool lxm_start_payload_report_wait(int fd)
+{
+	char made = 1;
+	ssize_t n;
+
+	if (fd <= 0)
+		return false;
+	while ((n = read(fd, &made, 1)) < 0 && errno == EINTR)
+		;
+	close(fd);
+	return n == 1 && made == 0;
+}
+
+/* The caller's helper (lxm_start_params.payload_maker or payload_report_fd: the CLI makes it
+ * while the monitor sets up, or a fork of the monitor does), else our own. */
 void lxm_start_payload_early(struct lxm_start_ctx *ctx)
 {
 	pid_t pid;
 
-	if (ctx->payload_maker > 0 || !ctx->params->payload || !ctx->params->create_payload)
+	if (ctx->payload_maker > 0 || ctx->payload_report_fd > 0 || !ctx->params->payload ||
+	    !ctx->params->create_payload)
 		return;
 	pid = lxm_start_payload_fork(ctx->params->payload);
 	if (pid > 0)
@@ -60,9 +74,11 @@ void lxm_start_payload_early(struct lxm_start_ctx *ctx)
 
 void lxm_start_payload_reap(struct lxm_start_ctx *ctx, bool *ret_made)
 {
-	bool made = lxm_start_payload_wait(ctx->payload_maker);
+	bool made = ctx->payload_report_fd > 0 ? lxm_start_payload_report_wait(ctx->payload_report_fd)
+					       : lxm_start_payload_wait(ctx->payload_maker);
 
 	ctx->payload_maker = 0;
+	ctx->payload_report_fd = 0;
 	if (ret_made)
 		*ret_made = made;
 }

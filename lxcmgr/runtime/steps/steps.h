@@ -53,6 +53,7 @@ struct lxm_start_ctx {
 	/* Parent: the process making the payload cgroup while clone and 'idmap' run (steps/cgroup.c),
 	 * 0 when none or reaped. */
 	pid_t payload_maker;
+	int payload_report_fd; /* or the peer reporting it made it (lxm_start_params), 0 when none */
 };
 
 void lxm_start_ctx_init(struct lxm_start_ctx *ctx, const struct lxm_start_params *p);
