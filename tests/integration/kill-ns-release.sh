@@ -6,7 +6,8 @@
 # leaves its cgroups. Checked from a trace of the monitor: the namespace fd is taken before the
 # SIGKILL; it and every pty are closed before the client hears "done" (the mounts and consoles
 # are gone when `kill` returns, as before); the namespace is not closed by the thread that removes
-# the cgroups, and not before the payload cgroup reads empty. The thread that closes it is made
+# the cgroups, and not before the container has ended (init's pidfd polls readable, or the
+# payload cgroup reads empty). The thread that closes it is made
 # before the container has ended (it waits on init's pidfd, so the close starts at init's end, not
 # after a clone then), and closes the namespace before any pty (the namespace is the longest
 # step; the ptys go to whichever thread is free first). And `stop -k` still reports and settles
@@ -40,7 +41,7 @@ UUID=$(state_key uuid)
 # the monitor's console pty fds (masters and the peers it keeps open)
 PTYS=$(for f in /proc/"$MON"/fd/*; do case "$(readlink "$f")" in /dev/ptmx | /dev/pts/*) echo "${f##*/}" ;; esac; done | tr '\n' ' ')
 diag "console pty fds of the monitor: $PTYS"
-strace -f -qq -tt -e trace=ioctl,pidfd_send_signal,close,sendto,rmdir,pread64,clone,clone3 -e signal=none \
+strace -f -qq -tt -e trace=ioctl,pidfd_send_signal,close,sendto,rmdir,pread64,clone,clone3,poll,ppoll -e signal=none \
 	-p "$MON" -o "$WORK/mon.trace" &
 STRACE=$!
 wait_for 50 test -s "$WORK/mon.trace" || sleep 1 # strace writes nothing until a call: give it time
@@ -56,7 +57,7 @@ python3 - "$WORK/mon.trace" "$PTYS" >"$WORK/facts" <<'EOF'
 import re, sys
 lines = open(sys.argv[1]).read().splitlines()
 ptys = [int(x) for x in sys.argv[2].split()]
-ev = []  # (index of the call's end, pid, text)
+ev = []  # (index of the call's end, pid, text, index of its start)
 pending = {}
 for i, l in enumerate(lines):
     m = re.match(r'(\d+) +\S+ (.*)', l)  # strace pads short pids
@@ -66,12 +67,14 @@ for i, l in enumerate(lines):
     # strace -f splits a call another thread interrupts: "close(13 <unfinished ...>" and later
     # "<... close resumed>) = 0"
     if text.endswith('<unfinished ...>'):
-        pending[pid] = text[:-len('<unfinished ...>')].rstrip()
+        pending[pid] = (i, text[:-len('<unfinished ...>')].rstrip())
         continue
     r = re.match(r'<\.\.\. \w+ resumed>(.*)', text)
+    start = i
     if r:
-        text = pending.pop(pid, '') + r.group(1)
-    ev.append((i, pid, text))
+        start, head = pending.pop(pid, (i, ''))
+        text = head + r.group(1)
+    ev.append((i, pid, text, start))
 def first(pred):
     for e in ev:
         if pred(e):
@@ -80,11 +83,14 @@ def first(pred):
 hold = first(lambda e: re.match(r'ioctl\(\d+, (PIDFD_GET_MNT_NAMESPACE|0xff03|_IOC\(_IOC_NONE, 0xff, 0x3, 0\)), 0\) = \d+', e[2]))
 kill = first(lambda e: e[2].startswith('pidfd_send_signal(') and 'SIGKILL' in e[2])
 done = first(lambda e: 'sendto(' in e[2] and '"done killed"' in e[2])
-empty = None
-for e in ev:
-    if e[2].startswith('pread64(') and 'populated 0' in e[2]:
-        empty = e
-        break
+# the container's end, as the monitor learns it: the payload cgroup reads empty, or init's pidfd
+# (the one the SIGKILL went to) polls readable; init ends after every process of its pid namespace
+ended = None
+if kill:
+    pidfd = re.match(r'pidfd_send_signal\((\d+),', kill[2]).group(1)
+    ended = first(lambda e: e[0] > kill[0] and (
+        (e[2].startswith('pread64(') and 'populated 0' in e[2]) or
+        (re.match(r'p?poll\(', e[2]) and re.search(r'\bfd=%s, revents=POLLIN' % pidfd, e[2]))))
 # every pty fd closed between the SIGKILL and "done" (a number is not reused while its pty is open)
 def closed_between(fd, a, b):
     return any(a[0] < e[0] < b[0] and re.match(r'close\(%d\) += 0' % fd, e[2]) for e in ev)
@@ -95,22 +101,25 @@ if hold is None:
     sys.exit(0)
 nsfd = int(re.search(r'= (\d+)', hold[2]).group(1))
 print("hold_before_kill", "yes" if kill and hold[0] < kill[0] else "no")
-ns_close = [e for e in ev if re.match(r'close\(%d\) += 0' % nsfd, e[2]) and e[0] > hold[0]]
+# the namespace's close is the first close of its fd by where the call starts: the number is free
+# for another thread's open from then on, and that fd's close may end before the namespace's does
+ns_close = sorted((e for e in ev if re.match(r'close\(%d\) += 0' % nsfd, e[2]) and e[3] > hold[0]),
+                  key=lambda e: e[3])
 c = ns_close[0] if ns_close else None
 print("ns_closed_before_done", "yes" if c and done and c[0] < done[0] else "no")
-print("ns_closed_after_empty", "yes" if c and empty and c[0] > empty[0] else "no")
+print("ns_closed_after_end", "yes" if c and ended and c[3] > ended[0] else "no")
 # by another thread than the one removing the cgroups, or by that one only after its rmdirs (it
 # does the release itself when the thread has not started by then)
 rmdirs = [e for e in ev if e[2].startswith('rmdir(')]
-off = c and (not rmdirs or c[1] != rmdirs[0][1] or c[0] > rmdirs[-1][0])
+off = c and (not rmdirs or c[1] != rmdirs[0][1] or c[3] > rmdirs[-1][0])
 print("ns_closed_off_rmdir_path", "yes" if off else "no")
 # the release thread: made right after the SIGKILL, before the wait for the container's end (its
 # first read of the payload cgroup's cgroup.events)
 clone = first(lambda e: re.match(r'clone3?\(', e[2]) and kill and e[0] > kill[0])
 wait = first(lambda e: e[2].startswith('pread64(') and kill and e[0] > kill[0])
-print("thread_before_empty", "yes" if clone and wait and clone[0] < wait[0] else "no")
+print("thread_before_empty", "yes" if clone and wait and clone[3] < wait[3] else "no")
 # in the thread that closes the namespace, no pty is closed before it
-pty_first = c and any(e[1] == c[1] and e[0] < c[0] and kill and e[0] > kill[0] and
+pty_first = c and any(e[1] == c[1] and e[0] < c[3] and kill and e[0] > kill[0] and
                       any(re.match(r'close\(%d\) += 0' % fd, e[2]) for fd in ptys) for e in ev)
 print("ns_before_ptys", "no" if pty_first or not c else "yes")
 EOF
@@ -122,7 +131,7 @@ if has_ioctl; then
 	is "$(fact hold)" yes "the monitor takes a reference to the container's mount namespace"
 	is "$(fact hold_before_kill)" yes "the mount namespace is held from before the SIGKILL"
 	is "$(fact ns_closed_before_done)" yes "it is let go before the client hears done"
-	is "$(fact ns_closed_after_empty)" yes "only once the payload cgroup reads empty"
+	is "$(fact ns_closed_after_end)" yes "only once the container has ended (init's pidfd, or the payload cgroup empty)"
 	is "$(fact ns_closed_off_rmdir_path)" yes "not in the way of the cgroup removal (another thread, or after the rmdirs)"
 	is "$(fact thread_before_empty)" yes "the releasing thread is made before the container has ended"
 	is "$(fact ns_before_ptys)" yes "the namespace is closed before the ptys by the thread that closes it"
