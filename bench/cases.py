@@ -16,11 +16,18 @@ def set_net(mgrs, on):
         m.net = on
 
 
+def rotated(managers, i):
+    """The managers in pass i's order: who goes first moves on by one each pass, so that none
+    always runs right after the same other one (a stop's leftovers, a warmed cache) or first."""
+    k = i % len(managers)
+    return managers[k:] + managers[:k]
+
+
 def alternate(runs, managers, fn):
     """Runs fn(manager, i) for each manager in turn, runs times; returns {name: [values]}."""
     out = {m.name: [] for m in managers}
     for i in range(runs):
-        for m in managers:
+        for m in rotated(managers, i):
             try:
                 v = fn(m, i)
             except (KeyboardInterrupt, SystemExit):
@@ -129,8 +136,8 @@ def case_debian(a, res, lm, lx, ns):
         boot = {m.name: [] for m in mgrs}
         stop = {m.name: [] for m in mgrs}
         states = {m.name: {} for m in mgrs}
-        for i in range(a.runs):
-            for m in mgrs:
+        for i in range(a.debian_runs):
+            for m in rotated(mgrs, i):
                 m.prepare("deb")
                 try:
                     t0 = time.perf_counter()

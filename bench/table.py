@@ -24,7 +24,9 @@ def main():
         data = json.load(f)
     m = data["meta"]
     print(f"### {m['date']}, kernel {m['kernel']}, LXC {m['lxc']}, {m['systemd']}\n")
-    print(f"{m['runs']} runs per case{' (--quick)' if m.get('quick') else ''}; {m.get('cpus')} CPUs; "
+    deb = m.get("debian_runs")
+    deb = f" ({deb} of the Debian boot and stop)" if deb and deb != m["runs"] else ""
+    print(f"{m['runs']} runs per case{deb}{' (--quick)' if m.get('quick') else ''}; {m.get('cpus')} CPUs; "
           f"load {m.get('loadavg_start', 0):.1f} at the start, {m.get('loadavg_end', 0):.1f} at the end; "
           f"took {m.get('duration_s', 0):.0f} s. Median (min-max); ratio = lxcmgr / other.")
     mig = m.get("cgroup_migration_ms")
