@@ -113,5 +113,6 @@ INTEGRATION_TESTS += tests/integration/runtime-small-monitor.sh
 INTEGRATION_TESTS += tests/integration/rt-monitor-spawn.sh tests/integration/start-config.sh
 INTEGRATION_TESTS += tests/integration/runtime-fast-kill.sh
 INTEGRATION_TESTS += tests/integration/kill-then-start.sh
+INTEGRATION_TESTS += tests/integration/kill-lock-release.sh
 INTEGRATION_TESTS += tests/integration/kill-ns-release.sh
 INTEGRATION_TESTS += tests/integration/kill-apparmor.sh

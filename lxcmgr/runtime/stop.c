@@ -24,6 +24,7 @@ struct kill_veths {
 	char names[8][IF_NAMESIZE];
 	int index[8];
 	pid_t remover;
+	int let_go; /* the pipe's read end: end-of-file once the remover holds no fd of ours */
 };
 
 static void parse_veths(const char *reply, struct kill_veths *v)
@@ -46,10 +47,13 @@ static void parse_veths(const char *reply, struct kill_veths *v)
  * child: RTM_DELLINK unlists the link early (its name is free, no listing shows it), then waits
  * for its last references (RCU barriers, ~15 ms here) before it answers. The child lives that wait
  * out in our own cgroup, not in one of the container's that are being removed; we only wait for
- * the names to go (wait_veths_gone()). Deleting a killed container's veth before its init is
- * reaped changes nothing for it; the monitor's own deletion then finds them gone. */
+ * the names to go and for the child to let go of our fds (wait_veths_gone()). Deleting a killed
+ * container's veth before its init is reaped changes nothing for it; the monitor's own deletion
+ * then finds them gone. */
 static void start_veth_removal(struct kill_veths *v)
 {
+	int p[2];
+
 	if (v->n == 0)
 		return;
 	/* By index, taken now while we hold the container's lock (no start can make the name again
@@ -57,25 +61,44 @@ static void start_veth_removal(struct kill_veths *v)
 	 * container made a veth with the same name; a request by name would delete that one. */
 	for (unsigned i = 0; i < v->n; i++)
 		v->index[i] = (int)if_nametoindex(v->names[i]);
+	if (pipe2(p, O_CLOEXEC) < 0)
+		return; /* the monitor deletes them, as without this */
 	v->remover = fork();
-	if (v->remover != 0)
-		return; /* -1: the monitor deletes them, as without this */
-	/* nothing of ours stays open in it: the container's lock (a `start` right after must get
-	 * it), the monitor's socket, the caller's stdout/stderr pipes (it must not hold them open) */
+	if (v->remover != 0) {
+		close(p[1]);
+		if (v->remover > 0)
+			v->let_go = p[0];
+		else
+			close(p[0]);
+		return;
+	}
+	/* fork() gave the child a copy of every fd of ours, the container's lock too: the lock is
+	 * free only once no process refers to it, and a `start` right after `kill` returned must get
+	 * it. So nothing of ours stays open in it (the lock, the monitor's socket, the caller's
+	 * stdout/stderr pipes, which it must not hold open either), and the pipe's end goes last, in a
+	 * call of its own: its end-of-file tells the parent that this is done. The parent waits for it
+	 * before it returns: the child may not have run at all by then on a loaded host. */
+	int done = fcntl(p[1], F_DUPFD_CLOEXEC, 3); /* above stdio, whatever the caller left open */
+	if (done < 0)
+		_exit(0);
 	int null = open("/dev/null", O_RDWR | O_CLOEXEC);
 	if (null >= 0) {
 		(void)dup2(null, STDIN_FILENO);
 		(void)dup2(null, STDOUT_FILENO);
 		(void)dup2(null, STDERR_FILENO);
 	}
-	(void)syscall(SYS_close_range, 3U, ~0U, 0U);
+	(void)syscall(SYS_close_range, 3U, (unsigned)done - 1, 0U);
+	(void)syscall(SYS_close_range, (unsigned)done + 1, ~0U, 0U);
+	close(done);
 	for (unsigned i = 0; i < v->n; i++)
 		if (v->index[i] > 0) /* 0: already gone with the container's netns */
 			(void)lxm_link_delete_raw_index(v->index[i]);
 	_exit(0);
 }
 
-/* Until no veth of the container is there any more (unlisted: a start may create it again). */
+/* Until no veth of the container is there any more (unlisted: a start may create it again), and
+ * the remover holds no fd of ours (end-of-file on its pipe; it has most often closed them long
+ * before, while we waited for the monitor's exit). */
 static void wait_veths_gone(struct kill_veths *v)
 {
 	if (v->remover <= 0)
@@ -88,6 +111,10 @@ static void wait_veths_gone(struct kill_veths *v)
 			}
 			usleep(VETH_WAIT_STEP_US);
 		}
+	char c;
+	while (read(v->let_go, &c, 1) < 0 && errno == EINTR)
+		;
+	closep(&v->let_go);
 	(void)waitpid(v->remover, NULL, WNOHANG); /* most often still in the kernel: init reaps it */
 }
 
@@ -163,7 +190,7 @@ int lxm_runtime_stop_state(const struct lxm_paths *paths, const char *name, cons
 	_cleanup_close_ int monitor_fd = (int)syscall(SYS_pidfd_open, s->monitor_pid, 0);
 	_cleanup_close_ int fd = -EBADF;
 	/* The monitor exits in the shared monitor cgroup, which stays (cgroup.h): nothing to remove */
-	struct kill_veths veths = {};
+	struct kill_veths veths = { .let_go = -EBADF };
 	r = lxm_control_connect(paths, name, &fd);
 	if (r >= 0) {
 		snprintf(req, sizeof(req), "stop %u", timeout_sec);

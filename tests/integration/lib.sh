@@ -197,6 +197,19 @@ runs_small() {
 	[ "$(readlink "/proc/$(state_key monitor_pid "${1:-$N}")/exe")" = "$(readlink -f "$(dirname "$LXCMGR")/lxcmgr-monitor")" ]
 }
 
+# veth_on_own_bridge PREFIX ADDRESS: container $N's eth0 becomes a veth with ADDRESS on a bridge of
+# this test (PREFIX and the test's pid, up, no address of the host; deleted at exit), named in $BR.
+veth_on_own_bridge() {
+	BR="$1$$"
+	BR=${BR:0:15}
+	ip link add "$BR" type bridge
+	defer "ip link del '$BR' 2>/dev/null || true"
+	ip link set "$BR" up
+	lxcmgr config "$N" set network.eth0.type veth
+	lxcmgr config "$N" set network.eth0.bridge "$BR"
+	lxcmgr config "$N" set network.eth0.ipv4 "$2"
+}
+
 # wait_for TRIES COMMAND...: runs COMMAND (quietly) every 0.1 s until it succeeds, at most TRIES
 # times; fails if it never did.
 wait_for() {

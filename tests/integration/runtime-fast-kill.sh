@@ -95,14 +95,7 @@ is "$(cat "$CT/$N/last_exit")" "killed" "last_exit is killed"
 # 5. A veth on a bridge lxcmgr does not manage: the small monitor does it, and the host veth is
 #    gone (its name free for the next start) when the command returns.
 lxcmgr config "$N" set restart.policy no
-BR="lxfk$$"
-BR=${BR:0:15}
-ip link add "$BR" type bridge
-defer "ip link del '$BR' 2>/dev/null || true"
-ip link set "$BR" up
-lxcmgr config "$N" set network.eth0.type veth
-lxcmgr config "$N" set network.eth0.bridge "$BR"
-lxcmgr config "$N" set network.eth0.ipv4 192.0.2.77/24
+veth_on_own_bridge lxfk 192.0.2.77/24
 check "start with a veth" start_small
 VETH=$(ip -o link show master "$BR" | awk -F': ' '{print $2}' | cut -d@ -f1)
 [ -n "$VETH" ] && ok "the host veth '$VETH' is on the bridge" || not_ok "a host veth is on the bridge"
