@@ -43,6 +43,6 @@ pkglibexec_PROGRAMS += lxcmgr/lxcmgr-full
 lxcmgr_lxcmgr_full_LDADD = $(LXM_LIBS)
 if STATIC_CLI
 LXM_FRONT_CPPFLAGS = -DLXM_STATIC_FRONT
-lxcmgr_lxcmgr_LDFLAGS += -static-pie -Wl,-e,lxm_front_entry -Wl,--wrap=_dl_get_origin
+lxcmgr_lxcmgr_LDFLAGS += -static-pie -Wl,-e,lxm_front_entry -Wl,--wrap=_dl_get_origin $(LXM_RELR_LDFLAGS)
 endif
 endif

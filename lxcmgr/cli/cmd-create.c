@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /* lxcmgr create NAME -t TEMPLATE | --from FILE: built in a hidden temporary, renamed into place. */
 #include <getopt.h>
+#include <sys/random.h>
 #include <sys/stat.h>
 #include <time.h>
 #include <uuid/uuid.h>
@@ -198,7 +199,13 @@ static int render_config(struct lxm_context *ctx, const char *name, const struct
 	char uuid[37], created[LXM_UTC_STAMP_LEN];
 	int r;
 
-	uuid_generate_random(u);
+	/* A version 4 uuid, as uuid_generate_random() makes it, from one getrandom(): libuuid adds
+	 * getpid(), getuid(), getppid() and gettid() to stir its own generator (five system calls). */
+	if (getrandom(u, sizeof(u), GRND_NONBLOCK) == (ssize_t)sizeof(u)) {
+		u[6] = (u[6] & 0x0f) | 0x40; /* version 4: random */
+		u[8] = (u[8] & 0x3f) | 0x80; /* variant: RFC 4122 */
+	} else
+		uuid_generate_random(u); /* entropy not yet initialised: its fallback */
 	uuid_unparse_lower(u, uuid);
 	if ((r = lxm_format_utc(time(NULL), created, sizeof(created))) < 0)
 		return r;
@@ -268,7 +275,10 @@ static int create_locked(struct lxm_context *ctx, const struct create_args *a)
 	bool written = false; /* the file holds config as it is (written before the copy) */
 	int r;
 
-	(void)lxm_store_gc(&ctx->paths);
+	/* A create cleans up where it stages: an overlay create leaves the containers directory's
+	 * temporaries (dir creates', destroys') to the next command that reads it anyway (store.h);
+	 * reading it cost two getdents64() and a directory open per overlay create. */
+	(void)(overlay ? lxm_store_gc_staging(&ctx->paths) : lxm_store_gc(&ctx->paths));
 	/* overlay: a few files, staged outside the T-marked containers directory (store.h); a dir
 	 * rootfs is not: in a create/destroy loop its ~300 new inodes next to the ones just freed cost
 	 * more (ext4 skips recently freed inodes) than the T-marked directory's search (measured) */

@@ -42,12 +42,13 @@ int lxm_create_from_template(struct lxm_context *ctx, const struct create_args *
 			     struct create_result *res, struct early_config *early);
 
 /* storage "overlay": upper/work over the template cache's unpacked base (built first when no
- * cache entry matches); *ret_base owned; *ret_standard: the template declares the standard
- * configure. */
+ * cache entry matches), which stays locked; *ret_base owned; *ret_standard: the template declares
+ * the standard configure. upper and work are made by lxm_create_overlay_configure(). */
 int lxm_create_overlay(struct lxm_context *ctx, const struct create_args *a, struct lxm_store_txn *t,
 		       struct create_result *res, char **ret_base, bool *ret_standard);
 
-/* Writes the final overlay config (*config edited: storage, storage_base) and sets hostname,
- * hosts and machine-id in the upper directory or through the merged view. */
+/* Writes the final overlay config (*config edited: storage, storage_base), makes upper and work
+ * while it is synced, and sets hostname, hosts and machine-id in the upper directory or through
+ * the merged view. */
 int lxm_create_overlay_configure(struct lxm_context *ctx, const struct create_args *a, struct lxm_store_txn *t,
 				 const char *base, bool standard, char **config);

@@ -77,7 +77,7 @@ int lxm_create_overlay(struct lxm_context *ctx, const struct create_args *a, str
 	lxm_overlay_base_done(&b);
 	if (!res->template_name || !res->init_system)
 		return -ENOMEM;
-	return lxm_overlay_prepare(t->tmp_dir);
+	return 0; /* upper and work: lxm_create_overlay_configure(), after the config's write began */
 }
 
 /* The standard configure written straight into the still empty upper directory, as the mount
@@ -117,9 +117,12 @@ int lxm_create_overlay_configure(struct lxm_context *ctx, const struct create_ar
 		return r;
 	free(*config);
 	*config = TAKE_PTR(t2);
-	/* The config is final: its sync (store.c: data_sync()) runs while upper is written;
-	 * create_locked() commits with NULL. */
-	if ((r = lxm_store_txn_write_config(t, *config)) < 0)
+	/* The config is final: its sync (store.c: data_sync()) runs while upper and work are made
+	 * and upper is written; create_locked() commits with NULL and waits for the sync there. The
+	 * write is started before the two mkdir()s (100-150 us each on this host's ext4) so that
+	 * more of the device's latency (0.1-10 ms measured at the commit's wait on a loaded host)
+	 * passes while the create still works. */
+	if ((r = lxm_store_txn_write_config(t, *config)) < 0 || (r = lxm_overlay_prepare(t->tmp_dir)) < 0)
 		return r;
 	r = overlay_configure_direct(a, standard, t->tmp_dir, base);
 	if (r != 0)

@@ -147,13 +147,16 @@ static int cache_lock(const struct lxm_paths *paths, const char *key, int op, in
 	_cleanup_close_ int fd = -EBADF;
 	int r;
 
-	r = lxm_cache_dir(paths, true, &dir);
-	if (r < 0)
-		return r;
 	r = entry_path(paths, key, ".lock", &path);
 	if (r < 0)
 		return r;
+	/* The cache directory is made only when missing (a first build): not a mkdir() per create. */
 	fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0600);
+	if (fd < 0 && errno == ENOENT) {
+		if ((r = lxm_cache_dir(paths, true, &dir)) < 0)
+			return r;
+		fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0600);
+	}
 	if (fd < 0)
 		return log_debug_errno(negative_errno(), "Failed to open '%s': %m", path);
 	if (flock(fd, op | LOCK_NB) < 0) {

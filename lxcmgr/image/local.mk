@@ -39,6 +39,7 @@ tests_unit_test_configure_standard_LDADD = $(LXM_UNIT_LIBS)
 liblxcmgr_a_SOURCES += lxcmgr/image/configure-standard.c lxcmgr/image/configure-standard.h
 liblxcmgr_a_SOURCES += lxcmgr/image/configure-upper.c lxcmgr/image/configure-upper.h
 INTEGRATION_TESTS += tests/integration/create-overlay-configure.sh
+INTEGRATION_TESTS += tests/integration/create-overlay-calls.sh
 UNIT_TESTS += tests/unit/test-template-defaults
 tests_unit_test_template_defaults_SOURCES = tests/unit/test-template-defaults.c
 tests_unit_test_template_defaults_CFLAGS = $(LXM_UNIT_CFLAGS)

@@ -12,6 +12,8 @@
 #define TAIL_LINES 12
 #define STDOUT_MAX (64 * 1024)
 
+static char *found_memo; /* the path lxm_template_find() found last */
+
 int lxm_template_find(const struct lxm_paths *paths, const char *name, char **ret_path)
 {
 	_cleanup_free_ char *path = NULL;
@@ -25,8 +27,18 @@ int lxm_template_find(const struct lxm_paths *paths, const char *name, char **re
 	r = lxm_path_join(&path, paths->templates_dir, name);
 	if (r < 0)
 		return r;
+	/* A create from the warm cache looks its template up twice (the route's check, then the
+	 * create itself; a dir create a third time for its configure), each a stat() and an
+	 * access(): the first answer found stands for the command, as it does for the recorded
+	 * defaults (template-defaults.c). A template that is gone fails where it is run. */
+	if (found_memo && STREQ(found_memo, path)) {
+		*ret_path = TAKE_PTR(path);
+		return 0;
+	}
 	if (stat(path, &st) < 0 || !S_ISREG(st.st_mode) || access(path, X_OK) < 0)
 		return log_error_errno(-ENOENT, "Template '%s' not found in '%s'", name, paths->templates_dir);
+	free(found_memo);
+	found_memo = strdup(path);
 	*ret_path = TAKE_PTR(path);
 	return 0;
 }

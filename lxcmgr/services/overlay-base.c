@@ -61,6 +61,29 @@ static int hold_base(const struct lxm_paths *paths, const struct lxm_cache_meta 
 	return 0;
 }
 
+/* The entries to choose from: with release, arch and init all known, the one entry of their key
+ * when it matches (the entry a dir create unpacks, image/template.c; keys normalise idempotently,
+ * so a matching entry is stored under that key), read without a read of the cache directory and of
+ * the template's other entries' metas. Otherwise, or when it does not match, all of the template's. */
+static int candidates(const struct lxm_paths *paths, const char *tmpl, const char *release, const char *arch,
+		      const char *init, struct lxm_cache_meta **ret, size_t *ret_n)
+{
+	if (release && arch && init) {
+		_cleanup_free_ char *key = NULL;
+		struct lxm_cache_meta *m = calloc(1, sizeof(*m));
+		if (!m)
+			return -ENOMEM;
+		if (lxm_cache_key(tmpl, release, arch, init, &key, NULL, NULL, NULL) >= 0 &&
+		    lxm_cache_read(paths, key, m) >= 0 && matches(m, tmpl, release, arch, init)) {
+			*ret = m;
+			*ret_n = 1;
+			return 0;
+		}
+		lxm_cache_list_free(m, 1);
+	}
+	return lxm_cache_list_template(paths, tmpl, ret, ret_n);
+}
+
 static int base_get_once(const struct lxm_paths *paths, const char *tmpl, const char *release, const char *arch,
 			 const char *init, bool progress, struct lxm_overlay_base *ret)
 {
@@ -70,7 +93,7 @@ static int base_get_once(const struct lxm_paths *paths, const char *tmpl, const 
 	size_t n, best = SIZE_MAX;
 	int r;
 
-	if ((r = lxm_cache_list_template(paths, tmpl, &l, &n)) < 0)
+	if ((r = candidates(paths, tmpl, release, arch, init, &l, &n)) < 0)
 		return r;
 	for (size_t i = 0; i < n; i++)
 		if (matches(&l[i], tmpl, release, arch, init) && (best == SIZE_MAX || l[i].created > l[best].created))

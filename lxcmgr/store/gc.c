@@ -57,10 +57,19 @@ static bool temp_is_stale(const struct lxm_paths *paths, const char *dir, const 
 
 static int gc_dir(const struct lxm_paths *paths, const char *dir)
 {
-	_cleanup_closedir_ DIR *d = opendir(dir);
+	_cleanup_closedir_ DIR *d = NULL;
+	struct stat st;
 	int removed = 0;
 
-	if (!d)
+	/* Every temporary is a directory (mkdtemp()): a directory without subdirectories holds none,
+	 * and its link count says so without a read of it (2: "." and the parent's entry; btrfs
+	 * counts 1 for every directory, so there it is read). A create's gc of .staging on this
+	 * host: one stat instead of open, two getdents64() and close. */
+	if (stat(dir, &st) < 0)
+		return errno == ENOENT ? 0 : negative_errno();
+	if (S_ISDIR(st.st_mode) && st.st_nlink == 2)
+		return 0;
+	if (!(d = opendir(dir)))
 		return errno == ENOENT ? 0 : negative_errno();
 	struct dirent *de;
 	while ((de = readdir(d))) {
@@ -85,14 +94,21 @@ static int gc_dir(const struct lxm_paths *paths, const char *dir)
 	return removed;
 }
 
-int lxm_store_gc(const struct lxm_paths *paths)
+int lxm_store_gc_staging(const struct lxm_paths *paths)
 {
 	_cleanup_free_ char *staging = NULL;
+	int r = lxm_path_join(&staging, paths->containers_dir, LXM_STORE_STAGING_DIR);
+
+	return r < 0 ? r : gc_dir(paths, staging);
+}
+
+int lxm_store_gc(const struct lxm_paths *paths)
+{
 	int r = gc_dir(paths, paths->containers_dir), k;
 
-	if (r < 0 || lxm_path_join(&staging, paths->containers_dir, LXM_STORE_STAGING_DIR) < 0)
+	if (r < 0)
 		return r;
-	k = gc_dir(paths, staging);
+	k = lxm_store_gc_staging(paths);
 	return k < 0 ? k : r + k;
 }
 

@@ -146,8 +146,17 @@ static int staging_dir(const struct lxm_paths *paths, char **ret)
 
 	if (r < 0)
 		return r;
-	if (mkdir(dir, 0700) < 0 && errno != EEXIST)
-		return log_error_errno(negative_errno(), "Failed to create '%s': %m", dir);
+	/* The containers directory is made (and T-marked) only when missing: a staged create makes no
+	 * new directory in it, it renames one in. */
+	r = mkdir(dir, 0700) < 0 ? negative_errno() : 0;
+	if (r == -ENOENT) {
+		if ((r = lxm_mkdir_p(paths->containers_dir, 0711)) < 0)
+			return log_error_errno(r, "Failed to create '%s': %m", paths->containers_dir);
+		mark_topdir(paths->containers_dir);
+		r = mkdir(dir, 0700) < 0 ? negative_errno() : 0;
+	}
+	if (r < 0 && r != -EEXIST)
+		return log_error_errno(r, "Failed to create '%s': %m", dir);
 	*ret = TAKE_PTR(dir);
 	return 0;
 }
@@ -159,10 +168,12 @@ static int txn_begin(const struct lxm_paths *paths, const char *name, bool stage
 	struct stat st;
 	int r;
 
-	r = lxm_mkdir_p(paths->containers_dir, 0711);
-	if (r < 0)
-		return log_error_errno(r, "Failed to create '%s': %m", paths->containers_dir);
-	mark_topdir(paths->containers_dir);
+	if (!staged) { /* staging_dir() makes it for a staged create, when missing */
+		r = lxm_mkdir_p(paths->containers_dir, 0711);
+		if (r < 0)
+			return log_error_errno(r, "Failed to create '%s': %m", paths->containers_dir);
+		mark_topdir(paths->containers_dir);
+	}
 	if (!(t.name = strdup(name)))
 		return -ENOMEM;
 	if ((r = lxm_path_join(&t.final_dir, paths->containers_dir, name)) < 0)

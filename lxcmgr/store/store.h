@@ -87,6 +87,10 @@ void lxm_store_txn_abort(struct lxm_store_txn *t);
  * process that died (kill -9 included: the kernel drops flocks with the last fd). Logs at debug
  * level; returns the number removed. */
 int lxm_store_gc(const struct lxm_paths *paths);
+/* The same for .staging alone: what a staged (overlay) create cleans up before it stages there.
+ * The temporaries of dir creates and destroys, in the containers directory, are left to the next
+ * command that reads that directory anyway (list, info, destroy, copy, autostart, a dir create). */
+int lxm_store_gc_staging(const struct lxm_paths *paths);
 
 /* Removes a container directory tree (rootfs included), not crossing mount points: first renamed
  * to a hidden ".destroy-NAME-XXXXXX" so a killed removal never leaves half a container visible.
