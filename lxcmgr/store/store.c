@@ -200,7 +200,9 @@ static int txn_begin(const struct lxm_paths *paths, const char *name, bool stage
 	/* The temporary itself carries the flock that tells gc it is live (store/gc.c): no lock file
 	 * to create and unlink again, one inode less per create (on this host's journal-less ext4
 	 * each new inode scans past the ones freed in the last minutes: a create/destroy loop). */
-	/* Blocking: gc's own check holds it for an instant (it takes it to see whether it is free). */
+	/* Blocking: gc takes it to see whether it is free, and keeps it while it removes a stale
+	 * temporary; a create that reaches this only then fails here or at the mkdir in the removed
+	 * directory. Until this flock the temporary is empty and young, which gc leaves alone. */
 	t.lock_fd = open(t.tmp_dir, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
 	if (t.lock_fd < 0 || flock(t.lock_fd, LOCK_EX) < 0) {
 		r = log_error_errno(negative_errno(), "Failed to lock '%s': %m", t.tmp_dir);
@@ -357,7 +359,7 @@ int lxm_store_txn_commit(struct lxm_store_txn *t, const char *config_text)
 	if (r < 0)
 		return r;
 	/* The flock on the temporary (lock_fd) stays through the rename: gc looks only at names of
-	 * temporaries, and the caller's container lock covers the rest. */
+	 * temporaries, and after the rename this is no longer one. */
 	/* RENAME_NOREPLACE: even a racing creator that ignored the lock cannot make us replace an
 	 * existing container. */
 	if (renameat2(AT_FDCWD, t->tmp_dir, AT_FDCWD, t->final_dir, RENAME_NOREPLACE) < 0) {
