@@ -135,6 +135,17 @@ static void mark_topdir(const char *dir)
 		log_debug_errno(negative_errno(), "Cannot mark '%s' as a top directory: %m, ignoring", dir);
 }
 
+/* Makes the containers directory (and what is missing above it), T-marked. */
+static int make_containers_dir(const struct lxm_paths *paths)
+{
+	int r = lxm_mkdir_p(paths->containers_dir, 0711);
+
+	if (r < 0)
+		return log_error_errno(r, "Failed to create '%s': %m", paths->containers_dir);
+	mark_topdir(paths->containers_dir);
+	return 0;
+}
+
 /* Where a staged create's temporary goes: a plain directory, so a new directory in it is placed
  * next to it by ext4's Orlov allocator, without the search over every block group (and past
  * every inode freed in the last minutes) a child of the T-marked containers directory costs:
@@ -150,9 +161,8 @@ static int staging_dir(const struct lxm_paths *paths, char **ret)
 	 * new directory in it, it renames one in. */
 	r = mkdir(dir, 0700) < 0 ? negative_errno() : 0;
 	if (r == -ENOENT) {
-		if ((r = lxm_mkdir_p(paths->containers_dir, 0711)) < 0)
-			return log_error_errno(r, "Failed to create '%s': %m", paths->containers_dir);
-		mark_topdir(paths->containers_dir);
+		if ((r = make_containers_dir(paths)) < 0)
+			return r;
 		r = mkdir(dir, 0700) < 0 ? negative_errno() : 0;
 	}
 	if (r < 0 && r != -EEXIST)
@@ -168,12 +178,9 @@ static int txn_begin(const struct lxm_paths *paths, const char *name, bool stage
 	struct stat st;
 	int r;
 
-	if (!staged) { /* staging_dir() makes it for a staged create, when missing */
-		r = lxm_mkdir_p(paths->containers_dir, 0711);
-		if (r < 0)
-			return log_error_errno(r, "Failed to create '%s': %m", paths->containers_dir);
-		mark_topdir(paths->containers_dir);
-	}
+	/* staging_dir() makes it for a staged create, when missing */
+	if (!staged && (r = make_containers_dir(paths)) < 0)
+		return r;
 	if (!(t.name = strdup(name)))
 		return -ENOMEM;
 	if ((r = lxm_path_join(&t.final_dir, paths->containers_dir, name)) < 0)
