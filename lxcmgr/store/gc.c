@@ -9,7 +9,6 @@
 #include "store/store.h"
 #include "util/log.h"
 
-#define TMP_PREFIX ".tmp-"
 #define DESTROY_PREFIX ".destroy-"
 #define RANDOM_SUFFIX_LEN 7 /* "-XXXXXX" from mkdtemp */
 
@@ -109,7 +108,7 @@ static int gc_dir(const char *dir)
 	time_t now = time(NULL);
 	struct dirent *de;
 	while ((de = readdir(d))) {
-		if (!is_temp(de->d_name, TMP_PREFIX) && !is_temp(de->d_name, DESTROY_PREFIX))
+		if (!is_temp(de->d_name, LXM_STORE_TMP_PREFIX) && !is_temp(de->d_name, DESTROY_PREFIX))
 			continue;
 		_cleanup_free_ char *path = NULL;
 		if (lxm_path_join(&path, dir, de->d_name) < 0)

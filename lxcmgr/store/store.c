@@ -14,8 +14,6 @@
 #include "util/log.h"
 #include "util/strv.h"
 
-#define TMP_PREFIX ".tmp-"
-
 void lxm_container_free(struct lxm_container *c)
 {
 	if (!c)
@@ -193,7 +191,7 @@ static int txn_begin(const struct lxm_paths *paths, const char *name, bool stage
 		r = r < 0 ? r : -ENOMEM;
 		goto fail;
 	}
-	if (asprintf(&tmpl, "%s/" TMP_PREFIX "%s-XXXXXX", parent, name) < 0) {
+	if (asprintf(&tmpl, "%s/" LXM_STORE_TMP_PREFIX "%s-XXXXXX", parent, name) < 0) {
 		r = -ENOMEM;
 		goto fail;
 	}

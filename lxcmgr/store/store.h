@@ -70,6 +70,8 @@ int lxm_store_txn_begin(const struct lxm_paths *paths, const char *name, struct 
 /* The same with the temporary in containers_dir/.staging (LXM_STORE_STAGING_DIR): for containers
  * of a few files (overlay), whose directory need not start a block group of its own. */
 #define LXM_STORE_STAGING_DIR ".staging"
+/* How a create's temporary is named, NAME and mkdtemp()'s -XXXXXX after it (gc finds them by it). */
+#define LXM_STORE_TMP_PREFIX ".tmp-"
 int lxm_store_txn_begin_staged(const struct lxm_paths *paths, const char *name, struct lxm_store_txn *ret);
 /* Writes config_text as tmp_dir/config now and syncs it in a background thread, so the sync
  * overlaps what the caller still does in tmp_dir below (only below: tmp_dir's own entries are
