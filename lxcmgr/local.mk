@@ -6,6 +6,7 @@ liblxcmgr_a_SOURCES += \
 	lxcmgr/util/dl.c lxcmgr/util/dl.h \
 	lxcmgr/util/trusted-file.c lxcmgr/util/trusted-file.h \
 	lxcmgr/util/strv.c lxcmgr/util/strv.h \
+	lxcmgr/util/uuid.c lxcmgr/util/uuid.h \
 	lxcmgr/runtime/full-helper.c lxcmgr/runtime/full-helper.h \
 	lxcmgr/util/openat2.h \
 	lxcmgr/core/paths.c lxcmgr/core/paths.h
@@ -22,6 +23,11 @@ UNIT_TESTS += tests/unit/test-strv
 tests_unit_test_strv_SOURCES = tests/unit/test-strv.c
 tests_unit_test_strv_CFLAGS = $(LXM_UNIT_CFLAGS)
 tests_unit_test_strv_LDADD = $(LXM_UNIT_LIBS)
+
+UNIT_TESTS += tests/unit/test-uuid
+tests_unit_test_uuid_SOURCES = tests/unit/test-uuid.c
+tests_unit_test_uuid_CFLAGS = $(LXM_UNIT_CFLAGS)
+tests_unit_test_uuid_LDADD = $(LXM_UNIT_LIBS)
 
 # The static `lxcmgr` and the dynamic lxcmgr-full (lxcmgr/cli/front.c): lxcmgr links libfront.a
 # (forced in with -u: main() refers to it weakly), lxcmgr-full the same objects without it (its

@@ -1,10 +1,8 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /* lxcmgr create NAME -t TEMPLATE | --from FILE: built in a hidden temporary, renamed into place. */
 #include <getopt.h>
-#include <sys/random.h>
 #include <sys/stat.h>
 #include <time.h>
-#include <uuid/uuid.h>
 
 #include "cli/cli-common.h"
 #include "cli/commands.h"
@@ -27,6 +25,7 @@
 #include "store/store.h"
 #include "util/log.h"
 #include "util/parse.h"
+#include "util/uuid.h"
 
 static int render_config(struct lxm_context *ctx, const char *name, const struct create_result *res, char **ret,
 			 cfg_t **ret_cfg);
@@ -195,18 +194,10 @@ static int btrfs_configure(char **config)
 static int render_config(struct lxm_context *ctx, const char *name, const struct create_result *res, char **ret,
 			 cfg_t **ret_cfg)
 {
-	uuid_t u;
-	char uuid[37], created[LXM_UTC_STAMP_LEN];
+	char uuid[LXM_UUID_STRING_LEN], created[LXM_UTC_STAMP_LEN];
 	int r;
 
-	/* A version 4 uuid, as uuid_generate_random() makes it, from one getrandom(): libuuid adds
-	 * getpid(), getuid(), getppid() and gettid() to stir its own generator (five system calls). */
-	if (getrandom(u, sizeof(u), GRND_NONBLOCK) == (ssize_t)sizeof(u)) {
-		u[6] = (u[6] & 0x0f) | 0x40; /* version 4: random */
-		u[8] = (u[8] & 0x3f) | 0x80; /* variant: RFC 4122 */
-	} else
-		uuid_generate_random(u); /* entropy not yet initialised: its fallback */
-	uuid_unparse_lower(u, uuid);
+	lxm_uuid_v4(uuid);
 	if ((r = lxm_format_utc(time(NULL), created, sizeof(created))) < 0)
 		return r;
 

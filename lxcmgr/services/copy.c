@@ -3,12 +3,12 @@
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
-#include <uuid/uuid.h>
 
 #include "config/config.h"
 #include "config/edit.h"
 #include "services/copy.h"
 #include "util/log.h"
+#include "util/uuid.h"
 
 int lxm_tree_copy(const char *src, const char *dst)
 {
@@ -72,10 +72,8 @@ int lxm_config_text_reidentify(const char *text, const char *name, bool new_uuid
 	if ((r = edit(&out, "name", name)) < 0 || (r = edit(&out, "hostname", name)) < 0)
 		return r;
 	if (new_uuid) {
-		uuid_t u;
-		char s[37];
-		uuid_generate_random(u);
-		uuid_unparse_lower(u, s);
+		char s[LXM_UUID_STRING_LEN];
+		lxm_uuid_v4(s);
 		if ((r = edit(&out, "uuid", s)) < 0)
 			return r;
 	}

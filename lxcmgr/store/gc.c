@@ -1,61 +1,95 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /* Removal of containers and of the hidden temporaries that dead creators and destroyers left. */
 #include <fcntl.h>
+#include <stdlib.h>
 #include <sys/file.h>
 #include <sys/stat.h>
+#include <time.h>
 
 #include "store/store.h"
 #include "util/log.h"
 
-#define TMP_PREFIX ".tmp-"
 #define DESTROY_PREFIX ".destroy-"
 #define RANDOM_SUFFIX_LEN 7 /* "-XXXXXX" from mkdtemp */
 
-/* Extracts NAME from PREFIX NAME -XXXXXX; NULL when entry is not one of ours. */
-static char *temp_owner(const char *entry, const char *prefix)
+/* True when entry is PREFIX NAME -XXXXXX, one of ours. */
+static bool is_temp(const char *entry, const char *prefix)
 {
 	size_t pl = strlen(prefix), el = strlen(entry);
-	if (strncmp(entry, prefix, pl) != 0 || el <= pl + RANDOM_SUFFIX_LEN || entry[el - RANDOM_SUFFIX_LEN] != '-')
-		return NULL;
-	return strndup(entry + pl, el - pl - RANDOM_SUFFIX_LEN);
+	return strncmp(entry, prefix, pl) == 0 && el > pl + RANDOM_SUFFIX_LEN && entry[el - RANDOM_SUFFIX_LEN] == '-';
 }
 
-/* True when nobody works on the temporary dir any more. */
-static bool temp_is_stale(const struct lxm_paths *paths, const char *dir, const char *owner)
+/*
+ * How long an unflocked, empty temporary is taken for live. Every live temporary is flocked (a
+ * create flocks its own after mkdtemp(), store.c: txn_begin(); a destroy flocks the container's
+ * directory before renaming it, lxm_store_remove()) except in two windows of a few system calls
+ * where it is still empty: a create between its mkdtemp() and its flock, a destroy's placeholder
+ * between its mkdtemp() and the rename over it. A creator stopped longer than this in that window
+ * finds its directory gone and fails with a clear error; a killed one's empty leftover lingers this
+ * long. The mtime, which mkdtemp() sets: a rename leaves it alone (a destroy's renamed container
+ * keeps its own, and is flocked), and a test can age a leftover with touch.
+ */
+#define UNLOCKED_GRACE_SEC 60
+
+static bool dir_is_empty(int fd)
 {
-	_cleanup_free_ char *lock_path = NULL, *locks = NULL, *file = NULL;
-	_cleanup_close_ int fd = -EBADF;
+	int dfd = openat(fd, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	_cleanup_closedir_ DIR *d = dfd >= 0 ? fdopendir(dfd) : NULL;
+	struct dirent *de;
 
-	/* A create in progress holds a flock on the temporary itself (store.c: txn_begin()); one
-	 * left by an older lxcmgr holds tmp_dir/.lock, opened without O_CREAT, which keeps us from
-	 * recreating a file in a directory that is being removed. */
-	if (lxm_path_join(&lock_path, dir, ".lock") < 0)
+	if (!d) {
+		if (dfd >= 0)
+			close(dfd);
 		return false;
-	fd = open(lock_path, O_RDWR | O_CLOEXEC | O_NOFOLLOW | O_NOCTTY);
-	if (fd >= 0)
-		return flock(fd, LOCK_EX | LOCK_NB) == 0;
-	if (errno != ENOENT)
-		return false;
-	fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC | O_NOFOLLOW);
-	if (fd < 0 || flock(fd, LOCK_EX | LOCK_NB) < 0)
-		return false; /* held: live (or gone meanwhile) */
-	closep(&fd);
-
-	/* Not flocked (a destroy's temporary, a create between mkdtemp and its flock): the owner
-	 * holds the container lock all that time. */
-	if (lxm_name_validate_quiet(owner) < 0)
-		return false;
-	if (lxm_path_join(&locks, paths->run_dir, "locks") < 0 || asprintf(&file, "%s/%s.lock", locks, owner) < 0)
-		return false;
-	int r = lxm_lock_file_try(file, &fd);
-	if (r == -ENOENT) {
-		/* Never locked since boot (the run dir is fresh): nobody can be working on it. */
-		return true;
 	}
-	return r >= 0;
+	while ((de = readdir(d)))
+		if (!STREQ(de->d_name, ".") && !STREQ(de->d_name, ".."))
+			return false;
+	return true;
 }
 
-static int gc_dir(const struct lxm_paths *paths, const char *dir)
+/*
+ * Claims the temporary dir when nobody works on it any more: 1 with its flock in *ret_fd, to be
+ * held through the removal (a creator reaching its flock only now waits, then finds its directory
+ * gone), 0 when it may be live.
+ *
+ * Only the temporary's own flock is looked at, never the container lock (run_dir/locks/NAME.lock):
+ * taking that one, even for an instant, made a start, stop, kill or exec of NAME that came at that
+ * instant fail with "busy" while a list or info ran beside it. LXC likewise detects an
+ * interrupted create by querying the lock on its 'partial' marker (F_OFD_GETLK), not by taking it.
+ */
+static int temp_claim(const char *dir, time_t now, int *ret_fd)
+{
+	_cleanup_free_ char *lock_path = NULL;
+	_cleanup_close_ int fd = -EBADF;
+	struct stat st, now_st;
+
+	/* One left by an older lxcmgr holds tmp_dir/.lock, opened without O_CREAT, which keeps us
+	 * from recreating a file in a directory that is being removed. */
+	if (lxm_path_join(&lock_path, dir, ".lock") < 0)
+		return 0;
+	fd = open(lock_path, O_RDWR | O_CLOEXEC | O_NOFOLLOW | O_NOCTTY);
+	if (fd < 0 && errno != ENOENT)
+		return 0;
+	if (fd < 0)
+		fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC | O_NOFOLLOW);
+	if (fd < 0 || flock(fd, LOCK_EX | LOCK_NB) < 0 || fstat(fd, &st) < 0)
+		return 0; /* held: live (or gone meanwhile) */
+
+	if (S_ISDIR(st.st_mode)) {
+		/* Unflocked and empty: maybe a create or destroy within its window (above). */
+		if (llabs((long long)now - (long long)st.st_mtime) < UNLOCKED_GRACE_SEC && dir_is_empty(fd))
+			return 0;
+		/* A destroy renames its flocked container over its placeholder: the name must still be
+		 * the directory we flocked, or we would remove the tree another process works on. */
+		if (lstat(dir, &now_st) < 0 || now_st.st_dev != st.st_dev || now_st.st_ino != st.st_ino)
+			return 0;
+	}
+	*ret_fd = TAKE_FD(fd);
+	return 1;
+}
+
+static int gc_dir(const char *dir)
 {
 	_cleanup_closedir_ DIR *d = NULL;
 	struct stat st;
@@ -71,17 +105,16 @@ static int gc_dir(const struct lxm_paths *paths, const char *dir)
 		return 0;
 	if (!(d = opendir(dir)))
 		return errno == ENOENT ? 0 : negative_errno();
+	time_t now = time(NULL);
 	struct dirent *de;
 	while ((de = readdir(d))) {
-		_cleanup_free_ char *owner = temp_owner(de->d_name, TMP_PREFIX);
-		if (!owner)
-			owner = temp_owner(de->d_name, DESTROY_PREFIX);
-		if (!owner)
+		if (!is_temp(de->d_name, LXM_STORE_TMP_PREFIX) && !is_temp(de->d_name, DESTROY_PREFIX))
 			continue;
 		_cleanup_free_ char *path = NULL;
 		if (lxm_path_join(&path, dir, de->d_name) < 0)
 			return -ENOMEM;
-		if (!temp_is_stale(paths, path, owner))
+		_cleanup_close_ int claim = -EBADF;
+		if (temp_claim(path, now, &claim) <= 0)
 			continue;
 		int r = lxm_rm_rf(path);
 		if (r < 0) {
@@ -99,12 +132,12 @@ int lxm_store_gc_staging(const struct lxm_paths *paths)
 	_cleanup_free_ char *staging = NULL;
 	int r = lxm_path_join(&staging, paths->containers_dir, LXM_STORE_STAGING_DIR);
 
-	return r < 0 ? r : gc_dir(paths, staging);
+	return r < 0 ? r : gc_dir(staging);
 }
 
 int lxm_store_gc(const struct lxm_paths *paths)
 {
-	int r = gc_dir(paths, paths->containers_dir), k;
+	int r = gc_dir(paths->containers_dir), k;
 
 	if (r < 0)
 		return r;
@@ -146,6 +179,12 @@ int lxm_store_remove(const struct lxm_paths *paths, const char *name)
 	if (mnt)
 		return log_error_errno(-EBUSY, "Container '%s' has a mount point inside at '%s': unmount it first",
 				       name, mnt);
+
+	/* The directory's flock, taken before the rename and held through the removal, tells gc that
+	 * the .destroy- temporary is live: gc looks at no container lock (temp_claim()). */
+	_cleanup_close_ int hold = open(dir, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+	if (hold < 0 || flock(hold, LOCK_EX) < 0)
+		return log_error_errno(negative_errno(), "Failed to lock '%s': %m", dir);
 
 	/* Reserve a unique hidden name, then rename over the empty placeholder directory. */
 	if (asprintf(&tmpl, "%s/" DESTROY_PREFIX "%s-XXXXXX", paths->containers_dir, name) < 0)

@@ -42,6 +42,7 @@ INTEGRATION_TESTS += \
 	tests/integration/store-hostile.sh \
 	tests/integration/store-debian.sh \
 	tests/integration/store-destroy.sh \
+	tests/integration/store-gc-lock.sh \
 	tests/integration/check.sh
 
 EXTRA_DIST += scripts/test scripts/quickstart

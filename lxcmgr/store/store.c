@@ -14,8 +14,6 @@
 #include "util/log.h"
 #include "util/strv.h"
 
-#define TMP_PREFIX ".tmp-"
-
 void lxm_container_free(struct lxm_container *c)
 {
 	if (!c)
@@ -135,6 +133,17 @@ static void mark_topdir(const char *dir)
 		log_debug_errno(negative_errno(), "Cannot mark '%s' as a top directory: %m, ignoring", dir);
 }
 
+/* Makes the containers directory (and what is missing above it), T-marked. */
+static int make_containers_dir(const struct lxm_paths *paths)
+{
+	int r = lxm_mkdir_p(paths->containers_dir, 0711);
+
+	if (r < 0)
+		return log_error_errno(r, "Failed to create '%s': %m", paths->containers_dir);
+	mark_topdir(paths->containers_dir);
+	return 0;
+}
+
 /* Where a staged create's temporary goes: a plain directory, so a new directory in it is placed
  * next to it by ext4's Orlov allocator, without the search over every block group (and past
  * every inode freed in the last minutes) a child of the T-marked containers directory costs:
@@ -150,9 +159,8 @@ static int staging_dir(const struct lxm_paths *paths, char **ret)
 	 * new directory in it, it renames one in. */
 	r = mkdir(dir, 0700) < 0 ? negative_errno() : 0;
 	if (r == -ENOENT) {
-		if ((r = lxm_mkdir_p(paths->containers_dir, 0711)) < 0)
-			return log_error_errno(r, "Failed to create '%s': %m", paths->containers_dir);
-		mark_topdir(paths->containers_dir);
+		if ((r = make_containers_dir(paths)) < 0)
+			return r;
 		r = mkdir(dir, 0700) < 0 ? negative_errno() : 0;
 	}
 	if (r < 0 && r != -EEXIST)
@@ -168,12 +176,9 @@ static int txn_begin(const struct lxm_paths *paths, const char *name, bool stage
 	struct stat st;
 	int r;
 
-	if (!staged) { /* staging_dir() makes it for a staged create, when missing */
-		r = lxm_mkdir_p(paths->containers_dir, 0711);
-		if (r < 0)
-			return log_error_errno(r, "Failed to create '%s': %m", paths->containers_dir);
-		mark_topdir(paths->containers_dir);
-	}
+	/* staging_dir() makes it for a staged create, when missing */
+	if (!staged && (r = make_containers_dir(paths)) < 0)
+		return r;
 	if (!(t.name = strdup(name)))
 		return -ENOMEM;
 	if ((r = lxm_path_join(&t.final_dir, paths->containers_dir, name)) < 0)
@@ -186,7 +191,7 @@ static int txn_begin(const struct lxm_paths *paths, const char *name, bool stage
 		r = r < 0 ? r : -ENOMEM;
 		goto fail;
 	}
-	if (asprintf(&tmpl, "%s/" TMP_PREFIX "%s-XXXXXX", parent, name) < 0) {
+	if (asprintf(&tmpl, "%s/" LXM_STORE_TMP_PREFIX "%s-XXXXXX", parent, name) < 0) {
 		r = -ENOMEM;
 		goto fail;
 	}
@@ -200,7 +205,9 @@ static int txn_begin(const struct lxm_paths *paths, const char *name, bool stage
 	/* The temporary itself carries the flock that tells gc it is live (store/gc.c): no lock file
 	 * to create and unlink again, one inode less per create (on this host's journal-less ext4
 	 * each new inode scans past the ones freed in the last minutes: a create/destroy loop). */
-	/* Blocking: gc's own check holds it for an instant (it takes it to see whether it is free). */
+	/* Blocking: gc takes it to see whether it is free, and keeps it while it removes a stale
+	 * temporary; a create that reaches this only then fails here or at the mkdir in the removed
+	 * directory. Until this flock the temporary is empty and young, which gc leaves alone. */
 	t.lock_fd = open(t.tmp_dir, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
 	if (t.lock_fd < 0 || flock(t.lock_fd, LOCK_EX) < 0) {
 		r = log_error_errno(negative_errno(), "Failed to lock '%s': %m", t.tmp_dir);
@@ -357,7 +364,7 @@ int lxm_store_txn_commit(struct lxm_store_txn *t, const char *config_text)
 	if (r < 0)
 		return r;
 	/* The flock on the temporary (lock_fd) stays through the rename: gc looks only at names of
-	 * temporaries, and the caller's container lock covers the rest. */
+	 * temporaries, and after the rename this is no longer one. */
 	/* RENAME_NOREPLACE: even a racing creator that ignored the lock cannot make us replace an
 	 * existing container. */
 	if (renameat2(AT_FDCWD, t->tmp_dir, AT_FDCWD, t->final_dir, RENAME_NOREPLACE) < 0) {

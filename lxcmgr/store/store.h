@@ -52,7 +52,7 @@ int lxm_container_busy(const char *name);
 
 /* A create in progress: a temporary directory next to the final one. */
 struct lxm_store_txn {
-	int lock_fd;      /* flock on tmp_dir/.lock: held while the create runs (see lxm_store_gc) */
+	int lock_fd;      /* tmp_dir, flocked while the create runs (see lxm_store_gc) */
 	char *name;
 	char *tmp_dir;    /* containers_dir/.tmp-NAME-XXXXXX (staged: containers_dir/.staging/...) */
 	char *tmp_rootfs; /* tmp_dir/rootfs (created, mode 0755) */
@@ -70,6 +70,8 @@ int lxm_store_txn_begin(const struct lxm_paths *paths, const char *name, struct 
 /* The same with the temporary in containers_dir/.staging (LXM_STORE_STAGING_DIR): for containers
  * of a few files (overlay), whose directory need not start a block group of its own. */
 #define LXM_STORE_STAGING_DIR ".staging"
+/* How a create's temporary is named, NAME and mkdtemp()'s -XXXXXX after it (gc finds them by it). */
+#define LXM_STORE_TMP_PREFIX ".tmp-"
 int lxm_store_txn_begin_staged(const struct lxm_paths *paths, const char *name, struct lxm_store_txn *ret);
 /* Writes config_text as tmp_dir/config now and syncs it in a background thread, so the sync
  * overlaps what the caller still does in tmp_dir below (only below: tmp_dir's own entries are
@@ -82,19 +84,20 @@ int lxm_store_txn_commit(struct lxm_store_txn *t, const char *config_text);
 void lxm_store_txn_abort(struct lxm_store_txn *t);
 
 /* Removes hidden temporaries whose creator is gone: ".tmp-NAME-XXXXXX" (create; also in
- * .staging) and ".destroy-NAME-XXXXXX" (destroy). A create holds an flock on tmp_dir/.lock (and the container
- * lock); a destroy holds the container lock. A temporary whose lock can be taken belongs to a
- * process that died (kill -9 included: the kernel drops flocks with the last fd). Logs at debug
- * level; returns the number removed. */
+ * .staging) and ".destroy-NAME-XXXXXX" (destroy). A live create or destroy holds a flock on the
+ * temporary itself (an older lxcmgr's create on tmp_dir/.lock); a temporary whose flock can be
+ * taken belongs to a process that died (kill -9 included: the kernel drops flocks with the last
+ * fd), unless it is empty and younger than a minute (gc.c). Never touches a container lock, so it
+ * cannot make another command of NAME busy. Logs at debug level; returns the number removed. */
 int lxm_store_gc(const struct lxm_paths *paths);
 /* The same for .staging alone: what a staged (overlay) create cleans up before it stages there.
  * The temporaries of dir creates and destroys, in the containers directory, are left to the next
  * command that reads that directory anyway (list, info, destroy, copy, autostart, a dir create). */
 int lxm_store_gc_staging(const struct lxm_paths *paths);
 
-/* Removes a container directory tree (rootfs included), not crossing mount points: first renamed
- * to a hidden ".destroy-NAME-XXXXXX" so a killed removal never leaves half a container visible.
- * Caller holds the lock. -ENOENT when missing. */
+/* Removes a container directory tree (rootfs included), not crossing mount points: first flocked
+ * and renamed to a hidden ".destroy-NAME-XXXXXX" so a killed removal never leaves half a container
+ * visible. Caller holds the lock. -ENOENT when missing. */
 int lxm_store_remove(const struct lxm_paths *paths, const char *name);
 
 /* Opens (creating, mode 0600, no symlink following) and flocks path without blocking: -EBUSY when

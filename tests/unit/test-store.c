@@ -9,6 +9,7 @@
 #include <sys/file.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
+#include <time.h>
 #include <cmocka.h>
 
 #include "store/store.h"
@@ -148,29 +149,85 @@ static void test_gc(void **state)
 	assert_int_equal(lxm_store_gc(&w->paths), 0);
 }
 
-/* Temporaries without a .lock file fall back to the container lock: a destroy's leftovers are
- * removed once nobody holds it, kept while someone does. */
-static void test_gc_container_lock(void **state)
+static void mkdir_aged(const char *path, time_t age)
+{
+	struct timespec ts[2] = { { .tv_sec = time(NULL) - age }, { .tv_sec = time(NULL) - age } };
+	assert_int_equal(lxm_mkdir_p(path, 0755), 0);
+	assert_int_equal(utimensat(AT_FDCWD, path, ts, 0), 0);
+}
+
+/* Unflocked temporaries: removed when they hold something or are older than a minute (a dead
+ * create's or destroy's), kept while empty and young (a create between its mkdtemp() and its
+ * flock). The container lock plays no part: gc neither takes it nor even creates its file, so a
+ * start or stop of that container is never made busy by it. */
+static void test_gc_unlocked(void **state)
 {
 	struct world *w = *state;
-	_cleanup_free_ char *d1 = NULL, *d2 = NULL, *f = NULL, *odd = NULL;
-	int fd = -1;
+	_cleanup_free_ char *locks = NULL, *d1 = NULL, *d2 = NULL, *d3 = NULL, *d4 = NULL, *d5 = NULL, *f = NULL,
+			    *odd = NULL, *lf = NULL;
+	int fd = -1, old = -1;
 
+	assert_true(asprintf(&locks, "%s/locks", w->paths.run_dir) > 0);
+	assert_int_equal(lxm_mkdir_p(locks, 0700), 0);
 	assert_true(asprintf(&d1, "%s/.destroy-foo-abcdef/rootfs/etc", w->paths.containers_dir) > 0);
 	assert_true(asprintf(&d2, "%s/.tmp-bar-ghijkl", w->paths.containers_dir) > 0);
+	assert_true(asprintf(&d3, "%s/.tmp-baz-mnopqr", w->paths.containers_dir) > 0);
+	assert_true(asprintf(&d4, "%s/.tmp-old-stuvwx", w->paths.containers_dir) > 0);
+	assert_true(asprintf(&d5, "%s/.tmp-olx-yzabcd", w->paths.containers_dir) > 0);
 	assert_true(asprintf(&odd, "%s/.other", w->paths.containers_dir) > 0);
 	assert_int_equal(lxm_mkdir_p(d1, 0755), 0);
-	assert_int_equal(lxm_mkdir_p(d2, 0755), 0);
+	assert_int_equal(lxm_mkdir_p(d2, 0755), 0); /* empty, young */
+	mkdir_aged(d3, 2 * 3600);                   /* empty, two hours old */
 	assert_int_equal(lxm_mkdir_p(odd, 0755), 0);
 	assert_true(asprintf(&f, "%s/passwd", d1) > 0);
 	touch(f);
+	/* an older lxcmgr's: tmp_dir/.lock, flocked while its create runs */
+	assert_int_equal(lxm_mkdir_p(d4, 0755), 0);
+	free(f);
+	assert_true(asprintf(&f, "%s/.lock", d4) > 0);
+	assert_int_equal(lxm_lock_file_try(f, &old), 0);
+	assert_int_equal(lxm_mkdir_p(d5, 0755), 0);
+	free(f);
+	assert_true(asprintf(&f, "%s/.lock", d5) > 0);
+	touch(f);
 
 	assert_int_equal(lxm_container_lock(&w->paths, "foo", &fd), 0);
-	assert_int_equal(lxm_store_gc(&w->paths), 1); /* bar: nobody holds its lock */
-	assert_int_equal(count_entries(w->paths.containers_dir), 2);
+	assert_int_equal(lxm_store_gc(&w->paths), 3); /* foo's although its lock is held, baz, olx */
+	assert_int_equal(count_entries(w->paths.containers_dir), 3); /* bar, old, .other (not ours) */
+	assert_int_equal(access(d2, F_OK), 0);
+	assert_int_equal(access(d4, F_OK), 0);
+	assert_true(asprintf(&lf, "%s/bar.lock", locks) > 0);
+	assert_int_equal(access(lf, F_OK), -1); /* no container lock looked at */
+	assert_int_equal(count_entries(locks), 1); /* foo.lock, ours */
 	close(fd);
-	assert_int_equal(lxm_store_gc(&w->paths), 1); /* foo now */
-	assert_int_equal(count_entries(w->paths.containers_dir), 1); /* .other is not ours */
+
+	/* bar ages: a create never spends a minute between mkdtemp() and flock; old's ends */
+	mkdir_aged(d2, 61);
+	close(old);
+	assert_int_equal(lxm_store_gc(&w->paths), 2);
+	assert_int_equal(count_entries(w->paths.containers_dir), 1);
+}
+
+/* A destroy flocks the container before its rename: gc keeps the .destroy- temporary. */
+static void test_gc_keeps_destroy(void **state)
+{
+	struct world *w = *state;
+	_cleanup_free_ char *dir = NULL, *tmp = NULL;
+	int fd;
+
+	assert_true(asprintf(&dir, "%s/gone/rootfs", w->paths.containers_dir) > 0);
+	assert_true(asprintf(&tmp, "%s/.destroy-gone-Ab12Cd", w->paths.containers_dir) > 0);
+	assert_int_equal(lxm_mkdir_p(dir, 0755), 0);
+	dir[strlen(dir) - strlen("/rootfs")] = '\0';
+	/* what lxm_store_remove() holds between its rename and the end of its removal */
+	fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	assert_true(fd >= 0);
+	assert_int_equal(flock(fd, LOCK_EX), 0);
+	assert_int_equal(rename(dir, tmp), 0);
+	assert_int_equal(lxm_store_gc(&w->paths), 0);
+	assert_int_equal(access(tmp, F_OK), 0);
+	close(fd);
+	assert_int_equal(lxm_store_gc(&w->paths), 1);
 }
 
 static void test_lock(void **state)
@@ -288,7 +345,8 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_txn_commit_and_list, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_txn_abort, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_gc, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_gc_container_lock, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_gc_unlocked, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_gc_keeps_destroy, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_lock, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_rm_rf_symlinks, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_rm_rf_mounts, setup, teardown),
