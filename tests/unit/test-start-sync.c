@@ -112,7 +112,7 @@ static void test_wait_fds(void **state)
 	close(fds[1]);
 }
 
-/* The 'console' record carries the pty fds (SCM_RIGHTS); a plain recv closes unexpected fds,
+/* A record can carry fds (SCM_RIGHTS: 'devpts', 'ptys'); a plain recv closes unexpected fds,
  * and more fds than the receiver takes is -EPROTO with nothing left open. */
 static void test_fds(void **state)
 {
