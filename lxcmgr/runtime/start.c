@@ -27,6 +27,7 @@ void lxm_start_ctx_init(struct lxm_start_ctx *ctx, const struct lxm_start_params
 		.console_slave = -EBADF,
 		.tree_fd = -EBADF,
 		.lower_fd = -EBADF,
+		.devpts_fd = -EBADF,
 		.signals_set = ~UINT64_C(0),
 	};
 	for (unsigned i = 0; i < LXM_MAX_TTYS; i++)
@@ -40,6 +41,7 @@ void lxm_start_ctx_done(struct lxm_start_ctx *ctx)
 	free(ctx->apparmor_profile);
 	closep(&ctx->tree_fd);
 	closep(&ctx->lower_fd);
+	closep(&ctx->devpts_fd);
 	closep(&ctx->sync_fd);
 	closep(&ctx->pidfd);
 	closep(&ctx->root_fd);
@@ -66,8 +68,8 @@ typedef int (*child_step_fn)(struct lxm_start_ctx *ctx);
 
 static int child_send_done(struct lxm_start_ctx *ctx, enum lxm_step step)
 {
-	if (step == LXM_STEP_CONSOLE)
-		return lxm_child_console_send(ctx); /* the record carries the pty fds */
+	if (step == LXM_STEP_DEVPTS)
+		return lxm_child_devpts_send(ctx); /* the record carries the devpts instance */
 	return lxm_sync_send(ctx->sync_fd, step);
 }
 
@@ -78,6 +80,10 @@ static const struct {
 	child_step_fn fn;
 } child_steps[] = {
 	{ LXM_STEP_ROOTFS, lxm_child_step_rootfs },
+	/* As early as possible, so the parent's pty opens in it overlap with all our mounts; not
+	 * before 'rootfs', where we become the container's root: the instance's ptmx node gets the
+	 * file ids of its maker. */
+	{ LXM_STEP_DEVPTS, lxm_child_step_devpts },
 	{ LXM_STEP_MOUNTS, lxm_child_step_mounts },
 	{ LXM_STEP_PROC, lxm_child_step_proc },
 	{ LXM_STEP_SYS, lxm_child_step_sys },
@@ -107,10 +113,12 @@ static _noreturn_ void child_fail(struct lxm_start_ctx *ctx, enum lxm_step step,
  * Ordering (parent | child):
  *   'clone': -                           | '/' private (user namespace), record 'clone'
  *   idmap, overlay                      | netns (record 'netns'); waits for both
- *   cgroup (attach), network (after     | rootfs, mounts, proc, sys, dev, pivot_root,
- *   record 'netns'), limits             |   network (lo): meanwhile
- *   joins the monitor cgroup            | waits for 'cgroup', unshares the cgroup namespace
- *   -                                   | cgroupfs, console, hostname, capabilities, lsm;
+ *   cgroup (attach), joins the monitor  | rootfs, devpts (the record carries it), mounts,
+ *                                       |   proc, sys, dev (attaches devpts),
+ *   cgroup, ptys (in the child's        |   pivot_root, network (lo): meanwhile
+ *   devpts, after record 'devpts'),     | waits for 'cgroup', unshares the cgroup namespace,
+ *   network (after record 'netns'),     |   cgroupfs; waits for 'ptys' (the slaves), console,
+ *   limits                              |   hostname, capabilities, lsm;
  *                                       |   waits for 'network', 'limits'; seccomp, exec
  * Moving the child into its cgroups is the slow part of the parent's work on a default v1 host
  * (each burst of migrations waits for an RCU grace period, 8-25 ms), so it overlaps with the
@@ -120,8 +128,10 @@ static _noreturn_ void child_fail(struct lxm_start_ctx *ctx, enum lxm_step step,
  * opens no device and creates no device node (the v1 devices controller and the v2 device
  * program check at open() and mknod(); step 'dev' only mounts a tmpfs, creates regular files and
  * symlinks and bind-mounts the host's nodes over them, which opens none of them, and mounts a
- * new devpts, whose ptmx the kernel makes; 'pivot_root' and 'lo' (a socket and an ioctl) open
- * none either; 'console', which opens ptys, comes after 'cgroup'), forks nothing (pids) and is a single process; the device list is written to the payload
+ * new devpts, whose ptmx the kernel makes; 'devpts' makes that instance detached, 'pivot_root'
+ * and 'lo' (a socket and an ioctl) open none either; the ptys are opened by the parent, in its
+ * own cgroup, and the child only bind-mounts their slaves in 'console', after 'cgroup'), forks
+ * nothing (pids) and is a single process; the device list is written to the payload
  * cgroup before the attach, and the limits before 'seccomp'; nothing of the container runs
  * before exec. */
 static _noreturn_ void child_main(struct lxm_start_ctx *ctx)
@@ -163,6 +173,14 @@ static _noreturn_ void child_main(struct lxm_start_ctx *ctx)
 		 * anything inside the container runs: waited for as late as possible, so the
 		 * parent's steps 'network' and 'limits' overlap with ours up to here. Before
 		 * 'seccomp': a profile need not allow recvmsg. */
+		/* The ptys the parent opened meanwhile: usually there long before we get here. */
+		if (child_steps[i].step == LXM_STEP_CONSOLE) {
+			r = lxm_child_ptys_receive(ctx);
+			if (r == -EPROTO)
+				child_fail(ctx, LXM_STEP_CONSOLE, r);
+			if (r < 0)
+				_exit(EXIT_FAILURE);
+		}
 		if (child_steps[i].step == LXM_STEP_SECCOMP &&
 		    (lxm_sync_wait(ctx->sync_fd, LXM_STEP_NETWORK, NULL) < 0 ||
 		     lxm_sync_wait(ctx->sync_fd, LXM_STEP_LIMITS, NULL) < 0))
@@ -205,15 +223,10 @@ static int parent_wait_child(struct lxm_start_ctx *ctx, enum lxm_step last_ok)
 		}
 		if (r < 0)
 			return log_error_errno(r, "Failed to read from the child: %m");
-		if (m.step == LXM_STEP_CONSOLE && m.error == 0)
-			r = lxm_start_console_received(ctx, fds, n_fds);
-		else
-			for (size_t i = 0; i < n_fds; i++)
-				close(fds[i]);
+		for (size_t i = 0; i < n_fds; i++) /* none is expected any more */
+			close(fds[i]);
 		if (m.error > 0)
 			return log_child_failure(&m);
-		if (r < 0)
-			return r;
 		log_debug("Child finished step '%s'", lxm_step_to_string(m.step));
 		last_ok = m.step;
 	}
@@ -233,6 +246,34 @@ static int parent_drain_failure(struct lxm_start_ctx *ctx, int r)
 
 typedef int (*parent_step_fn)(struct lxm_start_ctx *ctx);
 
+/* The child's records after 'clone', in their order: 'netns' (its own network namespace exists,
+ * which step 'network' needs), 'rootfs', then 'devpts' with the instance step 'ptys' opens the
+ * ptys in. */
+static int parent_wait_devpts(struct lxm_start_ctx *ctx)
+{
+	struct lxm_sync_msg failed = {};
+	size_t n = 0;
+	int r;
+
+	if (ctx->own_netns) {
+		r = lxm_sync_wait(ctx->sync_fd, LXM_STEP_NETNS, &failed);
+		if (r < 0 && failed.error > 0)
+			return log_child_failure(&failed);
+		if (r < 0)
+			return log_error_errno(r, "Child went away before its network namespace: %m");
+	}
+	r = lxm_sync_wait(ctx->sync_fd, LXM_STEP_ROOTFS, &failed);
+	if (r >= 0)
+		r = lxm_sync_wait_fds(ctx->sync_fd, LXM_STEP_DEVPTS, NULL, &failed, &ctx->devpts_fd, 1, &n);
+	if (r < 0 && failed.error > 0)
+		return log_child_failure(&failed);
+	if (r < 0)
+		return log_error_errno(r, "Child went away before its devpts: %m");
+	if (n != 1)
+		return log_error_errno(EPROTO, "The child's record 'devpts' came without its devpts");
+	return 0;
+}
+
 static int parent_steps(struct lxm_start_ctx *ctx)
 {
 	/* after: parent work that runs once the child was told (it does not wait for it). */
@@ -243,6 +284,7 @@ static int parent_steps(struct lxm_start_ctx *ctx)
 		{ LXM_STEP_IDMAP, lxm_start_step_idmap, NULL },
 		{ LXM_STEP_OVERLAY, lxm_start_step_overlay, NULL },
 		{ LXM_STEP_CGROUP, lxm_start_step_cgroup, lxm_start_step_monitor_cgroup },
+		{ LXM_STEP_PTYS, lxm_start_step_ptys, NULL },
 		{ LXM_STEP_NETWORK, lxm_start_step_network, NULL },
 		{ LXM_STEP_LIMITS, lxm_start_step_limits, NULL },
 	};
@@ -257,19 +299,15 @@ static int parent_steps(struct lxm_start_ctx *ctx)
 		return log_error_errno(r, "Child went away before making its mounts private: %m");
 
 	for (size_t i = 0; i < ARRAY_SIZE(steps); i++) {
-		/* The child's own network namespace must exist before interfaces go into it: its
-		 * record 'netns' is the one right after 'clone'. */
-		if (steps[i].step == LXM_STEP_NETWORK && ctx->own_netns) {
-			r = lxm_sync_wait(ctx->sync_fd, LXM_STEP_NETNS, &failed);
-			if (r < 0 && failed.error > 0)
-				return log_child_failure(&failed);
+		if (steps[i].step == LXM_STEP_PTYS) {
+			r = parent_wait_devpts(ctx);
 			if (r < 0)
-				return log_error_errno(r, "Child went away before its network namespace: %m");
+				return r;
 		}
 		r = steps[i].fn(ctx); /* logs its own failure */
 		if (r < 0)
 			return r; /* the child may wait for this step: nothing to drain */
-		r = lxm_sync_send(ctx->sync_fd, steps[i].step);
+		r = steps[i].step == LXM_STEP_PTYS ? lxm_start_ptys_send(ctx) : lxm_sync_send(ctx->sync_fd, steps[i].step);
 		if (r < 0)
 			return parent_drain_failure(ctx, log_error_errno(r, "Child went away before step '%s': %m",
 									lxm_step_to_string(steps[i].step)));

@@ -14,8 +14,10 @@ const char *lxm_step_to_string(enum lxm_step s)
 		[LXM_STEP_OVERLAY] = "overlay",
 		[LXM_STEP_NETWORK] = "network",
 		[LXM_STEP_LIMITS] = "limits",
+		[LXM_STEP_PTYS] = "ptys",
 		[LXM_STEP_CGROUPNS] = "cgroupns",
 		[LXM_STEP_NETNS] = "netns",
+		[LXM_STEP_DEVPTS] = "devpts",
 		[LXM_STEP_ROOTFS] = "rootfs",
 		[LXM_STEP_MOUNTS] = "mounts",
 		[LXM_STEP_PROC] = "proc",
@@ -81,12 +83,21 @@ int lxm_sync_send(int fd, enum lxm_step step)
 	return sync_send_msg(fd, &m, NULL, 0);
 }
 
-int lxm_sync_send_fds(int fd, enum lxm_step step, const int *fds, size_t n)
+int lxm_sync_send_text_fds(int fd, enum lxm_step step, const char *text, const int *fds, size_t n)
 {
 	struct lxm_sync_msg m = { .step = step };
 
+	if (text && strlen(text) >= sizeof(m.text))
+		return -E2BIG;
+	if (text)
+		strcpy(m.text, text);
 	log_debug("Start sync: step '%s' done, sending %zu fds", lxm_step_to_string(step), n);
 	return sync_send_msg(fd, &m, fds, n);
+}
+
+int lxm_sync_send_fds(int fd, enum lxm_step step, const int *fds, size_t n)
+{
+	return lxm_sync_send_text_fds(fd, step, NULL, fds, n);
 }
 
 int lxm_sync_send_error(int fd, enum lxm_step step, int error, const char *text)
@@ -186,24 +197,40 @@ int lxm_sync_recv(int fd, struct lxm_sync_msg *ret)
 	return lxm_sync_recv_fds(fd, ret, NULL, 0, NULL);
 }
 
-int lxm_sync_wait(int fd, enum lxm_step step, struct lxm_sync_msg *ret_failed)
+int lxm_sync_wait_fds(int fd, enum lxm_step step, struct lxm_sync_msg *ret, struct lxm_sync_msg *ret_failed,
+		      int *ret_fds, size_t max, size_t *ret_n)
 {
 	struct lxm_sync_msg m;
+	size_t n = 0;
 	int r;
 
+	if (ret_n)
+		*ret_n = 0;
 	log_debug("Start sync: waiting for step '%s'", lxm_step_to_string(step));
-	r = lxm_sync_recv(fd, &m);
+	r = lxm_sync_recv_fds(fd, &m, ret_fds, max, &n);
 	if (r < 0)
 		return log_debug_errno(r, "Start sync: no step '%s' from the other side: %m",
 				       lxm_step_to_string(step));
-	if (m.error > 0) {
-		if (ret_failed)
-			*ret_failed = m;
-		return -m.error;
-	}
-	if (m.step != (int)step)
+	if (m.error > 0 || m.step != (int)step) {
+		for (size_t i = 0; i < n; i++)
+			close(ret_fds[i]);
+		if (m.error > 0) {
+			if (ret_failed)
+				*ret_failed = m;
+			return -m.error;
+		}
 		return log_debug_errno(EPROTO, "Start sync: expected step '%s', got '%s'",
 				       lxm_step_to_string(step), lxm_step_to_string(m.step));
+	}
 	log_debug("Start sync: step '%s' reached", lxm_step_to_string(step));
+	if (ret)
+		*ret = m;
+	if (ret_n)
+		*ret_n = n;
 	return 0;
+}
+
+int lxm_sync_wait(int fd, enum lxm_step step, struct lxm_sync_msg *ret_failed)
+{
+	return lxm_sync_wait_fds(fd, step, NULL, ret_failed, NULL, 0, NULL);
 }

@@ -18,9 +18,11 @@ enum lxm_step {
 	LXM_STEP_OVERLAY,
 	LXM_STEP_NETWORK,
 	LXM_STEP_LIMITS,
+	LXM_STEP_PTYS, /* the record carries the ptys' slaves (steps/console.c) */
 	/* child side (inside the new namespaces) */
 	LXM_STEP_CGROUPNS,
 	LXM_STEP_NETNS,
+	LXM_STEP_DEVPTS, /* the record carries the new devpts instance, not yet attached (steps/dev.c) */
 	LXM_STEP_ROOTFS,
 	LXM_STEP_MOUNTS,
 	LXM_STEP_PROC,
@@ -58,6 +60,8 @@ int lxm_sync_send_error(int fd, enum lxm_step step, int error, const char *text)
 /* Tells the peer that step is done and hands it n fds (SCM_RIGHTS; n <= LXM_SYNC_FDS_MAX). The
  * caller keeps its own copies. */
 int lxm_sync_send_fds(int fd, enum lxm_step step, const int *fds, size_t n);
+/* The same with text in the record (shorter than LXM_SYNC_TEXT_MAX, else -E2BIG). */
+int lxm_sync_send_text_fds(int fd, enum lxm_step step, const char *text, const int *fds, size_t n);
 
 /* Receives one record. 0 and *ret filled; -EPIPE on end-of-file (the peer exited or exec'd).
  * Fds that came with it are closed (lxm_sync_recv_fds takes them). */
@@ -70,3 +74,8 @@ int lxm_sync_recv_fds(int fd, struct lxm_sync_msg *ret, int *ret_fds, size_t max
  * gets the record and the record's -errno is returned; -EPIPE when the peer went away, -EPROTO
  * when it reported another step than expected. Nothing is logged above debug level. */
 int lxm_sync_wait(int fd, enum lxm_step step, struct lxm_sync_msg *ret_failed);
+/* The same, and the step record's fds (O_CLOEXEC, owned by the caller) in ret_fds[0..*ret_n) as
+ * lxm_sync_recv_fds() takes them; *ret (may be NULL) gets the record (its text). On any failure
+ * no fd is left open. */
+int lxm_sync_wait_fds(int fd, enum lxm_step step, struct lxm_sync_msg *ret, struct lxm_sync_msg *ret_failed,
+		      int *ret_fds, size_t max, size_t *ret_n);

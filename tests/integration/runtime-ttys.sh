@@ -1,7 +1,7 @@
 #!/bin/bash
 # console.ttys (LXC's lxc.tty.max) and init's container_ttys: a busybox container gets /dev/tty1..N
 # as ptys of its own devpts and `container_ttys=pts/A pts/B ...` naming exactly those ptys in PID 1's
-# environment (both modes), none of either with console.ttys = 0; bad values are refused by
+# environment (both modes), owned by the container's root, none of either with console.ttys = 0; bad values are refused by
 # `config set` and by `start`. A Debian systemd container (shared test cache) runs
 # container-getty@N on them, so `console --tty 1` shows a login prompt. LXCMGR_TTYS_DEBIAN=0 skips
 # the Debian part.
@@ -9,7 +9,7 @@
 require_root "starts containers"
 command -v tmux >/dev/null || { echo "1..0 # SKIP needs tmux"; exit 0; }
 
-plan 41
+plan 49
 new_root
 use_shared_cache
 TMUX_SOCK="lxm-tty-$$"
@@ -28,6 +28,29 @@ dev_ttys() {
 		out+="${out:+ }pts/$((0x$(stat -c %T "$root/dev/tty$i")))"
 	done
 	printf '%s\n' "$out"
+}
+# The console's and ttys' ptys are opened by the monitor in the container's devpts (steps/console.c),
+# with the container root's uid as fsuid: every node must be that devpts instance's (not the host's)
+# and belong to the container's root (uid 0 inside; the monitor's host uid 0 would show as nobody
+# inside and no getty could chown it), as must the instance's ptmx, which the child made. Gid: the
+# mount's gid=5 (tty), or 0 once busybox's getty took its tty.
+pty_owners() {
+	local pid root uid gid n
+	pid=$(init_pid "$1")
+	root=/proc/$pid/root
+	uid=$(awk '$1 == 0 {print $2}' "/proc/$pid/uid_map")
+	gid=$(awk '$1 == 0 {print $2}' "/proc/$pid/gid_map")
+	is "$(stat -c %u "$root/dev/pts/ptmx")" "$uid" "privileged=$2: the devpts instance's ptmx belongs to the container's root"
+	is "$(stat -c %u "$root/dev/console" "$root"/dev/tty[1-4] "$root"/dev/pts/[0-4] | sort -u)" "$uid" \
+		"privileged=$2: /dev/console, /dev/tty1..4 and /dev/pts/0..4 belong to the container's root"
+	n=$(stat -c %g "$root/dev/console" "$root"/dev/tty[1-4] | grep -cvx -e "$gid" -e "$((gid + 5))" || true)
+	is "$n" 0 "privileged=$2: their group is the container's tty (or root, after getty)"
+	n=$(stat -c %d "$root/dev/console" "$root"/dev/tty[1-4] "$root/dev/pts/ptmx" | sort -u)
+	if [ "$(wc -l <<<"$n")" = 1 ] && [ "$n" != "$(stat -c %d /dev/pts/ptmx)" ]; then
+		ok "privileged=$2: they are ptys of the container's own devpts, not the host's"
+	else
+		not_ok "privileged=$2: they are ptys of the container's own devpts, not the host's" "$n"
+	fi
 }
 tmux_screen() { tmux -L "$TMUX_SOCK" capture-pane -p -t "$1" 2>/dev/null; }
 screen_has() { tmux_screen "$1" | grep -q -- "$2"; }
@@ -56,6 +79,7 @@ for mode in false true; do
 	want=$(dev_ttys "$NAME" 4)
 	like "$want" '^pts/[0-9]+ pts/[0-9]+ pts/[0-9]+ pts/[0-9]+$' "privileged=$mode: /dev/tty1..4 are ptys of the container's devpts"
 	is "$(init_ttys "$NAME")" "$want" "privileged=$mode: init's container_ttys names exactly those ptys"
+	pty_owners "$NAME" "$mode"
 	check "privileged=$mode: stop" lxcmgr stop "$NAME" -t 10
 done
 

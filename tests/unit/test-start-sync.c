@@ -6,6 +6,7 @@
 #include <stdint.h>
 #include <cmocka.h>
 #include <fcntl.h>
+#include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -68,7 +69,50 @@ static void test_error_after_reset(void **state)
 	close(fds[0]);
 }
 
-/* The 'console' record carries the pty fds (SCM_RIGHTS); a plain recv closes unexpected fds,
+/* The record 'ptys' (parent to child) carries the slaves and the ttys' numbers as text:
+ * lxm_sync_wait_fds() returns both; a record of another step or an error record leaves no fd
+ * open; text too long for a record is refused. */
+static void test_wait_fds(void **state)
+{
+	struct lxm_sync_msg m = {}, failed = {};
+	int fds[2], pipe_fds[2], got[4];
+	size_t n = 99;
+	char big[LXM_SYNC_TEXT_MAX + 1];
+
+	assert_int_equal(lxm_sync_pair(fds), 0);
+	assert_int_equal(pipe2(pipe_fds, O_CLOEXEC), 0);
+	assert_int_equal(lxm_sync_send_text_fds(fds[0], LXM_STEP_PTYS, "1 2", pipe_fds, 2), 0);
+	assert_int_equal(lxm_sync_wait_fds(fds[1], LXM_STEP_PTYS, &m, NULL, got, ARRAY_SIZE(got), &n), 0);
+	assert_int_equal(n, 2);
+	assert_string_equal(m.text, "1 2");
+	close(got[0]);
+	close(got[1]);
+
+	/* the fds of a record of another step: closed (the lowest free fd is got[0] again) */
+	assert_int_equal(lxm_sync_send_text_fds(fds[0], LXM_STEP_NETWORK, NULL, pipe_fds, 2), 0);
+	assert_int_equal(lxm_sync_wait_fds(fds[1], LXM_STEP_PTYS, NULL, NULL, got + 2, 2, &n), -EPROTO);
+	assert_int_equal(n, 0);
+	int probe = dup(pipe_fds[0]);
+	assert_int_equal(probe, got[0]);
+	close(probe);
+
+	/* an error record: its step and text, no fd */
+	assert_int_equal(lxm_sync_send_error(fds[1], LXM_STEP_DEVPTS, -EPERM, "fsopen(devpts)"), 0);
+	assert_int_equal(lxm_sync_wait_fds(fds[0], LXM_STEP_DEVPTS, NULL, &failed, got, 1, &n), -EPERM);
+	assert_int_equal(n, 0);
+	assert_int_equal(failed.step, LXM_STEP_DEVPTS);
+	assert_string_equal(failed.text, "fsopen(devpts)");
+
+	memset(big, 'x', sizeof(big) - 1);
+	big[sizeof(big) - 1] = 0;
+	assert_int_equal(lxm_sync_send_text_fds(fds[0], LXM_STEP_PTYS, big, NULL, 0), -E2BIG);
+	close(pipe_fds[0]);
+	close(pipe_fds[1]);
+	close(fds[0]);
+	close(fds[1]);
+}
+
+/* A record can carry fds (SCM_RIGHTS: 'devpts', 'ptys'); a plain recv closes unexpected fds,
  * and more fds than the receiver takes is -EPROTO with nothing left open. */
 static void test_fds(void **state)
 {
@@ -113,6 +157,7 @@ int main(void)
 		cmocka_unit_test(test_steps_and_errors),
 		cmocka_unit_test(test_error_after_reset),
 		cmocka_unit_test(test_fds),
+		cmocka_unit_test(test_wait_fds),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -5,11 +5,18 @@
  * (bind mounts of the host's nodes, which also works inside a user namespace where mknod does
  * not), a new devpts instance (its own pty numbering; the host's ptys stay invisible), ptmx,
  * shm, mqueue (the container's own IPC namespace) and the /proc/self/fd symlinks.
+ *
+ * Step 'devpts' (child) makes that devpts instance earlier, as a detached mount, right after
+ * 'rootfs' (where we became the container's root: mknod of the instance's ptmx node takes our
+ * file ids): the parent opens the console's and ttys' ptys in it while we mount the rest
+ * (steps/console.c says why), and 'dev' only attaches it at /dev/pts.
  */
 #include <fcntl.h>
 #include <linux/mount.h>
 #include <sys/mount.h>
 #include <sys/stat.h>
+#include <sys/syscall.h>
+#include <unistd.h>
 
 #include "runtime/mount-util.h"
 #include "runtime/steps/steps.h"
@@ -61,6 +68,64 @@ static int dev_node(struct lxm_start_ctx *ctx, int dev_fd, const char *name)
 	return 0;
 }
 
+/* fsconfig(FSCONFIG_SET_STRING) of one option; the name for the failure message. */
+static int devpts_option(struct lxm_start_ctx *ctx, int fs_fd, const char *key, const char *value)
+{
+	if (syscall(SYS_fsconfig, fs_fd, FSCONFIG_SET_STRING, key, value, 0) < 0)
+		return lxm_step_fail(ctx, negative_errno(), "devpts option %s=%s", key, value);
+	return 0;
+}
+
+int lxm_child_step_devpts(struct lxm_start_ctx *ctx)
+{
+	_cleanup_close_ int fs_fd = -EBADF;
+	int r, fd;
+
+	/* In our user namespace, so the instance belongs to the container's root and gid=5 is the
+	 * container's tty group. Every fsopen() of devpts is a new instance (its own numbering; the
+	 * host's ptys stay invisible). */
+	fs_fd = (int)syscall(SYS_fsopen, "devpts", FSOPEN_CLOEXEC);
+	if (fs_fd < 0)
+		return lxm_step_fail(ctx, negative_errno(), "fsopen(devpts)");
+	/* gid=5 (tty) and mode 620: what Debian's getty and login expect for a pty slave. No uid=:
+	 * a slave belongs to the fsuid of whoever opens ptmx, the container's root for the parent's
+	 * ptys (steps/console.c) and whoever opens one inside later, as with LXC. */
+	r = devpts_option(ctx, fs_fd, "source", "devpts"); /* what mount(2) showed in /proc/mounts */
+	if (r >= 0)
+		r = devpts_option(ctx, fs_fd, "ptmxmode", "0666");
+	if (r >= 0)
+		r = devpts_option(ctx, fs_fd, "mode", "0620");
+	if (r >= 0)
+		r = devpts_option(ctx, fs_fd, "gid", "5");
+	if (r < 0)
+		return r;
+	if (syscall(SYS_fsconfig, fs_fd, FSCONFIG_CMD_CREATE, NULL, NULL, 0) < 0)
+		return lxm_step_fail(ctx, negative_errno(), "creating the devpts instance");
+	fd = (int)syscall(SYS_fsmount, fs_fd, FSMOUNT_CLOEXEC, MOUNT_ATTR_NOSUID | MOUNT_ATTR_NOEXEC);
+	if (fd < 0)
+		return lxm_step_fail(ctx, negative_errno(), "fsmount(devpts)");
+	ctx->devpts_fd = fd;
+	return 0;
+}
+
+/* Step 'devpts' done: the parent gets the detached instance (we keep ours for 'dev'). */
+int lxm_child_devpts_send(struct lxm_start_ctx *ctx)
+{
+	return lxm_sync_send_fds(ctx->sync_fd, LXM_STEP_DEVPTS, &ctx->devpts_fd, 1);
+}
+
+/* Attaches step 'devpts''s instance at /dev/pts: the same mount the parent's ptys live on, so
+ * their slaves are the nodes the container sees there. */
+static int dev_pts(struct lxm_start_ctx *ctx, int dev_fd)
+{
+	if (mkdirat(dev_fd, "pts", 0755) < 0 && errno != EEXIST)
+		return lxm_step_fail(ctx, negative_errno(), "creating '/dev/pts'");
+	if (syscall(SYS_move_mount, ctx->devpts_fd, "", dev_fd, "pts", MOVE_MOUNT_F_EMPTY_PATH) < 0)
+		return lxm_step_fail(ctx, negative_errno(), "mounting devpts on '/dev/pts'");
+	closep(&ctx->devpts_fd);
+	return 0;
+}
+
 int lxm_child_step_dev(struct lxm_start_ctx *ctx)
 {
 	_cleanup_close_ int dev_fd = -EBADF;
@@ -81,9 +146,7 @@ int lxm_child_step_dev(struct lxm_start_ctx *ctx)
 		if (r < 0)
 			return r;
 	}
-	/* gid=5 (tty) and mode 620: what Debian's getty and login expect for a pty slave. */
-	r = dev_sub_mount(ctx, dev_fd, "pts", 0755, "devpts", MS_NOSUID | MS_NOEXEC,
-			  "newinstance,ptmxmode=0666,mode=0620,gid=5");
+	r = dev_pts(ctx, dev_fd);
 	if (r < 0)
 		return r;
 	r = dev_sub_mount(ctx, dev_fd, "shm", 01777, "tmpfs", MS_NOSUID | MS_NODEV, "mode=1777");

@@ -25,13 +25,14 @@ struct lxm_start_ctx {
 	pid_t pid;     /* child (host pid), parent side only */
 	int pidfd;     /* parent side only */
 	int root_fd;   /* child: O_PATH fd of the rootfs bind mount */
-	/* The ptys of the container's own devpts (steps/console.c): made by the child, received by
-	 * the parent with the 'console' record. */
+	/* The ptys of the container's own devpts (steps/console.c): opened by the parent in step
+	 * 'ptys', their slaves sent to the child with its record. */
 	int console_master;
 	int console_slave;
 	int tty_masters[LXM_MAX_TTYS];
 	int tty_slaves[LXM_MAX_TTYS];
-	unsigned tty_ptn[LXM_MAX_TTYS]; /* child: /dev/pts/N of each tty inside (container_ttys) */
+	unsigned tty_ptn[LXM_MAX_TTYS]; /* /dev/pts/N of each tty inside (container_ttys) */
+	int devpts_fd; /* the container's devpts instance, detached (step 'devpts'); -EBADF once used */
 	unsigned n_ttys;
 	uint64_t cgroup_skip; /* child: hierarchy ids (bit N) the payload cgroup is not in */
 	uint64_t signals_set; /* not at SIG_DFL when cloned (bit N-1: signal N; all when unknown): step 'exec' resets these */
@@ -74,9 +75,10 @@ int lxm_start_prepare_overlay(struct lxm_start_ctx *ctx);     /* steps/overlay.c
 bool lxm_start_overlay_userns(const struct lxm_container *c); /* steps/overlay.c */
 
 /* Parent side, on the host. */
-/* Takes the n fds of the child's 'console' record (console master and slave, then one pair per
- * tty); closes them all and fails with -EPROTO when they are not what was asked for. */
-int lxm_start_console_received(struct lxm_start_ctx *ctx, int *fds, size_t n); /* steps/console.c */
+/* Opens the console's and ttys' ptys in ctx->devpts_fd (the child's record 'devpts'), which it
+ * closes; lxm_start_ptys_send() reports the step with the slaves. */
+int lxm_start_step_ptys(struct lxm_start_ctx *ctx);           /* steps/console.c */
+int lxm_start_ptys_send(struct lxm_start_ctx *ctx);           /* steps/console.c */
 int lxm_start_step_clone(struct lxm_start_ctx *ctx);           /* steps/clone.c; returns 0 in both */
 int lxm_start_step_cgroup(struct lxm_start_ctx *ctx);          /* steps/cgroup.c */
 int lxm_start_step_monitor_cgroup(struct lxm_start_ctx *ctx);  /* steps/cgroup.c */
@@ -110,10 +112,14 @@ int lxm_child_step_cgroupfs(struct lxm_start_ctx *ctx);        /* steps/cgroupfs
  * for and there is no cgroup2 hierarchy. */
 enum lxm_cgroupfs_view { LXM_CGROUPFS_V2, LXM_CGROUPFS_V1, LXM_CGROUPFS_HYBRID };
 int lxm_cgroupfs_view(FILE *proc_cgroup, uint64_t skip, bool unified, enum lxm_cgroupfs_view *ret);
+/* Right after 'idmap': the devpts instance, detached, in ctx->devpts_fd; the step's record
+ * carries it to the parent (lxm_child_devpts_send). */
+int lxm_child_step_devpts(struct lxm_start_ctx *ctx);          /* steps/dev.c */
+int lxm_child_devpts_send(struct lxm_start_ctx *ctx);          /* steps/dev.c */
 int lxm_child_step_dev(struct lxm_start_ctx *ctx);             /* steps/dev.c */
 int lxm_child_step_console(struct lxm_start_ctx *ctx);         /* steps/console.c */
-/* Reports step 'console' with the pty fds attached; closes the child's masters. */
-int lxm_child_console_send(struct lxm_start_ctx *ctx);         /* steps/console.c */
+/* Before 'console': waits for the parent's record 'ptys' and takes its slaves and tty numbers. */
+int lxm_child_ptys_receive(struct lxm_start_ctx *ctx);         /* steps/console.c */
 int lxm_child_step_pivot_root(struct lxm_start_ctx *ctx);      /* steps/pivot-root.c */
 int lxm_child_step_hostname(struct lxm_start_ctx *ctx);        /* steps/hostname.c */
 int lxm_child_step_caps(struct lxm_start_ctx *ctx);            /* steps/caps.c */
