@@ -94,6 +94,7 @@ INTEGRATION_TESTS += tests/integration/rt-start.sh tests/integration/rt-start-mo
 pkglibexec_PROGRAMS += lxcmgr/lxcmgr-monitor
 lxcmgr_lxcmgr_monitor_SOURCES = lxcmgr/runtime/monitor-small.c lxcmgr/runtime/handover.c \
 	lxcmgr/runtime/small-kill.c lxcmgr/runtime/small-kill.h \
+	lxcmgr/runtime/kill-wait.c lxcmgr/runtime/kill-wait.h \
 	lxcmgr/runtime/kill-spread.c lxcmgr/runtime/kill-spread.h \
 	lxcmgr/runtime/link-del.c lxcmgr/runtime/link-del.h \
 	lxcmgr/runtime/console-ring.c lxcmgr/util/log.c lxcmgr/util/parse.c
@@ -101,6 +102,10 @@ UNIT_TESTS += tests/unit/test-kill-spread
 tests_unit_test_kill_spread_SOURCES = tests/unit/test-kill-spread.c lxcmgr/runtime/kill-spread.c
 tests_unit_test_kill_spread_CFLAGS = $(LXM_UNIT_CFLAGS)
 tests_unit_test_kill_spread_LDADD = $(LXM_UNIT_LIBS)
+UNIT_TESTS += tests/unit/test-kill-wait
+tests_unit_test_kill_wait_SOURCES = tests/unit/test-kill-wait.c lxcmgr/runtime/kill-wait.c
+tests_unit_test_kill_wait_CFLAGS = $(LXM_UNIT_CFLAGS)
+tests_unit_test_kill_wait_LDADD = $(LXM_UNIT_LIBS)
 lxcmgr_lxcmgr_monitor_CFLAGS = $(WARN_CFLAGS)
 lxcmgr_lxcmgr_monitor_LDFLAGS = -static
 lxcmgr_lxcmgr_monitor_LDADD =

@@ -268,13 +268,18 @@ static int signal_init(int sig)
 	return syscall(SYS_pidfd_send_signal, S.h.init_pidfd, sig, NULL, 0) < 0 ? negative_errno() : 0;
 }
 
-/* Once init has its SIGKILL: the answer (with the host veths). The console ptys are closed by
- * lxm_small_kill() once the container's processes are gone (no dying getty to hang up), while
- * it removes the cgroups; viewers see the console end at our exit, as before. */
+/* Once init has its SIGKILL: the answer, when it names host veths (the client starts their removal
+ * at once, lxm_runtime_stop_state()). Without any the client has nothing to do before the end, and
+ * the answer waits for it (fast_kill()): sent here it woke the client in the middle of the kill, a
+ * wake-up, ~0.1-0.2 ms of its CPU time and two context switches on a CPU where the dying processes
+ * queued. The console ptys are closed by lxm_small_kill() once the container's processes are gone
+ * (no dying getty to hang up), while it removes the cgroups; viewers see the console end at our
+ * exit, as before. */
 static void killed(void *arg)
 {
 	char reply[32 + LXM_HANDOVER_MAX_VETHS * (6 + LXM_HANDOVER_IFNAME_MAX)] = "ok stopping";
-	/* the host veths: the client starts their removal at once (lxm_runtime_stop_state()) */
+	if (S.h.n_kill_veths == 0)
+		return;
 	for (unsigned i = 0; i < S.h.n_kill_veths; i++) {
 		strcat(reply, " veth ");
 		strcat(reply, S.h.kill_veths[i]);
@@ -292,6 +297,8 @@ static _noreturn_ void fast_kill(struct lxm_handover_client *cl)
 	int fd = cl->fd;
 	(void)!recv(fd, &c, 1, MSG_DONTWAIT); /* consume the request packet */
 	(void)lxm_small_kill(&S.h, killed, &fd);
+	if (S.h.n_kill_veths == 0)
+		send_text(fd, "ok stopping"); /* killed() did not */
 	send_text(fd, "done killed");
 	_exit(0);
 }

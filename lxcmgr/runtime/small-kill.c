@@ -22,6 +22,7 @@
 #include <time.h>
 
 #include "runtime/kill-spread.h"
+#include "runtime/kill-wait.h"
 #include "runtime/link-del.h"
 #include "runtime/small-kill.h"
 #include "util/log.h"
@@ -41,39 +42,6 @@ static int write_file(const char *dir, const char *file, const char *text)
 	if (fd < 0)
 		return negative_errno();
 	return write(fd, text, strlen(text)) < 0 ? negative_errno() : 0;
-}
-
-static uint64_t now_ms(void)
-{
-	struct timespec ts;
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
-}
-
-/* Until the v2 cgroup has no process left ("populated 0"; cgroup.events polls POLLPRI on change):
- * a process of the payload cgroup outside init's pid namespace dies on its own time. */
-static int wait_empty(const char *dir)
-{
-	char path[LXM_HANDOVER_CGROUP_PATH_MAX + 32], buf[256];
-	uint64_t deadline = now_ms() + EMPTY_TIMEOUT_MS;
-	snprintf(path, sizeof(path), "%s/cgroup.events", dir);
-	_cleanup_close_ int fd = open(path, O_RDONLY | O_CLOEXEC);
-	if (fd < 0)
-		return errno == ENOENT ? 0 : negative_errno();
-	for (;;) {
-		ssize_t n = pread(fd, buf, sizeof(buf) - 1, 0);
-		if (n < 0)
-			return negative_errno();
-		buf[n] = '\0';
-		if (strstr(buf, "populated 0"))
-			return 0;
-		uint64_t now = now_ms();
-		if (now >= deadline)
-			return -ETIMEDOUT;
-		struct pollfd p = { .fd = fd, .events = POLLPRI };
-		if (poll(&p, 1, (int)(deadline - now)) < 0 && errno != EINTR)
-			return negative_errno();
-	}
 }
 
 /* rmdir of a cgroup and of whatever cgroups the payload made below it (only directories: on a
@@ -126,20 +94,15 @@ bool lxm_small_kill_possible(const struct lxm_handover *h)
 	return true;
 }
 
-/* Until the payload's v2 cgroup reads empty or init has ended, whichever comes first. Every
- * process of the container has left all its cgroups then (cgroup_exit() in its exit), and the
- * cgroups can go while init finishes its own exit: it waits for its children to be reaped and for
- * its pid namespace's pids first, ~0.1-0.3 ms after the cgroup emptied here. The cgroup is read
- * every STEP_US, not polled: cgroup.events notifications are rate-limited (one per 10 ms per
- * file), and one delayed past the cgroup's removal never comes. Mostly init's end wakes us: read
- * every 100 us, the cgroup cost ~30 wake-ups of ours per kill, each taking the CPU from a dying
- * process (a context switch both ways, a timer armed: hypervisor exits here), ~0.5 ms of the CPU
- * time the exits needed, for an answer ~0.1 ms sooner. */
-#define STEP_US 1000
-static void wait_dying(const struct lxm_handover *h)
+/* Until the payload's v2 cgroup reads empty or init has ended, whichever comes first
+ * (lxm_kill_wait_dying()), or the deadline. Every process of the container has left all its
+ * cgroups then (cgroup_exit() in its exit), and the cgroups can go while init finishes its own
+ * exit: it waits for its children to be reaped and for its pid namespace's pids first, ~0.1-0.3 ms
+ * after the cgroup emptied here. Returns -ETIMEDOUT past the deadline, else 0 (also when there is
+ * nothing to wait on: remove_cgroups() and wait_init() wait then). */
+static int wait_dying(const struct lxm_handover *h, uint64_t deadline_ms)
 {
-	static const struct timespec step = { .tv_nsec = STEP_US * 1000 };
-	char path[LXM_HANDOVER_CGROUP_PATH_MAX + 32], buf[256];
+	char path[LXM_HANDOVER_CGROUP_PATH_MAX + 32];
 	_cleanup_close_ int fd = -EBADF;
 	for (unsigned i = 0; i < h->n_kill_cgroups && fd < 0; i++)
 		if (h->kill_cgroup_kind[i] == LXM_HANDOVER_CG_V2_KILL) {
@@ -147,19 +110,9 @@ static void wait_dying(const struct lxm_handover *h)
 			fd = open(path, O_RDONLY | O_CLOEXEC);
 		}
 	if (fd < 0)
-		return;
-	struct pollfd p = { .fd = h->init_pidfd, .events = POLLIN };
-	for (;;) {
-		ssize_t n = pread(fd, buf, sizeof(buf) - 1, 0);
-		if (n < 0)
-			return;
-		buf[n] = '\0';
-		if (strstr(buf, "populated 0"))
-			return;
-		int r = ppoll(&p, 1, &step, NULL);
-		if (r > 0 || (r < 0 && errno != EINTR))
-			return;
-	}
+		return 0;
+	int r = lxm_kill_wait_dying(fd, h->init_pidfd, deadline_ms);
+	return r == -ETIMEDOUT ? r : 0;
 }
 
 /*
@@ -411,7 +364,8 @@ static void remove_run_files(const char *dir)
 	}
 }
 
-static int remove_cgroups(const struct lxm_handover *h)
+/* The payload cgroups, once empty (until the deadline: the rmdir of one that is not fails). */
+static int remove_cgroups(const struct lxm_handover *h, uint64_t deadline_ms)
 {
 	char path[LXM_HANDOVER_CGROUP_PATH_MAX + 80];
 	int ret = 0, r;
@@ -419,7 +373,7 @@ static int remove_cgroups(const struct lxm_handover *h)
 	for (unsigned i = 0; i < h->n_kill_cgroups; i++) {
 		if (h->kill_cgroup_kind[i] != LXM_HANDOVER_CG_V2_KILL)
 			continue;
-		r = wait_empty(h->kill_cgroups[i]);
+		r = lxm_kill_wait_empty(h->kill_cgroups[i], deadline_ms);
 		if (r < 0)
 			ret = log_warning_errno(r, "Failed to wait for '%s' to become empty: %m", h->kill_cgroups[i]);
 	}
@@ -457,6 +411,8 @@ int lxm_small_kill(const struct lxm_handover *h, void (*after_kill)(void *arg), 
 	static struct release rel;
 	int ret = 0, r;
 
+	uint64_t deadline = lxm_kill_now_ms() + EMPTY_TIMEOUT_MS;
+
 	release_hold(h, &rel);
 	spread_dying(h);
 	/* SIGKILL of a pid namespace's init kills every process in the namespace; cgroup.kill also
@@ -479,8 +435,17 @@ int lxm_small_kill(const struct lxm_handover *h, void (*after_kill)(void *arg), 
 		after_kill(arg);
 	release_start(&rel);
 	state_shed_block(h->kill_run_dir);
-	wait_dying(h);
-	r = remove_cgroups(h);
+	/* Bounded as the full monitor's cgroup kill (LXM_CG_TIMEOUT_MS): SIGKILL cannot end a process
+	 * stuck in the kernel. Past it the cgroups that are still populated stay (their rmdir fails,
+	 * logged), and init's end is waited for without polling (wait_init()), as the full monitor
+	 * waits for its SIGCHLD: the container is not down before that, and `kill` must not say so. */
+	if (wait_dying(h, deadline) == -ETIMEDOUT) {
+		log_warning("The container's processes have not ended %d s after SIGKILL (stuck in the kernel?); "
+			    "waiting for init without a deadline",
+			    EMPTY_TIMEOUT_MS / 1000);
+		deadline = 0; /* the cgroups: one look, no second wait */
+	}
+	r = remove_cgroups(h, deadline);
 	if (r < 0 && ret == 0)
 		ret = r;
 	/* the ptys here, unless the thread is done with the namespace already: every process of the

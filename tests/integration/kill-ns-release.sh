@@ -10,13 +10,14 @@
 # payload cgroup reads empty). The thread that closes it is made
 # before the container has ended (it waits on init's pidfd, so the close starts at init's end, not
 # after a clone then), and closes the namespace before any pty (the namespace is the longest
-# step; the ptys go to whichever thread is free first). And `stop -k` still reports and settles
+# step; the ptys go to whichever thread is free first). Without a veth to remove, the answer "ok
+# stopping" comes only after init's reaping (the client has nothing to do before). And `stop -k` still reports and settles
 # everything: stopped, killed, no cgroup, no process of the root, no monitor.
 . "$(dirname "$0")/lib.sh"
 require_root "boots containers"
 command -v strace >/dev/null || { echo "1..0 # SKIP needs strace"; exit 0; }
 
-plan 20
+plan 21
 
 new_root
 use_shared_cache
@@ -41,7 +42,7 @@ UUID=$(state_key uuid)
 # the monitor's console pty fds (masters and the peers it keeps open)
 PTYS=$(for f in /proc/"$MON"/fd/*; do case "$(readlink "$f")" in /dev/ptmx | /dev/pts/*) echo "${f##*/}" ;; esac; done | tr '\n' ' ')
 diag "console pty fds of the monitor: $PTYS"
-strace -f -qq -tt -e trace=ioctl,pidfd_send_signal,close,sendto,rmdir,pread64,clone,clone3,poll,ppoll -e signal=none \
+strace -f -qq -tt -e trace=ioctl,pidfd_send_signal,close,sendto,rmdir,pread64,clone,clone3,poll,ppoll,waitid -e signal=none \
 	-p "$MON" -o "$WORK/mon.trace" &
 STRACE=$!
 wait_for 50 test -s "$WORK/mon.trace" || sleep 1 # strace writes nothing until a call: give it time
@@ -96,6 +97,10 @@ def closed_between(fd, a, b):
     return any(a[0] < e[0] < b[0] and re.match(r'close\(%d\) += 0' % fd, e[2]) for e in ev)
 open_ptys = [fd for fd in ptys if not (kill and done and closed_between(fd, kill, done))]
 print("ptys_left_open", " ".join(map(str, open_ptys)) or "none")
+# no veth: the answer "ok stopping" waits for the end (init reaped), in the thread that reaps it
+answer = first(lambda e: 'sendto(' in e[2] and '"ok stopping' in e[2])
+reaped = first(lambda e: e[2].startswith('waitid(') and kill and e[0] > kill[0])
+print("answer_after_reap", "yes" if answer and reaped and answer[1] == reaped[1] and answer[3] > reaped[0] else "no")
 print("hold", "yes" if hold else "no")
 if hold is None:
     sys.exit(0)
@@ -141,6 +146,9 @@ else
 fi
 [ -n "$PTYS" ] && is "$(fact ptys_left_open)" "none" "every console pty fd is closed before done" ||
 	not_ok "the monitor holds console ptys"
+# Without a veth the client has nothing to do before the end: "ok stopping" comes after init's
+# reaping, not in the middle of the kill (where it woke the client on a CPU of the dying processes)
+is "$(fact answer_after_reap)" yes "no veth: the monitor answers once init is reaped"
 # The client: after "ok stopping" it waits for the monitor's exit (its pidfd) and reads "done"
 # only then (queued since), one wake-up at the end instead of two (from its first message on:
 # main()'s check of the std fds is a poll() as well)
