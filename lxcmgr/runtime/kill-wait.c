@@ -6,18 +6,10 @@
 #include <poll.h>
 #include <stdio.h>
 #include <string.h>
-#include <time.h>
 #include <unistd.h>
 
 #include "runtime/kill-wait.h"
 #include "util/macros.h"
-
-uint64_t lxm_kill_now_ms(void)
-{
-	struct timespec ts;
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
-}
 
 static int read_populated(int fd, bool *ret_empty)
 {
@@ -38,7 +30,7 @@ static int read_populated(int fd, bool *ret_empty)
  * end a process stuck in the kernel (an uninterruptible sleep on a hung file system), and without
  * one this loop woke us every millisecond for as long as it stayed stuck. */
 #define STEP_US 1000
-int lxm_kill_wait_dying(int events_fd, int init_pidfd, uint64_t deadline_ms)
+int lxm_kill_wait_dying(int events_fd, int init_pidfd, uint64_t deadline_usec)
 {
 	static const struct timespec step = { .tv_nsec = STEP_US * 1000 };
 	struct pollfd p = { .fd = init_pidfd, .events = POLLIN };
@@ -47,7 +39,7 @@ int lxm_kill_wait_dying(int events_fd, int init_pidfd, uint64_t deadline_ms)
 		int r = read_populated(events_fd, &empty);
 		if (r < 0 || empty)
 			return r;
-		if (lxm_kill_now_ms() >= deadline_ms)
+		if (lxm_mono_usec() >= deadline_usec)
 			return -ETIMEDOUT;
 		r = ppoll(&p, 1, &step, NULL);
 		if (r > 0)
@@ -59,7 +51,7 @@ int lxm_kill_wait_dying(int events_fd, int init_pidfd, uint64_t deadline_ms)
 
 /* Here the cgroup.events notification is polled: after wait_dying() the cgroup has most often
  * emptied, and a process of the payload cgroup outside init's pid namespace dies on its own time. */
-int lxm_kill_wait_empty(const char *dir, uint64_t deadline_ms)
+int lxm_kill_wait_empty(const char *dir, uint64_t deadline_usec)
 {
 	char path[PATH_MAX];
 	snprintf(path, sizeof(path), "%s/cgroup.events", dir);
@@ -71,11 +63,11 @@ int lxm_kill_wait_empty(const char *dir, uint64_t deadline_ms)
 		int r = read_populated(fd, &empty);
 		if (r < 0 || empty)
 			return r;
-		uint64_t now = lxm_kill_now_ms();
-		if (now >= deadline_ms)
+		uint64_t now = lxm_mono_usec();
+		if (now >= deadline_usec)
 			return -ETIMEDOUT;
 		struct pollfd p = { .fd = fd, .events = POLLPRI };
-		if (poll(&p, 1, (int)(deadline_ms - now)) < 0 && errno != EINTR)
+		if (poll(&p, 1, (int)((deadline_usec - now + 999) / 1000)) < 0 && errno != EINTR)
 			return negative_errno();
 	}
 }

@@ -100,7 +100,7 @@ bool lxm_small_kill_possible(const struct lxm_handover *h)
  * exit: it waits for its children to be reaped and for its pid namespace's pids first, ~0.1-0.3 ms
  * after the cgroup emptied here. Returns -ETIMEDOUT past the deadline, else 0 (also when there is
  * nothing to wait on: remove_cgroups() and wait_init() wait then). */
-static int wait_dying(const struct lxm_handover *h, uint64_t deadline_ms)
+static int wait_dying(const struct lxm_handover *h, uint64_t deadline_usec)
 {
 	char path[LXM_HANDOVER_CGROUP_PATH_MAX + 32];
 	_cleanup_close_ int fd = -EBADF;
@@ -111,7 +111,7 @@ static int wait_dying(const struct lxm_handover *h, uint64_t deadline_ms)
 		}
 	if (fd < 0)
 		return 0;
-	int r = lxm_kill_wait_dying(fd, h->init_pidfd, deadline_ms);
+	int r = lxm_kill_wait_dying(fd, h->init_pidfd, deadline_usec);
 	return r == -ETIMEDOUT ? r : 0;
 }
 
@@ -365,7 +365,7 @@ static void remove_run_files(const char *dir)
 }
 
 /* The payload cgroups, once empty (until the deadline: the rmdir of one that is not fails). */
-static int remove_cgroups(const struct lxm_handover *h, uint64_t deadline_ms)
+static int remove_cgroups(const struct lxm_handover *h, uint64_t deadline_usec)
 {
 	char path[LXM_HANDOVER_CGROUP_PATH_MAX + 80];
 	int ret = 0, r;
@@ -373,7 +373,7 @@ static int remove_cgroups(const struct lxm_handover *h, uint64_t deadline_ms)
 	for (unsigned i = 0; i < h->n_kill_cgroups; i++) {
 		if (h->kill_cgroup_kind[i] != LXM_HANDOVER_CG_V2_KILL)
 			continue;
-		r = lxm_kill_wait_empty(h->kill_cgroups[i], deadline_ms);
+		r = lxm_kill_wait_empty(h->kill_cgroups[i], deadline_usec);
 		if (r < 0)
 			ret = log_warning_errno(r, "Failed to wait for '%s' to become empty: %m", h->kill_cgroups[i]);
 	}
@@ -411,7 +411,7 @@ int lxm_small_kill(const struct lxm_handover *h, void (*after_kill)(void *arg), 
 	static struct release rel;
 	int ret = 0, r;
 
-	uint64_t deadline = lxm_kill_now_ms() + EMPTY_TIMEOUT_MS;
+	uint64_t deadline = lxm_mono_usec() + EMPTY_TIMEOUT_MS * 1000;
 
 	release_hold(h, &rel);
 	spread_dying(h);

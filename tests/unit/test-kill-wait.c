@@ -19,6 +19,7 @@
 #include <unistd.h>
 
 #include "runtime/kill-wait.h"
+#include "util/macros.h"
 
 #define GUARD_SEC 20 /* far above every deadline below, also on a loaded host */
 
@@ -68,9 +69,9 @@ static int teardown(void **state)
 static void test_dying_deadline(void **state)
 {
 	struct fixture *f = *state;
-	uint64_t t0 = lxm_kill_now_ms();
-	assert_int_equal(lxm_kill_wait_dying(f->fd, f->self_pidfd, t0 + 50), -ETIMEDOUT);
-	assert_true(lxm_kill_now_ms() >= t0 + 50);
+	uint64_t t0 = lxm_mono_usec();
+	assert_int_equal(lxm_kill_wait_dying(f->fd, f->self_pidfd, t0 + 50000), -ETIMEDOUT);
+	assert_true(lxm_mono_usec() >= t0 + 50000);
 	/* a deadline already past: one look at the cgroup, no wait */
 	assert_int_equal(lxm_kill_wait_dying(f->fd, f->self_pidfd, 0), -ETIMEDOUT);
 }
@@ -79,7 +80,7 @@ static void test_dying_empty(void **state)
 {
 	struct fixture *f = *state;
 	write_events(f, "populated 0\nfrozen 0\n");
-	assert_int_equal(lxm_kill_wait_dying(f->fd, f->self_pidfd, lxm_kill_now_ms() + 60000), 0);
+	assert_int_equal(lxm_kill_wait_dying(f->fd, f->self_pidfd, lxm_mono_usec() + 60000000), 0);
 	/* the cgroup decides even past the deadline */
 	assert_int_equal(lxm_kill_wait_dying(f->fd, f->self_pidfd, 0), 0);
 }
@@ -95,7 +96,7 @@ static void test_dying_empties_later(void **state)
 		int fd = open(f->events, O_WRONLY | O_CLOEXEC);
 		_exit(fd >= 0 && pwrite(fd, "populated 0\n", 12, 0) == 12 ? 0 : 1);
 	}
-	assert_int_equal(lxm_kill_wait_dying(f->fd, f->self_pidfd, lxm_kill_now_ms() + 60000), 0);
+	assert_int_equal(lxm_kill_wait_dying(f->fd, f->self_pidfd, lxm_mono_usec() + 60000000), 0);
 	int st;
 	assert_int_equal(waitpid(kid, &st, 0), kid);
 	assert_true(WIFEXITED(st) && WEXITSTATUS(st) == 0);
@@ -113,7 +114,7 @@ static void test_dying_init_ended(void **state)
 	}
 	int pidfd = (int)syscall(SYS_pidfd_open, kid, 0);
 	assert_true(pidfd >= 0);
-	assert_int_equal(lxm_kill_wait_dying(f->fd, pidfd, lxm_kill_now_ms() + 60000), 0);
+	assert_int_equal(lxm_kill_wait_dying(f->fd, pidfd, lxm_mono_usec() + 60000000), 0);
 	assert_int_equal(waitpid(kid, NULL, 0), kid);
 	close(pidfd);
 }
@@ -121,9 +122,9 @@ static void test_dying_init_ended(void **state)
 static void test_empty_deadline_and_gone(void **state)
 {
 	struct fixture *f = *state;
-	uint64_t t0 = lxm_kill_now_ms();
-	assert_int_equal(lxm_kill_wait_empty(f->dir, t0 + 50), -ETIMEDOUT);
-	assert_true(lxm_kill_now_ms() >= t0 + 50);
+	uint64_t t0 = lxm_mono_usec();
+	assert_int_equal(lxm_kill_wait_empty(f->dir, t0 + 50000), -ETIMEDOUT);
+	assert_true(lxm_mono_usec() >= t0 + 50000);
 	write_events(f, "populated 0\n");
 	assert_int_equal(lxm_kill_wait_empty(f->dir, t0), 0);
 	/* a cgroup already removed is empty */
