@@ -242,16 +242,11 @@ int lxm_cg_note(char **notes, const char *fmt, ...)
 	return 0;
 }
 
-static int64_t now_ms(void)
-{
-	return (int64_t)(lxm_mono_usec() / 1000);
-}
-
 int lxm_cg_wait_key(const char *dir, const char *file, const char *key, uint64_t value, int timeout_ms)
 {
 	_cleanup_free_ char *p = NULL;
 	_cleanup_close_ int ifd = -EBADF;
-	int64_t deadline = now_ms() + timeout_ms;
+	int64_t deadline = lxm_mono_msec() + timeout_ms;
 	char buf[4096];
 	uint64_t v0;
 
@@ -278,7 +273,7 @@ int lxm_cg_wait_key(const char *dir, const char *file, const char *key, uint64_t
 			return -ENOENT;
 		if (r >= 0 && v == value)
 			return 0;
-		left = deadline - now_ms();
+		left = deadline - lxm_mono_msec();
 		if (left <= 0)
 			return log_debug_errno(ETIMEDOUT, "Timed out waiting for '%s %" PRIu64 "' in '%s'", key,
 					       value, p);
@@ -385,13 +380,13 @@ int lxm_cg_pidfds_kill(const pid_t *pids, size_t n, struct pollfd **ret, size_t 
 
 int lxm_cg_pidfds_wait(struct pollfd *pfd, size_t n, int timeout_ms)
 {
-	int64_t deadline = now_ms() + timeout_ms;
+	int64_t deadline = lxm_mono_msec() + timeout_ms;
 	size_t done = 0;
 	int r = 0;
 
 	/* A pidfd turns readable when its process has exited (and so left its cgroups). */
 	while (done < n && r >= 0) {
-		int64_t left = deadline - now_ms();
+		int64_t left = deadline - lxm_mono_msec();
 		int k;
 
 		if (left <= 0) {

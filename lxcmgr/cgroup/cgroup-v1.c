@@ -95,17 +95,12 @@ static int v1_create(struct lxm_cgroup *cg)
 	return 0;
 }
 
-static int64_t now_ms(void)
-{
-	return (int64_t)(lxm_mono_usec() / 1000);
-}
-
 /* The v1 freezer sends no notification of any kind (no events file, no poll support on
  * freezer.state); reading freezer.state is what moves FREEZING to FROZEN. So this is the one
  * place that re-reads with a short back-off (1 ms doubling to 32 ms), bounded by a deadline. */
 static int wait_freezer(const char *dir, const char *want, int timeout_ms)
 {
-	int64_t deadline = now_ms() + timeout_ms;
+	int64_t deadline = lxm_mono_msec() + timeout_ms;
 	long delay_us = 1000;
 
 	for (;;) {
@@ -118,7 +113,7 @@ static int wait_freezer(const char *dir, const char *want, int timeout_ms)
 			return r;
 		if (STREQ(s, want))
 			return 0;
-		if (now_ms() >= deadline)
+		if (lxm_mono_msec() >= deadline)
 			return -ETIMEDOUT;
 		ts = (struct timespec){ .tv_nsec = delay_us * 1000 };
 		nanosleep(&ts, NULL);

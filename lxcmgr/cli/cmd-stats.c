@@ -23,6 +23,7 @@
 #include "store/store.h"
 #include "util/json.h"
 #include "util/log.h"
+#include "util/macros.h"
 
 #define UNKNOWN LXM_CGROUP_USAGE_UNKNOWN
 
@@ -41,13 +42,6 @@ struct stats {
 	bool all;  /* no names given: rows are re-listed each draw */
 	bool disk; /* --disk: walk each rootfs, at most once a minute per container */
 };
-
-static uint64_t now_usec(void)
-{
-	struct timespec ts;
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000000 + (uint64_t)ts.tv_nsec / 1000;
-}
 
 static void stats_done(struct stats *s)
 {
@@ -122,13 +116,13 @@ static void sample(struct lxm_context *ctx, struct row *row, bool disk)
 	row->state = si.state;
 	(void)lxm_usage_collect(&ctx->paths, c, &si, &row->u);
 	/* A walk of a big tree takes seconds: once a minute is enough for a --watch screen */
-	if (disk && (row->disk_at_usec == 0 || now_usec() - row->disk_at_usec >= DISK_WALK_EVERY_USEC) &&
+	if (disk && (row->disk_at_usec == 0 || lxm_mono_usec() - row->disk_at_usec >= DISK_WALK_EVERY_USEC) &&
 	    lxm_usage_disk(c->rootfs, &row->disk_bytes) >= 0)
-		row->disk_at_usec = now_usec();
+		row->disk_at_usec = lxm_mono_usec();
 	row->u.have_disk = disk && row->disk_at_usec > 0;
 	row->u.disk_bytes = row->disk_bytes;
 	lxm_state_info_done(&si);
-	uint64_t at = now_usec(), cpu = row->u.running ? row->u.cg.cpu_usage_usec : UNKNOWN;
+	uint64_t at = lxm_mono_usec(), cpu = row->u.running ? row->u.cg.cpu_usage_usec : UNKNOWN;
 	row->cpu_percent = NAN;
 	if (cpu != UNKNOWN && row->prev_cpu_usec != UNKNOWN && at > row->prev_at_usec && cpu >= row->prev_cpu_usec)
 		row->cpu_percent = 100.0 * (double)(cpu - row->prev_cpu_usec) / (double)(at - row->prev_at_usec);

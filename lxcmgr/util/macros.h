@@ -114,3 +114,9 @@ static inline uint64_t lxm_mono_usec(void)
 	clock_gettime(CLOCK_MONOTONIC, &ts);
 	return (uint64_t)ts.tv_sec * 1000000 + (uint64_t)ts.tv_nsec / 1000;
 }
+
+/* The same clock in milliseconds, signed: for deadlines that are compared by subtraction. */
+static inline int64_t lxm_mono_msec(void)
+{
+	return (int64_t)(lxm_mono_usec() / 1000);
+}
