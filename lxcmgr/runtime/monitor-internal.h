@@ -72,6 +72,7 @@ struct lxm_monitor {
 	int log_fd;       /* monitor.log once the start is decided */
 	int config_fd;    /* memfd: the config text this monitor started with (handed over and back) */
 	bool no_handover; /* stay the full monitor (the small one failed, or it is disabled) */
+	int64_t handover_at; /* lxm_mono_msec() before which we do not hand over (0: at once) */
 
 	struct lxm_restart_policy restart;
 	struct lxm_restart_tracker restarts;
@@ -92,6 +93,8 @@ int lxm_monitor_start_payload(struct lxm_monitor *m);
 /* monitor-handover.c: the small monitor (MONITOR.md, "Process model") */
 /* True when only idle work is left: running, not stopping, no restart pending, nobody waiting. */
 bool lxm_monitor_handover_ready(const struct lxm_monitor *m);
+/* After a start's report: no hand-over for a while (m->handover_at), see monitor-handover.c. */
+void lxm_monitor_handover_defer(struct lxm_monitor *m);
 /* Execs into lxcmgr-monitor; returns only on failure (-errno; no_handover is then set). */
 int lxm_monitor_handover(struct lxm_monitor *m);
 /* Rebuilds what the small monitor handed back: init, ptys, ring, console.log, clients, listening

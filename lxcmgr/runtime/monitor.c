@@ -591,15 +591,21 @@ static void monitor_done(struct lxm_monitor *m)
 }
 
 /* The event loop until the container ends. While only idle work is left and nothing is pending
- * (a zero-timeout poll found no event), the monitor hands over to the small program. */
+ * (a zero-timeout poll found no event), the monitor hands over to the small program, not before
+ * m->handover_at (lxm_monitor_handover_defer()). */
 static int serve(struct lxm_monitor *m)
 {
 	int r = 0;
 	while (!m->exit_loop) {
 		struct epoll_event evs[16 + LXM_HANDOVER_MAX_CLIENTS];
 		bool idle = lxm_monitor_handover_ready(m);
-		int n = epoll_wait(m->epfd, evs, ARRAY_SIZE(evs), idle ? 0 : -1);
-		if (n == 0 && idle) {
+		int timeout = -1;
+		if (idle) {
+			int64_t wait = m->handover_at - lxm_mono_msec();
+			timeout = wait > 0 ? (int)wait : 0;
+		}
+		int n = epoll_wait(m->epfd, evs, ARRAY_SIZE(evs), timeout);
+		if (n == 0 && idle && timeout == 0) {
 			(void)lxm_monitor_handover(m); /* returns only when it failed: stay */
 			continue;
 		}
@@ -668,6 +674,7 @@ int lxm_monitor_run(const struct lxm_paths *paths, const char *name, int notify_
 	}
 	detach_log(&m);
 	notify(&notify_fd, 0);
+	lxm_monitor_handover_defer(&m);
 	return serve(&m);
 }
 

@@ -3,12 +3,13 @@
 # monitor process runs the small program, within the memory bound of issue 7; console history and
 # attached viewers survive the hand-backs (reboot inside), stop/kill/restart go through the full
 # monitor again, a killed small monitor is reported and re-adopted, LXCMGR_MONITOR_SMALL=0 keeps
-# the full one, and the program hands back ("fallback") when given a bad description.
+# the full one, a start's hand-over is deferred, and the program hands back ("fallback") when given
+# a bad description.
 . "$(dirname "$0")/lib.sh"
 require_root "boots containers"
 command -v tmux >/dev/null || { echo "1..0 # SKIP needs tmux"; exit 0; }
 
-plan 46
+plan 50
 
 new_root
 use_shared_cache
@@ -148,6 +149,15 @@ is "$(last_exit_of "$NAME")" clean "and cleanly (the full monitor took it back f
 LXCMGR_MONITOR_SMALL=0 "$LXCMGR" --root "$ROOT" start "$NAME" >/dev/null 2>&1
 sleep 0.5
 runs_full && ok "LXCMGR_MONITOR_SMALL=0 keeps the full monitor" || not_ok "LXCMGR_MONITOR_SMALL=0 keeps the full monitor"
+run_expect_exit 0 lxcmgr stop "$NAME"
+# A start's hand-over waits (monitor-handover.c, lxm_monitor_handover_defer: 20 ms by default, so
+# that the start's caller gets the CPU first); a long delay makes both sides of it observable.
+LXCMGR_MONITOR_SMALL_DELAY_MS=3000 "$LXCMGR" --root "$ROOT" start "$NAME" >/dev/null 2>&1
+runs_full && ok "right after start the full monitor serves (the hand-over is deferred)" ||
+	not_ok "right after start the full monitor serves" "exe: $(exe_of "$(monitor_pid)")"
+is "$(state_of "$NAME")" running "and answers requests meanwhile"
+wait_for 80 runs_small && ok "then it hands over to the small monitor" ||
+	not_ok "then it hands over to the small monitor" "exe: $(exe_of "$(monitor_pid)")"
 run_expect_exit 0 lxcmgr stop "$NAME"
 # Garbage as the description: the small program must not run, it execs back with "fallback".
 garbage=$(mktemp "$_lib_tmp/garbage.XXXXXX")
