@@ -27,3 +27,7 @@ void lxm_front_exec_full(char **argv);
  * of them and not past the break, in one system call (static lxcmgr: see front.c); nothing
  * elsewhere. */
 void lxm_front_prefault_heap(const void *in_heap, unsigned long bytes);
+
+/* Maps this binary's code and read-only data in one system call per segment (static lxcmgr: see
+ * front.c); for a freshly forked process, which has none of it mapped. */
+void lxm_front_prefault_code(void);

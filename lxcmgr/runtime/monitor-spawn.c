@@ -29,6 +29,7 @@
 #include "cgroup/cgroup.h"
 #include "cgroup/detect.h"
 #include "cgroup/mounts-cache.h"
+#include "cli/front.h"
 #include "runtime/monitor-spawn.h"
 #include "runtime/monitor.h"
 #include "runtime/start.h"
@@ -156,6 +157,9 @@ static void reset_signal_handlers(void)
 	}
 }
 
+/* Only the static lxcmgr has it (cli/front.c); elsewhere the faults come as before. */
+extern __typeof__(lxm_front_prefault_code) lxm_front_prefault_code __attribute__((weak));
+
 /* In the monitor, which detach() forked: nothing of the CLI's process is touched any more. */
 static _noreturn_ void run_monitor(const struct lxm_paths *paths, const char *name, int notify,
 				   struct lxm_monitor_config *config)
@@ -164,6 +168,8 @@ static _noreturn_ void run_monitor(const struct lxm_paths *paths, const char *na
 	struct monitor_argv a;
 	int keep = NOTIFY_FD; /* the last fd that stays */
 
+	if (lxm_front_prefault_code)
+		lxm_front_prefault_code();
 	/* The CLI's report socket to REPORT_FD, first moved above the fds the next dups write */
 	if (config && config->payload_fd > 0) {
 		int fd = fcntl(config->payload_fd, F_DUPFD_CLOEXEC, REPORT_FD + 1);

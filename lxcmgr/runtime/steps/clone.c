@@ -11,9 +11,13 @@
 #include <signal.h>
 #include <sys/syscall.h>
 
+#include "cli/front.h"
 #include "runtime/net-setup.h"
 #include "runtime/steps/steps.h"
 #include "util/log.h"
+
+/* Only the static lxcmgr has it (cli/front.c); elsewhere the faults come as before. */
+extern __typeof__(lxm_front_prefault_code) lxm_front_prefault_code __attribute__((weak));
 
 int lxm_start_step_clone(struct lxm_start_ctx *ctx)
 {
@@ -41,6 +45,8 @@ int lxm_start_step_clone(struct lxm_start_ctx *ctx)
 		return log_error_errno(errno, "Failed to clone the container's init with new namespaces: %m");
 	if (pid == 0) {
 		ctx->pid = 0;
+		if (lxm_front_prefault_code)
+			lxm_front_prefault_code(); /* a fork of the monitor: none of our code is mapped */
 		return 0;
 	}
 	ctx->pid = (pid_t)pid;
