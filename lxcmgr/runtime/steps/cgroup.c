@@ -113,8 +113,8 @@ int lxm_start_step_cgroup(struct lxm_start_ctx *ctx)
 	return 0;
 }
 
-/* After the child was told 'cgroup' (start.c): the monitor's own cgroup is none of the child's
- * business, so the ~10 v1 moves are off the child's path. */
+/* After the child was told 'limits' (start.c), the last step it waits for: the monitor's own
+ * cgroup is none of the child's business, so the ~10 v1 moves are off the child's path. */
 int lxm_start_step_monitor_cgroup(struct lxm_start_ctx *ctx)
 {
 	int r;
