@@ -187,20 +187,27 @@ static void populate(unsigned long start, unsigned long end, int advice)
  * the stack and .bss ranges are what the commands use. Nothing here changes what is mapped or how
  * (the protections, ASLR, the later RELRO mprotect()): only when the page tables are filled.
  */
+static void populate_code(void)
+{
+	const unsigned long base = (unsigned long)&__ehdr_start;
+	const Elf64_Phdr *ph = (const Elf64_Phdr *)(base + __ehdr_start.e_phoff);
+
+	for (unsigned i = 0; i < __ehdr_start.e_phnum; i++)
+		if (ph[i].p_type == PT_LOAD && !(ph[i].p_flags & PF_W))
+			populate(base + ph[i].p_vaddr, base + ph[i].p_vaddr + ph[i].p_memsz, MADV_POPULATE_READ);
+}
+
 static void prefault(long *sp)
 {
 	const unsigned long base = (unsigned long)&__ehdr_start;
 	const Elf64_Phdr *ph = (const Elf64_Phdr *)(base + __ehdr_start.e_phoff);
 
+	populate_code();
 	for (unsigned i = 0; i < __ehdr_start.e_phnum; i++) {
-		if (ph[i].p_type != PT_LOAD)
+		if (ph[i].p_type != PT_LOAD || !(ph[i].p_flags & PF_W))
 			continue;
 		unsigned long start = base + ph[i].p_vaddr, file_end = start + ph[i].p_filesz;
 		unsigned long end = start + ph[i].p_memsz;
-		if (!(ph[i].p_flags & PF_W)) {
-			populate(start, end, MADV_POPULATE_READ);
-			continue;
-		}
 		populate(start, file_end, MADV_POPULATE_WRITE);
 		if (end - start > BSS_TAIL_PREFAULT && end - BSS_TAIL_PREFAULT > file_end)
 			file_end = end - BSS_TAIL_PREFAULT;
@@ -214,15 +221,10 @@ static void prefault(long *sp)
  * without anonymous pages: a fault fills them in), so a forked process faults its code in again:
  * the monitor ~26 times before its clone of init's process, that child ~19 times before its exec
  * (traced, bench/README.md "Where a start's time goes"), each an exit to the hypervisor. One call
- * maps the read-only segments at once, as the entry point does for the command. */
+ * per read-only segment maps it at once, as the entry point does for the command. */
 void lxm_front_prefault_code(void)
 {
-	const unsigned long base = (unsigned long)&__ehdr_start;
-	const Elf64_Phdr *ph = (const Elf64_Phdr *)(base + __ehdr_start.e_phoff);
-
-	for (unsigned i = 0; i < __ehdr_start.e_phnum; i++)
-		if (ph[i].p_type == PT_LOAD && !(ph[i].p_flags & PF_W))
-			populate(base + ph[i].p_vaddr, base + ph[i].p_vaddr + ph[i].p_memsz, MADV_POPULATE_READ);
+	populate_code();
 }
 
 /* The heap does not exist yet at the entry point: glibc's start-up makes it (its TLS block, then
