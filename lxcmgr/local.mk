@@ -7,6 +7,7 @@ liblxcmgr_a_SOURCES += \
 	lxcmgr/util/trusted-file.c lxcmgr/util/trusted-file.h \
 	lxcmgr/util/strv.c lxcmgr/util/strv.h \
 	lxcmgr/util/uuid.c lxcmgr/util/uuid.h \
+	lxcmgr/util/mm-holder.c lxcmgr/util/mm-holder.h \
 	lxcmgr/runtime/full-helper.c lxcmgr/runtime/full-helper.h \
 	lxcmgr/util/openat2.h \
 	lxcmgr/core/paths.c lxcmgr/core/paths.h
@@ -23,6 +24,11 @@ UNIT_TESTS += tests/unit/test-strv
 tests_unit_test_strv_SOURCES = tests/unit/test-strv.c
 tests_unit_test_strv_CFLAGS = $(LXM_UNIT_CFLAGS)
 tests_unit_test_strv_LDADD = $(LXM_UNIT_LIBS)
+
+UNIT_TESTS += tests/unit/test-mm-holder
+tests_unit_test_mm_holder_SOURCES = tests/unit/test-mm-holder.c
+tests_unit_test_mm_holder_CFLAGS = $(LXM_UNIT_CFLAGS)
+tests_unit_test_mm_holder_LDADD = $(LXM_UNIT_LIBS)
 
 UNIT_TESTS += tests/unit/test-uuid
 tests_unit_test_uuid_SOURCES = tests/unit/test-uuid.c

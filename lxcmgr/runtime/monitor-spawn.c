@@ -37,6 +37,7 @@
 #include "config/config.h"
 #include "store/store.h"
 #include "util/log.h"
+#include "util/mm-holder.h"
 
 #define NOTIFY_FD 3
 #define REPORT_FD 4 /* lxm_monitor_config.payload_fd in the monitor */
@@ -339,6 +340,8 @@ int lxm_monitor_spawn_config(const struct lxm_paths *paths, const char *name, st
 	if (report >= 0 && w == pid && WIFEXITED(status) && WEXITSTATUS(status) == 0)
 		payload_for_monitor(paths, config->c, report);
 	closep(&report);
+	/* We only wait now: our exit then leaves the teardown of our memory to the holder */
+	(void)lxm_mm_holder_start();
 
 	ssize_t n;
 	do
