@@ -21,7 +21,6 @@
 #include <linux/futex.h>
 #include <sched.h>
 #include <signal.h>
-#include <stdbool.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <sys/syscall.h>
@@ -60,8 +59,10 @@ static void mm_holder_settle(void)
 	/* Our exit wakes the holder (its pipe) right before our parent: on our CPU it would make
 	 * that one busy, and the parent's wake-up would go elsewhere, often behind init. Sent to
 	 * another CPU it leaves ours to the parent. */
-	int cpu = sched_getcpu();
-	if (cpu >= 0 && holder_pid > 0) {
+	unsigned cpu;
+	/* getcpu itself, not glibc's sched_getcpu(): that reads the rseq area, wrong in a fork of a
+	 * vfork() child (MONITOR.md), should a monitor ever call this */
+	if (holder_pid > 0 && syscall(SYS_getcpu, &cpu, NULL, NULL) == 0) {
 		cpu_set_t set;
 		if (sched_getaffinity(0, sizeof(set), &set) == 0 && CPU_COUNT(&set) > 1) {
 			CPU_CLR(cpu, &set);
@@ -80,7 +81,7 @@ int lxm_mm_holder_start(void)
 	sigset_t all, old;
 	int p[2];
 
-	if (holder_creator == getpid()) /* one holds the address space for every later caller */
+	if (holder_creator == getpid()) /* one try per process: a holder serves every later caller */
 		return 0;
 	if (pipe2(p, O_CLOEXEC) < 0)
 		return -errno;

@@ -2,6 +2,6 @@
 #pragma once
 
 /* A process that shares our address space and ends after we did, so our exit() does not tear it
- * down before the parent is told (mm-holder.c). Best effort: returns 0 (also when one runs
- * already), or -errno, and then our exit is as it was. Call only while single-threaded. */
+ * down before the parent is told (mm-holder.c). Best effort, tried once per process: returns 0,
+ * or -errno (then our exit is as it was). Call only while single-threaded. */
 int lxm_mm_holder_start(void);
