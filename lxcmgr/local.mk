@@ -45,7 +45,7 @@ INTEGRATION_TESTS += tests/integration/start-front.sh tests/integration/start-gl
 	tests/integration/create-dir-base.sh
 if FRONT_ROUTE
 noinst_LIBRARIES += libfront.a
-libfront_a_SOURCES = lxcmgr/cli/front.c lxcmgr/cli/front.h
+libfront_a_SOURCES = lxcmgr/cli/front.c lxcmgr/cli/front.h lxcmgr/cli/front-kill.c lxcmgr/cli/front-sys.h
 libfront_a_CPPFLAGS = $(AM_CPPFLAGS) $(LXM_FRONT_CPPFLAGS)
 libfront_a_CFLAGS = $(WARN_CFLAGS) -ffreestanding -fno-builtin -fno-stack-protector \
 	-fno-tree-loop-distribute-patterns

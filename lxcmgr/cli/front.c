@@ -34,6 +34,7 @@
 #include <stddef.h>
 #include <sys/syscall.h>
 
+#include "cli/front-sys.h"
 #include "cli/front.h"
 
 /* The commands `lxcmgr` runs itself: none can reach libarchive, libnftables or NSS but through
@@ -47,12 +48,7 @@
 static const char in_process[] = "exec\0shell\0kill\0stop\0list\0info\0console\0freeze\0unfreeze\0"
 				 "stats\0metrics\0help\0start\0create\0";
 
-static long sys3(long n, long a, long b, long c)
-{
-	long r;
-	__asm__ volatile("syscall" : "=a"(r) : "a"(n), "D"(a), "S"(b), "d"(c) : "rcx", "r11", "memory");
-	return r;
-}
+#define sys3 lxm_front_sys3
 
 static bool str_eq(const char *a, const char *b)
 {
@@ -248,6 +244,7 @@ __attribute__((visibility("hidden"), used)) void lxm_front_early(long *sp)
 	char **argv = (char **)(sp + 1);
 	if (!runs_here(argv))
 		exec_full(argv, argv + sp[0] + 1);
+	lxm_front_kill(argv, argv + sp[0] + 1); /* returns unless it did the kill */
 	prefault(sp);
 }
 
@@ -299,5 +296,8 @@ void lxm_front_route(int argc, char **argv)
 	extern char **environ;
 	if (!runs_here(argv))
 		exec_full(argv, environ);
+	/* the same path as the static entry point's, after the C library started: exercised by the
+	 * sanitizer build's tests too */
+	lxm_front_kill(argv, environ);
 }
 #endif

@@ -31,3 +31,8 @@ void lxm_front_prefault_heap(const void *in_heap, unsigned long bytes);
 /* Maps this binary's code and read-only data in one system call per segment (static lxcmgr: see
  * front.c); for a freshly forked process, which has none of it mapped. */
 void lxm_front_prefault_code(void);
+
+/* `kill NAME` and `stop -k NAME` of a container its small monitor can kill whole, done without the
+ * C library (front-kill.c): ends the process (status 0) when it did the kill; returns, having
+ * changed nothing, in every other case, and main() runs the command. */
+void lxm_front_kill(char **argv, char **envp);

@@ -8,6 +8,10 @@
  *                         the small monitor's fast kill answers "ok stopping veth NAME..." with
  *                         the host veths, whose removal the client starts (MONITOR.md).
  *   stop SECONDS cgroup -> the same (older clients; the monitor cgroup is shared and stays, cgroup.h)
+ *   stop-fast          -> as `stop 0`, granted only by a small monitor that does the whole kill and
+ *                         names no host veth ("ok stopping" then "done killed" at the end); anything
+ *                         else answers "err ..." having done nothing: the C-library-free `kill`
+ *                         (cli/front-kill.c) then asks `stop 0` the full way.
  *   kill SIGNAL        -> ok (signal sent to init)
  *   reboot             -> ok (init's reboot signal sent)
  *   console TTY        -> ok, then the connection carries raw bytes both ways: the ring buffer's

@@ -326,6 +326,18 @@ static void request(unsigned i)
 	if (STREQ(buf, "stop") && arg && S.h.fast_kill && !S.h.pre_stop_hook &&
 	    (STREQ(arg, "0 cgroup") || (STREQ(arg, "0") && !S.h.kill_own_cgroup)) && lxm_small_kill_possible(&S.h))
 		fast_kill(cl);
+	if (STREQ(buf, "stop-fast")) {
+		/* The C-library-free `kill` (cli/front-kill.c): the same kill as `stop 0` where we do it
+		 * whole and it waits for nothing but our end (no host veth to name in an early answer);
+		 * otherwise refused, untouched, and the client asks again the full way */
+		if (!arg && S.h.fast_kill && !S.h.pre_stop_hook && !S.h.kill_own_cgroup && S.h.n_kill_veths == 0 &&
+		    lxm_small_kill_possible(&S.h))
+			fast_kill(cl);
+		(void)!recv(cl->fd, reply, 1, MSG_DONTWAIT);
+		snprintf(reply, sizeof(reply), "err %d %s", EAGAIN, strerror(EAGAIN));
+		send_text(cl->fd, reply);
+		return;
+	}
 	if (STREQ(buf, "stop") && arg && arg[0] == '0' && (arg[1] == '\0' || arg[1] == ' ') && !S.h.pre_stop_hook)
 		/* `kill`: init dies while the full monitor loads; it answers the request (read first,
 		 * before the exit: monitor.c serve()) and records "killed" as it would have */
