@@ -25,7 +25,7 @@
  * listening (stopped, lost), a monitor that refuses (the full monitor, which does not know the
  * request; a small monitor with host veths to name or hooks to run), a path too long.
  * Built freestanding as front.c (no libc, no table of pointers, no large aggregate: nothing that
- * would need the relocation or a libc memset); system calls through front-sys.h.
+ * would need the relocation or a libc memset); system calls and string helpers from front-sys.h.
  */
 #include <fcntl.h>
 #include <poll.h>
@@ -45,21 +45,6 @@
 #ifndef SO_PEERPIDFD
 #define SO_PEERPIDFD 77 /* Linux 6.5 */
 #endif
-
-static bool eq(const char *a, const char *b)
-{
-	while (*a && *a == *b)
-		a++, b++;
-	return *a == *b;
-}
-
-static const char *after_prefix(const char *s, const char *prefix)
-{
-	while (*prefix)
-		if (*s++ != *prefix++)
-			return NULL;
-	return s;
-}
 
 /* store/name.c's rule: 1-63 of [a-z0-9-], not starting or ending with '-' */
 static bool name_ok(const char *name)
@@ -100,23 +85,23 @@ static const char *parse(char **argv, const char **root)
 	char **a = argv + 1;
 	*root = NULL;
 	for (; *a && (*a)[0] == '-'; a++) {
-		const char *v = after_prefix(*a, "--root=");
+		const char *v = lxm_front_after_prefix(*a, "--root=");
 		if (v) {
 			*root = v;
-		} else if (eq(*a, "--root") && a[1]) {
+		} else if (lxm_front_str_eq(*a, "--root") && a[1]) {
 			*root = *++a;
 		} else {
 			return NULL;
 		}
 	}
-	if (a[0] && eq(a[0], "kill") && a[1] && !a[2])
+	if (a[0] && lxm_front_str_eq(a[0], "kill") && a[1] && !a[2])
 		return a[1];
-	if (!a[0] || !eq(a[0], "stop") || !a[1] || !a[2] || a[3])
+	if (!a[0] || !lxm_front_str_eq(a[0], "stop") || !a[1] || !a[2] || a[3])
 		return NULL;
 	/* getopt_long() takes the option on either side of the name */
-	if (eq(a[1], "-k") || eq(a[1], "--kill"))
+	if (lxm_front_str_eq(a[1], "-k") || lxm_front_str_eq(a[1], "--kill"))
 		return a[2];
-	if (eq(a[2], "-k") || eq(a[2], "--kill"))
+	if (lxm_front_str_eq(a[2], "-k") || lxm_front_str_eq(a[2], "--kill"))
 		return a[1];
 	return NULL;
 }
@@ -124,7 +109,7 @@ static const char *parse(char **argv, const char **root)
 static const char *env_of(char **envp, const char *key)
 {
 	for (; envp && *envp; envp++) {
-		const char *v = after_prefix(*envp, key);
+		const char *v = lxm_front_after_prefix(*envp, key);
 		if (v && *v == '=')
 			return v + 1;
 	}
@@ -175,7 +160,7 @@ static int request_kill(long sock)
 	/* Answered once everything is gone ("ok stopping", then "done killed", then the monitor's
 	 * exit), or refused ("err ..."), in which case nothing was done */
 	if (lxm_front_sys6(SYS_sendto, sock, (long)"stop-fast", 9, MSG_NOSIGNAL, 0, 0) != 9 ||
-	    recv_packet(sock, buf, sizeof(buf), 0) <= 0 || !after_prefix(buf, "ok stopping")) {
+	    recv_packet(sock, buf, sizeof(buf), 0) <= 0 || !lxm_front_after_prefix(buf, "ok stopping")) {
 		close_fd(pidfd);
 		return 0;
 	}

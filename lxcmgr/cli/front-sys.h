@@ -1,10 +1,14 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /*
- * System calls for the freestanding front (front.c, front-kill.c): they run before the C library
- * started in the static lxcmgr, so they talk to the kernel directly (x86_64, the only architecture
- * the static front is built for). The result is the kernel's: -errno on failure, errno untouched.
+ * System calls and string helpers for the freestanding front (front.c, front-kill.c): they run
+ * before the C library started in the static lxcmgr, so they talk to the kernel directly (x86_64,
+ * the only architecture the static front is built for). A system call's result is the kernel's:
+ * -errno on failure, errno untouched.
  */
 #pragma once
+
+#include <stdbool.h>
+#include <stddef.h>
 
 static inline long lxm_front_sys6(long n, long a, long b, long c, long d, long e, long f)
 {
@@ -22,4 +26,20 @@ static inline long lxm_front_sys6(long n, long a, long b, long c, long d, long e
 static inline long lxm_front_sys3(long n, long a, long b, long c)
 {
 	return lxm_front_sys6(n, a, b, c, 0, 0, 0);
+}
+
+static inline bool lxm_front_str_eq(const char *a, const char *b)
+{
+	while (*a && *a == *b)
+		a++, b++;
+	return *a == *b;
+}
+
+/* What follows prefix in s, or NULL when s does not start with it. */
+static inline const char *lxm_front_after_prefix(const char *s, const char *prefix)
+{
+	while (*prefix)
+		if (*s++ != *prefix++)
+			return NULL;
+	return s;
 }

@@ -48,21 +48,6 @@
 static const char in_process[] = "exec\0shell\0kill\0stop\0list\0info\0console\0freeze\0unfreeze\0"
 				 "stats\0metrics\0help\0start\0create\0";
 
-#define sys3 lxm_front_sys3
-
-static bool str_eq(const char *a, const char *b)
-{
-	while (*a && *a == *b)
-		a++, b++;
-	return *a == *b;
-}
-
-static bool str_prefix(const char *s, const char *prefix)
-{
-	while (*prefix && *s == *prefix)
-		s++, prefix++;
-	return *prefix == '\0';
-}
 
 static size_t str_len(const char *s)
 {
@@ -75,7 +60,7 @@ static size_t str_len(const char *s)
 static bool listed(const char *name)
 {
 	for (const char *p = in_process; *p; p += str_len(p) + 1)
-		if (str_eq(name, p))
+		if (lxm_front_str_eq(name, p))
 			return true;
 	return false;
 }
@@ -89,15 +74,16 @@ static bool runs_here(char **argv)
 		const char *s = *a;
 		if (s[0] != '-')
 			return listed(s);
-		if (str_eq(s, "--version") || str_eq(s, "--help") || str_eq(s, "-h"))
+		if (lxm_front_str_eq(s, "--version") || lxm_front_str_eq(s, "--help") ||
+		    lxm_front_str_eq(s, "-h"))
 			return true;
-		if (str_eq(s, "--root") || str_eq(s, "--log-level")) {
+		if (lxm_front_str_eq(s, "--root") || lxm_front_str_eq(s, "--log-level")) {
 			if (!a[1])
 				return true; /* main() reports the missing argument */
 			a++;
 			continue;
 		}
-		if (!str_prefix(s, "--root=") && !str_prefix(s, "--log-level="))
+		if (!lxm_front_after_prefix(s, "--root=") && !lxm_front_after_prefix(s, "--log-level="))
 			return false;
 	}
 	return true; /* no command: main() prints the usage */
@@ -116,7 +102,7 @@ static void exec_full(char **argv, char **envp)
 {
 	char exe[4096], path[4096 + sizeof(LXCMGR_LIBEXECDIR) + sizeof(LXM_FRONT_FULL_NAME) + 2];
 	size_t n = 0;
-	long len = sys3(SYS_readlink, (long)"/proc/self/exe", (long)exe, sizeof(exe) - 1);
+	long len = lxm_front_sys3(SYS_readlink, (long)"/proc/self/exe", (long)exe, sizeof(exe) - 1);
 	if (len > 0) {
 		size_t slash = (size_t)len;
 		exe[len] = '\0';
@@ -124,15 +110,15 @@ static void exec_full(char **argv, char **envp)
 			slash--;
 		if (slash > 1) {
 			exe[slash - 1] = '\0'; /* the directory */
-			if (!str_eq(exe, LXCMGR_BINDIR)) {
+			if (!lxm_front_str_eq(exe, LXCMGR_BINDIR)) {
 				n = append(path, 0, sizeof(path), exe);
 				n = append(path, n, sizeof(path), "/" LXM_FRONT_FULL_NAME);
-				sys3(SYS_execve, (long)path, (long)argv, (long)envp);
+				lxm_front_sys3(SYS_execve, (long)path, (long)argv, (long)envp);
 			}
 		}
 	}
 	n = append(path, 0, sizeof(path), LXCMGR_LIBEXECDIR "/" LXM_FRONT_FULL_NAME);
-	sys3(SYS_execve, (long)path, (long)argv, (long)envp);
+	lxm_front_sys3(SYS_execve, (long)path, (long)argv, (long)envp);
 }
 
 void lxm_front_exec_full(char **argv)
@@ -165,7 +151,7 @@ static void populate(unsigned long start, unsigned long end, int advice)
 	start &= ~(PAGE_SIZE_MIN - 1);
 	end = (end + PAGE_SIZE_MIN - 1) & ~(PAGE_SIZE_MIN - 1);
 	if (end > start) /* best effort: before Linux 5.14 EINVAL, and the faults come as before */
-		(void)sys3(SYS_madvise, (long)start, (long)(end - start), advice);
+		(void)lxm_front_sys3(SYS_madvise, (long)start, (long)(end - start), advice);
 }
 
 /*
@@ -229,7 +215,7 @@ void lxm_front_prefault_code(void)
  * begin; the break bounds the range, so nothing beyond what malloc owns is touched. */
 void lxm_front_prefault_heap(const void *in_heap, unsigned long bytes)
 {
-	unsigned long start = (unsigned long)in_heap, end = (unsigned long)sys3(SYS_brk, 0, 0, 0);
+	unsigned long start = (unsigned long)in_heap, end = (unsigned long)lxm_front_sys3(SYS_brk, 0, 0, 0);
 	if (start >= end)
 		return; /* not from the brk heap (an mmap()ed chunk): nothing to do */
 	if (end - start > bytes)

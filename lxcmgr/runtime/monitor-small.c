@@ -323,15 +323,15 @@ static void request(unsigned i)
 	char *arg = strchr(buf, ' ');
 	if (arg)
 		*arg++ = '\0';
-	if (STREQ(buf, "stop") && arg && S.h.fast_kill && !S.h.pre_stop_hook &&
+	bool kill_whole = S.h.fast_kill && !S.h.pre_stop_hook; /* lxm_small_kill_possible() last: I/O */
+	if (STREQ(buf, "stop") && arg && kill_whole &&
 	    (STREQ(arg, "0 cgroup") || (STREQ(arg, "0") && !S.h.kill_own_cgroup)) && lxm_small_kill_possible(&S.h))
 		fast_kill(cl);
 	if (STREQ(buf, "stop-fast")) {
 		/* The C-library-free `kill` (cli/front-kill.c): the same kill as `stop 0` where we do it
 		 * whole and it waits for nothing but our end (no host veth to name in an early answer);
 		 * otherwise refused, untouched, and the client asks again the full way */
-		if (!arg && S.h.fast_kill && !S.h.pre_stop_hook && !S.h.kill_own_cgroup && S.h.n_kill_veths == 0 &&
-		    lxm_small_kill_possible(&S.h))
+		if (!arg && kill_whole && !S.h.kill_own_cgroup && S.h.n_kill_veths == 0 && lxm_small_kill_possible(&S.h))
 			fast_kill(cl);
 		(void)!recv(cl->fd, reply, 1, MSG_DONTWAIT);
 		snprintf(reply, sizeof(reply), "err %d %s", EAGAIN, strerror(EAGAIN));
