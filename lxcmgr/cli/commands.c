@@ -21,6 +21,7 @@ static const struct lxm_command commands[] = {
 	{ "__state-cleanup", lxm_cmd_internal_state_cleanup, NULL, "NAME" },
 	{ "__network-up", lxm_cmd_internal_network_up, NULL, "NETWORK" },
 	{ "__net-forwards", lxm_cmd_internal_net_forwards, NULL, "add|remove NAME" },
+	{ "__warm-text", lxm_cmd_internal_warm_text, NULL, "FILE..." },
 	{ "config", lxm_cmd_config, "Show, get, set, unset or edit a container's config",
 	  "NAME show | get KEY | set KEY VALUE | unset KEY | edit\n\nKEY is a dotted path: hostname, limits.memory, network.eth0.ipv4" },
 	{ "create", lxm_cmd_create, "Create a container from a template or a rootfs tarball",

@@ -48,6 +48,7 @@ int lxm_cmd_internal_config_keys(struct lxm_context *ctx, int argc, char **argv)
 int lxm_cmd_internal_state_cleanup(struct lxm_context *ctx, int argc, char **argv);
 int lxm_cmd_internal_network_up(struct lxm_context *ctx, int argc, char **argv);
 int lxm_cmd_internal_net_forwards(struct lxm_context *ctx, int argc, char **argv);
+int lxm_cmd_internal_warm_text(struct lxm_context *ctx, int argc, char **argv);
 int lxm_cmd_metrics(struct lxm_context *ctx, int argc, char **argv);
 int lxm_cmd_snapshot(struct lxm_context *ctx, int argc, char **argv);
 int lxm_cmd_copy(struct lxm_context *ctx, int argc, char **argv);
