@@ -43,8 +43,8 @@ struct lxm_monitor {
 	struct lxm_cgroup *monitor_cg;
 	bool in_monitor_cg; /* joined monitor_cg (with the first start's payload attach) */
 	pid_t payload_maker; /* making the payload cgroup until lxm_start() takes it over, or 0 */
-	int payload_report_fd; /* or the CLI making it reports here (> 0), or 0 */
-	char *report_uuid;     /* the uuid of the payload the CLI makes */
+	int payload_report_fd; /* or the CLI's detacher making it reports here (> 0), or 0 */
+	char *report_uuid;     /* the uuid of the payload the CLI's detacher makes */
 	int epfd;
 	int sigfd;
 	int listen_fd;
@@ -134,6 +134,6 @@ void lxm_monitor_check_timer(struct lxm_monitor *m);
 void lxm_monitor_reap(struct lxm_monitor *m);
 /* Removes everything the start made on the host; how = last_exit to record (NULL: none). */
 void lxm_monitor_teardown(struct lxm_monitor *m, const char *how);
-/* Waits for the CLI's payload cgroup (payload_report_fd) and removes it unless it is m->payload,
+/* Waits for the payload cgroup of the CLI's detacher (payload_report_fd) and removes it unless it is m->payload,
  * which teardown removes: made for another uuid, or before setup opened the payload. */
 void lxm_monitor_cli_payload_drop(struct lxm_monitor *m);

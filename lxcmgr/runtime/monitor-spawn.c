@@ -223,35 +223,11 @@ static _noreturn_ void run_monitor(const struct lxm_paths *paths, const char *na
 	_exit(r < 0 ? 1 : 0); /* never back into the CLI: its cleanups belong to the CLI process */
 }
 
-/* The monitor in a session of its own but not its leader, so it can never get a controlling
- * tty: a process that leaves the session (setsid) and forks it. That process is a vfork() child
- * of the CLI: it shares the CLI's memory while the CLI waits, so the monitor's fork is the
- * only copy of the CLI's page tables a start makes (a plain fork for it cost one more copy,
- * on the way to the monitor, its copy-on-write faults and its teardown at exit: ~2 ms of the
- * ~33 ms of CPU a start took on this 2-core host, perf stat A/B). Between vfork() and _exit() it only calls setsid() and fork(): the CLI's
- * memory, which it shares, is as before when the CLI resumes (fork() takes and releases libc's
- * locks in the parent, and only the new process, its own copy, writes its thread id). */
-static pid_t detach(const struct lxm_paths *paths, const char *name, int notify, int other_end,
-		    struct lxm_monitor_config *config)
-{
-	pid_t pid = vfork();
-
-	if (pid == 0) {
-		close(other_end); /* our fd table is our own: the CLI keeps its end */
-		if (setsid() < 0)
-			_exit(1);
-		pid_t monitor = fork();
-		if (monitor == 0)
-			run_monitor(paths, name, notify, config);
-		_exit(monitor < 0 ? 1 : 0);
-	}
-	return pid;
-}
-
-/* The CLI's part of the monitor's start: while it waits for the monitor it makes the payload cgroup,
- * which the monitor would fork a helper for (monitor.c, setup(); the fork cost the monitor ~1 ms
- * on the way to the clone: the copy of its page tables, its pages faulted a second time, the
- * helper's exit). Opened exactly as the monitor opens it. Returns it when it made it, else NULL. */
+/* The detacher's part of the monitor's start (detach()): while the monitor sets up, it makes the
+ * payload cgroup, which the monitor would fork a helper for (monitor.c, setup(); the fork cost the
+ * monitor ~1 ms on the way to the clone: the copy of its page tables, its pages faulted a second
+ * time, the helper's exit). Opened exactly as the monitor opens it. Returns it when it made it,
+ * else NULL. */
 static struct lxm_cgroup *make_payload(const struct lxm_paths *paths, const struct lxm_container *c)
 {
 	_cleanup_cgroup_ struct lxm_cgroup *cg = NULL;
@@ -284,6 +260,40 @@ static void payload_for_monitor(const struct lxm_paths *paths, const struct lxm_
 
 	if (send(report, &made, 1, MSG_NOSIGNAL) < 0 && cg)
 		(void)lxm_cgroup_destroy(cg);
+}
+
+/* The monitor in a session of its own but not its leader, so it can never get a controlling
+ * tty: a process that leaves the session (setsid) and forks it. That process is a vfork() child
+ * of the CLI: it shares the CLI's memory while the CLI waits, so the monitor's fork is the
+ * only copy of the CLI's page tables a start makes (a plain fork for it cost one more copy,
+ * on the way to the monitor, its copy-on-write faults and its teardown at exit: ~2 ms of the
+ * ~33 ms of CPU a start took on this 2-core host, perf stat A/B). Between vfork() and _exit() it
+ * calls setsid() and fork() and makes the payload cgroup: the CLI's memory, which it shares, is
+ * consistent when the CLI resumes (the CLI is stopped meanwhile, as if it had made the calls
+ * itself; fork() takes and releases libc's locks in the parent, and only the new process, its own
+ * copy, writes its thread id). */
+static pid_t detach(const struct lxm_paths *paths, const char *name, int notify, int other_end, int report,
+		    struct lxm_monitor_config *config)
+{
+	pid_t pid = vfork();
+
+	if (pid == 0) {
+		close(other_end); /* our fd table is our own: the CLI keeps its end */
+		if (setsid() < 0)
+			_exit(1);
+		pid_t monitor = fork();
+		if (monitor == 0)
+			run_monitor(paths, name, notify, config);
+		/* Here, not in the CLI once we are gone: the CLI, woken by our exit, was often queued
+		 * behind the monitor on the monitor's CPU (its previous one) while ours went idle; the
+		 * kernel's wake-up does not look for an idle CPU on these hosts (no shared cache), so
+		 * the monitor lost ~0.4-1 ms to it (tracefs). We run on another CPU than the monitor
+		 * (its fork placed it on an idle one). A/B: start 0.96x. */
+		if (monitor > 0 && report >= 0)
+			payload_for_monitor(paths, config->c, report);
+		_exit(monitor < 0 ? 1 : 0);
+	}
+	return pid;
 }
 
 /* A socket for make_payload()'s report when the monitor would fork its helper: not for a
@@ -325,7 +335,7 @@ int lxm_monitor_spawn_config(const struct lxm_paths *paths, const char *name, st
 	_cleanup_close_ int report = report_socket(config);
 
 	fflush(NULL);
-	pid_t pid = detach(paths, name, wfd, rfd, config);
+	pid_t pid = detach(paths, name, wfd, rfd, report, config);
 	if (report >= 0) {
 		close(config->payload_fd); /* the monitor's end: only it may hold it (end-of-file) */
 		config->payload_fd = 0;
@@ -333,12 +343,8 @@ int lxm_monitor_spawn_config(const struct lxm_paths *paths, const char *name, st
 	if (pid < 0)
 		return log_error_errno(errno, "Failed to fork: %m");
 	closep(&wfd);
-	pid_t w;
-	while ((w = waitpid(pid, &status, 0)) < 0 && errno == EINTR)
+	while (waitpid(pid, &status, 0) < 0 && errno == EINTR)
 		;
-	/* Only for a monitor that exists (the detacher forked it): nobody else would remove it */
-	if (report >= 0 && w == pid && WIFEXITED(status) && WEXITSTATUS(status) == 0)
-		payload_for_monitor(paths, config->c, report);
 	closep(&report);
 	/* We only wait now: our exit then leaves the teardown of our memory to the holder */
 	(void)lxm_mm_holder_start();

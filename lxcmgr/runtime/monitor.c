@@ -497,14 +497,15 @@ static int setup(struct lxm_monitor *m)
 	}
 	if (r < 0)
 		return log_error_errno(r, "Failed to open the container's cgroups: %m");
-	/* The CLI made the payload of the config it parsed: one edited since may name another uuid */
+	/* The CLI's detacher made the payload of the config the CLI parsed: one edited since may name
+	 * another uuid */
 	if (m->payload_report_fd > 0 && (IS_EMPTY(m->report_uuid) || STRNEQ(m->report_uuid, m->uuid)))
 		lxm_monitor_cli_payload_drop(m);
 	/* The payload cgroup's ~20 v1 mkdirs take 1-2 ms of kernel time: made on the other core
 	 * while this process sets up and prepares the start, instead of competing with the parent
 	 * and child between clone and 'idmap' (lxm_start() forked a helper only then). Usually the
-	 * CLI makes it, idle while it waits for us (m->payload_report_fd, monitor-spawn.c: no fork,
-	 * so none of our pages is shared again and faulted a second time); else a forked helper,
+	 * CLI's detacher makes it once it forked us (m->payload_report_fd, monitor-spawn.c: no fork
+	 * of ours, so none of our pages is shared again and faulted a second time); else a forked helper,
 	 * forked before the control socket exists, which only makes the cgroup and exits. Not for
 	 * a pre_start hook, which runs before the payload cgroup exists, nor for an adopted init.
 	 * Only lxm_start() (or a failing setup's teardown) waits for either. */
@@ -657,7 +658,7 @@ int lxm_monitor_run(const struct lxm_paths *paths, const char *name, int notify_
 
 	monitor_init(&m, paths, name, &ident);
 	m.preloaded = preloaded;
-	/* The CLI makes the payload cgroup meanwhile (monitor-spawn.c): no fork of ours for it */
+	/* The CLI's detacher makes the payload cgroup meanwhile (monitor-spawn.c): no fork of ours */
 	if (preloaded && preloaded->payload_fd > 0) {
 		const char *uuid = preloaded->c ? cfg_getstr(preloaded->c->config, "uuid") : NULL;
 		m.payload_report_fd = preloaded->payload_fd;

@@ -20,7 +20,7 @@ struct lxm_monitor_config {
 	char *text;
 	size_t size;
 	struct lxm_container *c;
-	/* > 0: where the CLI reports that it made the payload cgroup (monitor-spawn.c), for
+	/* > 0: where the CLI's detacher reports that it made the payload cgroup (monitor-spawn.c), for
 	 * lxm_start_params.payload_report_fd; 0: none, the monitor forks its own maker. */
 	int payload_fd;
 };

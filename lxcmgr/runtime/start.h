@@ -56,7 +56,7 @@ struct lxm_start_params {
 	 * its own. */
 	pid_t payload_maker;
 	/* Optional (with create_payload), instead of payload_maker: the read end of a socket whose
-	 * peer (the CLI, monitor-spawn.c) makes the payload cgroup and reports one byte, 0 when it
+	 * peer (the CLI's detacher, monitor-spawn.c) makes the payload cgroup and reports one byte, 0 when it
 	 * made it; taken over like payload_maker. 0 when none (fd 0 never is one: struct literals
 	 * stay without). */
 	int payload_report_fd;

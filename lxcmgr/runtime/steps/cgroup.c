@@ -58,8 +58,8 @@ bool lxm_start_payload_report_wait(int fd)
 	return n == 1 && made == 0;
 }
 
-/* The caller's helper (lxm_start_params.payload_maker or payload_report_fd: the CLI makes it
- * while the monitor sets up, or a fork of the monitor does), else our own. */
+/* The caller's helper (lxm_start_params.payload_maker or payload_report_fd: the CLI's detacher
+ * makes it while the monitor sets up, or a fork of the monitor does), else our own. */
 void lxm_start_payload_early(struct lxm_start_ctx *ctx)
 {
 	pid_t pid;
