@@ -9,7 +9,7 @@
 . "$(dirname "$0")/lib.sh"
 require_root "boots containers"
 
-plan 32
+plan 33
 
 new_root
 use_shared_cache
@@ -87,19 +87,25 @@ else
 fi
 
 # One copy of the CLI's page tables per start (runtime/monitor-spawn.c): the process that leaves
-# the session and forks the monitor is a vfork() child of the CLI. strace detaches from each
-# process at its exec (the monitor's hand-over, init), so it ends with the start. (The sanitizer's
-# leak check cannot run under ptrace: off for this one command.)
+# the session and forks the monitor is a vfork() child of the CLI, and it makes the payload cgroup
+# once it forked the monitor (the CLI woken earlier was queued on the monitor's CPU). strace
+# detaches from each process at its exec (the monitor's hand-over, init), so it ends with the
+# start. (The sanitizer's leak check cannot run under ptrace: off for this one command.)
 if command -v strace >/dev/null; then
-	ASAN_OPTIONS="${ASAN_OPTIONS:+$ASAN_OPTIONS:}detect_leaks=0" strace -f -b execve -e trace=fork,vfork,clone,clone3 -o "$_lib_tmp/spawn.trace" \
+	ASAN_OPTIONS="${ASAN_OPTIONS:+$ASAN_OPTIONS:}detect_leaks=0" strace -f -b execve \
+		-e trace=fork,vfork,clone,clone3,mkdir,mkdirat -o "$_lib_tmp/spawn.trace" \
 		"$LXCMGR" --root "$ROOT" start "$B" >"$_lib_tmp/spawn.out" 2>&1 &&
 		ok "start $B (small monitor), traced" || not_ok "start $B (small monitor), traced" "$(cat "$_lib_tmp/spawn.out")"
 	cli=$(head -n1 "$_lib_tmp/spawn.trace" | cut -d' ' -f1)
-	like "$(grep "^$cli " "$_lib_tmp/spawn.trace" | grep -E 'fork|clone' | head -n1)" "vfork\\(" \
-		"the CLI makes the monitor's detaching process with vfork (shares its memory)"
+	first=$(grep "^$cli " "$_lib_tmp/spawn.trace" | grep -E 'fork|clone' | head -n1)
+	like "$first" "vfork\\(" "the CLI makes the monitor's detaching process with vfork (shares its memory)"
+	# (its result: on the same line, or on the "<... vfork resumed>" one)
+	detacher=$(grep "^$cli .*vfork.*= [0-9]*$" "$_lib_tmp/spawn.trace" | sed -n '1s/.*= \([0-9]*\)$/\1/p')
+	makers=$(grep -E "mkdir(at)?\\(.*lxcmgr\\.payload\\.$(uuid_of "$B")\"" "$_lib_tmp/spawn.trace" | cut -d' ' -f1 | sort -u)
+	is "$makers" "${detacher:-none}" "the detaching process makes the payload cgroup (every mkdir of it)"
 else
 	check "start $B (small monitor)" lxcmgr start "$B"
-	skip "no strace"
+	skip "no strace" 2
 fi
 MB=$(monitor_of "$B")
 is "$(grep -c ':/lxcmgr\.monitor$' "/proc/${MB:-0}/cgroup")" "$(grep -c ':/lxcmgr\.monitor$' "/proc/${MA:-0}/cgroup")" \
