@@ -72,12 +72,13 @@ EXTRA_DIST += lxcmgr/cli/huge-text.ld
 
 # The static lxcmgr's code and read-only data in 2 MiB blocks (lxcmgr/util/huge-text.c), put into
 # huge page-cache folios by lxcmgr-full (which does not map lxcmgr: a mapping would pin its 4 KiB
-# pages) once linked and once installed; the boot service does it again after a reboot. Blocks it
-# cannot warm are reported, not an error: lxcmgr then runs from 4 KiB pages as without the layout.
+# pages) by every make (~1 ms when they are there already; the page cache may have dropped them
+# since the link, a reboot always does) and by make install; the boot service does it again after a
+# reboot. Blocks it cannot warm are reported (lxcmgr/.huge-text-warm), not an error: lxcmgr then
+# runs from 4 KiB pages as without the layout.
 if HUGE_TEXT
-all-local: lxcmgr/.huge-text-warm
-lxcmgr/.huge-text-warm: lxcmgr/lxcmgr lxcmgr/lxcmgr-full
-	$(AM_V_GEN)lxcmgr/lxcmgr-full __warm-text lxcmgr/lxcmgr >$@
+all-local: lxcmgr/lxcmgr lxcmgr/lxcmgr-full
+	$(AM_V_GEN)lxcmgr/lxcmgr-full __warm-text lxcmgr/lxcmgr >lxcmgr/.huge-text-warm
 CLEANFILES += lxcmgr/.huge-text-warm
 install-exec-hook:
 	@if test -z "$(DESTDIR)"; then \
