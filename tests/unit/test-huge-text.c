@@ -136,6 +136,23 @@ static void test_no_blocks(void **state)
 	assert_int_equal(res.warmed, 0);
 }
 
+/* Headers that point past the file or claim more than it holds: the blocks the file really has,
+ * no overflow. */
+static void test_hostile_headers(void **state)
+{
+	const struct seg segs[] = {
+		{ PF_R, 0xffffffffffe00000ULL, BLOCK, BLOCK },
+		{ PF_R | PF_X, BLOCK, UINT64_MAX, BLOCK },
+	};
+	const char *path = make_elf(segs, 2, 3 * BLOCK);
+	struct lxm_huge_text_result res;
+
+	(void)state;
+	assert_int_equal(lxm_huge_text_warm(path, &res), 0);
+	assert_int_equal(res.blocks, 2);
+	assert_true(res.warmed <= res.blocks);
+}
+
 /* The static lxcmgr's layout: code in one block, read-only data in one and a half (one block). */
 static void test_warm(void **state)
 {
@@ -207,6 +224,7 @@ int main(void)
 	const struct CMUnitTest parse[] = {
 		cmocka_unit_test(test_not_elf),
 		cmocka_unit_test_teardown(test_no_blocks, remove_file),
+		cmocka_unit_test_teardown(test_hostile_headers, remove_file),
 	};
 	const struct CMUnitTest warm[] = {
 		cmocka_unit_test_teardown(test_warm, remove_file),
