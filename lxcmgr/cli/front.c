@@ -48,7 +48,6 @@
 static const char in_process[] = "exec\0shell\0kill\0stop\0list\0info\0console\0freeze\0unfreeze\0"
 				 "stats\0metrics\0help\0start\0create\0";
 
-
 static size_t str_len(const char *s)
 {
 	size_t n = 0;

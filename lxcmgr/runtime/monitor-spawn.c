@@ -326,7 +326,7 @@ int lxm_monitor_spawn(const struct lxm_paths *paths, const char *name)
 
 int lxm_monitor_spawn_config(const struct lxm_paths *paths, const char *name, struct lxm_monitor_config *config)
 {
-	int fds[2], status, result = 0;
+	int fds[2], result = 0;
 
 	if (pipe2(fds, O_CLOEXEC) < 0)
 		return log_error_errno(errno, "Failed to create a pipe: %m");
@@ -343,7 +343,7 @@ int lxm_monitor_spawn_config(const struct lxm_paths *paths, const char *name, st
 	if (pid < 0)
 		return log_error_errno(errno, "Failed to fork: %m");
 	closep(&wfd);
-	while (waitpid(pid, &status, 0) < 0 && errno == EINTR)
+	while (waitpid(pid, NULL, 0) < 0 && errno == EINTR)
 		;
 	closep(&report);
 	/* We only wait now: our exit then leaves the teardown of our memory to the holder */
