@@ -97,7 +97,8 @@ lxcmgr_lxcmgr_monitor_SOURCES = lxcmgr/runtime/monitor-small.c lxcmgr/runtime/ha
 	lxcmgr/runtime/kill-wait.c lxcmgr/runtime/kill-wait.h \
 	lxcmgr/runtime/kill-spread.c lxcmgr/runtime/kill-spread.h \
 	lxcmgr/runtime/link-del.c lxcmgr/runtime/link-del.h \
-	lxcmgr/runtime/console-ring.c lxcmgr/util/log.c lxcmgr/util/parse.c
+	lxcmgr/runtime/console-ring.c lxcmgr/util/log.c lxcmgr/util/parse.c \
+	lxcmgr/util/huge-text.c lxcmgr/util/huge-text.h
 UNIT_TESTS += tests/unit/test-kill-spread
 tests_unit_test_kill_spread_SOURCES = tests/unit/test-kill-spread.c lxcmgr/runtime/kill-spread.c
 tests_unit_test_kill_spread_CFLAGS = $(LXM_UNIT_CFLAGS)

@@ -14,14 +14,17 @@
  * them into 2 MiB ones (on filesystems with large folios: ext4 since 6.16, xfs, tmpfs with huge
  * pages). So, per block: drop its 4 KiB folios (pages a running process maps stay, and so does
  * the block's layout), map it with MADV_HUGEPAGE and read it. The folio then serves every later
- * exec until it is evicted. Run by lxcmgr-full (`lxcmgr __warm-text`), which has no mapping of
- * the static lxcmgr that would pin its pages.
+ * exec until it is evicted. Run by lxcmgr-full (`lxcmgr __warm-text`: make, make install, the
+ * boot service), which has no mapping of the static lxcmgr that would pin its pages, and by
+ * lxcmgr-monitor after each hand-over: the page cache does not keep the folios forever (memory
+ * pressure, or a host that pages out cold page cache as DAMON's pageout scheme does, took them
+ * within an hour of idling on the test host), and the next command reads the file back into
+ * 4 KiB folios; the first start after that puts them back.
  */
 #include <elf.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <stdint.h>
-#include <stdio.h>
 #include <string.h>
 #include <sys/mman.h>
 #include <sys/stat.h>
@@ -37,24 +40,31 @@
 #define MAX_PHDRS 64
 #define BLOCK LXM_HUGE_TEXT_SIZE
 
-bool lxm_huge_text_pmd_mapped(const void *addr)
+long lxm_huge_text_pmd_kb(void)
 {
-	_cleanup_fclose_ FILE *f = fopen("/proc/self/smaps", "re");
-	uintptr_t a = (uintptr_t)addr;
-	bool in = false;
-	char line[512];
+	/* smaps_rollup, not smaps: one short text whatever the mappings; read() into the stack, no
+	 * stdio (lxcmgr-monitor links this file and keeps its heap small) */
+	_cleanup_close_ int fd = open("/proc/self/smaps_rollup", O_RDONLY | O_CLOEXEC);
+	static const char key[] = "\nFilePmdMapped:";
+	char buf[4096];
+	size_t n = 0;
+	ssize_t k;
 
-	if (!f)
-		return false;
-	while (fgets(line, sizeof(line), f)) {
-		unsigned long start, end, kb;
-		/* a mapping's first line; no field name is hex digits followed by '-' */
-		if (sscanf(line, "%lx-%lx ", &start, &end) == 2)
-			in = a >= start && a < end;
-		else if (in && sscanf(line, "FilePmdMapped: %lu kB", &kb) == 1)
-			return kb * 1024 >= BLOCK;
-	}
-	return false;
+	if (fd < 0)
+		return -errno;
+	while (n < sizeof(buf) - 1 && (k = read(fd, buf + n, sizeof(buf) - 1 - n)) > 0)
+		n += (size_t)k;
+	buf[n] = '\0';
+	const char *p = strstr(buf, key);
+	if (!p)
+		return -ENODATA; /* before Linux 5.4 */
+	p += sizeof(key) - 1;
+	while (*p == ' ')
+		p++;
+	long kb = 0;
+	for (; *p >= '0' && *p <= '9'; p++)
+		kb = kb * 10 + (*p - '0');
+	return kb;
 }
 
 static int read_phdrs(int fd, Elf64_Phdr *ph, size_t *ret_n)
@@ -78,10 +88,14 @@ static bool map_block(int fd, off_t off)
 	/* The PMD needs the address congruent to the file offset modulo 2 MiB: a 2 MiB-aligned
 	 * address inside a reservation twice as large. */
 	void *area = mmap(NULL, 2 * BLOCK, PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+	long before = lxm_huge_text_pmd_kb();
 	bool huge = false;
 
-	if (area == MAP_FAILED)
+	if (area == MAP_FAILED || before < 0) {
+		if (area != MAP_FAILED)
+			(void)munmap(area, 2 * BLOCK);
 		return false;
+	}
 	void *at = (void *)(((uintptr_t)area + BLOCK - 1) & ~(BLOCK - 1));
 	char *m = mmap(at, BLOCK, PROT_READ, MAP_PRIVATE | MAP_FIXED, fd, off);
 	if (m != MAP_FAILED) {
@@ -89,7 +103,8 @@ static bool map_block(int fd, off_t off)
 		if (madvise(m, BLOCK, MADV_POPULATE_READ) < 0) /* before 5.14 */
 			for (size_t i = 0; i < BLOCK; i += 4096)
 				(void)*(volatile char *)(m + i);
-		huge = lxm_huge_text_pmd_mapped(m);
+		/* the only mapping this process changed in between */
+		huge = lxm_huge_text_pmd_kb() - before >= (long)(BLOCK / 1024);
 	}
 	(void)munmap(area, 2 * BLOCK);
 	return huge;
@@ -106,14 +121,24 @@ static bool warm_block(int fd, off_t off)
 int lxm_huge_text_warm(const char *path, struct lxm_huge_text_result *ret)
 {
 	_cleanup_close_ int fd = open(path, O_RDONLY | O_CLOEXEC);
+
+	if (fd < 0) {
+		*ret = (struct lxm_huge_text_result){ 0 };
+		return -errno;
+	}
+	return lxm_huge_text_warm_fd(fd, true, ret);
+}
+
+int lxm_huge_text_warm_fd(int fd, bool sync, struct lxm_huge_text_result *ret)
+{
 	Elf64_Phdr ph[MAX_PHDRS];
-	bool synced = false;
+	bool synced = !sync;
 	struct stat st;
 	size_t n;
 	int r;
 
 	*ret = (struct lxm_huge_text_result){ 0 };
-	if (fd < 0 || fstat(fd, &st) < 0)
+	if (fstat(fd, &st) < 0)
 		return -errno;
 	if (!S_ISREG(st.st_mode))
 		return -ENOEXEC;
@@ -134,13 +159,13 @@ int lxm_huge_text_warm(const char *path, struct lxm_huge_text_result *ret)
 			/* A file just linked or installed is dirty, and POSIX_FADV_DONTNEED drops no
 			 * dirty page: written back first, once. */
 			if (!synced && fdatasync(fd) < 0)
-				log_debug_errno(-errno, "fdatasync('%s') failed: %m", path);
+				log_debug_errno(-errno, "fdatasync() of the program failed: %m");
 			synced = true;
 			ret->blocks++;
 			if (warm_block(fd, (off_t)off))
 				ret->warmed++;
 		}
 	}
-	log_debug("'%s': %u of %u 2 MiB blocks in huge pages", path, ret->warmed, ret->blocks);
+	log_debug("%u of %u 2 MiB blocks of the program in huge pages", ret->warmed, ret->blocks);
 	return 0;
 }

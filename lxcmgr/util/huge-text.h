@@ -17,7 +17,11 @@ struct lxm_huge_text_result {
  * without large folios or no free 2 MiB of memory leave it in 4 KiB pages (counted, not an error).
  * Returns 0 with *ret filled, or -errno (not an ELF file, unreadable). */
 int lxm_huge_text_warm(const char *path, struct lxm_huge_text_result *ret);
+/* The same on an open (readable) fd of the file. sync: write its dirty pages back first (a file
+ * just linked or installed; POSIX_FADV_DONTNEED drops no dirty page), which a device flush may
+ * make slow; without, a dirty block just stays in 4 KiB pages. */
+int lxm_huge_text_warm_fd(int fd, bool sync, struct lxm_huge_text_result *ret);
 
-/* Whether the 2 MiB at 'addr' (aligned, in a file mapping of ours) are mapped with one PMD:
- * FilePmdMapped of their mapping in /proc/self/smaps. */
-bool lxm_huge_text_pmd_mapped(const void *addr);
+/* How much of this process's file mappings is mapped with PMDs (FilePmdMapped of
+ * /proc/self/smaps_rollup), in kB, or -errno. */
+long lxm_huge_text_pmd_kb(void);

@@ -2,7 +2,8 @@
 # The static lxcmgr's code and read-only data in huge pages (lxcmgr/util/huge-text.c): linked in
 # whole 2 MiB blocks at 2 MiB-aligned offsets and addresses (lxcmgr/cli/huge-text.ld), put into
 # huge page-cache folios by `lxcmgr __warm-text` (run by the build, `make install` and the boot
-# service), then mapped with one PMD per block by a running command. Where this filesystem keeps
+# service, and again by each start's small monitor once they were evicted), then mapped with one
+# PMD per block by a running command. Where this filesystem keeps
 # 4 KiB page-cache folios (no large folios: ext4 before Linux 6.16), only the layout is checked.
 . "$(dirname "$0")/lib.sh"
 require_root "boots a container to run a command in"
@@ -11,7 +12,7 @@ if elf_dynamic "$LXCMGR"; then
 	exit 0
 fi
 
-plan 8
+plan 12
 
 new_root
 use_shared_cache
@@ -65,7 +66,7 @@ large_folios_here() {
 check "create a busybox container" lxcmgr create "$N" -t busybox
 check "start it" lxcmgr start "$N"
 if ! large_folios_here; then
-	skip "this filesystem keeps 4 KiB page-cache folios (no large folios): nothing to warm into" 4
+	skip "this filesystem keeps 4 KiB page-cache folios (no large folios): nothing to warm into" 8
 	exit 0
 fi
 # A copy beside lxcmgr, written 4 KiB at a time: its page cache starts in 4 KiB folios.
@@ -102,3 +103,27 @@ sleep 0.3
 is "$("$LXCMGR" __warm-text "$D/lxcmgr" 2>&1)" "$D/lxcmgr: 2 of 2 blocks of 2 MiB in huge pages" \
 	"a second __warm-text, with it running, keeps them"
 wait "$pid"
+
+# Evicted (the page cache let the folios go, as memory pressure or DAMON's pageout of cold page
+# cache does) and read back by a command into 4 KiB folios: the small monitor that a start of the
+# copy hands over to (lxcmgr-monitor beside it, found there first) puts them back.
+cp "$(dirname "$LXCMGR")/lxcmgr-monitor" "$D/" && chmod 755 "$D/lxcmgr-monitor"
+python3 -c 'import os, sys; fd = os.open(sys.argv[1], os.O_RDONLY); os.posix_fadvise(fd, 0, 0, os.POSIX_FADV_DONTNEED)' "$D/lxcmgr"
+is "$(pmd_kb "$D/lxcmgr" 1)" "0 rc=0" "evicted and read back by a command: 4 KiB pages again"
+N2=$(unique_name ht)
+defer "'$LXCMGR' --root '$ROOT' destroy -f '$N2' >/dev/null 2>&1 || true"
+check "create a second container" lxcmgr create "$N2" -t busybox
+# small_monitor_runs: the copy's container is served by the copy's lxcmgr-monitor (the hand-over
+# happened: the full monitor exec'd it)
+small_monitor_runs() {
+	local e
+	for e in /proc/[0-9]*/exe; do
+		[ "$(readlink "$e" 2>/dev/null)" = "$D/lxcmgr-monitor" ] && return 0
+	done
+	return 1
+}
+# (the hand-over 0.5 s after the start's report, when the command that maps the copy has exited)
+LXCMGR_MONITOR_SMALL_DELAY_MS=500 "$D/lxcmgr" --root "$ROOT" start "$N2" &&
+	wait_for 100 small_monitor_runs && sleep 0.3
+is "$(pmd_kb "$D/lxcmgr" 1)" "4096 rc=0" "a start of it: its small monitor put both blocks back into huge folios"
+check "stop -k the second container" "$D/lxcmgr" --root "$ROOT" stop -k "$N2"
