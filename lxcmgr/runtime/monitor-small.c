@@ -412,8 +412,9 @@ static void rewarm_lxcmgr(void)
 	int fd = open(path, O_RDONLY | O_CLOEXEC); /* EXE_FD is O_PATH: no mmap() of it */
 	if (fd < 0)
 		return;
-	if (lxm_huge_text_warm_fd(fd, false, &res) < 0)
-		log_debug("Not an ELF file: %s", path);
+	int r = lxm_huge_text_warm_fd(fd, false, &res);
+	if (r < 0)
+		log_debug_errno(r, "Could not read the program headers of %s: %m", path);
 	close(fd);
 }
 

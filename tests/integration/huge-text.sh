@@ -2,9 +2,9 @@
 # The static lxcmgr's code and read-only data in huge pages (lxcmgr/util/huge-text.c): linked in
 # whole 2 MiB blocks at 2 MiB-aligned offsets and addresses (lxcmgr/cli/huge-text.ld), put into
 # huge page-cache folios by `lxcmgr __warm-text` (run by the build, `make install` and the boot
-# service, and again by each start's small monitor once they were evicted), then mapped with one
-# PMD per block by a running command. Where this filesystem keeps
-# 4 KiB page-cache folios (no large folios: ext4 before Linux 6.16), only the layout is checked.
+# service) and, once they were evicted, by the next start's small monitor; then mapped with one PMD
+# per block by a running command. Where this filesystem keeps 4 KiB page-cache folios (no large
+# folios: ext4 before Linux 6.16), only the layout is checked.
 . "$(dirname "$0")/lib.sh"
 require_root "boots a container to run a command in"
 if elf_dynamic "$LXCMGR"; then
@@ -111,7 +111,7 @@ cp "$(dirname "$LXCMGR")/lxcmgr-monitor" "$D/" && chmod 755 "$D/lxcmgr-monitor"
 python3 -c 'import os, sys; fd = os.open(sys.argv[1], os.O_RDONLY); os.posix_fadvise(fd, 0, 0, os.POSIX_FADV_DONTNEED)' "$D/lxcmgr"
 is "$(pmd_kb "$D/lxcmgr" 1)" "0 rc=0" "evicted and read back by a command: 4 KiB pages again"
 N2=$(unique_name ht)
-defer "'$LXCMGR' --root '$ROOT' destroy -f '$N2' >/dev/null 2>&1 || true"
+defer "'$LXCMGR' --root '$ROOT' kill '$N2' >/dev/null 2>&1 || true"
 check "create a second container" lxcmgr create "$N2" -t busybox
 # small_monitor_runs: the copy's container is served by the copy's lxcmgr-monitor (the hand-over
 # happened: the full monitor exec'd it)

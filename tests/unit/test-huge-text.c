@@ -81,10 +81,9 @@ static int remove_file(void **state)
 static bool mapped_huge(const char *path, off_t off, bool keep, void **ret_area)
 {
 	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	long before = lxm_huge_text_pmd_kb();
 	char *area, *m;
 	bool huge;
-
-	long before = lxm_huge_text_pmd_kb();
 
 	assert_true(fd >= 0);
 	assert_true(before >= 0);
