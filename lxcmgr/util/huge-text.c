@@ -87,15 +87,14 @@ static bool map_block(int fd, off_t off)
 {
 	/* The PMD needs the address congruent to the file offset modulo 2 MiB: a 2 MiB-aligned
 	 * address inside a reservation twice as large. */
-	void *area = mmap(NULL, 2 * BLOCK, PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
 	long before = lxm_huge_text_pmd_kb();
+	if (before < 0)
+		return false;
+	void *area = mmap(NULL, 2 * BLOCK, PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
 	bool huge = false;
 
-	if (area == MAP_FAILED || before < 0) {
-		if (area != MAP_FAILED)
-			(void)munmap(area, 2 * BLOCK);
+	if (area == MAP_FAILED)
 		return false;
-	}
 	void *at = (void *)(((uintptr_t)area + BLOCK - 1) & ~(BLOCK - 1));
 	char *m = mmap(at, BLOCK, PROT_READ, MAP_PRIVATE | MAP_FIXED, fd, off);
 	if (m != MAP_FAILED) {

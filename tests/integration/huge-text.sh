@@ -122,8 +122,19 @@ small_monitor_runs() {
 	done
 	return 1
 }
+# small_monitor_serves: it answers a state request, which it reads only in its loop, entered
+# after the re-warm (lxcmgr/runtime/monitor-small.c, main())
+small_monitor_serves() {
+	python3 - "$ROOT/run/lxcmgr/$N2/control" <<-'PY'
+		import socket, sys
+		s = socket.socket(socket.AF_UNIX, socket.SOCK_SEQPACKET)
+		s.connect(sys.argv[1])
+		s.send(b"state")
+		sys.exit(0 if s.recv(256).startswith(b"ok running") else 1)
+	PY
+}
 # (the hand-over 0.5 s after the start's report, when the command that maps the copy has exited)
 LXCMGR_MONITOR_SMALL_DELAY_MS=500 "$D/lxcmgr" --root "$ROOT" start "$N2" &&
-	wait_for 100 small_monitor_runs && sleep 0.3
+	wait_for 100 small_monitor_runs && small_monitor_serves
 is "$(pmd_kb "$D/lxcmgr" 1)" "4096 rc=0" "a start of it: its small monitor put both blocks back into huge folios"
 check "stop -k the second container" "$D/lxcmgr" --root "$ROOT" stop -k "$N2"
