@@ -110,6 +110,7 @@ int lxm_create_from_template(struct lxm_context *ctx, const struct create_args *
 		.on_cached_data = early,
 		.configures_standard = true, /* below */
 		.cache_only = a->cache_only,
+		.btrfs_rootfs = early && early->btrfs, /* t.tmp_rootfs, an empty subvolume (create_locked()) */
 	};
 	struct lxm_template_result tr = {};
 	int r = lxm_template_build(&ctx->paths, &req, rootfs, &tr);
@@ -396,7 +397,7 @@ int lxm_cmd_create(struct lxm_context *ctx, int argc, char **argv)
 	/* Before any side effect: this process or lxcmgr-full, which gets the same argv. */
 	struct lxm_template_request warm = { .template_name = a.template_name, .release = a.release,
 					     .arch = a.arch, .init = a.init, .name = a.name, .no_cache = a.no_cache };
-	r = lxm_create_route(ctx, &warm, a.storage, a.from != NULL);
+	r = lxm_create_route(ctx, &warm, a.from != NULL);
 	if (r < 0)
 		return r;
 	a.cache_only = warm.cache_only;

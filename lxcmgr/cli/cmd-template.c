@@ -7,6 +7,7 @@
 
 #include "cli/cli-common.h"
 #include "cli/commands.h"
+#include "image/btrfs-base.h"
 #include "image/cache.h"
 #include "image/template.h"
 #include "services/overlay-base.h"
@@ -150,8 +151,11 @@ static int template_key_cmd(struct lxm_context *ctx, int argc, char **argv, bool
 		return log_error_errno(-EINVAL, "Usage: lxcmgr template %s KEY", argv[0]);
 	int r = refresh ? lxm_template_refresh(&ctx->paths, argv[1], isatty(STDERR_FILENO)) :
 			  lxm_template_remove(&ctx->paths, argv[1]);
-	/* The entry's unpacked bases go with the version they were unpacked from (disk: a rootfs each). */
-	return r < 0 ? r : lxm_overlay_base_prune(&ctx->paths, argv[1]);
+	/* The entry's unpacked bases go with the version they were unpacked from (disk: a rootfs each),
+	 * and so do its btrfs bases in this store (no container depends on one). */
+	if (r >= 0)
+		r = lxm_overlay_base_prune(&ctx->paths, argv[1]);
+	return r < 0 ? r : lxm_btrfs_base_prune(&ctx->paths, argv[1]);
 }
 
 int lxm_cmd_template(struct lxm_context *ctx, int argc, char **argv)

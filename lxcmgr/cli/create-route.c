@@ -2,7 +2,6 @@
 #include "cli/create-route.h"
 #include "cli/front.h"
 #include "runtime/full-helper.h"
-#include "store/storage.h"
 #include "util/dl.h"
 #include "util/log.h"
 
@@ -25,21 +24,20 @@ int lxm_create_hand_over(struct lxm_context *ctx)
 	return log_error_errno(-ELIBACC, "Cannot run %s for this create", LXM_FRONT_FULL_NAME);
 }
 
-/* Whether the create can run here: dir or overlay storage and a warm cache (create-route.h). */
-static int warm(struct lxm_context *ctx, const struct lxm_template_request *req, const char *storage, bool from)
+/* Whether the create can run here: a warm cache (create-route.h), whatever the storage (btrfs: a
+ * snapshot of the entry's btrfs base, made from the unpacked base when missing). */
+static int warm(struct lxm_context *ctx, const struct lxm_template_request *req, bool from)
 {
 	if (from || req->no_cache)
 		return 0; /* libarchive; a template build */
-	if (storage ? STREQ(storage, "btrfs") : lxm_storage_default(&ctx->paths) == LXM_STORAGE_BTRFS)
-		return 0; /* filled from the tarball (and not measured on a btrfs store) */
 	return lxm_template_warm(&ctx->paths, req);
 }
 
-int lxm_create_route(struct lxm_context *ctx, struct lxm_template_request *req, const char *storage, bool from)
+int lxm_create_route(struct lxm_context *ctx, struct lxm_template_request *req, bool from)
 {
 	if (!lxm_full_helper_wanted())
 		return 0;
-	int r = warm(ctx, req, storage, from);
+	int r = warm(ctx, req, from);
 	if (r < 0)
 		return r;
 	if (r > 0) {

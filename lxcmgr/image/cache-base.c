@@ -26,9 +26,7 @@ static bool is_hex16(const char *s)
 	return true;
 }
 
-/* name is KEY-SHA16 followed by tail (exactly: another key that starts with KEY- never matches,
- * its own '-SHA16' makes the name longer). */
-static bool key_base_name(const char *name, const char *key, const char *tail, size_t tail_len)
+bool lxm_cache_base_name_matches(const char *name, const char *key, const char *tail, size_t tail_len)
 {
 	size_t n = strlen(key);
 
@@ -96,7 +94,7 @@ static int for_each(const struct lxm_paths *paths, const char *key, const char *
 		return errno == ENOENT ? 0 : negative_errno();
 	while ((de = readdir(d))) {
 		_cleanup_free_ char *path = NULL;
-		if (!key_base_name(de->d_name, key, tail, tail_len))
+		if (!lxm_cache_base_name_matches(de->d_name, key, tail, tail_len))
 			continue;
 		if ((r = lxm_path_join(&path, bdir, de->d_name)) < 0 || (r = fn(path, data)) < 0)
 			return r;

@@ -24,6 +24,10 @@ void lxm_cache_base_clean_stale(const struct lxm_paths *paths, const char *key);
 /* The key's bases: their paths (NULL-terminated, free with strv_free), the newest first is not
  * promised. An absent bases directory is an empty list. */
 int lxm_cache_base_list(const struct lxm_paths *paths, const char *key, char ***ret);
+/* True when name is KEY-SHA16 followed by exactly tail (tail_len: its length with a mkdtemp()
+ * suffix, e.g. ".tmp-XXXXXX"): another key that starts with KEY- never matches, its own '-SHA16'
+ * makes the name longer. Also names the btrfs bases (image/btrfs-base.h). */
+bool lxm_cache_base_name_matches(const char *name, const char *key, const char *tail, size_t tail_len);
 /* Removes one base: renamed to a temporary name first (a half-removed base is never found under
  * its own name), then deleted. Caller holds the key's lock. */
 int lxm_cache_base_remove(const char *path);

@@ -17,6 +17,7 @@ liblxcmgr_a_SOURCES += \
 	lxcmgr/image/rmtree.c lxcmgr/image/rmtree.h \
 	lxcmgr/image/cache.c lxcmgr/image/cache.h \
 	lxcmgr/image/cache-base.c lxcmgr/image/cache-base.h \
+	lxcmgr/image/btrfs-base.c lxcmgr/image/btrfs-base.h \
 	lxcmgr/image/template-run.c lxcmgr/image/template-run.h \
 	lxcmgr/image/template.c lxcmgr/image/template.h \
 	lxcmgr/image/template-defaults.c lxcmgr/image/template-defaults.h \
@@ -30,7 +31,7 @@ tests_unit_test_template_cache_SOURCES = tests/unit/test-template-cache.c
 tests_unit_test_template_cache_CFLAGS = $(LXM_UNIT_CFLAGS)
 tests_unit_test_template_cache_LDADD = $(LXM_UNIT_LIBS)
 INTEGRATION_TESTS += tests/integration/template-checksum.sh tests/integration/create-clone.sh
-INTEGRATION_TESTS += tests/integration/create-dir-warm.sh
+INTEGRATION_TESTS += tests/integration/create-dir-warm.sh tests/integration/create-btrfs-base.sh
 
 UNIT_TESTS += tests/unit/test-configure-standard
 tests_unit_test_configure_standard_SOURCES = tests/unit/test-configure-standard.c

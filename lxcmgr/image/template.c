@@ -4,6 +4,7 @@
 #include <sys/stat.h>
 
 #include "image/archive.h"
+#include "image/btrfs-base.h"
 #include "image/cache-base.h"
 #include "image/cache.h"
 #include "image/configure-standard.h"
@@ -12,6 +13,7 @@
 #include "image/template-run.h"
 #include "image/template.h"
 #include "image/tree-clone.h"
+#include "store/btrfs.h"
 #include "util/log.h"
 
 void lxm_template_result_done(struct lxm_template_result *r)
@@ -210,6 +212,50 @@ static int base_then_clone(const struct lxm_paths *paths, const struct lxm_templ
 	return clone_base(paths, m, rootfs, standard && req->configures_standard);
 }
 
+/* storage "btrfs": rootfs (an empty subvolume) becomes a snapshot of the entry's btrfs base,
+ * which is made first when missing (from the unpacked base, itself unpacked first when missing).
+ * 1: done; 0: rootfs is still the empty subvolume, for the caller to fill as before (the static
+ * lxcmgr without an unpacked base, or a base that could not be made or snapshotted: logged);
+ * -EBADMSG: the tarball is corrupt. Caller holds the key's lock. */
+static int btrfs_from_base(const struct lxm_paths *paths, const struct lxm_template_request *req,
+			   const struct lxm_cache_meta *m, const char *rootfs)
+{
+	_cleanup_free_ char *base = NULL, *unpacked = NULL;
+	struct stat st;
+	int r;
+
+	if ((r = lxm_btrfs_base_path(paths, m, &base)) < 0 || (r = lxm_cache_base_path(paths, m, &unpacked)) < 0)
+		return r;
+	if (lstat(base, &st) < 0) {
+		if (lstat(unpacked, &st) < 0) {
+			if (req->cache_only)
+				return 0; /* libarchive: lxcmgr-full makes both */
+			r = lxm_cache_base_unpack(paths, m, req->progress);
+			if (r == -EBADMSG)
+				return r;
+			if (r < 0) {
+				log_warning_errno(r, "Failed to unpack the base of '%s': %m, unpacking into the rootfs instead", m->key);
+				return 0;
+			}
+		}
+		r = lxm_btrfs_base_make(paths, m);
+		if (r < 0) {
+			log_warning_errno(r, "Failed to make the btrfs base of '%s': %m, copying into the rootfs instead", m->key);
+			return 0;
+		}
+		log_debug("Made the btrfs base '%s'", base);
+	}
+	r = lxm_btrfs_base_snapshot(base, rootfs);
+	if (r < 0 && lxm_btrfs_is_subvol(rootfs) > 0) {
+		log_warning_errno(r, "Failed to snapshot the btrfs base '%s': %m, copying into the rootfs instead", base);
+		return 0;
+	}
+	if (r < 0)
+		return log_error_errno(r, "Failed to snapshot the btrfs base '%s' to '%s': %m", base, rootfs);
+	log_debug("Snapshotted '%s' from its btrfs base '%s'", m->key, base);
+	return 1;
+}
+
 /* Tells the caller what the rootfs will be before it is filled (req->on_cached). */
 static int announce(const struct lxm_template_request *req, const struct lxm_cache_meta *m, bool standard)
 {
@@ -238,6 +284,8 @@ static int from_cache(const struct lxm_paths *paths, const struct lxm_template_r
 		return r;
 	if (r >= 0 && (r = announce(req, &m, standard)) < 0)
 		return r;
+	if (r >= 0 && req->btrfs_rootfs && (r = btrfs_from_base(paths, req, &m, rootfs)) > 0)
+		return result_from(ret, m.release, m.arch, m.init, true);
 	if (r >= 0 && (r = clone_base(paths, &m, rootfs, standard && req->configures_standard)) > 0)
 		return result_from(ret, m.release, m.arch, m.init, true);
 	if (r >= 0 && req->cache_only)

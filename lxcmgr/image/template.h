@@ -31,6 +31,9 @@ struct lxm_template_request {
 	 * unpacked base and the standard configure, no template script and no libarchive; -ELIBACC
 	 * (not logged) where one of them would be needed, for the caller to hand over to lxcmgr-full. */
 	bool cache_only;
+	/* rootfs is an empty btrfs subvolume in the container store: from a cache entry it becomes a
+	 * writable snapshot of the entry's btrfs base (image/btrfs-base.h), made once. */
+	bool btrfs_rootfs;
 };
 
 /* What was produced, filled in from the template's output / the cache metadata. */

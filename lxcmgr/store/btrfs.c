@@ -113,6 +113,17 @@ int lxm_btrfs_snapshot(const char *src, const char *dst, bool readonly)
 	return 0;
 }
 
+int lxm_btrfs_subvol_set_readonly(const char *path)
+{
+	__u64 flags = BTRFS_SUBVOL_RDONLY;
+	_cleanup_close_ int fd = open(path, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+	if (fd < 0)
+		return log_debug_errno(negative_errno(), "Failed to open '%s': %m", path);
+	if (ioctl(fd, BTRFS_IOC_SUBVOL_SETFLAGS, &flags) < 0)
+		return log_debug_errno(negative_errno(), "Failed to make '%s' read-only: %m", path);
+	return 0;
+}
+
 static int mount_id_at(int dfd, const char *name, uint64_t *ret)
 {
 	struct statx sx;

@@ -23,6 +23,9 @@ int lxm_btrfs_subvol_create(const char *path);
  * The snapshot is atomic: a running container's tree is caught as at one instant (a power cut). */
 int lxm_btrfs_snapshot(const char *src, const char *dst, bool readonly);
 
+/* Makes the subvolume at path read-only (its root directory; nothing inside it can change after). */
+int lxm_btrfs_subvol_set_readonly(const char *path);
+
 /* Destroys the subvolume dfd/name (read-only ones too; nested subvolumes first). */
 int lxm_btrfs_subvol_destroy_at(int dfd, const char *name);
 int lxm_btrfs_subvol_destroy(const char *path);

@@ -311,6 +311,7 @@ static void *sync_config(void *arg)
 
 int lxm_store_txn_write_config(struct lxm_store_txn *t, const char *config_text)
 {
+	struct statfs sf;
 	int r = write_config_unsynced(t->tmp_dir, config_text, &t->config_fd);
 
 	if (r < 0)
@@ -319,6 +320,16 @@ int lxm_store_txn_write_config(struct lxm_store_txn *t, const char *config_text)
 		/* The write starts now, the wait is at the commit: no thread, no journal commit. */
 		(void)sync_file_range(t->config_fd, 0, 0, SYNC_FILE_RANGE_WRITE);
 		t->sync_by_range = true;
+		return 0;
+	}
+	/* btrfs: the fsync() writes a log tree and flushes the device (~7 ms on a loop-backed image
+	 * here), but finds nothing to log for an inode whose change a transaction commit has already
+	 * written (~0.02 ms, measured): a create from a btrfs base commits one in between, its
+	 * snapshot. So the data is written now and the fsync() waits for the commit; that is still
+	 * the fsync() the other filesystems get, only later. */
+	if (fstatfs(t->config_fd, &sf) == 0 && sf.f_type == BTRFS_SUPER_MAGIC) {
+		(void)sync_file_range(t->config_fd, 0, 0, SYNC_FILE_RANGE_WRITE);
+		t->sync_at_commit = true;
 		return 0;
 	}
 	/* No thread (resource limits): synced here, as lxm_store_txn_commit() would. */
@@ -334,11 +345,11 @@ static int sync_wait(struct lxm_store_txn *t)
 {
 	if (t->config_fd < 0)
 		return 0;
-	if (t->sync_by_range)
-		t->sync_result = data_sync(t->config_fd, true);
+	if (t->sync_by_range || t->sync_at_commit)
+		t->sync_result = data_sync(t->config_fd, t->sync_by_range);
 	if (t->sync_running)
 		(void)pthread_join(t->sync_thread, NULL);
-	t->sync_running = t->sync_by_range = false;
+	t->sync_running = t->sync_by_range = t->sync_at_commit = false;
 	int r = t->sync_result;
 	closep(&t->config_fd);
 	return r;

@@ -39,29 +39,9 @@ fake_template "$WORK/templates/warm" $'configure=standard\ncache=yes' <<'EOF2'
 	touch -d 2001-02-03 "$rootfs/bin/payload"
 EOF2
 
-cp "$LXCMGR" "$WORK/bin/lxcmgr"
-cat >"$WORK/bin/lxcmgr-full" <<EOF2
-#!/bin/sh
-echo "\$*" >>"$WORK/full.log"
-exec "$FULL" "\$@"
-EOF2
-chmod 755 "$WORK/bin/lxcmgr-full"
-L=$WORK/bin/lxcmgr
-lm() { "$L" --root "$ROOT" "$@"; }
-full_log() { cat "$WORK/full.log" 2>/dev/null || true; }
-fresh() { : >"$WORK/full.log"; }
+logged_full_copy
 bases() { ls "$BASES" 2>/dev/null | sort | tr '\n' ' '; }
 left_over() { find "$C" "$C/.staging" -maxdepth 1 -name '.tmp-*' 2>/dev/null | wc -l; }
-# What a rootfs holds (type, mode, owner, size, mtime of files, link target, inode-sharing names,
-# data), less what the standard configure writes per container.
-listing() {
-	(cd "$1" && find . -xdev ! -path ./etc/hostname ! -path ./etc/hosts ! -path ./etc/machine-id \
-		-printf '%p %y %m %U:%G %s %l\n' | sort
-	 find . -xdev -type f ! -path ./etc/hostname ! -path ./etc/hosts ! -path ./etc/machine-id \
-		-printf '%p %TY-%Tm-%Td %n\n' | sort
-	 find . -xdev -type f ! -path ./etc/hostname ! -path ./etc/hosts ! -path ./etc/machine-id \
-		-exec sha256sum {} + | sort)
-}
 # LeakSanitizer does not work under ptrace
 noleak() { ASAN_OPTIONS="${ASAN_OPTIONS/detect_leaks=1/detect_leaks=0}" "$@"; }
 
@@ -76,9 +56,9 @@ fresh
 run_expect_exit 0 lm create d2 -t warm
 is "$(full_log)" "" "the second dir create executes no lxcmgr-full (no overlay create ever ran)"
 is "$(cat "$C/d2/rootfs/etc/hostname")" d2 "it is configured for its own name"
-listing "$C/cold/rootfs" >"$WORK/cold.list"
-listing "$C/d1/rootfs" >"$WORK/d1.list"
-listing "$C/d2/rootfs" >"$WORK/d2.list"
+rootfs_listing "$C/cold/rootfs" >"$WORK/cold.list"
+rootfs_listing "$C/d1/rootfs" >"$WORK/d1.list"
+rootfs_listing "$C/d2/rootfs" >"$WORK/d2.list"
 check "the first dir create's rootfs is the built one" diff -u "$WORK/cold.list" "$WORK/d1.list"
 check "the warm create's rootfs is identical" diff -u "$WORK/d1.list" "$WORK/d2.list"
 like "$(grep '^./bin/payload ' "$WORK/d2.list" | head -1)" '^./bin/payload f 644 7:8 8 $' "(listing sanity check)"
@@ -107,7 +87,7 @@ run_expect_exit 0 lm create k2 -t warm
 like "$(full_log)" "create k2 -t warm" "the next dir create does not take the temporary for a base (lxcmgr-full unpacks)"
 like "$(bases)" "^$KEY-[0-9a-f]{16} \$" "it removes the temporary and leaves the base"
 is "$(left_over)" 0 "the killed create's own temporary is gone too"
-listing "$C/k2/rootfs" >"$WORK/k2.list"
+rootfs_listing "$C/k2/rootfs" >"$WORK/k2.list"
 check "its rootfs is identical" diff -u "$WORK/d1.list" "$WORK/k2.list"
 
 # --- 19-20: a half-written temporary (a kill in the middle of the unpack) is never used either ---

@@ -34,17 +34,7 @@ fake_template "$WORK/templates/warm" $'configure=standard\ncache=yes' <<<"$body"
 fake_template "$WORK/templates/norec" configure=standard <<<"$body"
 fake_template "$WORK/templates/own" cache=yes <<<"$body"
 
-cp "$LXCMGR" "$WORK/bin/lxcmgr"
-cat >"$WORK/bin/lxcmgr-full" <<EOF
-#!/bin/sh
-echo "\$*" >>"$WORK/full.log"
-exec "$FULL" "\$@"
-EOF
-chmod 755 "$WORK/bin/lxcmgr-full"
-L=$WORK/bin/lxcmgr
-lm() { "$L" --root "$ROOT" "$@"; }
-full_log() { cat "$WORK/full.log" 2>/dev/null || true; }
-fresh() { : >"$WORK/full.log"; }
+logged_full_copy
 # a container made whole: config, rootfs with the payload, the standard configure's hostname
 made() {
 	[ -s "$C/$1/config" ] && [ -f "$C/$1/rootfs/bin/payload" ] && [ "$(cat "$C/$1/rootfs/etc/hostname")" = "$1" ]
