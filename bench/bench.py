@@ -3,8 +3,8 @@
 alternately (A B A B ...), median/min/max per case and the ratio lxcmgr/other.
 
 Not a test: it never fails on a timing. It fails (exit 1) only when the harness itself breaks.
-Everything it creates (containers, the bridge, nspawn's tmpfs, the work directory) is removed
-in the end, also after a failure, Ctrl-C or SIGTERM.
+Everything it creates (containers, the bridge, nspawn's tmpfs, the create case's loop-backed btrfs,
+the work directory) is removed in the end, also after a failure, Ctrl-C or SIGTERM.
 """
 import argparse
 import datetime
@@ -20,6 +20,7 @@ import tempfile
 import time
 
 from managers import BENCH_BRIDGE, Lxc, Lxcmgr, Nspawn, log, run, timed
+from loopbtrfs import LoopBtrfs
 import cases
 
 HERE = os.path.dirname(os.path.abspath(__file__))
@@ -184,12 +185,13 @@ def main():
     failures = 0
     mgrs = []
     bridge = False
+    loop = LoopBtrfs(work, a.lxcmgr)  # made by the create case when it needs it
     try:
         lm, lx, ns = Lxcmgr(work, a.lxcmgr), Lxc(work), Nspawn(work)
         mgrs = [lm, lx, ns]
         bridge_up()
         bridge = True
-        failures += cases.run_all(a, res, work, lm, lx, ns)
+        failures += cases.run_all(a, res, work, lm, lx, ns, loop)
     except KeyboardInterrupt as e:
         failures += 1
         log(f"interrupted ({e}): cleaning up")
@@ -201,6 +203,10 @@ def main():
         signal.signal(signal.SIGTERM, signal.SIG_IGN)
         for m in mgrs:
             m.cleanup()
+        try:
+            loop.teardown()  # also with --keep: nothing stays mounted or attached
+        except Exception as e:  # the bridge and the work directory must still go
+            log(f"btrfs loop image: teardown: {e!r}")
         if bridge:
             bridge_down()
         if not a.keep:

@@ -45,7 +45,8 @@ def main():
     print("\n| target (issue 7) | status | lxcmgr | reference | ratio |")
     print("|---|---|---|---|---|")
     for t in data.get("targets", []):
-        print(f"| {t['target']} | {t['status']} | {t.get('lxcmgr', '')} | {t.get('reference', '')} | "
+        note = f" ({t['note']})" if t.get("note") else ""
+        print(f"| {t['target']}{note} | {t['status']} | {t.get('lxcmgr', '')} | {t.get('reference', '')} | "
               + (f"{t['ratio']}x" if "ratio" in t else "") + " |")
 
 
