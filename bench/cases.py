@@ -238,7 +238,8 @@ def case_create(a, res, work, lm, lx, loop, template, rootfs, extra, runs):
                     "here the overlay warm-up); lxc: lxc-create -t none + untar of the same rootfs",
              "overlay": "lxcmgr: upper/work over the cache's unpacked base (unpacked once before: warm); "
                         "lxc: the same samples as the dir row",
-             "btrfs": "lxcmgr: a btrfs subvolume, unpacked from the cache; lxc: the same samples as the dir row"}
+             "btrfs": "lxcmgr: a writable snapshot of the entry's btrfs base (made by the warm-up); "
+                      "lxc: the same samples as the dir row"}
     label = f"create from warm cache ({CREATE_LABEL[template]})"
     for v in variants:
         res.add(label, v.storage, {"lxcmgr": samples[v.name], "lxc": samples["lxc"]}, note=notes[v.storage])
@@ -270,7 +271,8 @@ def create_on_loop(res, loop, template, tar, extra, runs, fs, label):
     # LXC 5.0.2 makes no storage at all with -t none (-B btrfs is ignored: no rootfs, no
     # lxc.rootfs.path), so its side is the dir row's: untar into a plain directory, here on btrfs.
     note = (f"a loop-backed btrfs image on the work dir's {fs}, fresh per template; lxcmgr: create --storage "
-            "btrfs on a root there (warmed once: one untimed create + destroy); lxc: its own samples, "
+            "btrfs on a root there, a snapshot of the entry's btrfs base (made by the warm-up: one untimed "
+            "create + destroy); lxc: its own samples, "
             "lxc-create -t none + untar into a plain directory on the same btrfs (-B btrfs does nothing "
             "with -t none)")
     res.add(label, "btrfs", {"lxcmgr": samples[v.name], "lxc": samples[blx.name]}, note=note)
