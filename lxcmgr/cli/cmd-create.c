@@ -281,6 +281,8 @@ static int create_locked(struct lxm_context *ctx, const struct create_args *a)
 		lxm_store_txn_abort(&t);
 		return r;
 	}
+	/* a create from the cache snapshots the entry's btrfs base: a transaction commit */
+	t.commit_follows = btrfs && !a->from && !a->no_cache;
 
 	/* From here every failure aborts the transaction: nothing becomes visible. A SIGKILL (or an
 	 * unhandled SIGINT/SIGTERM) leaves the hidden temporary, which the next command's gc removes. */

@@ -152,10 +152,13 @@ static int template_key_cmd(struct lxm_context *ctx, int argc, char **argv, bool
 	int r = refresh ? lxm_template_refresh(&ctx->paths, argv[1], isatty(STDERR_FILENO)) :
 			  lxm_template_remove(&ctx->paths, argv[1]);
 	/* The entry's unpacked bases go with the version they were unpacked from (disk: a rootfs each),
-	 * and so do its btrfs bases in this store (no container depends on one). */
+	 * and so do its btrfs bases in this store (no container depends on one), also those of an
+	 * entry that is gone already (removed through another root sharing the cache, or the cache
+	 * emptied): nothing else would remove them. */
+	int k = r >= 0 || r == -ENOENT ? lxm_btrfs_base_prune(&ctx->paths, argv[1]) : 0;
 	if (r >= 0)
 		r = lxm_overlay_base_prune(&ctx->paths, argv[1]);
-	return r < 0 ? r : lxm_btrfs_base_prune(&ctx->paths, argv[1]);
+	return r < 0 ? r : k;
 }
 
 int lxm_cmd_template(struct lxm_context *ctx, int argc, char **argv)

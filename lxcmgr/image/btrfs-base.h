@@ -11,6 +11,8 @@
  */
 #pragma once
 
+#include <stdbool.h>
+
 #include "core/paths.h"
 #include "image/cache.h"
 
@@ -18,15 +20,18 @@
 int lxm_btrfs_base_path(const struct lxm_paths *paths, const struct lxm_cache_meta *m, char **ret);
 
 /* Makes m's btrfs base from its unpacked base in the cache, which must exist: copied into a
- * temporary subvolume, synced, made read-only and renamed, so a base under its own name is whole.
- * The key's other bases (older versions, a killed make's temporaries) are removed first. Caller
- * holds the key's lock, exclusive. */
+ * temporary subvolume, published by a read-only snapshot of it under the base's name (a base
+ * under its own name is whole), the temporary destroyed. The key's other bases and temporaries
+ * are removed first, and so are other keys' bases that are not their key's current version (an
+ * entry removed or refreshed where this store never saw it). Caller holds the key's lock,
+ * exclusive. */
 int lxm_btrfs_base_make(const struct lxm_paths *paths, const struct lxm_cache_meta *m);
 
-/* Replaces rootfs, an empty subvolume, by a writable snapshot of the btrfs base at base. On
- * failure rootfs is an empty subvolume again (or gone, when remaking it failed too: -errno of that). */
-int lxm_btrfs_base_snapshot(const char *base, const char *rootfs);
+/* Replaces rootfs, an empty subvolume, by a writable snapshot of the btrfs base at base. 0: done;
+ * -errno (logged at debug): not done, and *ret_empty says whether rootfs is an empty subvolume
+ * again, for the caller to fill, or gone (remaking it failed too). */
+int lxm_btrfs_base_snapshot(const char *base, const char *rootfs, bool *ret_empty);
 
 /* Removes the key's btrfs bases other than the current entry's (all of them when the key is not
- * cached any more) and temporaries. Takes the key's lock. */
+ * cached any more), its temporaries and other keys' orphaned bases. Takes the key's lock. */
 int lxm_btrfs_base_prune(const struct lxm_paths *paths, const char *key);

@@ -216,16 +216,18 @@ static int base_then_clone(const struct lxm_paths *paths, const struct lxm_templ
  * which is made first when missing (from the unpacked base, itself unpacked first when missing).
  * 1: done; 0: rootfs is still the empty subvolume, for the caller to fill as before (the static
  * lxcmgr without an unpacked base, or a base that could not be made or snapshotted: logged);
- * -EBADMSG: the tarball is corrupt. Caller holds the key's lock. */
+ * -EBADMSG: the tarball is corrupt (for the caller to handle); other -errno: logged. Caller holds
+ * the key's lock. */
 static int btrfs_from_base(const struct lxm_paths *paths, const struct lxm_template_request *req,
 			   const struct lxm_cache_meta *m, const char *rootfs)
 {
 	_cleanup_free_ char *base = NULL, *unpacked = NULL;
 	struct stat st;
+	bool empty;
 	int r;
 
 	if ((r = lxm_btrfs_base_path(paths, m, &base)) < 0 || (r = lxm_cache_base_path(paths, m, &unpacked)) < 0)
-		return r;
+		return log_error_errno(r, "Failed to find the bases of '%s': %m", m->key);
 	if (lstat(base, &st) < 0) {
 		if (lstat(unpacked, &st) < 0) {
 			if (req->cache_only)
@@ -245,8 +247,8 @@ static int btrfs_from_base(const struct lxm_paths *paths, const struct lxm_templ
 		}
 		log_debug("Made the btrfs base '%s'", base);
 	}
-	r = lxm_btrfs_base_snapshot(base, rootfs);
-	if (r < 0 && lxm_btrfs_is_subvol(rootfs) > 0) {
+	r = lxm_btrfs_base_snapshot(base, rootfs, &empty);
+	if (r < 0 && empty) {
 		log_warning_errno(r, "Failed to snapshot the btrfs base '%s': %m, copying into the rootfs instead", base);
 		return 0;
 	}
@@ -284,8 +286,13 @@ static int from_cache(const struct lxm_paths *paths, const struct lxm_template_r
 		return r;
 	if (r >= 0 && (r = announce(req, &m, standard)) < 0)
 		return r;
-	if (r >= 0 && req->btrfs_rootfs && (r = btrfs_from_base(paths, req, &m, rootfs)) > 0)
-		return result_from(ret, m.release, m.arch, m.init, true);
+	if (r >= 0 && req->btrfs_rootfs) {
+		r = btrfs_from_base(paths, req, &m, rootfs);
+		if (r > 0)
+			return result_from(ret, m.release, m.arch, m.init, true);
+		if (r < 0 && r != -EBADMSG)
+			return r; /* logged; not the tarball's fault */
+	}
 	if (r >= 0 && (r = clone_base(paths, &m, rootfs, standard && req->configures_standard)) > 0)
 		return result_from(ret, m.release, m.arch, m.init, true);
 	if (r >= 0 && req->cache_only)

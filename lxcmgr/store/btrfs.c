@@ -101,8 +101,16 @@ int lxm_btrfs_snapshot(const char *src, const char *dst, bool readonly)
 	_cleanup_free_ char *copy = NULL;
 	const char *base;
 	_cleanup_close_ int sfd = open(src, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+	struct stat st;
 	if (sfd < 0)
 		return log_debug_errno(negative_errno(), "Failed to open '%s': %m", src);
+	/* The ioctl snapshots the subvolume that holds sfd: a plain directory at src (a base
+	 * replaced by one, say) would hand dst that whole subvolume, the store's top level with every
+	 * container in it, on kernels that do not refuse it themselves. */
+	if (fstat(sfd, &st) < 0)
+		return log_debug_errno(negative_errno(), "Failed to stat '%s': %m", src);
+	if (st.st_ino != BTRFS_SUBVOL_ROOT_INO)
+		return log_debug_errno(-EINVAL, "'%s' is not the root of a btrfs subvolume", src);
 	_cleanup_close_ int pfd = open_parent(dst, &copy, &base);
 	if (pfd < 0)
 		return log_debug_errno(pfd, "Failed to open the parent of '%s': %m", dst);

@@ -101,11 +101,11 @@ int lxm_store_list(const struct lxm_paths *paths, char ***ret)
 	return 0;
 }
 
-static int sync_wait(struct lxm_store_txn *t);
+static int sync_wait(struct lxm_store_txn *t, bool keep);
 
 static void txn_clear(struct lxm_store_txn *t)
 {
-	(void)sync_wait(t);
+	(void)sync_wait(t, false);
 	free(t->name);
 	free(t->tmp_dir);
 	free(t->tmp_rootfs);
@@ -327,7 +327,7 @@ int lxm_store_txn_write_config(struct lxm_store_txn *t, const char *config_text)
 	 * written (~0.02 ms, measured): a create from a btrfs base commits one in between, its
 	 * snapshot. So the data is written now and the fsync() waits for the commit; that is still
 	 * the fsync() the other filesystems get, only later. */
-	if (fstatfs(t->config_fd, &sf) == 0 && sf.f_type == BTRFS_SUPER_MAGIC) {
+	if (t->commit_follows && fstatfs(t->config_fd, &sf) == 0 && sf.f_type == BTRFS_SUPER_MAGIC) {
 		(void)sync_file_range(t->config_fd, 0, 0, SYNC_FILE_RANGE_WRITE);
 		t->sync_at_commit = true;
 		return 0;
@@ -340,12 +340,13 @@ int lxm_store_txn_write_config(struct lxm_store_txn *t, const char *config_text)
 	return 0;
 }
 
-/* Waits for the background sync of the config, if one runs; its result. */
-static int sync_wait(struct lxm_store_txn *t)
+/* Waits for the background sync of the config, if one runs; its result. keep: the file stays (a
+ * commit), else it is about to go (an abort, a replacement): a sync not started yet is skipped. */
+static int sync_wait(struct lxm_store_txn *t, bool keep)
 {
 	if (t->config_fd < 0)
 		return 0;
-	if (t->sync_by_range || t->sync_at_commit)
+	if (t->sync_by_range || (t->sync_at_commit && keep))
 		t->sync_result = data_sync(t->config_fd, t->sync_by_range);
 	if (t->sync_running)
 		(void)pthread_join(t->sync_thread, NULL);
@@ -362,7 +363,7 @@ int lxm_store_txn_commit(struct lxm_store_txn *t, const char *config_text)
 	if (config_text && t->config_fd >= 0) {
 		/* Replaces the text lxm_store_txn_write_config() wrote (its sync ends first). */
 		_cleanup_free_ char *old = NULL;
-		(void)sync_wait(t);
+		(void)sync_wait(t, false);
 		if ((r = lxm_path_join(&old, t->tmp_dir, "config")) < 0)
 			return r;
 		if (unlink(old) < 0)
@@ -370,7 +371,7 @@ int lxm_store_txn_commit(struct lxm_store_txn *t, const char *config_text)
 	}
 	if (config_text)
 		r = write_config(t->tmp_dir, config_text);
-	else if ((r = sync_wait(t)) < 0)
+	else if ((r = sync_wait(t, true)) < 0)
 		log_error_errno(r, "Failed to sync '%s/config': %m", t->tmp_dir);
 	if (r < 0)
 		return r;
@@ -403,7 +404,7 @@ int lxm_store_txn_commit(struct lxm_store_txn *t, const char *config_text)
 
 void lxm_store_txn_abort(struct lxm_store_txn *t)
 {
-	(void)sync_wait(t);
+	(void)sync_wait(t, false);
 	if (t->tmp_dir) {
 		int r = lxm_rm_rf(t->tmp_dir);
 		if (r < 0)

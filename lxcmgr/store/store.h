@@ -61,7 +61,10 @@ struct lxm_store_txn {
 	int sync_result;
 	bool sync_running;
 	bool sync_by_range; /* its writeback started, waited for at the commit (store.c: data_sync()) */
-	bool sync_at_commit; /* its writeback started, fsync()ed at the commit (btrfs: store.c) */
+	bool sync_at_commit; /* its writeback started, fsync()ed at the commit (store.c) */
+	/* Set by the caller before lxm_store_txn_write_config(): a filesystem transaction commit comes
+	 * before the txn's commit (a btrfs snapshot), after which the config's fsync() is cheap. */
+	bool commit_follows;
 	pthread_t sync_thread;
 	int hold_fd; /* closed with the transaction: a lock what is committed depends on (overlay base) */
 };
