@@ -22,12 +22,20 @@ static int bases_dir(const struct lxm_paths *paths, char **ret)
 	return lxm_path_join(ret, paths->containers_dir, BASES_DIR);
 }
 
+/* Named like the cache's base (KEY-SHA16): a refreshed entry gets a new one, never a stale one. */
+static int base_name(const struct lxm_cache_meta *m, char **ret)
+{
+	return asprintf(ret, "%s-%.16s", m->key, m->sha256) < 0 ? -ENOMEM : 0;
+}
+
 int lxm_btrfs_base_path(const struct lxm_paths *paths, const struct lxm_cache_meta *m, char **ret)
 {
-	/* Named like the cache's base (KEY-SHA16): a refreshed entry gets a new one, never a stale one. */
-	if (asprintf(ret, "%s/" BASES_DIR "/%s-%.16s", paths->containers_dir, m->key, m->sha256) < 0)
-		return -ENOMEM;
-	return 0;
+	_cleanup_free_ char *dir = NULL, *name = NULL;
+	int r;
+
+	if ((r = bases_dir(paths, &dir)) < 0 || (r = base_name(m, &name)) < 0)
+		return r;
+	return lxm_path_join(ret, dir, name);
 }
 
 /* A temporary is a plain directory when its make was killed between naming and creating it. */
@@ -84,15 +92,15 @@ static void sweep(const struct lxm_paths *paths, const char *dir, const char *ke
 
 int lxm_btrfs_base_make(const struct lxm_paths *paths, const struct lxm_cache_meta *m)
 {
-	_cleanup_free_ char *dir = NULL, *path = NULL, *src = NULL, *tmp = NULL;
+	_cleanup_free_ char *dir = NULL, *name = NULL, *path = NULL, *src = NULL, *tmp = NULL;
 	int r;
 
-	if ((r = bases_dir(paths, &dir)) < 0 || (r = lxm_btrfs_base_path(paths, m, &path)) < 0 ||
-	    (r = lxm_cache_base_path(paths, m, &src)) < 0)
+	if ((r = bases_dir(paths, &dir)) < 0 || (r = base_name(m, &name)) < 0 ||
+	    (r = lxm_path_join(&path, dir, name)) < 0 || (r = lxm_cache_base_path(paths, m, &src)) < 0)
 		return r;
 	if ((r = lxm_mkdir_p(dir, 0700)) < 0)
 		return log_debug_errno(r, "Failed to create '%s': %m", dir);
-	sweep(paths, dir, m->key, path + strlen(dir) + 1);
+	sweep(paths, dir, m->key, name);
 	if (asprintf(&tmp, "%s" TMP_TAIL "XXXXXX", path) < 0)
 		return -ENOMEM;
 	/* mkdtemp() only names it: the subvolume takes the name (under the key's lock, nobody else
@@ -149,7 +157,7 @@ static bool has_bases(const char *dir, const char *key)
 int lxm_btrfs_base_prune(const struct lxm_paths *paths, const char *key)
 {
 	_cleanup_(lxm_cache_meta_done) struct lxm_cache_meta m = {};
-	_cleanup_free_ char *dir = NULL, *current = NULL;
+	_cleanup_free_ char *dir = NULL, *current = NULL; /* current: the name of the entry's base */
 	_cleanup_close_ int lock = -EBADF;
 	int r;
 
@@ -159,9 +167,9 @@ int lxm_btrfs_base_prune(const struct lxm_paths *paths, const char *key)
 		return 0; /* nothing to remove: no lock (whose file a key not cached would leave behind) */
 	if ((r = lxm_cache_lock(paths, key, &lock)) < 0)
 		return log_error_errno(r, "Failed to lock template cache entry '%s': %m", key);
-	if (lxm_cache_read(paths, key, &m) >= 0 && (r = lxm_btrfs_base_path(paths, &m, &current)) < 0)
+	if (lxm_cache_read(paths, key, &m) >= 0 && (r = base_name(&m, &current)) < 0)
 		return r;
 	/* none current (the key is gone): every base of the key is removed */
-	sweep(paths, dir, key, current ? current + strlen(dir) + 1 : "");
+	sweep(paths, dir, key, current ?: "");
 	return 0;
 }
