@@ -9,6 +9,11 @@
 # the fallback to a copy when the base cannot be snapshotted, stale bases, temporaries and other
 # keys' orphaned bases removed when a base is made, and `template refresh` / `template remove`
 # removing the key's bases (also once the entry is gone) while its containers live on.
+# In a private mount namespace (as root; require_root says why not otherwise): the image's mount,
+# and with it its loop device (autoclear), goes with the test's processes, even a killed test's.
+if [ "$(id -u)" = 0 ] && [ -z "${LXM_TEST_PRIVATE_MNT:-}" ]; then
+	LXM_TEST_PRIVATE_MNT=1 exec unshare -m --propagation private bash "$0" "$@"
+fi
 . "$(dirname "$0")/lib.sh"
 require_root "mounts a btrfs image"
 FULL="$(dirname "$LXCMGR")/lxcmgr-full"
@@ -24,10 +29,8 @@ WORK=$(mktemp -d /tmp/lxm-create-btrfs-base.XXXXXX)
 defer "rm -rf '$WORK'"
 truncate -s 512M "$WORK/store.img"
 mkfs.btrfs -q "$WORK/store.img" >/dev/null
-LOOP=$(losetup --find --show "$WORK/store.img")
-defer "losetup -d '$LOOP'"
 mkdir -p "$ROOT/var/lib/lxcmgr" "$WORK/templates" "$WORK/bin"
-mount -t btrfs "$LOOP" "$ROOT/var/lib/lxcmgr"
+mount -t btrfs -o loop "$WORK/store.img" "$ROOT/var/lib/lxcmgr"
 defer "umount -R -l '$ROOT/var/lib/lxcmgr'"
 export LXCMGR_TEMPLATES_DIR=$WORK/templates
 ARCH=$(dpkg --print-architecture 2>/dev/null || echo amd64)
