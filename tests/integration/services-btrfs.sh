@@ -3,6 +3,11 @@
 # rootfs is a subvolume, snapshots are read-only btrfs snapshots (taken while running, no freeze),
 # restore brings a deleted file back, copy --snapshot is an independent writable snapshot that
 # boots, destroy leaves no subvolume behind; --storage btrfs off btrfs is refused cleanly.
+# In a private mount namespace (as root; require_root says why not otherwise): the image's mount,
+# and with it its loop device (autoclear), goes with the test's processes.
+if [ "$(id -u)" = 0 ] && [ -z "${LXM_TEST_PRIVATE_MNT:-}" ]; then
+	LXM_TEST_PRIVATE_MNT=1 exec unshare -m --propagation private bash "$0" "$@"
+fi
 . "$(dirname "$0")/lib.sh"
 require_root "mounts a btrfs image and boots containers"
 if ! grep -qw btrfs /proc/filesystems || ! command -v mkfs.btrfs >/dev/null; then
@@ -15,9 +20,7 @@ new_root
 IMG="$_lib_tmp/btrfs.img"
 truncate -s 512M "$IMG"
 mkfs.btrfs -q "$IMG" >/dev/null
-LOOP=$(losetup --find --show "$IMG")
-defer "losetup -d '$LOOP'"
-mount -t btrfs "$LOOP" "$ROOT"
+mount -t btrfs -o loop "$IMG" "$ROOT"
 defer "umount -R -l '$ROOT'"
 A=$(unique_name ba)
 B=$(unique_name bb)
