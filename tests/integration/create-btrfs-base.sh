@@ -22,7 +22,7 @@ if ! grep -qw btrfs /proc/filesystems || ! command -v mkfs.btrfs >/dev/null; the
 	echo "1..0 # SKIP needs btrfs in the kernel and mkfs.btrfs (btrfs-progs)"
 	exit 0
 fi
-plan 41
+plan 42
 
 new_root
 WORK=$(mktemp -d /tmp/lxm-create-btrfs-base.XXXXXX)
