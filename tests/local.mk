@@ -5,7 +5,7 @@ UNIT_TESTS =
 LXM_UNIT_LIBS = liblxcmgr.a libnetworking.a $(LXM_SHARED_LIBS) liblxcmgr.a $(CMOCKA_LIBS)
 LXM_UNIT_CFLAGS = $(AM_CFLAGS) $(CMOCKA_CFLAGS)
 
-INTEGRATION_TESTS =
+INTEGRATION_TESTS = tests/integration/lib-tap.sh
 
 if HAVE_CMOCKA
 check_PROGRAMS += $(UNIT_TESTS)

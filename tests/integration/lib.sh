@@ -142,6 +142,11 @@ _lib_exit() {
 	if [ -n "$_tap_plan" ] && [ "$_tap_n" -lt "$_tap_plan" ]; then
 		not_ok "script stopped early (exit status $status) after test $_tap_n of $_tap_plan"
 	fi
+	# automake's TAP driver says so too, a test run by hand did not: a check added without its plan
+	if [ -n "$_tap_plan" ] && [ "$_tap_n" -gt "$_tap_plan" ]; then
+		diag "ran $_tap_n tests, more than the plan's $_tap_plan"
+		exit 1
+	fi
 	if [ "$_tap_failed" -gt 0 ] || [ "$status" -ne 0 ]; then
 		exit 1
 	fi
