@@ -12,7 +12,7 @@ if [ "$(cat /sys/module/apparmor/parameters/enabled 2>/dev/null)" != Y ]; then
 fi
 [ -x "$(dirname "$LXCMGR")/lxcmgr-monitor" ] || { echo "1..0 # SKIP a build without the small monitor"; exit 0; }
 
-plan 12
+plan 13
 
 new_root
 use_shared_cache
