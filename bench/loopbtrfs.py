@@ -49,12 +49,10 @@ class LoopBtrfs:
             with open(self.img, "wb") as f:
                 f.truncate(IMAGE_SIZE)
             run(["mkfs.btrfs", "-q", self.img])
-            dev = run(["losetup", "--find", "--show", self.img]).stdout.strip()
             os.makedirs(self.mnt, exist_ok=True)
-            run(["mount", "-t", "btrfs", dev, self.mnt])
-            # Detached at once: the kernel only marks a device in use for autoclear, so it goes
-            # away by itself with the unmount, also if this process is killed before teardown().
-            run(["losetup", "-d", dev])
+            # -o loop sets autoclear: the device goes with the unmount, also if this process is
+            # killed before teardown()
+            run(["mount", "-t", "btrfs", "-o", "loop", self.img, self.mnt])
             self.lm = Lxcmgr(self.mnt, self.binary)   # its cache: the shared warm one, linked in
             self.lx = Lxc(self.mnt)
             self.lx.name = "lxc-btrfs"                # tells its log lines from the dir row's LXC
@@ -64,7 +62,7 @@ class LoopBtrfs:
             log(f"btrfs on a loop image: setup failed ({e})")
             self.teardown()
             return None
-        log(f"btrfs on a loop image: {IMAGE_SIZE >> 30} GiB sparse {self.img} ({dev}) on {self.mnt}")
+        log(f"btrfs on a loop image: {IMAGE_SIZE >> 30} GiB sparse {self.img} on {self.mnt}")
         return self.lm, self.lx
 
     def teardown(self):
