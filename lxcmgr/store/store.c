@@ -272,11 +272,16 @@ static int write_config_unsynced(const char *dir, const char *text, int *ret_fd)
  * Elsewhere that ordering is not relied on: fsync(). (ext2, or ext4 without a journal, shares
  * the magic number; such a store has no crash ordering for the rest of a create either.)
  */
-static bool journal_orders_data(int fd)
+static unsigned long fs_type(int fd)
 {
 	struct statfs sf;
 
-	return fstatfs(fd, &sf) == 0 && sf.f_type == EXT4_SUPER_MAGIC;
+	return fstatfs(fd, &sf) == 0 ? (unsigned long)sf.f_type : 0;
+}
+
+static bool journal_orders_data(unsigned long type)
+{
+	return type == EXT4_SUPER_MAGIC;
 }
 
 static int data_sync(int fd, bool by_range)
@@ -296,7 +301,7 @@ static int write_config(const char *dir, const char *text)
 
 	if (r < 0)
 		return r;
-	if ((r = data_sync(fd, journal_orders_data(fd))) < 0)
+	if ((r = data_sync(fd, journal_orders_data(fs_type(fd)))) < 0)
 		return log_error_errno(r, "Failed to sync '%s/config': %m", dir);
 	return 0;
 }
@@ -311,12 +316,13 @@ static void *sync_config(void *arg)
 
 int lxm_store_txn_write_config(struct lxm_store_txn *t, const char *config_text)
 {
-	struct statfs sf;
+	unsigned long type;
 	int r = write_config_unsynced(t->tmp_dir, config_text, &t->config_fd);
 
 	if (r < 0)
 		return r;
-	if (journal_orders_data(t->config_fd)) {
+	type = fs_type(t->config_fd);
+	if (journal_orders_data(type)) {
 		/* The write starts now, the wait is at the commit: no thread, no journal commit. */
 		(void)sync_file_range(t->config_fd, 0, 0, SYNC_FILE_RANGE_WRITE);
 		t->sync_by_range = true;
@@ -327,7 +333,7 @@ int lxm_store_txn_write_config(struct lxm_store_txn *t, const char *config_text)
 	 * written (~0.02 ms, measured): a create from a btrfs base commits one in between, its
 	 * snapshot. So the data is written now and the fsync() waits for the commit; that is still
 	 * the fsync() the other filesystems get, only later. */
-	if (t->commit_follows && fstatfs(t->config_fd, &sf) == 0 && sf.f_type == BTRFS_SUPER_MAGIC) {
+	if (t->commit_follows && type == BTRFS_SUPER_MAGIC) {
 		(void)sync_file_range(t->config_fd, 0, 0, SYNC_FILE_RANGE_WRITE);
 		t->sync_at_commit = true;
 		return 0;
