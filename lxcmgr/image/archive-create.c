@@ -61,11 +61,11 @@ static int copy_data(struct archive *disk, struct archive *w, const char *name, 
 		while (offset > progress) {
 			size_t n = offset - progress < (int64_t)sizeof(zeros) ? (size_t)(offset - progress) : sizeof(zeros);
 			if (archive_write_data(w, zeros, n) < 0)
-				return log_debug_errno(-EIO, "Failed to write archive: %s", archive_error_string(w));
+				return log_debug_errno(lxm_archive_errno(w, -EIO), "Failed to write archive: %s", archive_error_string(w));
 			progress += (int64_t)n;
 		}
 		if (size > 0 && archive_write_data(w, buf, size) < 0)
-			return log_debug_errno(-EIO, "Failed to write archive: %s", archive_error_string(w));
+			return log_debug_errno(lxm_archive_errno(w, -EIO), "Failed to write archive: %s", archive_error_string(w));
 		progress += (int64_t)size;
 		*bytes += size;
 	}
@@ -94,7 +94,7 @@ static int write_one(struct archive *disk, struct archive *w, struct archive_ent
 		return 0;
 	}
 	if (r < ARCHIVE_WARN)
-		return log_debug_errno(-EIO, "Failed to write header of '%s': %s", name, archive_error_string(w));
+		return log_debug_errno(lxm_archive_errno(w, -EIO), "Failed to write header of '%s': %s", name, archive_error_string(w));
 	if (archive_entry_size(e) > 0 && !archive_entry_hardlink(e))
 		return copy_data(disk, w, name, bytes);
 	return 0;
@@ -207,7 +207,7 @@ static int write_archive(const char *src, int fd, const char *out_path, bool pro
 	if (r < 0)
 		return r;
 	if (archive_write_open_fd(w, fd) < ARCHIVE_OK)
-		return log_debug_errno(-EIO, "Failed to start archive: %s", archive_error_string(w));
+		return log_debug_errno(lxm_archive_errno(w, -EIO), "Failed to start archive: %s", archive_error_string(w));
 	disk = disk_reader_new(src);
 	if (!disk)
 		return -ENOENT;
@@ -215,7 +215,7 @@ static int write_archive(const char *src, int fd, const char *out_path, bool pro
 	if (r < 0)
 		return r;
 	if (archive_write_close(w) < ARCHIVE_OK)
-		return log_debug_errno(-EIO, "Failed to finish archive: %s", archive_error_string(w));
+		return log_debug_errno(lxm_archive_errno(w, -EIO), "Failed to finish archive: %s", archive_error_string(w));
 	return 0;
 }
 

@@ -84,3 +84,12 @@ int lxm_archive_load(void);
 #define archive_write_open_filename(...) LXM_DL_CALL(&lxm_dl_archive, archive_write_open_filename)(__VA_ARGS__)
 #define archive_write_set_filter_option(...) LXM_DL_CALL(&lxm_dl_archive, archive_write_set_filter_option)(__VA_ARGS__)
 #define archive_write_set_format_pax_restricted(...) LXM_DL_CALL(&lxm_dl_archive, archive_write_set_format_pax_restricted)(__VA_ARGS__)
+
+/* The errno behind a's last failure (ENOSPC from a write into a full disk), else fallback:
+ * libarchive's own messages ("Write failed") do not say why. */
+static inline int lxm_archive_errno(struct archive *a, int fallback)
+{
+	int e = archive_errno(a);
+
+	return e > 0 ? -e : fallback;
+}

@@ -358,12 +358,6 @@ static void progress_update(struct progress *p, struct archive *a, bool done)
 	}
 }
 
-static int archive_to_errno(struct archive *a, int fallback)
-{
-	int e = archive_errno(a);
-	return e > 0 ? -e : fallback;
-}
-
 /* Copies one member's data. Read errors mean a corrupt archive (-EINVAL), write errors are the disk's. */
 static int copy_data(struct archive *in, struct archive *out, const char *name)
 {
@@ -378,9 +372,12 @@ static int copy_data(struct archive *in, struct archive *out, const char *name)
 		if (r < ARCHIVE_WARN)
 			return log_error_errno(-EINVAL, "Archive is corrupt or truncated in member '%s': %s", name,
 					       archive_error_string(in));
-		if (archive_write_data_block(out, buf, size, offset) < ARCHIVE_OK)
-			return log_error_errno(archive_to_errno(out, -EIO), "Failed to write '%s': %s", name,
-					       archive_error_string(out));
+		if (archive_write_data_block(out, buf, size, offset) < ARCHIVE_OK) {
+			int k = lxm_archive_errno(out, -EIO);
+			if (k != -EIO || !archive_error_string(out))
+				return log_error_errno(k, "Failed to write '%s': %m", name);
+			return log_error_errno(k, "Failed to write '%s': %s", name, archive_error_string(out));
+		}
 	}
 }
 
@@ -392,7 +389,7 @@ static int extract_entry(struct archive *in, struct archive *out, struct archive
 	if (r == ARCHIVE_WARN)
 		log_warning("Archive member '%s': %s, ignoring", name, archive_error_string(out));
 	else if (r < ARCHIVE_WARN)
-		return log_error_errno(archive_to_errno(out, -EINVAL), "Failed to extract '%s': %s", name,
+		return log_error_errno(lxm_archive_errno(out, -EINVAL), "Failed to extract '%s': %s", name,
 				       archive_error_string(out));
 	if (archive_entry_size(e) > 0) {
 		r = copy_data(in, out, name);
@@ -403,7 +400,7 @@ static int extract_entry(struct archive *in, struct archive *out, struct archive
 	if (r == ARCHIVE_WARN)
 		log_warning("Archive member '%s': %s, ignoring", name, archive_error_string(out));
 	else if (r < ARCHIVE_WARN)
-		return log_error_errno(archive_to_errno(out, -EIO), "Failed to finish '%s': %s", name,
+		return log_error_errno(lxm_archive_errno(out, -EIO), "Failed to finish '%s': %s", name,
 				       archive_error_string(out));
 	return 0;
 }
@@ -447,7 +444,7 @@ static int extract_loop(struct archive *in, struct archive *out, int dirfd, cons
 	if (!in_dest && fchdir(dirfd) < 0)
 		return log_error_errno(negative_errno(), "Failed to return to dest: %m");
 	if (archive_write_close(out) < ARCHIVE_WARN)
-		return log_error_errno(archive_to_errno(out, -EIO), "Failed to finish extraction into dest: %s",
+		return log_error_errno(lxm_archive_errno(out, -EIO), "Failed to finish extraction into dest: %s",
 				       archive_error_string(out));
 	progress_update(p, in, true);
 	return 0;

@@ -57,18 +57,41 @@ int lxm_clone_set_attrs(struct lxm_clone_attrs *a, int sfd, int dfd, const struc
 	return 0;
 }
 
+/* The plain copy where copy_file_range() cannot serve (another filesystem, an old kernel). A short
+ * write is continued: at the disk's end it is followed by the write that reports ENOSPC, which is
+ * the error the caller shows, not the EXDEV that chose this path (a create into a full store
+ * said "Invalid cross-device link" before). */
+static int copy_plain(int sfd, int dfd, off_t *in, off_t *out, size_t len)
+{
+	char buf[64 * 1024];
+	ssize_t n = pread(sfd, buf, len < sizeof(buf) ? len : sizeof(buf), *in);
+
+	if (n <= 0)
+		return n < 0 ? negative_errno() : -EIO; /* 0: the source shrank under us */
+	for (ssize_t done = 0; done < n;) {
+		ssize_t w = pwrite(dfd, buf + done, (size_t)(n - done), *out + done);
+		if (w < 0)
+			return negative_errno();
+		if (w == 0)
+			return -EIO;
+		done += w;
+	}
+	*in += n, *out += n;
+	return (int)n;
+}
+
 static int copy_range(int sfd, int dfd, off_t off, off_t len)
 {
 	off_t in = off, out = off;
+	bool plain = false;
 
 	while (len > 0) {
-		ssize_t n = copy_file_range(sfd, &in, dfd, &out, (size_t)len, 0);
-		if (n < 0 && (errno == EXDEV || errno == ENOSYS || errno == EOPNOTSUPP || errno == EINVAL)) {
-			char buf[64 * 1024];
-			n = pread(sfd, buf, (size_t)len < sizeof(buf) ? (size_t)len : sizeof(buf), in);
-			if (n > 0 && pwrite(dfd, buf, (size_t)n, out) != n)
-				return errno > 0 ? -errno : -EIO;
-			in += n > 0 ? n : 0, out += n > 0 ? n : 0;
+		ssize_t n = plain ? -1 : copy_file_range(sfd, &in, dfd, &out, (size_t)len, 0);
+		if (n < 0 && (plain || errno == EXDEV || errno == ENOSYS || errno == EOPNOTSUPP || errno == EINVAL)) {
+			plain = true;
+			n = copy_plain(sfd, dfd, &in, &out, (size_t)len);
+			if (n < 0)
+				return (int)n;
 		}
 		if (n < 0)
 			return negative_errno();

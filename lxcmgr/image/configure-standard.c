@@ -21,8 +21,11 @@ static int replace_file_mode(int dirfd, const char *file, const char *content, m
 	fd = openat(dirfd, file, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, mode);
 	if (fd < 0)
 		return negative_errno();
-	if (len > 0 && write(fd, content, len) != (ssize_t)len)
-		return errno > 0 ? -errno : -EIO;
+	ssize_t w = len > 0 ? write(fd, content, len) : 0;
+	if (w < 0)
+		return negative_errno();
+	if ((size_t)w != len)
+		return -EIO; /* errno is not set by a short write: whatever it holds is stale */
 	return fchmod(fd, mode) < 0 ? negative_errno() : 0;
 }
 

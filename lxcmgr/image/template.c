@@ -167,9 +167,20 @@ static int run_build(const struct lxm_paths *paths, const char *path, const stru
 	return 0;
 }
 
+/* A full disk (or quota): no other way of filling the rootfs needs less of it, so a create stops
+ * there, with that error, instead of trying the next way (a tarball unpacked into the same store
+ * after a copy ran out of space printed three errors, the first two of them unrelated). */
+static bool no_space(int r)
+{
+	return r == -ENOSPC || r == -EDQUOT;
+}
+
+enum { CLONE_NO_BASE, CLONE_DONE, CLONE_FAILED };
+
 /* When the entry's base is unpacked already (the first overlay create of it made it), a copy of
- * it is what unpacking the tarball would give, for a fraction of the work. 1: copied; 0: no base,
- * or the copy failed and rootfs is empty again (the caller unpacks the tarball). */
+ * it is what unpacking the tarball would give, for a fraction of the work. CLONE_DONE: copied;
+ * CLONE_NO_BASE: no base; CLONE_FAILED: the copy failed and rootfs is empty again (the caller
+ * unpacks the tarball); -errno (logged): out of space. */
 static int clone_base(const struct lxm_paths *paths, const struct lxm_cache_meta *m, const char *rootfs,
 		      bool configured)
 {
@@ -178,25 +189,27 @@ static int clone_base(const struct lxm_paths *paths, const struct lxm_cache_meta
 	int r;
 
 	if (lxm_cache_base_path(paths, m, &base) < 0 || lstat(base, &st) < 0 || !S_ISDIR(st.st_mode))
-		return 0;
+		return CLONE_NO_BASE;
 	r = lxm_image_tree_clone_skip(base, rootfs, configured ? lxm_configure_standard_replaces : NULL);
 	if (r >= 0) {
 		log_debug("Copied '%s' from its unpacked base '%s'", m->key, base);
-		return 1;
+		return CLONE_DONE;
 	}
+	if (no_space(r))
+		return log_error_errno(r, "Failed to copy the template's root filesystem into '%s': %m", rootfs);
 	log_warning_errno(r, "Failed to copy the unpacked base '%s': %m, unpacking the tarball instead", base);
 	r = lxm_image_rm_contents(rootfs);
 	if (r < 0)
 		return log_error_errno(r, "Failed to empty '%s': %m", rootfs);
-	return 0;
+	return CLONE_FAILED;
 }
 
 /* The entry's first create (dir storage; an overlay create makes it in services/overlay-base.c):
  * the tarball is unpacked into the entry's base, kept, and copied from, so every later create of
  * the entry is warm (the copy in `lxcmgr` itself, cli/create-route.h). Costs the disk of one more
- * rootfs per entry version (image/cache-base.h). 1: copied; 0: the base could not be made (the
- * caller unpacks the tarball into rootfs as before); -EBADMSG: the tarball is corrupt. Caller
- * holds the key's lock. */
+ * rootfs per entry version (image/cache-base.h). 1: copied; 0: the base could not be made or
+ * copied (the caller unpacks the tarball into rootfs as before); -EBADMSG: the tarball is corrupt;
+ * other -errno (logged): out of space in the store. Caller holds the key's lock. */
 static int base_then_clone(const struct lxm_paths *paths, const struct lxm_template_request *req,
 			   const struct lxm_cache_meta *m, const char *rootfs, bool standard)
 {
@@ -209,7 +222,8 @@ static int base_then_clone(const struct lxm_paths *paths, const struct lxm_templ
 		return 0;
 	}
 	log_debug("Unpacked the base of '%s' for later creates", m->key);
-	return clone_base(paths, m, rootfs, standard && req->configures_standard);
+	r = clone_base(paths, m, rootfs, standard && req->configures_standard);
+	return r < 0 ? r : r == CLONE_DONE;
 }
 
 /* storage "btrfs": rootfs (an empty subvolume) becomes a snapshot of the entry's btrfs base,
@@ -241,6 +255,8 @@ static int btrfs_from_base(const struct lxm_paths *paths, const struct lxm_templ
 			}
 		}
 		r = lxm_btrfs_base_make(paths, m);
+		if (no_space(r)) /* the base is made in the store, where the copy would go */
+			return log_error_errno(r, "Failed to make the btrfs base of '%s': %m", m->key);
 		if (r < 0) {
 			log_warning_errno(r, "Failed to make the btrfs base of '%s': %m, copying into the rootfs instead", m->key);
 			return 0;
@@ -293,12 +309,21 @@ static int from_cache(const struct lxm_paths *paths, const struct lxm_template_r
 		if (r < 0 && r != -EBADMSG)
 			return r; /* logged; not the tarball's fault */
 	}
-	if (r >= 0 && (r = clone_base(paths, &m, rootfs, standard && req->configures_standard)) > 0)
-		return result_from(ret, m.release, m.arch, m.init, true);
-	if (r >= 0 && req->cache_only)
-		return -ELIBACC; /* the base went since lxm_template_warm() found it */
-	if (r >= 0 && (r = base_then_clone(paths, req, &m, rootfs, standard)) > 0)
-		return result_from(ret, m.release, m.arch, m.init, true);
+	if (r >= 0) {
+		r = clone_base(paths, &m, rootfs, standard && req->configures_standard);
+		if (r == CLONE_DONE)
+			return result_from(ret, m.release, m.arch, m.init, true);
+		if (r < 0)
+			return r; /* logged: out of space */
+		if (req->cache_only)
+			return -ELIBACC; /* the base went since lxm_template_warm() found it, or failed to copy */
+		/* a base that is there but failed to copy is not unpacked again: the tarball is */
+		r = r == CLONE_NO_BASE ? base_then_clone(paths, req, &m, rootfs, standard) : 0;
+		if (r > 0)
+			return result_from(ret, m.release, m.arch, m.init, true);
+		if (r < 0 && r != -EBADMSG)
+			return r; /* logged: out of space */
+	}
 	/* The sha256 is checked while unpacking (one read of the tarball): a mismatch is -EBADMSG,
 	 * handled below like a corrupt entry, before the rootfs is used for anything. */
 	if (r >= 0)
@@ -567,8 +592,11 @@ static int replace_file_at(int dirfd, const char *file, const char *content)
 	fd = openat(dirfd, file, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0644);
 	if (fd < 0)
 		return negative_errno();
-	if (len > 0 && write(fd, content, len) != (ssize_t)len)
-		return errno > 0 ? -errno : -EIO;
+	ssize_t w = len > 0 ? write(fd, content, len) : 0;
+	if (w < 0)
+		return negative_errno();
+	if ((size_t)w != len)
+		return -EIO; /* errno is not set by a short write: whatever it holds is stale */
 	return 0;
 }
 

@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 #include <fcntl.h>
+#include <sys/mman.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -10,9 +11,52 @@
 #include "util/log.h"
 #include "util/uuid.h"
 
+static size_t count_lines(const char *p, ssize_t n)
+{
+	size_t lines = 0;
+
+	for (ssize_t i = 0; i < n; i++)
+		lines += p[i] == '\n';
+	return lines;
+}
+
+/* cp's complaint, for the one error lxcmgr reports: its first line and how many followed (a copy
+ * into a full store printed one line per file that did not fit: hundreds). Out of space is told
+ * by its errno, for the caller and as the message; anything else is EIO with cp's first line.
+ * LC_ALL=C: English text. */
+static int cp_failed(int errfd, const char *src, const char *dst, int status)
+{
+	char first[1024], more[4096];
+	ssize_t n;
+	size_t lines = 0;
+	int r = -EIO;
+
+	first[0] = '\0';
+	if (lseek(errfd, 0, SEEK_SET) == 0 && (n = read(errfd, first, sizeof(first) - 1)) > 0) {
+		first[n] = '\0';
+		lines = count_lines(first, n);
+		while ((n = read(errfd, more, sizeof(more))) > 0)
+			lines += count_lines(more, n);
+		first[strcspn(first, "\n")] = '\0';
+		if (strstr(first, "No space left on device"))
+			r = -ENOSPC;
+		else if (strstr(first, "Disk quota exceeded"))
+			r = -EDQUOT;
+	}
+	if (r != -EIO)
+		return log_error_errno(r, "Failed to copy '%s' to '%s': %m", src, dst);
+	if (!first[0])
+		return log_error_errno(r, "Failed to copy '%s' to '%s' (cp exit status %d)", src, dst, status);
+	if (lines > 1)
+		return log_error_errno(r, "Failed to copy '%s' to '%s': %s (and %zu more errors)", src, dst, first,
+				       lines - 1);
+	return log_error_errno(r, "Failed to copy '%s' to '%s': %s", src, dst, first);
+}
+
 int lxm_tree_copy(const char *src, const char *dst)
 {
 	_cleanup_free_ char *from = NULL;
+	_cleanup_close_ int errfd = -EBADF;
 	int status;
 	pid_t pid;
 
@@ -21,6 +65,9 @@ int lxm_tree_copy(const char *src, const char *dst)
 	 * contents into the existing dst. -x: a mount inside the source is not copied through. */
 	if (asprintf(&from, "%s/.", src) < 0)
 		return -ENOMEM;
+	errfd = memfd_create("lxcmgr-cp-errors", MFD_CLOEXEC);
+	if (errfd < 0)
+		return log_debug_errno(negative_errno(), "Failed to create a memfd: %m");
 	pid = fork();
 	if (pid < 0)
 		return log_debug_errno(negative_errno(), "Failed to fork: %m");
@@ -28,6 +75,8 @@ int lxm_tree_copy(const char *src, const char *dst)
 		char *argv[] = { (char *)"cp", (char *)"-a", (char *)"-x", (char *)"--reflink=auto",
 				 (char *)"--", from, (char *)dst, NULL };
 		char *envp[] = { (char *)"PATH=/usr/bin:/bin", (char *)"LC_ALL=C", NULL };
+		if (dup2(errfd, STDERR_FILENO) < 0)
+			_exit(127);
 		execve("/bin/cp", argv, envp);
 		execve("/usr/bin/cp", argv, envp);
 		_exit(127);
@@ -36,8 +85,7 @@ int lxm_tree_copy(const char *src, const char *dst)
 		if (errno != EINTR)
 			return -errno;
 	if (!WIFEXITED(status) || WEXITSTATUS(status) != 0)
-		return log_error_errno(-EIO, "Failed to copy '%s' to '%s' (cp exit status %d)", src, dst,
-				       WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status));
+		return cp_failed(errfd, src, dst, WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status));
 	return 0;
 }
 
@@ -122,9 +170,10 @@ static int rewrite_in_rootfs(int etc_fd, const char *rel, const char *text)
 	if (fd < 0)
 		return -errno;
 	size_t len = strlen(text);
-	if (len > 0 && write(fd, text, len) != (ssize_t)len)
-		return -EIO;
-	return 0;
+	ssize_t w = len > 0 ? write(fd, text, len) : 0;
+	if (w < 0)
+		return -errno; /* ENOSPC in a full store, not EIO */
+	return (size_t)w == len ? 0 : -EIO;
 }
 
 int lxm_rootfs_reidentify(const char *rootfs, const char *name, bool new_machine_id)

@@ -8,6 +8,7 @@
 #include "config/config.h"
 #include "config/edit.h"
 #include "image/archive.h"
+#include "services/copy.h"
 #include "services/export-meta.h"
 #include "services/export.h"
 #include "store/storage.h"
@@ -99,7 +100,10 @@ static int unpack_and_verify(const char *file, const char *stage, bool progress,
 	_cleanup_free_ char *meta_path = NULL, *text = NULL;
 	int r;
 
-	if ((r = lxm_archive_extract(file, stage, &opts)) < 0)
+	r = lxm_archive_extract(file, stage, &opts);
+	if (r == -ENOSPC || r == -EDQUOT || r == -EROFS)
+		return r; /* logged: the disk's failure, not the archive's */
+	if (r < 0)
 		return log_error_errno(-EBADMSG, "Archive '%s' is corrupt or not an lxcmgr export", file);
 	if (asprintf(&meta_path, "%s/" LXM_EXPORT_META, stage) < 0)
 		return -ENOMEM;
@@ -166,6 +170,10 @@ static int import_into(const struct lxm_paths *paths, struct lxm_store_txn *t, c
 	if (asprintf(&member, "%s/rootfs.tar", stage) < 0)
 		return -ENOMEM;
 	if ((r = lxm_archive_extract(member, t->tmp_rootfs, &opts)) < 0)
+		return r;
+	/* A new name is the hostname inside too, as after a rename or a copy (the config's hostname
+	 * alone left /etc/hostname, which the init reads, with the exported container's name). */
+	if (name && !STREQ(name, m.name) && (r = lxm_rootfs_reidentify(t->tmp_rootfs, name, false)) < 0)
 		return r;
 	if (m.snapshots_sha256[0]) {
 		free(member);

@@ -34,6 +34,7 @@ INTEGRATION_TESTS += \
 	tests/integration/services-autostart.sh \
 	tests/integration/services-storage.sh \
 	tests/integration/services-btrfs.sh \
+	tests/integration/services-full-disk.sh \
 	tests/integration/services-monitor-lost.sh \
 	tests/integration/services-hooks.sh \
 	tests/integration/services-restart.sh
