@@ -225,7 +225,19 @@ static int subid_files_open(const struct lxm_idmap_files *files, struct subid_fi
 	return r;
 }
 
-/* Appends a fresh root block to both files and returns its start. */
+static int note_root(struct subid_range **v, size_t *n, uint32_t start)
+{
+	struct subid_range *nv = realloc(*v, (*n + 1) * sizeof(**v));
+	if (!nv)
+		return -ENOMEM;
+	*v = nv;
+	nv[*n] = (struct subid_range){ .owner = "root", .start = start, .count = LXM_IDMAP_BLOCK };
+	(*n)++;
+	return 0;
+}
+
+/* Appends a fresh root block to both files (and to s's view of them, so that a second delegation
+ * in the same call gets the next block) and returns its start. */
 static int delegate_new_block(struct subid_files *s, uint32_t *ret)
 {
 	uint32_t start = first_free(s->uv, s->un, s->gv, s->gn);
@@ -237,8 +249,21 @@ static int delegate_new_block(struct subid_files *s, uint32_t *ret)
 	if (r < 0)
 		return log_error_errno(r, "Failed to delegate ids %" PRIu32 "-%" PRIu32 " to root: %m", start,
 				       start + LXM_IDMAP_BLOCK - 1);
+	if ((r = note_root(&s->uv, &s->un, start)) < 0 || (r = note_root(&s->gv, &s->gn, start)) < 0)
+		return r;
 	log_info("Delegated host ids %" PRIu32 "-%" PRIu32 " to root in subuid/subgid", start, start + LXM_IDMAP_BLOCK - 1);
 	*ret = start;
+	return 0;
+}
+
+/* The block every "auto" container shares: the start of root's first delegation (in both files),
+ * or 0 when root has none yet. */
+static uint32_t auto_block(const struct subid_files *s)
+{
+	for (size_t i = 0; i < s->un; i++)
+		if (STREQ(s->uv[i].owner, "root") && s->uv[i].count >= LXM_IDMAP_BLOCK &&
+		    delegated_to_root(s->gv, s->gn, s->uv[i].start))
+			return s->uv[i].start;
 	return 0;
 }
 
@@ -248,15 +273,8 @@ static int resolve_auto(const struct lxm_idmap_files *files, struct lxm_idmap *r
 	int r = subid_files_open(files, &s);
 	if (r < 0)
 		return r;
-	for (size_t i = 0; i < s.un; i++)
-		if (STREQ(s.uv[i].owner, "root") && s.uv[i].count >= LXM_IDMAP_BLOCK &&
-		    delegated_to_root(s.gv, s.gn, s.uv[i].start)) {
-			set_block(ret, s.uv[i].start);
-			return 0;
-		}
-	uint32_t start;
-	r = delegate_new_block(&s, &start);
-	if (r < 0)
+	uint32_t start = auto_block(&s);
+	if (start == 0 && (r = delegate_new_block(&s, &start)) < 0)
 		return r;
 	set_block(ret, start);
 	return 0;
@@ -289,6 +307,29 @@ static int registry_read(FILE *f, const char *uuid, uint32_t *ret_mine, uint32_t
 	return 0;
 }
 
+/* Removes uuid's lines from the (locked) registry. */
+static int registry_drop(FILE *reg, const char *uuid)
+{
+	_cleanup_free_ char *kept = NULL;
+	size_t size = 0;
+	_cleanup_fclose_ FILE *out = open_memstream(&kept, &size);
+	if (!out)
+		return -ENOMEM;
+	char line[256];
+	rewind(reg);
+	while (fgets(line, sizeof(line), reg)) {
+		size_t l = strlen(uuid);
+		if (strncmp(line, uuid, l) == 0 && line[l] == ' ')
+			continue;
+		fputs(line, out);
+	}
+	if (fflush(out) != 0)
+		return -ENOMEM;
+	if (ftruncate(fileno(reg), 0) < 0 || pwrite(fileno(reg), kept, size, 0) != (ssize_t)size)
+		return negative_errno();
+	return 0;
+}
+
 static bool taken(const uint32_t *all, size_t n, uint32_t start)
 {
 	for (size_t i = 0; i < n; i++)
@@ -297,15 +338,18 @@ static bool taken(const uint32_t *all, size_t n, uint32_t start)
 	return false;
 }
 
-/* A block inside root's delegation (in both files) that no other container holds, or 0. */
-static uint32_t find_free_block(const struct subid_files *s, const uint32_t *all, size_t n)
+/* A block inside root's delegation (in both files) that no other container holds, or 0. Never
+ * the "auto" block: root in an isolated container must not be the host user that root in every
+ * "auto" container is (a breakout from either could then touch the other's files and processes). */
+static uint32_t find_free_block(const struct subid_files *s, const uint32_t *all, size_t n, uint32_t shared)
 {
 	for (size_t i = 0; i < s->un; i++) {
 		if (!STREQ(s->uv[i].owner, "root"))
 			continue;
 		for (uint64_t b = s->uv[i].start; b + LXM_IDMAP_BLOCK <= (uint64_t)s->uv[i].start + s->uv[i].count;
 		     b += LXM_IDMAP_BLOCK)
-			if (b != 0 && !taken(all, n, (uint32_t)b) && delegated_to_root(s->gv, s->gn, (uint32_t)b))
+			if (b != 0 && !taken(all, n, (uint32_t)b) && !ranges_overlap((uint32_t)b, LXM_IDMAP_BLOCK, shared, LXM_IDMAP_BLOCK) &&
+			    delegated_to_root(s->gv, s->gn, (uint32_t)b))
 				return (uint32_t)b;
 	}
 	return 0;
@@ -334,14 +378,29 @@ static int resolve_isolated(const char *uuid, const struct lxm_idmap_files *file
 		return r;
 	/* A recorded block is reused only while root still holds it: if an admin took the
 	 * delegation away, the ids may belong to someone else now. */
-	if (start != 0 && delegated_to_root(s.uv, s.un, start) && delegated_to_root(s.gv, s.gn, start)) {
+	if (start != 0 && !(delegated_to_root(s.uv, s.un, start) && delegated_to_root(s.gv, s.gn, start)))
+		return log_error_errno(-EPERM, "Host ids %" PRIu32 "+ recorded for container %s are no longer delegated to root", start, uuid);
+	/* The "auto" block exists before any isolated one: else the first block delegated here would
+	 * become the one that every later "auto" container shares (it is root's first delegation). */
+	uint32_t shared = auto_block(&s);
+	if (shared == 0 && (r = delegate_new_block(&s, &shared)) < 0)
+		return r;
+	if (start != 0 && ranges_overlap(start, LXM_IDMAP_BLOCK, shared, LXM_IDMAP_BLOCK)) {
+		/* Recorded by an earlier lxcmgr, which handed out the "auto" block too: the container
+		 * gets a block of its own (an id-mapped rootfs keeps its files; a shifted one is
+		 * shifted to the new map at this start). */
+		log_warning("Container %s's isolated host ids %" PRIu32 "+ are those the \"auto\" containers share, "
+			    "giving it a block of its own", uuid, start);
+		free(all), all = NULL;
+		if ((r = registry_drop(reg, uuid)) < 0 || (r = registry_read(reg, uuid, &start, &all, &n)) < 0)
+			return log_error_errno(r, "Failed to update '%s': %m", files->registry);
+	}
+	if (start != 0) {
 		set_block(ret, start);
 		return 0;
 	}
-	if (start != 0)
-		return log_error_errno(-EPERM, "Host ids %" PRIu32 "+ recorded for container %s are no longer delegated to root", start, uuid);
 
-	start = find_free_block(&s, all, n);
+	start = find_free_block(&s, all, n, shared);
 	if (start == 0) {
 		r = delegate_new_block(&s, &start);
 		if (r < 0)
@@ -381,23 +440,7 @@ int lxm_idmap_release(const char *uuid, const struct lxm_idmap_files *files)
 		return 0;
 	if (r < 0)
 		return r;
-	_cleanup_free_ char *kept = NULL;
-	size_t size = 0;
-	_cleanup_fclose_ FILE *out = open_memstream(&kept, &size);
-	if (!out)
-		return -ENOMEM;
-	char line[256];
-	while (fgets(line, sizeof(line), reg)) {
-		size_t l = strlen(uuid);
-		if (strncmp(line, uuid, l) == 0 && line[l] == ' ')
-			continue;
-		fputs(line, out);
-	}
-	if (fflush(out) != 0)
-		return -ENOMEM;
-	if (ftruncate(fileno(reg), 0) < 0 || pwrite(fileno(reg), kept, size, 0) != (ssize_t)size)
-		return negative_errno();
-	return 0;
+	return registry_drop(reg, uuid);
 }
 
 static int write_map(pid_t pid, const struct lxm_idmap *map, enum lxm_idmap_type type)

@@ -8,7 +8,7 @@
 # Id files of the test's own.
 . "$(dirname "$0")/lib.sh"
 require_root "creates and starts containers"
-plan 48
+plan 53
 
 new_root
 # The store on a ramfs, a filesystem without id-mapped mount support (cleanup_root unmounts it).
@@ -17,8 +17,10 @@ mount -t ramfs -o mode=755 ramfs "$ROOT/var/lib/lxcmgr"
 T=$(mktemp -d /tmp/lxm-idshift.XXXXXX)
 defer "rm -rf '$T'"
 export LXCMGR_SUBUID=$T/subuid LXCMGR_SUBGID=$T/subgid LXCMGR_IDMAP_REGISTRY=$T/registry
-echo "root:300000:65536" >"$T/subuid"
-echo "root:300000:65536" >"$T/subgid"
+# Root's first delegation is the block every "auto" container shares; the isolated ones get blocks
+# of their own from the next (an isolated container once got the auto block: helper's finding).
+printf 'root:234464:65536\nroot:300000:131072\n' >"$T/subuid"
+printf 'root:234464:65536\nroot:300000:131072\n' >"$T/subgid"
 mkdir -p "$ROOT/etc/lxcmgr"
 printf 'defaults {\n  security {\n    privileged = false\n    idmap = "isolated"\n  }\n}\n' >"$ROOT/etc/lxcmgr/lxcmgr.conf"
 CT=$ROOT/var/lib/lxcmgr/containers
@@ -42,6 +44,15 @@ is "$(lxcmgr exec "$A" -T -- cat /proc/self/uid_map | tr -s ' ')" " 0 300000 655
 check "root inside creates a file" lxcmgr exec "$A" -T -- touch /root/made-inside
 is "$(owner "$CT/$A/rootfs/root/made-inside")" "300000:300000" "which is owned by the mapped ids on disk"
 check "the container is killed" lxcmgr kill "$A"
+
+# ---- an "auto" container beside it is another host user ----
+E=$(unique_name se)
+defer "'$LXCMGR' --root '$ROOT' kill $E >/dev/null 2>&1; true"
+check "create a container with idmap auto" sh -c "'$LXCMGR' --root '$ROOT' create '$E' -t busybox >/dev/null 2>&1 && '$LXCMGR' --root '$ROOT' config '$E' set security.idmap auto"
+check "the auto container starts" lxcmgr start "$E"
+is "$(lxcmgr exec "$E" -T -- cat /proc/self/uid_map | tr -s ' ')" " 0 234464 65536" "root in the auto container is host uid 234464, not the isolated one's"
+check "the auto container is killed" lxcmgr kill "$E"
+check "and destroyed (the isolated block stays recorded)" sh -c "'$LXCMGR' --root '$ROOT' destroy '$E' && grep -q ' 300000\$' '$T/registry'"
 
 # ---- apply writes files with the shifted owners ----
 printf 'container %s {\n  template = "busybox"\n  file "/etc/motd" { content = "hi\\n" }\n  file "/etc/app/conf" { content = "x\\n" owner = "nobody" }\n}\n' "$A" >"$T/prov.conf"

@@ -128,31 +128,78 @@ static void test_auto_empty_files(void **state)
 
 static void test_isolated(void **state)
 {
-	struct lxm_idmap a, b, a2, c;
-	put(subuid, "root:100000:131072\n");
-	put(subgid, "root:100000:131072\n");
+	struct lxm_idmap a, b, a2, c, au;
+	put(subuid, "root:100000:196608\n");
+	put(subgid, "root:100000:196608\n");
 	assert_int_equal(lxm_idmap_resolve("isolated", "uuid-a", &files, &a), 0);
 	assert_int_equal(lxm_idmap_resolve("isolated", "uuid-b", &files, &b), 0);
-	assert_int_equal(a.ranges[0].host_id, 100000);
-	assert_int_equal(b.ranges[0].host_id, 165536);
+	/* Never the block of root's first delegation: that one is every "auto" container's. */
+	assert_int_equal(a.ranges[0].host_id, 165536);
+	assert_int_equal(b.ranges[0].host_id, 231072);
+	assert_int_equal(lxm_idmap_resolve("auto", "uuid-auto", &files, &au), 0);
+	assert_int_equal(au.ranges[0].host_id, 100000);
 	/* Stable across starts. */
 	assert_int_equal(lxm_idmap_resolve("isolated", "uuid-a", &files, &a2), 0);
-	assert_int_equal(a2.ranges[0].host_id, 100000);
+	assert_int_equal(a2.ranges[0].host_id, 165536);
 	/* Delegation used up: a new block is appended for root. */
 	assert_int_equal(lxm_idmap_resolve("isolated", "uuid-c", &files, &c), 0);
-	assert_int_equal(c.ranges[0].host_id, 231072);
-	assert_string_equal(get(subuid), "root:100000:131072\nroot:231072:65536\n");
-	assert_string_equal(get(registry), "uuid-a 100000\nuuid-b 165536\nuuid-c 231072\n");
+	assert_int_equal(c.ranges[0].host_id, 296608);
+	assert_string_equal(get(subuid), "root:100000:196608\nroot:296608:65536\n");
+	assert_string_equal(get(registry), "uuid-a 165536\nuuid-b 231072\nuuid-c 296608\n");
 	uint32_t start;
 	assert_int_equal(lxm_idmap_registry_lookup("uuid-b", &files, &start), 0);
-	assert_int_equal(start, 165536);
+	assert_int_equal(start, 231072);
 	assert_int_equal(lxm_idmap_registry_lookup("uuid-x", &files, &start), -ENOENT);
 	/* Release frees the block for the next container. */
 	assert_int_equal(lxm_idmap_release("uuid-b", &files), 0);
-	assert_string_equal(get(registry), "uuid-a 100000\nuuid-c 231072\n");
+	assert_string_equal(get(registry), "uuid-a 165536\nuuid-c 296608\n");
 	assert_int_equal(lxm_idmap_registry_lookup("uuid-b", &files, &start), -ENOENT);
 	assert_int_equal(lxm_idmap_resolve("isolated", "uuid-d", &files, &b), 0);
-	assert_int_equal(b.ranges[0].host_id, 165536);
+	assert_int_equal(b.ranges[0].host_id, 231072);
+}
+
+/* root's only delegation is the "auto" block: an isolated container gets a new one, not that. */
+static void test_isolated_not_auto(void **state)
+{
+	struct lxm_idmap i, au;
+	put(subuid, "root:100000:65536\n");
+	put(subgid, "root:100000:65536\n");
+	assert_int_equal(lxm_idmap_resolve("auto", "u-auto", &files, &au), 0);
+	assert_int_equal(lxm_idmap_resolve("isolated", "u-iso", &files, &i), 0);
+	assert_int_equal(au.ranges[0].host_id, 100000);
+	assert_int_equal(i.ranges[0].host_id, 165536);
+	assert_int_equal(i.ranges[1].host_id, 165536);
+	assert_string_equal(get(subgid), "root:100000:65536\nroot:165536:65536\n");
+}
+
+/* No delegation at all, the isolated container first: the "auto" block is delegated before its
+ * own, so that the later "auto" containers do not take its block as root's first delegation. */
+static void test_isolated_first(void **state)
+{
+	struct lxm_idmap i, au;
+	unlink(subuid);
+	unlink(subgid);
+	assert_int_equal(lxm_idmap_resolve("isolated", "u-iso", &files, &i), 0);
+	assert_int_equal(lxm_idmap_resolve("auto", "u-auto", &files, &au), 0);
+	assert_int_equal(au.ranges[0].host_id, 100000);
+	assert_int_equal(i.ranges[0].host_id, 165536);
+	assert_string_equal(get(subuid), "root:100000:65536\nroot:165536:65536\n");
+	assert_string_equal(get(subgid), "root:100000:65536\nroot:165536:65536\n");
+}
+
+/* A registry written by an earlier lxcmgr that gave an isolated container the "auto" block: the
+ * container gets a block of its own at its next start, the others' lines stay. */
+static void test_isolated_was_auto(void **state)
+{
+	struct lxm_idmap i;
+	put(subuid, "root:100000:196608\n");
+	put(subgid, "root:100000:196608\n");
+	put(registry, "old 100000\nother 165536\n");
+	assert_int_equal(lxm_idmap_resolve("isolated", "old", &files, &i), 0);
+	assert_int_equal(i.ranges[0].host_id, 231072);
+	assert_string_equal(get(registry), "other 165536\nold 231072\n");
+	assert_int_equal(lxm_idmap_resolve("isolated", "old", &files, &i), 0);
+	assert_int_equal(i.ranges[0].host_id, 231072);
 }
 
 static void test_isolated_revoked(void **state)
@@ -168,8 +215,8 @@ static void test_isolated_revoked(void **state)
 static void test_release(void **state)
 {
 	struct lxm_idmap m;
-	put(subuid, "root:100000:196608\n");
-	put(subgid, "root:100000:196608\n");
+	put(subuid, "root:100000:262144\n");
+	put(subgid, "root:100000:262144\n");
 	/* No registry yet: nothing to release. */
 	assert_int_equal(lxm_idmap_release("uuid-a", &files), 0);
 	assert_int_equal(lxm_idmap_resolve("isolated", "uuid-a", &files, &m), 0);
@@ -177,14 +224,15 @@ static void test_release(void **state)
 	assert_int_equal(lxm_idmap_resolve("isolated", "uuid-b", &files, &m), 0);
 	/* A uuid that is a prefix of another releases only its own line. */
 	assert_int_equal(lxm_idmap_release("uuid-a", &files), 0);
-	assert_string_equal(get(registry), "uuid-ab 165536\nuuid-b 231072\n");
+	assert_string_equal(get(registry), "uuid-ab 231072\nuuid-b 296608\n");
 	assert_int_equal(lxm_idmap_release("unknown", &files), 0);
-	assert_string_equal(get(registry), "uuid-ab 165536\nuuid-b 231072\n");
-	/* The lowest free block goes to the next container; nothing new delegated. */
+	assert_string_equal(get(registry), "uuid-ab 231072\nuuid-b 296608\n");
+	/* The lowest free block goes to the next container (not the "auto" one); nothing new
+	 * delegated. */
 	assert_int_equal(lxm_idmap_resolve("isolated", "uuid-c", &files, &m), 0);
-	assert_int_equal(m.ranges[0].host_id, 100000);
-	assert_int_equal(m.ranges[1].host_id, 100000);
-	assert_string_equal(get(subuid), "root:100000:196608\n");
+	assert_int_equal(m.ranges[0].host_id, 165536);
+	assert_int_equal(m.ranges[1].host_id, 165536);
+	assert_string_equal(get(subuid), "root:100000:262144\n");
 	/* An isolated map needs a usable uuid (it is the registry key). */
 	assert_int_equal(lxm_idmap_resolve("isolated", "", &files, &m), -EINVAL);
 	assert_int_equal(lxm_idmap_resolve("isolated", "a b", &files, &m), -EINVAL);
@@ -198,10 +246,13 @@ static void test_isolated_other_owners(void **state)
 	put(subgid, "root:165536:65536\n");
 	assert_int_equal(lxm_idmap_resolve("isolated", "u1", &files, &m), 0);
 	assert_int_equal(m.ranges[0].host_id, 165536);
-	/* The next one gets a fresh block past every owner's range, in both files. */
+	/* No range of root starts with a block delegated in both: the "auto" block was delegated
+	 * first, past every owner's range (296608), and the next isolated one after it. */
 	assert_int_equal(lxm_idmap_resolve("isolated", "u2", &files, &m), 0);
+	assert_int_equal(m.ranges[0].host_id, 362144);
+	assert_string_equal(get(subgid), "root:165536:65536\nroot:296608:65536\nroot:362144:65536\n");
+	assert_int_equal(lxm_idmap_resolve("auto", "u3", &files, &m), 0);
 	assert_int_equal(m.ranges[0].host_id, 296608);
-	assert_string_equal(get(subgid), "root:165536:65536\nroot:296608:65536\n");
 }
 
 static void test_files_env(void **state)
@@ -257,6 +308,9 @@ int main(void)
 		cmocka_unit_test_setup(test_auto_appends, setup),
 		cmocka_unit_test_setup(test_auto_empty_files, setup),
 		cmocka_unit_test_setup(test_isolated, setup),
+		cmocka_unit_test_setup(test_isolated_not_auto, setup),
+		cmocka_unit_test_setup(test_isolated_first, setup),
+		cmocka_unit_test_setup(test_isolated_was_auto, setup),
 		cmocka_unit_test_setup(test_isolated_revoked, setup),
 		cmocka_unit_test_setup(test_explicit, setup),
 		cmocka_unit_test_setup(test_release, setup),
