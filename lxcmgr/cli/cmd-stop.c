@@ -1,12 +1,14 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 #include <getopt.h>
 
+#include "cli/cli-common.h"
 #include "cli/cli-runtime.h"
 #include "cli/commands.h"
 #include "resources/freeze.h"
 #include "runtime/state.h"
 #include "runtime/stop.h"
 #include "services/hooks.h"
+#include "store/store.h"
 #include "util/log.h"
 #include "util/parse.h"
 
@@ -81,7 +83,17 @@ int lxm_cmd_stop(struct lxm_context *ctx, int argc, char **argv)
 	if (kill_now) /* the same as `kill NAME`, whose common case needs no config parse */
 		return lxm_cli_kill_now(ctx, name);
 	_cleanup_close_ int lock = -EBADF;
+	if ((r = lxm_cli_load_global(ctx)) < 0)
+		return r;
 	r = lxm_cli_runtime_open(ctx, name, NULL, &lock);
+	if (r == -EINVAL && lxm_name_validate(name) >= 0 && lxm_container_lock(&ctx->paths, name, &lock) >= 0) {
+		/* The config was made invalid (by hand, or by a newer lxcmgr's stricter check) while the
+		 * container runs: a stop needs none of it (the monitor keeps the config the container
+		 * started with), and refusing would strand a running container that `start` cannot take
+		 * over either. */
+		log_warning("Container '%s' has an invalid config (above): stopping it as it was started", name);
+		r = 0;
+	}
 	if (r < 0)
 		return r;
 	return lxm_cli_stop_locked(ctx, name, (unsigned)timeout, false);

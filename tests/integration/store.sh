@@ -3,7 +3,7 @@
 # names, duplicates, missing containers, --root isolation.
 . "$(dirname "$0")/lib.sh"
 require_root
-plan 46
+plan 52
 
 new_root
 name=$(unique_name bb)
@@ -64,6 +64,19 @@ like "$OUT" "$name-broken +broken" "broken container listed as broken"
 like "$ERR" "config:[0-9]+:" "the error names the line"
 run_expect_exit 2 lxcmgr info "$name-broken"
 run_expect_exit 0 lxcmgr destroy "$name-broken"
+
+# --- a running container whose config is made invalid can still be stopped: the monitor keeps
+# the config it started with (the stop refused with exit 2 before, stranding the container)
+defer "'$LXCMGR' --root '$ROOT' kill '$name-inv' >/dev/null 2>&1; true"
+run_expect_exit 0 lxcmgr create "$name-inv" -t busybox
+run_expect_exit 0 lxcmgr start "$name-inv"
+inv_pid=$(state_key init_pid "$name-inv")
+sed -i 's/^hostname .*/hostname = "bad host"/' "$containers/$name-inv/config"
+run_expect_exit 0 lxcmgr stop "$name-inv" -t 10
+like "$ERR" "invalid config .*stopping it as it was started" "stop says the config is invalid and stops it anyway"
+inv_gone() { [ -n "$inv_pid" ] && proc_gone "$inv_pid"; }
+check "its init is gone" inv_gone
+run_expect_exit 0 lxcmgr destroy "$name-inv"
 
 # --- from a tarball
 tarball="$ROOT/bb.tar.gz"
