@@ -129,6 +129,9 @@ int lxm_cmd_copy(struct lxm_context *ctx, int argc, char **argv)
 		return r;
 	if ((r = lxm_cli_runtime_open(ctx, sname, &src, &lock_src)) < 0)
 		return r;
+	/* Else the lock of DST, which is SRC's, is found taken: "busy" */
+	if (STREQ(sname, dname))
+		return log_error_errno(-EEXIST, "Container '%s' already exists: a copy needs a new name", dname);
 	/* A btrfs snapshot is atomic: a running btrfs container can be cloned (crash-consistent). */
 	bool atomic = clone && lxm_storage_of(src) == LXM_STORAGE_BTRFS;
 	if (!atomic && (r = lxm_cli_require_stopped(ctx, sname, "copying it")) < 0)

@@ -36,6 +36,9 @@ int lxm_cmd_rename(struct lxm_context *ctx, int argc, char **argv)
 		return r;
 	if ((r = lxm_cli_runtime_open(ctx, old, &c, &lock_old)) < 0)
 		return r;
+	/* Else the lock of NEW, which is OLD's, is found taken: "busy" */
+	if (STREQ(old, new))
+		return log_error_errno(-EEXIST, "Container '%s' already has that name", old);
 	if ((r = lxm_cli_require_stopped(ctx, old, "renaming it")) < 0)
 		return r;
 	/* Clones name this container's rootfs path as their base. */

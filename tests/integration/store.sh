@@ -3,7 +3,7 @@
 # names, duplicates, missing containers, --root isolation.
 . "$(dirname "$0")/lib.sh"
 require_root
-plan 52
+plan 56
 
 new_root
 name=$(unique_name bb)
@@ -77,6 +77,12 @@ like "$ERR" "invalid config .*stopping it as it was started" "stop says the conf
 inv_gone() { [ -n "$inv_pid" ] && proc_gone "$inv_pid"; }
 check "its init is gone" inv_gone
 run_expect_exit 0 lxcmgr destroy "$name-inv"
+
+# --- a rename or copy onto the same name says so (it found its own lock taken: "busy")
+run_expect_exit 4 lxcmgr rename "$name" "$name"
+like "$ERR" "already has that name" "rename onto its own name says so"
+run_expect_exit 4 lxcmgr copy "$name" "$name"
+like "$ERR" "already exists" "copy onto its own name says so"
 
 # --- from a tarball
 tarball="$ROOT/bb.tar.gz"
