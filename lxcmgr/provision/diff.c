@@ -155,7 +155,7 @@ static enum lxm_prov_kind classify(const char *key, bool running, bool live_limi
 }
 
 int lxm_prov_diff_config(cfg_t *declared, cfg_t *existing, bool running, bool live_limits,
-			 struct lxm_prov_changes *ret)
+			 const struct lxm_prov_net_lookup *nets, struct lxm_prov_changes *ret)
 {
 	static const char *const identity[] = { "template", "release", "init_system" };
 	_cleanup_strv_free_ char **keys = NULL, **values = NULL;
@@ -180,6 +180,8 @@ int lxm_prov_diff_config(cfg_t *declared, cfg_t *existing, bool running, bool li
 		if (r < 0 && r != -ENOENT)
 			return r;
 		if (have && STREQ(have, values[i]))
+			continue;
+		if (lxm_prov_auto_satisfied(declared, existing, keys[i], values[i], have, nets))
 			continue;
 		r = changes_add(ret, keys[i], have, values[i], classify(keys[i], running, live_limits));
 		if (r < 0)

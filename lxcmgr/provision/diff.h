@@ -11,6 +11,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 
+#include "provision/auto.h"
 #include "provision/schema.h"
 
 enum lxm_prov_kind {
@@ -41,9 +42,10 @@ void lxm_prov_changes_done(struct lxm_prov_changes *c);
 int lxm_prov_declared_keys(cfg_t *declared, char ***ret_keys, char ***ret_values);
 
 /* Compares declared with existing (a loaded container config). running: the container runs;
- * live_limits: limits can be changed on a running container. Appends to *ret. */
+ * live_limits: limits can be changed on a running container; nets (may be NULL) finds the managed
+ * networks a declared ipv4 "auto" is judged against (provision/auto.h). Appends to *ret. */
 int lxm_prov_diff_config(cfg_t *declared, cfg_t *existing, bool running, bool live_limits,
-			 struct lxm_prov_changes *ret);
+			 const struct lxm_prov_net_lookup *nets, struct lxm_prov_changes *ret);
 
 /* The hash recorded in provision.state for a `run` command (sha256 hex of its text). */
 void lxm_prov_run_hash(const char *cmd, char ret[65]);

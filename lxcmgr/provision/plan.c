@@ -178,6 +178,22 @@ static int read_pending(const struct lxm_container *ct, struct lxm_plan_containe
 	return c->pending ? 0 : -ENOMEM;
 }
 
+static int network_ipv4_subnet(void *userdata, const char *bridge, struct lxm_cidr *ret)
+{
+	const struct lxm_paths *paths = userdata;
+	_cleanup_network_free_ struct lxm_network *n = NULL;
+	int r;
+
+	/* bridge comes from a validated config: an interface name, no '/' to leave networks_dir. */
+	r = lxm_network_load(paths->networks_dir, bridge, &n);
+	if (r < 0)
+		return r;
+	if (!n->ipv4.family)
+		return -ENOENT;
+	*ret = n->ipv4;
+	return 0;
+}
+
 static int plan_container(const struct lxm_paths *paths, const struct lxm_prov_item *it,
 			  const struct lxm_plan_options *o, struct lxm_plan_container *ret)
 {
@@ -205,7 +221,8 @@ static int plan_container(const struct lxm_paths *paths, const struct lxm_prov_i
 		r = read_pending(ct, ret);
 		if (r < 0)
 			return r;
-		r = lxm_prov_diff_config(it->sec, ct->config, ret->running, o->live_limits, &ret->changes);
+		const struct lxm_prov_net_lookup nets = { .ipv4_subnet = network_ipv4_subnet, .userdata = (void *)paths };
+		r = lxm_prov_diff_config(it->sec, ct->config, ret->running, o->live_limits, &nets, &ret->changes);
 		if (r < 0)
 			return r;
 		if (lxm_path_join(&state_path, ct->dir, "provision.state") < 0)

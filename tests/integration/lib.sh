@@ -16,6 +16,7 @@
 #                                  job whose $! you signal, run "$LXCMGR" --root "$ROOT" ... & directly,
 #                                  or $! is a subshell and the signal never reaches lxcmgr)
 #   unique_name [PREFIX]           a container name no other test run uses
+#   free_subnet A.B                prints A.B.N, a /24 (N from the pid) no route of the host uses
 #   use_shared_cache               this world's template cache is $LXCMGR_TEST_CACHE (shared
 #                                  between runs and tests, so the debian build happens once)
 #   busybox_rootfs_tarball FILE    builds a busybox rootfs with the template, tars it to FILE
@@ -259,6 +260,19 @@ lxcmgr() {
 unique_name() {
 	local prefix=${1:-t}
 	printf '%s-%s-%s\n' "$prefix" "$$" "$((RANDOM % 10000))"
+}
+
+free_subnet() {
+	local sub=$((($$ % 200) + 20)) i
+	# another bridge, possibly not ours (a parallel test's), may hold one
+	for ((i = 0; i < 200; i++)); do
+		if ! ip -4 route show | grep -q "^${1//./\\.}\.$sub\."; then
+			echo "$1.$sub"
+			return 0
+		fi
+		sub=$(((sub - 19) % 200 + 20))
+	done
+	return 1
 }
 
 use_shared_cache() {

@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /* Provisioning files without root: parsing and validation (file:line errors), includes, the
- * key-by-key diff and its classification, run-state records, modes, owners in a fake rootfs. */
+ * key-by-key diff and its classification, declared "auto" against written-back values, run-state
+ * records, modes, owners in a fake rootfs. */
 #include <fcntl.h>
 #include <setjmp.h>
 #include <stdarg.h>
@@ -10,6 +11,7 @@
 
 #include "capture.h"
 #include "config/config.h"
+#include "networking/ipam.h"
 #include "provision/diff.h"
 #include "provision/files.h"
 #include "provision/schema.h"
@@ -99,7 +101,7 @@ static void test_diff(void **state)
 	cfg_t *want = p->containers[0].sec;
 
 	/* running, limits live */
-	assert_int_equal(lxm_prov_diff_config(want, have, true, true, &ch), 0);
+	assert_int_equal(lxm_prov_diff_config(want, have, true, true, NULL, &ch), 0);
 	assert_int_equal(ch.n, 3);
 	const struct lxm_prov_change *m = find(&ch, "limits.memory");
 	assert_non_null(m);
@@ -114,10 +116,10 @@ static void test_diff(void **state)
 	lxm_prov_changes_done(&ch);
 
 	/* without live limits a running container needs a restart; stopped: just config */
-	assert_int_equal(lxm_prov_diff_config(want, have, true, false, &ch), 0);
+	assert_int_equal(lxm_prov_diff_config(want, have, true, false, NULL, &ch), 0);
 	assert_int_equal(find(&ch, "limits.memory")->kind, LXM_PROV_RESTART);
 	lxm_prov_changes_done(&ch);
-	assert_int_equal(lxm_prov_diff_config(want, have, false, false, &ch), 0);
+	assert_int_equal(lxm_prov_diff_config(want, have, false, false, NULL, &ch), 0);
 	assert_int_equal(find(&ch, "limits.memory")->kind, LXM_PROV_CONFIG);
 	lxm_prov_changes_done(&ch);
 
@@ -128,7 +130,7 @@ static void test_diff(void **state)
 				 "  network eth0 { ipv4 = \"10.0.3.54/24\" } }\n",
 				 "/x/h.conf", "/x", &p2),
 			 0);
-	assert_int_equal(lxm_prov_diff_config(p2->containers[0].sec, have, true, true, &ch), 0);
+	assert_int_equal(lxm_prov_diff_config(p2->containers[0].sec, have, true, true, NULL, &ch), 0);
 	assert_int_equal(ch.n, 3);
 	assert_int_equal(find(&ch, "template")->kind, LXM_PROV_RECREATE);
 	assert_string_equal(find(&ch, "template")->old, "busybox");
@@ -137,9 +139,84 @@ static void test_diff(void **state)
 	lxm_prov_changes_done(&ch);
 
 	/* a declaration equal to the config: nothing */
-	assert_int_equal(lxm_prov_diff_config(have, have, true, true, &ch), 0);
+	assert_int_equal(lxm_prov_diff_config(have, have, true, true, NULL, &ch), 0);
 	assert_int_equal(ch.n, 0);
 	lxm_prov_changes_done(&ch);
+}
+
+/* The managed networks of test_diff_auto: "lan" 10.0.3.1/24, "other" 10.0.9.1/24. */
+static int fake_subnet(void *userdata, const char *bridge, struct lxm_cidr *ret)
+{
+	(void)userdata;
+	if (STREQ(bridge, "lan"))
+		return lxm_parse_cidr("10.0.3.1/24", false, ret);
+	if (STREQ(bridge, "other"))
+		return lxm_parse_cidr("10.0.9.1/24", false, ret);
+	return -ENOENT;
+}
+
+/* The number of changes of declaration decl_text against config have_text (key among them). */
+static size_t n_changes(const char *decl_text, const char *have_text, const struct lxm_prov_net_lookup *nets,
+			const char *key)
+{
+	_cleanup_provision_free_ struct lxm_provision *p = NULL;
+	_cleanup_cfg_free_ cfg_t *have = NULL;
+	struct lxm_prov_changes ch = {};
+
+	assert_int_equal(lxm_provision_parse_string(decl_text, "/x/h.conf", "/x", &p), 0);
+	assert_int_equal(lxm_config_parse_string(have_text, "existing", &have), 0);
+	assert_int_equal(lxm_prov_diff_config(p->containers[0].sec, have, true, true, nets, &ch), 0);
+	size_t n = ch.n;
+	if (n > 0)
+		assert_non_null(find(&ch, key));
+	lxm_prov_changes_done(&ch);
+	return n;
+}
+
+static void test_diff_auto(void **state)
+{
+	(void)state;
+	const struct lxm_prov_net_lookup nets = { .ipv4_subnet = fake_subnet };
+	static const char uuid[] = "0f8fad5b-d9cb-469f-a165-70867728950e";
+	static const char auto_v4[] = "container dns { network eth0 { bridge = \"lan\"  ipv4 = \"auto\" } }\n";
+	char have[512], mac[LXM_MAC_STRLEN];
+	uint8_t m[6];
+
+#define HAVE(v4, hw) \
+	snprintf(have, sizeof(have), "name = \"dns\"\nuuid = \"%s\"\nnetwork eth0 { bridge = \"lan\"  ipv4 = \"%s\"  hwaddr = \"%s\" }\n", \
+		 uuid, v4, hw)
+	lxm_ipam_mac_generate(uuid, "eth0", m);
+	lxm_ipam_mac_to_string(m, mac);
+
+	/* the address and MAC a start wrote back satisfy a declared "auto" */
+	HAVE("10.0.3.2/24", mac);
+	assert_int_equal(n_changes(auto_v4, have, &nets, "network.eth0.ipv4"), 0);
+	assert_int_equal(n_changes("container dns { network eth0 { hwaddr = \"auto\" } }\n", have, &nets,
+				   "network.eth0.hwaddr"), 0);
+	HAVE("10.0.3.2/24", "02:AA:BB:CC:DD:EE");
+	assert_int_equal(n_changes("container dns { network eth0 { hwaddr = \"auto\" } }\n", have, &nets,
+				   "network.eth0.hwaddr"), 1); /* not the generated one: set by hand */
+	HAVE("auto", mac);
+	assert_int_equal(n_changes(auto_v4, have, &nets, "network.eth0.ipv4"), 0);
+
+	/* a declared literal address is compared as it is */
+	HAVE("10.0.3.2/24", mac);
+	assert_int_equal(n_changes("container dns { network eth0 { ipv4 = \"10.0.3.7/24\" } }\n", have, &nets,
+				   "network.eth0.ipv4"), 1);
+	/* addresses start would refuse on that network: outside it, another prefix, the bridge's own */
+	const char *refused[] = { "10.0.4.2/24", "10.0.3.2/25", "10.0.3.1/24", "10.0.3.255/24", "dhcp" };
+	for (size_t i = 0; i < ARRAY_SIZE(refused); i++) {
+		HAVE(refused[i], mac);
+		assert_int_equal(n_changes(auto_v4, have, &nets, "network.eth0.ipv4"), 1);
+	}
+	/* no managed network to judge by, or the declaration moves the interface to another one */
+	HAVE("10.0.3.2/24", mac);
+	assert_int_equal(n_changes(auto_v4, have, NULL, "network.eth0.ipv4"), 1);
+	assert_int_equal(n_changes("container dns { network eth0 { bridge = \"other\"  ipv4 = \"auto\" } }\n", have, &nets,
+				   "network.eth0.ipv4"), 2);
+	assert_int_equal(n_changes("container dns { network eth0 { bridge = \"br9\"  ipv4 = \"auto\" } }\n", have, &nets,
+				   "network.eth0.ipv4"), 2);
+#undef HAVE
 }
 
 static void test_declared_keys(void **state)
@@ -212,6 +289,7 @@ int main(void)
 		cmocka_unit_test(test_parse),
 		cmocka_unit_test(test_errors),
 		cmocka_unit_test(test_diff),
+		cmocka_unit_test(test_diff_auto),
 		cmocka_unit_test(test_declared_keys),
 		cmocka_unit_test(test_run_state),
 		cmocka_unit_test(test_mode_owner),
