@@ -157,7 +157,10 @@ int main(int argc, char **argv)
 
 	r = lxm_paths_init(&ctx.paths, root);
 	if (r < 0) {
-		log_error_errno(r, "Invalid root directory '%s': must be an absolute path", root ? root : "");
+		if (root && !*root)
+			log_error_errno(r, "Invalid root directory '': must not be empty (without --root, the host's paths are used)");
+		else
+			log_error_errno(r, "Invalid root directory '%s': must be an absolute path", root ? root : "");
 		return LXM_EXIT_USAGE;
 	}
 

@@ -189,6 +189,8 @@ void lxm_front_kill(char **argv, char **envp)
 
 	if (!name || !name_ok(name) || env_of(envp, "LXCMGR_LOG_LEVEL"))
 		return;
+	if (root && !root[0])
+		return; /* main() refuses an explicit empty --root */
 	if (!root)
 		root = env_of(envp, "LXCMGR_ROOT");
 	if (!root)

@@ -100,6 +100,11 @@ int lxm_paths_init(struct lxm_paths *ret, const char *root)
 	struct lxm_paths p = {};
 	int r;
 
+	/* An explicit empty --root is refused, not taken for the host's root: a script's unset
+	 * variable must not make its commands act on the host's containers. (An empty
+	 * $LXCMGR_ROOT is the unset variable itself: the default.) */
+	if (root && !*root)
+		return -EINVAL;
 	if (!root)
 		root = getenv("LXCMGR_ROOT");
 	if (!IS_EMPTY(root) && root[0] != '/')

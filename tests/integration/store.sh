@@ -3,7 +3,7 @@
 # names, duplicates, missing containers, --root isolation.
 . "$(dirname "$0")/lib.sh"
 require_root
-plan 56
+plan 60
 
 new_root
 name=$(unique_name bb)
@@ -77,6 +77,12 @@ like "$ERR" "invalid config .*stopping it as it was started" "stop says the conf
 inv_gone() { [ -n "$inv_pid" ] && proc_gone "$inv_pid"; }
 check "its init is gone" inv_gone
 run_expect_exit 0 lxcmgr destroy "$name-inv"
+
+# --- an explicit empty --root is refused (a script's unset variable must not mean the host's root)
+run_expect_exit 2 "$LXCMGR" --root "" list
+like "$ERR" "must not be empty" "--root '' is refused, saying why"
+run_expect_exit 2 "$LXCMGR" --root= kill "$name"
+like "$ERR" "must not be empty" "also by kill, which has a path of its own"
 
 # --- a rename or copy onto the same name says so (it found its own lock taken: "busy")
 run_expect_exit 4 lxcmgr rename "$name" "$name"
