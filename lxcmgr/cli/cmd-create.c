@@ -3,6 +3,7 @@
 #include <getopt.h>
 #include <sys/stat.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "cli/cli-common.h"
 #include "cli/commands.h"
@@ -20,6 +21,7 @@
 #include "runtime/start.h"
 #include "security/idshift.h"
 #include "security/summary.h"
+#include "services/export-meta.h"
 #include "services/overlay-base.h"
 #include "store/storage.h"
 #include "store/store.h"
@@ -156,6 +158,14 @@ static int prepare_rootfs(struct lxm_context *ctx, const char *rootfs, const cha
 	return lxm_template_parse_result(out, &rel, &arch, ret_init);
 }
 
+static bool is_export(const char *rootfs)
+{
+	_cleanup_free_ char *meta = NULL, *member = NULL;
+
+	return lxm_path_join(&meta, rootfs, LXM_EXPORT_META) >= 0 && lxm_path_join(&member, rootfs, "rootfs.tar") >= 0 &&
+	       access(meta, F_OK) == 0 && access(member, F_OK) == 0;
+}
+
 static int create_from_tarball(struct lxm_context *ctx, const struct create_args *a, const char *rootfs,
 			       struct create_result *res)
 {
@@ -166,6 +176,11 @@ static int create_from_tarball(struct lxm_context *ctx, const struct create_args
 	r = lxm_archive_extract(a->from, rootfs, &opts);
 	if (r < 0)
 		return r;
+	/* An export holds the rootfs as a member: unpacked as a rootfs it would make a container
+	 * with no init in it, which only its first start would tell. */
+	if (is_export(rootfs))
+		return log_error_errno(-EINVAL, "'%s' is an lxcmgr export, not a root filesystem: restore it with "
+						"'lxcmgr import %s %s'", a->from, a->from, a->name);
 	/* The tarball's own hostname and machine-id are not this container's. */
 	r = prepare_rootfs(ctx, rootfs, a->name, &detected);
 	if (r < 0)

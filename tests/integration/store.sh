@@ -3,7 +3,7 @@
 # names, duplicates, missing containers, --root isolation.
 . "$(dirname "$0")/lib.sh"
 require_root
-plan 60
+plan 64
 
 new_root
 name=$(unique_name bb)
@@ -99,6 +99,12 @@ check "tarball container listed as template 'tarball'" python3 -c '
 import json, sys
 o = [c for c in json.loads(sys.argv[1]) if c["name"] == sys.argv[2]][0]
 assert o["template"] == "tarball" and o["init"] == "busybox", o' "$OUT" "$name-tar"
+# an lxcmgr export is not a rootfs tarball (it made a container without an init, which only its
+# start told): refused, pointing at import
+run_expect_exit 0 lxcmgr export "$name-tar" "$ROOT/exp.tar.zst"
+run_expect_exit 2 lxcmgr create "$name-exp" --from "$ROOT/exp.tar.zst"
+like "$ERR" "is an lxcmgr export, not a root filesystem: restore it with 'lxcmgr import" "create --from an export says to import it"
+check "and leaves nothing" test ! -e "$containers/$name-exp"
 
 # --- --root isolation: the same name in another world
 new_root ROOT2
