@@ -352,7 +352,11 @@ static int parse_args(struct lxm_context *ctx, int argc, char **argv, struct cre
 
 	while ((c = getopt_long(argc, argv, "t:r:q", options, NULL)) != -1) {
 		switch (c) {
-		case 't': a->template_name = optarg; break;
+		case 't':
+			if (!*optarg) /* else an empty -t (an unset variable) silently meant the default */
+				return log_error_errno(-EINVAL, "Empty template name: -t needs a template's name");
+			a->template_name = optarg;
+			break;
 		case 'r': a->release = optarg; break;
 		case 'i': a->init = optarg; break;
 		case 'a': a->arch = optarg; break;

@@ -245,7 +245,7 @@ static _noreturn_ void child_exec(struct attach_ctx *a, const struct lxm_attach_
 static _noreturn_ void child_attach(struct attach_ctx *a)
 {
 	struct lxm_attach_user u;
-	char msg[64], err[512];
+	char msg[320], err[512];
 	int r;
 
 	(void)prctl(PR_SET_DUMPABLE, 0);
@@ -271,7 +271,7 @@ static _noreturn_ void child_attach(struct attach_ctx *a)
 	}
 	r = lxm_attach_user_resolve(a->o->user, "/etc/passwd", "/etc/group", &u);
 	if (r < 0) {
-		snprintf(msg, sizeof(msg), "err %d Unknown user or group", -r == ESRCH ? EINVAL : -r);
+		snprintf(msg, sizeof(msg), "err %d Unknown user or group '%.200s'", -r == ESRCH ? EINVAL : -r, a->o->user);
 		child_send(a, msg, -1);
 		_exit(1);
 	}

@@ -119,7 +119,7 @@ int lxm_snapshot_create(const struct lxm_container *c, const char *snap, char **
 	if (mkdir(sdir, 0700) < 0 && errno != EEXIST)
 		return log_error_errno(negative_errno(), "Failed to create '%s': %m", sdir);
 	if (snap) {
-		if ((r = lxm_name_validate(snap)) < 0)
+		if ((r = lxm_snapshot_name_validate(snap)) < 0)
 			return r;
 		name = strdup(snap);
 	} else if ((r = next_free_name(sdir, &name)) < 0)
@@ -183,7 +183,7 @@ static int snapshot_find(const struct lxm_container *c, const char *snap, char *
 	struct stat st;
 	int r;
 
-	if ((r = lxm_name_validate(snap)) < 0)
+	if ((r = lxm_snapshot_name_validate(snap)) < 0)
 		return r;
 	if ((r = snap_dir(c, snap, ret)) < 0)
 		return r;

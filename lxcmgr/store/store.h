@@ -19,6 +19,8 @@
 int lxm_name_validate(const char *name);
 /* Same check, without logging. */
 int lxm_name_validate_quiet(const char *name);
+/* The same rules for a snapshot's name (it is a directory name too), said of a snapshot. */
+int lxm_snapshot_name_validate(const char *name);
 
 struct lxm_container {
 	char *name;

@@ -52,7 +52,7 @@ run_expect_exit 0 lxcmgr exec "$N" -u nobody -e A=1 -w /tmp -- /bin/sh -c \
 	'[ "$(id -un)" = nobody ] && [ "$A" = 1 ] && [ "$PWD" = /tmp ]'
 run_expect_exit 9 lxcmgr exec "$N" -- /bin/sh -c 'exit 9'
 run_expect_exit 1 lxcmgr exec "$N" -u no-such-user -- /bin/true
-like "$ERR" "Unknown user or group" "the child's error reaches the CLI"
+like "$ERR" "Unknown user or group 'no-such-user'" "the child's error reaches the CLI, naming the user"
 
 # Page faults are what the prefault saves (each an exit to the hypervisor in a VM without nested
 # paging): the count of the exceptions (perf's page-faults event; the kernel's min_flt counts

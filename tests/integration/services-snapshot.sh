@@ -3,7 +3,7 @@
 # identity that boot, rename.
 . "$(dirname "$0")/lib.sh"
 require_root "boots containers"
-plan 41
+plan 42
 
 new_root
 A=$(unique_name sa)
@@ -34,6 +34,7 @@ run_expect_exit 0 lxcmgr snapshot "$A" delete snap0
 run_expect_exit 3 lxcmgr snapshot "$A" restore snap0
 run_expect_exit 4 lxcmgr snapshot "$A" create before
 run_expect_exit 2 lxcmgr snapshot "$A" create ../x
+like "$ERR" "Invalid snapshot name '\.\./x'" "a bad snapshot name is called a snapshot name"
 
 # A running container: create freezes it for the copy and thaws it; restore is refused.
 run_expect_exit 0 lxcmgr start "$A"

@@ -3,7 +3,7 @@
 # names, duplicates, missing containers, --root isolation.
 . "$(dirname "$0")/lib.sh"
 require_root
-plan 64
+plan 66
 
 new_root
 name=$(unique_name bb)
@@ -83,6 +83,10 @@ run_expect_exit 2 "$LXCMGR" --root "" list
 like "$ERR" "must not be empty" "--root '' is refused, saying why"
 run_expect_exit 2 "$LXCMGR" --root= kill "$name"
 like "$ERR" "must not be empty" "also by kill, which has a path of its own"
+
+# --- an empty -t is refused (it meant the default template)
+run_expect_exit 2 lxcmgr create "$name-empty" -t ""
+like "$ERR" "Empty template name" "create -t '' says the name is empty"
 
 # --- a rename or copy onto the same name says so (it found its own lock taken: "busy")
 run_expect_exit 4 lxcmgr rename "$name" "$name"
