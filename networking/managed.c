@@ -450,11 +450,13 @@ int lxm_network_up(const struct lxm_network *n, const char *root, const char *ru
 	r = bridge_ensure(sk, n, tag);
 	if (r < 0)
 		return r;
-	if (!n->ipv4.family)
+	if (!n->ipv4.family && !n->ipv6.family)
 		return 0;
-	if (n->nat && (r = enable_ip_forward()) < 0)
+	if (n->ipv4.family && n->nat && (r = enable_ip_forward()) < 0)
 		return log_error_errno(r, "Failed to enable IPv4 forwarding: %m");
-	r = lxm_nft_network_exists(table);
+	/* The nft table is the IPv4 subnet's (NAT and its filter); an IPv6-only network still gets
+	 * dnsmasq for its router advertisements and DNS (it got nothing, so no address either). */
+	r = n->ipv4.family ? lxm_nft_network_exists(table) : 1;
 	if (r == 0) {
 		if (asprintf(&comment, "lxcmgr network %s root %s", n->name, IS_EMPTY(root) ? "/" : root) < 0)
 			return -ENOMEM;
@@ -464,7 +466,7 @@ int lxm_network_up(const struct lxm_network *n, const char *root, const char *ru
 	if (r < 0)
 		return log_error_errno(r, "Failed to set up nftables table '%s' for network '%s': %m", table, n->name);
 	r = lxm_dnsmasq_start(&(struct lxm_dnsmasq_config){
-		.dir = dir, .bridge = n->bridge, .addr4 = &n->ipv4, .addr6 = n->ipv6.family ? &n->ipv6 : NULL,
+		.dir = dir, .bridge = n->bridge, .addr4 = n->ipv4.family ? &n->ipv4 : NULL, .addr6 = n->ipv6.family ? &n->ipv6 : NULL,
 		.dhcp = n->dhcp, .domain = n->domain, .upstream = n->dns_upstream });
 	if (r < 0)
 		return log_error_errno(r, "Failed to start dnsmasq for network '%s': %m", n->name);

@@ -49,6 +49,7 @@ static int net_create(struct lxm_context *ctx, int argc, char **argv)
 	};
 	_cleanup_network_free_ struct lxm_network *n = NULL, *old = NULL;
 	const char *ipv4 = NULL;
+	bool nat_given = false;
 	int c, r;
 
 	optind = 0;
@@ -76,6 +77,7 @@ static int net_create(struct lxm_context *ctx, int argc, char **argv)
 			break;
 		case 'n': case 'N':
 			n->nat = c == 'n';
+			nat_given = c == 'n';
 			break;
 		case 'd': case 'D':
 			n->dhcp = c == 'd';
@@ -99,6 +101,12 @@ static int net_create(struct lxm_context *ctx, int argc, char **argv)
 		if (r < 0)
 			return log_error_errno(r, "No free 10.x.y.0/24 subnet found, pass --ipv4");
 	}
+	/* lxcmgr's NAT is the IPv4 subnet's masquerade: without one there is none to do (and `net
+	 * show` said "nat: yes" for an IPv6-only network) */
+	if (!n->ipv4.family && nat_given)
+		return log_error_errno(-EINVAL, "--nat needs an IPv4 subnet (NAT is done for IPv4 only)");
+	if (!n->ipv4.family)
+		n->nat = false;
 	if (lxm_network_load(ctx->paths.networks_dir, n->name, &old) >= 0)
 		return log_error_errno(-EEXIST, "Network '%s' exists already", n->name);
 	r = lxm_network_check_conflicts(ctx->paths.networks_dir, n);

@@ -4,7 +4,7 @@
 # on the test's own bridge; NAT is checked by its rules only.
 . "$(dirname "$0")/lib.sh"
 require_root "creates bridges, network namespaces and dnsmasq instances"
-plan 39
+plan 47
 
 new_root
 new_root ROOT2
@@ -14,9 +14,11 @@ id=$(($$ % 100000))
 sub=$((($$ % 200) + 20))
 NET=lxt$id
 NET2=lxu$id
+NET6=lxv$id
+P6=fd42:$(printf %x $((id % 65535)))
 NS=lxmtns$id
 defer "ip netns del $NS 2>/dev/null; ip link del vh$id 2>/dev/null; true"
-defer "'$LXCMGR' --root '$ROOT' net delete $NET >/dev/null 2>&1; '$LXCMGR' --root '$ROOT' net delete $NET2 >/dev/null 2>&1; true"
+defer "'$LXCMGR' --root '$ROOT' net delete $NET >/dev/null 2>&1; '$LXCMGR' --root '$ROOT' net delete $NET2 >/dev/null 2>&1; '$LXCMGR' --root '$ROOT' net delete $NET6 >/dev/null 2>&1; true"
 saved_forward=$(cat /proc/sys/net/ipv4/ip_forward)
 defer "echo $saved_forward > /proc/sys/net/ipv4/ip_forward"
 
@@ -92,3 +94,16 @@ check "bridge gone" bash -c "! ip link show $NET 2>/dev/null"
 check "dnsmasq gone" bash -c "! kill -0 $pid 2>/dev/null || grep -q '^State:.*Z' /proc/$pid/status"
 check "nft table gone" bash -c "! nft list table ip $table 2>/dev/null"
 check "net delete of the NAT network" "$LXCMGR" --root "$ROOT" net delete "$NET2"
+
+# --- IPv6 only: no NAT (lxcmgr's is IPv4's), but dnsmasq for router advertisements and DNS (it
+# started nothing before, and `net show` said "nat: yes")
+run_expect_exit 2 lxcmgr net create "$NET6" --ipv4 none --ipv6 "$P6::1/64" --nat
+like "$ERR" "--nat needs an IPv4 subnet" "--nat on an IPv6-only network is refused"
+check "net create, IPv6 only" "$LXCMGR" --root "$ROOT" net create "$NET6" --ipv4 none --ipv6 "$P6::1/64" --dns-upstream none
+show6=$(lxcmgr net show "$NET6")
+like "$show6" $'nat: no\n' "an IPv6-only network shows nat: no"
+like "$show6" "dnsmasq: running \(pid [0-9]+\)" "and runs dnsmasq"
+like "$(cat "$ROOT/run/lxcmgr/networks/$NET6/dnsmasq.conf")" "enable-ra" "which sends router advertisements on the bridge"
+pid6=$(echo "$show6" | sed -n 's/^dnsmasq: running (pid \([0-9]*\))/\1/p')
+check "net delete of the IPv6-only network" "$LXCMGR" --root "$ROOT" net delete "$NET6"
+check "its dnsmasq is gone" bash -c "[ -n '$pid6' ] && { ! kill -0 $pid6 2>/dev/null || grep -q '^State:.*Z' /proc/$pid6/status; }"
