@@ -303,9 +303,12 @@ static int insert_into(struct edit *e, struct lxm_cfgtext_block *root, struct lx
 				return -ENOMEM;
 		} else {
 			size_t len = strlen(t);
+			/* A blank line before the new section, unless the text ends with one: the one
+			 * an unset of the section left (set/unset cycles grew the file a line each) */
+			bool blank_end = len >= 2 && t[len - 1] == '\n' && t[len - 2] == '\n';
 			at = len;
 			if (asprintf(&out, "%s%s%s\n", len == 0 || t[len - 1] == '\n' ? "" : "\n",
-				     len > 0 ? "\n" : "", stmt) < 0)
+				     len > 0 && !blank_end ? "\n" : "", stmt) < 0)
 				return -ENOMEM;
 		}
 		return add_splice(e, at, at, out);

@@ -160,6 +160,24 @@ static void test_unset(void **state)
 	check_edit("limits {\n}\nhostname = b\n", "limits.pids", NULL, "limits {\n}\nhostname = b\n");
 }
 
+/* set then unset of a new section, over and over: the text comes back to one fixed point (each
+ * cycle added a blank line: the separator of the new section stayed behind when it went). */
+static void test_set_unset_cycle(void **state)
+{
+	char *text = strdup("name = \"a\"\n# a comment\n"), *out = NULL;
+
+	assert_non_null(text);
+	for (int i = 0; i < 4; i++) {
+		assert_int_equal(lxm_config_edit_text(text, "limits.memory", "256M", &out), 0);
+		free(text), text = out;
+		assert_non_null(strstr(text, "limits {"));
+		assert_int_equal(lxm_config_edit_text(text, "limits.memory", NULL, &out), 0);
+		free(text), text = out;
+	}
+	assert_string_equal(text, "name = \"a\"\n# a comment\n\n");
+	free(text);
+}
+
 static void test_bad_keys(void **state)
 {
 	char *out = NULL;
@@ -338,6 +356,7 @@ int main(void)
 		cmocka_unit_test(test_odd_layouts), cmocka_unit_test(test_unset),
 		cmocka_unit_test(test_bad_keys),    cmocka_unit_test(test_set_in_file),
 		cmocka_unit_test(test_broken_file), cmocka_unit_test(test_mutations),
+		cmocka_unit_test(test_set_unset_cycle),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
