@@ -129,8 +129,10 @@ static int create_container(const struct lxm_paths *paths, const struct lxm_prov
 	}
 	args[n] = NULL;
 	int r = lxm_prov_spawn(paths, args, NULL);
-	if (r != 0)
-		return log_error_errno(r < 0 ? r : -EIO, "Failed to create container '%s'", it->name);
+	if (r < 0)
+		return log_error_errno(r, "Failed to create container '%s': %m", it->name);
+	if (r > 0)
+		return -EIO; /* the create said why (a third line said only that it failed) */
 	printf("  created container %s\n", it->name);
 	return record_owned(paths, file, it->name);
 }

@@ -6,7 +6,7 @@
 # have an empty network namespace.
 . "$(dirname "$0")/lib.sh"
 require_root "creates containers"
-plan 36
+plan 40
 
 new_root
 use_shared_cache
@@ -51,6 +51,14 @@ like "$ERR" "Include loop" "an include loop is refused"
 printf 'container %s { template = "busybox" }\n' "$C1" >"$W/sub/inc.conf"
 run_expect_exit 1 lxcmgr plan "$W/top.conf"
 like "$ERR" "declared twice" "a container declared twice is refused"
+
+# --- a template that does not exist: the create's own error, once (a third line said only that
+# the create failed), and no container
+printf 'container %s-nt {\n  template = "no-such-template"\n}\n' "$C1" >"$W/notmpl.conf"
+run_expect_exit 1 lxcmgr apply "$W/notmpl.conf"
+like "$ERR" "Template 'no-such-template' not found" "apply: the missing template is named"
+is "$(printf '%s\n' "$ERR" | grep -c 'Failed to create container')" "1" "and the failed create is said once"
+check "no container was made" test ! -e "$ROOT/var/lib/lxcmgr/containers/$C1-nt"
 
 # --- includes work: the included file's container is applied; relative sources are relative to it
 echo "from the included file" >"$W/sub/payload.txt"
