@@ -35,6 +35,7 @@ liblxcmgr_a_SOURCES += \
 	lxcmgr/runtime/net-setup.c lxcmgr/runtime/net-setup.h \
 	lxcmgr/runtime/net-forward.c lxcmgr/runtime/net-forward.h \
 	lxcmgr/runtime/net-claims.c lxcmgr/runtime/net-claims.h \
+	lxcmgr/runtime/net-check.c lxcmgr/runtime/net-check.h \
 	lxcmgr/runtime/net-info.c lxcmgr/runtime/net-info.h \
 	lxcmgr/runtime/net-step.c lxcmgr/runtime/net-step.h \
 	lxcmgr/runtime/net-rootfs.c lxcmgr/runtime/net-rootfs.h

@@ -14,6 +14,7 @@
 #include "cgroup/internal.h"
 #include "util/log.h"
 #include "util/macros.h"
+#include "util/parse.h"
 
 #define CGROUP_SUPER_MAGIC_V1 0x27e0eb
 #define CGROUP_SUPER_MAGIC_V2 0x63677270
@@ -453,7 +454,7 @@ int lxm_cgroup_set_limits(struct lxm_cgroup *cg, const struct lxm_cgroup_limits 
 		return lxm_cg_set_error(cg, -EINVAL, "io_weight %llu is out of range 1-10000",
 					(unsigned long long)l->io_weight);
 	if (l->cpus_milli != LXM_CGROUP_UNSET && l->cpus_milli != LXM_CGROUP_MAX &&
-	    (l->cpus_milli < 10 || l->cpus_milli > 1000000))
+	    (l->cpus_milli < LXM_CPUS_MILLI_MIN || l->cpus_milli > LXM_CPUS_MILLI_MAX))
 		return lxm_cg_set_error(cg, -EINVAL, "cpus %llu.%03llu is out of range 0.01-1000",
 					(unsigned long long)l->cpus_milli / 1000,
 					(unsigned long long)l->cpus_milli % 1000);

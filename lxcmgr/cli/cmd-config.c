@@ -6,6 +6,7 @@
 
 #include "cli/commands.h"
 #include "config/config.h"
+#include "runtime/net-check.h"
 #include "store/store.h"
 #include "util/log.h"
 
@@ -64,6 +65,19 @@ static int config_get(const char *path, const char *key)
 	return 0;
 }
 
+struct change_check {
+	const struct lxm_paths *paths;
+	const char *name;
+};
+
+/* What the file alone cannot tell: a static address on a managed network (its subnet, other
+ * containers' addresses), refused now rather than at the next start. */
+static int check_change(cfg_t *old, cfg_t *cfg, void *userdata)
+{
+	const struct change_check *c = userdata;
+	return lxm_net_check_config(c->paths, c->name, old, cfg);
+}
+
 /* Runs $EDITOR (default vi) on path through sh, so EDITOR may carry arguments. */
 static int run_editor(const char *path)
 {
@@ -101,7 +115,7 @@ static bool ask_again(void)
 	return answer[0] == '\n' || answer[0] == 'y' || answer[0] == 'Y';
 }
 
-static int config_edit(const char *path)
+static int config_edit(const char *path, struct change_check *check)
 {
 	_cleanup_free_ char *orig = NULL, *tmp = NULL;
 	struct stat st;
@@ -130,7 +144,12 @@ static int config_edit(const char *path)
 			break;
 		}
 		/* Errors name the real config's path, so line numbers point at what the user edits. */
-		r = lxm_config_parse_string(text, path, NULL);
+		_cleanup_cfg_free_ cfg_t *old = NULL, *cfg = NULL;
+		r = lxm_config_parse_string(text, path, &cfg);
+		if (r >= 0) {
+			(void)lxm_config_parse_string_quiet(orig, &old);
+			r = check_change(old, cfg, check);
+		}
 		if (r >= 0) {
 			r = lxm_write_file_atomic(path, text, st.st_mode & 07777);
 			if (r < 0)
@@ -185,9 +204,10 @@ int lxm_cmd_config(struct lxm_context *ctx, int argc, char **argv)
 		return config_show(path);
 	if (STREQ(verb, "get"))
 		return config_get(path, argv[3]);
+	struct change_check check = { .paths = &ctx->paths, .name = name };
 	if (STREQ(verb, "set"))
-		return lxm_config_set_in_file(path, argv[3], argv[4]);
+		return lxm_config_set_in_file_checked(path, argv[3], argv[4], check_change, &check);
 	if (STREQ(verb, "unset"))
-		return lxm_config_set_in_file(path, argv[3], NULL);
-	return config_edit(path);
+		return lxm_config_set_in_file_checked(path, argv[3], NULL, check_change, &check);
+	return config_edit(path, &check);
 }

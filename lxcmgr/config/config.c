@@ -95,6 +95,20 @@ int lxm_config_parse_string(const char *text, const char *name, cfg_t **ret)
 	return 0;
 }
 
+int lxm_config_parse_string_quiet(const char *text, cfg_t **ret)
+{
+	_cleanup_cfg_free_ cfg_t *cfg = lxm_schema_container_new();
+	int r;
+
+	if (!cfg)
+		return -ENOMEM;
+	r = lxm_schema_parse_quiet(cfg, text);
+	if (r < 0)
+		return r;
+	*ret = TAKE_PTR(cfg);
+	return 0;
+}
+
 int lxm_config_load(const char *path, cfg_t **ret)
 {
 	_cleanup_free_ char *text = NULL;

@@ -18,7 +18,7 @@
  *     type str "veth" (veth|macvlan|empty|none); bridge str "lxcbr0"; hwaddr str "auto" (or MAC);
  *     mtu int - (68-65535); ipv4 str - ("dhcp"|"auto"|A.B.C.D/N); ipv4_gateway str - ("auto"|addr);
  *     ipv6 str - ("dhcp"|"auto"|ADDR/N); ipv6_gateway str - ("auto"|addr) }
- * limits { memory str size -; memory_high str size -; swap str size -; cpus float - (> 0);
+ * limits { memory str size - (> 0); memory_high str size -; swap str size -; cpus float - (0.01-1000);
  *     cpu_weight int - (1-10000); cpuset str - ("0-1,3", within the host); pids str - (>= 1 or
  *     "max"; a bare number in the file is fine); io_weight int - (1-10000) }
  * cgroup { layout str "host" ("host": /sys/fs/cgroup inside shows the host's hierarchies, v1 ones
@@ -68,6 +68,8 @@ int lxm_config_load(const char *path, cfg_t **ret);
 
 /* Same for text in memory; name is used in error messages in place of a path. */
 int lxm_config_parse_string(const char *text, const char *name, cfg_t **ret);
+/* Same without messages, for the config before a change (which may be the broken one it fixes). */
+int lxm_config_parse_string_quiet(const char *text, cfg_t **ret);
 
 /* Renders the text of a new container's config: identity, hostname = name, then the
  * global config's `defaults` block (may be NULL), commented and validated. *ret owned; ret_cfg
@@ -83,6 +85,13 @@ int lxm_config_get(cfg_t *cfg, const char *key, char **ret);
  * key (and a missing section) at the end of its section. The result is validated before it is
  * written atomically; on any error the file is unchanged. value NULL = unset. */
 int lxm_config_set_in_file(const char *path, const char *key, const char *value);
+
+/* A check of a change that needs more than the file (other containers, managed networks): old is
+ * the config before (NULL when it did not parse), cfg after. < 0 (logged) refuses the change. */
+typedef int (*lxm_config_check_fn)(cfg_t *old, cfg_t *cfg, void *userdata);
+/* lxm_config_set_in_file() with check (may be NULL) run on the validated result before writing. */
+int lxm_config_set_in_file_checked(const char *path, const char *key, const char *value, lxm_config_check_fn check,
+				   void *userdata);
 
 /* Writes text to path atomically (temporary file in the same directory, fsync, rename). */
 int lxm_write_file_atomic(const char *path, const char *text, unsigned mode);

@@ -555,7 +555,14 @@ out:
 
 int lxm_config_set_in_file(const char *path, const char *key, const char *value)
 {
+	return lxm_config_set_in_file_checked(path, key, value, NULL, NULL);
+}
+
+int lxm_config_set_in_file_checked(const char *path, const char *key, const char *value, lxm_config_check_fn check,
+				   void *userdata)
+{
 	_cleanup_free_ char *text = NULL, *out = NULL;
+	_cleanup_cfg_free_ cfg_t *old = NULL, *cfg = NULL;
 	struct stat st;
 	int r;
 
@@ -568,11 +575,17 @@ int lxm_config_set_in_file(const char *path, const char *key, const char *value)
 	if (r < 0)
 		return r;
 	/* Validate the whole result: a bad value (or an already broken file) changes nothing. */
-	r = lxm_config_parse_string(out, path, NULL);
+	r = lxm_config_parse_string(out, path, check ? &cfg : NULL);
 	if (r < 0)
 		return r;
 	if (STREQ(out, text))
 		return 0;
+	if (check) {
+		(void)lxm_config_parse_string_quiet(text, &old); /* NULL when broken: every section is new */
+		r = check(old, cfg, userdata);
+		if (r < 0)
+			return r;
+	}
 	r = lxm_write_file_atomic(path, out, st.st_mode & 07777);
 	if (r < 0)
 		return log_error_errno(r, "Failed to write '%s': %m", path);

@@ -186,7 +186,7 @@ static const struct validator container_validators[] = {
 	{ "network|ipv4_gateway", lxm_v_gateway4 },
 	{ "network|ipv6", lxm_v_ipv6 },
 	{ "network|ipv6_gateway", lxm_v_gateway6 },
-	{ "limits|memory", lxm_v_size },
+	{ "limits|memory", lxm_v_memory },
 	{ "limits|memory_high", lxm_v_size },
 	{ "limits|swap", lxm_v_size },
 	{ "limits|cpus", lxm_v_cpus },
@@ -323,7 +323,11 @@ void lxm_schema_prepare(cfg_t *cfg, const char *prefix)
 	install(cfg, prefix, container_validators, ARRAY_SIZE(container_validators));
 }
 
-int lxm_schema_parse(cfg_t *cfg, const char *text, const char *source)
+static void ignore_error(cfg_t *cfg, const char *fmt, va_list ap)
+{
+}
+
+static int parse(cfg_t *cfg, const char *text, const char *source, bool quiet)
 {
 	const char *saved = current_source;
 	_cleanup_free_ char *plain = NULL;
@@ -331,6 +335,8 @@ int lxm_schema_parse(cfg_t *cfg, const char *text, const char *source)
 
 	unsigned line = 0;
 	r = lxm_cfgtext_blank_comments(text, &plain, &line);
+	if (r == -EBADMSG && quiet)
+		return -EINVAL;
 	if (r == -EBADMSG)
 		return log_error_errno(-EINVAL, "%s:%u: Unterminated string", source ? source : "config", line);
 	if (r < 0)
@@ -350,12 +356,25 @@ int lxm_schema_parse(cfg_t *cfg, const char *text, const char *source)
 	/* libconfuse accepts a file that ends inside a section; a truncated file must not load. */
 	_cleanup_cfgtext_free_ struct lxm_cfgtext_block *b = NULL;
 	r = lxm_cfgtext_parse(text, &b, &line);
+	if (r < 0 && quiet)
+		return -EINVAL;
 	if (r == -ENODATA)
 		return log_error_errno(-EINVAL, "%s:%u: Unexpected end of file: a section is missing its '}'",
 				       source ? source : "config", line);
 	if (r < 0)
 		return log_error_errno(-EINVAL, "%s:%u: Syntax error", source ? source : "config", line);
 	return 0;
+}
+
+int lxm_schema_parse(cfg_t *cfg, const char *text, const char *source)
+{
+	return parse(cfg, text, source, false);
+}
+
+int lxm_schema_parse_quiet(cfg_t *cfg, const char *text)
+{
+	cfg_set_error_function(cfg, ignore_error);
+	return parse(cfg, text, NULL, true);
 }
 
 cfg_opt_t *lxm_schema_container_opts(void)

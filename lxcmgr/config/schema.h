@@ -20,6 +20,8 @@ void lxm_schema_prepare(cfg_t *cfg, const char *prefix);
 /* Parses text into cfg (from one of the constructors); source names it in messages.
  * 0, -EINVAL (logged, with the line) or -ENOMEM. */
 int lxm_schema_parse(cfg_t *cfg, const char *text, const char *source);
+/* Same without any message (a second look at a text whose errors were reported or do not matter). */
+int lxm_schema_parse_quiet(cfg_t *cfg, const char *text);
 
 /* Option table of the container schema's top level (sections carry subopts). */
 cfg_opt_t *lxm_schema_container_opts(void);

@@ -171,6 +171,19 @@ int lxm_v_size(cfg_t *cfg, cfg_opt_t *opt)
 	return 0;
 }
 
+/* limits.memory: 0 is no "no limit" (that is max) but a limit nothing fits under, which the kernel
+ * refuses at start (v1: EBUSY) or answers with an OOM kill of init (v2). */
+int lxm_v_memory(cfg_t *cfg, cfg_opt_t *opt)
+{
+	uint64_t v;
+	const char *s = last_str(opt);
+	if (lxm_parse_size(s, &v) < 0)
+		return bad(cfg, opt, s, "not a size (use a number with an optional K, M, G or T suffix, or max)");
+	if (v == 0)
+		return bad(cfg, opt, s, LXM_MEMORY_ZERO_WHY);
+	return 0;
+}
+
 int lxm_v_log_rotate(cfg_t *cfg, cfg_opt_t *opt)
 {
 	long v = last_int(opt);
@@ -255,6 +268,11 @@ static int check_cidr(cfg_t *cfg, cfg_opt_t *opt, int family, bool gateway)
 				 family == AF_INET ? ", \"none\"" : "", what, family == AF_INET ? "10.0.3.10/24" : "fd42::10/64");
 		return bad(cfg, opt, s, why);
 	}
+	/* What the address is on its own prefix; a managed network's subnet is checked by `config
+	 * set` and at start (runtime/net-check.c), which know the network. */
+	const char *problem;
+	if (!gateway && family == AF_INET && lxm_cidr_v4_check_host(&c, &problem) < 0)
+		return bad(cfg, opt, s, problem);
 	return 0;
 }
 
@@ -301,10 +319,11 @@ int lxm_v_cpus(cfg_t *cfg, cfg_opt_t *opt)
 {
 	unsigned n = cfg_opt_size(opt);
 	double v = n ? cfg_opt_getnfloat(opt, n - 1) : 0;
-	if (!(v > 0) || v > 4096) {
+	uint64_t milli;
+	if (lxm_cpus_to_milli(v, &milli) < 0) {
 		char s[64];
-		snprintf(s, sizeof(s), "%g", v);
-		return bad(cfg, opt, s, "the CPU quota must be greater than 0 (1.5 = one and a half CPUs)");
+		snprintf(s, sizeof(s), "%.15g", v); /* "%g" would show 1000.0001 as 1000 */
+		return bad(cfg, opt, s, "the CPU quota is 0.01-1000 (1.5 = one and a half CPUs)");
 	}
 	return 0;
 }

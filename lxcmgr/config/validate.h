@@ -19,6 +19,7 @@ int lxm_v_signal(cfg_t *cfg, cfg_opt_t *opt);
 int lxm_v_nonempty(cfg_t *cfg, cfg_opt_t *opt);
 int lxm_v_abs_path(cfg_t *cfg, cfg_opt_t *opt);
 int lxm_v_size(cfg_t *cfg, cfg_opt_t *opt);
+int lxm_v_memory(cfg_t *cfg, cfg_opt_t *opt);
 int lxm_v_log_rotate(cfg_t *cfg, cfg_opt_t *opt);
 int lxm_v_ttys(cfg_t *cfg, cfg_opt_t *opt);
 
@@ -56,6 +57,9 @@ int lxm_v_storage(cfg_t *cfg, cfg_opt_t *opt);
 int lxm_v_proto(cfg_t *cfg, cfg_opt_t *opt);
 int lxm_v_port(cfg_t *cfg, cfg_opt_t *opt);
 int lxm_v_forward_section(cfg_t *cfg, cfg_opt_t *opt);
+
+/* Why limits.memory 0 is refused (the config's validation and `limit`). */
+#define LXM_MEMORY_ZERO_WHY "0 leaves no memory at all (use max for no limit)"
 
 /* Container names: 1-63 chars of [a-z0-9-], not starting or ending with '-'. No logging. */
 bool lxm_config_name_is_valid(const char *name);

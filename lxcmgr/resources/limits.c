@@ -1,10 +1,10 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 #include <fcntl.h>
 #include <inttypes.h>
-#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 
+#include "config/validate.h"
 #include "resources/limits.h"
 #include "util/log.h"
 #include "util/macros.h"
@@ -36,8 +36,7 @@ static int bad_value(const char *key, const char *value, const char *why)
 	return log_error_errno(-EINVAL, "Invalid value '%s' for 'limits.%s': %s", value, key, why);
 }
 
-/* "1.5" -> 1500; "max" -> LXM_CGROUP_MAX. 0.01-1000: what the cgroup library can write (a
- * quota of at least 1 ms per 100 ms period). */
+/* "1.5" -> 1500; "max" -> LXM_CGROUP_MAX. The range is lxm_cpus_to_milli()'s, as in the config. */
 static int parse_cpus(const char *s, uint64_t *ret, char **ret_text)
 {
 	char *end = NULL;
@@ -50,12 +49,9 @@ static int parse_cpus(const char *s, uint64_t *ret, char **ret_text)
 	}
 	errno = 0;
 	d = strtod(s, &end);
-	if (errno != 0 || !end || *end || end == s || !(d >= 0.01) || d > 1000 || !isfinite(d))
+	if (errno != 0 || !end || *end || end == s || lxm_cpus_to_milli(d, ret) < 0)
 		return -EINVAL;
-	*ret = (uint64_t)(d * 1000 + 0.5);
-	if (*ret == 0)
-		return -EINVAL;
-	return asprintf(ret_text, "%g", d) < 0 ? -ENOMEM : 0;
+	return asprintf(ret_text, "%.15g", d) < 0 ? -ENOMEM : 0;
 }
 
 static int parse_value(const char *key, const char *v, struct lxm_cgroup_limits *l, char **ret_text)
@@ -65,6 +61,8 @@ static int parse_value(const char *key, const char *v, struct lxm_cgroup_limits 
 	if (STREQ(key, "memory") || STREQ(key, "memory_high") || STREQ(key, "swap")) {
 		if (lxm_parse_size(v, &n) < 0)
 			return bad_value(key, v, "not a size (use a number with an optional K, M, G or T suffix, or max)");
+		if (n == 0 && STREQ(key, "memory"))
+			return bad_value(key, v, LXM_MEMORY_ZERO_WHY);
 		*(STREQ(key, "memory") ? &l->memory : STREQ(key, "swap") ? &l->swap : &l->memory_high) = n;
 	} else if (STREQ(key, "cpus")) {
 		if (parse_cpus(v, &l->cpus_milli, ret_text) < 0)

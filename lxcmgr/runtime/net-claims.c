@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /* The IPv4 addresses other containers hold on a managed network, which a starting container's
- * static or allocated address must not take (runtime/net-setup.c setup_ipv4()). */
+ * static or allocated address must not take (runtime/net-setup.c setup_ipv4()), and who holds
+ * one (the start's and `config set`'s check of a static address, runtime/net-check.c). */
 #include "networking/dnsmasq.h"
 #include "runtime/net-claims.h"
 #include "store/list-cache.h"
@@ -36,6 +37,68 @@ static int claims_append(const char *claims, const char *bridge, struct lxm_cidr
 			return -ENOMEM;
 	}
 	return 0;
+}
+
+/* 1 when claims ("IPV4@BRIDGE ...") hold addr on bridge, else 0; -ENOMEM. */
+static int claims_hold(const char *claims, const char *bridge, const struct lxm_cidr *addr)
+{
+	_cleanup_free_ struct lxm_cidr *a = NULL;
+	size_t n = 0;
+
+	if (claims_append(claims, bridge, &a, &n) < 0)
+		return -ENOMEM;
+	for (size_t i = 0; i < n; i++)
+		if (a[i].family == AF_INET && a[i].addr.v4.s_addr == addr->addr.v4.s_addr)
+			return 1;
+	return 0;
+}
+
+int lxm_net_claim_holder(const struct lxm_paths *paths, const struct lxm_network *n, const char *dir,
+			 const char *self, const struct lxm_cidr *addr, bool configs, char **ret_name)
+{
+	_cleanup_free_ struct lxm_dnsmasq_host *hosts = NULL;
+	_cleanup_strv_free_ char **names = NULL;
+	size_t n_hosts = 0;
+	const char *holder = NULL;
+	int r;
+
+	*ret_name = NULL;
+	r = lxm_dnsmasq_host_list(dir, &hosts, &n_hosts);
+	if (r < 0)
+		return r;
+	for (size_t i = 0; i < n_hosts && !holder; i++)
+		if (hosts[i].ip.family == AF_INET && hosts[i].ip.addr.v4.s_addr == addr->addr.v4.s_addr &&
+		    !STREQ(hosts[i].name, self))
+			holder = hosts[i].name;
+	if (!holder && configs) {
+		r = lxm_store_list(paths, &names);
+		if (r < 0)
+			return r;
+		struct lxm_list_cache *cache = lxm_list_cache_load(paths);
+		for (char **s = names; *s && r >= 0; s++) {
+			_cleanup_(lxm_list_fields_done) struct lxm_list_fields f = {};
+			/* the rest kept unread, or the cache would be rewritten without them */
+			if (STREQ(*s, self) || holder) {
+				lxm_list_cache_keep(cache, *s);
+				continue;
+			}
+			r = lxm_list_cache_fields(cache, paths, *s, &f, NULL);
+			if (r < 0) {
+				r = r == -ENOMEM ? r : 0; /* a broken config claims nothing */
+				continue;
+			}
+			r = claims_hold(f.ipv4_claims, n->name, addr);
+			if (r > 0)
+				holder = *s;
+		}
+		lxm_list_cache_finish(cache);
+		if (r < 0)
+			return r;
+	}
+	if (!holder)
+		return 0;
+	*ret_name = strdup(holder);
+	return *ret_name ? 1 : -ENOMEM;
 }
 
 int lxm_net_collect_used(const struct lxm_paths *paths, const struct lxm_network *n, const char *dir,

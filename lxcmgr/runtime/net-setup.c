@@ -7,6 +7,7 @@
 #include "networking/managed.h"
 #include "networking/nl.h"
 #include "networking/route.h"
+#include "runtime/net-check.h"
 #include "runtime/net-claims.h"
 #include "runtime/net-forward.h"
 #include "runtime/net-setup.h"
@@ -155,7 +156,6 @@ static int setup_ipv4(const struct lxm_paths *paths, cfg_t *sec, const struct lx
 	_cleanup_free_ struct lxm_cidr *used = NULL;
 	_cleanup_free_ char *dir = NULL;
 	const char *v4 = sec_str(sec, "ipv4"), *gw = sec_str(sec, "ipv4_gateway");
-	char a[LXM_CIDR_STRLEN], b[LXM_CIDR_STRLEN];
 	size_t n_used = 0;
 	bool dhcp = IS_EMPTY(v4) || STREQ(v4, "dhcp");
 	int r;
@@ -171,34 +171,28 @@ static int setup_ipv4(const struct lxm_paths *paths, cfg_t *sec, const struct lx
 		if (STREQ(v4 ? v4 : "", "auto"))
 			return log_error_errno(-EINVAL, "Interface '%s': ipv4 \"auto\" needs a managed network with an IPv4 subnet",
 					       ifc->name);
+	} else if (ifc->ipv4.family) {
+		/* Only a running container's address stops this one: the claim in a stopped one's
+		 * config would also stop the first of two that share an address (the second to
+		 * start is the one that makes the duplicate, and is refused here). */
+		r = lxm_net_check_static_v4(n, ifc->name, &ifc->ipv4);
+		if (r >= 0)
+			r = lxm_net_check_unused_v4(paths, n, ifc->name, name, &ifc->ipv4, false);
+		if (r < 0)
+			return r;
+		ifc->ipv4_lease = ifc->ipv4;
 	} else {
 		if (lxm_network_run_dir(paths->run_dir, n->name, &dir) < 0)
 			return -ENOMEM;
-		r = lxm_net_collect_used(paths, n, dir, name, ifc->ipv4.family ? NULL : ifc->mac, &used, &n_used);
+		r = lxm_net_collect_used(paths, n, dir, name, ifc->mac, &used, &n_used);
 		if (r < 0)
 			return log_error_errno(r, "Failed to collect the addresses used on network '%s': %m", n->name);
-		if (ifc->ipv4.family) {
-			if (!lxm_ipam_contains(&n->ipv4, &ifc->ipv4) || ifc->ipv4.prefix != n->ipv4.prefix)
-				return log_error_errno(-EINVAL, "Interface '%s': address %s is outside %s of network '%s'",
-						       ifc->name, lxm_ipam_cidr_to_string(&ifc->ipv4, a),
-						       lxm_ipam_cidr_to_string(&n->ipv4, b), n->name);
-			if (lxm_ipam_is_reserved(&n->ipv4, &ifc->ipv4) ||
-			    ifc->ipv4.addr.v4.s_addr == n->ipv4.addr.v4.s_addr)
-				return log_error_errno(-EINVAL, "Interface '%s': %s is the network's, broadcast or bridge address",
-						       ifc->name, lxm_ipam_addr_to_string(&ifc->ipv4, a));
-			for (size_t i = 0; i < n_used; i++)
-				if (used[i].addr.v4.s_addr == ifc->ipv4.addr.v4.s_addr)
-					return log_error_errno(-EADDRINUSE, "Interface '%s': address %s is used by another container",
-							       ifc->name, lxm_ipam_addr_to_string(&ifc->ipv4, a));
-			ifc->ipv4_lease = ifc->ipv4;
-		} else {
-			r = lxm_ipam_alloc_v4(&n->ipv4, used, n_used, &ifc->ipv4_lease);
-			if (r < 0)
-				return log_error_errno(r, "No free address left in network '%s': %m", n->name);
-			if (!dhcp) {
-				ifc->ipv4 = ifc->ipv4_lease;
-				ifc->ipv4_allocated = true;
-			}
+		r = lxm_ipam_alloc_v4(&n->ipv4, used, n_used, &ifc->ipv4_lease);
+		if (r < 0)
+			return log_error_errno(r, "No free address left in network '%s': %m", n->name);
+		if (!dhcp) {
+			ifc->ipv4 = ifc->ipv4_lease;
+			ifc->ipv4_allocated = true;
 		}
 	}
 	if (!ifc->ipv4.family)

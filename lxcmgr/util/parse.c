@@ -220,6 +220,29 @@ int lxm_parse_cidr(const char *s, bool allow_plain, struct lxm_cidr *ret)
 	return 0;
 }
 
+int lxm_cidr_v4_check_host(const struct lxm_cidr *c, const char **ret_why)
+{
+	uint32_t a = ntohl(c->addr.v4.s_addr);
+	uint32_t host = c->prefix >= 32 ? 0 : UINT32_MAX >> c->prefix;
+
+	*ret_why = NULL;
+	if (c->family != AF_INET)
+		return -EINVAL;
+	if (c->prefix == 0)
+		*ret_why = "a /0 prefix makes every address on-link";
+	else if (a == 0)
+		*ret_why = "0.0.0.0 is no host address";
+	else if (a == UINT32_MAX)
+		*ret_why = "255.255.255.255 is the limited broadcast address";
+	else if ((a >> 28) == 0xe)
+		*ret_why = "a multicast address is no host address";
+	else if (c->prefix <= 30 && (a & host) == 0)
+		*ret_why = "the network address of its prefix is no host address";
+	else if (c->prefix <= 30 && (a & host) == host)
+		*ret_why = "the broadcast address of its prefix is no host address";
+	return *ret_why ? -EINVAL : 0;
+}
+
 int lxm_parse_cpuset(const char *s, uint64_t ret[16])
 {
 	uint64_t mask[16] = {};
@@ -334,4 +357,13 @@ int lxm_format_utc(int64_t seconds, char *buf, size_t size)
 	int n = snprintf(buf, size, "%04d-%02d-%02dT%02d:%02d:%02dZ", (int)year, (int)month, (int)day,
 			 (int)(rem / 3600), (int)(rem / 60 % 60), (int)(rem % 60));
 	return n < 0 || (size_t)n >= size ? -ENOBUFS : 0;
+}
+
+int lxm_cpus_to_milli(double cpus, uint64_t *ret)
+{
+	/* Compared as given, before rounding: 0.0099 would round up to 10 thousandths. */
+	if (!(cpus >= LXM_CPUS_MILLI_MIN / 1000.0) || !(cpus <= LXM_CPUS_MILLI_MAX / 1000.0))
+		return -EINVAL;
+	*ret = (uint64_t)(cpus * 1000 + 0.5);
+	return 0;
 }

@@ -26,10 +26,20 @@ struct lxm_cidr {
 };
 /* "10.0.3.10/24", "fd42::10/64"; plain addresses get /32 or /128 when allow_plain. */
 int lxm_parse_cidr(const char *s, bool allow_plain, struct lxm_cidr *ret);
+/* 0 when c (IPv4) can be an interface's own address with its prefix; -EINVAL with *ret_why
+ * (static text) when not: /0, 0.0.0.0, 255.255.255.255, multicast, and the network or broadcast
+ * address of a /1-/30 (a /31 or /32 has neither, RFC 3021). */
+int lxm_cidr_v4_check_host(const struct lxm_cidr *c, const char **ret_why);
 /* "0-1,3" -> bitmask of CPUs (up to 1024 CPUs, bits in ret[0..15]). */
 int lxm_parse_cpuset(const char *s, uint64_t ret[16]);
 /* Non-negative decimal integer within [min, max]. */
 int lxm_parse_uint(const char *s, uint64_t min, uint64_t max, uint64_t *ret);
+/* limits.cpus (1.5 = one and a half CPUs) as thousandths of a CPU: 0.01-1000 CPUs, what the
+ * cgroup files take (a quota of at least 1 ms per 100 ms period). -EINVAL outside (and NaN). One
+ * range for the config's validation, `limit` and the cgroup library. */
+#define LXM_CPUS_MILLI_MIN 10
+#define LXM_CPUS_MILLI_MAX 1000000
+int lxm_cpus_to_milli(double cpus, uint64_t *ret);
 /* "true|yes|1|on" / "false|no|0|off". */
 int lxm_parse_bool(const char *s, bool *ret);
 /* "sys_admin", "CAP_SYS_ADMIN" (any case) -> capability number (0..40). */

@@ -7,7 +7,7 @@
 # among the test's bridge, the host's address on it and the containers.
 . "$(dirname "$0")/lib.sh"
 require_root "creates bridges, containers and dnsmasq instances"
-plan 112
+plan 152
 
 new_root
 chmod 755 "$ROOT" # dnsmasq re-reads its host files as the dnsmasq user
@@ -132,46 +132,69 @@ check "the marker is gone with a static address" test ! -e "$(rootfs "$B")$hostd
 like "$(in_c "$B" ip -4 addr show eth0)" "inet $P\.60/24" "B has its new static address"
 check "stop B again" "$LXCMGR" --root "$ROOT" stop "$B"
 
-# --- bad input at start: nothing is created ------------------------------------------------------
-# Values the config schema checks already refuse at `config set` (and in a hand-edited file).
+# --- bad input: refused at `config set` (exit code 2, the config unchanged) ----------------------
+# What the value alone shows (the schema: also in a hand-edited file), and on a managed network
+# what its definition and the other containers' addresses show.
+confb=$ROOT/var/lib/lxcmgr/containers/$B/config
 bad_config() { # DESC KEY VALUE REGEX
+	cp "$confb" "$_lib_tmp/confb"
 	run_expect_exit 2 lxcmgr config "$B" set "$2" "$3"
 	like "$ERR" "$4" "$1: clear error at config time"
+	check "$1: config unchanged" cmp -s "$_lib_tmp/confb" "$confb"
 }
 bad_config "invalid CIDR" network.eth0.ipv4 "10.253.999.1/24" "Invalid value"
 bad_config "invalid MAC" network.eth0.hwaddr "02:zz:00:00:00:01" "Invalid value|invalid"
 bad_config "invalid MTU" network.eth0.mtu 70000 "Invalid value|invalid|mtu"
-# Values only the start can judge: refused before any link or lease exists.
-bad_start() { # DESC KEY VALUE REGEX
-	cset "$B" "$2" "$3"
+bad_config "a /0 prefix" network.eth0.ipv4 "$P.60/0" "Invalid value .*/0 prefix"
+bad_config "the limited broadcast" network.eth0.ipv4 "255.255.255.255/32" "Invalid value .*limited broadcast"
+bad_config "the network address" network.eth0.ipv4 "$P.0/24" "Invalid value .*network address"
+bad_config "the broadcast address" network.eth0.ipv4 "$P.255/24" "Invalid value .*broadcast address"
+bad_config "the bridge's address" network.eth0.ipv4 "$BR/24" "bridge address"
+bad_config "an address outside the subnet" network.eth0.ipv4 "10.99.0.5/24" "outside $P\.1/24 of network '$NET'"
+bad_config "another prefix than the subnet's" network.eth0.ipv4 "$P.60/25" "outside"
+bad_config "the address of a running container" network.eth0.ipv4 "$P.50/24" "address $P\.50 on network '$NET' is used by container '$A'"
+# A bridge lxcmgr does not manage: only what the value alone shows.
+cset "$B" network.eth0.bridge "lxu$id"
+run_expect_exit 0 lxcmgr config "$B" set network.eth0.ipv4 "10.99.0.5/24"
+bad_config "the network address on a foreign bridge" network.eth0.ipv4 "10.99.0.0/24" "network address"
+cset "$B" network.eth0.ipv4 "$P.60/24"
+cset "$B" network.eth0.bridge "$NET"
+# Values only the start can judge (a hand edit past `config set`): refused before any link or
+# lease exists.
+hand_set() { sed -i "s|^\([[:space:]]*ipv4[[:space:]]*=[[:space:]]*\).*|\1\"$1\"|" "$confb"; }
+bad_start() { # DESC IPV4 REGEX
+	hand_set "$2"
 	run_expect_exit 1 lxcmgr start "$B"
-	like "$ERR" "$4" "$1: clear error at start"
+	like "$ERR" "$3" "$1: clear error at start"
 	is "$(veths_on)" "$base" "$1: no veth left on the bridge"
 	is "$(lease_of "$B")" "" "$1: no lease left"
-	cset "$B" network.eth0.ipv4 "$P.60/24"
+	hand_set "$P.60/24"
 }
 base=$(veths_on)
-bad_start "address in use" network.eth0.ipv4 "$P.50/24" "used by another container"
-bad_start "address outside the subnet" network.eth0.ipv4 "10.99.0.5/24" "outside"
-bad_start "missing bridge" network.eth0.bridge nonexistent "nonexistent"
+bad_start "address in use" "$P.50/24" "address $P\.50 on network '$NET' is used by container '$A'"
+bad_start "address outside the subnet" "10.99.0.5/24" "outside"
+bad_start "the bridge's address" "$BR/24" "bridge address"
+cset "$B" network.eth0.bridge nonexistent
+run_expect_exit 1 lxcmgr start "$B"
+like "$ERR" "nonexistent" "missing bridge: clear error at start"
 cset "$B" network.eth0.bridge "$NET"
 is "$(veths_on)" "$base" "no veth left on the bridge by the failed starts"
 check "B still starts afterwards" "$LXCMGR" --root "$ROOT" start "$B"
 check "stop B" "$LXCMGR" --root "$ROOT" stop "$B"
-# The others' claimed addresses come from the list cache while their configs are unchanged (start
-# parsed every container's config); a changed config is read again. Configs changed in the last
-# 2 s are never cached (racily clean), hence the pause before list fills the cache. A claim only
-# the cache holds shows that start reads it there.
+# The others' static addresses come from the list cache while their configs are unchanged
+# (`config set` parsed every container's config); a changed config is read again. Configs changed
+# in the last 2 s are never cached (racily clean), hence the pause before list fills the cache. A
+# claim only the cache holds shows that `config set` reads it there.
 sleep 2.2
 lxcmgr list >/dev/null
 cache=$ROOT/run/lxcmgr/list-cache
 check "list cached A's claim" grep -q "^$A	.*	$P\.50/24@$NET\$" "$cache"
 sed -i "s|^\($A	.*	\)$P\.50/24@$NET\$|\1$P.80/24@$NET|" "$cache"
 ino=$(stat -c %i "$cache")
-bad_start "address claimed in the list cache" network.eth0.ipv4 "$P.80/24" "used by another container"
-is "$(stat -c %i "$cache")" "$ino" "a start that found every claim in the cache does not rewrite it"
+bad_config "address claimed in the list cache" network.eth0.ipv4 "$P.80/24" "used by container '$A'"
+is "$(stat -c %i "$cache")" "$ino" "a config set that found every claim in the cache does not rewrite it"
 cset "$A" network.eth0.ipv4 "$P.70/24"
-bad_start "address claimed by a config changed after the cache" network.eth0.ipv4 "$P.70/24" "used by another container"
+bad_config "address claimed by a config changed after the cache" network.eth0.ipv4 "$P.70/24" "used by container '$A'"
 cset "$A" network.eth0.ipv4 "$P.50/24"
 
 # --- stop removes the forward; killed monitor ----------------------------------------------------
@@ -188,6 +211,19 @@ lxcmgr stop -k "$A" >/dev/null 2>&1 || true
 check "no host veth of A after stop with a killed monitor" bash -c "[ \$(ip -o link show master $NET | grep -c ' vlxm') -eq 0 ]"
 unlike "$(fwd_map)" "18080" "no forward of A after stop with a killed monitor"
 is "$(lease_of "$A")" "" "no lease of A after stop with a killed monitor"
+
+# --- one static address in two stopped configs: the first to start gets it ----------------------
+# `config set` refuses the address of a stopped container too; a hand edit can still make the
+# duplicate, and then only the second to start is refused, naming the first.
+bad_config "the address of a stopped container" network.eth0.ipv4 "$P.50/24" "used by container '$A'"
+hand_set "$P.50/24"
+check "the first of two stopped containers with one address starts" "$LXCMGR" --root "$ROOT" start "$B"
+run_expect_exit 1 lxcmgr start "$A"
+like "$ERR" "address $P\.50 on network '$NET' is used by container '$B'" "the second is refused, naming the first"
+check "stop B" "$LXCMGR" --root "$ROOT" stop -k "$B"
+hand_set "$P.60/24"
+check "A starts once the duplicate is gone" "$LXCMGR" --root "$ROOT" start "$A"
+check "stop A" "$LXCMGR" --root "$ROOT" stop -k "$A"
 
 check "create CT" "$LXCMGR" --root "$ROOT" create "$CT" -t busybox
 

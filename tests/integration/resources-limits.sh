@@ -8,7 +8,7 @@
 . "$(dirname "$0")/lib.sh"
 require_root "boots containers and reads their cgroups"
 
-plan 79
+plan 102
 
 new_root
 chmod 755 "$ROOT" # dnsmasq of the network reads its files as its own user
@@ -65,6 +65,18 @@ run_expect_exit 2 lxcmgr limit "$NAME2" cpuset="0-$NCPU"
 like "$ERR" "CPU $NCPU is not online" "limit refuses a cpuset beyond the online CPUs"
 run_expect_exit 0 lxcmgr limit "$NAME2" memory=32M cpus=0.5
 like "$(cat "$CONF2")" 'memory = "32M"' "a stopped container: limit changes its config"
+# What start would refuse is refused by `config set` and `limit` too, with one range and exit code 2,
+# the config unchanged: cpus outside 0.01-1000, memory 0 (no limit is max)
+cp "$CONF2" "$_lib_tmp/conf2.before"
+for kv in cpus=0.001 cpus=1000.0001 cpus=0.0099 memory=0 memory=0M; do
+	run_expect_exit 2 lxcmgr config "$NAME2" set "limits.${kv%%=*}" "${kv#*=}"
+	like "$ERR" "Invalid value '${kv#*=}' for 'limits.${kv%%=*}'" "config set refuses limits.$kv"
+	run_expect_exit 2 lxcmgr limit "$NAME2" "$kv"
+	like "$ERR" "Invalid value '${kv#*=}' for 'limits.${kv%%=*}'" "limit refuses $kv"
+done
+check "the refused values left the config unchanged" cmp -s "$_lib_tmp/conf2.before" "$CONF2"
+run_expect_exit 0 lxcmgr config "$NAME2" set limits.cpus 1000
+run_expect_exit 0 lxcmgr config "$NAME2" set limits.cpus 0.01
 
 # --- limits applied at start ----------------------------------------------------------------------
 check "set limits in the config" lxcmgr config "$NAME" set limits.memory 64M

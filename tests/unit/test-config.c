@@ -128,6 +128,17 @@ static const struct {
 	{ "\n\nlimits { cpu_weight = \"lots\" }\n", "t:3: invalid integer value for option 'cpu_weight'" },
 	{ "limits { cpus = -1 }\n", "t:1: Invalid value '-1' for 'limits.cpus'" },
 	{ "limits { cpus = 0 }\n", "t:1: Invalid value '0' for 'limits.cpus'" },
+	{ "limits { cpus = 0.001 }\n", "t:1: Invalid value '0.001' for 'limits.cpus': the CPU quota is 0.01-1000" },
+	{ "limits { cpus = 0.0099 }\n", "t:1: Invalid value '0.0099' for 'limits.cpus'" },
+	{ "limits { cpus = 1000.0001 }\n", "t:1: Invalid value '1000.0001' for 'limits.cpus'" },
+	{ "limits {\n memory = \"0\" }\n", "t:2: Invalid value '0' for 'limits.memory': 0 leaves no memory" },
+	{ "limits { memory = \"0G\" }\n", "t:1: Invalid value '0G' for 'limits.memory'" },
+	{ "network eth0 {\n ipv4 = \"10.222.0.0/24\"\n}\n", "t:2: Invalid value '10.222.0.0/24' for 'network.eth0.ipv4': the network address" },
+	{ "network eth0 { ipv4 = \"10.222.0.255/24\" }\n", "t:1: Invalid value '10.222.0.255/24' for 'network.eth0.ipv4': the broadcast address" },
+	{ "network eth0 { ipv4 = \"10.222.0.5/0\" }\n", "t:1: Invalid value '10.222.0.5/0' for 'network.eth0.ipv4': a /0 prefix" },
+	{ "network eth0 { ipv4 = \"255.255.255.255/32\" }\n", "t:1: Invalid value '255.255.255.255/32' for 'network.eth0.ipv4': 255.255.255.255 is the limited broadcast" },
+	{ "network eth0 { ipv4 = \"0.0.0.0/32\" }\n", "t:1: Invalid value '0.0.0.0/32'" },
+	{ "network eth0 { ipv4 = \"224.0.0.5/24\" }\n", "t:1: Invalid value '224.0.0.5/24' for 'network.eth0.ipv4': a multicast" },
 	{ "limits {\ncpu_weight = 0 }\n", "t:2: Invalid value '0' for 'limits.cpu_weight'" },
 	{ "limits {\nio_weight = 10001 }\n", "t:2: Invalid value '10001' for 'limits.io_weight'" },
 	{ "limits {\n\n pids = 0 }\n", "t:3: Invalid value '0' for 'limits.pids'" },
@@ -198,6 +209,26 @@ static void test_invalid(void **state)
 		assert_logged(invalid[i].expect);
 	}
 	lxm_log_set_fd(-1);
+}
+
+/* The edges the checks above must not catch. */
+static void test_valid_edges(void **state)
+{
+	static const char *const valid[] = {
+		"limits { cpus = 0.01 }\n",
+		"limits { cpus = 1000 }\n",
+		"limits { memory = \"max\" memory_high = \"0\" swap = \"0\" }\n",
+		"limits { memory = \"1\" }\n",
+		"network eth0 { ipv4 = \"10.222.0.254/24\" }\n",
+		"network eth0 { ipv4 = \"10.222.0.0/31\" }\n",  /* RFC 3021: both addresses are hosts */
+		"network eth0 { ipv4 = \"10.222.0.1/31\" }\n",
+		"network eth0 { ipv4 = \"10.222.0.0/32\" }\n",
+		"network eth0 { ipv4 = \"10.222.0.1/8\" ipv4_gateway = \"10.0.0.1\" }\n",
+	};
+	for (size_t i = 0; i < ARRAY_SIZE(valid); i++)
+		if (lxm_config_parse_string(valid[i], "t", NULL) < 0)
+			fail_msg("case %zu refused:\n%s", i, valid[i]);
+	(void)state;
 }
 
 static void test_load(void **state)
@@ -457,6 +488,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_full),	   cmocka_unit_test(test_defaults), cmocka_unit_test(test_invalid),
+		cmocka_unit_test(test_valid_edges),
 		cmocka_unit_test(test_load),	   cmocka_unit_test(test_get),	    cmocka_unit_test(test_render_new),
 		cmocka_unit_test(test_global),	   cmocka_unit_test(test_examples),
 	};

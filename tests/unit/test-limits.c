@@ -55,6 +55,18 @@ static void test_values(void **state)
 	assert_int_equal(parse("cpus=0.25", &p), 0);
 	assert_int_equal(p.l.cpus_milli, 250);
 	done(&p);
+	/* the ends of the range the config and the cgroup library share */
+	static const struct {
+		const char *kv;
+		uint64_t milli;
+	} edges[] = { { "cpus=0.01", 10 }, { "cpus=1000", 1000000 } };
+	for (size_t i = 0; i < ARRAY_SIZE(edges); i++) {
+		assert_int_equal(parse(edges[i].kv, &p), 0);
+		assert_int_equal(p.l.cpus_milli, edges[i].milli);
+		done(&p);
+	}
+	assert_int_equal(parse("memory_high=0", &p), 0); /* memory_high and swap may be 0 */
+	done(&p);
 	assert_int_equal(parse("cpus=max", &p), 0);
 	assert_int_equal(p.l.cpus_milli, LXM_CGROUP_MAX);
 	assert_null(p.value); /* "max" removes the float key from the config */
@@ -102,6 +114,7 @@ static void test_resets(void **state)
 static void test_bad(void **state)
 {
 	static const char *const bad[] = { "memory=12Q", "memory=-1", "cpus=-1", "cpus=0", "cpus=abc", "cpus=5000", "cpus=0.001", "cpus=1e9", "cpus=nan",
+		"cpus=0.0099", "cpus=1000.0001", "memory=0", "memory=0M",
 		"cpu_weight=0", "cpu_weight=10001", "io_weight=x", "pids=0", "pids=-5", "cpuset=a-b",
 		"cpuset=1023", "nosuch=1", "=1", "memory", "" };
 	struct parsed p;

@@ -37,8 +37,9 @@ static int limits_from_config(cfg_t *sec, struct lxm_cgroup_limits *l)
 	if ((r = size_of(sec, "memory", &l->memory)) < 0 || (r = size_of(sec, "memory_high", &l->memory_high)) < 0 ||
 	    (r = size_of(sec, "swap", &l->swap)) < 0)
 		return r;
-	if (cpus && cpus->type == CFGT_FLOAT && cfg_opt_size(cpus) > 0 && cfg_opt_getnfloat(cpus, 0) > 0)
-		l->cpus_milli = (uint64_t)(cfg_opt_getnfloat(cpus, 0) * 1000 + 0.5);
+	if (cpus && cpus->type == CFGT_FLOAT && cfg_opt_size(cpus) > 0 &&
+	    (r = lxm_cpus_to_milli(cfg_opt_getnfloat(cpus, 0), &l->cpus_milli)) < 0)
+		return r;
 	int_of(sec, "cpu_weight", &l->cpu_weight);
 	int_of(sec, "io_weight", &l->io_weight);
 	l->cpuset = lxm_cfg_str(sec, "cpuset");
