@@ -4,7 +4,7 @@
 #include <unistd.h>
 
 #include "cli/commands.h"
-#include "services/export.h"
+#include "services/import.h"
 #include "util/log.h"
 
 int lxm_cmd_import(struct lxm_context *ctx, int argc, char **argv)

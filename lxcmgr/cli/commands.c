@@ -96,6 +96,7 @@ int lxm_exit_code(int r)
 	case -EINVAL:
 	case -ENAMETOOLONG:
 	case -E2BIG:
+	case -EBADMSG: /* a corrupt or hostile archive: bad input like a bad option */
 		return LXM_EXIT_USAGE;
 	case -ENOENT:
 	case -ENXIO:

@@ -11,7 +11,7 @@
 enum {
 	LXM_EXIT_OK = 0,
 	LXM_EXIT_FAILURE = 1,   /* anything else that went wrong */
-	LXM_EXIT_USAGE = 2,     /* bad arguments, bad name, invalid config value */
+	LXM_EXIT_USAGE = 2,     /* bad arguments, bad name, invalid config value, corrupt or hostile archive */
 	LXM_EXIT_NOT_FOUND = 3, /* no such container, network, template or snapshot */
 	LXM_EXIT_STATE = 4,     /* exists already, running / not running, locked by another command */
 };

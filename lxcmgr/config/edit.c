@@ -591,3 +591,14 @@ int lxm_config_set_in_file_checked(const char *path, const char *key, const char
 		return log_error_errno(r, "Failed to write '%s': %m", path);
 	return 0;
 }
+
+int lxm_config_edit_text_in_place(char **text, const char *key, const char *value)
+{
+	_cleanup_free_ char *out = NULL;
+	int r = lxm_config_edit_text(*text, key, value, &out);
+	if (r < 0)
+		return r;
+	free(*text);
+	*text = TAKE_PTR(out);
+	return 0;
+}

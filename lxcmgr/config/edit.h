@@ -8,3 +8,6 @@
  * schema's value rules (the caller parses it). -EINVAL (logged) for keys not in the schema,
  * values of the wrong type, or text that cannot be tokenized. */
 int lxm_config_edit_text(const char *text, const char *key, const char *value, char **ret);
+
+/* The same on *text in place: *text (owned) is replaced by the edited copy; unchanged on error. */
+int lxm_config_edit_text_in_place(char **text, const char *key, const char *value);

@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /* Writing a directory tree as a (compressed) pax tar, atomically. */
 #include <fcntl.h>
+#include <sys/file.h>
 #include <sys/stat.h>
 
 #include "image/archive-dl.h"
@@ -240,7 +241,11 @@ int lxm_archive_create(const char *src_dir, const char *out_path, bool progress)
 		return log_debug_errno(negative_errno(), "Failed to create '%s': %m", tmp);
 	(void)fchmod(fd, 0644);
 
-	r = write_archive(src, fd, out_path, progress);
+	/* Held until the end: a temporary left by a killed writer is removable (its flock is free,
+	 * lxm_store_gc_temps()), this live one is not. */
+	r = flock(fd, LOCK_EX) < 0 ? negative_errno() : 0;
+	if (r >= 0)
+		r = write_archive(src, fd, out_path, progress);
 	if (r >= 0 && fsync(fd) < 0)
 		r = negative_errno();
 	/* Readers see either no file or a complete one: a crash leaves only the temporary name. */

@@ -89,17 +89,6 @@ int lxm_tree_copy(const char *src, const char *dst)
 	return 0;
 }
 
-static int edit(char **text, const char *key, const char *value)
-{
-	_cleanup_free_ char *out = NULL;
-	int r = lxm_config_edit_text(*text, key, value, &out);
-	if (r < 0)
-		return r;
-	free(*text);
-	*text = TAKE_PTR(out);
-	return 0;
-}
-
 /* A literal address (not dhcp/auto/none): what the network code wrote back or the user set. */
 static bool is_literal_address(const char *v)
 {
@@ -117,12 +106,13 @@ int lxm_config_text_reidentify(const char *text, const char *name, bool new_uuid
 	r = lxm_config_parse_string(text, "config", &cfg);
 	if (r < 0)
 		return r;
-	if ((r = edit(&out, "name", name)) < 0 || (r = edit(&out, "hostname", name)) < 0)
+	if ((r = lxm_config_edit_text_in_place(&out, "name", name)) < 0 ||
+	    (r = lxm_config_edit_text_in_place(&out, "hostname", name)) < 0)
 		return r;
 	if (new_uuid) {
 		char s[LXM_UUID_STRING_LEN];
 		lxm_uuid_v4(s);
-		if ((r = edit(&out, "uuid", s)) < 0)
+		if ((r = lxm_config_edit_text_in_place(&out, "uuid", s)) < 0)
 			return r;
 	}
 	for (unsigned i = 0; i < cfg_size(cfg, "network"); i++) {
@@ -132,13 +122,13 @@ int lxm_config_text_reidentify(const char *text, const char *name, bool new_uuid
 
 		if (asprintf(&key, "network.%s.hwaddr", title) < 0)
 			return -ENOMEM;
-		if ((r = edit(&out, key, NULL)) < 0)
+		if ((r = lxm_config_edit_text_in_place(&out, key, NULL)) < 0)
 			return r;
 		if (is_literal_address(cfg_getstr(sec, "ipv4"))) {
 			free(key);
 			if (asprintf(&key, "network.%s.ipv4", title) < 0)
 				return -ENOMEM;
-			if ((r = edit(&out, key, "auto")) < 0)
+			if ((r = lxm_config_edit_text_in_place(&out, key, "auto")) < 0)
 				return r;
 		}
 	}

@@ -5,6 +5,7 @@ liblxcmgr_a_SOURCES += \
 	lxcmgr/services/snapshot.c lxcmgr/services/snapshot.h \
 	lxcmgr/services/export-meta.c lxcmgr/services/export-meta.h \
 	lxcmgr/services/export.c lxcmgr/services/export.h \
+	lxcmgr/services/import.c lxcmgr/services/import.h \
 	lxcmgr/services/overlay-base.c lxcmgr/services/overlay-base.h \
 	lxcmgr/services/hooks.c lxcmgr/services/hooks.h \
 	lxcmgr/services/restart-policy.c lxcmgr/services/restart-policy.h \

@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
-/* Removal of containers and of the hidden temporaries that dead creators and destroyers left. */
+/* Removal of containers and of the hidden temporaries that dead creators, destroyers and exports left. */
+#include <ctype.h>
 #include <fcntl.h>
 #include <stdlib.h>
 #include <sys/file.h>
@@ -49,16 +50,16 @@ static bool dir_is_empty(int fd)
 }
 
 /*
- * Claims the temporary dir when nobody works on it any more: 1 with its flock in *ret_fd, to be
- * held through the removal (a creator reaching its flock only now waits, then finds its directory
- * gone), 0 when it may be live.
+ * Claims the temporary path (a directory, or a regular file such as an archive's temporary) when
+ * nobody works on it any more: 1 with its flock in *ret_fd, to be held through the removal (a
+ * creator reaching its flock only now waits, then finds its temporary gone), 0 when it may be live.
  *
  * Only the temporary's own flock is looked at, never the container lock (run_dir/locks/NAME.lock):
  * taking that one, even for an instant, made a start, stop, kill or exec of NAME that came at that
  * instant fail with "busy" while a list or info ran beside it. LXC likewise detects an
  * interrupted create by querying the lock on its 'partial' marker (F_OFD_GETLK), not by taking it.
  */
-static int temp_claim(const char *dir, time_t now, int *ret_fd)
+static int temp_claim(const char *path, mode_t type, time_t now, int *ret_fd)
 {
 	_cleanup_free_ char *lock_path = NULL;
 	_cleanup_close_ int fd = -EBADF;
@@ -66,26 +67,43 @@ static int temp_claim(const char *dir, time_t now, int *ret_fd)
 
 	/* One left by an older lxcmgr holds tmp_dir/.lock, opened without O_CREAT, which keeps us
 	 * from recreating a file in a directory that is being removed. */
-	if (lxm_path_join(&lock_path, dir, ".lock") < 0)
+	if (lxm_path_join(&lock_path, path, ".lock") < 0)
 		return 0;
 	fd = open(lock_path, O_RDWR | O_CLOEXEC | O_NOFOLLOW | O_NOCTTY);
-	if (fd < 0 && errno != ENOENT)
+	if (fd < 0 && errno != ENOENT && errno != ENOTDIR)
 		return 0;
-	if (fd < 0)
-		fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC | O_NOFOLLOW);
-	if (fd < 0 || flock(fd, LOCK_EX | LOCK_NB) < 0 || fstat(fd, &st) < 0)
-		return 0; /* held: live (or gone meanwhile) */
-
-	if (S_ISDIR(st.st_mode)) {
-		/* Unflocked and empty: maybe a create or destroy within its window (above). */
-		if (llabs((long long)now - (long long)st.st_mtime) < UNLOCKED_GRACE_SEC && dir_is_empty(fd))
+	if (fd >= 0) {
+		if (flock(fd, LOCK_EX | LOCK_NB) < 0)
 			return 0;
-		/* A destroy renames its flocked container over its placeholder: the name must still be
-		 * the directory we flocked, or we would remove the tree another process works on. */
-		if (lstat(dir, &now_st) < 0 || now_st.st_dev != st.st_dev || now_st.st_ino != st.st_ino)
-			return 0;
+		*ret_fd = TAKE_FD(fd);
+		return 1;
 	}
+	/* O_NONBLOCK: a FIFO planted under a temporary's name never blocks us (refused below). */
+	fd = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW | O_NOCTTY | O_NONBLOCK | (type == S_IFDIR ? O_DIRECTORY : 0));
+	if (fd < 0 || fstat(fd, &st) < 0 || (st.st_mode & S_IFMT) != type || flock(fd, LOCK_EX | LOCK_NB) < 0)
+		return 0; /* held: live (or gone meanwhile, or not the kind of temporary we make) */
+
+	/* Unflocked and empty: maybe a creator within its window (above). */
+	if (llabs((long long)now - (long long)st.st_mtime) < UNLOCKED_GRACE_SEC &&
+	    (type == S_IFDIR ? dir_is_empty(fd) : st.st_size == 0))
+		return 0;
+	/* A destroy renames its flocked container over its placeholder: the name must still be what
+	 * we flocked, or we would remove the tree another process works on. */
+	if (lstat(path, &now_st) < 0 || now_st.st_dev != st.st_dev || now_st.st_ino != st.st_ino)
+		return 0;
 	*ret_fd = TAKE_FD(fd);
+	return 1;
+}
+
+/* Removes path, a temporary claimed (flocked) by temp_claim(): 1 when removed, 0 when not (logged). */
+static int temp_remove(const char *path, mode_t type)
+{
+	int r = type == S_IFDIR ? lxm_rm_rf(path) : (unlink(path) < 0 ? negative_errno() : 0);
+	if (r < 0) {
+		log_warning_errno(r, "Failed to remove stale temporary '%s', ignoring: %m", path);
+		return 0;
+	}
+	log_debug("Removed stale temporary '%s'", path);
 	return 1;
 }
 
@@ -114,15 +132,50 @@ static int gc_dir(const char *dir)
 		if (lxm_path_join(&path, dir, de->d_name) < 0)
 			return -ENOMEM;
 		_cleanup_close_ int claim = -EBADF;
-		if (temp_claim(path, now, &claim) <= 0)
+		if (temp_claim(path, S_IFDIR, now, &claim) > 0)
+			removed += temp_remove(path, S_IFDIR);
+	}
+	return removed;
+}
+
+/* True when entry is prefix and the six characters mkdtemp()/mkstemp() put for "XXXXXX". */
+static bool is_mktemp_name(const char *entry, const char *prefix)
+{
+	size_t pl = strlen(prefix);
+
+	if (strncmp(entry, prefix, pl) != 0 || strlen(entry) != pl + 6)
+		return false;
+	for (const char *p = entry + pl; *p; p++)
+		if (!isalnum((unsigned char)*p))
+			return false;
+	return true;
+}
+
+int lxm_store_gc_temps(const char *dir, const char *prefix, mode_t type)
+{
+	_cleanup_closedir_ DIR *d = opendir(dir);
+	time_t now = time(NULL);
+	struct dirent *de;
+	int removed = 0;
+
+	if (!d)
+		return errno == ENOENT ? 0 : negative_errno();
+	while ((de = readdir(d))) {
+		_cleanup_free_ char *path = NULL;
+		_cleanup_close_ int claim = -EBADF;
+		struct stat st;
+
+		if (!is_mktemp_name(de->d_name, prefix))
 			continue;
-		int r = lxm_rm_rf(path);
-		if (r < 0) {
-			log_warning_errno(r, "Failed to remove stale temporary '%s', ignoring: %m", path);
+		/* Only what we made: the directory may be shared (an export into /tmp), and another
+		 * user's file of that name is not ours to remove, nor to open (a FIFO, a device). */
+		if (fstatat(dirfd(d), de->d_name, &st, AT_SYMLINK_NOFOLLOW) < 0 || (st.st_mode & S_IFMT) != type ||
+		    st.st_uid != geteuid())
 			continue;
-		}
-		log_debug("Removed stale temporary '%s'", path);
-		removed++;
+		if (lxm_path_join(&path, dir, de->d_name) < 0)
+			return -ENOMEM;
+		if (temp_claim(path, type, now, &claim) > 0 && fstat(claim, &st) >= 0 && st.st_uid == geteuid())
+			removed += temp_remove(path, type);
 	}
 	return removed;
 }

@@ -10,6 +10,7 @@
 
 #include <confuse.h>
 #include <stdbool.h>
+#include <sys/types.h>
 
 #include "core/paths.h"
 #include "util/macros.h"
@@ -100,6 +101,13 @@ int lxm_store_gc(const struct lxm_paths *paths);
  * The temporaries of dir creates and destroys, in the containers directory, are left to the next
  * command that reads that directory anyway (list, info, destroy, copy, autostart, a dir create). */
 int lxm_store_gc_staging(const struct lxm_paths *paths);
+
+/* The same for the temporaries a writer outside the store leaves beside its target when killed (an
+ * export's staging directory, an archive's temporary file): the entries of dir named prefix and
+ * the six characters of mkdtemp()/mkstemp(), of type (S_IFDIR or S_IFREG), owned by our euid,
+ * whose flock can be taken (the writer holds one on its temporary until it is done), with the
+ * grace above for an empty young one. Logs at debug level; returns the number removed. */
+int lxm_store_gc_temps(const char *dir, const char *prefix, mode_t type);
 
 /* Removes a container directory tree (rootfs included), not crossing mount points: first flocked
  * and renamed to a hidden ".destroy-NAME-XXXXXX" so a killed removal never leaves half a container

@@ -1,10 +1,13 @@
 #!/bin/bash
 # export/import round trip onto another lxcmgr root: ownership, device node, hard link and
 # snapshots survive and the import boots; a name clash and corrupted archives are refused
-# leaving nothing behind.
+# leaving nothing behind (exit code 2, one line); a hostile config is refused; an import under a
+# new name beside its original has its own uuid (they shared one payload cgroup: stopping the
+# copy killed the original's init), as has a restore beside the renamed original; a killed
+# export's staging directory and archive temporary are removed by the next export there.
 . "$(dirname "$0")/lib.sh"
 require_root "boots containers"
-plan 26
+plan 60
 
 new_root
 new_root ROOT2
@@ -17,6 +20,11 @@ mkdir -p "$W"
 defer "'$LXCMGR' --root '$ROOT2' kill '$A' >/dev/null 2>&1 || true"
 defer "'$LXCMGR' --root '$ROOT' kill '$A' >/dev/null 2>&1 || true"
 defer "'$LXCMGR' --root '$ROOT2' kill '$B' >/dev/null 2>&1 || true"
+C=$(unique_name ec)
+D=$(unique_name ed)
+defer "'$LXCMGR' --root '$ROOT' kill '$C' >/dev/null 2>&1 || true"
+defer "'$LXCMGR' --root '$ROOT' kill '$D' >/dev/null 2>&1 || true"
+uuid_of() { sed -n 's/^uuid *= *"\(.*\)"/\1/p' "$1"; }
 lxcmgr2() { "$LXCMGR" --root "$ROOT2" "$@"; }
 
 run_expect_exit 0 lxcmgr create "$A" -t busybox
@@ -46,6 +54,9 @@ run_expect_exit 4 lxcmgr2 import "$W/a.tar.zst"
 like "$ERR" "already exists" "clash says why"
 run_expect_exit 0 lxcmgr2 import "$W/a.tar.zst" "$B"
 is "$(sed -n 's/^hostname *= *"\(.*\)"/\1/p' "$CT2/$B/config")" "$B" "new name sets the hostname"
+check "new name: a new uuid" test "$(uuid_of "$CT2/$B/config")" != "$(uuid_of "$CT2/$A/config")"
+is "$(uuid_of "$CT2/$B/snapshots/s1/config")" "$(uuid_of "$CT2/$B/config")" \
+	"new name: the snapshot's config has the new uuid too (snapshot restore brings it back)"
 
 # Corrupted archives: a flipped byte in the compressed stream, and a consistent archive whose
 # rootfs stream does not match its metadata. Both refused, nothing left (no temporaries).
@@ -53,20 +64,97 @@ before=$(ls -A "$CT2" | tr '\n' ' ')
 cp "$W/a.tar.zst" "$W/flip.tar.zst"
 size=$(stat -c %s "$W/flip.tar.zst")
 printf '\xff\xff\xff\xff' | dd of="$W/flip.tar.zst" bs=1 seek=$((size / 2)) conv=notrunc status=none
-run_expect_exit 1 lxcmgr2 import "$W/flip.tar.zst" flipped
+# A corrupt archive is bad input: exit code 2 (README "Exit codes"), one line saying why.
+one_line() { is "$(printf '%s\n' "$ERR" | grep -c .)" 1 "$1: one line ($ERR)"; }
+run_expect_exit 2 lxcmgr2 import "$W/flip.tar.zst" flipped
+one_line "flipped bytes"
 mkdir "$W/x"
 tar -C "$W/x" -xf "$W/a.tar.zst"
+cp -a "$W/x" "$W/clean"
 echo tampered >>"$W/x/rootfs.tar"
 tar -C "$W/x" -cf "$W/tampered.tar" .
-run_expect_exit 1 lxcmgr2 import "$W/tampered.tar" tampered
+run_expect_exit 2 lxcmgr2 import "$W/tampered.tar" tampered
 like "$ERR" "checksum mismatch" "tampered rootfs stream detected by checksum"
+one_line "tampered"
 is "$(ls -A "$CT2" | tr '\n' ' ')" "$before" "nothing left after refused imports"
 echo "not an archive" >"$W/junk.tar.zst"
-run_expect_exit 1 lxcmgr2 import "$W/junk.tar.zst"
-is "$(ls -A "$CT2" | tr '\n' ' ')" "$before" "nothing left after junk"
+run_expect_exit 2 lxcmgr2 import "$W/junk.tar.zst"
+one_line "junk"
+run_expect_exit 2 lxcmgr2 import "$W/junk.tar.zst" junk
+one_line "junk under a name"
+: >"$W/empty.tar"
+run_expect_exit 2 lxcmgr2 import "$W/empty.tar" empty
+head -c "$(($(stat -c %s "$W/a.tar.zst") / 2))" "$W/a.tar.zst" >"$W/truncated.tar.zst"
+run_expect_exit 2 lxcmgr2 import "$W/truncated.tar.zst" truncated
+one_line "truncated"
+is "$(ls -A "$CT2" | tr '\n' ' ')" "$before" "nothing left after junk, empty and truncated archives"
+
+# A hostile config with its checksum recomputed, so that only the config's own validation stands
+# between it and the store: refused as `create` or `config set` would refuse it, nothing left.
+# hostile NAME SED: an archive of the clean members whose config is edited with SED
+hostile() {
+	rm -rf "$W/h" && cp -a "$W/clean" "$W/h"
+	sed -i "$2" "$W/h/config"
+	sed -i "s/^config_sha256 = .*/config_sha256 = $(sha256sum "$W/h/config" | cut -d' ' -f1)/" \
+		"$W/h/lxcmgr-export.meta"
+	tar -C "$W/h" -cf "$W/$1.tar" .
+}
+hostile badname 's|^name *=.*|name = "../../evil"|'
+run_expect_exit 2 lxcmgr2 import "$W/badname.tar" hn
+like "$ERR" "config:[0-9]+: Invalid value '../../evil' for 'name'" "a name that is a path is refused, naming the line"
+one_line "bad name"
+hostile baduuid 's|^uuid *=.*|uuid = "../../../x"|'
+run_expect_exit 2 lxcmgr2 import "$W/baduuid.tar" hu
+like "$ERR" "Invalid value '../../../x' for 'uuid'" "a uuid that is a path is refused"
+is "$(ls -A "$CT2" | tr '\n' ' ')" "$before" "nothing left after hostile configs"
+hostile base 's|^hostname.*|&\nstorage = "overlay"\nstorage_base = "/etc"|'
+run_expect_exit 0 lxcmgr2 import "$W/base.tar" hb
+unlike "$(cat "$CT2/hb/config")" "storage" "an archived storage_base (a host directory as the lower layer) is dropped"
+run_expect_exit 0 lxcmgr2 destroy hb
 
 # A running container is not exported.
 run_expect_exit 0 lxcmgr start "$A"
 run_expect_exit 4 lxcmgr export "$A" "$W/b.tar.zst"
 check "no archive written" test ! -e "$W/b.tar.zst"
 run_expect_exit 0 lxcmgr kill "$A"
+
+# A killed export leaves its staging directory (the rootfs.tar in it) and maybe its archive's
+# temporary: the next export into that directory removes them, but not a live export's (flocked,
+# as by flock(1) here), not another user's and not a name that is not exactly ours.
+K="$W/k"
+mkdir "$K" "$K/.lxcmgr-export-live01" "$K/.lxcmgr-export-other1" "$K/.lxcmgr-export-keep"
+chown 65534 "$K/.lxcmgr-export-other1"
+flock "$K/.lxcmgr-export-live01" sleep 120 &
+holder=$!
+defer "kill $holder 2>/dev/null || true"
+echo partial >"$K/a.tar.zst.tmp-Stale1"
+head -c 64M /dev/urandom >"$R/big" # an export of a second or so, to be killed half way
+"$LXCMGR" --root "$ROOT" export "$A" "$K/a.tar.zst" &
+exporter=$!
+wait_for 100 compgen -G "$K/.lxcmgr-export-??????/*" || true
+kill -9 "$exporter"
+{ wait "$exporter"; } 2>/dev/null || true
+rm "$R/big"
+check "the killed export left its staging directory" \
+	test -n "$(find "$K" -maxdepth 1 -name '.lxcmgr-export-*' ! -name '*live01' ! -name '*other1' ! -name '*keep')"
+run_expect_exit 0 lxcmgr export "$A" "$K/a.tar.zst"
+is "$(ls -A "$K" | sort | tr '\n' ' ')" ".lxcmgr-export-keep .lxcmgr-export-live01 .lxcmgr-export-other1 a.tar.zst " \
+	"the next export removed the dead export's staging directory and temporary, nothing else"
+kill "$holder"
+
+# Two containers from one export in one store: each its own uuid, so stopping the imported one
+# leaves the original's init running.
+run_expect_exit 0 lxcmgr import "$W/a.tar.zst" "$C"
+check "import beside the original: distinct uuids" test "$(uuid_of "$CT/$C/config")" != "$(uuid_of "$CT/$A/config")"
+run_expect_exit 0 lxcmgr start "$A"
+run_expect_exit 0 lxcmgr start "$C"
+run_expect_exit 0 lxcmgr stop "$C" -t 5
+run_expect_exit 0 lxcmgr exec "$A" -- true
+run_expect_exit 0 lxcmgr kill "$A"
+# A restore under the exported name beside the renamed original: a new uuid, said at info level.
+run_expect_exit 0 lxcmgr rename "$A" "$D"
+run_expect_exit 0 "$LXCMGR" --root "$ROOT" --log-level info import "$W/a.tar.zst"
+like "$ERR" "'$A' is restored with the uuid" "a restore whose uuid is taken says it gets a new one"
+check "restore beside the renamed original: distinct uuids" \
+	test "$(uuid_of "$CT/$A/config")" != "$(uuid_of "$CT/$D/config")"
+is "$(sed -n 's/^hostname *= *"\(.*\)"/\1/p' "$CT/$A/config")" "$A" "the restore keeps its name and hostname"

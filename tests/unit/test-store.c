@@ -230,6 +230,57 @@ static void test_gc_keeps_destroy(void **state)
 	assert_int_equal(lxm_store_gc(&w->paths), 1);
 }
 
+/* Temporaries outside the store (an export's staging directory, an archive's temporary file):
+ * removed when unflocked and not both empty and young; a live one (flocked), an empty young one,
+ * another type, a name that is not exactly PREFIX + six characters are kept. */
+static void test_gc_temps(void **state)
+{
+	struct world *w = *state;
+	_cleanup_free_ char *stale = NULL, *live = NULL, *young = NULL, *odd = NULL, *f = NULL, *ftmp = NULL,
+			    *fyoung = NULL, *file_as_dir = NULL;
+	_cleanup_close_ int hold = -EBADF;
+
+	assert_true(asprintf(&stale, "%s/.lxcmgr-export-abcdef", w->dir) > 0);
+	assert_true(asprintf(&live, "%s/.lxcmgr-export-ghijkl", w->dir) > 0);
+	assert_true(asprintf(&young, "%s/.lxcmgr-export-mnopqr", w->dir) > 0);
+	assert_true(asprintf(&odd, "%s/.lxcmgr-export-abc", w->dir) > 0);
+	assert_true(asprintf(&file_as_dir, "%s/.lxcmgr-export-stuvwx", w->dir) > 0);
+	assert_true(asprintf(&ftmp, "%s/a.tar.zst.tmp-ABC123", w->dir) > 0);
+	assert_true(asprintf(&fyoung, "%s/a.tar.zst.tmp-DEF456", w->dir) > 0);
+	assert_int_equal(lxm_mkdir_p(stale, 0700), 0);
+	assert_true(asprintf(&f, "%s/rootfs.tar", stale) > 0);
+	touch(f);
+	free(f);
+	assert_int_equal(lxm_mkdir_p(live, 0700), 0);
+	assert_true(asprintf(&f, "%s/rootfs.tar", live) > 0);
+	touch(f);
+	hold = open(live, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	assert_true(hold >= 0);
+	assert_int_equal(flock(hold, LOCK_EX), 0); /* another open file description: gc's flock fails */
+	assert_int_equal(lxm_mkdir_p(young, 0700), 0);
+	mkdir_aged(odd, 3600);
+	touch(file_as_dir);
+	touch(fyoung);
+	touch(ftmp);
+	assert_int_equal(truncate(ftmp, 4096), 0);
+
+	assert_int_equal(lxm_store_gc_temps(w->dir, ".lxcmgr-export-", S_IFDIR), 1);
+	assert_int_equal(access(stale, F_OK), -1);
+	assert_int_equal(access(live, F_OK), 0);
+	assert_int_equal(access(young, F_OK), 0);
+	assert_int_equal(access(odd, F_OK), 0);
+	assert_int_equal(access(file_as_dir, F_OK), 0);
+	assert_int_equal(lxm_store_gc_temps(w->dir, "a.tar.zst.tmp-", S_IFREG), 1);
+	assert_int_equal(access(ftmp, F_OK), -1);
+	assert_int_equal(access(fyoung, F_OK), 0);
+
+	/* the live export ends (its flock goes with its fd): then its directory is a dead one's */
+	close(TAKE_FD(hold));
+	assert_int_equal(lxm_store_gc_temps(w->dir, ".lxcmgr-export-", S_IFDIR), 1);
+	assert_int_equal(access(live, F_OK), -1);
+	assert_int_equal(lxm_store_gc_temps("/nonexistent-dir", ".lxcmgr-export-", S_IFDIR), 0);
+}
+
 static void test_lock(void **state)
 {
 	struct world *w = *state;
@@ -347,6 +398,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_gc, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_gc_unlocked, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_gc_keeps_destroy, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_gc_temps, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_lock, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_rm_rf_symlinks, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_rm_rf_mounts, setup, teardown),
