@@ -86,13 +86,21 @@ int lxm_cmd_stop(struct lxm_context *ctx, int argc, char **argv)
 	if ((r = lxm_cli_load_global(ctx)) < 0)
 		return r;
 	r = lxm_cli_runtime_open(ctx, name, NULL, &lock);
-	if (r == -EINVAL && lxm_name_validate(name) >= 0 && lxm_container_lock(&ctx->paths, name, &lock) >= 0) {
+	if (r == -EINVAL && lxm_name_validate_quiet(name) >= 0) {
 		/* The config was made invalid (by hand, or by a newer lxcmgr's stricter check) while the
 		 * container runs: a stop needs none of it (the monitor keeps the config the container
 		 * started with), and refusing would strand a running container that `start` cannot take
-		 * over either. */
+		 * over either. The error above stands for a stopped one. */
+		struct lxm_state_info si;
+		if (lxm_state_query(&ctx->paths, name, &si) < 0)
+			return r;
+		bool running = si.state != LXM_STATE_STOPPED;
+		lxm_state_info_done(&si);
+		if (!running)
+			return r;
+		if ((r = lxm_container_lock(&ctx->paths, name, &lock)) < 0)
+			return r;
 		log_warning("Container '%s' has an invalid config (above): stopping it as it was started", name);
-		r = 0;
 	}
 	if (r < 0)
 		return r;

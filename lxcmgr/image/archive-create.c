@@ -243,7 +243,7 @@ int lxm_archive_create(const char *src_dir, const char *out_path, bool progress)
 
 	/* Held until the end: a temporary left by a killed writer is removable (its flock is free,
 	 * lxm_store_gc_temps()), this live one is not. */
-	r = flock(fd, LOCK_EX) < 0 ? negative_errno() : 0;
+	r = flock(fd, LOCK_EX) < 0 && !LXM_FLOCK_UNSUPPORTED(errno) ? negative_errno() : 0;
 	if (r >= 0)
 		r = write_archive(src, fd, out_path, progress);
 	if (r >= 0 && fsync(fd) < 0)

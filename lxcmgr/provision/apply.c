@@ -131,6 +131,9 @@ static int create_container(const struct lxm_paths *paths, const struct lxm_prov
 	int r = lxm_prov_spawn(paths, args, NULL);
 	if (r < 0)
 		return log_error_errno(r, "Failed to create container '%s': %m", it->name);
+	if (r >= 126) /* not run, or killed: nothing said why */
+		return log_error_errno(-EIO, "Failed to create container '%s': the create %s %d", it->name,
+				       r > 128 ? "was killed by signal" : "exited with status", r > 128 ? r - 128 : r);
 	if (r > 0)
 		return -EIO; /* the create said why (a third line said only that it failed) */
 	printf("  created container %s\n", it->name);

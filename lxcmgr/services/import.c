@@ -8,6 +8,8 @@
 #include "config/config.h"
 #include "config/edit.h"
 #include "image/archive.h"
+#include "cgroup/cgroup.h"
+#include "security/idmap.h"
 #include "services/copy.h"
 #include "services/export-meta.h"
 #include "services/import.h"
@@ -49,10 +51,11 @@ static int uuid_owner(const struct lxm_paths *paths, const char *uuid, const cha
 	if (r < 0)
 		return r;
 	struct lxm_list_cache *cache = lxm_list_cache_load(paths);
-	for (char **s = names; *s && !found && r >= 0; s++) {
+	for (char **s = names; *s && r >= 0; s++) {
 		_cleanup_(lxm_list_fields_done) struct lxm_list_fields f = {};
-		if (STREQ(*s, self)) {
-			lxm_list_cache_keep(cache, self);
+		/* the rest kept unread once found, or the cache would be rewritten without them */
+		if (STREQ(*s, self) || found) {
+			lxm_list_cache_keep(cache, *s);
 			continue;
 		}
 		r = lxm_list_cache_fields(cache, paths, *s, &f, NULL);
@@ -67,6 +70,59 @@ static int uuid_owner(const struct lxm_paths *paths, const char *uuid, const cha
 	}
 	lxm_list_cache_finish(cache);
 	return r < 0 ? r : found;
+}
+
+/* A uuid is host-wide, whatever the --root: it names the payload cgroup lxcmgr.payload.UUID and
+ * keys the isolated id registry. In use by a container of another world (or a running one this
+ * store does not list): true. */
+static bool uuid_in_use_on_host(const char *uuid)
+{
+	_cleanup_cgroup_ struct lxm_cgroup *cg = NULL;
+	struct lxm_idmap_files files;
+	uint32_t start;
+
+	lxm_idmap_files_default(&files);
+	if (lxm_idmap_registry_lookup(uuid, &files, &start) == 0)
+		return true;
+	return lxm_cgroup_open_by_id(uuid, LXM_CGROUP_PAYLOAD, &cg) >= 0 && lxm_cgroup_exists(cg);
+}
+
+/* Archived settings that reach out of the container onto the host: an archive from elsewhere can
+ * carry them as well as a backup of one's own can. They are kept (a restore must give back what
+ * the container had) and named, for a look before the first start. */
+static void warn_host_access(cfg_t *cfg, const char *file, const char *name)
+{
+	char what[256] = "";
+	static const char *const hook_keys[] = { "pre_start", "post_start", "pre_stop", "post_stop" };
+	cfg_t *sec = cfg_getsec(cfg, "security"), *hook = cfg_getsec(cfg, "hook");
+	bool hooks = false;
+
+	for (size_t i = 0; hook && i < ARRAY_SIZE(hook_keys); i++)
+		hooks = hooks || !IS_EMPTY(cfg_getstr(hook, hook_keys[i]));
+	const char *idmap = sec ? cfg_getstr(sec, "idmap") : NULL, *seccomp = sec ? cfg_getstr(sec, "seccomp") : NULL;
+	const char *apparmor = sec ? cfg_getstr(sec, "apparmor") : NULL;
+	struct {
+		bool on;
+		const char *label;
+	} items[] = {
+		{ hooks, "hooks (run on the host as root)" },
+		{ cfg_size(cfg, "mount") > 0, "mounts of host paths" },
+		{ cfg_size(cfg, "forward") > 0, "port forwards" },
+		{ sec && cfg_getbool(sec, "privileged"), "privileged" },
+		{ idmap && !STREQ(idmap, "auto") && !STREQ(idmap, "isolated"), "an explicit id map" },
+		{ seccomp && STREQ(seccomp, "none"), "no seccomp" },
+		{ apparmor && STREQ(apparmor, "unconfined"), "no AppArmor" },
+		{ sec && cfg_size(sec, "devices") > 0, "extra devices" },
+		{ sec && cfg_size(sec, "cap_keep") > 0, "kept capabilities" },
+	};
+	for (size_t i = 0; i < ARRAY_SIZE(items); i++)
+		if (items[i].on)
+			snprintf(what + strlen(what), sizeof(what) - strlen(what), "%s%s", what[0] ? ", " : "",
+				 items[i].label);
+	if (what[0])
+		log_warning("The config in '%s' gives '%s' access to the host: %s; check 'lxcmgr config %s show' "
+			    "before starting it if the archive is not your own",
+			    file, name, what, name);
 }
 
 /*
@@ -91,6 +147,7 @@ static int import_config(const struct lxm_paths *paths, const char *file, const 
 		return log_error_errno(r, "Failed to read '%s': %m", path);
 	if (lxm_config_parse_string(text, source, &cfg) < 0)
 		return -EBADMSG; /* logged, "FILE: config:LINE: ..." */
+	warn_host_access(cfg, file, name);
 	const char *uuid = cfg_getstr(cfg, "uuid");
 	if ((r = lxm_config_edit_text_in_place(&text, "storage", NULL)) < 0 ||
 	    (r = lxm_config_edit_text_in_place(&text, "storage_base", NULL)) < 0)
@@ -109,12 +166,18 @@ static int import_config(const struct lxm_paths *paths, const char *file, const 
 	r = IS_EMPTY(uuid) ? 0 : uuid_owner(paths, uuid, name, &owner);
 	if (r < 0)
 		return r;
-	if (r > 0 || IS_EMPTY(uuid)) {
+	if (r > 0 || (!IS_EMPTY(uuid) && uuid_in_use_on_host(uuid))) {
+		/* The machine the archive holds is still there (renamed, or in another world): this one
+		 * is a second machine beside it, as under a new name, only its name is kept (the same
+		 * uuid, MAC or address beside the first would break both). */
+		log_info("The uuid %s of the archive is in use%s%s%s: '%s' is restored as a new machine", uuid,
+			 owner ? " by container '" : " on this host", owner ? owner : "", owner ? "'" : "", name);
+		*ret_new_machine = true;
+		return lxm_config_text_reidentify(text, name, true, ret);
+	}
+	if (IS_EMPTY(uuid)) {
 		char s[LXM_UUID_STRING_LEN];
 		lxm_uuid_v4(s);
-		if (owner)
-			log_info("Container '%s' has the uuid %s of the archive: '%s' is restored with the uuid %s",
-				 owner, uuid, name, s);
 		if ((r = lxm_config_edit_text_in_place(&text, "uuid", s)) < 0)
 			return r;
 	}

@@ -120,3 +120,7 @@ static inline int64_t lxm_mono_msec(void)
 {
 	return (int64_t)(lxm_mono_usec() / 1000);
 }
+
+/* flock() errors of a filesystem that has no locks (some network and FUSE ones), not of a lock
+ * another process holds. */
+#define LXM_FLOCK_UNSUPPORTED(e) ((e) == ENOLCK || (e) == EOPNOTSUPP || (e) == EINVAL || (e) == ENOSYS)

@@ -7,7 +7,7 @@
 # export's staging directory and archive temporary are removed by the next export there.
 . "$(dirname "$0")/lib.sh"
 require_root "boots containers"
-plan 60
+plan 63
 
 new_root
 new_root ROOT2
@@ -111,6 +111,11 @@ hostile base 's|^hostname.*|&\nstorage = "overlay"\nstorage_base = "/etc"|'
 run_expect_exit 0 lxcmgr2 import "$W/base.tar" hb
 unlike "$(cat "$CT2/hb/config")" "storage" "an archived storage_base (a host directory as the lower layer) is dropped"
 run_expect_exit 0 lxcmgr2 destroy hb
+hostile hook 's|^hostname.*|&\nhook {\n  pre_start = "/bin/true"\n}\nmount data {\n  source = "/srv"\n  target = "/data"\n}|'
+run_expect_exit 0 lxcmgr2 import "$W/hook.tar" hh
+like "$ERR" "gives 'hh' access to the host: hooks \(run on the host as root\), mounts of host paths" \
+	"an archived hook and host mount are restored and named in a warning"
+run_expect_exit 0 lxcmgr2 destroy hh
 
 # A running container is not exported.
 run_expect_exit 0 lxcmgr start "$A"
@@ -124,6 +129,11 @@ run_expect_exit 0 lxcmgr kill "$A"
 K="$W/k"
 mkdir "$K" "$K/.lxcmgr-export-live01" "$K/.lxcmgr-export-other1" "$K/.lxcmgr-export-keep"
 chown 65534 "$K/.lxcmgr-export-other1"
+# not empty and not young: the 60 s grace for an empty young temporary must not be what keeps them
+for k in live01 other1; do
+	echo x >"$K/.lxcmgr-export-$k/rootfs.tar"
+	touch -d '-5 min' "$K/.lxcmgr-export-$k"
+done
 flock "$K/.lxcmgr-export-live01" sleep 120 &
 holder=$!
 defer "kill $holder 2>/dev/null || true"
@@ -131,7 +141,16 @@ echo partial >"$K/a.tar.zst.tmp-Stale1"
 head -c 64M /dev/urandom >"$R/big" # an export of a second or so, to be killed half way
 "$LXCMGR" --root "$ROOT" export "$A" "$K/a.tar.zst" &
 exporter=$!
-wait_for 100 compgen -G "$K/.lxcmgr-export-??????/*" || true
+# the exporter's own staging directory (not the two planted ones) once it holds something
+dead_stage_filled() {
+	local d
+	for d in "$K"/.lxcmgr-export-??????; do
+		case "$d" in *live01 | *other1) continue ;; esac
+		compgen -G "$d/*" >/dev/null && return 0
+	done
+	return 1
+}
+wait_for 100 dead_stage_filled || true
 kill -9 "$exporter"
 { wait "$exporter"; } 2>/dev/null || true
 rm "$R/big"
@@ -154,7 +173,7 @@ run_expect_exit 0 lxcmgr kill "$A"
 # A restore under the exported name beside the renamed original: a new uuid, said at info level.
 run_expect_exit 0 lxcmgr rename "$A" "$D"
 run_expect_exit 0 "$LXCMGR" --root "$ROOT" --log-level info import "$W/a.tar.zst"
-like "$ERR" "'$A' is restored with the uuid" "a restore whose uuid is taken says it gets a new one"
+like "$ERR" "in use by container '$D': '$A' is restored as a new machine" "a restore whose uuid is taken says it is a new machine"
 check "restore beside the renamed original: distinct uuids" \
 	test "$(uuid_of "$CT/$A/config")" != "$(uuid_of "$CT/$D/config")"
 is "$(sed -n 's/^hostname *= *"\(.*\)"/\1/p' "$CT/$A/config")" "$A" "the restore keeps its name and hostname"

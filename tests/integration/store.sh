@@ -3,7 +3,7 @@
 # names, duplicates, missing containers, --root isolation.
 . "$(dirname "$0")/lib.sh"
 require_root
-plan 66
+plan 68
 
 new_root
 name=$(unique_name bb)
@@ -76,6 +76,8 @@ run_expect_exit 0 lxcmgr stop "$name-inv" -t 10
 like "$ERR" "invalid config .*stopping it as it was started" "stop says the config is invalid and stops it anyway"
 inv_gone() { [ -n "$inv_pid" ] && proc_gone "$inv_pid"; }
 check "its init is gone" inv_gone
+run_expect_exit 2 lxcmgr stop "$name-inv"
+unlike "$ERR" "stopping it as it was started" "stopped, the invalid config is the error, with no word of stopping"
 run_expect_exit 0 lxcmgr destroy "$name-inv"
 
 # --- an explicit empty --root is refused (a script's unset variable must not mean the host's root)
