@@ -203,8 +203,9 @@ static void test_diff_auto(void **state)
 	HAVE("10.0.3.2/24", mac);
 	assert_int_equal(n_changes("container dns { network eth0 { ipv4 = \"10.0.3.7/24\" } }\n", have, &nets,
 				   "network.eth0.ipv4"), 1);
-	/* addresses start would refuse on that network: outside it, another prefix, the bridge's own */
-	const char *refused[] = { "10.0.4.2/24", "10.0.3.2/25", "10.0.3.1/24", "10.0.3.255/24", "dhcp" };
+	/* addresses start would refuse on that network: outside it, another prefix, the bridge's own
+	 * (a broadcast address no config holds: its validation refuses one) */
+	const char *refused[] = { "10.0.4.2/24", "10.0.3.2/25", "10.0.3.1/24", "dhcp" };
 	for (size_t i = 0; i < ARRAY_SIZE(refused); i++) {
 		HAVE(refused[i], mac);
 		assert_int_equal(n_changes(auto_v4, have, &nets, "network.eth0.ipv4"), 1);
